@@ -1,0 +1,1 @@
+"""Reads for lead pages, split by sub-domain; every query goes through the scope gate."""

@@ -1,0 +1,12 @@
+from leadsite.permissions import is_administrator, is_manager
+
+
+def navigation(request):
+    """Role flags the base template needs to show the right navigation."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_is_manager": is_manager(user) or is_administrator(user),
+        "nav_is_admin": user.is_staff,
+    }
