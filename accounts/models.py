@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import FSMIntegerField, FSMModelMixin, RETURN_VALUE, transition
+from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 MONEY = {"max_digits": 19, "decimal_places": 2}
 
@@ -171,9 +172,7 @@ class Product(models.Model):
 
     name = models.CharField(max_length=160)
     product_number = models.CharField(max_length=40, unique=True)
-    price = models.DecimalField(
-        **MONEY, default=0, validators=[MinValueValidator(0)]
-    )
+    price = models.DecimalField(**MONEY, default=0, validators=[MinValueValidator(0)])
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
 
@@ -206,10 +205,16 @@ class Account(AddressFields, OwnedModel):
     number_of_employees = models.PositiveIntegerField(null=True, blank=True)
     description = models.TextField(blank=True)
     is_partner = models.BooleanField(
-        "channel partner", default=False, help_text="Can be named as a lead's channel partner."
+        "channel partner",
+        default=False,
+        help_text="Can be named as a lead's channel partner.",
     )
     parent_account = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="subaccounts"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subaccounts",
     )
     primary_contact = models.ForeignKey(
         "accounts.Contact",
@@ -342,11 +347,19 @@ class Opportunity(FSMModelMixin, OwnedModel):
     )
     description = models.TextField(blank=True)
     estimated_value = models.DecimalField(
-        "est. revenue", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+        "est. revenue",
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     estimated_close_date = models.DateField("est. close date", null=True, blank=True)
     actual_value = models.DecimalField(
-        "actual revenue", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+        "actual revenue",
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     actual_close_date = models.DateField(null=True, blank=True)
     state = models.PositiveSmallIntegerField(
@@ -408,25 +421,29 @@ class Opportunity(FSMModelMixin, OwnedModel):
         return self.state == OpportunityState.OPEN
 
     # Transitions: set fields on this row only; services do the rest.
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=status,
         source=[OpportunityStatus.IN_PROGRESS, OpportunityStatus.ON_HOLD],
         target=OpportunityStatus.WON,
         custom={"label": "Close as won"},
     )
-    def win(self, *, actual_value, actual_close_date):
+    def win(self, *, actual_value, actual_close_date, by=None, description=None):
         self.state = OpportunityState.WON
         self.actual_value = actual_value
         self.actual_close_date = actual_close_date
         self.closed_at = timezone.now()
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=status,
         source=[OpportunityStatus.IN_PROGRESS, OpportunityStatus.ON_HOLD],
         target=RETURN_VALUE(*OPPORTUNITY_LOST_REASONS),
         custom={"label": "Close as lost"},
     )
-    def lose(self, *, reason, actual_close_date=None):
+    def lose(self, *, reason, actual_close_date=None, by=None, description=None):
         if reason not in OPPORTUNITY_LOST_REASONS:
             raise ValueError(f"{reason!r} is not a reason to lose an opportunity.")
         self.state = OpportunityState.LOST
@@ -434,13 +451,15 @@ class Opportunity(FSMModelMixin, OwnedModel):
         self.closed_at = timezone.now()
         return reason
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=status,
         source=[OpportunityStatus.WON, *OPPORTUNITY_LOST_REASONS],
         target=OpportunityStatus.IN_PROGRESS,
         custom={"label": "Reopen"},
     )
-    def reopen(self):
+    def reopen(self, *, by=None, description=None):
         self.state = OpportunityState.OPEN
         self.actual_value = None
         self.actual_close_date = None

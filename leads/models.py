@@ -18,6 +18,7 @@ from django_fsm import (
     FSMModelMixin,
     transition,
 )
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts.models import (
     MONEY,
@@ -241,7 +242,11 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
     capture_form = models.ForeignKey(
-        CaptureForm, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+        CaptureForm,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
     )
     channel_partner = models.ForeignKey(
         Account,
@@ -312,7 +317,10 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         choices=LeadState.choices, default=LeadState.OPEN, editable=False
     )
     status = FSMIntegerField(
-        "status reason", choices=LeadStatus.choices, default=LeadStatus.NEW, protected=True
+        "status reason",
+        choices=LeadStatus.choices,
+        default=LeadStatus.NEW,
+        protected=True,
     )
     qualified_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -369,7 +377,9 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             owner_constraint("lead_owner_user_xor_team"),
-            state_matches_status_constraint("lead_state_matches_status", LEAD_STATE_OF_STATUS),
+            state_matches_status_constraint(
+                "lead_state_matches_status", LEAD_STATE_OF_STATUS
+            ),
             models.CheckConstraint(
                 condition=(Q(annual_revenue__gte=0) | Q(annual_revenue__isnull=True))
                 & (Q(budget_amount__gte=0) | Q(budget_amount__isnull=True))
@@ -384,15 +394,26 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         ]
         indexes = [
             # "My open leads" and the list's default order.
-            models.Index(fields=["owner_user", "state", "-created_at"], name="lead_owner_state_created"),
-            models.Index(fields=["owner_team", "state", "-created_at"], name="lead_team_state_created"),
-            models.Index(fields=["business_unit", "state", "-created_at"], name="lead_bu_state_created"),
+            models.Index(
+                fields=["owner_user", "state", "-created_at"],
+                name="lead_owner_state_created",
+            ),
+            models.Index(
+                fields=["owner_team", "state", "-created_at"],
+                name="lead_team_state_created",
+            ),
+            models.Index(
+                fields=["business_unit", "state", "-created_at"],
+                name="lead_bu_state_created",
+            ),
             models.Index(fields=["state", "-created_at"], name="lead_state_created"),
             models.Index(fields=["-created_at", "-id"], name="lead_created"),
             models.Index(fields=["status"], name="lead_status"),
             models.Index(fields=["source", "created_at"], name="lead_source_created"),
             models.Index(fields=["rating"], name="lead_rating"),
-            models.Index(fields=["campaign", "created_at"], name="lead_campaign_created"),
+            models.Index(
+                fields=["campaign", "created_at"], name="lead_campaign_created"
+            ),
             models.Index(fields=["estimated_close_date"], name="lead_est_close"),
             models.Index(fields=["email"], name="lead_email"),
             models.Index(fields=["last_name", "first_name"], name="lead_name"),
@@ -415,58 +436,68 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         return self.state == LeadState.OPEN
 
     # Transitions set fields on this row only: services lock, link and log around them.
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=status,
         source=LeadStatus.NEW,
         target=LeadStatus.CONTACTED,
         custom={"label": "Mark contacted"},
     )
-    def mark_contacted(self):
+    def mark_contacted(self, *, by=None, description=None):
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=status,
         source=OPEN_STATUSES,
         target=LeadStatus.QUALIFIED,
         custom={"label": "Qualify"},
     )
-    def qualify(self):
+    def qualify(self, *, by=None, description=None):
         now = timezone.now()
         self.state = LeadState.QUALIFIED
         self.qualified_at = now
         self.closed_at = now
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=status,
         source=OPEN_STATUSES,
         target=RETURN_VALUE(*DISQUALIFY_REASONS),
         custom={"label": "Disqualify"},
     )
-    def disqualify(self, *, reason):
+    def disqualify(self, *, reason, by=None, description=None):
         if reason not in DISQUALIFY_REASONS:
             raise ValueError(f"{reason!r} is not a disqualification reason.")
         self.state = LeadState.DISQUALIFIED
         self.closed_at = timezone.now()
         return LeadStatus(reason)
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=status,
         source=CLOSED_STATUSES,
         target=LeadStatus.NEW,
         custom={"label": "Reactivate"},
     )
-    def reactivate(self):
+    def reactivate(self, *, by=None, description=None):
         self.state = LeadState.OPEN
         self.qualified_at = None
         self.closed_at = None
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=status,
         source=OPEN_STATUSES,
         target=LeadStatus.CANCELED,
         custom={"label": "Merge into master", "admin": False},
     )
-    def mark_merged(self, *, master):
+    def mark_merged(self, *, master, by=None, description=None):
         self.state = LeadState.DISQUALIFIED
         self.closed_at = timezone.now()
         self.merged = True
@@ -476,26 +507,38 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
 class LeadAccount(models.Model):
     """A lead associated with an account (N:N, idempotent)."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="account_links")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lead_links")
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="account_links"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="lead_links"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["lead", "account"], name="lead_account_unique")
+            models.UniqueConstraint(
+                fields=["lead", "account"], name="lead_account_unique"
+            )
         ]
 
 
 class LeadContact(models.Model):
     """A lead associated with a contact (N:N, idempotent)."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contact_links")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="lead_links")
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="contact_links"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="lead_links"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["lead", "contact"], name="lead_contact_unique")
+            models.UniqueConstraint(
+                fields=["lead", "contact"], name="lead_contact_unique"
+            )
         ]
 
 
@@ -512,7 +555,9 @@ class LeadProduct(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["lead", "product"], name="lead_product_unique"),
+            models.UniqueConstraint(
+                fields=["lead", "product"], name="lead_product_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=0), name="lead_product_quantity_non_negative"
             ),
@@ -597,14 +642,15 @@ class Activity(FSMModelMixin, TimelineItem):
     kind = models.CharField(max_length=20, choices=ActivityKind.choices)
     subject = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    direction = models.CharField(
-        max_length=10, choices=Direction.choices, blank=True
-    )
+    direction = models.CharField(max_length=10, choices=Direction.choices, blank=True)
     due_at = models.DateTimeField("due", null=True, blank=True)
     start_at = models.DateTimeField("start", null=True, blank=True)
     end_at = models.DateTimeField("end", null=True, blank=True)
     state = FSMField(
-        max_length=10, choices=ActivityState.choices, default=ActivityState.OPEN, protected=True
+        max_length=10,
+        choices=ActivityState.choices,
+        default=ActivityState.OPEN,
+        protected=True,
     )
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     owner = models.ForeignKey(
@@ -628,29 +674,35 @@ class Activity(FSMModelMixin, TimelineItem):
             models.Index(fields=["lead", "-created_at"], name="activity_lead"),
             models.Index(fields=["account", "-created_at"], name="activity_account"),
             models.Index(fields=["contact", "-created_at"], name="activity_contact"),
-            models.Index(fields=["opportunity", "-created_at"], name="activity_opportunity"),
+            models.Index(
+                fields=["opportunity", "-created_at"], name="activity_opportunity"
+            ),
             models.Index(fields=["owner", "state"], name="activity_owner_state"),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.subject}"
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=ActivityState.OPEN,
         target=ActivityState.COMPLETED,
         custom={"label": "Complete"},
     )
-    def complete(self):
+    def complete(self, *, by=None, description=None):
         self.completed_at = timezone.now()
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=ActivityState.OPEN,
         target=ActivityState.CANCELED,
         custom={"label": "Cancel"},
     )
-    def cancel(self):
+    def cancel(self, *, by=None, description=None):
         pass
 
 
@@ -667,7 +719,9 @@ class Note(TimelineItem):
             models.Index(fields=["lead", "-created_at"], name="note_lead"),
             models.Index(fields=["account", "-created_at"], name="note_account"),
             models.Index(fields=["contact", "-created_at"], name="note_contact"),
-            models.Index(fields=["opportunity", "-created_at"], name="note_opportunity"),
+            models.Index(
+                fields=["opportunity", "-created_at"], name="note_opportunity"
+            ),
         ]
 
     def __str__(self):
@@ -694,7 +748,9 @@ class Attachment(TimelineItem):
             models.Index(fields=["lead", "-created_at"], name="attachment_lead"),
             models.Index(fields=["account", "-created_at"], name="attachment_account"),
             models.Index(fields=["contact", "-created_at"], name="attachment_contact"),
-            models.Index(fields=["opportunity", "-created_at"], name="attachment_opportunity"),
+            models.Index(
+                fields=["opportunity", "-created_at"], name="attachment_opportunity"
+            ),
         ]
 
     def __str__(self):
@@ -724,9 +780,13 @@ class RoutingRule(models.Model):
         help_text="The unit this rule belongs to (managers edit their unit's rules).",
     )
     # Conditions: an empty condition matches every lead.
-    source = models.PositiveSmallIntegerField(choices=LeadSource.choices, null=True, blank=True)
+    source = models.PositiveSmallIntegerField(
+        choices=LeadSource.choices, null=True, blank=True
+    )
     country = models.CharField(max_length=80, blank=True)
-    industry = models.PositiveSmallIntegerField(choices=Industry.choices, null=True, blank=True)
+    industry = models.PositiveSmallIntegerField(
+        choices=Industry.choices, null=True, blank=True
+    )
     min_employees = models.PositiveIntegerField(null=True, blank=True)
     max_employees = models.PositiveIntegerField(null=True, blank=True)
     min_estimated_value = models.DecimalField(**MONEY, null=True, blank=True)
@@ -735,19 +795,31 @@ class RoutingRule(models.Model):
         Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     channel_partner = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        Account,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         limit_choices_to={"is_partner": True},
     )
     capture_form = models.ForeignKey(
         CaptureForm, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     lead_business_unit = models.ForeignKey(
-        BusinessUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        BusinessUnit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Matches leads owned in this business unit.",
     )
     # Target
     target_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     target_team = models.ForeignKey(
         Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
@@ -775,7 +847,9 @@ class RoutingRule(models.Model):
                 violation_error_message="A rule assigns to a user or to a team, exactly one.",
             ),
         ]
-        indexes = [models.Index(fields=["is_active", "order"], name="routing_rule_active")]
+        indexes = [
+            models.Index(fields=["is_active", "order"], name="routing_rule_active")
+        ]
 
     def __str__(self):
         return self.name
@@ -793,10 +867,18 @@ class LeadAssignment(models.Model):
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
     rule = models.ForeignKey(
-        RoutingRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
+        RoutingRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments",
     )
     assigned_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     assigned_team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -804,7 +886,11 @@ class LeadAssignment(models.Model):
     reason = models.CharField(max_length=20, choices=AssignmentReason.choices)
     detail = models.CharField(max_length=300, blank=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
