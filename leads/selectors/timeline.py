@@ -1,21 +1,263 @@
 """Reads for the timeline and related records of leads, accounts, contacts and
-opportunities (activities, notes, attachments, links, interests)."""
+opportunities (activities, notes, attachments, links, interests).
+
+Every lookup goes through the scope gate (leadsite.permissions.visible_to). The
+timeline of a record costs one query per item kind whatever its length.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import Account, Contact, Opportunity
+from leads.forms.related import (
+    ActivityForm,
+    AttachmentForm,
+    InterestForm,
+    LinkAccountForm,
+    LinkContactForm,
+    NoteForm,
+)
+from leads.models import (
+    Activity,
+    ActivityState,
+    Attachment,
+    Lead,
+    LeadAccount,
+    LeadContact,
+    LeadProduct,
+    LeadState,
+    Note,
+)
+from leadsite.permissions import scope_q, visible_to
+
+RECORD_TYPES = {
+    "lead": Lead,
+    "account": Account,
+    "contact": Contact,
+    "opportunity": Opportunity,
+}
+# Newest items of each kind shown on a page; older ones stay in the database.
+TIMELINE_LIMIT = 100
+LINKED_LEADS_LIMIT = 50
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "activity", "note" or "attachment"
+    item: Activity | Note | Attachment
+    created_at: datetime
+    # On an opportunity page: the item was written on the lead it came from.
+    from_lead: Lead | None = None
+
+
+def record_type_of(record) -> str:
+    for name, model in RECORD_TYPES.items():
+        if isinstance(record, model):
+            return name
+    raise TypeError(f"No timeline for {type(record).__name__}.")
+
+
+def get_record(*, record_type: str, pk: int, user):
+    """The lead, account, contact or opportunity `pk` if `user` may see it.
+
+    Raises LookupError for an unknown record type and Model.DoesNotExist outside the
+    user's scope (views answer 404 to both).
+    """
+    model = RECORD_TYPES.get(record_type)
+    if model is None:
+        raise LookupError(record_type)
+    return visible_to(user, model.objects.all()).get(pk=pk)
+
+
+def _visible_items_q(user) -> Q | None:
+    """Timeline items whose record the user may see; None when nothing is hidden.
+
+    Items on a lead are also visible to whoever sees the opportunity the lead was
+    qualified into, because that opportunity's timeline shows them.
+    """
+    if scope_q(user) is None:
+        return None
+    return (
+        Q(lead__in=visible_to(user, Lead.objects.all()))
+        | Q(account__in=visible_to(user, Account.objects.all()))
+        | Q(contact__in=visible_to(user, Contact.objects.all()))
+        | Q(opportunity__in=visible_to(user, Opportunity.objects.all()))
+        | Q(
+            lead__qualifying_opportunity__in=visible_to(user, Opportunity.objects.all())
+        )
+    )
+
+
+def _visible_items(user, queryset):
+    q = _visible_items_q(user)
+    return queryset if q is None else queryset.filter(q)
+
+
+def get_activity(*, pk: int, user) -> Activity:
+    """An activity on a record the user may see (Activity.DoesNotExist otherwise)."""
+    return _visible_items(user, Activity.objects.select_related("lead")).get(pk=pk)
+
+
+def get_attachment(*, pk: int, user) -> Attachment:
+    """An attachment on a record the user may see (Attachment.DoesNotExist otherwise)."""
+    return _visible_items(user, Attachment.objects.all()).get(pk=pk)
+
+
+def _regarding_q(record) -> Q:
+    if isinstance(record, Opportunity):
+        # D365 shows the notes of the lead on the opportunity it became.
+        return Q(opportunity=record) | Q(lead__qualifying_opportunity=record)
+    return Q(**{record_type_of(record): record})
+
+
+def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
+    """Activities, notes and attachments regarding `record`, newest first.
+
+    Three queries (one per kind) with their users joined. On an opportunity the items
+    of its originating lead(s) are included and marked with that lead. The caller has
+    already checked that the user may see `record`.
+    """
+    condition = _regarding_q(record)
+    on_opportunity = isinstance(record, Opportunity)
+    querysets = {
+        "activity": Activity.objects.select_related("owner", "created_by"),
+        "note": Note.objects.select_related("created_by"),
+        "attachment": Attachment.objects.select_related("created_by"),
+    }
+    entries = []
+    for kind, queryset in querysets.items():
+        if on_opportunity:
+            queryset = queryset.select_related("lead")
+        for item in queryset.filter(condition).order_by("-created_at", "-id")[:limit]:
+            from_lead = item.lead if on_opportunity and item.lead_id else None
+            entries.append(TimelineEntry(kind, item, item.created_at, from_lead))
+    entries.sort(key=lambda e: (e.created_at, e.item.pk), reverse=True)
+    return entries
+
+
+def _url_or_none(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _timeline_forms(record_type: str, pk: int) -> dict:
+    args = [record_type, pk]
+    return {
+        "note_form": NoteForm(auto_id=f"id_note_{record_type}_%s"),
+        "activity_form": ActivityForm(auto_id=f"id_activity_{record_type}_%s"),
+        "attachment_form": AttachmentForm(auto_id=f"id_attachment_{record_type}_%s"),
+        "timeline_urls": {
+            "note": reverse("leads:add-note", args=args),
+            "activity": reverse("leads:add-activity", args=args),
+            "attachment": reverse("leads:add-attachment", args=args),
+        },
+    }
 
 
 def lead_related_context(*, lead, user) -> dict:
-    """Template context for the related-records part of the lead detail page.
+    """Template context for the related-records part of the lead detail page
+    (templates/leads/partials/lead_related.html).
 
-    Filled by the related-records work (issue 4); the lead detail view merges it in and
-    templates/leads/partials/lead_related.html renders it.
+    The timeline with its add forms, the linked accounts and contacts the user may see
+    with link/unlink forms, product interests, the original message and merge
+    information. A constant number of queries whatever the number of items.
     """
-    return {}
+    editable = lead.state == LeadState.OPEN
+    context = {
+        "related_lead": lead,
+        "related_editable": editable,
+        "timeline": list_timeline(record=lead),
+        "timeline_record_type": "lead",
+        "timeline_record": lead,
+        "open_activity_state": ActivityState.OPEN,
+        "linked_accounts": [
+            link.account
+            for link in LeadAccount.objects.filter(
+                lead=lead, account__in=visible_to(user, Account.objects.all())
+            )
+            .select_related("account")
+            .order_by("account__name")
+        ],
+        "linked_contacts": [
+            link.contact
+            for link in LeadContact.objects.filter(
+                lead=lead, contact__in=visible_to(user, Contact.objects.all())
+            )
+            .select_related("contact", "contact__account")
+            .order_by("contact__last_name", "contact__first_name")
+        ],
+        "interests": list(
+            LeadProduct.objects.filter(lead=lead).select_related("product")
+        ),
+        "merge_master": (
+            visible_to(user, Lead.objects.filter(pk=lead.master_id)).first()
+            if lead.master_id
+            else None
+        ),
+        "merged_leads": list(
+            visible_to(user, Lead.objects.filter(master=lead)).order_by("-closed_at")
+        ),
+        "merge_url": reverse("leads:merge") + f"?ids={lead.pk}",
+        **_timeline_forms("lead", lead.pk),
+    }
+    if editable:
+        context.update(
+            {
+                "account_link_form": LinkAccountForm(user=user, lead=lead),
+                "contact_link_form": LinkContactForm(user=user, lead=lead),
+                "interest_form": InterestForm(),
+                "account_autocomplete_url": _url_or_none(
+                    "accounts:account-autocomplete"
+                ),
+                "contact_autocomplete_url": _url_or_none(
+                    "accounts:contact-autocomplete"
+                ),
+            }
+        )
+    return context
+
+
+def linked_leads(*, user, record) -> list[Lead]:
+    """Leads the user may see that are linked to an account or contact, or were
+    qualified into it, newest first."""
+    if isinstance(record, Account):
+        condition = Q(account_links__account=record) | Q(qualifying_account=record)
+    else:
+        condition = Q(contact_links__contact=record) | Q(qualifying_contact=record)
+    leads = visible_to(user, Lead.objects.filter(condition)).distinct()
+    return list(
+        leads.select_related("owner_user", "owner_team").order_by("-created_at", "-id")[
+            :LINKED_LEADS_LIMIT
+        ]
+    )
 
 
 def timeline_context(*, user, record) -> dict:
     """Template context for templates/leads/partials/record_related.html on an
-    account, contact or opportunity page: its timeline, the leads linked to it and,
-    for an opportunity, the lead it came from.
-
-    Filled by the related-records work (issue 4).
+    account, contact or opportunity page: its timeline with add forms, the leads
+    linked to it (account/contact) and, for an opportunity, the lead(s) it came
+    from with their source. The caller has already found `record` through the gate.
     """
-    return {"related_record": record}
+    record_type = record_type_of(record)
+    context = {
+        "related_record": record,
+        "timeline": list_timeline(record=record),
+        "timeline_record_type": record_type,
+        "timeline_record": record,
+        "open_activity_state": ActivityState.OPEN,
+        **_timeline_forms(record_type, record.pk),
+    }
+    if isinstance(record, (Account, Contact)):
+        context["linked_leads"] = linked_leads(user=user, record=record)
+    if isinstance(record, Opportunity):
+        context["originating_leads"] = list(
+            visible_to(user, Lead.objects.filter(qualifying_opportunity=record))
+            .select_related("campaign", "owner_user", "owner_team")
+            .order_by("qualified_at")
+        )
+    return context

@@ -1,0 +1,193 @@
+"""Merge two leads (D365 Merge): the master survives with the chosen field values and
+takes over the subordinate's timeline, interests and links; the subordinate is closed
+as merged and stays readable."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model
+
+from leads.exceptions import TransitionRefused
+from leads.models import (
+    Activity,
+    Attachment,
+    Lead,
+    LeadAccount,
+    LeadContact,
+    LeadProduct,
+    Note,
+)
+from leadsite.permissions import visible_to
+
+# Fields the user picks field by field. Owner, business unit, lifecycle and
+# qualification fields stay the master's: ownership decides who may see the merged
+# lead, so a merge never moves it out of its owner's hands.
+MERGE_FIELD_GROUPS = [
+    (
+        "Contact",
+        [
+            "subject",
+            "salutation",
+            "first_name",
+            "last_name",
+            "job_title",
+            "email",
+            "business_phone",
+            "mobile_phone",
+        ],
+    ),
+    (
+        "Company",
+        [
+            "company_name",
+            "website",
+            "industry",
+            "annual_revenue",
+            "number_of_employees",
+            "description",
+        ],
+    ),
+    (
+        "Address",
+        [
+            "address_line1",
+            "address_line2",
+            "address_line3",
+            "city",
+            "state_or_province",
+            "postal_code",
+            "country",
+        ],
+    ),
+    (
+        "Source and details",
+        [
+            "source",
+            "rating",
+            "campaign",
+            "channel_partner",
+            "original_message",
+            "budget_amount",
+            "budget_status",
+            "purchase_timeframe",
+            "purchase_process",
+            "decision_maker",
+            "need",
+            "estimated_value",
+            "estimated_close_date",
+        ],
+    ),
+    (
+        "Contact preferences",
+        [
+            "preferred_contact_method",
+            "do_not_email",
+            "do_not_bulk_email",
+            "do_not_phone",
+            "do_not_postal_mail",
+        ],
+    ),
+    ("Related", ["parent_account", "parent_contact"]),
+]
+MERGE_FIELDS = [name for _, names in MERGE_FIELD_GROUPS for name in names]
+
+
+def _apply_field_values(*, master: Lead, field_values: dict) -> None:
+    unknown = set(field_values) - set(MERGE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            "These fields cannot be chosen in a merge: %(fields)s.",
+            params={"fields": ", ".join(sorted(unknown))},
+        )
+    for name, value in field_values.items():
+        field = Lead._meta.get_field(name)
+        if field.is_relation:
+            setattr(
+                master, field.attname, value.pk if isinstance(value, Model) else value
+            )
+        else:
+            setattr(master, name, value)
+
+
+def _move_timeline(*, master: Lead, subordinate: Lead) -> None:
+    for model in (Activity, Note, Attachment):
+        model.objects.filter(lead=subordinate).update(lead=master)
+
+
+def _move_interests(*, master: Lead, subordinate: Lead) -> None:
+    """One row per product: on a shared product the master's row stays (its quantity
+    wins; the subordinate's note fills an empty note) and the other is dropped."""
+    master_rows = {
+        row.product_id: row for row in LeadProduct.objects.filter(lead=master)
+    }
+    for row in LeadProduct.objects.filter(lead=subordinate):
+        kept = master_rows.get(row.product_id)
+        if kept is None:
+            continue
+        if not kept.note and row.note:
+            kept.note = row.note
+            kept.save(update_fields=["note"])
+        row.delete()
+    LeadProduct.objects.filter(lead=subordinate).update(lead=master)
+
+
+def _move_links(*, master: Lead, subordinate: Lead) -> None:
+    for model, target in ((LeadAccount, "account_id"), (LeadContact, "contact_id")):
+        shared = model.objects.filter(lead=master).values_list(target, flat=True)
+        model.objects.filter(
+            lead=subordinate, **{f"{target}__in": list(shared)}
+        ).delete()
+        model.objects.filter(lead=subordinate).update(lead=master)
+
+
+@transaction.atomic
+def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> Lead:
+    """Merge `subordinate` into `master`; return the refreshed master.
+
+    One transaction; both rows are locked (select_for_update, ordered by pk, so two
+    merges of the same pair cannot deadlock). Raises Lead.DoesNotExist when either lead is
+    outside `by`'s scope, TransitionRefused when they are the same lead or either is
+    closed. Applies `field_values` (field name -> value; FKs as instance or pk) to the
+    master and validates it (full_clean); moves activities, notes, attachments,
+    product interests (one row per product) and account/contact links (no duplicate
+    rows) to the master; re-points leads merged earlier into the subordinate; keeps
+    the earliest first-activity time; then closes the subordinate as merged
+    (Disqualified/Canceled, merged, master set; logged with `by`).
+    """
+    if master.pk == subordinate.pk:
+        raise TransitionRefused("A lead cannot be merged with itself.", code="same")
+    locked = {
+        lead.pk: lead
+        for lead in visible_to(by, Lead.objects.all())
+        .select_for_update()
+        .filter(pk__in=[master.pk, subordinate.pk])
+        .order_by("pk")
+    }
+    if len(locked) != 2:
+        raise Lead.DoesNotExist("No such lead in your scope.")
+    master, subordinate = locked[master.pk], locked[subordinate.pk]
+    for lead in (master, subordinate):
+        if not lead.is_open:
+            raise TransitionRefused(
+                "“%(lead)s” is %(state)s; only open leads can be merged.",
+                code="closed",
+                params={"lead": lead, "state": lead.get_status_display().lower()},
+            )
+
+    _apply_field_values(master=master, field_values=field_values)
+    firsts = [t for t in (master.first_activity_at, subordinate.first_activity_at) if t]
+    master.first_activity_at = min(firsts) if firsts else None
+    master.full_clean(exclude=["status"])  # protected FSM field: transitions own it
+    master.save()
+
+    _move_timeline(master=master, subordinate=subordinate)
+    _move_interests(master=master, subordinate=subordinate)
+    _move_links(master=master, subordinate=subordinate)
+    Lead.objects.filter(master=subordinate).update(master=master)
+
+    subordinate.mark_merged(
+        master=master,
+        by=by,
+        description=f"Merged into lead #{master.pk}: {master}",
+    )
+    subordinate.save()
+    return master
