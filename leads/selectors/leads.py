@@ -1,7 +1,23 @@
 """Reads for lead pages, always through the scope gate."""
 
-from leads.models import Lead
-from leadsite.permissions import visible_to
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import F, Q
+from django_fsm_log.models import StateLog
+
+from accounts.models import Team, User
+from leads.models import Activity, ActivityState, Lead, LeadState, LeadStatus
+from leadsite.permissions import (
+    business_unit_subtree_ids,
+    is_administrator,
+    is_manager,
+    visible_to,
+)
+
+# Transitions a user starts from the lead page, in button order; merge has its own page.
+USER_TRANSITIONS = ["mark_contacted", "qualify", "disqualify", "reactivate"]
+COUNT_CAP = 10_000
 
 
 def list_leads(*, user):
@@ -12,6 +28,140 @@ def list_leads(*, user):
     )
 
 
+def filter_leads(*, user, params, request=None):
+    """The lead list: the user's leads narrowed by LeadFilter (saved view, filters,
+    search, sort) from `params` (a QueryDict). Returns the bound FilterSet; its .qs
+    is the ordered, scoped queryset."""
+    from leads.filters import LeadFilter
+
+    return LeadFilter(params, queryset=list_leads(user=user), request=request)
+
+
 def get_lead(*, pk, user):
     """One lead in the user's scope (Lead.DoesNotExist outside it)."""
     return list_leads(user=user).get(pk=pk)
+
+
+def get_lead_for_detail(*, pk, user):
+    """One lead with everything its detail page shows joined (one query)."""
+    return (
+        visible_to(user, Lead.objects.all())
+        .select_related(
+            "owner_user",
+            "owner_team",
+            "business_unit",
+            "campaign",
+            "capture_form",
+            "channel_partner",
+            "parent_account",
+            "parent_contact",
+            "qualifying_account",
+            "qualifying_contact",
+            "qualifying_opportunity",
+            "master",
+            "created_by",
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass
+class HistoryEntry:
+    when: object
+    by: User | None
+    transition: str
+    source: str
+    target: str
+    description: str
+
+
+def lead_history(*, lead: Lead) -> list[HistoryEntry]:
+    """The lead's transition log (who, when, from, to, reason), newest first."""
+    content_type = ContentType.objects.get_for_model(Lead)
+    logs = (
+        StateLog.objects.filter(content_type=content_type, object_id=lead.pk)
+        .select_related("by")
+        .order_by("-timestamp", "-pk")
+    )
+    labels = dict(LeadStatus.choices)
+
+    def label(value):
+        try:
+            return labels.get(int(value), value)
+        except (TypeError, ValueError):
+            return value or "—"
+
+    return [
+        HistoryEntry(
+            when=log.timestamp,
+            by=log.by,
+            transition=log.transition.replace("_", " ").capitalize(),
+            source=label(log.source_state),
+            target=label(log.state),
+            description=log.description or "",
+        )
+        for log in logs
+    ]
+
+
+def available_transitions(*, lead: Lead, user) -> list[str]:
+    """Names of the lifecycle transitions `user` may start on `lead` now.
+
+    From the model's own state machine (get_available_user_status_transitions), so
+    buttons never offer a step the service would refuse for its state.
+    """
+    names = {t.name for t in lead.get_available_user_status_transitions(user)}
+    return [name for name in USER_TRANSITIONS if name in names]
+
+
+def count_capped(queryset, cap: int = COUNT_CAP) -> int:
+    """COUNT over at most cap + 1 rows (a sliced subquery), never the whole table."""
+    return queryset.order_by()[: cap + 1].count()
+
+
+def assignable_users(*, user):
+    """Active users `user` may give leads to: everyone for administrators, the
+    business unit subtree for managers, the own business unit for reps."""
+    qs = User.objects.filter(is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+    if is_administrator(user):
+        return qs
+    if is_manager(user) and user.business_unit_id:
+        return qs.filter(
+            business_unit_id__in=business_unit_subtree_ids(user.business_unit_id)
+        )
+    return qs.filter(
+        Q(pk=user.pk) | Q(business_unit_id=user.business_unit_id)
+        if user.business_unit_id
+        else Q(pk=user.pk)
+    )
+
+
+def assignable_teams(*, user):
+    """Teams `user` may give leads to (same rule as assignable_users, plus own teams)."""
+    qs = Team.objects.order_by("name")
+    if is_administrator(user):
+        return qs
+    if is_manager(user) and user.business_unit_id:
+        return qs.filter(
+            business_unit_id__in=business_unit_subtree_ids(user.business_unit_id)
+        )
+    condition = Q(members=user)
+    if user.business_unit_id:
+        condition |= Q(business_unit_id=user.business_unit_id)
+    return qs.filter(condition).distinct()
+
+
+def my_open_leads(*, user):
+    """Open leads owned by the user themself, newest first."""
+    return list_leads(user=user).filter(owner_user=user, state=LeadState.OPEN)
+
+
+def my_open_activities(*, user):
+    """The user's open activities, earliest due first (undated last)."""
+    return (
+        Activity.objects.filter(owner=user, state=ActivityState.OPEN)
+        .select_related("lead", "account", "contact", "opportunity")
+        .order_by(F("due_at").asc(nulls_last=True), "-created_at")
+    )

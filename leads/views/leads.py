@@ -1,7 +1,77 @@
-from django.views.generic import DetailView, ListView, TemplateView
+"""Lead pages: my work, list, detail, create/edit and the lifecycle actions.
 
+Views are thin: read through selectors (the scope gate makes anything else a 404),
+validate with a form, call one service, report with a message and redirect. Refused
+or stale transitions become messages on the page, never an error page.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from leads.exceptions import TransitionRefused
+from leads.filters import SAVED_VIEWS, SORT_FIELDS
+from leads.forms.lifecycle import (
+    BulkActionForm,
+    DisqualifyLeadForm,
+    LeadForm,
+    QualifyLeadForm,
+)
+from leads.models import Lead, LeadState, LeadStatus
 from leads.selectors import leads as selectors
-from leads.models import LeadState
+from leads.selectors.duplicates import (
+    find_duplicate_leads,
+    find_matching_accounts_contacts,
+)
+from leads.selectors.timeline import lead_related_context
+from leads.services import lifecycle, qualification
+
+PAGE_SIZE = 50
+STALE_MESSAGE = (
+    "This lead changed while you were looking at it. Here is its current state."
+)
+
+
+def _lead_or_404(request, pk, *, detail=False):
+    getter = selectors.get_lead_for_detail if detail else selectors.get_lead
+    try:
+        return getter(pk=pk, user=request.user)
+    except Lead.DoesNotExist:
+        raise Http404("No lead here, or not one you can see.") from None
+
+
+def _refusal_message(request, error, lead):
+    """Show a refused step as a message; point at the result page when qualified."""
+    text = " ".join(getattr(error, "messages", [str(error)])) or STALE_MESSAGE
+    if isinstance(error, TransitionNotAllowed | ConcurrentTransition):
+        text = STALE_MESSAGE
+    fresh = Lead.objects.filter(pk=lead.pk).values_list("state", flat=True).first()
+    if fresh == LeadState.QUALIFIED:
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}">See what qualification created.</a>',
+                text,
+                reverse("leads:qualified", args=[lead.pk]),
+            ),
+        )
+    else:
+        messages.warning(request, text)
+
+
+REFUSALS = (TransitionRefused, TransitionNotAllowed, ConcurrentTransition)
+
+
+def _duplicate_ids(duplicates):
+    return [lead.pk for lead in duplicates]
 
 
 class HomeView(TemplateView):
@@ -9,22 +79,357 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["my_open_leads"] = selectors.list_leads(user=self.request.user).filter(
-            owner_user=self.request.user, state=LeadState.OPEN
-        )[:10]
+        user = self.request.user
+        open_leads = selectors.my_open_leads(user=user)
+        context["my_open_leads"] = list(open_leads[:10])
+        context["open_count"] = selectors.count_capped(open_leads)
+        context["new_count"] = selectors.count_capped(
+            open_leads.filter(status=LeadStatus.NEW)
+        )
+        context["my_activities"] = list(selectors.my_open_activities(user=user)[:10])
+        context["activity_count"] = selectors.count_capped(
+            selectors.my_open_activities(user=user)
+        )
+        context["count_cap"] = selectors.COUNT_CAP
+        context["now"] = timezone.now()
         return context
 
 
-class LeadListView(ListView):
-    paginate_by = 50
+# List columns: (label, sort key or None, css class).
+LIST_COLUMNS = [
+    ("Name", "name", ""),
+    ("Topic", None, ""),
+    ("Company", "company", ""),
+    ("Status", "status", ""),
+    ("Rating", "rating", ""),
+    ("Est. value", "value", "num"),
+    ("Est. close", "close", ""),
+    ("Owner", None, ""),
+    ("Created", "created", ""),
+]
+
+
+def _sort_columns(querystring, current):
+    """Header cells with the link that sorts by them (again: reversed)."""
+    prefix = f"?{querystring}&" if querystring else "?"
+    columns = []
+    for label, key, css in LIST_COLUMNS:
+        column = {"label": label, "css": css, "url": None, "direction": ""}
+        if key in SORT_FIELDS:
+            if current == key:
+                column.update(url=f"{prefix}sort=-{key}", direction="asc")
+            elif current == f"-{key}":
+                column.update(url=f"{prefix}sort={key}", direction="desc")
+            else:
+                column["url"] = f"{prefix}sort={'-' if key in DESC_FIRST else ''}{key}"
+        columns.append(column)
+    return columns
+
+
+FILTER_FIELDS = [
+    "state",
+    "status",
+    "source",
+    "rating",
+    "owner",
+    "team",
+    "business_unit",
+    "campaign",
+]
+# Columns whose first click sorts the biggest/newest first.
+DESC_FIRST = {"created", "value"}
+
+
+class LeadListView(TemplateView):
     template_name = "leads/lead_list.html"
 
-    def get_queryset(self):
-        return selectors.list_leads(user=self.request.user)
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        request = self.request
+        leadfilter = selectors.filter_leads(
+            user=request.user, params=request.GET, request=request
+        )
+        queryset = leadfilter.qs
+        try:
+            number = max(1, int(request.GET.get("page", 1)))
+        except ValueError:
+            number = 1
+        start = (number - 1) * PAGE_SIZE
+        # One row more than the page tells whether a next page exists; the total is
+        # a capped count, so no page ever counts the whole table.
+        rows = list(queryset[start : start + PAGE_SIZE + 1])
+        has_next = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        total = selectors.count_capped(queryset)
+        params = request.GET.copy()
+        params.pop("page", None)
+        sort_params = params.copy()
+        sort_params.pop("sort", None)
+        current_sort = request.GET.get("sort", "")
+        context.update(
+            {
+                "filter": leadfilter,
+                "filter_fields": [leadfilter.form[name] for name in FILTER_FIELDS],
+                "leads": rows,
+                "page_number": number,
+                "has_next": has_next,
+                "has_previous": number > 1,
+                "first_index": start + 1 if rows else 0,
+                "last_index": start + len(rows),
+                "total": total,
+                "total_capped": total > selectors.COUNT_CAP,
+                "count_cap": selectors.COUNT_CAP,
+                "querystring": params.urlencode(),
+                "columns": _sort_columns(sort_params.urlencode(), current_sort),
+                "saved_views": SAVED_VIEWS,
+                "current_view": leadfilter.form.cleaned_data.get("view")
+                if leadfilter.is_valid()
+                else request.GET.get("view", "mine"),
+                "bulk_form": BulkActionForm(
+                    user=request.user, initial={"next": request.get_full_path()}
+                ),
+            }
+        )
+        return context
 
 
-class LeadDetailView(DetailView):
+class LeadDetailView(TemplateView):
     template_name = "leads/lead_detail.html"
 
-    def get_queryset(self):
-        return selectors.list_leads(user=self.request.user)
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        lead = _lead_or_404(self.request, kwargs["pk"], detail=True)
+        context.update(
+            {
+                "lead": lead,
+                "object": lead,
+                "transitions": selectors.available_transitions(lead=lead, user=user),
+                "history": selectors.lead_history(lead=lead),
+                "assign_form": BulkActionForm(
+                    user=user,
+                    initial={
+                        "action": BulkActionForm.ASSIGN,
+                        "ids": [lead.pk],
+                        "next": lead.get_absolute_url(),
+                    },
+                )
+                if lead.is_open
+                else None,
+            }
+        )
+        context.update(lead_related_context(lead=lead, user=user))
+        return context
+
+
+def _lead_form_page(request, *, lead=None):
+    """Create (lead=None) or edit; warns about duplicates before saving."""
+    template = "leads/lead_form.html"
+    if request.method != "POST":
+        form = LeadForm(instance=lead, user=request.user)
+        return render(request, template, {"form": form, "lead": lead})
+    form = LeadForm(request.POST, instance=lead, user=request.user)
+    duplicates = []
+    if form.is_valid():
+        data = form.cleaned_data
+        duplicates = find_duplicate_leads(
+            user=request.user,
+            email=data["email"],
+            company_name=data["company_name"],
+            last_name=data["last_name"],
+            phone=data["business_phone"] or data["mobile_phone"],
+            exclude_pk=lead.pk if lead else None,
+        )
+        if duplicates and not data["confirm_duplicates"]:
+            # Same form again, now with the warning and a "Save anyway" button.
+            return render(
+                request,
+                template,
+                {"form": form, "lead": lead, "duplicates": duplicates},
+            )
+        try:
+            if lead is None:
+                saved = lifecycle.create_lead(by=request.user, **form.service_fields())
+                messages.success(request, f"Lead “{saved}” created.")
+            else:
+                saved = lifecycle.update_lead(
+                    lead=lead, by=request.user, **form.service_fields()
+                )
+                messages.success(request, "Lead saved.")
+        except TransitionRefused as error:
+            messages.warning(request, " ".join(error.messages))
+            return redirect(lead)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(saved)
+    return render(
+        request, template, {"form": form, "lead": lead, "duplicates": duplicates}
+    )
+
+
+def lead_create(request):
+    return _lead_form_page(request)
+
+
+def lead_edit(request, pk):
+    lead = _lead_or_404(request, pk)
+    if not lead.is_open:
+        return render(
+            request,
+            "leads/lead_form.html",
+            {"lead": lead, "closed_message": lifecycle.closed_message(lead)},
+        )
+    return _lead_form_page(request, lead=lead)
+
+
+def lead_qualify(request, pk):
+    lead = _lead_or_404(request, pk, detail=True)
+    if lead.state == LeadState.QUALIFIED:
+        messages.info(request, "This lead is already qualified.")
+        return redirect("leads:qualified", pk=lead.pk)
+    if not lead.is_open:
+        messages.warning(request, lifecycle.closed_message(lead))
+        return redirect(lead)
+    matches = find_matching_accounts_contacts(user=request.user, lead=lead)
+    form = QualifyLeadForm(
+        request.POST or None, user=request.user, lead=lead, matches=matches
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = qualification.qualify_lead(
+                lead=lead, by=request.user, **form.service_kwargs()
+            )
+        except REFUSALS as error:
+            _refusal_message(request, error, lead)
+            if Lead.objects.filter(pk=lead.pk, state=LeadState.QUALIFIED).exists():
+                return redirect("leads:qualified", pk=lead.pk)
+            return redirect(lead)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session[f"qualified-{lead.pk}"] = result.summary
+            messages.success(request, "Lead qualified.")
+            return redirect("leads:qualified", pk=lead.pk)
+    return render(
+        request,
+        "leads/lead_qualify.html",
+        {
+            "lead": lead,
+            "form": form,
+            "matches": matches,
+            "interests_count": lead.interests.count(),
+        },
+    )
+
+
+def lead_qualified(request, pk):
+    lead = _lead_or_404(request, pk, detail=True)
+    summary = request.session.get(f"qualified-{lead.pk}", {})
+    records = [
+        (name, record, summary.get(name, "linked"))
+        for name, record in (
+            ("account", lead.qualifying_account),
+            ("contact", lead.qualifying_contact),
+            ("opportunity", lead.qualifying_opportunity),
+        )
+        if record is not None
+    ]
+    return render(
+        request,
+        "leads/lead_qualified.html",
+        {"lead": lead, "records": records, "from_this_request": bool(summary)},
+    )
+
+
+def lead_disqualify(request, pk):
+    lead = _lead_or_404(request, pk, detail=True)
+    if not lead.is_open:
+        messages.warning(request, lifecycle.closed_message(lead))
+        return redirect(lead)
+    form = DisqualifyLeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifecycle.disqualify_lead(
+                lead=lead,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                description=form.cleaned_data["description"],
+            )
+        except REFUSALS as error:
+            _refusal_message(request, error, lead)
+            return redirect(lead)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Lead disqualified.")
+            return redirect(lead)
+    return render(request, "leads/lead_disqualify.html", {"lead": lead, "form": form})
+
+
+def _simple_transition(request, pk, service, done):
+    lead = _lead_or_404(request, pk)
+    try:
+        service(lead=lead, by=request.user)
+    except REFUSALS as error:
+        _refusal_message(request, error, lead)
+    else:
+        messages.success(request, done)
+    return redirect(lead)
+
+
+@require_POST
+def lead_reactivate(request, pk):
+    return _simple_transition(
+        request, pk, lifecycle.reactivate_lead, "Lead reactivated."
+    )
+
+
+@require_POST
+def lead_mark_contacted(request, pk):
+    return _simple_transition(
+        request, pk, lifecycle.mark_contacted, "Lead marked as contacted."
+    )
+
+
+def _safe_next(request, url):
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return reverse("leads:list")
+
+
+@require_POST
+def lead_bulk(request):
+    form = BulkActionForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for error in form.errors.values():
+            for text in error:
+                messages.error(request, text)
+        return redirect(_safe_next(request, request.POST.get("next")))
+    data = form.cleaned_data
+    leads = list(data["ids"])
+    try:
+        if data["action"] == BulkActionForm.ASSIGN:
+            result = lifecycle.bulk_assign_leads(
+                leads=leads,
+                by=request.user,
+                owner_user=data["owner_user"],
+                owner_team=data["owner_team"],
+            )
+            verb = f"assigned to {data['owner_user'] or data['owner_team']}"
+        else:
+            result = lifecycle.bulk_disqualify_leads(
+                leads=leads, by=request.user, reason=data["reason"]
+            )
+            verb = f"disqualified ({LeadStatus(data['reason']).label})"
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_safe_next(request, data["next"]))
+    if result.changed:
+        count = len(result.changed)
+        messages.success(request, f"{count} lead{'s' if count != 1 else ''} {verb}.")
+    for lead, why in result.refused:
+        messages.warning(request, f"{lead}: {why}")
+    return redirect(_safe_next(request, data["next"]))

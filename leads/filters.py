@@ -1,0 +1,151 @@
+"""The lead list's filters: saved views, field filters, text search and sorting.
+
+Every value lives in the query string, so any combination is a shareable URL.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from accounts.models import BusinessUnit, Team, User
+from leads.models import Campaign, LeadRating, LeadSource, LeadState, LeadStatus
+from leads.selectors.leads import assignable_teams, assignable_users
+from leadsite.permissions import (
+    business_unit_subtree_ids,
+    is_administrator,
+    is_manager,
+)
+
+# Saved views: (key, label). "mine" is the default when the URL names none.
+SAVED_VIEWS = [
+    ("mine", "My open leads"),
+    ("open", "All open leads"),
+    ("closed", "Closed leads"),
+    ("unassigned", "Unassigned"),
+    ("all", "All leads"),
+]
+DEFAULT_VIEW = "mine"
+# Sortable columns (all indexed): query value → model field.
+SORT_FIELDS = {
+    "created": "created_at",
+    "name": "last_name",
+    "company": "company_name",
+    "value": "estimated_value",
+    "close": "estimated_close_date",
+    "rating": "rating",
+    "status": "status",
+}
+
+
+def _users(request):
+    if request is None:
+        return User.objects.none()
+    return assignable_users(user=request.user)
+
+
+def _teams(request):
+    if request is None:
+        return Team.objects.none()
+    return assignable_teams(user=request.user)
+
+
+def _business_units(request):
+    qs = BusinessUnit.objects.order_by("name")
+    if request is None:
+        return qs.none()
+    user = request.user
+    if is_administrator(user):
+        return qs
+    if is_manager(user) and user.business_unit_id:
+        return qs.filter(pk__in=business_unit_subtree_ids(user.business_unit_id))
+    return qs.filter(pk=user.business_unit_id)
+
+
+class LeadFilter(django_filters.FilterSet):
+    view = django_filters.ChoiceFilter(
+        choices=SAVED_VIEWS, method="filter_view", empty_label=None, label="View"
+    )
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Name, company or email"}
+        ),
+    )
+    state = django_filters.ChoiceFilter(choices=LeadState.choices, label="State")
+    status = django_filters.ChoiceFilter(
+        choices=LeadStatus.choices, label="Status reason"
+    )
+    source = django_filters.ChoiceFilter(choices=LeadSource.choices, label="Source")
+    rating = django_filters.ChoiceFilter(choices=LeadRating.choices, label="Rating")
+    owner = django_filters.ModelChoiceFilter(
+        field_name="owner_user", queryset=_users, label="Owner"
+    )
+    team = django_filters.ModelChoiceFilter(
+        field_name="owner_team", queryset=_teams, label="Team"
+    )
+    business_unit = django_filters.ModelChoiceFilter(
+        queryset=_business_units, label="Business unit"
+    )
+    campaign = django_filters.ModelChoiceFilter(
+        queryset=Campaign.objects.order_by("name"), label="Campaign"
+    )
+    created = django_filters.DateFromToRangeFilter(
+        field_name="created_at",
+        label="Created",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    close = django_filters.DateFromToRangeFilter(
+        field_name="estimated_close_date",
+        label="Est. close",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    sort = django_filters.OrderingFilter(
+        fields={field: key for key, field in SORT_FIELDS.items()},
+        label="Sort",
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        if not data.get("view"):
+            data["view"] = DEFAULT_VIEW
+        super().__init__(data, *args, **kwargs)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if "view" not in self.form.cleaned_data:
+            # An unknown view name falls back to the default, never to "everything".
+            queryset = self.filter_view(queryset, "view", DEFAULT_VIEW)
+        if self.form.cleaned_data.get("sort"):
+            # A stable tiebreak so paging never repeats or skips rows.
+            return queryset.order_by(*queryset.query.order_by, "-id")
+        return queryset.order_by("-created_at", "-id")
+
+    def filter_view(self, queryset, name, value):
+        user = self.request.user if self.request else None
+        if value == "mine":
+            return queryset.filter(owner_user=user, state=LeadState.OPEN)
+        if value == "open":
+            return queryset.filter(state=LeadState.OPEN)
+        if value == "closed":
+            return queryset.exclude(state=LeadState.OPEN)
+        if value == "unassigned":
+            # Owned by a team but no one person yet: the team's queue.
+            return queryset.filter(owner_user__isnull=True, state=LeadState.OPEN)
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if "@" in value:
+            return queryset.filter(email__icontains=value)
+        condition = Q()
+        for word in value.split()[:4]:
+            condition &= (
+                Q(last_name__icontains=word)
+                | Q(first_name__icontains=word)
+                | Q(company_name__icontains=word)
+                | Q(email__icontains=word)
+            )
+        return queryset.filter(condition)

@@ -1,0 +1,241 @@
+"""Writes for a lead's life: create, edit, mark contacted, disqualify, reactivate,
+assign, and their bulk forms.
+
+Every service that changes an existing lead locks its row (select_for_update), re-reads
+the state under the lock and raises TransitionRefused with a message for the user when
+the step is no longer allowed (stale page, double click, a second user). Transitions
+receive `by=` and `description=` so django-fsm-log records who did what and why.
+Callers get back the fresh, locked-and-saved instance, not the one they passed in.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import OpportunityState, Team, User
+from leads.exceptions import TransitionRefused
+from leads.models import (
+    DISQUALIFY_REASONS,
+    AssignmentReason,
+    Lead,
+    LeadAssignment,
+    LeadState,
+    LeadStatus,
+)
+
+# Fields update_lead accepts: the editable ones, never owner, state or links.
+_NOT_EDITABLE = {"owner_user", "owner_team", "business_unit", "status", "state"}
+
+
+def closed_message(lead: Lead) -> str:
+    """Why a closed lead cannot change, in the user's words."""
+    if lead.merged:
+        return "This lead was merged into another lead and is read-only."
+    if lead.state == LeadState.QUALIFIED:
+        return "This lead is already qualified. Reactivate it to change it."
+    return "This lead is disqualified. Reactivate it to change it."
+
+
+def lock_lead(lead: Lead) -> Lead:
+    """The lead's row, freshly read and locked until the transaction ends."""
+    try:
+        return Lead.objects.select_for_update().get(pk=lead.pk)
+    except Lead.DoesNotExist:
+        raise TransitionRefused("This lead no longer exists.") from None
+
+
+def _save_transition(lead: Lead, *fields: str) -> None:
+    lead.save(update_fields=["status", "state", "modified_at", *fields])
+
+
+@transaction.atomic
+def create_lead(*, by: User, **fields) -> Lead:
+    """Create an open (New) lead.
+
+    The owner defaults to `by` when neither owner_user nor owner_team is given; the
+    owning business unit is the owner's (then the creator's). Validates with
+    full_clean, so a missing topic or last name is a ValidationError.
+    """
+    if not fields.get("owner_user") and not fields.get("owner_team"):
+        fields["owner_user"] = by
+    owner = fields.get("owner_user") or fields.get("owner_team")
+    if "business_unit" not in fields and "business_unit_id" not in fields:
+        fields["business_unit_id"] = getattr(
+            owner, "business_unit_id", None
+        ) or getattr(by, "business_unit_id", None)
+    lead = Lead(created_by=by, **fields)
+    lead.full_clean()
+    lead.save()
+    return lead
+
+
+@transaction.atomic
+def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
+    """Change an open lead's editable fields; closed leads are read-only.
+
+    Ownership changes go through assign_lead, state changes through the transitions.
+    """
+    refused = _NOT_EDITABLE.intersection(fields)
+    if refused:
+        raise ValueError(f"update_lead cannot change {', '.join(sorted(refused))}.")
+    locked = lock_lead(lead)
+    if not locked.is_open:
+        raise TransitionRefused(closed_message(locked))
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def mark_contacted(*, lead: Lead, by: User | None, description: str = "") -> Lead:
+    """Open/New → Open/Contacted. `by` may be None for an automatic step."""
+    locked = lock_lead(lead)
+    if locked.status == LeadStatus.CONTACTED:
+        raise TransitionRefused("This lead is already marked as contacted.")
+    if not locked.is_open:
+        raise TransitionRefused(closed_message(locked))
+    locked.mark_contacted(by=by, description=description or None)
+    _save_transition(locked)
+    return locked
+
+
+@transaction.atomic
+def disqualify_lead(
+    *, lead: Lead, by: User, reason: int, description: str = ""
+) -> Lead:
+    """Open → Disqualified with reason 4–7 (Lost, Cannot Contact, No Longer
+    Interested, Canceled); stamps closed_at.
+
+    Refused while an open opportunity that came from this lead exists (a lead
+    reactivated after qualification keeps its opportunity).
+    """
+    if reason not in DISQUALIFY_REASONS:
+        raise ValidationError(
+            {"reason": "Choose one of the disqualification reasons in the list."}
+        )
+    locked = lock_lead(lead)
+    if not locked.is_open:
+        if locked.state == LeadState.DISQUALIFIED:
+            raise TransitionRefused("This lead is already disqualified.")
+        raise TransitionRefused(closed_message(locked))
+    opportunity = locked.qualifying_opportunity
+    if opportunity is not None and opportunity.state == OpportunityState.OPEN:
+        raise TransitionRefused(
+            f"The open opportunity “{opportunity}” came from this lead. "
+            "Close the opportunity before disqualifying the lead."
+        )
+    locked.disqualify(reason=LeadStatus(reason), by=by, description=description or None)
+    _save_transition(locked, "closed_at")
+    return locked
+
+
+@transaction.atomic
+def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
+    """Qualified or Disqualified → Open/New.
+
+    Keeps everything: notes, attachments, links and the records qualification created
+    (qualifying_* stay set). A lead merged into another stays closed.
+    """
+    locked = lock_lead(lead)
+    if locked.is_open:
+        raise TransitionRefused("This lead is already open.")
+    if locked.merged:
+        raise TransitionRefused(
+            "This lead was merged into another lead; work on that lead instead."
+        )
+    locked.reactivate(by=by, description=description or None)
+    _save_transition(locked, "qualified_at", "closed_at")
+    return locked
+
+
+@transaction.atomic
+def assign_lead(
+    *,
+    lead: Lead,
+    by: User,
+    owner_user: User | None = None,
+    owner_team: Team | None = None,
+) -> Lead:
+    """Give an open lead to a user or a team (exactly one) and log it (reason MANUAL).
+
+    The owning business unit follows the new owner when the owner has one.
+    """
+    if bool(owner_user) == bool(owner_team):
+        raise ValidationError("Assign the lead to a user or to a team, exactly one.")
+    locked = lock_lead(lead)
+    if not locked.is_open:
+        raise TransitionRefused(closed_message(locked))
+    new_owner = owner_user or owner_team
+    if locked.owner_user_id == getattr(owner_user, "pk", None) and (
+        locked.owner_team_id == getattr(owner_team, "pk", None)
+    ):
+        raise TransitionRefused(f"This lead is already owned by {new_owner}.")
+    locked.owner_user = owner_user
+    locked.owner_team = owner_team
+    if getattr(new_owner, "business_unit_id", None):
+        locked.business_unit_id = new_owner.business_unit_id
+    locked.full_clean()
+    locked.save(
+        update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
+    )
+    LeadAssignment.objects.create(
+        lead=locked,
+        assigned_user=owner_user,
+        assigned_team=owner_team,
+        reason=AssignmentReason.MANUAL,
+        detail=f"Assigned to {new_owner} by {by}",
+        by=by,
+    )
+    return locked
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the leads it changed and, per refused lead, why."""
+
+    changed: list[Lead] = field(default_factory=list)
+    refused: list[tuple[Lead, str]] = field(default_factory=list)
+
+
+def _bulk(leads, action) -> BulkResult:
+    # Each lead in its own transaction: one closed or changed lead does not undo
+    # the others; the result says which were refused and why. Ordered by pk so two
+    # bulk actions over overlapping sets lock rows in the same order.
+    result = BulkResult()
+    for lead in sorted(leads, key=lambda item: item.pk):
+        try:
+            result.changed.append(action(lead))
+        except ValidationError as error:
+            result.refused.append((lead, " ".join(error.messages)))
+    return result
+
+
+def bulk_assign_leads(
+    *, leads, by: User, owner_user: User | None = None, owner_team: Team | None = None
+) -> BulkResult:
+    """assign_lead for each lead, each in its own transaction (not all-or-nothing)."""
+    return _bulk(
+        leads,
+        lambda lead: assign_lead(
+            lead=lead, by=by, owner_user=owner_user, owner_team=owner_team
+        ),
+    )
+
+
+def bulk_disqualify_leads(
+    *, leads, by: User, reason: int, description: str = ""
+) -> BulkResult:
+    """disqualify_lead for each lead, each in its own transaction (not all-or-nothing)."""
+    if reason not in DISQUALIFY_REASONS:
+        raise ValidationError(
+            {"reason": "Choose one of the disqualification reasons in the list."}
+        )
+    return _bulk(
+        leads,
+        lambda lead: disqualify_lead(
+            lead=lead, by=by, reason=reason, description=description
+        ),
+    )

@@ -1,0 +1,189 @@
+"""Qualify a lead (D365 QualifyLead): create or link the account, contact and
+opportunity it becomes, in one transaction with the lead row locked."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts import services as account_services
+from accounts.models import Account, Contact, Opportunity, User
+from leads.exceptions import TransitionRefused
+from leads.models import Campaign, Lead, LeadState
+from leads.services.lifecycle import closed_message, lock_lead
+
+ADDRESS_FIELDS = [
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "city",
+    "state_or_province",
+    "postal_code",
+    "country",
+]
+
+
+@dataclass
+class QualificationResult:
+    """The qualified lead and the records it created or linked."""
+
+    lead: Lead
+    account: Account | None = None
+    contact: Contact | None = None
+    opportunity: Opportunity | None = None
+    account_created: bool = False
+    contact_created: bool = False
+    opportunity_created: bool = False
+
+    @property
+    def summary(self) -> dict[str, str]:
+        """{"account": "created" | "linked", ...} for the records present."""
+        found = {}
+        for name in ("account", "contact", "opportunity"):
+            if getattr(self, name) is not None:
+                created = getattr(self, f"{name}_created")
+                found[name] = "created" if created else "linked"
+        return found
+
+
+def _copy(lead: Lead, names) -> dict:
+    return {name: getattr(lead, name) for name in names}
+
+
+def _owner(lead: Lead) -> dict:
+    # New records belong to whoever owns the lead (a user or a team), in its unit.
+    return {
+        "owner_user": lead.owner_user,
+        "owner_team": lead.owner_team,
+        "business_unit": lead.business_unit,
+    }
+
+
+@transaction.atomic
+def qualify_lead(
+    *,
+    lead: Lead,
+    by: User,
+    create_account: bool = True,
+    create_contact: bool = True,
+    create_opportunity: bool = True,
+    existing_account: Account | None = None,
+    existing_contact: Contact | None = None,
+    campaign: Campaign | None = None,
+    description: str = "",
+) -> QualificationResult:
+    """Open → Qualified, creating or linking the account, contact and opportunity.
+
+    - A chosen existing account/contact wins over creating one.
+    - Account copies company name, website, phone, address, industry, revenue and
+      employees; contact copies names, job title, email, phones and address, and its
+      parent account is the new or chosen account; a new account's primary contact is
+      the new contact (a chosen account keeps its primary contact if it has one).
+    - Opportunity copies topic, estimated value and close date, description and the
+      product interests; its customer is the account and/or contact. Wanting an
+      opportunity without any customer is a ValidationError.
+    - `campaign`, when given, becomes the lead's source campaign.
+    - New records are owned by the lead's owner.
+
+    One transaction with the lead row locked: a second, concurrent call waits for
+    the lock, then finds the lead qualified and raises TransitionRefused ("This lead
+    is already qualified."); any failure on the way rolls everything back.
+    """
+    locked = lock_lead(lead)
+    if locked.state == LeadState.QUALIFIED:
+        raise TransitionRefused("This lead is already qualified.")
+    if not locked.is_open:
+        raise TransitionRefused(closed_message(locked))
+
+    will_have_account = bool(existing_account) or create_account
+    will_have_contact = bool(existing_contact) or create_contact
+    if create_opportunity and not (will_have_account or will_have_contact):
+        raise ValidationError(
+            "An opportunity needs a customer: create or pick an account or a contact."
+        )
+    if create_account and not existing_account and not locked.company_name.strip():
+        raise ValidationError(
+            {
+                "create_account": "This lead has no company name to create an "
+                "account from: pick an existing account or untick this box."
+            }
+        )
+
+    result = QualificationResult(lead=locked)
+    if existing_account is not None:
+        result.account = existing_account
+    elif create_account:
+        result.account = account_services.create_account(
+            name=locked.company_name.strip(),
+            website=locked.website,
+            phone=locked.business_phone,
+            industry=locked.industry,
+            annual_revenue=locked.annual_revenue,
+            number_of_employees=locked.number_of_employees,
+            **_copy(locked, ADDRESS_FIELDS),
+            **_owner(locked),
+        )
+        result.account_created = True
+
+    if existing_contact is not None:
+        result.contact = existing_contact
+    elif create_contact:
+        result.contact = account_services.create_contact(
+            account=result.account,
+            **_copy(
+                locked,
+                [
+                    "last_name",
+                    "salutation",
+                    "first_name",
+                    "job_title",
+                    "email",
+                    "business_phone",
+                    "mobile_phone",
+                    *ADDRESS_FIELDS,
+                ],
+            ),
+            **_owner(locked),
+        )
+        result.contact_created = True
+
+    account, contact = result.account, result.contact
+    if account is not None and contact is not None and result.contact_created:
+        if result.account_created or account.primary_contact_id is None:
+            account_services.set_primary_contact(account=account, contact=contact)
+
+    if create_opportunity:
+        result.opportunity = account_services.create_opportunity(
+            name=locked.subject,
+            account=account,
+            contact=contact,
+            estimated_value=locked.estimated_value,
+            estimated_close_date=locked.estimated_close_date,
+            description=locked.description,
+            products=[
+                (interest.product, interest.quantity, interest.note)
+                for interest in locked.interests.select_related("product")
+            ],
+            **_owner(locked),
+        )
+        result.opportunity_created = True
+
+    locked.qualifying_account = account
+    locked.qualifying_contact = contact
+    locked.qualifying_opportunity = result.opportunity
+    update_fields = [
+        "qualifying_account",
+        "qualifying_contact",
+        "qualifying_opportunity",
+        "qualified_at",
+        "closed_at",
+        "status",
+        "state",
+        "modified_at",
+    ]
+    if campaign is not None:
+        locked.campaign = campaign
+        update_fields.append("campaign")
+    locked.qualify(by=by, description=description or None)
+    locked.save(update_fields=update_fields)
+    return result
