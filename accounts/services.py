@@ -6,12 +6,38 @@ human message on a business-rule failure. Callers own the outer transaction.
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_fsm import can_proceed
 
-from accounts.models import Account, BusinessUnit, Contact, Opportunity, OpportunityProduct, Product, Team, User
+from accounts.models import (
+    OPPORTUNITY_LOST_REASONS,
+    Account,
+    BusinessUnit,
+    Contact,
+    Opportunity,
+    OpportunityProduct,
+    OpportunityStatus,
+    Product,
+    Team,
+    User,
+)
 
 
-def _owner_fields(*, owner_user: User | None, owner_team: Team | None, business_unit: BusinessUnit | None):
+def _full_clean_opportunity(opportunity: Opportunity) -> None:
+    """full_clean() for an opportunity: its status is a protected FSM field, which
+    clean_fields() would try to assign (refused), so it is skipped there; every
+    constraint (including state matches status) is still checked."""
+    opportunity.full_clean(exclude=["status"], validate_constraints=False)
+    opportunity.validate_constraints()
+
+
+def _owner_fields(
+    *,
+    owner_user: User | None,
+    owner_team: Team | None,
+    business_unit: BusinessUnit | None,
+):
     owner = owner_user or owner_team
     return {
         "owner_user": owner_user,
@@ -31,7 +57,9 @@ def create_account(
     """Create an account owned by a user or a team (owning BU defaults to the owner's)."""
     account = Account(
         name=name,
-        **_owner_fields(owner_user=owner_user, owner_team=owner_team, business_unit=business_unit),
+        **_owner_fields(
+            owner_user=owner_user, owner_team=owner_team, business_unit=business_unit
+        ),
         **fields,
     )
     account.full_clean()
@@ -50,7 +78,9 @@ def create_contact(
     """Create a contact owned by a user or a team."""
     contact = Contact(
         last_name=last_name,
-        **_owner_fields(owner_user=owner_user, owner_team=owner_team, business_unit=business_unit),
+        **_owner_fields(
+            owner_user=owner_user, owner_team=owner_team, business_unit=business_unit
+        ),
         **fields,
     )
     contact.full_clean()
@@ -85,10 +115,12 @@ def create_opportunity(
         name=name,
         account=account,
         contact=contact,
-        **_owner_fields(owner_user=owner_user, owner_team=owner_team, business_unit=business_unit),
+        **_owner_fields(
+            owner_user=owner_user, owner_team=owner_team, business_unit=business_unit
+        ),
         **fields,
     )
-    opportunity.full_clean()
+    _full_clean_opportunity(opportunity)
     opportunity.save()
     for product, quantity, note in products:
         line = OpportunityProduct(
@@ -101,3 +133,211 @@ def create_opportunity(
         line.full_clean()
         line.save()
     return opportunity
+
+
+# --- Editing and the opportunity outcome (issue 4: related records) -----------------
+#
+# Each service below locks the row it changes (select_for_update) inside its own
+# atomic block, so two users acting on the same record at once are serialised and the
+# second one sees the first one's result (and gets a clear message when that makes
+# its action illegal).
+
+CLOSED_OPPORTUNITY_MESSAGE = "This opportunity is closed; reopen it before changing it."
+
+
+def _locked(model, pk):
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def _apply_fields(instance, fields: dict, *, allowed: set[str]):
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"Not editable here: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+def _editable_field_names(model) -> set[str]:
+    skip = {
+        "id",
+        "owner_user",
+        "owner_team",
+        "business_unit",
+        "created_at",
+        "modified_at",
+    }
+    return {
+        f.name
+        for f in model._meta.concrete_fields
+        if f.editable and f.name not in skip and not getattr(f, "protected", False)
+    }
+
+
+@transaction.atomic
+def update_account(*, account: Account, by: User, **fields) -> Account:
+    """Change an account's own fields (not its owner). Locks the row.
+
+    Refuses a parent account that is the account itself or one of its sub-accounts
+    (a cycle), walking up the parent chain (short in practice).
+    """
+    account = _locked(Account, account.pk)
+    _apply_fields(account, fields, allowed=_editable_field_names(Account))
+    parent = account.parent_account
+    seen = {account.pk}
+    while parent is not None:
+        if parent.pk in seen:
+            raise ValidationError(
+                {"parent_account": "An account cannot be its own parent or ancestor."}
+            )
+        seen.add(parent.pk)
+        parent = parent.parent_account
+    account.full_clean()
+    account.save()
+    return account
+
+
+@transaction.atomic
+def update_contact(*, contact: Contact, by: User, **fields) -> Contact:
+    """Change a contact's own fields (not its owner). Locks the row."""
+    contact = _locked(Contact, contact.pk)
+    _apply_fields(contact, fields, allowed=_editable_field_names(Contact))
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+def _refuse_if_closed(opportunity: Opportunity):
+    if not opportunity.is_open:
+        raise ValidationError(CLOSED_OPPORTUNITY_MESSAGE, code="closed")
+
+
+@transaction.atomic
+def update_opportunity(*, opportunity: Opportunity, by: User, **fields) -> Opportunity:
+    """Change an open opportunity's fields (not owner, state or actuals). Locks the row.
+
+    Closed (won or lost) opportunities are read-only until reopened.
+    """
+    opportunity = _locked(Opportunity, opportunity.pk)
+    _refuse_if_closed(opportunity)
+    allowed = _editable_field_names(Opportunity) - {"actual_value", "actual_close_date"}
+    _apply_fields(opportunity, fields, allowed=allowed)
+    _full_clean_opportunity(opportunity)
+    opportunity.save()
+    return opportunity
+
+
+def _transition_refused(opportunity: Opportunity, action: str) -> ValidationError:
+    status = opportunity.get_status_display()
+    return ValidationError(
+        f"Cannot {action} this opportunity: it is {status.lower()} now.",
+        code="transition",
+    )
+
+
+@transaction.atomic
+def win_opportunity(
+    *, opportunity: Opportunity, by: User, actual_value: Decimal, actual_close_date
+) -> Opportunity:
+    """Close an open opportunity as won with its actual revenue and close date.
+
+    Locks the row; refuses (ValidationError) when it is no longer open, e.g. a second
+    click or a stale page. The transition is logged (StateLog) with `by`.
+    """
+    errors = {}
+    if actual_value is None:
+        errors["actual_value"] = "Enter the actual revenue."
+    elif actual_value < 0:
+        errors["actual_value"] = "Actual revenue cannot be negative."
+    if actual_close_date is None:
+        errors["actual_close_date"] = "Enter the actual close date."
+    if errors:
+        raise ValidationError(errors)
+    opportunity = _locked(Opportunity, opportunity.pk)
+    if not can_proceed(opportunity.win):
+        raise _transition_refused(opportunity, "win")
+    opportunity.win(
+        actual_value=actual_value, actual_close_date=actual_close_date, by=by
+    )
+    _full_clean_opportunity(opportunity)
+    opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def lose_opportunity(
+    *, opportunity: Opportunity, by: User, reason, description: str = ""
+) -> Opportunity:
+    """Close an open opportunity as lost: reason Canceled or Out-Sold.
+
+    Locks the row; refuses when it is no longer open. `description` (why it was
+    lost) goes into the transition log.
+    """
+    try:
+        reason = OpportunityStatus(int(reason))
+    except (TypeError, ValueError):
+        reason = None
+    if reason not in OPPORTUNITY_LOST_REASONS:
+        raise ValidationError({"reason": "Choose why the opportunity was lost."})
+    opportunity = _locked(Opportunity, opportunity.pk)
+    if not can_proceed(opportunity.lose):
+        raise _transition_refused(opportunity, "lose")
+    opportunity.lose(reason=reason, by=by, description=description or None)
+    _full_clean_opportunity(opportunity)
+    opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def reopen_opportunity(*, opportunity: Opportunity, by: User) -> Opportunity:
+    """Reopen a won or lost opportunity (In Progress); clears the actuals. Locks the row."""
+    opportunity = _locked(Opportunity, opportunity.pk)
+    if not can_proceed(opportunity.reopen):
+        raise ValidationError("This opportunity is already open.", code="transition")
+    opportunity.reopen(by=by)
+    _full_clean_opportunity(opportunity)
+    opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def add_opportunity_product(
+    *,
+    opportunity: Opportunity,
+    by: User,
+    product: Product,
+    quantity: Decimal = Decimal("1"),
+    price_per_unit: Decimal | None = None,
+    note: str = "",
+) -> OpportunityProduct:
+    """Add a product line to an open opportunity, priced from the catalog unless
+    `price_per_unit` is given. Locks the opportunity; one line per product."""
+    opportunity = _locked(Opportunity, opportunity.pk)
+    _refuse_if_closed(opportunity)
+    if not product.is_active:
+        raise ValidationError({"product": "This product is no longer sold."})
+    if opportunity.product_lines.filter(product=product).exists():
+        raise ValidationError({"product": f"{product} is already on this opportunity."})
+    line = OpportunityProduct(
+        opportunity=opportunity,
+        product=product,
+        quantity=quantity,
+        price_per_unit=product.price if price_per_unit is None else price_per_unit,
+        note=note,
+    )
+    line.full_clean()
+    line.save()
+    return line
+
+
+@transaction.atomic
+def remove_opportunity_product(
+    *, opportunity: Opportunity, by: User, line: OpportunityProduct
+) -> None:
+    """Remove a product line from an open opportunity. Locks the opportunity."""
+    opportunity = _locked(Opportunity, opportunity.pk)
+    _refuse_if_closed(opportunity)
+    deleted, _ = OpportunityProduct.objects.filter(
+        pk=line.pk, opportunity=opportunity
+    ).delete()
+    if not deleted:
+        raise ValidationError("That product line is no longer on this opportunity.")
