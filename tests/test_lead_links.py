@@ -1,0 +1,219 @@
+"""Lead ↔ account/contact links and product interests."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from leads.exceptions import TransitionRefused
+from leads.models import LeadAccount, LeadContact, LeadProduct
+from leads.selectors.timeline import lead_related_context, timeline_context
+from leads.services.related import (
+    add_interest,
+    link_account,
+    link_contact,
+    remove_interest,
+    unlink_account,
+    unlink_contact,
+)
+from tests import factories
+
+
+@pytest.fixture
+def lead(rep):
+    return factories.LeadFactory(owner_user=rep)
+
+
+def test_linking_twice_keeps_one_row(lead, rep):
+    account = factories.AccountFactory(owner_user=rep)
+    _, created = link_account(lead=lead, account=account, by=rep)
+    _, created_again = link_account(lead=lead, account=account, by=rep)
+    assert (created, created_again) == (True, False)
+    assert LeadAccount.objects.filter(lead=lead, account=account).count() == 1
+
+
+def test_lead_links_to_many_accounts_and_contacts(lead, rep):
+    accounts = factories.AccountFactory.create_batch(3, owner_user=rep)
+    contacts = factories.ContactFactory.create_batch(2, owner_user=rep)
+    for account in accounts:
+        link_account(lead=lead, account=account, by=rep)
+    for contact in contacts:
+        link_contact(lead=lead, contact=contact, by=rep)
+    assert set(lead.accounts.all()) == set(accounts)
+    assert set(lead.contacts.all()) == set(contacts)
+
+
+def test_unlink_removes_only_that_link(lead, rep):
+    first, second = factories.AccountFactory.create_batch(2, owner_user=rep)
+    link_account(lead=lead, account=first, by=rep)
+    link_account(lead=lead, account=second, by=rep)
+    assert unlink_account(lead=lead, account=first, by=rep) is True
+    assert unlink_account(lead=lead, account=first, by=rep) is False
+    assert list(lead.accounts.all()) == [second]
+    contact = factories.ContactFactory(owner_user=rep)
+    link_contact(lead=lead, contact=contact, by=rep)
+    unlink_contact(lead=lead, contact=contact, by=rep)
+    assert not LeadContact.objects.exists()
+
+
+def test_closed_lead_refuses_link_changes(rep):
+    lead = factories.LeadFactory(owner_user=rep, qualified=True)
+    account = factories.AccountFactory(owner_user=rep)
+    with pytest.raises(TransitionRefused, match="qualified and read-only"):
+        link_account(lead=lead, account=account, by=rep)
+    assert not LeadAccount.objects.exists()
+
+
+def test_link_account_through_page_twice(rep_client, lead, rep):
+    account = factories.AccountFactory(owner_user=rep, name="Fabrikam")
+    url = reverse("leads:link-account", args=[lead.pk])
+    first = rep_client.post(url, {"account": account.pk}, follow=True)
+    assert "Account “Fabrikam” linked." in first.content.decode()
+    second = rep_client.post(url, {"account": account.pk}, follow=True)
+    assert second.status_code == 200
+    assert "was already linked" in second.content.decode()
+    assert LeadAccount.objects.filter(lead=lead).count() == 1
+
+
+def test_tampered_account_id_outside_scope_is_a_form_error(rep_client, lead, rep2):
+    foreign = factories.AccountFactory(owner_user=rep2)
+    url = reverse("leads:link-account", args=[lead.pk])
+    response = rep_client.post(url, {"account": foreign.pk}, follow=True)
+    text = response.content.decode()
+    assert "The account was not linked" in text
+    assert "Select a valid choice" in text
+    assert not LeadAccount.objects.exists()
+    response = rep_client.post(url, {"account": "not-a-number"}, follow=True)
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_pick_list_offers_only_visible_unlinked_records(lead, rep, rep2):
+    mine = factories.AccountFactory(owner_user=rep, name="Mine Inc")
+    linked = factories.AccountFactory(owner_user=rep, name="Linked Inc")
+    factories.AccountFactory(owner_user=rep2, name="Foreign Inc")
+    link_account(lead=lead, account=linked, by=rep)
+    context = lead_related_context(lead=lead, user=rep)
+    options = [
+        label
+        for _, label in context["account_link_form"].fields["account"].widget.choices
+    ]
+    assert str(mine) in options
+    assert "Foreign Inc" not in options
+    assert "Linked Inc" not in options
+    assert context["linked_accounts"] == [linked]
+
+
+def test_link_and_unlink_contact_through_page(rep_client, lead, rep):
+    contact = factories.ContactFactory(owner_user=rep)
+    rep_client.post(
+        reverse("leads:link-contact", args=[lead.pk]), {"contact": contact.pk}
+    )
+    assert list(lead.contacts.all()) == [contact]
+    rep_client.post(reverse("leads:unlink-contact", args=[lead.pk, contact.pk]))
+    assert not lead.contacts.exists()
+
+
+def test_link_on_closed_lead_through_page_is_a_message(rep_client, rep):
+    lead = factories.LeadFactory(owner_user=rep, disqualified=True)
+    account = factories.AccountFactory(owner_user=rep)
+    response = rep_client.post(
+        reverse("leads:link-account", args=[lead.pk]),
+        {"account": account.pk},
+        follow=True,
+    )
+    assert "read-only" in response.content.decode()
+    assert not LeadAccount.objects.exists()
+
+
+def test_links_on_a_lead_outside_scope_are_404(client, lead, rep2):
+    account = factories.AccountFactory(owner_user=rep2)
+    client.force_login(rep2)
+    response = client.post(
+        reverse("leads:link-account", args=[lead.pk]), {"account": account.pk}
+    )
+    assert response.status_code == 404
+
+
+def test_linked_leads_show_on_account_and_contact(rep):
+    lead = factories.LeadFactory(owner_user=rep)
+    other = factories.LeadFactory(owner_user=rep)
+    account = factories.AccountFactory(owner_user=rep)
+    contact = factories.ContactFactory(owner_user=rep)
+    link_account(lead=lead, account=account, by=rep)
+    link_contact(lead=other, contact=contact, by=rep)
+    assert timeline_context(user=rep, record=account)["linked_leads"] == [lead]
+    assert timeline_context(user=rep, record=contact)["linked_leads"] == [other]
+
+
+def test_linked_leads_outside_scope_are_hidden_on_account(rep, rep2):
+    account = factories.AccountFactory(owner_user=rep)
+    foreign_lead = factories.LeadFactory(owner_user=rep2)
+    link_account(lead=foreign_lead, account=account, by=rep2)
+    assert timeline_context(user=rep, record=account)["linked_leads"] == []
+
+
+# --- Product interests ------------------------------------------------------------------
+
+
+def test_interest_one_row_per_product(lead, rep):
+    product = factories.ProductFactory()
+    add_interest(lead=lead, product=product, by=rep, quantity=Decimal("2"), note="Blue")
+    add_interest(lead=lead, product=product, by=rep, quantity=Decimal("5"), note="Red")
+    interest = LeadProduct.objects.get(lead=lead)
+    assert (interest.quantity, interest.note) == (Decimal("5"), "Red")
+
+
+def test_remove_interest(lead, rep):
+    interest = add_interest(lead=lead, product=factories.ProductFactory(), by=rep)
+    remove_interest(lead=lead, interest=interest, by=rep)
+    assert not LeadProduct.objects.exists()
+
+
+def test_closed_lead_refuses_interest_changes(rep):
+    lead = factories.LeadFactory(owner_user=rep, qualified=True)
+    with pytest.raises(TransitionRefused):
+        add_interest(lead=lead, product=factories.ProductFactory(), by=rep)
+
+
+def test_interests_through_page(rep_client, lead):
+    product = factories.ProductFactory(name="Widget")
+    url = reverse("leads:add-interest", args=[lead.pk])
+    response = rep_client.post(
+        url, {"product": product.pk, "quantity": "3", "note": "asap"}, follow=True
+    )
+    assert "Interest in “Widget” saved." in response.content.decode()
+    interest = LeadProduct.objects.get(lead=lead)
+    assert interest.quantity == Decimal("3")
+    rep_client.post(reverse("leads:remove-interest", args=[lead.pk, interest.pk]))
+    assert not LeadProduct.objects.exists()
+
+
+def test_negative_quantity_is_a_form_error(rep_client, lead):
+    product = factories.ProductFactory()
+    response = rep_client.post(
+        reverse("leads:add-interest", args=[lead.pk]),
+        {"product": product.pk, "quantity": "-1"},
+        follow=True,
+    )
+    assert "Quantity:" in response.content.decode()
+    assert not LeadProduct.objects.exists()
+
+
+def test_lead_partial_shows_interests_and_original_message(rep):
+    from django.template.loader import render_to_string
+
+    lead = factories.LeadFactory(
+        owner_user=rep, original_message="Please call me about pricing"
+    )
+    add_interest(
+        lead=lead,
+        product=factories.ProductFactory(name="Gizmo"),
+        by=rep,
+        quantity=Decimal("4"),
+    )
+    html = render_to_string(
+        "leads/partials/lead_related.html", lead_related_context(lead=lead, user=rep)
+    )
+    assert "Please call me about pricing" in html
+    assert "Gizmo" in html
+    assert "Merge with…" in html
