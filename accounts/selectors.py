@@ -1,24 +1,212 @@
 """Reads for account, contact and opportunity pages, always through the scope gate."""
 
-from accounts.models import Account, Contact, Opportunity
+from django.db.models import QuerySet
+from django_fsm_log.models import StateLog
+
+from accounts.filters import AccountFilter, ContactFilter, OpportunityFilter, search_q
+from accounts.models import (
+    Account,
+    Contact,
+    Opportunity,
+    OpportunityProduct,
+    OpportunityStatus,
+    Product,
+)
 from leadsite.permissions import visible_to
 
+# How many contacts/opportunities a detail page lists before linking to the full list.
+RELATED_LIMIT = 20
+AUTOCOMPLETE_LIMIT = 20
 
-def list_accounts(*, user):
-    """Accounts the user may see, with owner columns joined."""
-    return visible_to(user, Account.objects.select_related("owner_user", "owner_team"))
+
+def list_accounts(*, user, filters=None) -> QuerySet[Account]:
+    """Accounts the user may see, with owner columns joined, narrowed by `filters`
+    (AccountFilter data, e.g. request.GET; invalid values are ignored)."""
+    qs = visible_to(user, Account.objects.select_related("owner_user", "owner_team"))
+    if filters is not None:
+        qs = AccountFilter(filters, queryset=qs, user=user).qs
+    return qs
 
 
-def list_contacts(*, user):
-    """Contacts the user may see, with their account joined."""
-    return visible_to(
+def list_contacts(*, user, filters=None) -> QuerySet[Contact]:
+    """Contacts the user may see, with their account joined, narrowed by `filters`."""
+    qs = visible_to(
         user, Contact.objects.select_related("account", "owner_user", "owner_team")
     )
+    if filters is not None:
+        qs = ContactFilter(filters, queryset=qs, user=user).qs
+    return qs
 
 
-def list_opportunities(*, user):
-    """Opportunities the user may see, with customer and owner joined."""
-    return visible_to(
+def list_opportunities(*, user, filters=None) -> QuerySet[Opportunity]:
+    """Opportunities the user may see, with customer and owner joined, narrowed by
+    `filters`."""
+    qs = visible_to(
         user,
-        Opportunity.objects.select_related("account", "contact", "owner_user", "owner_team"),
+        Opportunity.objects.select_related(
+            "account", "contact", "owner_user", "owner_team"
+        ),
     )
+    if filters is not None:
+        qs = OpportunityFilter(filters, queryset=qs, user=user).qs
+    return qs
+
+
+def get_account(*, user, pk) -> Account:
+    """One visible account with what its page shows joined; DoesNotExist otherwise."""
+    return (
+        list_accounts(user=user)
+        .select_related("business_unit", "parent_account", "primary_contact")
+        .get(pk=pk)
+    )
+
+
+def get_contact(*, user, pk) -> Contact:
+    """One visible contact with its account and owner joined; DoesNotExist otherwise."""
+    return list_contacts(user=user).select_related("business_unit").get(pk=pk)
+
+
+def get_opportunity(*, user, pk) -> Opportunity:
+    """One visible opportunity with customer and owner joined; DoesNotExist otherwise."""
+    return list_opportunities(user=user).select_related("business_unit").get(pk=pk)
+
+
+def _visible_pks(user, model, pks) -> set[int]:
+    pks = [pk for pk in pks if pk]
+    if not pks:
+        return set()
+    return set(
+        visible_to(user, model.objects.filter(pk__in=pks)).values_list("pk", flat=True)
+    )
+
+
+def _first(qs, limit=RELATED_LIMIT):
+    """The first `limit` rows and whether there are more (one query)."""
+    rows = list(qs[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def account_detail_context(*, user, account: Account) -> dict:
+    """What the account page shows besides the account: its visible contacts,
+    opportunities and sub-accounts, and whether the linked parent account and
+    primary contact are visible (linked) or only named."""
+    contacts, more_contacts = _first(
+        visible_to(user, account.contacts.select_related("owner_user", "owner_team"))
+    )
+    opportunities, more_opportunities = _first(
+        visible_to(
+            user,
+            account.opportunities.select_related("contact", "owner_user", "owner_team"),
+        )
+    )
+    subaccounts, more_subaccounts = _first(visible_to(user, account.subaccounts.all()))
+    visible_accounts = _visible_pks(user, Account, [account.parent_account_id])
+    visible_contacts = _visible_pks(user, Contact, [account.primary_contact_id])
+    return {
+        "contacts": contacts,
+        "more_contacts": more_contacts,
+        "opportunities": opportunities,
+        "more_opportunities": more_opportunities,
+        "subaccounts": subaccounts,
+        "more_subaccounts": more_subaccounts,
+        "parent_account_visible": account.parent_account_id in visible_accounts,
+        "primary_contact_visible": account.primary_contact_id in visible_contacts,
+    }
+
+
+def contact_detail_context(*, user, contact: Contact) -> dict:
+    """The contact's visible opportunities (as customer) and whether its account is
+    visible to the user (linked) or only named."""
+    opportunities, more_opportunities = _first(
+        visible_to(
+            user,
+            contact.opportunities.select_related("account", "owner_user", "owner_team"),
+        )
+    )
+    return {
+        "opportunities": opportunities,
+        "more_opportunities": more_opportunities,
+        "account_visible": contact.account_id
+        in _visible_pks(user, Account, [contact.account_id]),
+    }
+
+
+def list_opportunity_products(*, opportunity: Opportunity) -> list[OpportunityProduct]:
+    """The opportunity's product lines with their products and `amount` (one query)."""
+    lines = list(opportunity.product_lines.select_related("product"))
+    for line in lines:
+        line.amount = line.quantity * line.price_per_unit
+    return lines
+
+
+def list_active_products() -> QuerySet[Product]:
+    """The catalog a product line may be chosen from."""
+    return Product.objects.filter(is_active=True)
+
+
+def list_transition_log(*, obj) -> list[dict]:
+    """The state log of `obj` (oldest first): who, when, transition, from, to, why."""
+    status_labels = dict(OpportunityStatus.choices)
+
+    def label(value):
+        try:
+            return status_labels.get(int(value), value)
+        except (TypeError, ValueError):
+            return value
+
+    return [
+        {
+            "timestamp": log.timestamp,
+            "by": log.by,
+            "transition": log.transition,
+            "source": label(log.source_state),
+            "target": label(log.state),
+            "description": log.description or "",
+        }
+        for log in StateLog.objects.for_(obj)
+        .select_related("by")
+        .order_by("timestamp", "pk")
+    ]
+
+
+def opportunity_detail_context(*, user, opportunity: Opportunity) -> dict:
+    """Product lines, the outcome transitions the user may take now, the transition
+    history and whether the customer records are visible (linked) to the user."""
+    visible_accounts = _visible_pks(user, Account, [opportunity.account_id])
+    visible_contacts = _visible_pks(user, Contact, [opportunity.contact_id])
+    lines = list_opportunity_products(opportunity=opportunity)
+    return {
+        "product_lines": lines,
+        "product_total": sum(
+            (line.amount for line in lines), start=0
+        ),
+        "transitions": list(opportunity.get_available_user_status_transitions(user)),
+        "history": list_transition_log(obj=opportunity),
+        "account_visible": opportunity.account_id in visible_accounts,
+        "contact_visible": opportunity.contact_id in visible_contacts,
+    }
+
+
+def autocomplete_accounts(*, user, q: str = "", partner: bool = False) -> list[Account]:
+    """Up to AUTOCOMPLETE_LIMIT visible accounts whose name or email matches `q`."""
+    qs = visible_to(user, Account.objects.only("pk", "name", "city"))
+    if q:
+        qs = qs.filter(search_q(q, ["name", "email"]))
+    if partner:
+        qs = qs.filter(is_partner=True)
+    return list(qs.order_by("name", "pk")[:AUTOCOMPLETE_LIMIT])
+
+
+def autocomplete_contacts(*, user, q: str = "") -> list[Contact]:
+    """Up to AUTOCOMPLETE_LIMIT visible contacts whose name or email matches `q`."""
+    qs = visible_to(user, Contact.objects.select_related("account"))
+    if q:
+        qs = qs.filter(search_q(q, ["first_name", "last_name", "email"]))
+    return list(qs.order_by("last_name", "first_name", "pk")[:AUTOCOMPLETE_LIMIT])
+
+
+def get_opportunity_product(
+    *, opportunity: Opportunity, pk
+) -> OpportunityProduct | None:
+    """A product line of `opportunity` (with its product), or None if it is gone."""
+    return opportunity.product_lines.select_related("product").filter(pk=pk).first()

@@ -1,0 +1,306 @@
+"""Forms for account, contact and opportunity pages: input validation and widgets.
+
+Every choice of a related record is limited to the records the user may see (the
+scope gate), so an id typed into a tampered request is a form error, not a leak.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.db import models
+from django.forms.models import ModelChoiceIterator
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from accounts import selectors
+from accounts.models import (
+    MONEY,
+    OPPORTUNITY_LOST_REASONS,
+    Account,
+    Contact,
+    Opportunity,
+    OpportunityStatus,
+)
+
+ADDRESS_FIELDS = [
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "city",
+    "state_or_province",
+    "postal_code",
+    "country",
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class AutocompleteSelect(forms.Select):
+    """A select of records that renders the chosen record and the first few choices
+    only; static/js/autocomplete.js adds a search box that loads matching options
+    from `url_name` (an autocomplete endpoint). Validation still uses the field's
+    whole (scoped) queryset."""
+
+    template_name = "partials/autocomplete_select.html"
+    initial_limit = 50
+
+    def __init__(self, url_name, *, params=None, attrs=None):
+        super().__init__(attrs=attrs)
+        self.url_name = url_name
+        self.params = params or {}
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        url = reverse(self.url_name)
+        if self.params:
+            url = f"{url}?{urlencode(self.params)}"
+        context["widget"]["autocomplete_url"] = url
+        return context
+
+    def _limited_choices(self, iterator, value):
+        field = iterator.field
+        if field.empty_label is not None:
+            yield ("", field.empty_label)
+        rows = list(iterator.queryset[: self.initial_limit])
+        shown = {str(row.pk) for row in rows}
+        missing = [v for v in value if v and str(v).isdigit() and str(v) not in shown]
+        if missing:
+            rows += list(iterator.queryset.filter(pk__in=missing))
+        for row in rows:
+            yield iterator.choice(row)
+
+    def optgroups(self, name, value, attrs=None):
+        if not isinstance(self.choices, ModelChoiceIterator):
+            return super().optgroups(name, value, attrs)
+        original = self.choices
+        self.choices = list(self._limited_choices(original, value))
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = original
+
+    def _render(self, template_name, context, renderer=None):
+        # The partial lives in the project templates, which the default form
+        # renderer does not search.
+        return mark_safe(render_to_string(template_name, context))
+
+
+class FieldsetsMixin:
+    """`fieldsets` = [(legend, [field names], css class)] for grouped rendering."""
+
+    fieldsets: list[tuple[str, list[str], str]] = []
+
+    def grouped_fields(self):
+        return [
+            (legend, [self[name] for name in names], css)
+            for legend, names, css in self.fieldsets
+        ]
+
+
+class ScopedModelForm(FieldsetsMixin, forms.ModelForm):
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+
+def _use_autocomplete(field, url_name):
+    # Before the queryset is set: assigning it hands the choices to the widget.
+    field.widget = AutocompleteSelect(url_name)
+    field.widget.is_required = field.required
+
+
+def _account_field(field, user, *, exclude_pk=None):
+    qs = selectors.list_accounts(user=user).order_by("name", "pk")
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    _use_autocomplete(field, "accounts:account-autocomplete")
+    field.queryset = qs
+
+
+def _contact_field(field, user):
+    _use_autocomplete(field, "accounts:contact-autocomplete")
+    field.queryset = selectors.list_contacts(user=user).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+def _formfield(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return db_field.formfield(**kwargs)
+
+
+class AccountForm(ScopedModelForm):
+    fieldsets = [
+        (
+            "Account",
+            [
+                "name",
+                "account_number",
+                "parent_account",
+                "primary_contact",
+                "is_partner",
+            ],
+            "form-grid",
+        ),
+        ("Contact details", ["phone", "email", "website"], "form-grid"),
+        (
+            "Company profile",
+            ["industry", "annual_revenue", "number_of_employees"],
+            "form-grid",
+        ),
+        ("Address", ADDRESS_FIELDS, "form-grid"),
+        ("Description", ["description"], ""),
+    ]
+
+    class Meta:
+        model = Account
+        formfield_callback = _formfield
+        fields = [
+            "name",
+            "account_number",
+            "parent_account",
+            "primary_contact",
+            "is_partner",
+            "phone",
+            "email",
+            "website",
+            "industry",
+            "annual_revenue",
+            "number_of_employees",
+            *ADDRESS_FIELDS,
+            "description",
+        ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        _account_field(self.fields["parent_account"], user, exclude_pk=self.instance.pk)
+        _contact_field(self.fields["primary_contact"], user)
+
+
+class ContactForm(ScopedModelForm):
+    fieldsets = [
+        (
+            "Person",
+            ["salutation", "first_name", "last_name", "job_title", "account"],
+            "form-grid",
+        ),
+        ("Contact details", ["email", "business_phone", "mobile_phone"], "form-grid"),
+        ("Address", ADDRESS_FIELDS, "form-grid"),
+        ("Description", ["description"], ""),
+    ]
+
+    class Meta:
+        model = Contact
+        fields = [
+            "salutation",
+            "first_name",
+            "last_name",
+            "job_title",
+            "account",
+            "email",
+            "business_phone",
+            "mobile_phone",
+            *ADDRESS_FIELDS,
+            "description",
+        ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        _account_field(self.fields["account"], user)
+
+
+class OpportunityForm(ScopedModelForm):
+    fieldsets = [
+        ("Opportunity", ["name", "account", "contact"], "form-grid"),
+        ("Forecast", ["estimated_value", "estimated_close_date"], "form-grid"),
+        ("Description", ["description"], ""),
+    ]
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "name",
+            "account",
+            "contact",
+            "estimated_value",
+            "estimated_close_date",
+            "description",
+        ]
+        widgets = {"estimated_close_date": DateInput}
+        help_texts = {
+            "account": "The customer: an account, a contact, or both.",
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        _account_field(self.fields["account"], user)
+        _contact_field(self.fields["contact"], user)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            "account" not in self.errors
+            and "contact" not in self.errors
+            and not cleaned.get("account")
+            and not cleaned.get("contact")
+        ):
+            self.add_error("account", "Choose the customer: an account or a contact.")
+        return cleaned
+
+
+class WinOpportunityForm(FieldsetsMixin, forms.Form):
+    fieldsets = [("Close as won", ["actual_value", "actual_close_date"], "form-grid")]
+
+    actual_value = forms.DecimalField(
+        label="Actual revenue",
+        min_value=0,
+        max_digits=MONEY["max_digits"],
+        decimal_places=MONEY["decimal_places"],
+    )
+    actual_close_date = forms.DateField(
+        label="Actual close date", initial=timezone.localdate, widget=DateInput
+    )
+
+
+class LoseOpportunityForm(FieldsetsMixin, forms.Form):
+    fieldsets = [("Close as lost", ["reason", "description"], "")]
+
+    reason = forms.TypedChoiceField(
+        label="Status reason",
+        choices=[("", "---------")]
+        + [(int(r), OpportunityStatus(r).label) for r in OPPORTUNITY_LOST_REASONS],
+        coerce=int,
+    )
+    description = forms.CharField(
+        label="Why was it lost?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class OpportunityProductForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=None)
+    quantity = forms.DecimalField(
+        min_value=0, max_digits=12, decimal_places=2, initial=1
+    )
+    price_per_unit = forms.DecimalField(
+        label="Price per unit",
+        min_value=0,
+        max_digits=MONEY["max_digits"],
+        decimal_places=MONEY["decimal_places"],
+        required=False,
+        help_text="Empty: the catalog price.",
+    )
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = selectors.list_active_products()
