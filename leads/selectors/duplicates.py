@@ -3,9 +3,10 @@ accounts and contacts). Scoped with the gate: a user is never told about records
 they may not see.
 
 Matches: same email (case-insensitive); same phone (as typed or digits only); same
-last name with the same normalised company name. Queries stay on indexed columns
-(exact matches on a few spellings) and the normalised comparison runs in Python on
-the small candidate set, so they stay fast on a million leads.
+last name with the same normalised company name. Phone and name queries are exact
+matches on a few spellings (indexed columns); email is case-insensitive (an
+UPPER() comparison); the normalised comparisons run in Python on the small
+candidate set.
 """
 
 import re
@@ -101,7 +102,7 @@ def find_duplicate_leads(
     last_names = _name_variants(last_name) if company else []
     condition = Q()
     if emails:
-        condition |= Q(email__in=emails)
+        condition |= Q(email__iexact=email.strip())
     if phones:
         condition |= Q(business_phone__in=phones) | Q(mobile_phone__in=phones)
     if last_names:
@@ -168,7 +169,7 @@ def find_matching_accounts_contacts(*, user, lead: Lead) -> CustomerMatches:
 
     account_q = Q(pk=lead.qualifying_account_id) if lead.qualifying_account_id else Q()
     if emails:
-        account_q |= Q(email__in=emails)
+        account_q |= Q(email__iexact=email_key)
     if phones:
         account_q |= Q(phone__in=phones)
     if company:
@@ -197,7 +198,7 @@ def find_matching_accounts_contacts(*, user, lead: Lead) -> CustomerMatches:
 
     contact_q = Q(pk=lead.qualifying_contact_id) if lead.qualifying_contact_id else Q()
     if emails:
-        contact_q |= Q(email__in=emails)
+        contact_q |= Q(email__iexact=email_key)
     if phones:
         contact_q |= Q(business_phone__in=phones) | Q(mobile_phone__in=phones)
     if company and lead.last_name:

@@ -25,6 +25,8 @@ from leads.models import (
 )
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
+# full_clean would write the protected FSM field back; the DB constraint guards it.
+PROTECTED = ["status"]
 _NOT_EDITABLE = {"owner_user", "owner_team", "business_unit", "status", "state"}
 
 
@@ -65,7 +67,7 @@ def create_lead(*, by: User, **fields) -> Lead:
             owner, "business_unit_id", None
         ) or getattr(by, "business_unit_id", None)
     lead = Lead(created_by=by, **fields)
-    lead.full_clean()
+    lead.full_clean(exclude=PROTECTED)
     lead.save()
     return lead
 
@@ -84,7 +86,7 @@ def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
         raise TransitionRefused(closed_message(locked))
     for name, value in fields.items():
         setattr(locked, name, value)
-    locked.full_clean()
+    locked.full_clean(exclude=PROTECTED)
     locked.save()
     return locked
 
@@ -177,7 +179,7 @@ def assign_lead(
     locked.owner_team = owner_team
     if getattr(new_owner, "business_unit_id", None):
         locked.business_unit_id = new_owner.business_unit_id
-    locked.full_clean()
+    locked.full_clean(exclude=PROTECTED)
     locked.save(
         update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
     )
