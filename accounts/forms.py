@@ -108,6 +108,8 @@ class ScopedModelForm(FieldsetsMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if "description" in self.fields:
+            self.fields["description"].widget.attrs["rows"] = 4
 
 
 def _use_autocomplete(field, url_name):
@@ -157,7 +159,7 @@ class AccountForm(ScopedModelForm):
             "form-grid",
         ),
         ("Address", ADDRESS_FIELDS, "form-grid"),
-        ("Description", ["description"], ""),
+        ("About", ["description"], ""),
     ]
 
     class Meta:
@@ -194,7 +196,7 @@ class ContactForm(ScopedModelForm):
         ),
         ("Contact details", ["email", "business_phone", "mobile_phone"], "form-grid"),
         ("Address", ADDRESS_FIELDS, "form-grid"),
-        ("Description", ["description"], ""),
+        ("About", ["description"], ""),
     ]
 
     class Meta:
@@ -221,7 +223,7 @@ class OpportunityForm(ScopedModelForm):
     fieldsets = [
         ("Opportunity", ["name", "account", "contact"], "form-grid"),
         ("Forecast", ["estimated_value", "estimated_close_date"], "form-grid"),
-        ("Description", ["description"], ""),
+        ("About", ["description"], ""),
     ]
 
     class Meta:
@@ -257,7 +259,7 @@ class OpportunityForm(ScopedModelForm):
 
 
 class WinOpportunityForm(FieldsetsMixin, forms.Form):
-    fieldsets = [("Close as won", ["actual_value", "actual_close_date"], "form-grid")]
+    fieldsets = [("Outcome", ["actual_value", "actual_close_date"], "form-grid")]
 
     actual_value = forms.DecimalField(
         label="Actual revenue",
@@ -271,7 +273,7 @@ class WinOpportunityForm(FieldsetsMixin, forms.Form):
 
 
 class LoseOpportunityForm(FieldsetsMixin, forms.Form):
-    fieldsets = [("Close as lost", ["reason", "description"], "")]
+    fieldsets = [("Outcome", ["reason", "description"], "")]
 
     reason = forms.TypedChoiceField(
         label="Status reason",

@@ -17,6 +17,8 @@ from leadsite.permissions import visible_to
 # How many contacts/opportunities a detail page lists before linking to the full list.
 RELATED_LIMIT = 20
 AUTOCOMPLETE_LIMIT = 20
+# Outcome buttons left to right; the primary action (win) sits last.
+TRANSITION_ORDER = {"reopen": 0, "lose": 1, "win": 2}
 
 
 def list_accounts(*, user, filters=None) -> QuerySet[Account]:
@@ -177,10 +179,11 @@ def opportunity_detail_context(*, user, opportunity: Opportunity) -> dict:
     lines = list_opportunity_products(opportunity=opportunity)
     return {
         "product_lines": lines,
-        "product_total": sum(
-            (line.amount for line in lines), start=0
+        "product_total": sum((line.amount for line in lines), start=0),
+        "transitions": sorted(
+            opportunity.get_available_user_status_transitions(user),
+            key=lambda t: TRANSITION_ORDER.get(t.name, 99),
         ),
-        "transitions": list(opportunity.get_available_user_status_transitions(user)),
         "history": list_transition_log(obj=opportunity),
         "account_visible": opportunity.account_id in visible_accounts,
         "contact_visible": opportunity.contact_id in visible_contacts,
