@@ -74,6 +74,14 @@ def _duplicate_ids(duplicates):
     return [lead.pk for lead in duplicates]
 
 
+def _assignees(user):
+    """Users and teams for the assign pickers, each read once."""
+    return {
+        "assign_users": list(selectors.assignable_users(user=user)),
+        "assign_teams": list(selectors.assignable_teams(user=user)),
+    }
+
+
 class HomeView(TemplateView):
     template_name = "leads/home.html"
 
@@ -185,9 +193,8 @@ class LeadListView(TemplateView):
                 "current_view": leadfilter.form.cleaned_data.get("view")
                 if leadfilter.is_valid()
                 else request.GET.get("view", "mine"),
-                "bulk_form": BulkActionForm(
-                    user=request.user, initial={"next": request.get_full_path()}
-                ),
+                "bulk_form": BulkActionForm(user=request.user),
+                **_assignees(request.user),
             }
         )
         return context
@@ -206,16 +213,7 @@ class LeadDetailView(TemplateView):
                 "object": lead,
                 "transitions": selectors.available_transitions(lead=lead, user=user),
                 "history": selectors.lead_history(lead=lead),
-                "assign_form": BulkActionForm(
-                    user=user,
-                    initial={
-                        "action": BulkActionForm.ASSIGN,
-                        "ids": [lead.pk],
-                        "next": lead.get_absolute_url(),
-                    },
-                )
-                if lead.is_open
-                else None,
+                **(_assignees(user) if lead.is_open else {}),
             }
         )
         context.update(lead_related_context(lead=lead, user=user))
