@@ -164,8 +164,8 @@ def lead_related_context(*, lead, user) -> dict:
     (templates/leads/partials/lead_related.html).
 
     The timeline with its add forms, the linked accounts and contacts the user may see
-    with link/unlink forms, product interests, the original message and merge
-    information. A constant number of queries whatever the number of items.
+    with link/unlink forms, product interests and the leads merged into this one
+    (the detail page itself shows the original message and "merged into"). A constant number of queries whatever the number of items.
     """
     editable = lead.state == LeadState.OPEN
     context = {
@@ -193,11 +193,6 @@ def lead_related_context(*, lead, user) -> dict:
         ],
         "interests": list(
             LeadProduct.objects.filter(lead=lead).select_related("product")
-        ),
-        "merge_master": (
-            visible_to(user, Lead.objects.filter(pk=lead.master_id)).first()
-            if lead.master_id
-            else None
         ),
         "merged_leads": list(
             visible_to(user, Lead.objects.filter(master=lead)).order_by("-closed_at")
