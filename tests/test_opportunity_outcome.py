@@ -201,3 +201,52 @@ def test_database_refuses_state_and_status_that_disagree(rep):
     opportunity = factories.OpportunityFactory(owner_user=rep)
     with pytest.raises(IntegrityError):
         Opportunity.objects.filter(pk=opportunity.pk).update(state=OpportunityState.WON)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_win_and_lose_yield_one_outcome(rep):
+    """Two users closing the same opportunity at once: the row lock lets exactly one
+    through; the other gets the "cannot ... now" message."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks and real concurrent connections")
+    opportunity = factories.OpportunityFactory(owner_user=rep)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def attempt(action):
+        try:
+            barrier.wait(timeout=10)
+            action()
+            outcomes.append("done")
+        except ValidationError as error:
+            outcomes.append(error.messages[0])
+        finally:
+            connections.close_all()
+
+    win = lambda: services.win_opportunity(  # noqa: E731
+        opportunity=opportunity,
+        by=rep,
+        actual_value=Decimal("1"),
+        actual_close_date=TODAY,
+    )
+    lose = lambda: services.lose_opportunity(  # noqa: E731
+        opportunity=opportunity, by=rep, reason=OpportunityStatus.CANCELED
+    )
+    threads = [threading.Thread(target=attempt, args=(f,)) for f in (win, lose)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcomes.count("done") == 1
+    (refusal,) = [o for o in outcomes if o != "done"]
+    assert refusal.startswith("Cannot ")
+    final = _reloaded(opportunity)
+    assert final.state in (OpportunityState.WON, OpportunityState.LOST)
+    _assert_consistent(final)
+    assert StateLog.objects.for_(final).count() == 1

@@ -131,3 +131,4 @@ def test_contact_form_searches_accounts_as_you_type(page, login, rep, rep2, scre
     page.get_by_role("button", name="Create contact").click()
     expect(page.get_by_role("heading", name="Newman")).to_be_visible()
     expect(page.locator(".subtitle")).to_contain_text("Zzyzx Late Alphabet Inc")
+    screenshot("contact-detail")
