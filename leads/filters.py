@@ -112,6 +112,10 @@ class LeadFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
 
     def filter_queryset(self, queryset):
+        if self.form.errors.keys() - {"view", "sort"}:
+            # A value outside the user's choices (tampered or stale URL) shows its
+            # error and no rows, never rows the filter did not ask for.
+            return queryset.none()
         queryset = super().filter_queryset(queryset)
         if "view" not in self.form.cleaned_data:
             # An unknown view name falls back to the default, never to "everything".

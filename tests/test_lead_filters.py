@@ -1,0 +1,205 @@
+"""The lead list's saved views, filters, search, sorting and paging."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from leads.models import LeadRating, LeadSource, LeadStatus
+from leads.views import leads as lead_views
+from tests import factories
+
+
+def names(response):
+    return [lead.last_name for lead in response.context["leads"]]
+
+
+@pytest.fixture
+def leads_for(manager, rep, org):
+    """A spread of leads the manager can see (North unit)."""
+    team = factories.TeamFactory(name="Inside sales", business_unit=org.north)
+    campaign = factories.CampaignFactory(name="Spring fair")
+    days = datetime.timedelta(days=1)
+    now = timezone.now()
+    return {
+        "team": team,
+        "campaign": campaign,
+        "alpha": factories.LeadFactory(
+            owner_user=manager,
+            last_name="Alpha",
+            company_name="Contoso",
+            email="alpha@contoso.example",
+            source=LeadSource.WEB,
+            rating=LeadRating.HOT,
+            estimated_value=Decimal("300"),
+            estimated_close_date=datetime.date(2030, 1, 10),
+            created_at=now - 10 * days,
+        ),
+        "bravo": factories.LeadFactory(
+            owner_user=rep,
+            last_name="Bravo",
+            company_name="Fabrikam",
+            source=LeadSource.TRADE_SHOW,
+            rating=LeadRating.COLD,
+            campaign=campaign,
+            estimated_value=Decimal("100"),
+            estimated_close_date=datetime.date(2030, 3, 1),
+            created_at=now - 5 * days,
+            contacted=True,
+        ),
+        "charlie": factories.LeadFactory(
+            owner_user=None,
+            owner_team=team,
+            last_name="Charlie",
+            company_name="Northwind",
+            estimated_value=Decimal("200"),
+            created_at=now - 1 * days,
+        ),
+        "delta": factories.LeadFactory(
+            owner_user=manager,
+            last_name="Delta",
+            company_name="Contoso",
+            disqualified=True,
+            created_at=now - 2 * days,
+        ),
+        "echo": factories.LeadFactory(
+            owner_user=rep,
+            last_name="Echo",
+            qualified=True,
+            created_at=now - 3 * days,
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["Alpha"]),
+        ("?view=mine", ["Alpha"]),
+        ("?view=open", ["Charlie", "Bravo", "Alpha"]),
+        ("?view=closed", ["Delta", "Echo"]),
+        ("?view=unassigned", ["Charlie"]),
+        ("?view=all", ["Charlie", "Delta", "Echo", "Bravo", "Alpha"]),
+        ("?view=bogus", ["Alpha"]),
+    ],
+)
+def test_saved_views(manager_client, leads_for, query, expected):
+    assert names(manager_client.get(f"/leads/{query}")) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("state=2", ["Delta"]),
+        ("status=2", ["Bravo"]),
+        ("source=7", ["Bravo"]),
+        ("rating=1", ["Alpha"]),
+        ("rating=3", ["Bravo"]),
+        ("q=contoso", ["Delta", "Alpha"]),
+        ("q=ALPHA@contoso", ["Alpha"]),
+        ("q=brav", ["Bravo"]),
+        ("q=delta contoso", ["Delta"]),
+        ("close_after=2030-02-01", ["Bravo"]),
+        ("close_before=2030-02-01", ["Alpha"]),
+    ],
+)
+def test_field_filters_and_search(manager_client, leads_for, query, expected):
+    assert names(manager_client.get(f"/leads/?view=all&{query}")) == expected
+
+
+def test_owner_team_and_campaign_filters(manager_client, leads_for, rep):
+    get = manager_client.get
+    assert names(get(f"/leads/?view=all&owner={rep.pk}")) == ["Echo", "Bravo"]
+    assert names(get(f"/leads/?view=all&team={leads_for['team'].pk}")) == ["Charlie"]
+    campaign = leads_for["campaign"].pk
+    assert names(get(f"/leads/?view=all&campaign={campaign}")) == ["Bravo"]
+
+
+def test_business_unit_filter(manager_client, leads_for, org):
+    assert (
+        len(names(manager_client.get(f"/leads/?view=all&business_unit={org.north.pk}")))
+        == 5
+    )
+    response = manager_client.get(f"/leads/?view=all&business_unit={org.south.pk}")
+    assert names(response) == []
+    assert "business_unit" in response.context["filter"].form.errors
+
+
+def test_created_range(manager_client, leads_for):
+    start = (timezone.now() - datetime.timedelta(days=4)).date().isoformat()
+    end = (timezone.now() - datetime.timedelta(days=2)).date().isoformat()
+    response = manager_client.get(
+        f"/leads/?view=all&created_after={start}&created_before={end}"
+    )
+    assert names(response) == ["Delta", "Echo"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("value", ["Bravo", "Charlie", "Alpha"]),
+        ("-value", ["Alpha", "Charlie", "Bravo"]),
+        ("name", ["Alpha", "Bravo", "Charlie"]),
+        ("-company", ["Charlie", "Bravo", "Alpha"]),
+        ("created", ["Alpha", "Bravo", "Charlie"]),
+        ("rating", ["Alpha", "Charlie", "Bravo"]),
+    ],
+)
+def test_sorting(manager_client, leads_for, sort, expected):
+    assert names(manager_client.get(f"/leads/?view=open&sort={sort}")) == expected
+
+
+def test_sorting_on_an_unlisted_column_is_ignored(manager_client, leads_for):
+    response = manager_client.get("/leads/?view=open&sort=description")
+    assert response.status_code == 200
+    assert names(response) == ["Charlie", "Bravo", "Alpha"]
+
+
+def test_an_owner_outside_the_managers_unit_is_a_filter_error(
+    manager_client, leads_for, rep2
+):
+    response = manager_client.get(f"/leads/?view=all&owner={rep2.pk}")
+    assert response.status_code == 200
+    assert "owner" in response.context["filter"].form.errors
+    assert names(response) == []
+
+
+def test_rep_sees_only_own_and_team_leads_in_every_view(rep_client, rep, leads_for):
+    leads_for["team"].members.add(rep)
+    assert names(rep_client.get("/leads/?view=all")) == ["Charlie", "Echo", "Bravo"]
+
+
+def test_filters_survive_in_paging_and_sort_links(manager_client, manager, monkeypatch):
+    monkeypatch.setattr(lead_views, "PAGE_SIZE", 2)
+    factories.LeadFactory.create_batch(5, owner_user=manager, source=LeadSource.WEB)
+    factories.LeadFactory(owner_user=manager, source=LeadSource.SEMINAR)
+    first = manager_client.get("/leads/?view=open&source=8")
+    html = first.content.decode()
+    assert "?view=open&amp;source=8&amp;page=2" in html
+    assert "1–2 of 5" in html
+    second = manager_client.get("/leads/?view=open&source=8&page=2")
+    third = manager_client.get("/leads/?view=open&source=8&page=3")
+    seen = [lead.pk for r in (first, second, third) for lead in r.context["leads"]]
+    assert len(seen) == len(set(seen)) == 5
+    assert not third.context["has_next"]
+    assert "view=open&amp;source=8&amp;sort=name" in html
+
+
+def test_count_is_capped_never_the_whole_table(manager_client, manager, monkeypatch):
+    from leads.selectors import leads as selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    factories.LeadFactory.create_batch(5, owner_user=manager)
+    response = manager_client.get("/leads/")
+    assert response.context["total_capped"]
+    assert "of 3+" in response.content.decode()
+
+
+def test_a_page_past_the_end_is_empty_not_an_error(manager_client, manager):
+    factories.LeadFactory(owner_user=manager)
+    response = manager_client.get("/leads/?page=99")
+    assert response.status_code == 200
+    assert names(response) == []
+    response = manager_client.get("/leads/?page=abc")
+    assert response.status_code == 200
