@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from leads.models import LeadRating, LeadSource, LeadStatus
+from leads.models import LeadRating, LeadSource
 from leads.views import leads as lead_views
 from tests import factories
 
