@@ -1,0 +1,168 @@
+"""manage.py seed_demo: idempotent, consistent demo data people can log in to."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Min
+from django.utils import timezone
+
+from accounts.models import (
+    Account,
+    BusinessUnit,
+    Contact,
+    Opportunity,
+    OpportunityState,
+    Product,
+    Team,
+    User,
+)
+from leads.models import (
+    LEAD_STATE_OF_STATUS,
+    Activity,
+    Campaign,
+    Lead,
+    LeadState,
+    Note,
+)
+from leadsite.permissions import is_administrator, is_manager
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    BusinessUnit,
+    Team,
+    User,
+    Product,
+    Campaign,
+    Account,
+    Contact,
+    Opportunity,
+    Lead,
+    Activity,
+    Note,
+]
+
+
+def seed(**options):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **{"leads": 150, "seed": 7, **options})
+    return out.getvalue()
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_running_twice_adds_nothing_the_second_time():
+    seed()
+    first = counts()
+    assert first["Lead"] == 150
+    output = seed()
+    assert counts() == first
+    assert "0 added" in output
+
+
+def test_more_leads_tops_up_to_the_new_total():
+    seed(leads=100)
+    before = counts()
+    seed(leads=130)
+    after = counts()
+    assert after["Lead"] == 130
+    assert after["User"] == before["User"] and after["Product"] == before["Product"]
+
+
+def test_demo_users_log_in_with_the_password(client):
+    output = seed(password="s3cret-demo")
+    for username in ["admin", "manager", "rep", "rep2"]:
+        assert client.login(username=username, password="s3cret-demo"), username
+        assert username in output
+        client.logout()
+
+
+def test_roles_units_and_teams():
+    seed()
+    users = {u.username: u for u in User.objects.select_related("business_unit")}
+    assert users["admin"].is_superuser and users["admin"].is_staff
+    assert is_administrator(users["admin"])
+    assert users["admin"].business_unit.name == "Contoso"
+    assert (
+        is_manager(users["manager"]) and users["manager"].business_unit.name == "North"
+    )
+    assert users["rep"].business_unit.name == "North"
+    assert users["rep2"].business_unit.name == "South"
+    assert list(users["rep"].teams.values_list("name", flat=True)) == ["North Sales"]
+    assert list(users["rep2"].teams.values_list("name", flat=True)) == ["South Sales"]
+    north = BusinessUnit.objects.get(name="North")
+    assert north.parent.name == "Contoso"
+
+
+def test_state_and_status_always_agree_and_data_is_varied():
+    seed(leads=400)
+    for state, status in Lead.objects.values_list("state", "status").distinct():
+        assert LEAD_STATE_OF_STATUS[status] == state
+    assert Lead.objects.values("source").distinct().count() >= 8
+    assert Lead.objects.values("rating").distinct().count() == 3
+    assert Lead.objects.values("status").distinct().count() == 7
+    assert Lead.objects.filter(owner_team__isnull=False).exists()
+    assert Account.objects.filter(is_partner=True).exists()
+    assert Campaign.objects.filter(cost__isnull=False).count() >= 5
+
+
+def test_qualified_leads_carry_their_records():
+    seed(leads=400)
+    qualified = Lead.objects.filter(state=LeadState.QUALIFIED)
+    share = qualified.count() / Lead.objects.count()
+    assert 0.08 < share < 0.25
+    for lead in qualified.select_related(
+        "qualifying_opportunity", "qualifying_account"
+    ):
+        assert lead.qualified_at and lead.closed_at
+        assert lead.qualifying_contact_id and lead.qualifying_account_id
+        assert lead.qualifying_opportunity.account_id == lead.qualifying_account_id
+        assert lead.qualifying_account.primary_contact_id == lead.qualifying_contact_id
+        assert lead.qualifying_opportunity.owner == lead.owner
+    states = set(Opportunity.objects.values_list("state", flat=True))
+    assert states == {
+        OpportunityState.OPEN,
+        OpportunityState.WON,
+        OpportunityState.LOST,
+    }
+    for opportunity in Opportunity.objects.filter(state=OpportunityState.WON):
+        assert opportunity.actual_value is not None and opportunity.actual_close_date
+
+
+def test_first_activity_time_matches_the_earliest_activity():
+    seed(leads=200)
+    earliest = dict(
+        Activity.objects.filter(lead__isnull=False)
+        .values("lead")
+        .annotate(first=Min("created_at"))
+        .values_list("lead", "first")
+    )
+    assert earliest
+    for pk, first_activity_at in Lead.objects.values_list("pk", "first_activity_at"):
+        assert earliest.get(pk) == first_activity_at
+
+
+def test_closed_leads_closed_after_they_were_created():
+    seed(leads=200)
+    for lead in Lead.objects.exclude(state=LeadState.OPEN):
+        assert lead.created_at <= lead.closed_at
+    assert not Lead.objects.filter(
+        state=LeadState.OPEN, closed_at__isnull=False
+    ).exists()
+
+
+def test_owning_business_unit_is_the_owners():
+    seed()
+    for lead in Lead.objects.select_related("owner_user", "owner_team"):
+        owner = lead.owner_user or lead.owner_team
+        assert lead.business_unit_id == owner.business_unit_id
+
+
+def test_created_dates_spread_over_about_eighteen_months():
+    seed(leads=300)
+    first = Lead.objects.aggregate(first=Min("created_at"))["first"]
+    assert (timezone.now() - first).days > 300
+    assert len(Lead.objects.dates("created_at", "month")) >= 15

@@ -1,0 +1,109 @@
+"""Settings come from the environment: database URLs and production switches."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+PRINT_DB = (
+    "import json, leadsite.settings as s; "
+    "d = s.DATABASES['default']; "
+    "print(json.dumps({k: str(d.get(k, '')) for k in ('ENGINE', 'NAME', 'USER', "
+    "'PASSWORD', 'HOST', 'PORT')}))"
+)
+
+
+def clean_env(**overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.pop("DATABASE_URL", None)
+    env.update(overrides)
+    return env
+
+
+def run_python(code, **env):
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_database_url_selects_postgresql():
+    db = json.loads(run_python(PRINT_DB, DATABASE_URL="postgres://u:p@h:5433/db"))
+    assert db == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "db",
+        "USER": "u",
+        "PASSWORD": "p",
+        "HOST": "h",
+        "PORT": "5433",
+    }
+
+
+def test_default_database_is_the_sqlite_file():
+    db = json.loads(run_python(PRINT_DB))
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(BASE_DIR / "db.sqlite3")
+
+
+def test_defaults_are_safe_for_a_laptop():
+    out = run_python(
+        "import leadsite.settings as s; "
+        "print(s.DEBUG, s.SECRET_KEY.startswith('django-insecure-'), s.ALLOWED_HOSTS)"
+    )
+    assert out.strip() == "False True ['localhost', '127.0.0.1']"
+
+
+def production_env():
+    """The variables README.md ("Production") tells operators to set."""
+    return {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_DEBUG": "False",
+        "DJANGO_ALLOWED_HOSTS": "crm.example.com",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://crm.example.com",
+        "DJANGO_SECURE_SSL_REDIRECT": "True",
+        "DJANGO_SECURE_HSTS_SECONDS": "31536000",
+        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "True",
+        "DJANGO_SECURE_HSTS_PRELOAD": "True",
+        "DJANGO_SESSION_COOKIE_SECURE": "True",
+        "DJANGO_CSRF_COOKIE_SECURE": "True",
+    }
+
+
+def manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_check_deploy_passes_with_the_documented_production_values():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_flags_the_dev_defaults():
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "security.W" in result.stdout + result.stderr
+
+
+def test_readme_documents_every_production_variable():
+    readme = (BASE_DIR / "README.md").read_text()
+    production = readme.split("### Production", 1)[1]
+    for name in production_env():
+        assert name in production, name
