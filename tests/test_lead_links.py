@@ -213,3 +213,49 @@ def test_lead_page_shows_interests_and_original_message(rep_client, rep):
     assert html.count("Please call me about pricing") == 1
     assert "Gizmo" in html
     assert "Merge with…" in html
+
+
+@pytest.fixture
+def _role_groups(transactional_db):
+    """The role groups come from a data migration that a transactional flush
+    removes; recreate them before the users are made."""
+    from django.contrib.auth.models import Group
+
+    from leadsite.permissions import ROLES
+
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_links_of_the_same_pair_keep_one_row(_role_groups, rep):
+    """Several requests linking the same account at once all succeed; one row."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL and real concurrent connections")
+    lead = factories.LeadFactory(owner_user=rep)
+    account = factories.AccountFactory(owner_user=rep)
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def attempt():
+        try:
+            barrier.wait(timeout=10)
+            _, created = link_account(lead=lead, account=account, by=rep)
+            outcomes.append(created)
+        except Exception as error:  # noqa: BLE001 - the test reports any failure
+            outcomes.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes, key=str) == [False, False, False, True]
+    assert LeadAccount.objects.filter(lead=lead, account=account).count() == 1

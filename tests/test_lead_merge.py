@@ -255,3 +255,55 @@ def test_merged_lead_page_stays_readable(rep_client, rep, pair):
     response = rep_client.get(sub.get_absolute_url())
     assert response.status_code == 200
     assert "This lead was merged into" in response.content.decode()
+
+
+@pytest.fixture
+def _role_groups(transactional_db):
+    """The role groups come from a data migration that a transactional flush
+    removes; recreate them before the users are made."""
+    from django.contrib.auth.models import Group
+
+    from leadsite.permissions import ROLES
+
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_crossed_concurrent_merges_yield_one_merge(_role_groups, rep):
+    """A→B and B→A at the same moment: rows lock in pk order, one merge wins and the
+    other is refused because its master is already closed."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks and real concurrent connections")
+    lead_a = factories.LeadFactory(owner_user=rep)
+    lead_b = factories.LeadFactory(owner_user=rep)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def attempt(master, subordinate):
+        try:
+            barrier.wait(timeout=10)
+            merge_leads(master=master, subordinate=subordinate, by=rep, field_values={})
+            outcomes.append("done")
+        except TransitionRefused as error:
+            outcomes.append(error.messages[0])
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=attempt, args=pair)
+        for pair in ((lead_a, lead_b), (lead_b, lead_a))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes.count("done") == 1
+    (refusal,) = [o for o in outcomes if o != "done"]
+    assert "only open leads can be merged" in refusal
+    assert Lead.objects.filter(merged=True).count() == 1
