@@ -269,3 +269,26 @@ def test_writes_are_post_only(rep_client, lead):
 def test_unknown_record_type_is_404(rep_client, lead):
     url = reverse("leads:add-note", args=["campaign", lead.pk])
     assert rep_client.post(url, {"text": "x"}).status_code == 404
+
+
+def test_completing_a_lead_call_from_the_opportunity_page_returns_there(
+    rep_client, rep
+):
+    opportunity = factories.OpportunityFactory(owner_user=rep)
+    lead = factories.LeadFactory(
+        owner_user=rep, qualified=True, qualifying_opportunity=opportunity
+    )
+    activity = factories.ActivityFactory(lead=lead, owner=rep)
+    page = rep_client.get(opportunity.get_absolute_url()).content.decode()
+    assert reverse("leads:complete-activity", args=[activity.pk]) in page
+    response = rep_client.post(
+        reverse("leads:complete-activity", args=[activity.pk]),
+        {"next": opportunity.get_absolute_url()},
+    )
+    assert response.url == opportunity.get_absolute_url() + "#timeline"
+    assert Activity.objects.get(pk=activity.pk).state == ActivityState.COMPLETED
+    response = rep_client.post(
+        reverse("leads:cancel-activity", args=[activity.pk]),
+        {"next": "https://evil.example/"},
+    )
+    assert response.url == lead.get_absolute_url() + "#timeline"

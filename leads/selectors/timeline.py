@@ -145,9 +145,11 @@ def _url_or_none(name: str) -> str | None:
         return None
 
 
-def _timeline_forms(record_type: str, pk: int) -> dict:
+def _timeline_forms(record_type: str, pk: int, record) -> dict:
     args = [record_type, pk]
     return {
+        # Complete/cancel come back here, also for lead items on an opportunity.
+        "timeline_return_url": record.get_absolute_url(),
         "note_form": NoteForm(auto_id=f"id_note_{record_type}_%s"),
         "activity_form": ActivityForm(auto_id=f"id_activity_{record_type}_%s"),
         "attachment_form": AttachmentForm(auto_id=f"id_attachment_{record_type}_%s"),
@@ -198,7 +200,7 @@ def lead_related_context(*, lead, user) -> dict:
             visible_to(user, Lead.objects.filter(master=lead)).order_by("-closed_at")
         ),
         "merge_url": reverse("leads:merge") + f"?ids={lead.pk}",
-        **_timeline_forms("lead", lead.pk),
+        **_timeline_forms("lead", lead.pk, lead),
     }
     if editable:
         context.update(
@@ -245,7 +247,7 @@ def timeline_context(*, user, record) -> dict:
         "timeline_record_type": record_type,
         "timeline_record": record,
         "open_activity_state": ActivityState.OPEN,
-        **_timeline_forms(record_type, record.pk),
+        **_timeline_forms(record_type, record.pk, record),
     }
     if isinstance(record, (Account, Contact)):
         context["linked_leads"] = linked_leads(user=user, record=record)

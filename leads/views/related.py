@@ -13,6 +13,7 @@ from django.forms.utils import pretty_name
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import TransitionNotAllowed
 
@@ -158,6 +159,11 @@ def _activity_transition(request, pk, service, done: str):
         messages.error(request, _validation_message(error))
     else:
         messages.success(request, f"“{activity.subject}” {done}.")
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(next_url + "#timeline")
     return _back(activity.regarding, "#timeline")
 
 

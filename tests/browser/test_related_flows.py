@@ -48,6 +48,8 @@ def test_rep_logs_notes_files_links_and_sees_them_on_the_won_opportunity(
         lead=lead, product=factories.ProductFactory(name="Lab robot"), quantity=12
     )
     account = factories.AccountFactory(owner_user=rep, name="Trey Research Holdings")
+    for name in ("Alpine Ski House", "Coho Winery", "Fourth Coffee"):
+        factories.AccountFactory(owner_user=rep, name=name)
     pdf_path = tmp_path / "offer.pdf"
     pdf_path.write_bytes(PDF)
     login("rep")
@@ -83,7 +85,10 @@ def test_rep_logs_notes_files_links_and_sees_them_on_the_won_opportunity(
     with open(download.path(), "rb") as downloaded:
         assert downloaded.read() == PDF
 
-    page.locator("select#id_account").select_option(str(account.pk))
+    page.get_by_role("searchbox", name="Search accounts").fill("holdings")
+    picker = page.locator("select#id_account")
+    expect(picker.locator("option")).to_have_count(1)  # the search narrowed the list
+    picker.select_option(str(account.pk))
     page.get_by_role("button", name="Link account").click()
     expect(page.locator(".message-success")).to_have_text(
         "Account “Trey Research Holdings” linked."
