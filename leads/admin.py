@@ -408,6 +408,8 @@ class TimelineAdmin(admin.ModelAdmin):
 @admin.register(Activity)
 class ActivityAdmin(ServiceTransitionAdminMixin, TimelineAdmin):
     fsm_fields = ["state"]
+    # Completing the first activity on a lead marks it contacted: the service does it.
+    fsm_services = {"complete": "_complete", "cancel": "_cancel"}
     list_display = [
         "__str__",
         "kind",
@@ -422,6 +424,16 @@ class ActivityAdmin(ServiceTransitionAdminMixin, TimelineAdmin):
     search_fields = ["subject"]
     autocomplete_fields = [*TIMELINE_TARGETS, "owner"]
     readonly_fields = ["completed_at", "created_by", "created_at"]
+
+    def _complete(self, request, obj):
+        from leads.services.timeline import complete_activity
+
+        complete_activity(activity=obj, by=request.user)
+
+    def _cancel(self, request, obj):
+        from leads.services.timeline import cancel_activity
+
+        cancel_activity(activity=obj, by=request.user)
 
 
 @admin.register(Note)

@@ -196,8 +196,7 @@ def test_disqualify_through_admin_form_records_reason(admin_client_, administrat
 def test_refused_transition_is_a_message_not_a_500(admin_client_, administrator):
     pytest.importorskip("leads.services.lifecycle")
     lead = factories.LeadFactory(owner_user=administrator)
-    factories.OpportunityFactory(owner_user=administrator)
-    # A stale page: the lead was disqualified meanwhile, then "Disqualify" is posted.
+    # A stale page: the lead was disqualified meanwhile, then "Mark contacted" posted.
     lead_copy = type(lead).objects.get(pk=lead.pk)
     url = reverse("admin:leads_lead_transition", args=[lead.pk, "mark_contacted"])
     lead_copy.disqualify(reason=LeadStatus.LOST)
@@ -258,3 +257,42 @@ def test_transition_messages_reach_the_user(admin_client_, administrator):
         str(m) for m in response.context["messages"]
     ]
     assert any("Mark contacted" in t for t in texts)
+
+
+def test_completing_an_activity_in_admin_marks_the_lead_contacted(
+    admin_client_, administrator
+):
+    services = pytest.importorskip("leads.services.timeline")
+    if not hasattr(services, "complete_activity"):
+        pytest.skip("complete_activity not written yet")
+    lead = factories.LeadFactory(owner_user=administrator)
+    activity = factories.ActivityFactory(lead=lead, owner=administrator)
+    change_url = reverse("admin:leads_activity_change", args=[activity.pk])
+    form = admin_client_.get(change_url).context["adminform"].form
+    data = {
+        name: (value.pk if hasattr(value, "pk") else value)
+        for name in form.fields
+        if (value := form.initial.get(name)) is not None
+    }
+    data["_fsm_transition_to"] = "complete"
+    response = admin_client_.post(change_url, data, follow=True)
+    assert response.status_code == 200
+    activity.refresh_from_db()
+    lead.refresh_from_db()
+    assert activity.state == "completed"
+    assert lead.status == LeadStatus.CONTACTED
+
+
+def test_qualify_through_admin_form_creates_the_records(admin_client_, administrator):
+    pytest.importorskip("leads.services.qualification")
+    lead = factories.LeadFactory(owner_user=administrator)
+    url = reverse("admin:leads_lead_transition", args=[lead.pk, "qualify"])
+    assert admin_client_.get(url).status_code == 200
+    response = admin_client_.post(
+        url,
+        {"create_account": "on", "create_contact": "on", "create_opportunity": "on"},
+    )
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.state == LeadState.QUALIFIED
+    assert lead.qualifying_account_id and lead.qualifying_opportunity_id
