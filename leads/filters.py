@@ -72,23 +72,29 @@ class LeadFilter(django_filters.FilterSet):
             attrs={"type": "search", "placeholder": "Name, company or email"}
         ),
     )
-    state = django_filters.ChoiceFilter(choices=LeadState.choices, label="State")
-    status = django_filters.ChoiceFilter(
-        choices=LeadStatus.choices, label="Status reason"
+    state = django_filters.ChoiceFilter(
+        choices=LeadState.choices, label="State", empty_label="Any"
     )
-    source = django_filters.ChoiceFilter(choices=LeadSource.choices, label="Source")
-    rating = django_filters.ChoiceFilter(choices=LeadRating.choices, label="Rating")
+    status = django_filters.ChoiceFilter(
+        choices=LeadStatus.choices, label="Status reason", empty_label="Any"
+    )
+    source = django_filters.ChoiceFilter(
+        choices=LeadSource.choices, label="Source", empty_label="Any"
+    )
+    rating = django_filters.ChoiceFilter(
+        choices=LeadRating.choices, label="Rating", empty_label="Any"
+    )
     owner = django_filters.ModelChoiceFilter(
-        field_name="owner_user", queryset=_users, label="Owner"
+        field_name="owner_user", queryset=_users, label="Owner", empty_label="Anyone"
     )
     team = django_filters.ModelChoiceFilter(
-        field_name="owner_team", queryset=_teams, label="Team"
+        field_name="owner_team", queryset=_teams, label="Team", empty_label="Any"
     )
     business_unit = django_filters.ModelChoiceFilter(
-        queryset=_business_units, label="Business unit"
+        queryset=_business_units, label="Business unit", empty_label="Any"
     )
     campaign = django_filters.ModelChoiceFilter(
-        queryset=Campaign.objects.order_by("name"), label="Campaign"
+        queryset=Campaign.objects.order_by("name"), label="Campaign", empty_label="Any"
     )
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at",

@@ -80,6 +80,22 @@ def test_detail_shows_groups_buttons_and_history(rep_client, rep):
     assert "Mark contacted</strong>: New → Contacted" in html
 
 
+def test_transition_buttons_carry_a_csrf_token(client, rep):
+    client = type(client)(enforce_csrf_checks=True)
+    client.force_login(rep)
+    lead = factories.LeadFactory(owner_user=rep)
+    page = client.get(lead.get_absolute_url())
+    token = page.context["csrf_token"]
+    html = page.content.decode()
+    form_start = html.index(reverse("leads:mark-contacted", args=[lead.pk]))
+    assert 'name="csrfmiddlewaretoken"' in html[form_start : form_start + 300]
+    response = client.post(
+        reverse("leads:mark-contacted", args=[lead.pk]),
+        {"csrfmiddlewaretoken": str(token)},
+    )
+    assert response.status_code == 302
+
+
 def test_detail_of_a_closed_lead_offers_only_reactivate(rep_client, rep):
     lead = factories.LeadFactory(owner_user=rep, disqualified=True)
     response = rep_client.get(lead.get_absolute_url())

@@ -228,6 +228,7 @@ class QualifyLeadForm(forms.Form):
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.none(),
         required=False,
+        empty_label="— none —",
         label="Source campaign",
     )
     status_reason = forms.TypedChoiceField(
