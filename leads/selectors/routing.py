@@ -69,10 +69,14 @@ def unassigned_queue(*, user):
 
 
 def recent_assignments(*, user, limit: int = 50):
-    """The latest assignment log entries for leads in the user's scope."""
+    """The latest assignment log entries for leads in the user's scope.
+
+    Log rows are appended as routing decides, so id order is time order; ordering by
+    id lets the primary key index serve the page (created_at has no index of its own).
+    """
     entries = LeadAssignment.objects.select_related(
         "lead", "rule", "assigned_user", "assigned_team", "by"
-    ).order_by("-created_at", "-id")
+    ).order_by("-id")
     scope = scope_q(user, prefix="lead__")
     if scope is not None:
         entries = entries.filter(scope)
