@@ -205,7 +205,7 @@ def test_database_refuses_state_and_status_that_disagree(rep):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_win_and_lose_yield_one_outcome(rep):
+def test_concurrent_win_and_lose_yield_one_outcome():
     """Two users closing the same opportunity at once: the row lock lets exactly one
     through; the other gets the "cannot ... now" message."""
     import threading
@@ -214,6 +214,9 @@ def test_concurrent_win_and_lose_yield_one_outcome(rep):
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks and real concurrent connections")
+    # A plain user: role groups may have been flushed by an earlier transactional
+    # test, and the services do not look at roles.
+    rep = factories.UserFactory(username="closer")
     opportunity = factories.OpportunityFactory(owner_user=rep)
     barrier = threading.Barrier(2)
     outcomes = []
