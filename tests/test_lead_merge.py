@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
@@ -270,16 +271,19 @@ def _role_groups(transactional_db):
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL row locks and real concurrent connections "
+    "(skipped before the transactional flush, which would drop the role groups)",
+)
 @pytest.mark.django_db(transaction=True)
 def test_crossed_concurrent_merges_yield_one_merge(_role_groups, rep):
     """A→B and B→A at the same moment: rows lock in pk order, one merge wins and the
     other is refused because its master is already closed."""
     import threading
 
-    from django.db import connection, connections
+    from django.db import connections
 
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks and real concurrent connections")
     lead_a = factories.LeadFactory(owner_user=rep)
     lead_b = factories.LeadFactory(owner_user=rep)
     barrier = threading.Barrier(2)
