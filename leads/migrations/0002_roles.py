@@ -23,10 +23,13 @@ def codenames(models_by_app, actions):
 
 
 def create_roles(apps, schema_editor):
+    # Permissions are normally made after migrate; make them now (historical app
+    # configs have no models_module, which create_permissions requires).
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        original = app_config.models_module
+        app_config.models_module = original or True
         create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
 
