@@ -345,3 +345,18 @@ def test_bulk_disqualify_refuses_a_bad_reason_before_touching_anything(manager):
     with pytest.raises(ValidationError):
         lifecycle.bulk_disqualify_leads(leads=leads, by=manager, reason=3)
     assert not Lead.objects.exclude(state=LeadState.OPEN).exists()
+
+
+# --- automatic mark contacted -------------------------------------------------------
+
+
+def test_completing_the_first_activity_marks_a_new_lead_contacted(rep):
+    from leads.services.timeline import complete_activity
+
+    lead = factories.LeadFactory(owner_user=rep)
+    activity = factories.ActivityFactory(lead=lead, owner=rep)
+    complete_activity(activity=activity, by=rep)
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.CONTACTED
+    [log] = logs_for(lead)
+    assert (log.transition, log.by) == ("mark_contacted", rep)
