@@ -26,7 +26,7 @@ def create_roles(apps, schema_editor):
     # Permissions are normally made after migrate; make them now (historical app
     # configs have no models_module, which create_permissions requires).
     for app_config in apps.get_app_configs():
-        original = app_config.models_module
+        original = getattr(app_config, "models_module", None)
         app_config.models_module = original or True
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = original
