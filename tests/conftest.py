@@ -15,9 +15,13 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
     }
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
     settings.AXES_ENABLED = False
 
 
@@ -30,15 +34,28 @@ def org(db):
     return type("Org", (), {"root": root, "north": north, "south": south})
 
 
-def _ensure_roles():
+def ensure_roles():
     """Transactional tests (live server, concurrency) flush the tables between tests,
-    which removes the groups the roles data migration made: run it again then."""
-    if Group.objects.filter(name__in=[SALES_REP, SALES_MANAGER, ADMINISTRATOR]).count() < 3:
+    which removes the groups and permissions the roles data migration made: run it
+    again when they are missing."""
+    complete = (
+        Group.objects.filter(name__in=[SALES_REP, SALES_MANAGER, ADMINISTRATOR])
+        .exclude(permissions=None)
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    if complete < 3:
         importlib.import_module("leads.migrations.0002_roles").create_roles(apps, None)
 
 
+@pytest.fixture
+def roles(db):
+    ensure_roles()
+
+
 def _user_in(role, **kwargs):
-    _ensure_roles()
+    ensure_roles()
     user = factories.UserFactory(**kwargs)
     user.groups.add(Group.objects.get(name=role))
     return user

@@ -16,6 +16,7 @@ from leads.services.lifecycle import disqualify_lead
 from leads.services.qualification import qualify_lead
 from leadsite.permissions import SALES_REP
 from tests import factories
+from tests.conftest import ensure_roles
 
 pytestmark = [
     pytest.mark.postgres,
@@ -55,7 +56,8 @@ def run_together(*calls):
 def people():
     unit = factories.BusinessUnitFactory(name="North")
     # Transactional tests flush the roles the data migration made.
-    group, _ = Group.objects.get_or_create(name=SALES_REP)
+    ensure_roles()
+    group = Group.objects.get(name=SALES_REP)
     team = factories.TeamFactory(business_unit=unit)
     users = []
     for name in ("ann", "bob"):

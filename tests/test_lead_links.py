@@ -18,6 +18,7 @@ from leads.services.related import (
     unlink_contact,
 )
 from tests import factories
+from tests.conftest import ensure_roles
 
 
 @pytest.fixture
@@ -220,12 +221,8 @@ def test_lead_page_shows_interests_and_original_message(rep_client, rep):
 def _role_groups(transactional_db):
     """The role groups come from a data migration that a transactional flush
     removes; recreate them before the users are made."""
-    from django.contrib.auth.models import Group
 
-    from leadsite.permissions import ROLES
-
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
+    ensure_roles()
 
 
 @pytest.mark.postgres

@@ -22,6 +22,7 @@ from leads.models import (
 )
 from leads.services.merge import merge_leads
 from tests import factories
+from tests.conftest import ensure_roles
 
 
 @pytest.fixture
@@ -262,12 +263,8 @@ def test_merged_lead_page_stays_readable(rep_client, rep, pair):
 def _role_groups(transactional_db):
     """The role groups come from a data migration that a transactional flush
     removes; recreate them before the users are made."""
-    from django.contrib.auth.models import Group
 
-    from leadsite.permissions import ROLES
-
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
+    ensure_roles()
 
 
 @pytest.mark.postgres

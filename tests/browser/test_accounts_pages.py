@@ -4,20 +4,18 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from accounts.models import Industry, Opportunity, OpportunityStatus
-from leadsite.permissions import ROLES
 from tests import factories
+from tests.conftest import ensure_roles
 
 
 @pytest.fixture(autouse=True)
 def _roles(transactional_db):
     """The role groups come from a data migration, which the flush after an earlier
     live-server test removes; recreate them."""
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
+    ensure_roles()
 
 
 def _book_of_business(rep, rep2):

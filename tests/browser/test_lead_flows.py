@@ -12,13 +12,15 @@ from accounts.models import Account, Contact, Opportunity
 from leads.models import Lead, LeadRating, LeadSource, LeadStatus
 from leadsite.permissions import SALES_REP
 from tests import factories
+from tests.conftest import ensure_roles
 
 
 @pytest.fixture
 def sales_rep(transactional_db):
     # Transactional tests flush the roles the data migration made: recreate them.
     unit = factories.BusinessUnitFactory(name="North")
-    group, _ = Group.objects.get_or_create(name=SALES_REP)
+    ensure_roles()
+    group = Group.objects.get(name=SALES_REP)
     user = factories.UserFactory(
         username="rep", first_name="Rita", last_name="Reyes", business_unit=unit
     )

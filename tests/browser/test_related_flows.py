@@ -4,13 +4,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from accounts.models import Opportunity, OpportunityStatus
 from leads.models import Attachment, Lead, LeadStatus, Note
-from leadsite.permissions import ROLES
 from tests import factories
+from tests.conftest import ensure_roles
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -18,8 +17,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture(autouse=True)
 def _roles(transactional_db):
     """Role groups come from a data migration that a live-server flush removes."""
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
+    ensure_roles()
 
 
 def _open_section(page, summary):
