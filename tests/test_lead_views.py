@@ -252,6 +252,21 @@ def test_qualify_without_customer_is_a_form_error(rep_client, rep):
     assert lead.is_open
 
 
+def test_qualify_a_lead_with_bad_data_names_the_problem_and_writes_nothing(
+    rep_client, rep
+):
+    """A lead saved before validation (import, old data) with an invalid email."""
+    lead = factories.LeadFactory(owner_user=rep, email="dupré@example.com")
+    response = rep_client.post(reverse("leads:qualify", args=[lead.pk]), qualify_data())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The contact could not be created from this lead" in html
+    assert "email: Enter a valid email address." in html
+    lead.refresh_from_db()
+    assert lead.is_open
+    assert not Account.objects.exists() and not Contact.objects.exists()
+
+
 def test_qualify_with_an_account_outside_scope_is_refused(rep_client, rep, rep2):
     lead = factories.LeadFactory(owner_user=rep)
     foreign = factories.AccountFactory(owner_user=rep2)

@@ -50,6 +50,28 @@ def _copy(lead: Lead, names) -> dict:
     return {name: getattr(lead, name) for name in names}
 
 
+def _create(what: str, create, **fields):
+    """Run an accounts service; its field errors become one message that names the
+    record, since the lead's data (not the qualify form) is what needs fixing."""
+    try:
+        return create(**fields)
+    except ValidationError as error:
+        problems = (
+            "; ".join(
+                f"{name.replace('_', ' ')}: {' '.join(messages)}"
+                if name != "__all__"
+                else " ".join(messages)
+                for name, messages in error.message_dict.items()
+            )
+            if hasattr(error, "error_dict")
+            else " ".join(error.messages)
+        )
+        raise ValidationError(
+            f"The {what} could not be created from this lead ({problems}). "
+            "Edit the lead, then qualify again."
+        ) from error
+
+
 def _owner(lead: Lead) -> dict:
     # New records belong to whoever owns the lead (a user or a team), in its unit.
     return {
@@ -113,7 +135,9 @@ def qualify_lead(
     if existing_account is not None:
         result.account = existing_account
     elif create_account:
-        result.account = account_services.create_account(
+        result.account = _create(
+            "account",
+            account_services.create_account,
             name=locked.company_name.strip(),
             website=locked.website,
             phone=locked.business_phone,
@@ -128,7 +152,9 @@ def qualify_lead(
     if existing_contact is not None:
         result.contact = existing_contact
     elif create_contact:
-        result.contact = account_services.create_contact(
+        result.contact = _create(
+            "contact",
+            account_services.create_contact,
             account=result.account,
             **_copy(
                 locked,
@@ -153,7 +179,9 @@ def qualify_lead(
             account_services.set_primary_contact(account=account, contact=contact)
 
     if create_opportunity:
-        result.opportunity = account_services.create_opportunity(
+        result.opportunity = _create(
+            "opportunity",
+            account_services.create_opportunity,
             name=locked.subject,
             account=account,
             contact=contact,

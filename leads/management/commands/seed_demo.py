@@ -15,6 +15,7 @@ rows go in with bulk_create in batches, every model constraint kept.
 import datetime
 import random
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -817,7 +818,9 @@ def _between(rng, start, end):
 
 
 def _slug(text):
-    return "".join(c for c in text.lower() if c.isalnum())[:40] or "company"
+    # ASCII only: "Dupré" becomes "dupre", so every address passes EmailValidator.
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in ascii_text.lower() if c.isalnum())[:40] or "company"
 
 
 def _email(first, last, n, domain):
