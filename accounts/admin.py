@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 from django_fsm.admin import FSMAdminMixin
@@ -32,6 +33,9 @@ OWNED_AUTOCOMPLETE = ["owner_user", "owner_team", "business_unit"]
 
 class ScopedAdminMixin:
     """Owned records in the admin go through the same record-scope gate as the site."""
+
+    # Websites typed without a scheme are https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return visible_to(request.user, super().get_queryset(request))

@@ -228,8 +228,7 @@ def _role_groups(transactional_db):
 @pytest.mark.postgres
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="needs PostgreSQL row locks and real concurrent connections "
-    "(skipped before the transactional flush, which would drop the role groups)",
+    reason="needs PostgreSQL row locks and real concurrent connections",
 )
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_links_of_the_same_pair_keep_one_row(_role_groups, rep):

@@ -270,8 +270,7 @@ def _role_groups(transactional_db):
 @pytest.mark.postgres
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="needs PostgreSQL row locks and real concurrent connections "
-    "(skipped before the transactional flush, which would drop the role groups)",
+    reason="needs PostgreSQL row locks and real concurrent connections",
 )
 @pytest.mark.django_db(transaction=True)
 def test_crossed_concurrent_merges_yield_one_merge(_role_groups, rep):
