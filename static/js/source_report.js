@@ -1,5 +1,5 @@
 // Source report: qualification rate per source as bars, the 95% Wilson interval as
-// thin floating bars beside them. Data comes from the json_script block of the page.
+// a thin dark floating bar drawn over each rate bar (an error bar). Data comes from the json_script block of the page.
 (function () {
   "use strict";
   function draw() {
@@ -15,21 +15,27 @@
         labels: data.labels,
         datasets: [
           {
-            label: "Qualification rate (%)",
-            data: data.rates,
-            backgroundColor: "rgba(31, 95, 191, 0.75)"
-          },
-          {
             label: "95% interval (%)",
             data: data.intervals,
-            backgroundColor: "rgba(240, 180, 41, 0.6)",
-            barPercentage: 0.3
+            backgroundColor: "rgba(16, 42, 67, 0.85)",
+            grouped: false,
+            barPercentage: 0.08,
+            order: 0
+          },
+          {
+            label: "Qualification rate (%)",
+            data: data.rates,
+            backgroundColor: "rgba(31, 95, 191, 0.45)",
+            grouped: false,
+            barPercentage: 0.6,
+            order: 1
           }
         ]
       },
       options: {
         responsive: true,
         maintainAspectRatio: false,
+        animation: false,
         scales: { y: { beginAtZero: true, max: 100, title: { display: true, text: "%" } } }
       }
     });

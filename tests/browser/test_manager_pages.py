@@ -1,0 +1,49 @@
+"""A manager reads the routing page and the lead source report in Chromium."""
+
+from leads.models import LeadSource, LeadState, LeadStatus
+from tests import factories
+
+
+def test_manager_sees_routing_rules_queue_and_source_chart(
+    page, login, manager, rep, org, screenshot
+):
+    team = factories.TeamFactory(
+        name="North Sales", business_unit=org.north, members=[rep]
+    )
+    factories.RoutingRuleFactory(
+        name="Web leads to North",
+        source=LeadSource.WEB,
+        target_user=None,
+        target_team=team,
+    )
+    factories.LeadFactory(owner_user=None, owner_team=team, last_name="Waiting")
+    for source, qualified, disqualified, open_ in [
+        (LeadSource.WEB, 6, 3, 4),
+        (LeadSource.TRADE_SHOW, 2, 4, 1),
+        (LeadSource.PARTNER, 3, 1, 2),
+    ]:
+        for _ in range(qualified):
+            factories.LeadFactory(owner_user=rep, source=source, qualified=True)
+        for _ in range(disqualified):
+            factories.LeadFactory(
+                owner_user=rep,
+                source=source,
+                state=LeadState.DISQUALIFIED,
+                status=LeadStatus.CANNOT_CONTACT,
+            )
+        for _ in range(open_):
+            factories.LeadFactory(owner_user=rep, source=source)
+
+    login("manager")
+    page.goto("/routing/")
+    assert page.get_by_role("cell", name="Web leads to North").is_visible()
+    assert page.get_by_role("link", name="Waiting").count() >= 1
+    screenshot("routing")
+
+    page.goto("/reports/sources/")
+    canvas = page.locator("#source-report-chart")
+    canvas.wait_for(state="visible")
+    # Chart.js draws into the canvas: it has a real size once the chart rendered.
+    assert canvas.bounding_box()["height"] > 100
+    screenshot("source-report")
+    assert "Trade Show" in page.locator("table").first.inner_text()
