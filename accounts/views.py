@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, FormView, ListView
 from django_fsm import TransitionNotAllowed
@@ -91,6 +92,7 @@ class RecordDetailView(DetailView):
 class ServiceFormView(FormView):
     """Create or edit through one service call; service errors become form errors."""
 
+    template_name = "accounts/record_form.html"
     form_class = None
     object = None
     success_message = ""
@@ -104,7 +106,12 @@ class ServiceFormView(FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["object"] = self.object
+        meta = self.form_class._meta.model._meta
+        context.update(
+            object=self.object,
+            model_meta=meta,
+            list_url=reverse(f"accounts:{meta.model_name}-list"),
+        )
         return context
 
     def form_valid(self, form):
@@ -141,7 +148,6 @@ class AccountDetailView(RecordDetailView):
 
 
 class AccountCreateView(ServiceFormView):
-    template_name = "accounts/account_form.html"
     form_class = AccountForm
     success_message = "Account {obj} created."
 
@@ -153,7 +159,6 @@ class AccountCreateView(ServiceFormView):
 
 
 class AccountUpdateView(ServiceFormView):
-    template_name = "accounts/account_form.html"
     form_class = AccountForm
     success_message = "Account {obj} saved."
 
@@ -186,7 +191,6 @@ class ContactDetailView(RecordDetailView):
 
 
 class ContactCreateView(ServiceFormView):
-    template_name = "accounts/contact_form.html"
     form_class = ContactForm
     success_message = "Contact {obj} created."
 
@@ -198,7 +202,6 @@ class ContactCreateView(ServiceFormView):
 
 
 class ContactUpdateView(ServiceFormView):
-    template_name = "accounts/contact_form.html"
     form_class = ContactForm
     success_message = "Contact {obj} saved."
 
@@ -238,7 +241,6 @@ class OpportunityDetailView(RecordDetailView):
 
 
 class OpportunityCreateView(ServiceFormView):
-    template_name = "accounts/opportunity_form.html"
     form_class = OpportunityForm
     success_message = "Opportunity {obj} created."
 
@@ -250,7 +252,6 @@ class OpportunityCreateView(ServiceFormView):
 
 
 class OpportunityUpdateView(ServiceFormView):
-    template_name = "accounts/opportunity_form.html"
     form_class = OpportunityForm
     success_message = "Opportunity {obj} saved."
 
