@@ -107,3 +107,21 @@ def test_readme_documents_every_production_variable():
     production = readme.split("### Production", 1)[1]
     for name in production_env():
         assert name in production, name
+
+
+def test_collectstatic_with_the_production_manifest_storage(settings, tmp_path):
+    """Production serves hashed static files through whitenoise's manifest storage:
+    every vendored file must survive post-processing (no dangling source maps)."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        },
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    manifest = (tmp_path / "static" / "staticfiles.json").read_text()
+    for name in ["css/app.css", "vendor/htmx.min.js", "vendor/chart.umd.min.js"]:
+        assert f'"{name}"' in manifest
