@@ -18,7 +18,8 @@ from leadsite.permissions import visible_to
 
 # A pick list renders at most this many options; the field still accepts any record
 # in the user's scope (the autocomplete fills in the rest).
-PICK_LIST_LIMIT = 200
+# Options rendered before the user searches; the search box (autocomplete) finds the rest.
+PICK_LIST_LIMIT = 25
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -114,13 +115,16 @@ class _PickForm(forms.Form):
     field_name = ""
     model = None
     link_relation = ""
+    label_fields = ()
 
     def __init__(self, *args, user, lead: Lead | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields[self.field_name]
         field.queryset = visible_to(user, self.model.objects.all())
         if lead is not None and not self.is_bound:
-            options = field.queryset.exclude(**{self.link_relation: lead})
+            options = field.queryset.exclude(**{self.link_relation: lead}).only(
+                *self.label_fields
+            )
             field.widget.choices = [
                 ("", field.empty_label),
                 *((obj.pk, self.label_for(obj)) for obj in options[:PICK_LIST_LIMIT]),
@@ -134,6 +138,7 @@ class LinkAccountForm(_PickForm):
     field_name = "account"
     model = Account
     link_relation = "lead_links__lead"
+    label_fields = ("name",)
 
     account = forms.ModelChoiceField(
         queryset=Account.objects.none(), empty_label="Choose an account…"
@@ -144,6 +149,7 @@ class LinkContactForm(_PickForm):
     field_name = "contact"
     model = Contact
     link_relation = "lead_links__lead"
+    label_fields = ("first_name", "last_name", "email")
 
     contact = forms.ModelChoiceField(
         queryset=Contact.objects.none(), empty_label="Choose a contact…"

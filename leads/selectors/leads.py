@@ -43,7 +43,12 @@ def get_lead(*, pk, user):
 
 
 def get_lead_for_detail(*, pk, user):
-    """One lead with everything its detail page shows joined (one query)."""
+    """One lead with everything its detail page shows.
+
+    The usual relations are joined; the rarely set ones are prefetched, which costs
+    nothing while they are empty and keeps the join count low (PostgreSQL spends
+    tens of milliseconds planning a 15-table join).
+    """
     return (
         visible_to(user, Lead.objects.all())
         .select_related(
@@ -51,15 +56,17 @@ def get_lead_for_detail(*, pk, user):
             "owner_team",
             "business_unit",
             "campaign",
+            "qualifying_account",
+            "qualifying_contact",
+            "qualifying_opportunity",
+            "created_by",
+        )
+        .prefetch_related(
             "capture_form",
             "channel_partner",
             "parent_account",
             "parent_contact",
-            "qualifying_account",
-            "qualifying_contact",
-            "qualifying_opportunity",
             "master",
-            "created_by",
         )
         .get(pk=pk)
     )
