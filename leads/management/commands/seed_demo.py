@@ -8,16 +8,21 @@ before they are created, the demo accounts and contacts are topped up to their t
 counts, and leads are topped up to N (a second run with the same N adds nothing).
 
 Seed data is the one place rows are built directly rather than through services, so
-that a million leads are practical: values come from Faker pools precomputed once and
-rows go in with bulk_create in batches, every model constraint kept.
+that a million leads are practical: values come from Faker pools precomputed once,
+lead rows and everything hanging off them are built as plain column dicts and go in
+per batch of leads with COPY on PostgreSQL or executemany on SQLite
+(leads/management/seeding.py), every model constraint kept. The small fixed part
+(organisation, catalog, base accounts) still goes through the ORM.
 """
 
 import datetime
+import functools
 import random
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import accumulate
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -39,6 +44,7 @@ from accounts.models import (
     Team,
     User,
 )
+from leads.management.seeding import Table
 from leads.models import (
     LEAD_STATE_OF_STATUS,
     Activity,
@@ -55,6 +61,7 @@ from leads.models import (
     LeadProduct,
     LeadRating,
     LeadSource,
+    LeadState,
     LeadStatus,
     Need,
     Note,
@@ -157,6 +164,42 @@ DISQUALIFY_WEIGHTS = {
     LeadStatus.CANCELED: 5,
 }
 
+# Plain ints and strings for the row dicts (the writers take database values).
+NEW, CONTACTED, QUALIFIED = (
+    int(LeadStatus.NEW),
+    int(LeadStatus.CONTACTED),
+    int(LeadStatus.QUALIFIED),
+)
+OPEN = int(LeadState.OPEN)
+STATE_OF_STATUS = {int(k): int(v) for k, v in LEAD_STATE_OF_STATUS.items()}
+WEB, PARTNER = int(LeadSource.WEB), int(LeadSource.PARTNER)
+SOURCES = [int(s) for s in SOURCE_WEIGHTS]
+SOURCE_CUM = list(accumulate(SOURCE_WEIGHTS.values()))
+RATING_CUM = list(accumulate([2, 5, 3]))  # hot, warm, cold
+DISQUALIFY_STATUSES = [int(s) for s in DISQUALIFY_WEIGHTS]
+DISQUALIFY_CUM = list(accumulate(DISQUALIFY_WEIGHTS.values()))
+OPPORTUNITY_LOST_STATUSES = [
+    int(OpportunityStatus.CANCELED),
+    int(OpportunityStatus.OUT_SOLD),
+]
+FIRST_ACTIVITY_KINDS = [ActivityKind.PHONE_CALL.value, ActivityKind.EMAIL.value]
+FOLLOW_UP_KINDS = [ActivityKind.TASK.value, ActivityKind.APPOINTMENT.value]
+APPOINTMENT = ActivityKind.APPOINTMENT.value
+OUTGOING = Direction.OUTGOING.value
+COMPLETED, ACTIVITY_OPEN = ActivityState.COMPLETED.value, ActivityState.OPEN.value
+MATCHED, FALLBACK = AssignmentReason.MATCHED.value, AssignmentReason.FALLBACK.value
+NOTE_TITLES = ["Call notes", "Requirements", "Follow-up", ""]
+ADDRESS = ["address_line1", "city", "state_or_province", "postal_code", "country"]
+CONTACT_DETAILS = [
+    "salutation",
+    "first_name",
+    "last_name",
+    "job_title",
+    "email",
+    "business_phone",
+    "mobile_phone",
+]
+
 
 @dataclass
 class Place:
@@ -243,16 +286,21 @@ class Command(BaseCommand):
             self._catalog_and_campaigns()
             self._base_accounts_and_contacts()
             self._routing_rules()
+        self._prepare_lead_rows()
         existing = Lead.objects.count()
         missing = max(0, leads - existing)
         done = 0
+        leads_started = time.perf_counter()
         while done < missing:
             size = min(batch_size, missing - done)
             with transaction.atomic():
                 self._lead_batch(size, offset=existing + done)
             done += size
             if missing > batch_size:
-                self.stdout.write(f"  {existing + done:,} / {leads:,} leads")
+                rate = done / (time.perf_counter() - leads_started)
+                self.stdout.write(
+                    f"  {existing + done:,} / {leads:,} leads ({rate:,.0f}/s)"
+                )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -460,337 +508,340 @@ class Command(BaseCommand):
         _set_primary_contacts([a.pk for a in self.base_accounts])
 
     # --- leads ---------------------------------------------------------------------
+    # Lead rows and everything hanging off them are plain dicts of column values
+    # (see leads/management/seeding.py): no Model instances on this path.
+
+    def _prepare_lead_rows(self):
+        """Ids and cumulative weights the row builders pick from, looked up once."""
+        self.tables = {
+            model: Table(model, now=self.now)
+            for model in (
+                Account,
+                Contact,
+                Opportunity,
+                Lead,
+                Activity,
+                Note,
+                LeadProduct,
+                OpportunityProduct,
+                LeadAssignment,
+            )
+        }
+        self.owner_ids = [
+            (user and user.pk, team and team.pk, unit.pk)
+            for user, team, unit, _weight in self.owners
+        ]
+        self.owner_cum = list(accumulate(self.owner_weights))
+        self.place_cum = list(accumulate(self.pools.place_weights))
+        self.campaign_ids = {
+            int(source): [c.pk for c in campaigns]
+            for source, campaigns in self.campaigns_by_source.items()
+        }
+        self.partner_ids = [a.pk for a in self.partners]
+        self.admin_id = self.users["admin"].pk
+        self.team_member_ids = {
+            team.pk: [u.pk for u in team.members.all()] or [self.admin_id]
+            for team in self.teams.values()
+        }
+        self.product_rows = [(p.pk, p.price) for p in self.products]
+        # (rule id, source, country, min value, detail) in rule order.
+        self.rule_rows = [
+            (r.pk, r.source, r.country, r.min_estimated_value, f"matched rule {r.name}")
+            for r in self.rules
+        ]
 
     def _lead_batch(self, size, *, offset):
         """Build `size` leads with their qualification records, timeline, interests
-        and assignment log; every table gets one bulk insert."""
-        rng, pools = self.rng, self.pools
-        leads = []
-        qualified = []  # (lead, opportunity outcome)
-        for i in range(size):
-            n = offset + i
-            lead = self._lead(n)
-            leads.append(lead)
-            if lead.status == LeadStatus.QUALIFIED:
-                qualified.append(lead)
+        and assignment log; every table gets one bulk write."""
+        rng, pools, now, tables = self.rng, self.pools, self.now, self.tables
+        leads = [
+            self._lead(pk, offset + i)
+            for i, pk in enumerate(tables[Lead].reserve_ids(size))
+        ]
 
         # Qualification results: account, contact, opportunity per qualified lead.
-        accounts = [self._account_for(lead) for lead in qualified]
-        Account.objects.bulk_create(accounts)
-        contacts = [
-            self._contact_for(lead, account)
-            for lead, account in zip(qualified, accounts, strict=True)
-        ]
-        Contact.objects.bulk_create(contacts)
-        _set_primary_contacts([a.pk for a in accounts])
-        opportunities = [
-            self._opportunity_for(lead, account, contact)
-            for lead, account, contact in zip(
-                qualified, accounts, contacts, strict=True
-            )
-        ]
-        Opportunity.objects.bulk_create(opportunities)
-        for lead, account, contact, opportunity in zip(
-            qualified, accounts, contacts, opportunities, strict=True
+        # Keys are reserved first so the rows can point at each other (an account's
+        # primary contact is the contact made with it).
+        qualified = [lead for lead in leads if lead["status"] == QUALIFIED]
+        count = len(qualified)
+        accounts, contacts, opportunities = [], [], []
+        for lead, account_id, contact_id in zip(
+            qualified,
+            tables[Account].reserve_ids(count),
+            tables[Contact].reserve_ids(count),
+            strict=True,
         ):
-            lead.qualifying_account = account
-            lead.qualifying_contact = contact
-            lead.qualifying_opportunity = opportunity
-        Lead.objects.bulk_create(leads)
+            accounts.append(_account_for(lead, account_id, contact_id))
+            contacts.append(_contact_for(lead, contact_id, account_id))
+            lead["qualifying_account_id"] = account_id
+            lead["qualifying_contact_id"] = contact_id
+        for lead, opportunity_id in zip(
+            qualified, tables[Opportunity].reserve_ids(count), strict=True
+        ):
+            opportunities.append(self._opportunity_for(lead, opportunity_id))
+            lead["qualifying_opportunity_id"] = opportunity_id
 
         activities, notes, interests, lines, assignments = [], [], [], [], []
         for lead in leads:
             activities += self._activities_for(lead)
             if rng.random() < 0.12:
                 notes.append(
-                    Note(
-                        lead=lead,
-                        title=rng.choice(
-                            ["Call notes", "Requirements", "Follow-up", ""]
-                        ),
-                        text=rng.choice(pools.sentences),
-                        created_by=lead.owner_user or lead.created_by,
-                        created_at=_between(rng, lead.created_at, self.now),
-                    )
+                    {
+                        "lead_id": lead["id"],
+                        "title": rng.choice(NOTE_TITLES),
+                        "text": rng.choice(pools.sentences),
+                        "created_by_id": lead["owner_user_id"] or lead["created_by_id"],
+                        "created_at": _between(rng, lead["created_at"], now),
+                    }
                 )
             if rng.random() < 0.25:
-                for product in rng.sample(self.products, rng.choice([1, 1, 2])):
+                opportunity_id = lead.get("qualifying_opportunity_id")
+                for product_id, price in rng.sample(
+                    self.product_rows, rng.choice([1, 1, 2])
+                ):
+                    quantity = Decimal(rng.randint(1, 20))
                     interests.append(
-                        LeadProduct(
-                            lead=lead,
-                            product=product,
-                            quantity=Decimal(rng.randint(1, 20)),
-                        )
+                        {
+                            "lead_id": lead["id"],
+                            "product_id": product_id,
+                            "quantity": quantity,
+                        }
                     )
-                    if lead.qualifying_opportunity is not None:
+                    if opportunity_id is not None:
                         lines.append(
-                            OpportunityProduct(
-                                opportunity=lead.qualifying_opportunity,
-                                product=product,
-                                quantity=interests[-1].quantity,
-                                price_per_unit=product.price,
-                            )
+                            {
+                                "opportunity_id": opportunity_id,
+                                "product_id": product_id,
+                                "quantity": quantity,
+                                "price_per_unit": price,
+                            }
                         )
-            if (self.now - lead.created_at).days < 45:
+            if (now - lead["created_at"]).days < 45:
                 assignments.append(self._assignment_for(lead))
-        Activity.objects.bulk_create(activities)
-        Note.objects.bulk_create(notes)
-        LeadProduct.objects.bulk_create(interests)
-        OpportunityProduct.objects.bulk_create(lines)
-        LeadAssignment.objects.bulk_create(assignments)
 
-    def _lead(self, n):
-        rng, pools = self.rng, self.pools
-        owner_user, owner_team, unit = self._pick_owner()
-        source = LeadSource(
-            rng.choices(list(SOURCE_WEIGHTS), weights=list(SOURCE_WEIGHTS.values()))[0]
-        )
+        for model, rows in [
+            (Account, accounts),
+            (Contact, contacts),
+            (Opportunity, opportunities),
+            (Lead, leads),
+            (Activity, activities),
+            (Note, notes),
+            (LeadProduct, interests),
+            (OpportunityProduct, lines),
+            (LeadAssignment, assignments),
+        ]:
+            table = tables[model]
+            if rows and "id" not in rows[0]:
+                for row, pk in zip(rows, table.reserve_ids(len(rows)), strict=True):
+                    row["id"] = pk
+            table.write(rows)
+
+    def _lead(self, pk, n):
+        rng, pools, now = self.rng, self.pools, self.now
+        owner_user, owner_team, unit = rng.choices(
+            self.owner_ids, cum_weights=self.owner_cum
+        )[0]
+        source = rng.choices(SOURCES, cum_weights=SOURCE_CUM)[0]
         created_at = self._past(HISTORY_DAYS)
-        age_days = (self.now - created_at).days
+        age_days = (now - created_at).days
         status = self._status(source, age_days, team_owned=owner_team is not None)
+        state = STATE_OF_STATUS[status]
         first, last = self._name()
         company = rng.choice(pools.companies)
-        place = self._place()
-        campaigns = self.campaigns_by_source.get(source)
+        place = rng.choices(pools.places, cum_weights=self.place_cum)[0]
+        campaigns = self.campaign_ids.get(source)
         campaign = rng.choice(campaigns) if campaigns and rng.random() < 0.6 else None
         estimated_value = Decimal(rng.choice([5, 8, 12, 20, 35, 60, 90, 150]) * 1000)
         closed_at = qualified_at = first_activity_at = None
-        if LEAD_STATE_OF_STATUS[status] != LEAD_STATE_OF_STATUS[LeadStatus.NEW]:
+        if state != OPEN:
             closed_at = _between(
-                rng, created_at, min(self.now, created_at + datetime.timedelta(days=90))
+                rng, created_at, min(now, created_at + datetime.timedelta(days=90))
             )
-            if status == LeadStatus.QUALIFIED:
+            if status == QUALIFIED:
                 qualified_at = closed_at
-        if status != LeadStatus.NEW or rng.random() < 0.3:
+        if status != NEW or rng.random() < 0.3:
             # The first activity came within three days of capture (before closing).
-            limit = closed_at or self.now
+            limit = closed_at or now
             first_activity_at = _between(
                 rng, created_at, min(limit, created_at + datetime.timedelta(hours=72))
             )
-        lead = Lead(
-            subject=rng.choice(pools.topics),
-            salutation=rng.choice(["", "", "Mr.", "Ms.", "Dr."]),
-            first_name=first,
-            last_name=last,
-            job_title=rng.choice(pools.job_titles),
-            email=_email(first, last, n, rng.choice(EMAIL_DOMAINS)),
-            business_phone=self._phone(),
-            mobile_phone=self._phone() if rng.random() < 0.4 else "",
-            company_name=company,
-            website=f"https://www.{_slug(company)}.example"
+        # A dict display evaluates in order: the random draws below happen in the
+        # same sequence for every lead, which keeps --seed deterministic.
+        return {
+            "id": pk,
+            "subject": rng.choice(pools.topics),
+            "salutation": rng.choice(["", "", "Mr.", "Ms.", "Dr."]),
+            "first_name": first,
+            "last_name": last,
+            "job_title": rng.choice(pools.job_titles),
+            "email": _email(first, last, n, rng.choice(EMAIL_DOMAINS)),
+            "business_phone": self._phone(),
+            "mobile_phone": self._phone() if rng.random() < 0.4 else "",
+            "company_name": company,
+            "website": f"https://www.{_slug(company)}.example"
             if rng.random() < 0.7
             else "",
-            industry=rng.choice(VALUES[Industry]) if rng.random() < 0.9 else None,
-            annual_revenue=Decimal(rng.randrange(1, 800) * 50_000)
+            "industry": rng.choice(VALUES[Industry]) if rng.random() < 0.9 else None,
+            "annual_revenue": Decimal(rng.randrange(1, 800) * 50_000)
             if rng.random() < 0.6
             else None,
-            number_of_employees=rng.choice([5, 12, 30, 75, 200, 600, 2500])
+            "number_of_employees": rng.choice([5, 12, 30, 75, 200, 600, 2500])
             if rng.random() < 0.7
             else None,
-            address_line1=place.street,
-            city=place.city,
-            state_or_province=place.state,
-            postal_code=place.postal_code,
-            country=place.country,
-            source=source,
-            rating=rng.choices(VALUES[LeadRating], weights=[2, 5, 3])[0],
-            campaign=campaign,
-            capture_form=self.capture_form
-            if source == LeadSource.WEB and rng.random() < 0.5
+            "address_line1": place.street,
+            "city": place.city,
+            "state_or_province": place.state,
+            "postal_code": place.postal_code,
+            "country": place.country,
+            "source": source,
+            "rating": rng.choices(VALUES[LeadRating], cum_weights=RATING_CUM)[0],
+            "campaign_id": campaign,
+            "capture_form_id": self.capture_form.pk
+            if source == WEB and rng.random() < 0.5
             else None,
-            channel_partner=rng.choice(self.partners)
-            if source == LeadSource.PARTNER and self.partners
+            "channel_partner_id": rng.choice(self.partner_ids)
+            if source == PARTNER and self.partner_ids
             else None,
-            budget_amount=estimated_value if rng.random() < 0.4 else None,
-            budget_status=rng.choice(VALUES[BudgetStatus])
+            "budget_amount": estimated_value if rng.random() < 0.4 else None,
+            "budget_status": rng.choice(VALUES[BudgetStatus])
             if rng.random() < 0.5
             else None,
-            purchase_timeframe=rng.choice(VALUES[PurchaseTimeframe]),
-            purchase_process=rng.choice(VALUES[PurchaseProcess]),
-            decision_maker=rng.random() < 0.35,
-            need=rng.choice(VALUES[Need]) if rng.random() < 0.6 else None,
-            estimated_value=estimated_value,
-            estimated_close_date=(
+            "purchase_timeframe": rng.choice(VALUES[PurchaseTimeframe]),
+            "purchase_process": rng.choice(VALUES[PurchaseProcess]),
+            "decision_maker": rng.random() < 0.35,
+            "need": rng.choice(VALUES[Need]) if rng.random() < 0.6 else None,
+            "estimated_value": estimated_value,
+            "estimated_close_date": (
                 created_at + datetime.timedelta(days=rng.randint(20, 180))
             ).date(),
-            do_not_bulk_email=rng.random() < 0.1,
-            owner_user=owner_user,
-            owner_team=owner_team,
-            business_unit=unit,
-            state=LEAD_STATE_OF_STATUS[status],
-            status=status,
-            qualified_at=qualified_at,
-            closed_at=closed_at,
-            first_activity_at=first_activity_at,
-            created_by=owner_user or self.users["admin"],
-            created_at=created_at,
-        )
-        return lead
+            "do_not_bulk_email": rng.random() < 0.1,
+            "owner_user_id": owner_user,
+            "owner_team_id": owner_team,
+            "business_unit_id": unit,
+            "state": state,
+            "status": status,
+            "qualified_at": qualified_at,
+            "closed_at": closed_at,
+            "first_activity_at": first_activity_at,
+            "created_by_id": owner_user or self.admin_id,
+            "created_at": created_at,
+        }
 
     def _status(self, source, age_days, *, team_owned):
         rng = self.rng
         if team_owned and rng.random() < 0.7:
-            return LeadStatus.NEW  # the unassigned queue: still waiting for a rep
+            return NEW  # the unassigned queue: still waiting for a rep
         # Older leads are more likely to be closed already.
         closed_odds = min(0.9, 0.15 + age_days / 300)
         if rng.random() >= closed_odds:
-            return rng.choice([LeadStatus.NEW, LeadStatus.CONTACTED])
+            return rng.choice([NEW, CONTACTED])
         if rng.random() < SOURCE_QUALIFY_RATE[source] / 0.7:
-            return LeadStatus.QUALIFIED
-        return rng.choices(
-            list(DISQUALIFY_WEIGHTS), weights=list(DISQUALIFY_WEIGHTS.values())
-        )[0]
+            return QUALIFIED
+        return rng.choices(DISQUALIFY_STATUSES, cum_weights=DISQUALIFY_CUM)[0]
 
-    def _account_for(self, lead):
-        return Account(
-            name=lead.company_name or lead.full_name,
-            website=lead.website,
-            phone=lead.business_phone,
-            industry=lead.industry,
-            annual_revenue=lead.annual_revenue,
-            number_of_employees=lead.number_of_employees,
-            address_line1=lead.address_line1,
-            city=lead.city,
-            state_or_province=lead.state_or_province,
-            postal_code=lead.postal_code,
-            country=lead.country,
-            owner_user=lead.owner_user,
-            owner_team=lead.owner_team,
-            business_unit=lead.business_unit,
-            created_at=lead.qualified_at,
-        )
-
-    def _contact_for(self, lead, account):
-        return Contact(
-            salutation=lead.salutation,
-            first_name=lead.first_name,
-            last_name=lead.last_name,
-            job_title=lead.job_title,
-            email=lead.email,
-            business_phone=lead.business_phone,
-            mobile_phone=lead.mobile_phone,
-            account=account,
-            address_line1=lead.address_line1,
-            city=lead.city,
-            state_or_province=lead.state_or_province,
-            postal_code=lead.postal_code,
-            country=lead.country,
-            owner_user=lead.owner_user,
-            owner_team=lead.owner_team,
-            business_unit=lead.business_unit,
-            created_at=lead.qualified_at,
-        )
-
-    def _opportunity_for(self, lead, account, contact):
+    def _opportunity_for(self, lead, pk):
         rng = self.rng
-        fields = {}
-        age = (self.now - lead.qualified_at).days
+        row = {
+            "id": pk,
+            "name": lead["subject"],
+            "account_id": lead["qualifying_account_id"],
+            "contact_id": lead["qualifying_contact_id"],
+            "estimated_value": lead["estimated_value"],
+            "estimated_close_date": lead["estimated_close_date"],
+            "owner_user_id": lead["owner_user_id"],
+            "owner_team_id": lead["owner_team_id"],
+            "business_unit_id": lead["business_unit_id"],
+            "created_at": lead["qualified_at"],
+        }
+        age = (self.now - lead["qualified_at"]).days
         outcome = rng.random()
         if age > 20 and outcome < 0.6:
-            close = _between(rng, lead.qualified_at, self.now)
-            fields = {"actual_close_date": close.date(), "closed_at": close}
+            close = _between(rng, lead["qualified_at"], self.now)
+            row["actual_close_date"] = close.date()
+            row["closed_at"] = close
             if outcome < 0.35:
-                fields["state"] = OpportunityState.WON
-                fields["status"] = OpportunityStatus.WON
-                fields["actual_value"] = (
-                    lead.estimated_value
+                row["state"] = int(OpportunityState.WON)
+                row["status"] = int(OpportunityStatus.WON)
+                row["actual_value"] = (
+                    lead["estimated_value"]
                     * Decimal(rng.choice([70, 85, 100, 110, 125]))
                     / 100
                 ).quantize(Decimal("0.01"))
             else:
-                fields["state"] = OpportunityState.LOST
-                fields["status"] = rng.choice(
-                    [OpportunityStatus.CANCELED, OpportunityStatus.OUT_SOLD]
-                )
-        # The status is a protected FSM field: set it at construction only.
-        return Opportunity(
-            name=lead.subject,
-            account=account,
-            contact=contact,
-            estimated_value=lead.estimated_value,
-            estimated_close_date=lead.estimated_close_date,
-            owner_user=lead.owner_user,
-            owner_team=lead.owner_team,
-            business_unit=lead.business_unit,
-            created_at=lead.qualified_at,
-            **fields,
-        )
+                row["state"] = int(OpportunityState.LOST)
+                row["status"] = rng.choice(OPPORTUNITY_LOST_STATUSES)
+        return row
 
     def _activities_for(self, lead):
         rng = self.rng
-        if lead.first_activity_at is None:
+        first_activity_at = lead["first_activity_at"]
+        if first_activity_at is None:
             return []
-        owner = lead.owner_user or rng.choice(list(self.teams_members(lead.owner_team)))
-        first_done = lead.status != LeadStatus.NEW
+        owner = lead["owner_user_id"] or rng.choice(
+            self.team_member_ids[lead["owner_team_id"]]
+        )
+        first_done = lead["status"] != NEW
         items = [
-            Activity(
-                lead=lead,
-                kind=rng.choice([ActivityKind.PHONE_CALL, ActivityKind.EMAIL]),
-                subject=rng.choice(["Intro call", "First contact", "Reply to enquiry"]),
-                direction=Direction.OUTGOING,
-                state=ActivityState.COMPLETED if first_done else ActivityState.OPEN,
-                completed_at=lead.first_activity_at if first_done else None,
-                due_at=lead.first_activity_at,
-                owner=owner,
-                created_by=owner,
-                created_at=lead.first_activity_at,
-            )
+            {
+                "lead_id": lead["id"],
+                "kind": rng.choice(FIRST_ACTIVITY_KINDS),
+                "subject": rng.choice(
+                    ["Intro call", "First contact", "Reply to enquiry"]
+                ),
+                "direction": OUTGOING,
+                "state": COMPLETED if first_done else ACTIVITY_OPEN,
+                "completed_at": first_activity_at if first_done else None,
+                "due_at": first_activity_at,
+                "owner_id": owner,
+                "created_by_id": owner,
+                "created_at": first_activity_at,
+            }
         ]
-        if lead.is_open and rng.random() < 0.5:
+        if lead["state"] == OPEN and rng.random() < 0.5:
             start = self.now + datetime.timedelta(
                 days=rng.randint(1, 21), hours=rng.randint(0, 8)
             )
-            kind = rng.choice([ActivityKind.TASK, ActivityKind.APPOINTMENT])
+            kind = rng.choice(FOLLOW_UP_KINDS)
+            appointment = kind == APPOINTMENT
             items.append(
-                Activity(
-                    lead=lead,
-                    kind=kind,
-                    subject="Follow up"
-                    if kind == ActivityKind.TASK
-                    else "Demo meeting",
-                    due_at=start,
-                    start_at=start if kind == ActivityKind.APPOINTMENT else None,
-                    end_at=start + datetime.timedelta(hours=1)
-                    if kind == ActivityKind.APPOINTMENT
+                {
+                    "lead_id": lead["id"],
+                    "kind": kind,
+                    "subject": "Demo meeting" if appointment else "Follow up",
+                    "due_at": start,
+                    "start_at": start if appointment else None,
+                    "end_at": start + datetime.timedelta(hours=1)
+                    if appointment
                     else None,
-                    owner=owner,
-                    created_by=owner,
-                    created_at=_between(rng, lead.first_activity_at, self.now),
-                )
+                    "owner_id": owner,
+                    "created_by_id": owner,
+                    "created_at": _between(rng, first_activity_at, self.now),
+                }
             )
         return items
 
-    def teams_members(self, team):
-        if not hasattr(self, "_members"):
-            self._members = {
-                t.pk: list(t.members.all()) or [self.users["admin"]]
-                for t in self.teams.values()
-            }
-        return self._members[team.pk]
-
     def _assignment_for(self, lead):
+        source, country = lead["source"], lead["country"]
+        value = lead["estimated_value"] or 0
         rule = next(
             (
                 r
-                for r in self.rules
-                if (r.source is None or r.source == lead.source)
-                and (not r.country or r.country == lead.country)
-                and (
-                    r.min_estimated_value is None
-                    or (lead.estimated_value or 0) >= r.min_estimated_value
-                )
+                for r in self.rule_rows
+                if (r[1] is None or r[1] == source)
+                and (not r[2] or r[2] == country)
+                and (r[3] is None or value >= r[3])
             ),
             None,
         )
-        return LeadAssignment(
-            lead=lead,
-            rule=rule,
-            assigned_user=lead.owner_user,
-            assigned_team=lead.owner_team,
-            reason=AssignmentReason.MATCHED if rule else AssignmentReason.FALLBACK,
-            detail=f"matched rule {rule.name}" if rule else "no match: fallback",
-            created_at=lead.created_at,
-        )
+        return {
+            "lead_id": lead["id"],
+            "rule_id": rule[0] if rule else None,
+            "assigned_user_id": lead["owner_user_id"],
+            "assigned_team_id": lead["owner_team_id"],
+            "reason": MATCHED if rule else FALLBACK,
+            "detail": rule[4] if rule else "no match: fallback",
+            "created_at": lead["created_at"],
+        }
 
     # --- cheap values --------------------------------------------------------------
 
@@ -817,6 +868,7 @@ def _between(rng, start, end):
     )
 
 
+@functools.cache
 def _slug(text):
     # ASCII only: "Dupré" becomes "dupre", so every address passes EmailValidator.
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -836,3 +888,39 @@ def _set_primary_contacts(account_ids):
     Account.objects.filter(pk__in=account_ids, primary_contact__isnull=True).update(
         primary_contact=Subquery(first_contact.values("pk")[:1])
     )
+
+
+def _full_name(row):
+    return " ".join(p for p in (row["first_name"], row["last_name"]) if p)
+
+
+def _account_for(lead, pk, primary_contact_id):
+    """The account qualifying `lead` created; its contact is the primary one."""
+    return {
+        "id": pk,
+        "name": lead["company_name"] or _full_name(lead),
+        "website": lead["website"],
+        "phone": lead["business_phone"],
+        "industry": lead["industry"],
+        "annual_revenue": lead["annual_revenue"],
+        "number_of_employees": lead["number_of_employees"],
+        **{name: lead[name] for name in ADDRESS},
+        "owner_user_id": lead["owner_user_id"],
+        "owner_team_id": lead["owner_team_id"],
+        "business_unit_id": lead["business_unit_id"],
+        "primary_contact_id": primary_contact_id,
+        "created_at": lead["qualified_at"],
+    }
+
+
+def _contact_for(lead, pk, account_id):
+    return {
+        "id": pk,
+        **{name: lead[name] for name in CONTACT_DETAILS},
+        "account_id": account_id,
+        **{name: lead[name] for name in ADDRESS},
+        "owner_user_id": lead["owner_user_id"],
+        "owner_team_id": lead["owner_team_id"],
+        "business_unit_id": lead["business_unit_id"],
+        "created_at": lead["qualified_at"],
+    }
