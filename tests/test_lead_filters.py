@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leads.models import LeadRating, LeadSource
@@ -203,3 +204,19 @@ def test_a_page_past_the_end_is_empty_not_an_error(manager_client, manager):
     assert names(response) == []
     response = manager_client.get("/leads/?page=abc")
     assert response.status_code == 200
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="trigram indexes exist on PostgreSQL only"
+)
+@pytest.mark.parametrize("column", ["last_name", "first_name", "company_name", "email"])
+def test_text_search_can_use_the_trigram_indexes_on_postgresql(db, column):
+    """The index expression must match the SQL Django writes for icontains, or a
+    million-row search scans the whole table."""
+    from leads.models import Lead
+
+    queryset = Lead.objects.filter(**{f"{column}__icontains": "smith"})
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.explain()
+    assert f"lead_{column}_trgm" in plan
