@@ -4,7 +4,8 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Min
+from django.db import connection
+from django.db.models import CheckConstraint, Count, Min, Q
 from django.utils import timezone
 
 from accounts.models import (
@@ -22,6 +23,8 @@ from leads.models import (
     Activity,
     Campaign,
     Lead,
+    LeadAssignment,
+    LeadProduct,
     LeadState,
     Note,
 )
@@ -166,3 +169,100 @@ def test_created_dates_spread_over_about_eighteen_months():
     first = Lead.objects.aggregate(first=Min("created_at"))["first"]
     assert (timezone.now() - first).days > 300
     assert len(Lead.objects.dates("created_at", "month")) >= 15
+
+
+def test_seeded_rows_pass_model_validation():
+    seed(leads=400)
+    pks = list(Lead.objects.order_by("pk").values_list("pk", flat=True))
+    sample = Lead.objects.filter(pk__in=pks[::8])
+    assert sample.count() == 50
+    for lead in sample:
+        lead.full_clean(exclude=["status"])
+    # The records qualification made, and the timeline, validate too.
+    for model, exclude in [
+        (Account, []),
+        (Contact, []),
+        (Opportunity, ["status"]),
+        (Activity, ["state"]),
+        (Note, []),
+        (LeadProduct, []),
+        (LeadAssignment, []),
+    ]:
+        rows = model.objects.order_by("-pk")[:20]
+        assert rows, model.__name__
+        for row in rows:
+            row.full_clean(exclude=exclude)
+
+
+def test_every_seeded_row_keeps_the_constraints():
+    seed(leads=400)
+    owner_xor = (Q(owner_user__isnull=False) & Q(owner_team__isnull=True)) | (
+        Q(owner_user__isnull=True) & Q(owner_team__isnull=False)
+    )
+    state_matches = Q()
+    for status, state in LEAD_STATE_OF_STATUS.items():
+        state_matches |= Q(state=state, status=status)
+    checked = Lead.objects.aggregate(
+        total=Count("pk"),
+        bad_state=Count("pk", filter=~state_matches),
+        bad_owner=Count("pk", filter=~owner_xor),
+        open_but_closed=Count(
+            "pk", filter=Q(state=LeadState.OPEN, closed_at__isnull=False)
+        ),
+        qualified_without_records=Count(
+            "pk",
+            filter=Q(state=LeadState.QUALIFIED)
+            & (
+                Q(qualifying_account__isnull=True)
+                | Q(qualifying_contact__isnull=True)
+                | Q(qualifying_opportunity__isnull=True)
+            ),
+        ),
+    )
+    assert checked == {
+        "total": 400,
+        "bad_state": 0,
+        "bad_owner": 0,
+        "open_but_closed": 0,
+        "qualified_without_records": 0,
+    }
+    # Every check constraint the models declare, counted over all rows.
+    for model in [Lead, Account, Contact, Opportunity, Activity, LeadProduct]:
+        checks = [c for c in model._meta.constraints if isinstance(c, CheckConstraint)]
+        assert checks, model.__name__
+        broken = model.objects.aggregate(
+            **{c.name: Count("pk", filter=~c.condition) for c in checks}
+        )
+        assert set(broken.values()) == {0}, broken
+
+
+def _indexes_and_keys(model):
+    """Every index and foreign key of the model's table, as the database has it."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                "UNION SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass",
+                [table, table],
+            )
+        else:  # foreign keys are part of the table on SQLite
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE tbl_name = %s", [table]
+            )
+        return dict(cursor.fetchall())
+
+
+def test_a_big_load_builds_the_indexes_and_keys_again():
+    """Large loads drop indexes (and foreign keys on PostgreSQL) and rebuild them."""
+    before = {model: _indexes_and_keys(model) for model in [Lead, Activity, Account]}
+    assert len(before[Lead]) > 20
+    output = seed(defer_indexes="yes", batch_size=60)
+    assert "building indexes" in output
+    assert Lead.objects.count() == 150
+    assert {model: _indexes_and_keys(model) for model in before} == before
+    # The rebuilt indexes answer queries as before.
+    assert Lead.objects.filter(email__startswith="a").count() == sum(
+        1 for email in Lead.objects.values_list("email", flat=True) if email[0] == "a"
+    )

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -44,7 +45,7 @@ from accounts.models import (
     Team,
     User,
 )
-from leads.management.seeding import Table
+from leads.management.seeding import Table, deferred_indexes
 from leads.models import (
     LEAD_STATE_OF_STATUS,
     Activity,
@@ -75,6 +76,7 @@ BASE_ACCOUNT_PREFIX = "ACC-"
 BASE_ACCOUNTS = 100
 BASE_CONTACTS = 200
 HISTORY_DAYS = 548  # about 18 months
+DEFER_INDEXES_FROM = 20_000  # leads added; below that, indexes are kept up to date
 
 # (username, first, last, role, business unit, team)
 USERS = [
@@ -273,8 +275,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=42, help="Random seed.")
         parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument(
+            "--defer-indexes",
+            choices=["auto", "yes", "no"],
+            default="auto",
+            help="Drop the lead tables' plain indexes during the load and build them "
+            "once at the end, all in one transaction (auto: when adding at least "
+            f"{DEFER_INDEXES_FROM:,} leads). Much faster for big loads, but the "
+            "tables are locked until the load commits.",
+        )
 
-    def handle(self, *args, leads, password, seed, batch_size, **options):
+    def handle(
+        self, *args, leads, password, seed, batch_size, defer_indexes, **options
+    ):
         if leads < 0 or batch_size < 1:
             raise CommandError("--leads must be >= 0 and --batch-size >= 1.")
         started = time.perf_counter()
@@ -289,18 +302,18 @@ class Command(BaseCommand):
         self._prepare_lead_rows()
         existing = Lead.objects.count()
         missing = max(0, leads - existing)
-        done = 0
-        leads_started = time.perf_counter()
-        while done < missing:
-            size = min(batch_size, missing - done)
-            with transaction.atomic():
-                self._lead_batch(size, offset=existing + done)
-            done += size
-            if missing > batch_size:
-                rate = done / (time.perf_counter() - leads_started)
-                self.stdout.write(
-                    f"  {existing + done:,} / {leads:,} leads ({rate:,.0f}/s)"
+        if defer_indexes == "yes" or (
+            defer_indexes == "auto" and missing >= DEFER_INDEXES_FROM
+        ):
+            # One transaction: indexes are dropped, the leads go in, the indexes
+            # are built again; an interrupted run rolls all of it back.
+            with transaction.atomic(), deferred_indexes(self.tables.values()):
+                self._add_leads(
+                    missing, existing=existing, total=leads, size=batch_size
                 )
+                self.stdout.write("  building indexes...")
+        else:
+            self._add_leads(missing, existing=existing, total=leads, size=batch_size)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -312,6 +325,20 @@ class Command(BaseCommand):
         for username, _first, _last, role, unit, _team in USERS:
             extra = " (superuser)" if username == "admin" else ""
             self.stdout.write(f"  {username:<9} {role}{extra}, {unit}")
+
+    def _add_leads(self, missing, *, existing, total, size):
+        done = 0
+        started = time.perf_counter()
+        while done < missing:
+            batch = min(size, missing - done)
+            with transaction.atomic():
+                self._lead_batch(batch, offset=existing + done)
+            done += batch
+            if missing > size:
+                rate = done / (time.perf_counter() - started)
+                self.stdout.write(
+                    f"  {existing + done:,} / {total:,} leads ({rate:,.0f}/s)"
+                )
 
     # --- organisation --------------------------------------------------------------
 
@@ -337,6 +364,7 @@ class Command(BaseCommand):
             for name in (SALES_REP, SALES_MANAGER, ADMINISTRATOR)
         }
         self.users = {}
+        hashed = None
         for username, first, last, role, unit, team in USERS:
             user = User.objects.filter(username=username).first()
             if user is None:
@@ -349,7 +377,9 @@ class Command(BaseCommand):
                     is_staff=role == ADMINISTRATOR,
                     is_superuser=username == "admin",
                 )
-                user.set_password(password)
+                # One hash for all demo users: the hasher is slow on purpose.
+                hashed = hashed or make_password(password)
+                user.password = hashed
                 user.save()
             user.groups.add(groups[role])
             if team:
@@ -630,11 +660,7 @@ class Command(BaseCommand):
             (OpportunityProduct, lines),
             (LeadAssignment, assignments),
         ]:
-            table = tables[model]
-            if rows and "id" not in rows[0]:
-                for row, pk in zip(rows, table.reserve_ids(len(rows)), strict=True):
-                    row["id"] = pk
-            table.write(rows)
+            tables[model].write(rows)  # timeline rows get their ids from the database
 
     def _lead(self, pk, n):
         rng, pools, now = self.rng, self.pools, self.now
