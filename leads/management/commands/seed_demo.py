@@ -45,7 +45,7 @@ from accounts.models import (
     Team,
     User,
 )
-from leads.management.seeding import Table, deferred_indexes
+from leads.management.seeding import Table, account_row, contact_row, deferred_indexes
 from leads.models import (
     LEAD_STATE_OF_STATUS,
     Activity,
@@ -191,16 +191,6 @@ OUTGOING = Direction.OUTGOING.value
 COMPLETED, ACTIVITY_OPEN = ActivityState.COMPLETED.value, ActivityState.OPEN.value
 MATCHED, FALLBACK = AssignmentReason.MATCHED.value, AssignmentReason.FALLBACK.value
 NOTE_TITLES = ["Call notes", "Requirements", "Follow-up", ""]
-ADDRESS = ["address_line1", "city", "state_or_province", "postal_code", "country"]
-CONTACT_DETAILS = [
-    "salutation",
-    "first_name",
-    "last_name",
-    "job_title",
-    "email",
-    "business_phone",
-    "mobile_phone",
-]
 
 
 @dataclass
@@ -601,8 +591,8 @@ class Command(BaseCommand):
             tables[Contact].reserve_ids(count),
             strict=True,
         ):
-            accounts.append(_account_for(lead, account_id, contact_id))
-            contacts.append(_contact_for(lead, contact_id, account_id))
+            accounts.append(account_row(lead, account_id, contact_id))
+            contacts.append(contact_row(lead, contact_id, account_id))
             lead["qualifying_account_id"] = account_id
             lead["qualifying_contact_id"] = contact_id
         for lead, opportunity_id in zip(
@@ -914,39 +904,3 @@ def _set_primary_contacts(account_ids):
     Account.objects.filter(pk__in=account_ids, primary_contact__isnull=True).update(
         primary_contact=Subquery(first_contact.values("pk")[:1])
     )
-
-
-def _full_name(row):
-    return " ".join(p for p in (row["first_name"], row["last_name"]) if p)
-
-
-def _account_for(lead, pk, primary_contact_id):
-    """The account qualifying `lead` created; its contact is the primary one."""
-    return {
-        "id": pk,
-        "name": lead["company_name"] or _full_name(lead),
-        "website": lead["website"],
-        "phone": lead["business_phone"],
-        "industry": lead["industry"],
-        "annual_revenue": lead["annual_revenue"],
-        "number_of_employees": lead["number_of_employees"],
-        **{name: lead[name] for name in ADDRESS},
-        "owner_user_id": lead["owner_user_id"],
-        "owner_team_id": lead["owner_team_id"],
-        "business_unit_id": lead["business_unit_id"],
-        "primary_contact_id": primary_contact_id,
-        "created_at": lead["qualified_at"],
-    }
-
-
-def _contact_for(lead, pk, account_id):
-    return {
-        "id": pk,
-        **{name: lead[name] for name in CONTACT_DETAILS},
-        "account_id": account_id,
-        **{name: lead[name] for name in ADDRESS},
-        "owner_user_id": lead["owner_user_id"],
-        "owner_team_id": lead["owner_team_id"],
-        "business_unit_id": lead["business_unit_id"],
-        "created_at": lead["qualified_at"],
-    }
