@@ -13,6 +13,10 @@ from accounts.models import (
     OpportunityStatus,
 )
 
+# Id filters accept primary keys only: a tampered 20-digit value is ignored like
+# any invalid filter instead of overflowing the database integer.
+PK_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1, "decimal_places": 0}
+
 
 def search_q(value: str, fields: list[str]) -> Q:
     """Every word of `value` must match at least one of `fields` (icontains)."""
@@ -82,7 +86,7 @@ class ContactFilter(SearchFilterSet):
     ]
 
     account = django_filters.NumberFilter(
-        field_name="account_id", widget=forms.HiddenInput
+        **PK_BOUNDS, field_name="account_id", widget=forms.HiddenInput
     )
     city = django_filters.CharFilter(lookup_expr="icontains")
 
@@ -118,10 +122,10 @@ class OpportunityFilter(SearchFilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     account = django_filters.NumberFilter(
-        field_name="account_id", widget=forms.HiddenInput
+        **PK_BOUNDS, field_name="account_id", widget=forms.HiddenInput
     )
     contact = django_filters.NumberFilter(
-        field_name="contact_id", widget=forms.HiddenInput
+        **PK_BOUNDS, field_name="contact_id", widget=forms.HiddenInput
     )
 
     class Meta:

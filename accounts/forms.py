@@ -42,6 +42,13 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+def _is_pk(value) -> bool:
+    """A value that can be a primary key: ASCII digits within a 64-bit integer
+    (a tampered "²" or 20-digit id must not reach the database)."""
+    text = str(value or "")
+    return text.isascii() and text.isdigit() and int(text) < 2**63
+
+
 class AutocompleteSelect(forms.Select):
     """A select of records that renders the chosen record and the first few choices
     only; static/js/autocomplete.js adds a search box that loads matching options
@@ -70,7 +77,7 @@ class AutocompleteSelect(forms.Select):
             yield ("", field.empty_label)
         rows = list(iterator.queryset[: self.initial_limit])
         shown = {str(row.pk) for row in rows}
-        missing = [v for v in value if v and str(v).isdigit() and str(v) not in shown]
+        missing = [v for v in value if _is_pk(v) and str(v) not in shown]
         if missing:
             rows += list(iterator.queryset.filter(pk__in=missing))
         for row in rows:

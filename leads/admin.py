@@ -28,6 +28,7 @@ from leads.models import (
     Note,
     RoutingRule,
 )
+from leads.selectors.timeline import visible_timeline_items
 from leadsite.permissions import scope_q
 
 TIMELINE_TARGETS = ["lead", "account", "contact", "opportunity"]
@@ -394,6 +395,12 @@ class TimelineAdmin(admin.ModelAdmin):
     list_select_related = TIMELINE_TARGETS
     autocomplete_fields = TIMELINE_TARGETS
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        # The site's gate: items on records outside the user's scope do not exist.
+        return visible_timeline_items(
+            user=request.user, queryset=super().get_queryset(request)
+        )
 
     @admin.display(description="regarding")
     def regarding(self, obj):

@@ -331,6 +331,23 @@ class DisqualifyLeadForm(forms.Form):
     )
 
 
+class LeadIdsField(forms.ModelMultipleChoiceField):
+    """Selected lead ids; a value that cannot be a primary key (not ASCII digits, or
+    beyond 64 bits) is an invalid choice before any query (SQLite raises
+    OverflowError on an out-of-range integer in IN (...))."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and int(text) < 2**63):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 class BulkActionForm(forms.Form):
     """Assign or disqualify the selected leads (ids limited to the user's scope)."""
 
@@ -340,7 +357,7 @@ class BulkActionForm(forms.Form):
     action = forms.ChoiceField(
         choices=[(ASSIGN, "Assign"), (DISQUALIFY, "Disqualify")], label="Action"
     )
-    ids = forms.ModelMultipleChoiceField(
+    ids = LeadIdsField(
         queryset=Lead.objects.none(),
         error_messages={
             "required": "Select at least one lead.",

@@ -18,7 +18,12 @@ def parse_ids(raw: str) -> list[int]:
     ids = []
     for part in (raw or "").split(","):
         part = part.strip()
-        if part.isdigit() and int(part) not in ids:
+        if (
+            part.isascii()
+            and part.isdigit()
+            and int(part) < 2**63
+            and int(part) not in ids
+        ):
             ids.append(int(part))
     return ids
 

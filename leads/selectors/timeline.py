@@ -96,6 +96,12 @@ def _visible_items(user, queryset):
     return queryset if q is None else queryset.filter(q)
 
 
+def visible_timeline_items(*, user, queryset):
+    """Activities, notes or attachments (`queryset`) on records the user may see,
+    including a lead's items seen through the opportunity it was qualified into."""
+    return _visible_items(user, queryset)
+
+
 def get_activity(*, pk: int, user) -> Activity:
     """An activity on a record the user may see (Activity.DoesNotExist otherwise)."""
     return _visible_items(user, Activity.objects.select_related("lead")).get(pk=pk)

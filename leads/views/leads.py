@@ -7,7 +7,7 @@ or stale transitions become messages on the page, never an error page.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,8 @@ from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
 
 PAGE_SIZE = 50
+# Beyond any real table; a bigger page number would overflow the SQL OFFSET.
+MAX_PAGE = 1_000_000
 STALE_MESSAGE = (
     "This lead changed while you were looking at it. Here is its current state."
 )
@@ -159,7 +161,7 @@ class LeadListView(TemplateView):
         )
         queryset = leadfilter.qs
         try:
-            number = max(1, int(request.GET.get("page", 1)))
+            number = min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
         except ValueError:
             number = 1
         start = (number - 1) * PAGE_SIZE
@@ -391,8 +393,12 @@ def lead_mark_contacted(request, pk):
 
 
 def _safe_next(request, url):
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        url
+        and url.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return url
     return reverse("leads:list")
@@ -405,7 +411,7 @@ def lead_bulk(request):
         for error in form.errors.values():
             for text in error:
                 messages.error(request, text)
-        return redirect(_safe_next(request, request.POST.get("next")))
+        return HttpResponseRedirect(_safe_next(request, request.POST.get("next")))
     data = form.cleaned_data
     leads = list(data["ids"])
     try:
@@ -424,10 +430,10 @@ def lead_bulk(request):
             verb = f"disqualified ({LeadStatus(data['reason']).label})"
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect(_safe_next(request, data["next"]))
+        return HttpResponseRedirect(_safe_next(request, data["next"]))
     if result.changed:
         count = len(result.changed)
         messages.success(request, f"{count} lead{'s' if count != 1 else ''} {verb}.")
     for lead, why in result.refused:
         messages.warning(request, f"{lead}: {why}")
-    return redirect(_safe_next(request, data["next"]))
+    return HttpResponseRedirect(_safe_next(request, data["next"]))
