@@ -6,9 +6,10 @@ date, aware datetime, bool or None. A Table fills every column the dict leaves
 out with the field's default (auto_now columns get the seeding time), so the
 column list always follows the model's concrete fields, and writes the rows with
 COPY on PostgreSQL or one executemany elsewhere: no Model instances, no per-value
-SQL compilation. Primary keys are reserved before writing so child rows can point
-at their parents in the same batch (foreign keys are checked at commit). For a large load, deferred_indexes() builds the secondary indexes once at
-the end instead of updating some thirty per lead row.
+SQL compilation. Primary keys of rows that others point at are reserved before
+writing, so child rows can refer to their parents in the same batch (foreign keys
+are checked at commit). For a large load, deferred_indexes() builds the secondary
+indexes once at the end instead of updating some thirty per lead row.
 """
 
 import enum
