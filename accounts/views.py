@@ -396,11 +396,16 @@ def opportunity_remove_product(request, pk, line_pk):
 # --- autocomplete --------------------------------------------------------------------
 
 
+def _search_text(request) -> str:
+    # NUL cannot reach a PostgreSQL text parameter; a tampered one is dropped.
+    return request.GET.get("q", "").replace("\x00", "").strip()[:100]
+
+
 @require_GET
 def account_autocomplete(request):
     accounts = selectors.autocomplete_accounts(
         user=request.user,
-        q=request.GET.get("q", "").strip()[:100],
+        q=_search_text(request),
         partner=request.GET.get("partner") == "1",
     )
     options = [(a.pk, f"{a.name} ({a.city})" if a.city else a.name) for a in accounts]
@@ -412,7 +417,7 @@ def account_autocomplete(request):
 @require_GET
 def contact_autocomplete(request):
     contacts = selectors.autocomplete_contacts(
-        user=request.user, q=request.GET.get("q", "").strip()[:100]
+        user=request.user, q=_search_text(request)
     )
     options = [
         (

@@ -281,6 +281,9 @@ def test_merge_ids_junk_is_a_404_or_a_page(rep_client, rep):
     ):
         response = rep_client.get(reverse("leads:merge"), {"ids": ids})
         assert response.status_code in (200, 404), ids
+    for q in JUNK:
+        response = rep_client.get(reverse("leads:merge"), {"ids": lead.pk, "q": q})
+        assert response.status_code == 200, q
 
 
 FORMS = [

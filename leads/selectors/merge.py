@@ -117,7 +117,7 @@ def merge_candidates(*, lead: Lead, user, q: str = "") -> list[Lead]:
             | Q(company_name__icontains=q)
             | Q(subject__icontains=q)
         )
-        if q.isdigit():
+        if q.isascii() and q.isdigit() and int(q) < 2**63:
             condition |= Q(pk=int(q))
         found = (
             visible_to(user, Lead.objects.filter(condition, state=LeadState.OPEN))

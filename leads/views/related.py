@@ -302,15 +302,15 @@ def merge_leads(request):
     ids = parse_ids(request.GET.get("ids", ""))
     if len(ids) == 1:
         lead = _lead_or_404(request, ids[0])
+        # NUL cannot reach a PostgreSQL text parameter; a tampered one is dropped.
+        q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
         return render(
             request,
             "leads/lead_merge.html",
             {
                 "first_lead": lead,
-                "candidates": merge_candidates(
-                    lead=lead, user=request.user, q=request.GET.get("q", "")
-                ),
-                "q": request.GET.get("q", ""),
+                "candidates": merge_candidates(lead=lead, user=request.user, q=q),
+                "q": q,
             },
         )
     if len(ids) != 2:
