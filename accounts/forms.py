@@ -7,7 +7,6 @@ scope gate), so an id typed into a tampered request is a form error, not a leak.
 from urllib.parse import urlencode
 
 from django import forms
-from django.db import models
 from django.forms.models import ModelChoiceIterator
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +22,7 @@ from accounts.models import (
     Opportunity,
     OpportunityStatus,
 )
+from leadsite.forms import formfield_callback
 
 ADDRESS_FIELDS = [
     "address_line1",
@@ -140,12 +140,6 @@ def _contact_field(field, user):
     )
 
 
-def _formfield(db_field, **kwargs):
-    if isinstance(db_field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return db_field.formfield(**kwargs)
-
-
 class AccountForm(ScopedModelForm):
     fieldsets = [
         (
@@ -171,7 +165,7 @@ class AccountForm(ScopedModelForm):
 
     class Meta:
         model = Account
-        formfield_callback = _formfield
+        formfield_callback = formfield_callback
         fields = [
             "name",
             "account_number",
@@ -207,6 +201,7 @@ class ContactForm(ScopedModelForm):
     ]
 
     class Meta:
+        formfield_callback = formfield_callback
         model = Contact
         fields = [
             "salutation",
@@ -234,6 +229,7 @@ class OpportunityForm(ScopedModelForm):
     ]
 
     class Meta:
+        formfield_callback = formfield_callback
         model = Opportunity
         fields = [
             "name",
@@ -284,7 +280,7 @@ class LoseOpportunityForm(FieldsetsMixin, forms.Form):
 
     reason = forms.TypedChoiceField(
         label="Status reason",
-        choices=[("", "---------")]
+        choices=[("", "Choose a reason…")]
         + [(int(r), OpportunityStatus(r).label) for r in OPPORTUNITY_LOST_REASONS],
         coerce=int,
     )

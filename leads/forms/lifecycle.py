@@ -5,12 +5,12 @@ Forms validate input only; the views hand cleaned_data to the services.
 
 from django import forms
 from django.core.validators import RegexValidator
-from django.db import models
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Account, Contact
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead, LeadStatus
 from leads.selectors.leads import assignable_teams, assignable_users, list_leads
+from leadsite.forms import formfield_callback
 from leadsite.permissions import visible_to
 
 phone_validator = RegexValidator(
@@ -74,13 +74,6 @@ LEAD_SECTIONS = [
 LEAD_FORM_FIELDS = [name for _, names in LEAD_SECTIONS for name in names]
 
 
-def _formfield(model_field, **kwargs):
-    # Bare domains typed into URL fields become https:// (Django 6's default).
-    if isinstance(model_field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return model_field.formfield(**kwargs)
-
-
 class LeadForm(forms.ModelForm):
     confirm_duplicates = forms.BooleanField(
         required=False, widget=forms.HiddenInput, label="Save anyway"
@@ -88,7 +81,7 @@ class LeadForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        formfield_callback = _formfield
+        formfield_callback = formfield_callback
         fields = [
             "subject",
             "salutation",
