@@ -278,12 +278,12 @@ class Contact(AddressFields, OwnedModel):
     def __str__(self):
         return self.full_name
 
+    def get_absolute_url(self):
+        return reverse("accounts:contact-detail", args=[self.pk])
+
     @property
     def full_name(self):
         return " ".join(p for p in (self.first_name, self.last_name) if p)
-
-    def get_absolute_url(self):
-        return reverse("accounts:contact-detail", args=[self.pk])
 
 
 class OpportunityState(models.IntegerChoices):

@@ -522,6 +522,9 @@ class LeadAccount(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"Lead {self.lead_id} ↔ account {self.account_id}"
+
 
 class LeadContact(models.Model):
     """A lead associated with a contact (N:N, idempotent)."""
@@ -540,6 +543,9 @@ class LeadContact(models.Model):
                 fields=["lead", "contact"], name="lead_contact_unique"
             )
         ]
+
+    def __str__(self):
+        return f"Lead {self.lead_id} ↔ contact {self.contact_id}"
 
 
 class LeadProduct(models.Model):

@@ -45,7 +45,11 @@ urlpatterns += [
         name="remove-interest",
     ),
     # Timeline items on any record: record_type is lead, account, contact or opportunity.
-    path("timeline/<str:record_type>/<int:pk>/notes/add/", related.add_note, name="add-note"),
+    path(
+        "timeline/<str:record_type>/<int:pk>/notes/add/",
+        related.add_note,
+        name="add-note",
+    ),
     path(
         "timeline/<str:record_type>/<int:pk>/activities/add/",
         related.add_activity,
@@ -57,9 +61,13 @@ urlpatterns += [
         name="add-attachment",
     ),
     path(
-        "activities/<int:pk>/complete/", related.complete_activity, name="complete-activity"
+        "activities/<int:pk>/complete/",
+        related.complete_activity,
+        name="complete-activity",
     ),
-    path("activities/<int:pk>/cancel/", related.cancel_activity, name="cancel-activity"),
+    path(
+        "activities/<int:pk>/cancel/", related.cancel_activity, name="cancel-activity"
+    ),
     path(
         "attachments/<int:pk>/download/",
         related.download_attachment,

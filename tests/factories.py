@@ -241,7 +241,9 @@ class AttachmentFactory(DjangoModelFactory):
         model = lm.Attachment
 
     lead = factory.SubFactory(LeadFactory)
-    file = factory.LazyFunction(lambda: ContentFile(b"hello, world\n", name="notes.txt"))
+    file = factory.LazyFunction(
+        lambda: ContentFile(b"hello, world\n", name="notes.txt")
+    )
     original_name = "notes.txt"
     content_type = "text/plain"
     size = 13

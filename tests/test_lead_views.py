@@ -483,8 +483,10 @@ def test_detail_page_runs_a_constant_number_of_queries(
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/leads/new/", "/accounts/new/", "/opportunities/new/"])
+@pytest.mark.parametrize(
+    "url", ["/leads/new/", "/accounts/new/", "/opportunities/new/"]
+)
 def test_empty_choices_read_as_a_dash_not_djangos_placeholder(rep_client, url):
     html = rep_client.get(url).content.decode()
     assert "---------" not in html
-    assert "<option value=\"\" selected>—</option>" in html
+    assert '<option value="" selected>—</option>' in html

@@ -8,7 +8,9 @@ def test_healthz_answers_without_login(client, db):
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-@pytest.mark.parametrize("url", ["/", "/leads/", "/accounts/", "/contacts/", "/opportunities/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/leads/", "/accounts/", "/contacts/", "/opportunities/"]
+)
 def test_pages_redirect_anonymous_users_to_login(client, db, url):
     response = client.get(url)
     assert response.status_code == 302
@@ -22,10 +24,19 @@ def test_login_page_renders_form(client, db):
 
 
 def test_rep_logs_in_and_sees_navigation(client, rep):
-    response = client.post("/login/", {"username": "rep", "password": "leadsite"}, follow=True)
+    response = client.post(
+        "/login/", {"username": "rep", "password": "leadsite"}, follow=True
+    )
     assert response.status_code == 200
     html = response.content.decode()
-    for label in ["Leads", "Accounts", "Contacts", "Opportunities", "Routing", "Reports"]:
+    for label in [
+        "Leads",
+        "Accounts",
+        "Contacts",
+        "Opportunities",
+        "Routing",
+        "Reports",
+    ]:
         assert f">{label}</a>" in html
     assert ">Admin</a>" not in html
 
