@@ -215,8 +215,11 @@ def test_text_search_can_use_the_trigram_indexes_on_postgresql(db, column):
     million-row search scans the whole table."""
     from leads.models import Lead
 
-    queryset = Lead.objects.filter(**{f"{column}__icontains": "smith"})
+    queryset = Lead.objects.filter(**{f"{column}__icontains": "smith"}).order_by()
     with transaction.atomic(), connection.cursor() as cursor:
+        # An empty test table makes any plan cheap: leave the planner only bitmap
+        # scans, which need an index that can answer the LIKE itself.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
         plan = queryset.explain()
     assert f"lead_{column}_trgm" in plan
