@@ -45,6 +45,7 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 bench: migrate
+	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py bench
 
 clean:

@@ -76,7 +76,8 @@ class Command(BaseCommand):
             "pages": {},
         }
         pages = {
-            "lead_list": "/leads/?view=all_open",
+            "lead_list": "/leads/?view=open",
+            "lead_list_search": "/leads/?view=all&q=smith",
             "lead_list_filtered": "/leads/?view=all&source=8&rating=1&sort=-estimated_value",
             "lead_detail": f"/leads/{lead.pk}/",
             "source_report": "/reports/sources/",
