@@ -273,7 +273,10 @@ class OpportunityUpdateView(ServiceFormView):
 class OpportunityOutcomeView(FormView):
     """Win or lose form: a stale page or second click ends in a message, not a 500."""
 
+    template_name = "accounts/opportunity_outcome.html"
     transition = ""
+    heading = ""
+    button_class = "primary"
     success_message = ""
 
     def dispatch(self, request, *args, **kwargs):
@@ -294,7 +297,11 @@ class OpportunityOutcomeView(FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["opportunity"] = self.object
+        context.update(
+            opportunity=self.object,
+            heading=self.heading,
+            button_class=self.button_class,
+        )
         return context
 
     def form_valid(self, form):
@@ -313,9 +320,9 @@ class OpportunityOutcomeView(FormView):
 
 
 class OpportunityWinView(OpportunityOutcomeView):
-    template_name = "accounts/opportunity_win.html"
     form_class = WinOpportunityForm
     transition = "win"
+    heading = "Close as won"
     success_message = "Opportunity closed as won."
 
     def get_initial(self):
@@ -326,9 +333,10 @@ class OpportunityWinView(OpportunityOutcomeView):
 
 
 class OpportunityLoseView(OpportunityOutcomeView):
-    template_name = "accounts/opportunity_lose.html"
     form_class = LoseOpportunityForm
     transition = "lose"
+    heading = "Close as lost"
+    button_class = "danger"
     success_message = "Opportunity closed as lost."
 
     def perform(self, data):

@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -33,6 +32,7 @@ from leads.selectors.duplicates import (
 )
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
+from leadsite.http import safe_next_url
 
 PAGE_SIZE = 50
 # Beyond any real table; a bigger page number would overflow the SQL OFFSET.
@@ -393,15 +393,7 @@ def lead_mark_contacted(request, pk):
 
 
 def _safe_next(request, url):
-    if (
-        url
-        and url.startswith("/")
-        and url_has_allowed_host_and_scheme(
-            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return url
-    return reverse("leads:list")
+    return safe_next_url(request, url) or reverse("leads:list")
 
 
 @require_POST

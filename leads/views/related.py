@@ -13,7 +13,6 @@ from django.forms.utils import pretty_name
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import TransitionNotAllowed
 
@@ -38,6 +37,7 @@ from leads.selectors.merge import (
 from leads.services import related as related_services
 from leads.services import timeline as timeline_services
 from leads.services.merge import merge_leads as merge_leads_service
+from leadsite.http import safe_next_url
 
 
 def _record_or_404(request, record_type, pk):
@@ -159,10 +159,8 @@ def _activity_transition(request, pk, service, done: str):
         messages.error(request, _validation_message(error))
     else:
         messages.success(request, f"“{activity.subject}” {done}.")
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    next_url = safe_next_url(request, request.POST.get("next"))
+    if next_url:
         return HttpResponseRedirect(next_url + "#timeline")
     return _back(activity.regarding, "#timeline")
 
