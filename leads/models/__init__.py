@@ -1,0 +1,86 @@
+"""Leads and everything about working them, one module per sub-domain:
+choices (option sets), capture (campaigns, capture forms), lifecycle (the lead and
+its state machine), links (accounts, contacts, interests), timeline (activities,
+notes, attachments) and routing (rules, assignment log)."""
+
+from leads.models.capture import (
+    Campaign,
+    CaptureForm,
+    new_capture_token,
+)
+from leads.models.choices import (
+    CLOSED_STATUSES,
+    DISQUALIFY_REASONS,
+    LEAD_STATE_OF_STATUS,
+    OPEN_STATUSES,
+    BudgetStatus,
+    ContactMethod,
+    LeadRating,
+    LeadSource,
+    LeadState,
+    LeadStatus,
+    Need,
+    PurchaseProcess,
+    PurchaseTimeframe,
+)
+from leads.models.lifecycle import (
+    Lead,
+)
+from leads.models.links import (
+    LeadAccount,
+    LeadContact,
+    LeadProduct,
+)
+from leads.models.routing import (
+    AssignmentReason,
+    Distribution,
+    LeadAssignment,
+    RoutingRule,
+)
+from leads.models.timeline import (
+    Activity,
+    ActivityKind,
+    ActivityState,
+    Attachment,
+    Direction,
+    Note,
+    TimelineItem,
+    attachment_path,
+    regarding_constraint,
+)
+
+__all__ = [
+    "LeadSource",
+    "LeadRating",
+    "BudgetStatus",
+    "PurchaseTimeframe",
+    "PurchaseProcess",
+    "Need",
+    "ContactMethod",
+    "LeadState",
+    "LeadStatus",
+    "LEAD_STATE_OF_STATUS",
+    "OPEN_STATUSES",
+    "DISQUALIFY_REASONS",
+    "CLOSED_STATUSES",
+    "Campaign",
+    "new_capture_token",
+    "CaptureForm",
+    "Lead",
+    "LeadAccount",
+    "LeadContact",
+    "LeadProduct",
+    "regarding_constraint",
+    "TimelineItem",
+    "ActivityKind",
+    "Direction",
+    "ActivityState",
+    "Activity",
+    "Note",
+    "attachment_path",
+    "Attachment",
+    "Distribution",
+    "RoutingRule",
+    "AssignmentReason",
+    "LeadAssignment",
+]

@@ -1,0 +1,103 @@
+"""Option sets with the D365 codes (leadsourcecode, statuscode, ...)."""
+
+from django.db import models
+
+
+class LeadSource(models.IntegerChoices):
+    """[leadsourcecode]"""
+
+    ADVERTISEMENT = 1, "Advertisement"
+    EMPLOYEE_REFERRAL = 2, "Employee Referral"
+    EXTERNAL_REFERRAL = 3, "External Referral"
+    PARTNER = 4, "Partner"
+    PUBLIC_RELATIONS = 5, "Public Relations"
+    SEMINAR = 6, "Seminar"
+    TRADE_SHOW = 7, "Trade Show"
+    WEB = 8, "Web"
+    WORD_OF_MOUTH = 9, "Word of Mouth"
+    OTHER = 10, "Other"
+
+
+class LeadRating(models.IntegerChoices):
+    """[leadqualitycode]"""
+
+    HOT = 1, "Hot"
+    WARM = 2, "Warm"
+    COLD = 3, "Cold"
+
+
+class BudgetStatus(models.IntegerChoices):
+    NO_COMMITTED_BUDGET = 0, "No Committed Budget"
+    MAY_BUY = 1, "May Buy"
+    CAN_BUY = 2, "Can Buy"
+    WILL_BUY = 3, "Will Buy"
+
+
+class PurchaseTimeframe(models.IntegerChoices):
+    IMMEDIATE = 0, "Immediate"
+    THIS_QUARTER = 1, "This Quarter"
+    NEXT_QUARTER = 2, "Next Quarter"
+    THIS_YEAR = 3, "This Year"
+    UNKNOWN = 4, "Unknown"
+
+
+class PurchaseProcess(models.IntegerChoices):
+    INDIVIDUAL = 0, "Individual"
+    COMMITTEE = 1, "Committee"
+    UNKNOWN = 2, "Unknown"
+
+
+class Need(models.IntegerChoices):
+    MUST_HAVE = 0, "Must have"
+    SHOULD_HAVE = 1, "Should have"
+    GOOD_TO_HAVE = 2, "Good to have"
+    NO_NEED = 3, "No need"
+
+
+class ContactMethod(models.IntegerChoices):
+    """[preferredcontactmethodcode]"""
+
+    ANY = 1, "Any"
+    EMAIL = 2, "Email"
+    PHONE = 3, "Phone"
+    FAX = 4, "Fax"
+    MAIL = 5, "Mail"
+
+
+class LeadState(models.IntegerChoices):
+    """[statecode]"""
+
+    OPEN = 0, "Open"
+    QUALIFIED = 1, "Qualified"
+    DISQUALIFIED = 2, "Disqualified"
+
+
+class LeadStatus(models.IntegerChoices):
+    """Status reason [statuscode]; each belongs to exactly one state."""
+
+    NEW = 1, "New"
+    CONTACTED = 2, "Contacted"
+    QUALIFIED = 3, "Qualified"
+    LOST = 4, "Lost"
+    CANNOT_CONTACT = 5, "Cannot Contact"
+    NO_LONGER_INTERESTED = 6, "No Longer Interested"
+    CANCELED = 7, "Canceled"
+
+
+LEAD_STATE_OF_STATUS = {
+    LeadStatus.NEW: LeadState.OPEN,
+    LeadStatus.CONTACTED: LeadState.OPEN,
+    LeadStatus.QUALIFIED: LeadState.QUALIFIED,
+    LeadStatus.LOST: LeadState.DISQUALIFIED,
+    LeadStatus.CANNOT_CONTACT: LeadState.DISQUALIFIED,
+    LeadStatus.NO_LONGER_INTERESTED: LeadState.DISQUALIFIED,
+    LeadStatus.CANCELED: LeadState.DISQUALIFIED,
+}
+OPEN_STATUSES = [LeadStatus.NEW, LeadStatus.CONTACTED]
+DISQUALIFY_REASONS = [
+    LeadStatus.LOST,
+    LeadStatus.CANNOT_CONTACT,
+    LeadStatus.NO_LONGER_INTERESTED,
+    LeadStatus.CANCELED,
+]
+CLOSED_STATUSES = [LeadStatus.QUALIFIED, *DISQUALIFY_REASONS]

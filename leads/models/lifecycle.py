@@ -1,0 +1,342 @@
+"""The lead and its state machine."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import (
+    RETURN_VALUE,
+    ConcurrentTransitionMixin,
+    FSMIntegerField,
+    transition,
+)
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from accounts.models import (
+    MONEY,
+    Account,
+    AddressFields,
+    Contact,
+    Industry,
+    Opportunity,
+    OwnedModel,
+    Product,
+    owner_constraint,
+    state_matches_status_constraint,
+)
+from leads.models.capture import Campaign, CaptureForm
+from leads.models.choices import (
+    CLOSED_STATUSES,
+    DISQUALIFY_REASONS,
+    LEAD_STATE_OF_STATUS,
+    OPEN_STATUSES,
+    BudgetStatus,
+    ContactMethod,
+    LeadRating,
+    LeadSource,
+    LeadState,
+    LeadStatus,
+    Need,
+    PurchaseProcess,
+    PurchaseTimeframe,
+)
+
+
+class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
+    """A person or company that showed interest and has not been qualified yet."""
+
+    # Contact
+    subject = models.CharField("topic", max_length=300)
+    salutation = models.CharField(max_length=20, blank=True)
+    first_name = models.CharField(max_length=50, blank=True)
+    last_name = models.CharField(max_length=50)
+    job_title = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    business_phone = models.CharField(max_length=50, blank=True)
+    mobile_phone = models.CharField(max_length=50, blank=True)
+    # Company
+    company_name = models.CharField("company", max_length=100, blank=True)
+    website = models.URLField(max_length=200, blank=True)
+    industry = models.PositiveSmallIntegerField(
+        choices=Industry.choices, null=True, blank=True
+    )
+    annual_revenue = models.DecimalField(
+        **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    number_of_employees = models.PositiveIntegerField(
+        "no. of employees", null=True, blank=True
+    )
+    description = models.TextField(blank=True)
+    # Source and details
+    source = models.PositiveSmallIntegerField(
+        "lead source", choices=LeadSource.choices, null=True, blank=True
+    )
+    rating = models.PositiveSmallIntegerField(
+        choices=LeadRating.choices, default=LeadRating.WARM
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    capture_form = models.ForeignKey(
+        CaptureForm,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    channel_partner = models.ForeignKey(
+        Account,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partner_leads",
+        limit_choices_to={"is_partner": True},
+    )
+    original_message = models.TextField(
+        blank=True, help_text="What the visitor wrote when the lead was captured."
+    )
+    # Qualification details
+    budget_amount = models.DecimalField(
+        **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    budget_status = models.PositiveSmallIntegerField(
+        choices=BudgetStatus.choices, null=True, blank=True
+    )
+    purchase_timeframe = models.PositiveSmallIntegerField(
+        choices=PurchaseTimeframe.choices, null=True, blank=True
+    )
+    purchase_process = models.PositiveSmallIntegerField(
+        choices=PurchaseProcess.choices, null=True, blank=True
+    )
+    decision_maker = models.BooleanField("decision maker?", default=False)
+    need = models.PositiveSmallIntegerField(choices=Need.choices, null=True, blank=True)
+    estimated_value = models.DecimalField(
+        "est. value", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    estimated_close_date = models.DateField("est. close date", null=True, blank=True)
+    # Contact preferences
+    preferred_contact_method = models.PositiveSmallIntegerField(
+        choices=ContactMethod.choices, default=ContactMethod.ANY
+    )
+    do_not_email = models.BooleanField("do not allow email", default=False)
+    do_not_bulk_email = models.BooleanField("do not allow bulk email", default=False)
+    do_not_phone = models.BooleanField("do not allow phone calls", default=False)
+    do_not_postal_mail = models.BooleanField("do not allow mail", default=False)
+    # Related
+    parent_account = models.ForeignKey(
+        Account,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="existing account",
+    )
+    parent_contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="existing contact",
+    )
+    accounts = models.ManyToManyField(
+        Account, through="LeadAccount", related_name="linked_leads", blank=True
+    )
+    contacts = models.ManyToManyField(
+        Contact, through="LeadContact", related_name="linked_leads", blank=True
+    )
+    products = models.ManyToManyField(
+        Product, through="LeadProduct", related_name="interested_leads", blank=True
+    )
+    # Lifecycle
+    state = models.PositiveSmallIntegerField(
+        choices=LeadState.choices, default=LeadState.OPEN, editable=False
+    )
+    status = FSMIntegerField(
+        "status reason",
+        choices=LeadStatus.choices,
+        default=LeadStatus.NEW,
+        protected=True,
+    )
+    qualified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_activity_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the first activity on this lead was logged.",
+    )
+    qualifying_account = models.ForeignKey(
+        Account,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="originating_leads",
+        editable=False,
+    )
+    qualifying_contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="originating_leads",
+        editable=False,
+    )
+    qualifying_opportunity = models.ForeignKey(
+        Opportunity,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="originating_leads",
+        editable=False,
+    )
+    merged = models.BooleanField(default=False, editable=False)
+    master = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_leads",
+        editable=False,
+        help_text="The lead this one was merged into.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            owner_constraint("lead_owner_user_xor_team"),
+            state_matches_status_constraint(
+                "lead_state_matches_status", LEAD_STATE_OF_STATUS
+            ),
+            models.CheckConstraint(
+                condition=(Q(annual_revenue__gte=0) | Q(annual_revenue__isnull=True))
+                & (Q(budget_amount__gte=0) | Q(budget_amount__isnull=True))
+                & (Q(estimated_value__gte=0) | Q(estimated_value__isnull=True)),
+                name="lead_money_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged=False) | Q(master__isnull=False),
+                name="lead_merged_has_master",
+                violation_error_message="A merged lead points at its master.",
+            ),
+        ]
+        indexes = [
+            # "My open leads" and the list's default order.
+            models.Index(
+                fields=["owner_user", "state", "-created_at"],
+                name="lead_owner_state_created",
+            ),
+            models.Index(
+                fields=["owner_team", "state", "-created_at"],
+                name="lead_team_state_created",
+            ),
+            models.Index(
+                fields=["business_unit", "state", "-created_at"],
+                name="lead_bu_state_created",
+            ),
+            models.Index(fields=["state", "-created_at"], name="lead_state_created"),
+            models.Index(fields=["-created_at", "-id"], name="lead_created"),
+            models.Index(fields=["status"], name="lead_status"),
+            models.Index(fields=["source", "created_at"], name="lead_source_created"),
+            models.Index(fields=["rating"], name="lead_rating"),
+            models.Index(
+                fields=["campaign", "created_at"], name="lead_campaign_created"
+            ),
+            models.Index(fields=["estimated_close_date"], name="lead_est_close"),
+            models.Index(fields=["email"], name="lead_email"),
+            models.Index(fields=["last_name", "first_name"], name="lead_name"),
+            models.Index(fields=["company_name"], name="lead_company"),
+            models.Index(fields=["business_phone"], name="lead_phone"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.subject})" if self.full_name else self.subject
+
+    def get_absolute_url(self):
+        return reverse("leads:detail", args=[self.pk])
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    @property
+    def is_open(self):
+        return self.state == LeadState.OPEN
+
+    # Transitions set fields on this row only: services lock, link and log around them.
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=LeadStatus.NEW,
+        target=LeadStatus.CONTACTED,
+        custom={"label": "Mark contacted"},
+    )
+    def mark_contacted(self, *, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=OPEN_STATUSES,
+        target=LeadStatus.QUALIFIED,
+        custom={"label": "Qualify"},
+    )
+    def qualify(self, *, by=None, description=None):
+        now = timezone.now()
+        self.state = LeadState.QUALIFIED
+        self.qualified_at = now
+        self.closed_at = now
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=OPEN_STATUSES,
+        target=RETURN_VALUE(*DISQUALIFY_REASONS),
+        custom={"label": "Disqualify"},
+    )
+    def disqualify(self, *, reason, by=None, description=None):
+        if reason not in DISQUALIFY_REASONS:
+            raise ValueError(f"{reason!r} is not a disqualification reason.")
+        self.state = LeadState.DISQUALIFIED
+        self.closed_at = timezone.now()
+        return LeadStatus(reason)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=CLOSED_STATUSES,
+        target=LeadStatus.NEW,
+        custom={"label": "Reactivate"},
+    )
+    def reactivate(self, *, by=None, description=None):
+        self.state = LeadState.OPEN
+        self.qualified_at = None
+        self.closed_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=OPEN_STATUSES,
+        target=LeadStatus.CANCELED,
+        custom={"label": "Merge into master", "admin": False},
+    )
+    def mark_merged(self, *, master, by=None, description=None):
+        self.state = LeadState.DISQUALIFIED
+        self.closed_at = timezone.now()
+        self.merged = True
+        self.master = master

@@ -1,0 +1,208 @@
+"""The timeline: activities, notes and attachments regarding one record."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import (
+    FSMField,
+    FSMModelMixin,
+    transition,
+)
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from accounts.models import (
+    Account,
+    Contact,
+    Opportunity,
+)
+from leads.models.lifecycle import Lead
+
+
+def regarding_constraint(name):
+    """Exactly one of lead, account, contact, opportunity is set."""
+    fields = ["lead", "account", "contact", "opportunity"]
+    condition = Q()
+    for chosen in fields:
+        condition |= Q(
+            **{f"{f}__isnull": f != chosen for f in fields},
+        )
+    return models.CheckConstraint(
+        condition=condition,
+        name=name,
+        violation_error_message="A timeline item regards exactly one record.",
+    )
+
+
+class TimelineItem(models.Model):
+    """Regards exactly one lead, account, contact or opportunity (explicit FKs)."""
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def regarding(self):
+        return self.lead or self.account or self.contact or self.opportunity
+
+
+class ActivityKind(models.TextChoices):
+    PHONE_CALL = "phone_call", "Phone call"
+    EMAIL = "email", "Email"
+    TASK = "task", "Task"
+    APPOINTMENT = "appointment", "Appointment"
+
+
+class Direction(models.TextChoices):
+    INCOMING = "incoming", "Incoming"
+    OUTGOING = "outgoing", "Outgoing"
+
+
+class ActivityState(models.TextChoices):
+    OPEN = "open", "Open"
+    COMPLETED = "completed", "Completed"
+    CANCELED = "canceled", "Canceled"
+
+
+class Activity(FSMModelMixin, TimelineItem):
+    """A phone call, email, task or appointment."""
+
+    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    direction = models.CharField(max_length=10, choices=Direction.choices, blank=True)
+    due_at = models.DateTimeField("due", null=True, blank=True)
+    start_at = models.DateTimeField("start", null=True, blank=True)
+    end_at = models.DateTimeField("end", null=True, blank=True)
+    state = FSMField(
+        max_length=10,
+        choices=ActivityState.choices,
+        default=ActivityState.OPEN,
+        protected=True,
+    )
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+        constraints = [
+            regarding_constraint("activity_regards_one_record"),
+            models.CheckConstraint(
+                condition=Q(end_at__isnull=True)
+                | Q(start_at__isnull=True)
+                | Q(end_at__gte=models.F("start_at")),
+                name="activity_ends_after_start",
+                violation_error_message="An appointment cannot end before it starts.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lead", "-created_at"], name="activity_lead"),
+            models.Index(fields=["account", "-created_at"], name="activity_account"),
+            models.Index(fields=["contact", "-created_at"], name="activity_contact"),
+            models.Index(
+                fields=["opportunity", "-created_at"], name="activity_opportunity"
+            ),
+            models.Index(fields=["owner", "state"], name="activity_owner_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.subject}"
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=ActivityState.OPEN,
+        target=ActivityState.COMPLETED,
+        custom={"label": "Complete"},
+    )
+    def complete(self, *, by=None, description=None):
+        self.completed_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=ActivityState.OPEN,
+        target=ActivityState.CANCELED,
+        custom={"label": "Cancel"},
+    )
+    def cancel(self, *, by=None, description=None):
+        pass
+
+
+class Note(TimelineItem):
+    """A free-text note on a record."""
+
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [regarding_constraint("note_regards_one_record")]
+        indexes = [
+            models.Index(fields=["lead", "-created_at"], name="note_lead"),
+            models.Index(fields=["account", "-created_at"], name="note_account"),
+            models.Index(fields=["contact", "-created_at"], name="note_contact"),
+            models.Index(
+                fields=["opportunity", "-created_at"], name="note_opportunity"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.text[:60]
+
+
+def attachment_path(instance, filename):
+    # Stored under a generated name; the original name lives in the row only.
+    return f"attachments/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class Attachment(TimelineItem):
+    """A file attached to a record; served only through the access-checked view."""
+
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [regarding_constraint("attachment_regards_one_record")]
+        indexes = [
+            models.Index(fields=["lead", "-created_at"], name="attachment_lead"),
+            models.Index(fields=["account", "-created_at"], name="attachment_account"),
+            models.Index(fields=["contact", "-created_at"], name="attachment_contact"),
+            models.Index(
+                fields=["opportunity", "-created_at"], name="attachment_opportunity"
+            ),
+        ]
+
+    def __str__(self):
+        return self.original_name
