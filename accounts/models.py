@@ -142,6 +142,16 @@ class User(AbstractUser):
         blank=True,
         help_text="Most open leads routing may give this user; empty means no limit.",
     )
+    available_for_leads = models.BooleanField(
+        "available for new leads",
+        default=True,
+        help_text="Off: routing skips this user (until the date below, if one is set).",
+    )
+    unavailable_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day away; routing resumes the day after. Empty: until switched on.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

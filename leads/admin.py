@@ -529,44 +529,36 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         "name",
         "is_active",
         "business_unit",
-        "source",
-        "country",
-        "industry",
+        "channel_partner",
         "target_user",
         "target_team",
         "distribution",
     ]
     list_display_links = ["name"]
-    list_select_related = ["business_unit", "target_user", "target_team"]
+    list_select_related = [
+        "business_unit",
+        "channel_partner",
+        "target_user",
+        "target_team",
+    ]
     list_filter = ["is_active", "business_unit", "distribution"]
     search_fields = ["name"]
     autocomplete_fields = [
         "business_unit",
-        "campaign",
         "channel_partner",
-        "capture_form",
-        "lead_business_unit",
         "target_user",
         "target_team",
     ]
     readonly_fields = ["last_assigned_user"]
     fieldsets = [
-        (None, {"fields": ["name", "order", "is_active", "business_unit"]}),
+        (None, {"fields": ["name", "order", "is_active"]}),
         (
-            "Conditions (empty matches every lead)",
-            {
-                "fields": [
-                    "source",
-                    "country",
-                    "industry",
-                    ("min_employees", "max_employees"),
-                    ("min_estimated_value", "max_estimated_value"),
-                    "campaign",
-                    "channel_partner",
-                    "capture_form",
-                    "lead_business_unit",
-                ]
-            },
+            "Level (neither: organisation)",
+            {"fields": ["business_unit", "channel_partner"]},
+        ),
+        (
+            "Conditions: a list of {field, op, value}, joined by AND",
+            {"fields": ["conditions"]},
         ),
         (
             "Target",
@@ -574,6 +566,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
                 "fields": [
                     ("target_user", "target_team"),
                     "distribution",
+                    "reroute_after_hours",
                     "last_assigned_user",
                 ]
             },

@@ -33,6 +33,7 @@ from leads.models.links import (
 )
 from leads.models.routing import (
     AssignmentReason,
+    AssignmentTrigger,
     Distribution,
     LeadAssignment,
     RoutingRule,
@@ -82,5 +83,6 @@ __all__ = [
     "Distribution",
     "RoutingRule",
     "AssignmentReason",
+    "AssignmentTrigger",
     "LeadAssignment",
 ]

@@ -52,13 +52,18 @@ def _save_transition(lead: Lead, *fields: str) -> None:
 
 
 @transaction.atomic
-def create_lead(*, by: User, **fields) -> Lead:
-    """Create an open (New) lead.
+def create_lead(
+    *, by: User, assign_to_me: bool = False, trigger: str = "form", **fields
+) -> Lead:
+    """Create an open (New) lead and route it (leads.services.routing.route_lead,
+    logged with `trigger`) unless an owner is given or `assign_to_me` keeps it
+    with `by`.
 
     The owner defaults to `by` when neither owner_user nor owner_team is given; the
     owning business unit is the owner's (then the creator's). Validates with
     full_clean, so a missing topic or last name is a ValidationError.
     """
+    route = not (assign_to_me or fields.get("owner_user") or fields.get("owner_team"))
     if not fields.get("owner_user") and not fields.get("owner_team"):
         fields["owner_user"] = by
     owner = fields.get("owner_user") or fields.get("owner_team")
@@ -69,6 +74,10 @@ def create_lead(*, by: User, **fields) -> Lead:
     lead = Lead(created_by=by, **fields)
     lead.full_clean(exclude=PROTECTED)
     lead.save()
+    if route:
+        from leads.services.routing import route_lead  # routing builds on this module
+
+        lead = route_lead(lead=lead, by=by, trigger=trigger).lead
     return lead
 
 
@@ -189,6 +198,7 @@ def assign_lead(
         assigned_team=owner_team,
         reason=AssignmentReason.MANUAL,
         detail=f"Assigned to {new_owner} by {by}",
+        trigger="manual",
         by=by,
     )
     return locked

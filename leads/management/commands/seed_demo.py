@@ -51,7 +51,6 @@ from leads.models import (
     Activity,
     ActivityKind,
     ActivityState,
-    AssignmentReason,
     BudgetStatus,
     Campaign,
     CaptureForm,
@@ -70,6 +69,7 @@ from leads.models import (
     PurchaseTimeframe,
     RoutingRule,
 )
+from leads.services.routing import bulk_route_leads
 from leadsite.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
 
 BASE_ACCOUNT_PREFIX = "ACC-"
@@ -189,7 +189,7 @@ FOLLOW_UP_KINDS = [ActivityKind.TASK.value, ActivityKind.APPOINTMENT.value]
 APPOINTMENT = ActivityKind.APPOINTMENT.value
 OUTGOING = Direction.OUTGOING.value
 COMPLETED, ACTIVITY_OPEN = ActivityState.COMPLETED.value, ActivityState.OPEN.value
-MATCHED, FALLBACK = AssignmentReason.MATCHED.value, AssignmentReason.FALLBACK.value
+ROUTED_LEADS = 300  # newest open leads routed through the routing service per run
 NOTE_TITLES = ["Call notes", "Requirements", "Follow-up", ""]
 
 
@@ -312,6 +312,7 @@ class Command(BaseCommand):
                 self.stdout.write("  building indexes...")
         else:
             self._add_leads(missing, existing=existing, total=leads, size=batch_size)
+        self._route_recent(missing)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -443,22 +444,28 @@ class Command(BaseCommand):
             (
                 "Partner leads to South",
                 10,
-                {"source": LeadSource.PARTNER},
+                [{"field": "source", "op": "equals", "value": int(LeadSource.PARTNER)}],
                 "rep2",
                 None,
             ),
             (
                 "Web leads: North Sales",
                 20,
-                {"source": LeadSource.WEB},
+                [{"field": "source", "op": "equals", "value": int(LeadSource.WEB)}],
                 None,
                 "North Sales",
             ),
-            ("Germany: South Sales", 30, {"country": "Germany"}, None, "South Sales"),
+            (
+                "Germany: South Sales",
+                30,
+                [{"field": "country", "op": "equals", "value": "Germany"}],
+                None,
+                "South Sales",
+            ),
             (
                 "Big deals to the manager",
                 40,
-                {"min_estimated_value": Decimal("100000")},
+                [{"field": "estimated_value", "op": "gte", "value": "100000"}],
                 "manager",
                 None,
             ),
@@ -472,7 +479,7 @@ class Command(BaseCommand):
                     "target_user": self.users[user] if user else None,
                     "target_team": self.teams[team] if team else None,
                     "distribution": Distribution.ROUND_ROBIN,
-                    **conditions,
+                    "conditions": conditions,
                 },
             )
             self.rules.append(rule)
@@ -572,11 +579,6 @@ class Command(BaseCommand):
             for team in self.teams.values()
         }
         self.product_rows = [(p.pk, p.price) for p in self.products]
-        # (rule id, source, country, min value, detail) in rule order.
-        self.rule_rows = [
-            (r.pk, r.source, r.country, r.min_estimated_value, f"matched rule {r.name}")
-            for r in self.rules
-        ]
 
     def _lead_batch(self, size, *, offset):
         """Build `size` leads with their qualification records, timeline, interests
@@ -644,8 +646,6 @@ class Command(BaseCommand):
                                 "price_per_unit": price,
                             }
                         )
-            if (now - lead["created_at"]).days < 45:
-                assignments.append(self._assignment_for(lead))
 
         for model, rows in [
             (Account, accounts),
@@ -844,28 +844,15 @@ class Command(BaseCommand):
             )
         return items
 
-    def _assignment_for(self, lead):
-        source, country = lead["source"], lead["country"]
-        value = lead["estimated_value"] or 0
-        rule = next(
-            (
-                r
-                for r in self.rule_rows
-                if (r[1] is None or r[1] == source)
-                and (not r[2] or r[2] == country)
-                and (r[3] is None or value >= r[3])
-            ),
-            None,
-        )
-        return {
-            "lead_id": lead["id"],
-            "rule_id": rule[0] if rule else None,
-            "assigned_user_id": lead["owner_user_id"],
-            "assigned_team_id": lead["owner_team_id"],
-            "reason": MATCHED if rule else FALLBACK,
-            "detail": rule[4] if rule else "no match: fallback",
-            "created_at": lead["created_at"],
-        }
+    def _route_recent(self, added):
+        """The newest open leads of this run go through the real routing service,
+        so every assignment log row in the demo is a decision the rules made."""
+        recent = Lead.objects.filter(
+            state=LeadState.OPEN,
+            created_at__gte=self.now - datetime.timedelta(days=45),
+            assignments__isnull=True,
+        ).order_by("-created_at")[: min(added, ROUTED_LEADS)]
+        bulk_route_leads(leads=list(recent), by=self.users["admin"], trigger="seed")
 
     # --- cheap values --------------------------------------------------------------
 
