@@ -6,12 +6,25 @@ Lead transitions run through the lifecycle and qualification services (never a b
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 
-from accounts.admin import ScopedAdminMixin, ServiceTransitionAdminMixin
+from accounts.admin import (
+    ScopedAdminMixin,
+    ServiceAdminMixin,
+    ServiceTransitionAdminMixin,
+)
 from leads.admin.common import EstimatedCountPaginator
-from leads.admin.links import LeadAccountInline, LeadContactInline, LeadProductInline
+from leads.admin.links import (
+    LeadAccountInline,
+    LeadContactInline,
+    LeadProductInline,
+    save_links_formset,
+)
 from leads.admin.timeline import ActivityInline, AttachmentInline, NoteInline
 from leads.models import DISQUALIFY_REASONS, Lead, LeadStatus
+from leads.services.lifecycle import assign_lead, create_lead, update_lead
+
+OWNER_FIELDS = ("owner_user", "owner_team")
 
 # --- Transition forms --------------------------------------------------------------
 
@@ -34,7 +47,9 @@ class DisqualifyLeadForm(forms.Form):
 
 
 @admin.register(Lead)
-class LeadAdmin(ScopedAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin):
+class LeadAdmin(
+    ScopedAdminMixin, ServiceAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin
+):
     fsm_fields = ["status"]
     fsm_forms = {"qualify": QualifyLeadForm, "disqualify": DisqualifyLeadForm}
     fsm_services = {
@@ -194,19 +209,38 @@ class LeadAdmin(ScopedAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin)
         # Both owner FKs are in list_select_related: no query per row.
         return obj.owner_user or obj.owner_team
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk:
+            # The owning business unit follows the owner (assign_lead).
+            fields.append("business_unit")
+            if not obj.is_open:
+                # A closed lead is read-only, as on the site: reactivate it first.
+                fields += [
+                    name
+                    for name in flatten_fieldsets(self.get_fieldsets(request))
+                    if name not in fields
+                ]
+        return fields
+
+    def service_create(self, request, obj, fields):
+        return create_lead(by=request.user, **fields)
+
+    def service_update(self, request, obj, fields):
+        owner = {name: fields.pop(name) for name in OWNER_FIELDS if name in fields}
+        lead = update_lead(lead=obj, by=request.user, **fields) if fields else obj
+        if owner:
+            # An owner change is an assignment, logged like one from the site.
+            lead = assign_lead(
+                lead=lead,
+                by=request.user,
+                owner_user=owner.get("owner_user", lead.owner_user),
+                owner_team=owner.get("owner_team", lead.owner_team),
+            )
+        return lead
 
     def save_formset(self, request, form, formset, change):
-        for item in formset.save(commit=False):
-            if hasattr(item, "created_by_id") and item.pk is None:
-                item.created_by = request.user
-            item.save()
-        for item in formset.deleted_objects:
-            item.delete()
-        formset.save_m2m()
+        save_links_formset(request, form.instance, formset)
 
     # Transitions, each through its service (side effects, locking, logging).
 

@@ -1,49 +1,69 @@
 """Admin for the timeline: activities, notes and attachments (and their lead inlines)."""
 
-import filetype
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from accounts.admin import ServiceTransitionAdminMixin
+from accounts.admin import ServiceAdminMixin, ServiceTransitionAdminMixin
 from leads.admin.common import TIMELINE_TARGETS
+from leads.attachments import check_upload
 from leads.models import Activity, Attachment, Note
 from leads.selectors.timeline import visible_timeline_items
+from leads.services.timeline import (
+    add_attachment,
+    add_note,
+    cancel_activity,
+    complete_activity,
+    log_activity,
+)
 
 
-class ActivityInline(admin.TabularInline):
-    model = Activity
-    fk_name = "lead"
+class ReadOnlyTimelineInline:
+    """A lead's timeline items as a list with links; they are added on their own
+    admin pages (through the timeline services) or on the site."""
+
     extra = 0
-    fields = ["kind", "subject", "direction", "due_at", "owner", "state"]
-    readonly_fields = ["state"]
-    autocomplete_fields = ["owner"]
     show_change_link = True
 
-
-class NoteInline(admin.StackedInline):
-    model = Note
-    fk_name = "lead"
-    extra = 0
-    fields = ["title", "text", "created_by", "created_at"]
-    readonly_fields = ["created_by", "created_at"]
-    show_change_link = True
-
-
-class AttachmentInline(admin.TabularInline):
-    """Read-only list; files are added on the attachment page (type and size checked)."""
-
-    model = Attachment
-    fk_name = "lead"
-    extra = 0
-    fields = ["original_name", "content_type", "size", "created_by", "created_at"]
-    readonly_fields = fields
-    show_change_link = True
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
 
-class TimelineAdmin(admin.ModelAdmin):
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ActivityInline(ReadOnlyTimelineInline, admin.TabularInline):
+    model = Activity
+    fk_name = "lead"
+    fields = ["kind", "subject", "direction", "due_at", "owner", "state"]
+
+
+class NoteInline(ReadOnlyTimelineInline, admin.StackedInline):
+    model = Note
+    fk_name = "lead"
+    fields = ["title", "text", "created_by", "created_at"]
+
+
+class AttachmentInline(ReadOnlyTimelineInline, admin.TabularInline):
+    model = Attachment
+    fk_name = "lead"
+    fields = ["original_name", "content_type", "size", "created_by", "created_at"]
+
+
+def _record(obj):
+    return obj.lead or obj.account or obj.contact or obj.opportunity
+
+
+class TimelineAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Items are added through the timeline services; once added, their fields are
+    read-only (activities still complete or cancel through their buttons)."""
+
     list_select_related = TIMELINE_TARGETS
     autocomplete_fields = TIMELINE_TARGETS
     show_full_result_count = False
@@ -54,18 +74,23 @@ class TimelineAdmin(admin.ModelAdmin):
             user=request.user, queryset=super().get_queryset(request)
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk:
+            form_fields = self.get_form(request).base_fields
+            fields += [name for name in form_fields if name not in fields]
+        return fields
+
     @admin.display(description="regarding")
     def regarding(self, obj):
         return obj.regarding
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def service_update(self, request, obj, fields):
+        raise ValidationError("Timeline items cannot be edited once added.")
 
 
 @admin.register(Activity)
-class ActivityAdmin(ServiceTransitionAdminMixin, TimelineAdmin):
+class ActivityAdmin(TimelineAdmin, ServiceTransitionAdminMixin):
     fsm_fields = ["state"]
     # Completing the first activity on a lead marks it contacted: the service does it.
     fsm_services = {"complete": "_complete", "cancel": "_cancel"}
@@ -84,14 +109,24 @@ class ActivityAdmin(ServiceTransitionAdminMixin, TimelineAdmin):
     autocomplete_fields = [*TIMELINE_TARGETS, "owner"]
     readonly_fields = ["completed_at", "created_by", "created_at"]
 
-    def _complete(self, request, obj):
-        from leads.services.timeline import complete_activity
+    def service_create(self, request, obj, fields):
+        return log_activity(
+            record=_record(obj),
+            by=request.user,
+            kind=obj.kind,
+            subject=obj.subject,
+            description=obj.description,
+            direction=obj.direction,
+            due_at=obj.due_at,
+            start_at=obj.start_at,
+            end_at=obj.end_at,
+            owner=obj.owner,
+        )
 
+    def _complete(self, request, obj):
         complete_activity(activity=obj, by=request.user)
 
     def _cancel(self, request, obj):
-        from leads.services.timeline import cancel_activity
-
         cancel_activity(activity=obj, by=request.user)
 
 
@@ -102,11 +137,25 @@ class NoteAdmin(TimelineAdmin):
     search_fields = ["title"]
     readonly_fields = ["created_by", "created_at"]
 
+    def service_create(self, request, obj, fields):
+        return add_note(
+            record=_record(obj), by=request.user, text=obj.text, title=obj.title
+        )
+
 
 class AttachmentAdminForm(forms.ModelForm):
+    """The same upload checks as the site (size limit, type by content)."""
+
     class Meta:
         model = Attachment
         fields = ["file", *TIMELINE_TARGETS]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload and "file" in self.changed_data:
+            check_upload(upload)
+            upload.seek(0)
+        return upload
 
 
 @admin.register(Attachment)
@@ -130,15 +179,6 @@ class AttachmentAdmin(TimelineAdmin):
         "created_at",
     ]
 
-    def save_model(self, request, obj, form, change):
-        if "file" in form.changed_data:
-            upload = form.cleaned_data["file"]
-            obj.original_name = upload.name
-            obj.size = upload.size
-            obj.content_type = (
-                filetype.guess_mime(upload.read(2048))
-                or getattr(upload, "content_type", "")
-                or "application/octet-stream"
-            )
-            upload.seek(0)
-        super().save_model(request, obj, form, change)
+    def service_create(self, request, obj, fields):
+        upload = request.FILES["file"]
+        return add_attachment(record=_record(obj), by=request.user, upload=upload)

@@ -23,6 +23,7 @@ from leads.models import (
     LeadState,
     LeadStatus,
 )
+from leadsite.services import service
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
 # full_clean would write the protected FSM field back; the DB constraint guards it.
@@ -51,6 +52,7 @@ def _save_transition(lead: Lead, *fields: str) -> None:
     lead.save(update_fields=["status", "state", "modified_at", *fields])
 
 
+@service
 @transaction.atomic
 def create_lead(*, by: User, **fields) -> Lead:
     """Create an open (New) lead.
@@ -72,6 +74,7 @@ def create_lead(*, by: User, **fields) -> Lead:
     return lead
 
 
+@service
 @transaction.atomic
 def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
     """Change an open lead's editable fields; closed leads are read-only.
@@ -91,6 +94,7 @@ def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
     return locked
 
 
+@service
 @transaction.atomic
 def mark_contacted(*, lead: Lead, by: User | None, description: str = "") -> Lead:
     """Open/New → Open/Contacted. `by` may be None for an automatic step."""
@@ -104,6 +108,7 @@ def mark_contacted(*, lead: Lead, by: User | None, description: str = "") -> Lea
     return locked
 
 
+@service
 @transaction.atomic
 def disqualify_lead(
     *, lead: Lead, by: User, reason: int, description: str = ""
@@ -134,6 +139,7 @@ def disqualify_lead(
     return locked
 
 
+@service
 @transaction.atomic
 def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     """Qualified or Disqualified → Open/New.
@@ -153,6 +159,7 @@ def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     return locked
 
 
+@service
 @transaction.atomic
 def assign_lead(
     *,
@@ -215,6 +222,7 @@ def _bulk(leads, action) -> BulkResult:
     return result
 
 
+@service
 def bulk_assign_leads(
     *, leads, by: User, owner_user: User | None = None, owner_team: Team | None = None
 ) -> BulkResult:
@@ -227,6 +235,7 @@ def bulk_assign_leads(
     )
 
 
+@service
 def bulk_disqualify_leads(
     *, leads, by: User, reason: int, description: str = ""
 ) -> BulkResult:

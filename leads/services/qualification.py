@@ -11,6 +11,7 @@ from accounts.models import Account, Contact, Opportunity, User
 from leads.exceptions import TransitionRefused
 from leads.models import Campaign, Lead, LeadState
 from leads.services.lifecycle import closed_message, lock_lead
+from leadsite.services import service
 
 ADDRESS_FIELDS = [
     "address_line1",
@@ -81,6 +82,7 @@ def _owner(lead: Lead) -> dict:
     }
 
 
+@service
 @transaction.atomic
 def qualify_lead(
     *,
