@@ -111,14 +111,16 @@ def lead_history(*, lead: Lead) -> list[HistoryEntry]:
     ]
 
 
-def available_transitions(*, lead: Lead, user) -> list[str]:
-    """Names of the lifecycle transitions `user` may start on `lead` now.
+def available_transitions(*, lead: Lead, user) -> list:
+    """The lifecycle transitions `user` may start on `lead` now, in button order.
 
-    From the model's own state machine (get_available_user_status_transitions), so
-    buttons never offer a step the service would refuse for its state.
+    From the model's own state machine (get_available_user_status_transitions: source
+    states, conditions, permission), the same rules the services enforce, so buttons
+    never offer a step the service would refuse. Each carries its label, URL name
+    and style in `custom`.
     """
-    names = {t.name for t in lead.get_available_user_status_transitions(user)}
-    return [name for name in USER_TRANSITIONS if name in names]
+    found = {t.name: t for t in lead.get_available_user_status_transitions(user)}
+    return [found[name] for name in USER_TRANSITIONS if name in found]
 
 
 def count_capped(queryset, cap: int = COUNT_CAP) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import OpportunityState, Team, User
+from accounts.models import Team, User
 from leads.exceptions import TransitionRefused
 from leads.models import (
     DISQUALIFY_REASONS,
@@ -41,11 +41,40 @@ def closed_message(lead: Lead) -> str:
 
 
 def lock_lead(lead: Lead) -> Lead:
-    """The lead's row, freshly read and locked until the transaction ends."""
+    """The lead's row, freshly read and locked until the transaction ends.
+
+    The qualifying opportunity comes with it (not locked) for the transition guards.
+    """
     try:
-        return Lead.objects.select_for_update().get(pk=lead.pk)
+        return (
+            Lead.objects.select_for_update(of=("self",))
+            .select_related("qualifying_opportunity")
+            .get(pk=lead.pk)
+        )
     except Lead.DoesNotExist:
         raise TransitionRefused("This lead no longer exists.") from None
+
+
+def refuse_unless_allowed(
+    lead: Lead, name: str, *, by: User | None, wrong_state: str = ""
+) -> None:
+    """Raise TransitionRefused unless transition `name` may run on `lead` now.
+
+    The state machine decides (source states, `conditions=`, `permission=` on the
+    model's transition, as get_available_user_status_transitions does for the
+    buttons); this only words the refusal: `wrong_state` when the lead is not in a
+    source state (default: why a closed lead cannot change), a failed condition's
+    own `refusal`, or a missing permission. `by=None` is an automatic step.
+    """
+    transition = getattr(Lead, name)._django_fsm.get_transition(lead.status)
+    if transition is None:
+        raise TransitionRefused(wrong_state or closed_message(lead))
+    for condition in transition.conditions:
+        if not condition(lead):
+            raise TransitionRefused(condition.refusal.format(lead=lead))
+    if by is not None and not transition.has_perm(lead, by):
+        label = transition.custom.get("label", name)
+        raise TransitionRefused(f"You are not allowed to “{label}” leads.")
 
 
 def _save_transition(lead: Lead, *fields: str) -> None:
@@ -99,10 +128,14 @@ def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
 def mark_contacted(*, lead: Lead, by: User | None, description: str = "") -> Lead:
     """Open/New → Open/Contacted. `by` may be None for an automatic step."""
     locked = lock_lead(lead)
-    if locked.status == LeadStatus.CONTACTED:
-        raise TransitionRefused("This lead is already marked as contacted.")
-    if not locked.is_open:
-        raise TransitionRefused(closed_message(locked))
+    refuse_unless_allowed(
+        locked,
+        "mark_contacted",
+        by=by,
+        wrong_state="This lead is already marked as contacted."
+        if locked.is_open
+        else "",
+    )
     locked.mark_contacted(by=by, description=description or None)
     _save_transition(locked)
     return locked
@@ -124,16 +157,14 @@ def disqualify_lead(
             {"reason": "Choose one of the disqualification reasons in the list."}
         )
     locked = lock_lead(lead)
-    if not locked.is_open:
-        if locked.state == LeadState.DISQUALIFIED:
-            raise TransitionRefused("This lead is already disqualified.")
-        raise TransitionRefused(closed_message(locked))
-    opportunity = locked.qualifying_opportunity
-    if opportunity is not None and opportunity.state == OpportunityState.OPEN:
-        raise TransitionRefused(
-            f"The open opportunity “{opportunity}” came from this lead. "
-            "Close the opportunity before disqualifying the lead."
-        )
+    refuse_unless_allowed(
+        locked,
+        "disqualify",
+        by=by,
+        wrong_state="This lead is already disqualified."
+        if locked.is_disqualified and not locked.merged
+        else "",
+    )
     locked.disqualify(reason=LeadStatus(reason), by=by, description=description or None)
     _save_transition(locked, "closed_at")
     return locked
@@ -148,12 +179,9 @@ def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     (qualifying_* stay set). A lead merged into another stays closed.
     """
     locked = lock_lead(lead)
-    if locked.is_open:
-        raise TransitionRefused("This lead is already open.")
-    if locked.merged:
-        raise TransitionRefused(
-            "This lead was merged into another lead; work on that lead instead."
-        )
+    refuse_unless_allowed(
+        locked, "reactivate", by=by, wrong_state="This lead is already open."
+    )
     locked.reactivate(by=by, description=description or None)
     _save_transition(locked, "qualified_at", "closed_at")
     return locked

@@ -278,7 +278,13 @@ def lead_edit(request, pk):
         return render(
             request,
             "leads/lead_form.html",
-            {"lead": lead, "closed_message": lifecycle.closed_message(lead)},
+            {
+                "lead": lead,
+                "closed_message": lifecycle.closed_message(lead),
+                "transitions": selectors.available_transitions(
+                    lead=lead, user=request.user
+                ),
+            },
         )
     return _lead_form_page(request, lead=lead)
 
