@@ -12,6 +12,7 @@ from accounts.models import (
     OpportunityState,
     OpportunityStatus,
 )
+from leadsite.permissions import mine_q
 
 # Id filters accept primary keys only: a tampered 20-digit value is ignored like
 # any invalid filter instead of overflowing the database integer.
@@ -54,8 +55,7 @@ class SearchFilterSet(django_filters.FilterSet):
 
     def filter_mine(self, queryset, name, value):
         if value and self.user is not None:
-            team_ids = self.user.teams.values("pk")
-            return queryset.filter(Q(owner_user=self.user) | Q(owner_team__in=team_ids))
+            return queryset.filter(mine_q(self.user))
         return queryset
 
 

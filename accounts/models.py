@@ -430,6 +430,11 @@ class Opportunity(FSMModelMixin, OwnedModel):
     def is_open(self):
         return self.state == OpportunityState.OPEN
 
+    @property
+    def state_name(self):
+        """"open", "won" or "lost": for templates and CSS classes."""
+        return OpportunityState(self.state).name.lower()
+
     # Transitions: set fields on this row only; services do the rest.
     @fsm_log_by
     @fsm_log_description

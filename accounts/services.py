@@ -22,6 +22,7 @@ from accounts.models import (
     Team,
     User,
 )
+from leadsite.services import service
 
 
 def _full_clean_opportunity(opportunity: Opportunity) -> None:
@@ -46,6 +47,7 @@ def _owner_fields(
     }
 
 
+@service
 def create_account(
     *,
     name: str,
@@ -67,6 +69,7 @@ def create_account(
     return account
 
 
+@service
 def create_contact(
     *,
     last_name: str,
@@ -88,6 +91,7 @@ def create_contact(
     return contact
 
 
+@service
 def set_primary_contact(*, account: Account, contact: Contact) -> Account:
     """Make `contact` the account's primary contact."""
     account.primary_contact = contact
@@ -95,6 +99,7 @@ def set_primary_contact(*, account: Account, contact: Contact) -> Account:
     return account
 
 
+@service
 @transaction.atomic
 def create_opportunity(
     *,
@@ -173,6 +178,7 @@ def _editable_field_names(model) -> set[str]:
     }
 
 
+@service
 @transaction.atomic
 def update_account(*, account: Account, by: User, **fields) -> Account:
     """Change an account's own fields (not its owner). Locks the row.
@@ -196,6 +202,7 @@ def update_account(*, account: Account, by: User, **fields) -> Account:
     return account
 
 
+@service
 @transaction.atomic
 def update_contact(*, contact: Contact, by: User, **fields) -> Contact:
     """Change a contact's own fields (not its owner). Locks the row."""
@@ -211,6 +218,7 @@ def _refuse_if_closed(opportunity: Opportunity):
         raise ValidationError(CLOSED_OPPORTUNITY_MESSAGE, code="closed")
 
 
+@service
 @transaction.atomic
 def update_opportunity(*, opportunity: Opportunity, by: User, **fields) -> Opportunity:
     """Change an open opportunity's fields (not owner, state or actuals). Locks the row.
@@ -234,6 +242,7 @@ def _transition_refused(opportunity: Opportunity, action: str) -> ValidationErro
     )
 
 
+@service
 @transaction.atomic
 def win_opportunity(
     *, opportunity: Opportunity, by: User, actual_value: Decimal, actual_close_date
@@ -263,6 +272,7 @@ def win_opportunity(
     return opportunity
 
 
+@service
 @transaction.atomic
 def lose_opportunity(
     *, opportunity: Opportunity, by: User, reason, description: str = ""
@@ -287,6 +297,7 @@ def lose_opportunity(
     return opportunity
 
 
+@service
 @transaction.atomic
 def reopen_opportunity(*, opportunity: Opportunity, by: User) -> Opportunity:
     """Reopen a won or lost opportunity (In Progress); clears the actuals. Locks the row."""
@@ -299,6 +310,7 @@ def reopen_opportunity(*, opportunity: Opportunity, by: User) -> Opportunity:
     return opportunity
 
 
+@service
 @transaction.atomic
 def add_opportunity_product(
     *,
@@ -329,6 +341,7 @@ def add_opportunity_product(
     return line
 
 
+@service
 @transaction.atomic
 def remove_opportunity_product(
     *, opportunity: Opportunity, by: User, line: OpportunityProduct

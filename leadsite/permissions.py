@@ -106,3 +106,69 @@ def can_edit_routing_rule(user, rule) -> bool:
     if rule.channel_partner_id:
         return rule.channel_partner.business_unit_id in units
     return False
+
+
+# --- What filters and forms ask the gate ----------------------------------------------
+# Choices in filters and forms follow the same rules as the records: the business
+# units a user's records can be in, and the people and teams a user may give records to.
+
+
+def visible_business_units(user) -> QuerySet:
+    """Business units in the user's scope: all for administrators, the subtree for
+    managers, the own unit for everyone else (by name)."""
+    from accounts.models import BusinessUnit
+
+    qs = BusinessUnit.objects.order_by("name")
+    if is_administrator(user):
+        return qs
+    if is_manager(user) and user.business_unit_id:
+        return qs.filter(pk__in=business_unit_subtree_ids(user.business_unit_id))
+    return qs.filter(pk=user.business_unit_id)
+
+
+def assignable_users(user) -> QuerySet:
+    """Active users `user` may give records to: everyone for administrators, the
+    business unit subtree for managers, the own business unit (and self) for reps."""
+    from accounts.models import User
+
+    qs = User.objects.filter(is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+    if is_administrator(user):
+        return qs
+    if is_manager(user) and user.business_unit_id:
+        return qs.filter(
+            business_unit_id__in=business_unit_subtree_ids(user.business_unit_id)
+        )
+    return qs.filter(
+        Q(pk=user.pk) | Q(business_unit_id=user.business_unit_id)
+        if user.business_unit_id
+        else Q(pk=user.pk)
+    )
+
+
+def assignable_teams(user) -> QuerySet:
+    """Teams `user` may give records to (the rule of assignable_users, plus the
+    user's own teams)."""
+    from accounts.models import Team
+
+    qs = Team.objects.order_by("name")
+    if is_administrator(user):
+        return qs
+    if is_manager(user) and user.business_unit_id:
+        return qs.filter(
+            business_unit_id__in=business_unit_subtree_ids(user.business_unit_id)
+        )
+    condition = Q(members=user)
+    if user.business_unit_id:
+        condition |= Q(business_unit_id=user.business_unit_id)
+    return qs.filter(condition).distinct()
+
+
+def mine_q(user, *, prefix: str = "") -> Q:
+    """"Mine" in every app and view: records the user owns personally.
+
+    Team-owned records are the team's queue (the lead list's "Unassigned" view);
+    they are in the user's scope but not "mine".
+    """
+    return Q(**{f"{prefix}owner_user": user})

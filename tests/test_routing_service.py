@@ -4,6 +4,7 @@ users, the fallback chain, the log row, triggers and response-time re-routing.""
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,7 +17,9 @@ from leads.services.routing import (
     reroute_overdue_leads,
     route_lead,
 )
+from leadsite.permissions import SALES_REP
 from tests import factories
+from tests.conftest import ensure_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +28,7 @@ WEB = [{"field": "source", "op": "in", "value": [8, 7]}]
 
 @pytest.fixture
 def team(org):
+    ensure_roles()
     members = [
         factories.UserFactory(
             username=name.lower(),
@@ -34,6 +38,8 @@ def team(org):
         )
         for name in ("Ana", "Ben", "Cy")
     ]
+    for member in members:
+        member.groups.add(Group.objects.get(name=SALES_REP))
     return factories.TeamFactory(
         name="South Web", business_unit=org.south, members=members
     )

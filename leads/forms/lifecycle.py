@@ -9,9 +9,9 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Account, Contact
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead, LeadStatus
-from leads.selectors.leads import assignable_teams, assignable_users, list_leads
+from leads.selectors.leads import list_leads
 from leadsite.forms import formfield_callback
-from leadsite.permissions import visible_to
+from leadsite.permissions import assignable_teams, assignable_users, visible_to
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ().\-/]{6,}(\s*(x|ext\.?)\s*\d+)?$",
@@ -373,8 +373,8 @@ class BulkActionForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ids"].queryset = list_leads(user=user)
-        self.fields["owner_user"].queryset = assignable_users(user=user)
-        self.fields["owner_team"].queryset = assignable_teams(user=user)
+        self.fields["owner_user"].queryset = assignable_users(user)
+        self.fields["owner_team"].queryset = assignable_teams(user)
 
     def clean(self):
         data = super().clean()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import OpportunityState, Team, User
+from accounts.models import Team, User
 from leads.exceptions import TransitionRefused
 from leads.models import (
     DISQUALIFY_REASONS,
@@ -23,6 +23,7 @@ from leads.models import (
     LeadState,
     LeadStatus,
 )
+from leadsite.services import service
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
 # full_clean would write the protected FSM field back; the DB constraint guards it.
@@ -40,17 +41,47 @@ def closed_message(lead: Lead) -> str:
 
 
 def lock_lead(lead: Lead) -> Lead:
-    """The lead's row, freshly read and locked until the transaction ends."""
+    """The lead's row, freshly read and locked until the transaction ends.
+
+    The qualifying opportunity comes with it (not locked) for the transition guards.
+    """
     try:
-        return Lead.objects.select_for_update().get(pk=lead.pk)
+        return (
+            Lead.objects.select_for_update(of=("self",))
+            .select_related("qualifying_opportunity")
+            .get(pk=lead.pk)
+        )
     except Lead.DoesNotExist:
         raise TransitionRefused("This lead no longer exists.") from None
+
+
+def refuse_unless_allowed(
+    lead: Lead, name: str, *, by: User | None, wrong_state: str = ""
+) -> None:
+    """Raise TransitionRefused unless transition `name` may run on `lead` now.
+
+    The state machine decides (source states, `conditions=`, `permission=` on the
+    model's transition, as get_available_user_status_transitions does for the
+    buttons); this only words the refusal: `wrong_state` when the lead is not in a
+    source state (default: why a closed lead cannot change), a failed condition's
+    own `refusal`, or a missing permission. `by=None` is an automatic step.
+    """
+    transition = getattr(Lead, name)._django_fsm.get_transition(lead.status)
+    if transition is None:
+        raise TransitionRefused(wrong_state or closed_message(lead))
+    for condition in transition.conditions:
+        if not condition(lead):
+            raise TransitionRefused(condition.refusal.format(lead=lead))
+    if by is not None and not transition.has_perm(lead, by):
+        label = transition.custom.get("label", name)
+        raise TransitionRefused(f"You are not allowed to “{label}” leads.")
 
 
 def _save_transition(lead: Lead, *fields: str) -> None:
     lead.save(update_fields=["status", "state", "modified_at", *fields])
 
 
+@service
 @transaction.atomic
 def create_lead(
     *, by: User, assign_to_me: bool = False, trigger: str = "form", **fields
@@ -81,6 +112,7 @@ def create_lead(
     return lead
 
 
+@service
 @transaction.atomic
 def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
     """Change an open lead's editable fields; closed leads are read-only.
@@ -100,19 +132,25 @@ def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
     return locked
 
 
+@service
 @transaction.atomic
 def mark_contacted(*, lead: Lead, by: User | None, description: str = "") -> Lead:
     """Open/New → Open/Contacted. `by` may be None for an automatic step."""
     locked = lock_lead(lead)
-    if locked.status == LeadStatus.CONTACTED:
-        raise TransitionRefused("This lead is already marked as contacted.")
-    if not locked.is_open:
-        raise TransitionRefused(closed_message(locked))
+    refuse_unless_allowed(
+        locked,
+        "mark_contacted",
+        by=by,
+        wrong_state="This lead is already marked as contacted."
+        if locked.is_open
+        else "",
+    )
     locked.mark_contacted(by=by, description=description or None)
     _save_transition(locked)
     return locked
 
 
+@service
 @transaction.atomic
 def disqualify_lead(
     *, lead: Lead, by: User, reason: int, description: str = ""
@@ -128,21 +166,20 @@ def disqualify_lead(
             {"reason": "Choose one of the disqualification reasons in the list."}
         )
     locked = lock_lead(lead)
-    if not locked.is_open:
-        if locked.state == LeadState.DISQUALIFIED:
-            raise TransitionRefused("This lead is already disqualified.")
-        raise TransitionRefused(closed_message(locked))
-    opportunity = locked.qualifying_opportunity
-    if opportunity is not None and opportunity.state == OpportunityState.OPEN:
-        raise TransitionRefused(
-            f"The open opportunity “{opportunity}” came from this lead. "
-            "Close the opportunity before disqualifying the lead."
-        )
+    refuse_unless_allowed(
+        locked,
+        "disqualify",
+        by=by,
+        wrong_state="This lead is already disqualified."
+        if locked.is_disqualified and not locked.merged
+        else "",
+    )
     locked.disqualify(reason=LeadStatus(reason), by=by, description=description or None)
     _save_transition(locked, "closed_at")
     return locked
 
 
+@service
 @transaction.atomic
 def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     """Qualified or Disqualified → Open/New.
@@ -151,17 +188,15 @@ def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     (qualifying_* stay set). A lead merged into another stays closed.
     """
     locked = lock_lead(lead)
-    if locked.is_open:
-        raise TransitionRefused("This lead is already open.")
-    if locked.merged:
-        raise TransitionRefused(
-            "This lead was merged into another lead; work on that lead instead."
-        )
+    refuse_unless_allowed(
+        locked, "reactivate", by=by, wrong_state="This lead is already open."
+    )
     locked.reactivate(by=by, description=description or None)
     _save_transition(locked, "qualified_at", "closed_at")
     return locked
 
 
+@service
 @transaction.atomic
 def assign_lead(
     *,
@@ -225,6 +260,7 @@ def _bulk(leads, action) -> BulkResult:
     return result
 
 
+@service
 def bulk_assign_leads(
     *, leads, by: User, owner_user: User | None = None, owner_team: Team | None = None
 ) -> BulkResult:
@@ -237,6 +273,7 @@ def bulk_assign_leads(
     )
 
 
+@service
 def bulk_disqualify_leads(
     *, leads, by: User, reason: int, description: str = ""
 ) -> BulkResult:

@@ -20,6 +20,7 @@ from leads.models import (
     LeadStatus,
     Note,
 )
+from leadsite.services import service
 
 RECORD_FIELDS = {
     Lead: "lead",
@@ -37,6 +38,7 @@ def regarding_kwargs(record) -> dict:
     raise TypeError(f"A timeline item cannot regard {type(record).__name__}.")
 
 
+@service
 def add_note(*, record, by, text: str, title: str = "") -> Note:
     """Add a note to a record's timeline."""
     note = Note(title=title, text=text, created_by=by, **regarding_kwargs(record))
@@ -88,6 +90,7 @@ def _lock_lead(lead_id) -> Lead:
     return Lead.objects.select_for_update().get(pk=lead_id)
 
 
+@service
 @transaction.atomic
 def log_activity(
     *,
@@ -147,6 +150,7 @@ def log_activity(
     return activity
 
 
+@service
 @transaction.atomic
 def complete_activity(*, activity: Activity, by) -> Activity:
     """Mark an open activity completed (logged in the transition log).
@@ -163,6 +167,7 @@ def complete_activity(*, activity: Activity, by) -> Activity:
     return activity
 
 
+@service
 @transaction.atomic
 def cancel_activity(*, activity: Activity, by) -> Activity:
     """Cancel an open activity (logged in the transition log).
@@ -175,6 +180,7 @@ def cancel_activity(*, activity: Activity, by) -> Activity:
     return activity
 
 
+@service
 def add_attachment(*, record, by, upload) -> Attachment:
     """Store an uploaded file on a record's timeline.
 

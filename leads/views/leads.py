@@ -33,6 +33,7 @@ from leads.selectors.duplicates import (
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
 from leadsite.http import safe_next_url
+from leadsite.permissions import assignable_teams, assignable_users
 
 PAGE_SIZE = 50
 # Beyond any real table; a bigger page number would overflow the SQL OFFSET.
@@ -79,8 +80,8 @@ def _duplicate_ids(duplicates):
 def _assignees(user):
     """Users and teams for the assign pickers, each read once."""
     return {
-        "assign_users": list(selectors.assignable_users(user=user)),
-        "assign_teams": list(selectors.assignable_teams(user=user)),
+        "assign_users": list(assignable_users(user)),
+        "assign_teams": list(assignable_teams(user)),
     }
 
 
@@ -278,7 +279,13 @@ def lead_edit(request, pk):
         return render(
             request,
             "leads/lead_form.html",
-            {"lead": lead, "closed_message": lifecycle.closed_message(lead)},
+            {
+                "lead": lead,
+                "closed_message": lifecycle.closed_message(lead),
+                "transitions": selectors.available_transitions(
+                    lead=lead, user=request.user
+                ),
+            },
         )
     return _lead_form_page(request, lead=lead)
 
