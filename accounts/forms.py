@@ -22,7 +22,7 @@ from accounts.models import (
     Opportunity,
     OpportunityStatus,
 )
-from leadsite.forms import formfield_callback
+from leadsite.forms import BusinessDateField, formfield_callback
 
 ADDRESS_FIELDS = [
     "address_line1",
@@ -270,7 +270,7 @@ class WinOpportunityForm(FieldsetsMixin, forms.Form):
         max_digits=MONEY["max_digits"],
         decimal_places=MONEY["decimal_places"],
     )
-    actual_close_date = forms.DateField(
+    actual_close_date = BusinessDateField(
         label="Actual close date", initial=timezone.localdate, widget=DateInput
     )
 

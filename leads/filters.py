@@ -10,6 +10,7 @@ from django.db.models import Q
 from accounts.models import BusinessUnit, Team, User
 from leads.models import Campaign, LeadRating, LeadSource, LeadState, LeadStatus
 from leads.selectors.leads import assignable_teams, assignable_users
+from leadsite.forms import BusinessDatesFilterMixin
 from leadsite.permissions import (
     business_unit_subtree_ids,
     is_administrator,
@@ -61,7 +62,7 @@ def _business_units(request):
     return qs.filter(pk=user.business_unit_id)
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
     view = django_filters.ChoiceFilter(
         choices=SAVED_VIEWS, method="filter_view", empty_label=None, label="View"
     )

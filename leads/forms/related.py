@@ -14,6 +14,7 @@ from leads.attachments import (
     max_upload_size,
 )
 from leads.models import ActivityKind, Direction, Lead, Note
+from leadsite.forms import BusinessDateTimeField
 from leadsite.permissions import visible_to
 
 # A pick list renders at most this many options; the field still accepts any record
@@ -49,16 +50,16 @@ class ActivityForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    due_at = forms.DateTimeField(
+    due_at = BusinessDateTimeField(
         label="Due", required=False, widget=DateTimeLocalInput(), help_text="Tasks."
     )
-    start_at = forms.DateTimeField(
+    start_at = BusinessDateTimeField(
         label="Start",
         required=False,
         widget=DateTimeLocalInput(),
         help_text="Appointments.",
     )
-    end_at = forms.DateTimeField(
+    end_at = BusinessDateTimeField(
         label="End",
         required=False,
         widget=DateTimeLocalInput(),

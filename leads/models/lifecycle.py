@@ -42,6 +42,7 @@ from leads.models.choices import (
     PurchaseProcess,
     PurchaseTimeframe,
 )
+from leadsite.dates import validate_business_date
 
 
 class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
@@ -115,7 +116,9 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
     estimated_value = models.DecimalField(
         "est. value", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    estimated_close_date = models.DateField("est. close date", null=True, blank=True)
+    estimated_close_date = models.DateField(
+        "est. close date", null=True, blank=True, validators=[validate_business_date]
+    )
     # Contact preferences
     preferred_contact_method = models.PositiveSmallIntegerField(
         choices=ContactMethod.choices, default=ContactMethod.ANY
