@@ -22,7 +22,12 @@ from accounts.models import (
     Opportunity,
     OpportunityStatus,
 )
-from leadsite.forms import BusinessDateField, formfield_callback
+from leadsite.forms import (
+    BusinessDateField,
+    KeepStoredChoicesMixin,
+    formfield_callback,
+    keep_stored_choices,
+)
 
 ADDRESS_FIELDS = [
     "address_line1",
@@ -111,7 +116,7 @@ class FieldsetsMixin:
         ]
 
 
-class ScopedModelForm(FieldsetsMixin, forms.ModelForm):
+class ScopedModelForm(KeepStoredChoicesMixin, FieldsetsMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
@@ -186,6 +191,7 @@ class AccountForm(ScopedModelForm):
         super().__init__(*args, user=user, **kwargs)
         _account_field(self.fields["parent_account"], user, exclude_pk=self.instance.pk)
         _contact_field(self.fields["primary_contact"], user)
+        keep_stored_choices(self)
 
 
 class ContactForm(ScopedModelForm):
@@ -219,6 +225,7 @@ class ContactForm(ScopedModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         _account_field(self.fields["account"], user)
+        keep_stored_choices(self)
 
 
 class OpportunityForm(ScopedModelForm):
@@ -248,6 +255,7 @@ class OpportunityForm(ScopedModelForm):
         super().__init__(*args, user=user, **kwargs)
         _account_field(self.fields["account"], user)
         _contact_field(self.fields["contact"], user)
+        keep_stored_choices(self)
 
     def clean(self):
         cleaned = super().clean()

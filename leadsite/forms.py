@@ -62,3 +62,45 @@ class BusinessDatesFilterMixin:
                 bound_dates(field)
 
         return type(form_class.__name__, (form_class,), {"__init__": __init__})
+
+
+def keep_stored_choices(form) -> None:
+    """On an edit form, keep each related record the instance already points at
+    among its field's choices, even when the queryset (active, in the user's scope,
+    still a partner) leaves it out: otherwise the browser submits "—" and an
+    untouched save clears it. Call at the end of the form's __init__, after the
+    querysets are set. Only the instance's own value is added, so another
+    out-of-scope id stays an invalid choice; an unchanged value is not validated
+    again (KeepStoredChoicesMixin) since the user did not choose it now.
+    """
+    instance = form.instance
+    if instance.pk is None:
+        return
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ModelChoiceField):
+            continue
+        current = getattr(instance, f"{name}_id", None)
+        if current is None:
+            continue
+        queryset = field.queryset
+        model = queryset.model
+        kept = model._default_manager.filter(
+            models.Q(pk__in=queryset.values("pk")) | models.Q(pk=current)
+        )
+        kept.query.select_related = queryset.query.select_related
+        if queryset.query.order_by:
+            kept = kept.order_by(*queryset.query.order_by)
+        field.queryset = kept
+
+
+class KeepStoredChoicesMixin:
+    """ModelForm: a relation the user left unchanged is not re-validated against
+    limit_choices_to (a partner that stopped being one stays on the lead)."""
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        changed = set(self.changed_data)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField) and name not in changed:
+                exclude.add(name)
+        return exclude

@@ -10,7 +10,11 @@ from django.urls import NoReverseMatch, reverse
 from accounts.models import Account, Contact
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead, LeadStatus
 from leads.selectors.leads import assignable_teams, assignable_users, list_leads
-from leadsite.forms import formfield_callback
+from leadsite.forms import (
+    KeepStoredChoicesMixin,
+    formfield_callback,
+    keep_stored_choices,
+)
 from leadsite.permissions import visible_to
 
 phone_validator = RegexValidator(
@@ -74,7 +78,7 @@ LEAD_SECTIONS = [
 LEAD_FORM_FIELDS = [name for _, names in LEAD_SECTIONS for name in names]
 
 
-class LeadForm(forms.ModelForm):
+class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
     confirm_duplicates = forms.BooleanField(
         required=False, widget=forms.HiddenInput, label="Save anyway"
     )
@@ -143,6 +147,7 @@ class LeadForm(forms.ModelForm):
         ).order_by("name")
         for name in ("estimated_value", "annual_revenue", "budget_amount"):
             self.fields[name].widget.attrs.setdefault("min", "0")
+        keep_stored_choices(self)
 
     def sections(self):
         """(legend, [bound fields]) in the order D365 shows them."""

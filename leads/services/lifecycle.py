@@ -47,6 +47,20 @@ def lock_lead(lead: Lead) -> Lead:
         raise TransitionRefused("This lead no longer exists.") from None
 
 
+def untouched_relations(lead: Lead, fields: dict) -> list[str]:
+    """Foreign keys a write leaves as stored: full_clean skips them, so a value that
+    stopped matching limit_choices_to (a partner that is no longer a partner) never
+    blocks an edit or an assignment that does not touch it."""
+    names = []
+    for model_field in Lead._meta.concrete_fields:
+        if not model_field.many_to_one:
+            continue
+        value = fields.get(model_field.name, getattr(lead, model_field.name))
+        if getattr(value, "pk", value) == getattr(lead, model_field.attname):
+            names.append(model_field.name)
+    return names
+
+
 def _save_transition(lead: Lead, *fields: str) -> None:
     lead.save(update_fields=["status", "state", "modified_at", *fields])
 
@@ -84,9 +98,10 @@ def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
     locked = lock_lead(lead)
     if not locked.is_open:
         raise TransitionRefused(closed_message(locked))
+    untouched = untouched_relations(locked, fields)
     for name, value in fields.items():
         setattr(locked, name, value)
-    locked.full_clean(exclude=PROTECTED)
+    locked.full_clean(exclude=[*PROTECTED, *untouched])
     locked.save()
     return locked
 
@@ -175,11 +190,18 @@ def assign_lead(
         locked.owner_team_id == getattr(owner_team, "pk", None)
     ):
         raise TransitionRefused(f"This lead is already owned by {new_owner}.")
+    untouched = [
+        name
+        for name in untouched_relations(
+            locked, {"owner_user": owner_user, "owner_team": owner_team}
+        )
+        if name != "business_unit"
+    ]
     locked.owner_user = owner_user
     locked.owner_team = owner_team
     if getattr(new_owner, "business_unit_id", None):
         locked.business_unit_id = new_owner.business_unit_id
-    locked.full_clean(exclude=PROTECTED)
+    locked.full_clean(exclude=[*PROTECTED, *untouched])
     locked.save(
         update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
     )
