@@ -28,6 +28,7 @@ from leadsite.forms import (
     formfield_callback,
     keep_stored_choices,
 )
+from leadsite.versioning import VersionField, carry_version
 
 ADDRESS_FIELDS = [
     "address_line1",
@@ -117,9 +118,12 @@ class FieldsetsMixin:
 
 
 class ScopedModelForm(KeepStoredChoicesMixin, FieldsetsMixin, forms.ModelForm):
+    version = VersionField()
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        carry_version(self)
         if "description" in self.fields:
             self.fields["description"].widget.attrs["rows"] = 4
 

@@ -93,6 +93,9 @@ class OwnedModel(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     modified_at = models.DateTimeField(auto_now=True)
+    # Raised by every edit service (leadsite.versioning); an edit form carries the
+    # version it was loaded at, so a save over someone else's change is detected.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         abstract = True

@@ -22,6 +22,7 @@ from accounts.models import (
     Team,
     User,
 )
+from leadsite.versioning import check_version
 
 
 def _full_clean_opportunity(opportunity: Opportunity) -> None:
@@ -174,13 +175,18 @@ def _editable_field_names(model) -> set[str]:
 
 
 @transaction.atomic
-def update_account(*, account: Account, by: User, **fields) -> Account:
+def update_account(
+    *, account: Account, by: User, expected_version: int | None = None, **fields
+) -> Account:
     """Change an account's own fields (not its owner). Locks the row.
 
     Refuses a parent account that is the account itself or one of its sub-accounts
-    (a cycle), walking up the parent chain (short in practice).
+    (a cycle), walking up the parent chain (short in practice). With
+    `expected_version` (the version the edit form was loaded at), a save over a
+    change made meanwhile raises leadsite.versioning.EditConflict.
     """
     account = _locked(Account, account.pk)
+    check_version(account, expected_version)
     _apply_fields(account, fields, allowed=_editable_field_names(Account))
     parent = account.parent_account
     seen = {account.pk}
@@ -197,9 +203,13 @@ def update_account(*, account: Account, by: User, **fields) -> Account:
 
 
 @transaction.atomic
-def update_contact(*, contact: Contact, by: User, **fields) -> Contact:
-    """Change a contact's own fields (not its owner). Locks the row."""
+def update_contact(
+    *, contact: Contact, by: User, expected_version: int | None = None, **fields
+) -> Contact:
+    """Change a contact's own fields (not its owner). Locks the row; see
+    update_account for `expected_version`."""
     contact = _locked(Contact, contact.pk)
+    check_version(contact, expected_version)
     _apply_fields(contact, fields, allowed=_editable_field_names(Contact))
     contact.full_clean()
     contact.save()
@@ -212,13 +222,20 @@ def _refuse_if_closed(opportunity: Opportunity):
 
 
 @transaction.atomic
-def update_opportunity(*, opportunity: Opportunity, by: User, **fields) -> Opportunity:
+def update_opportunity(
+    *,
+    opportunity: Opportunity,
+    by: User,
+    expected_version: int | None = None,
+    **fields,
+) -> Opportunity:
     """Change an open opportunity's fields (not owner, state or actuals). Locks the row.
 
     Closed (won or lost) opportunities are read-only until reopened.
     """
     opportunity = _locked(Opportunity, opportunity.pk)
     _refuse_if_closed(opportunity)
+    check_version(opportunity, expected_version)
     allowed = _editable_field_names(Opportunity) - {"actual_value", "actual_close_date"}
     _apply_fields(opportunity, fields, allowed=allowed)
     _full_clean_opportunity(opportunity)

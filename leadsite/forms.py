@@ -99,8 +99,10 @@ class KeepStoredChoicesMixin:
 
     def _get_validation_exclusions(self):
         exclude = super()._get_validation_exclusions()
-        changed = set(self.changed_data)
         for name, field in self.fields.items():
-            if isinstance(field, forms.ModelChoiceField) and name not in changed:
+            if not isinstance(field, forms.ModelChoiceField) or self.instance is None:
+                continue
+            chosen = getattr(self.cleaned_data.get(name), "pk", None)
+            if chosen is not None and str(chosen) == str(self.initial.get(name)):
                 exclude.add(name)
         return exclude

@@ -2,36 +2,15 @@
 own record's edit form, so re-saving unchanged never clears it; fields the user did
 not touch are never changed."""
 
-import re
-
 import pytest
 from django.urls import reverse
 
 from accounts.models import Account, Contact, Opportunity
 from leads.models import Lead
 from tests import factories
+from tests.formdata import browser_post_data
 
 pytestmark = pytest.mark.django_db
-
-
-def browser_post_data(html: str, form) -> dict:
-    """What a browser submits for the unchanged form: each field's initial value,
-    but a select only sends a value that is one of its rendered options (else "")."""
-    data = {}
-    for bound in form:
-        value = bound.value()
-        if isinstance(value, bool):
-            if value:
-                data[bound.html_name] = "on"
-            continue
-        if value is None:
-            value = ""
-        if hasattr(bound.field, "queryset") and value != "":
-            pattern = rf'<option value="{value}"[^>]*selected'
-            if not re.search(pattern, html):
-                value = ""
-        data[bound.html_name] = value
-    return data
 
 
 def resave(client, url):

@@ -16,6 +16,7 @@ from leadsite.forms import (
     keep_stored_choices,
 )
 from leadsite.permissions import visible_to
+from leadsite.versioning import VersionField, carry_version
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ().\-/]{6,}(\s*(x|ext\.?)\s*\d+)?$",
@@ -82,6 +83,7 @@ class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
     confirm_duplicates = forms.BooleanField(
         required=False, widget=forms.HiddenInput, label="Save anyway"
     )
+    version = VersionField()
 
     class Meta:
         model = Lead
@@ -148,6 +150,7 @@ class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
         for name in ("estimated_value", "annual_revenue", "budget_amount"):
             self.fields[name].widget.attrs.setdefault("min", "0")
         keep_stored_choices(self)
+        carry_version(self)
 
     def sections(self):
         """(legend, [bound fields]) in the order D365 shows them."""

@@ -23,6 +23,7 @@ from leads.models import (
     LeadState,
     LeadStatus,
 )
+from leadsite.versioning import check_version
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
 # full_clean would write the protected FSM field back; the DB constraint guards it.
@@ -87,10 +88,15 @@ def create_lead(*, by: User, **fields) -> Lead:
 
 
 @transaction.atomic
-def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
+def update_lead(
+    *, lead: Lead, by: User, expected_version: int | None = None, **fields
+) -> Lead:
     """Change an open lead's editable fields; closed leads are read-only.
 
     Ownership changes go through assign_lead, state changes through the transitions.
+    With `expected_version` (the version the edit form was loaded at), a save over
+    a change made meanwhile raises leadsite.versioning.EditConflict, checked under
+    the row lock; the version rises with every save.
     """
     refused = _NOT_EDITABLE.intersection(fields)
     if refused:
@@ -98,6 +104,7 @@ def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
     locked = lock_lead(lead)
     if not locked.is_open:
         raise TransitionRefused(closed_message(locked))
+    check_version(locked, expected_version)
     untouched = untouched_relations(locked, fields)
     for name, value in fields.items():
         setattr(locked, name, value)

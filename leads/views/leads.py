@@ -33,6 +33,7 @@ from leads.selectors.duplicates import (
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
 from leadsite.http import safe_next_url
+from leadsite.versioning import EditConflict, resolve_conflict
 
 PAGE_SIZE = 50
 # Beyond any real table; a bigger page number would overflow the SQL OFFSET.
@@ -253,9 +254,18 @@ def _lead_form_page(request, *, lead=None):
                 messages.success(request, f"Lead “{saved}” created.")
             else:
                 saved = lifecycle.update_lead(
-                    lead=lead, by=request.user, **form.service_fields()
+                    lead=lead,
+                    by=request.user,
+                    expected_version=data["version"],
+                    **form.service_fields(),
                 )
                 messages.success(request, "Lead saved.")
+        except EditConflict as conflict:
+            merged, rows = resolve_conflict(
+                LeadForm, form, conflict.current, user=request.user
+            )
+            context = {"form": merged, "lead": lead, "conflict_rows": rows}
+            return render(request, template, context)
         except TransitionRefused as error:
             messages.warning(request, " ".join(error.messages))
             return redirect(lead)
