@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from accounts.models import Account, Contact
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead, LeadStatus
 from leads.selectors.leads import assignable_teams, assignable_users, list_leads
+from leads.submissions import SubmissionTokenField
 from leadsite.forms import (
     KeepStoredChoicesMixin,
     formfield_callback,
@@ -84,6 +85,7 @@ class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
         required=False, widget=forms.HiddenInput, label="Save anyway"
     )
     version = VersionField()
+    submission_token = SubmissionTokenField()
 
     class Meta:
         model = Lead

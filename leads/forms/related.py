@@ -14,6 +14,7 @@ from leads.attachments import (
     max_upload_size,
 )
 from leads.models import ActivityKind, Direction, Lead, Note
+from leads.submissions import SubmissionTokenField
 from leadsite.forms import BusinessDateTimeField
 from leadsite.permissions import visible_to
 
@@ -31,6 +32,8 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class NoteForm(forms.ModelForm):
+    submission_token = SubmissionTokenField()
+
     class Meta:
         model = Note
         fields = ["title", "text"]
@@ -68,6 +71,7 @@ class ActivityForm(forms.Form):
     completed = forms.BooleanField(
         label="Already done (log as completed)", required=False
     )
+    submission_token = SubmissionTokenField()
 
     def clean(self):
         data = super().clean()
@@ -89,6 +93,7 @@ class ActivityForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField()
+    submission_token = SubmissionTokenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,6 +23,7 @@ from leads.models import (
     LeadState,
     LeadStatus,
 )
+from leads.submissions import claim_submission, record_submission
 from leadsite.versioning import check_version
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
@@ -67,13 +68,18 @@ def _save_transition(lead: Lead, *fields: str) -> None:
 
 
 @transaction.atomic
-def create_lead(*, by: User, **fields) -> Lead:
+def create_lead(*, by: User, submission_token: str | None = None, **fields) -> Lead:
     """Create an open (New) lead.
 
     The owner defaults to `by` when neither owner_user nor owner_team is given; the
     owning business unit is the owner's (then the creator's). Validates with
-    full_clean, so a missing topic or last name is a ValidationError.
+    full_clean, so a missing topic or last name is a ValidationError. With the
+    form's `submission_token`, a second POST of the same form (even at the same
+    moment) returns the lead the first one created (leads.submissions).
     """
+    existing = claim_submission(token=submission_token, kind="lead", by=by)
+    if existing is not None:
+        return Lead.objects.get(pk=existing)
     if not fields.get("owner_user") and not fields.get("owner_team"):
         fields["owner_user"] = by
     owner = fields.get("owner_user") or fields.get("owner_team")
@@ -84,6 +90,7 @@ def create_lead(*, by: User, **fields) -> Lead:
     lead = Lead(created_by=by, **fields)
     lead.full_clean(exclude=PROTECTED)
     lead.save()
+    record_submission(token=submission_token, kind="lead", object_id=lead.pk)
     return lead
 
 

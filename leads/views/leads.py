@@ -32,6 +32,7 @@ from leads.selectors.duplicates import (
 )
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
+from leads.submissions import submitted_object_id
 from leadsite.http import safe_next_url
 from leadsite.versioning import EditConflict, resolve_conflict
 
@@ -229,6 +230,14 @@ def _lead_form_page(request, *, lead=None):
     if request.method != "POST":
         form = LeadForm(instance=lead, user=request.user)
         return render(request, template, {"form": form, "lead": lead})
+    if lead is None:
+        # The same form sent again (double click, resend): its lead, not a second.
+        earlier = submitted_object_id(
+            token=request.POST.get("submission_token"), kind="lead", by=request.user
+        )
+        if earlier is not None:
+            messages.info(request, "This lead was already created from this form.")
+            return redirect("leads:detail", pk=earlier)
     form = LeadForm(request.POST, instance=lead, user=request.user)
     duplicates = []
     if form.is_valid():
@@ -250,7 +259,11 @@ def _lead_form_page(request, *, lead=None):
             )
         try:
             if lead is None:
-                saved = lifecycle.create_lead(by=request.user, **form.service_fields())
+                saved = lifecycle.create_lead(
+                    by=request.user,
+                    submission_token=data["submission_token"],
+                    **form.service_fields(),
+                )
                 messages.success(request, f"Lead “{saved}” created.")
             else:
                 saved = lifecycle.update_lead(
