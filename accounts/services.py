@@ -22,6 +22,7 @@ from accounts.models import (
     Team,
     User,
 )
+from leadsite.transactions import retry_transient
 from leadsite.versioning import check_version
 
 
@@ -174,6 +175,7 @@ def _editable_field_names(model) -> set[str]:
     }
 
 
+@retry_transient
 @transaction.atomic
 def update_account(
     *, account: Account, by: User, expected_version: int | None = None, **fields
@@ -184,19 +186,35 @@ def update_account(
     (a cycle), walking up the parent chain (short in practice). With
     `expected_version` (the version the edit form was loaded at), a save over a
     change made meanwhile raises leadsite.versioning.EditConflict.
+
+    The account and its new parent are locked together in pk order before the
+    check, and each ancestor is read locked, so two users making two accounts each
+    other's parent at the same moment are serialised: the second sees the first's
+    change and gets the cycle error (a deadlock on a longer chain is retried).
     """
-    account = _locked(Account, account.pk)
+    new_parent = fields.get("parent_account")
+    pks = sorted({account.pk, getattr(new_parent, "pk", account.pk)})
+    rows = Account.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    locked = {row.pk: row for row in rows}
+    if account.pk not in locked:
+        raise Account.DoesNotExist("This account no longer exists.")
+    account = locked[account.pk]
     check_version(account, expected_version)
     _apply_fields(account, fields, allowed=_editable_field_names(Account))
-    parent = account.parent_account
+    parent_pk = account.parent_account_id
     seen = {account.pk}
-    while parent is not None:
-        if parent.pk in seen:
+    while parent_pk is not None:
+        if parent_pk in seen:
             raise ValidationError(
                 {"parent_account": "An account cannot be its own parent or ancestor."}
             )
-        seen.add(parent.pk)
-        parent = parent.parent_account
+        seen.add(parent_pk)
+        parent_pk = (
+            Account.objects.select_for_update()
+            .filter(pk=parent_pk)
+            .values_list("parent_account_id", flat=True)
+            .first()
+        )
     account.full_clean()
     account.save()
     return account

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Deadlocks and lock/statement timeouts: a "try again" page, not a 500.
+    "leadsite.middleware.TransientDatabaseErrorMiddleware",
 ]
 
 ROOT_URLCONF = "leadsite.urls"

@@ -13,7 +13,7 @@ from accounts.services import update_account
 from leads.services.lifecycle import update_lead
 from leadsite.versioning import EditConflict
 from tests import factories
-from tests.formdata import browser_post_data
+from tests.integrity_helpers import browser_post_data
 from tests.test_lead_concurrency import run_together
 
 CONFLICT = "changed while you were editing"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import Account, Contact, Opportunity
 from leads.models import Lead
 from tests import factories
-from tests.formdata import browser_post_data
+from tests.integrity_helpers import browser_post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ same moment) makes one record; the second POST lands on the first one's record."
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -12,6 +11,7 @@ from leads.models import Activity, Attachment, Lead, Note
 from leadsite.permissions import SALES_REP
 from tests import factories
 from tests.conftest import ensure_roles
+from tests.integrity_helpers import on_postgresql
 from tests.test_lead_concurrency import run_together
 
 NEW_LEAD = {
@@ -107,20 +107,6 @@ def test_another_users_token_creates_nothing(rep_client, rep2):
     assert Lead.objects.count() == 1
 
 
-def concurrent(test):
-    """On PostgreSQL, with real connections committing for real."""
-    for mark in (
-        pytest.mark.skipif(
-            connection.vendor != "postgresql",
-            reason="needs PostgreSQL: SQLite has no row locks or concurrent writers",
-        ),
-        pytest.mark.django_db(transaction=True),
-        pytest.mark.postgres,
-    ):
-        test = mark(test)
-    return test
-
-
 def _one_session_two_clients():
     ensure_roles()
     unit = factories.BusinessUnitFactory(name="North")
@@ -133,7 +119,7 @@ def _one_session_two_clients():
     return user, first, second
 
 
-@concurrent
+@on_postgresql
 @pytest.mark.parametrize("attempt", range(3))
 def test_two_simultaneous_posts_of_the_lead_form_make_one_lead(attempt):
     user, first, second = _one_session_two_clients()
@@ -148,7 +134,7 @@ def test_two_simultaneous_posts_of_the_lead_form_make_one_lead(attempt):
     assert {response.url for _, response in outcomes} == {lead.get_absolute_url()}
 
 
-@concurrent
+@on_postgresql
 @pytest.mark.parametrize("kind", ["note", "activity", "attachment"])
 def test_two_simultaneous_posts_of_a_timeline_form_add_one_item(kind):
     user, first, second = _one_session_two_clients()

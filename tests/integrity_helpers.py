@@ -1,7 +1,11 @@
-"""What a browser would submit for a rendered form, for tests that re-save pages."""
+"""Helpers of the integrity tests (issue 7): what a browser submits for a rendered
+form, and the marks of a test that needs real concurrent PostgreSQL connections."""
 
 import html as htmlmod
 import re
+
+import pytest
+from django.db import connection
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
@@ -27,3 +31,17 @@ def browser_post_data(html: str, form) -> dict:
         if name != "csrfmiddlewaretoken":
             data[name] = htmlmod.unescape(value)
     return data
+
+
+def on_postgresql(test):
+    """Real connections committing for real, on PostgreSQL (skipped on SQLite)."""
+    for mark in (
+        pytest.mark.skipif(
+            connection.vendor != "postgresql",
+            reason="needs PostgreSQL: SQLite has no row locks or concurrent writers",
+        ),
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.postgres,
+    ):
+        test = mark(test)
+    return test
