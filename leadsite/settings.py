@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: oversized or unreadable uploads.
+    "leadsite.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -137,7 +139,17 @@ STORAGES = {
 }
 # Attachments: size limit in bytes (default 5 MiB).
 LEADSITE_MAX_UPLOAD_SIZE = env.int("LEADSITE_MAX_UPLOAD_SIZE", default=5 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(LEADSITE_MAX_UPLOAD_SIZE, 2621440) + 1024 * 1024
+# A request body above this (the upload limit plus room for the form fields) is
+# refused from its Content-Length, before any of it is read
+# (leadsite.middleware.RequestSizeLimitMiddleware).
+LEADSITE_MAX_REQUEST_SIZE = env.int(
+    "LEADSITE_MAX_REQUEST_SIZE", default=LEADSITE_MAX_UPLOAD_SIZE + 1024 * 1024
+)
+# Form fields (not files) read into memory; files above 1 MiB go to a temp file
+# (in DJANGO_FILE_UPLOAD_TEMP_DIR, default the system's), removed at request end.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = env("DJANGO_FILE_UPLOAD_TEMP_DIR", default=None)
 # Owner of leads that no rule routes (username); empty means the creating user.
 LEADSITE_FALLBACK_OWNER = env("LEADSITE_FALLBACK_OWNER", default="")
 
