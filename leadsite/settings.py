@@ -4,6 +4,7 @@ Production differs from development only in the values of the variables read her
 (see README.md, "Configuration").
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -98,6 +99,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+
+# Management commands other than runserver (migrate, seed_demo, db_worker) may run
+# long statements on purpose; web processes (gunicorn, runserver, tests) may not.
+_MANAGEMENT_COMMAND = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] != [
+    "runserver"
+]
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and not _MANAGEMENT_COMMAND
+):
+    # Below gunicorn's worker timeout (30 s by default): a statement stuck behind
+    # a lock or running away is cancelled, and the request gets LeadSite's "busy,
+    # try again" page (leadsite.middleware) instead of a killed worker.
+    DB_STATEMENT_TIMEOUT_MS = env.int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=20000)
+    DB_LOCK_TIMEOUT_MS = env.int("DJANGO_DB_LOCK_TIMEOUT_MS", default=10000)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        filter(
+            None,
+            [
+                _options.get("options", ""),
+                f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+                f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+            ],
+        )
+    )
+# /healthz calls the database slow when SELECT 1 takes longer than this, or when a
+# query has waited on a row lock longer than the lock-wait threshold.
+LEADSITE_HEALTHZ_DB_TIMEOUT_MS = env.int("LEADSITE_HEALTHZ_DB_TIMEOUT_MS", default=2000)
+LEADSITE_HEALTHZ_LOCK_WAIT_SECONDS = env.int(
+    "LEADSITE_HEALTHZ_LOCK_WAIT_SECONDS", default=5
+)
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
