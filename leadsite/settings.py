@@ -210,7 +210,17 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=False)
-if env.bool("DJANGO_BEHIND_PROXY", default=False):
+# DJANGO_BEHIND_PROXY: False/0 (no proxy), True/1 or the number of reverse proxies
+# in front of the app that append to X-Forwarded-For (e.g. 2: a load balancer and
+# nginx). It trusts X-Forwarded-Proto and gives the login lockout the real client
+# address (leadsite.http.client_ip).
+_behind_proxy = env("DJANGO_BEHIND_PROXY", default="False").strip().lower()
+LEADSITE_TRUSTED_PROXIES = (
+    int(_behind_proxy)
+    if _behind_proxy.isdigit()
+    else int(_behind_proxy in ("true", "yes", "on"))
+)
+if LEADSITE_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -233,6 +243,7 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "leadsite.http.client_ip"
 AXES_RESET_ON_SUCCESS = True
 
 LOGGING = {
