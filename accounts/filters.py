@@ -12,6 +12,7 @@ from accounts.models import (
     OpportunityState,
     OpportunityStatus,
 )
+from leadsite.forms import BusinessDatesFilterMixin
 from leadsite.permissions import mine_q
 
 # Id filters accept primary keys only: a tampered 20-digit value is ignored like
@@ -30,7 +31,7 @@ def search_q(value: str, fields: list[str]) -> Q:
     return query
 
 
-class SearchFilterSet(django_filters.FilterSet):
+class SearchFilterSet(BusinessDatesFilterMixin, django_filters.FilterSet):
     """A free-text `q` over `search_fields` and a "Mine only" switch."""
 
     search_fields: list[str] = []

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from leadsite.dates import validate_business_date
+
 MONEY = {"max_digits": 19, "decimal_places": 2}
 
 
@@ -91,6 +93,9 @@ class OwnedModel(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     modified_at = models.DateTimeField(auto_now=True)
+    # Raised by every edit service (leadsite.versioning); an edit form carries the
+    # version it was loaded at, so a save over someone else's change is detected.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         abstract = True
@@ -363,7 +368,9 @@ class Opportunity(FSMModelMixin, OwnedModel):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    estimated_close_date = models.DateField("est. close date", null=True, blank=True)
+    estimated_close_date = models.DateField(
+        "est. close date", null=True, blank=True, validators=[validate_business_date]
+    )
     actual_value = models.DecimalField(
         "actual revenue",
         **MONEY,
@@ -371,7 +378,9 @@ class Opportunity(FSMModelMixin, OwnedModel):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    actual_close_date = models.DateField(null=True, blank=True)
+    actual_close_date = models.DateField(
+        null=True, blank=True, validators=[validate_business_date]
+    )
     state = models.PositiveSmallIntegerField(
         choices=OpportunityState.choices, default=OpportunityState.OPEN, editable=False
     )

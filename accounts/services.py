@@ -23,6 +23,8 @@ from accounts.models import (
     User,
 )
 from leadsite.services import service
+from leadsite.transactions import retry_transient
+from leadsite.versioning import check_version
 
 
 def _full_clean_opportunity(opportunity: Opportunity) -> None:
@@ -179,24 +181,46 @@ def _editable_field_names(model) -> set[str]:
 
 
 @service
+@retry_transient
 @transaction.atomic
-def update_account(*, account: Account, by: User, **fields) -> Account:
+def update_account(
+    *, account: Account, by: User, expected_version: int | None = None, **fields
+) -> Account:
     """Change an account's own fields (not its owner). Locks the row.
 
     Refuses a parent account that is the account itself or one of its sub-accounts
-    (a cycle), walking up the parent chain (short in practice).
+    (a cycle), walking up the parent chain (short in practice). With
+    `expected_version` (the version the edit form was loaded at), a save over a
+    change made meanwhile raises leadsite.versioning.EditConflict.
+
+    The account and its new parent are locked together in pk order before the
+    check, and each ancestor is read locked, so two users making two accounts each
+    other's parent at the same moment are serialised: the second sees the first's
+    change and gets the cycle error (a deadlock on a longer chain is retried).
     """
-    account = _locked(Account, account.pk)
+    new_parent = fields.get("parent_account")
+    pks = sorted({account.pk, getattr(new_parent, "pk", account.pk)})
+    rows = Account.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    locked = {row.pk: row for row in rows}
+    if account.pk not in locked:
+        raise Account.DoesNotExist("This account no longer exists.")
+    account = locked[account.pk]
+    check_version(account, expected_version)
     _apply_fields(account, fields, allowed=_editable_field_names(Account))
-    parent = account.parent_account
+    parent_pk = account.parent_account_id
     seen = {account.pk}
-    while parent is not None:
-        if parent.pk in seen:
+    while parent_pk is not None:
+        if parent_pk in seen:
             raise ValidationError(
                 {"parent_account": "An account cannot be its own parent or ancestor."}
             )
-        seen.add(parent.pk)
-        parent = parent.parent_account
+        seen.add(parent_pk)
+        parent_pk = (
+            Account.objects.select_for_update()
+            .filter(pk=parent_pk)
+            .values_list("parent_account_id", flat=True)
+            .first()
+        )
     account.full_clean()
     account.save()
     return account
@@ -204,9 +228,13 @@ def update_account(*, account: Account, by: User, **fields) -> Account:
 
 @service
 @transaction.atomic
-def update_contact(*, contact: Contact, by: User, **fields) -> Contact:
-    """Change a contact's own fields (not its owner). Locks the row."""
+def update_contact(
+    *, contact: Contact, by: User, expected_version: int | None = None, **fields
+) -> Contact:
+    """Change a contact's own fields (not its owner). Locks the row; see
+    update_account for `expected_version`."""
     contact = _locked(Contact, contact.pk)
+    check_version(contact, expected_version)
     _apply_fields(contact, fields, allowed=_editable_field_names(Contact))
     contact.full_clean()
     contact.save()
@@ -220,13 +248,20 @@ def _refuse_if_closed(opportunity: Opportunity):
 
 @service
 @transaction.atomic
-def update_opportunity(*, opportunity: Opportunity, by: User, **fields) -> Opportunity:
+def update_opportunity(
+    *,
+    opportunity: Opportunity,
+    by: User,
+    expected_version: int | None = None,
+    **fields,
+) -> Opportunity:
     """Change an open opportunity's fields (not owner, state or actuals). Locks the row.
 
     Closed (won or lost) opportunities are read-only until reopened.
     """
     opportunity = _locked(Opportunity, opportunity.pk)
     _refuse_if_closed(opportunity)
+    check_version(opportunity, expected_version)
     allowed = _editable_field_names(Opportunity) - {"actual_value", "actual_close_date"}
     _apply_fields(opportunity, fields, allowed=allowed)
     _full_clean_opportunity(opportunity)

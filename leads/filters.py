@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from accounts.models import BusinessUnit, Team, User
 from leads.models import Campaign, LeadRating, LeadSource, LeadState, LeadStatus
+from leadsite.forms import BusinessDatesFilterMixin
 from leadsite.permissions import (
     assignable_teams,
     assignable_users,
@@ -55,7 +56,7 @@ def _business_units(request):
     return visible_business_units(request.user)
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
     view = django_filters.ChoiceFilter(
         choices=SAVED_VIEWS, method="filter_view", empty_label=None, label="View"
     )

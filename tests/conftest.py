@@ -1,9 +1,8 @@
-import importlib
-
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 
+from leads.roles import sync_roles
 from leadsite.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
 from leadsite.services import install_write_guard, service_context
 from tests import factories
@@ -66,7 +65,7 @@ def ensure_roles():
         .count()
     )
     if complete < 3:
-        importlib.import_module("leads.migrations.0002_roles").create_roles(apps, None)
+        sync_roles(apps)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from leads.admin.links import (
     save_links_formset,
 )
 from leads.admin.timeline import ActivityInline, AttachmentInline, NoteInline
-from leads.models import DISQUALIFY_REASONS, Lead, LeadStatus
+from leads.models import DISQUALIFY_REASONS, FormSubmission, Lead, LeadStatus
 from leads.services.lifecycle import assign_lead, create_lead, update_lead
 
 OWNER_FIELDS = ("owner_user", "owner_team")
@@ -282,3 +282,18 @@ class LeadAdmin(
         from leads.services.lifecycle import reactivate_lead
 
         reactivate_lead(lead=obj, by=request.user)
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(admin.ModelAdmin):
+    """One-time create-form tokens; read-only, written by the services."""
+
+    list_display = ["created_at", "kind", "object_id", "created_by"]
+    list_filter = ["kind"]
+    list_select_related = ["created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

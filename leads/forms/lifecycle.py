@@ -10,8 +10,14 @@ from django.urls import NoReverseMatch, reverse
 from accounts.models import Account, Contact
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead, LeadStatus
 from leads.selectors.leads import list_leads
-from leadsite.forms import formfield_callback
+from leads.submissions import SubmissionTokenField
+from leadsite.forms import (
+    KeepStoredChoicesMixin,
+    formfield_callback,
+    keep_stored_choices,
+)
 from leadsite.permissions import assignable_teams, assignable_users, visible_to
+from leadsite.versioning import VersionField, carry_version
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ().\-/]{6,}(\s*(x|ext\.?)\s*\d+)?$",
@@ -74,10 +80,12 @@ LEAD_SECTIONS = [
 LEAD_FORM_FIELDS = [name for _, names in LEAD_SECTIONS for name in names]
 
 
-class LeadForm(forms.ModelForm):
+class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
     confirm_duplicates = forms.BooleanField(
         required=False, widget=forms.HiddenInput, label="Save anyway"
     )
+    version = VersionField()
+    submission_token = SubmissionTokenField()
 
     class Meta:
         model = Lead
@@ -143,6 +151,8 @@ class LeadForm(forms.ModelForm):
         ).order_by("name")
         for name in ("estimated_value", "annual_revenue", "budget_amount"):
             self.fields[name].widget.attrs.setdefault("min", "0")
+        keep_stored_choices(self)
+        carry_version(self)
 
     def sections(self):
         """(legend, [bound fields]) in the order D365 shows them."""

@@ -24,6 +24,7 @@ from leads.models.choices import (
     PurchaseTimeframe,
 )
 from leads.models.lifecycle import (
+    FormSubmission,
     Lead,
 )
 from leads.models.links import (
@@ -67,6 +68,7 @@ __all__ = [
     "Campaign",
     "new_capture_token",
     "CaptureForm",
+    "FormSubmission",
     "Lead",
     "LeadAccount",
     "LeadContact",

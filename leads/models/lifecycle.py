@@ -42,6 +42,7 @@ from leads.models.choices import (
     PurchaseProcess,
     PurchaseTimeframe,
 )
+from leadsite.dates import validate_business_date
 
 
 # Guards of the lead's transitions: pure predicates on the row, each with the message
@@ -144,7 +145,9 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
     estimated_value = models.DecimalField(
         "est. value", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    estimated_close_date = models.DateField("est. close date", null=True, blank=True)
+    estimated_close_date = models.DateField(
+        "est. close date", null=True, blank=True, validators=[validate_business_date]
+    )
     # Contact preferences
     preferred_contact_method = models.PositiveSmallIntegerField(
         choices=ContactMethod.choices, default=ContactMethod.ANY
@@ -395,3 +398,20 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         self.closed_at = timezone.now()
         self.merged = True
         self.master = master
+
+
+class FormSubmission(models.Model):
+    """The one-time token of a create form (lead, note, activity, upload) and the
+    record its first POST made: the unique token makes a second POST of the same
+    form (a double click, a resend) land on that record instead of a duplicate."""
+
+    token = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=20)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"

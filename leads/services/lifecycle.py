@@ -23,7 +23,9 @@ from leads.models import (
     LeadState,
     LeadStatus,
 )
+from leads.submissions import claim_submission, record_submission
 from leadsite.services import service
+from leadsite.versioning import check_version
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
 # full_clean would write the protected FSM field back; the DB constraint guards it.
@@ -77,6 +79,20 @@ def refuse_unless_allowed(
         raise TransitionRefused(f"You are not allowed to “{label}” leads.")
 
 
+def untouched_relations(lead: Lead, fields: dict) -> list[str]:
+    """Foreign keys a write leaves as stored: full_clean skips them, so a value that
+    stopped matching limit_choices_to (a partner that is no longer a partner) never
+    blocks an edit or an assignment that does not touch it."""
+    names = []
+    for model_field in Lead._meta.concrete_fields:
+        if not model_field.many_to_one:
+            continue
+        value = fields.get(model_field.name, getattr(lead, model_field.name))
+        if getattr(value, "pk", value) == getattr(lead, model_field.attname):
+            names.append(model_field.name)
+    return names
+
+
 def _save_transition(lead: Lead, *fields: str) -> None:
     lead.save(update_fields=["status", "state", "modified_at", *fields])
 
@@ -84,7 +100,12 @@ def _save_transition(lead: Lead, *fields: str) -> None:
 @service
 @transaction.atomic
 def create_lead(
-    *, by: User, assign_to_me: bool = False, trigger: str = "form", **fields
+    *,
+    by: User,
+    assign_to_me: bool = False,
+    trigger: str = "form",
+    submission_token: str | None = None,
+    **fields,
 ) -> Lead:
     """Create an open (New) lead and route it (leads.services.routing.route_lead,
     logged with `trigger`) unless an owner is given or `assign_to_me` keeps it
@@ -92,8 +113,13 @@ def create_lead(
 
     The owner defaults to `by` when neither owner_user nor owner_team is given; the
     owning business unit is the owner's (then the creator's). Validates with
-    full_clean, so a missing topic or last name is a ValidationError.
+    full_clean, so a missing topic or last name is a ValidationError. With the
+    form's `submission_token`, a second POST of the same form (even at the same
+    moment) returns the lead the first one created (leads.submissions).
     """
+    existing = claim_submission(token=submission_token, kind="lead", by=by)
+    if existing is not None:
+        return Lead.objects.get(pk=existing)
     route = not (assign_to_me or fields.get("owner_user") or fields.get("owner_team"))
     if not fields.get("owner_user") and not fields.get("owner_team"):
         fields["owner_user"] = by
@@ -105,6 +131,7 @@ def create_lead(
     lead = Lead(created_by=by, **fields)
     lead.full_clean(exclude=PROTECTED)
     lead.save()
+    record_submission(token=submission_token, kind="lead", object_id=lead.pk)
     if route:
         from leads.services.routing import route_lead  # routing builds on this module
 
@@ -114,10 +141,15 @@ def create_lead(
 
 @service
 @transaction.atomic
-def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
+def update_lead(
+    *, lead: Lead, by: User, expected_version: int | None = None, **fields
+) -> Lead:
     """Change an open lead's editable fields; closed leads are read-only.
 
     Ownership changes go through assign_lead, state changes through the transitions.
+    With `expected_version` (the version the edit form was loaded at), a save over
+    a change made meanwhile raises leadsite.versioning.EditConflict, checked under
+    the row lock; the version rises with every save.
     """
     refused = _NOT_EDITABLE.intersection(fields)
     if refused:
@@ -125,9 +157,11 @@ def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
     locked = lock_lead(lead)
     if not locked.is_open:
         raise TransitionRefused(closed_message(locked))
+    check_version(locked, expected_version)
+    untouched = untouched_relations(locked, fields)
     for name, value in fields.items():
         setattr(locked, name, value)
-    locked.full_clean(exclude=PROTECTED)
+    locked.full_clean(exclude=[*PROTECTED, *untouched])
     locked.save()
     return locked
 
@@ -219,11 +253,18 @@ def assign_lead(
         locked.owner_team_id == getattr(owner_team, "pk", None)
     ):
         raise TransitionRefused(f"This lead is already owned by {new_owner}.")
+    untouched = [
+        name
+        for name in untouched_relations(
+            locked, {"owner_user": owner_user, "owner_team": owner_team}
+        )
+        if name != "business_unit"
+    ]
     locked.owner_user = owner_user
     locked.owner_team = owner_team
     if getattr(new_owner, "business_unit_id", None):
         locked.business_unit_id = new_owner.business_unit_id
-    locked.full_clean(exclude=PROTECTED)
+    locked.full_clean(exclude=[*PROTECTED, *untouched])
     locked.save(
         update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
     )

@@ -32,8 +32,10 @@ from leads.selectors.duplicates import (
 )
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
+from leads.submissions import submitted_object_id
 from leadsite.http import safe_next_url
 from leadsite.permissions import assignable_teams, assignable_users
+from leadsite.versioning import EditConflict, resolve_conflict
 
 PAGE_SIZE = 50
 # Beyond any real table; a bigger page number would overflow the SQL OFFSET.
@@ -229,6 +231,14 @@ def _lead_form_page(request, *, lead=None):
     if request.method != "POST":
         form = LeadForm(instance=lead, user=request.user)
         return render(request, template, {"form": form, "lead": lead})
+    if lead is None:
+        # The same form sent again (double click, resend): its lead, not a second.
+        earlier = submitted_object_id(
+            token=request.POST.get("submission_token"), kind="lead", by=request.user
+        )
+        if earlier is not None:
+            messages.info(request, "This lead was already created from this form.")
+            return redirect("leads:detail", pk=earlier)
     form = LeadForm(request.POST, instance=lead, user=request.user)
     duplicates = []
     if form.is_valid():
@@ -250,13 +260,26 @@ def _lead_form_page(request, *, lead=None):
             )
         try:
             if lead is None:
-                saved = lifecycle.create_lead(by=request.user, **form.service_fields())
+                saved = lifecycle.create_lead(
+                    by=request.user,
+                    submission_token=data["submission_token"],
+                    **form.service_fields(),
+                )
                 messages.success(request, f"Lead “{saved}” created.")
             else:
                 saved = lifecycle.update_lead(
-                    lead=lead, by=request.user, **form.service_fields()
+                    lead=lead,
+                    by=request.user,
+                    expected_version=data["version"],
+                    **form.service_fields(),
                 )
                 messages.success(request, "Lead saved.")
+        except EditConflict as conflict:
+            merged, rows = resolve_conflict(
+                LeadForm, form, conflict.current, user=request.user
+            )
+            context = {"form": merged, "lead": lead, "conflict_rows": rows}
+            return render(request, template, context)
         except TransitionRefused as error:
             messages.warning(request, " ".join(error.messages))
             return redirect(lead)
