@@ -126,7 +126,10 @@ def qualify(bench):
         "create_contact": "on",
         "create_opportunity": "on",
         "status_reason": "3",
-        "campaign": lead.campaign_id or "",
+        # The form offers active campaigns only.
+        "campaign": lead.campaign_id
+        if lead.campaign and lead.campaign.is_active
+        else "",
         "description": "",
     }
     return bench.post("rep", f"/leads/{lead.pk}/qualify/", data)

@@ -50,7 +50,14 @@ class Command(BaseCommand):
         results = {}
         for key, function in registry.items():
             if not only or key in only:
-                results[key] = function(bench)
+                try:
+                    results[key] = function(bench)
+                except (AssertionError, LookupError) as error:
+                    # One broken page must not hide the others' numbers.
+                    results[key] = {
+                        **dict.fromkeys(scenarios.RESULT_KEYS),
+                        "error": str(error),
+                    }
         results = {
             "meta": {
                 "leads": Lead.objects.count(),
