@@ -8,9 +8,6 @@ Lead transitions run through the lifecycle and qualification services (never a b
 import filetype
 from django import forms
 from django.contrib import admin
-from django.core.paginator import Paginator
-from django.db import connections
-from django.utils.functional import cached_property
 
 from accounts.admin import ScopedAdminMixin, ServiceTransitionAdminMixin
 from leads.models import (
@@ -29,32 +26,10 @@ from leads.models import (
     RoutingRule,
 )
 from leads.selectors.timeline import visible_timeline_items
+from leadsite.admin_counts import EstimatedCountAdminMixin
 from leadsite.permissions import scope_q
 
 TIMELINE_TARGETS = ["lead", "account", "contact", "opportunity"]
-
-
-class EstimatedCountPaginator(Paginator):
-    """Paginator that, for an unfiltered queryset on PostgreSQL, takes the row count
-    from the planner's statistics instead of a full COUNT(*) of a large table."""
-
-    exact_below = 100_000
-
-    @cached_property
-    def count(self):
-        query = getattr(self.object_list, "query", None)
-        if query is not None and not query.where:
-            connection = connections[self.object_list.db]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
-                        [self.object_list.model._meta.db_table],
-                    )
-                    row = cursor.fetchone()
-                if row and row[0] >= self.exact_below:
-                    return row[0]
-        return super().count
 
 
 def _scoped_by_lead(request, queryset):
@@ -140,7 +115,12 @@ class LeadContactInline(admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(ScopedAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin):
+class LeadAdmin(
+    EstimatedCountAdminMixin,
+    ScopedAdminMixin,
+    ServiceTransitionAdminMixin,
+    admin.ModelAdmin,
+):
     fsm_fields = ["status"]
     fsm_forms = {"qualify": QualifyLeadForm, "disqualify": DisqualifyLeadForm}
     fsm_services = {
@@ -292,8 +272,6 @@ class LeadAdmin(ScopedAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin)
         NoteInline,
         AttachmentInline,
     ]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
 
     @admin.display(description="owner")
     def owner(self, obj):

@@ -11,9 +11,9 @@ from accounts.models import BusinessUnit, Team, User
 from leads.models import Campaign, LeadRating, LeadSource, LeadState, LeadStatus
 from leads.selectors.leads import assignable_teams, assignable_users
 from leadsite.permissions import (
-    business_unit_subtree_ids,
     is_administrator,
     is_manager,
+    unit_subtree_ids,
 )
 
 # Saved views: (key, label). "mine" is the default when the URL names none.
@@ -25,6 +25,8 @@ SAVED_VIEWS = [
     ("all", "All leads"),
 ]
 DEFAULT_VIEW = "mine"
+# Search words shorter than this match the start of a name or company only.
+SHORT_WORD = 3
 # Sortable columns (all indexed): query value → model field.
 SORT_FIELDS = {
     "created": "created_at",
@@ -57,7 +59,7 @@ def _business_units(request):
     if is_administrator(user):
         return qs
     if is_manager(user) and user.business_unit_id:
-        return qs.filter(pk__in=business_unit_subtree_ids(user.business_unit_id))
+        return qs.filter(pk__in=unit_subtree_ids(user))
     return qs.filter(pk=user.business_unit_id)
 
 
@@ -152,6 +154,16 @@ class LeadFilter(django_filters.FilterSet):
             return queryset.filter(email__icontains=value)
         condition = Q()
         for word in value.split()[:4]:
+            if len(word) < SHORT_WORD:
+                # One or two letters: the start of a name or company. No trigram
+                # index can serve a pattern this short (a full scan of the scope);
+                # prefix indexes on the same columns can (leads 0004).
+                condition &= (
+                    Q(last_name__istartswith=word)
+                    | Q(first_name__istartswith=word)
+                    | Q(company_name__istartswith=word)
+                )
+                continue
             condition &= (
                 Q(last_name__icontains=word)
                 | Q(first_name__icontains=word)

@@ -44,6 +44,14 @@ def business_unit_subtree_ids(root_id) -> list[int]:
     return found
 
 
+def unit_subtree_ids(user) -> list[int]:
+    """The user's business unit and every unit below it, read once per request:
+    cached on the user object, which lives as long as the request."""
+    if not hasattr(user, "_leadsite_bu_ids"):
+        user._leadsite_bu_ids = business_unit_subtree_ids(user.business_unit_id)
+    return user._leadsite_bu_ids
+
+
 def scope_q(user, *, prefix: str = "") -> Q | None:
     """The Q that limits owned records to the user's scope; None means no limit.
 
@@ -54,9 +62,7 @@ def scope_q(user, *, prefix: str = "") -> Q | None:
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if is_manager(user) and user.business_unit_id:
-        if not hasattr(user, "_leadsite_bu_ids"):
-            user._leadsite_bu_ids = business_unit_subtree_ids(user.business_unit_id)
-        return Q(**{f"{prefix}business_unit_id__in": user._leadsite_bu_ids})
+        return Q(**{f"{prefix}business_unit_id__in": unit_subtree_ids(user)})
     if not hasattr(user, "_leadsite_team_ids"):
         user._leadsite_team_ids = list(user.teams.values_list("pk", flat=True))
     return Q(**{f"{prefix}owner_user": user}) | Q(

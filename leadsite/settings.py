@@ -206,6 +206,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(
         "DJANGO_CONN_HEALTH_CHECKS", default=True
     )
+    # Choice lists and .iterator() read small results: one round trip each instead
+    # of DECLARE/FETCH/CLOSE, and safe behind a transaction-pooling PgBouncer.
+    DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", True)
 # A read replica: with DATABASE_REPLICA_URL set, report and export reads go there
 # (leadsite/routers.py; everything else, and every write, stays on the primary).
 # Test runs (pytest) always have the alias as a MIRROR of the test database, so the

@@ -9,9 +9,9 @@ from django_fsm_log.models import StateLog
 from accounts.models import Team, User
 from leads.models import Activity, ActivityState, Lead, LeadState, LeadStatus
 from leadsite.permissions import (
-    business_unit_subtree_ids,
     is_administrator,
     is_manager,
+    unit_subtree_ids,
     visible_to,
 )
 
@@ -135,9 +135,7 @@ def assignable_users(*, user):
     if is_administrator(user):
         return qs
     if is_manager(user) and user.business_unit_id:
-        return qs.filter(
-            business_unit_id__in=business_unit_subtree_ids(user.business_unit_id)
-        )
+        return qs.filter(business_unit_id__in=unit_subtree_ids(user))
     return qs.filter(
         Q(pk=user.pk) | Q(business_unit_id=user.business_unit_id)
         if user.business_unit_id
@@ -151,9 +149,7 @@ def assignable_teams(*, user):
     if is_administrator(user):
         return qs
     if is_manager(user) and user.business_unit_id:
-        return qs.filter(
-            business_unit_id__in=business_unit_subtree_ids(user.business_unit_id)
-        )
+        return qs.filter(business_unit_id__in=unit_subtree_ids(user))
     condition = Q(members=user)
     if user.business_unit_id:
         condition |= Q(business_unit_id=user.business_unit_id)

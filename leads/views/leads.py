@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
@@ -291,7 +292,10 @@ def lead_qualify(request, pk):
     if not lead.is_open:
         messages.warning(request, lifecycle.closed_message(lead))
         return redirect(lead)
-    matches = find_matching_accounts_contacts(user=request.user, lead=lead)
+    # Read only when the page is shown (a valid POST redirects without them).
+    matches = SimpleLazyObject(
+        lambda: find_matching_accounts_contacts(user=request.user, lead=lead)
+    )
     form = QualifyLeadForm(
         request.POST or None, user=request.user, lead=lead, matches=matches
     )

@@ -1,0 +1,53 @@
+"""Indexes the qualify page's lookups need at a million leads (PostgreSQL only).
+
+- account/contact UPPER(email): the duplicate match compares emails case-blind
+  (UPPER(email) = UPPER(...)); the plain email index cannot serve that.
+- account UPPER(name) text_pattern_ops: "same company name" also matches a
+  normalised prefix (UPPER(name) LIKE 'JONES%').
+- contact mobile_phone: "same phone" matches the mobile number too.
+- (business_unit_id, modified_at DESC) on accounts and contacts: the "100 most
+  recently modified" pickers of a manager read the top of this index instead of
+  sorting the business unit's rows.
+
+SQLite: nothing (its planner does without at demo sizes).
+"""
+
+from django.db import migrations
+
+INDEXES = [
+    ("account_email_upper", "accounts_account", "(UPPER(email::text))"),
+    ("contact_email_upper", "accounts_contact", "(UPPER(email::text))"),
+    (
+        "account_name_upper_prefix",
+        "accounts_account",
+        "(UPPER(name::text) text_pattern_ops)",
+    ),
+    ("contact_mobile_phone", "accounts_contact", "(mobile_phone)"),
+    ("account_bu_modified", "accounts_account", "(business_unit_id, modified_at DESC)"),
+    ("contact_bu_modified", "accounts_contact", "(business_unit_id, modified_at DESC)"),
+    (
+        "opportunity_bu_created",
+        "accounts_opportunity",
+        "(business_unit_id, created_at DESC)",
+    ),
+]
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name, table, columns in INDEXES:
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} {columns}")
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name, _table, _columns in INDEXES:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial")]
+
+    operations = [migrations.RunPython(create, drop)]
