@@ -85,6 +85,22 @@ def _assignees(user):
     }
 
 
+def _reuse_choices(form, assignees):
+    """The filter's owner and team pickers show the users and teams already read
+    for the assign pickers (the same lists), instead of reading them again."""
+    for name, records in [
+        ("owner", assignees["assign_users"]),
+        ("team", assignees["assign_teams"]),
+    ]:
+        field = form.fields[name]
+        # The widget renders the options; validation still goes through the
+        # field's queryset.
+        field.widget.choices = [
+            ("", field.empty_label),
+            *((record.pk, field.label_from_instance(record)) for record in records),
+        ]
+
+
 class HomeView(TemplateView):
     template_name = "leads/home.html"
 
@@ -177,6 +193,8 @@ class LeadListView(TemplateView):
         sort_params = params.copy()
         sort_params.pop("sort", None)
         current_sort = request.GET.get("sort", "")
+        assignees = _assignees(request.user)
+        _reuse_choices(leadfilter.form, assignees)
         context.update(
             {
                 "filter": leadfilter,
@@ -197,7 +215,7 @@ class LeadListView(TemplateView):
                 if leadfilter.is_valid()
                 else request.GET.get("view", "mine"),
                 "bulk_form": BulkActionForm(user=request.user),
-                **_assignees(request.user),
+                **assignees,
             }
         )
         return context
