@@ -8,6 +8,11 @@
 - (business_unit_id, modified_at DESC) on accounts and contacts: the "100 most
   recently modified" pickers of a manager read the top of this index instead of
   sorting the business unit's rows.
+- (business_unit_id, name) on accounts, (business_unit_id, last_name, first_name)
+  on contacts: the lead page's "link an account/contact" pickers (first 25 by
+  name in a manager's scope) and the account and contact lists.
+- (business_unit_id, created_at DESC) on opportunities: the opportunity list of a
+  manager, newest first, reads 50 index entries.
 
 SQLite: nothing (its planner does without at demo sizes).
 """
@@ -25,6 +30,12 @@ INDEXES = [
     ("contact_mobile_phone", "accounts_contact", "(mobile_phone)"),
     ("account_bu_modified", "accounts_account", "(business_unit_id, modified_at DESC)"),
     ("contact_bu_modified", "accounts_contact", "(business_unit_id, modified_at DESC)"),
+    ("account_bu_name", "accounts_account", "(business_unit_id, name)"),
+    (
+        "contact_bu_name",
+        "accounts_contact",
+        "(business_unit_id, last_name, first_name)",
+    ),
     (
         "opportunity_bu_created",
         "accounts_opportunity",
