@@ -121,3 +121,30 @@ def test_a_valid_qualify_post_reads_no_matches_or_pickers(client, rep):
         f"/leads/{(leads(1, owner=rep, company_name='Acme'))[0].pk}/qualify/"
     )
     assert "Acme" in response.content.decode()
+
+
+def test_my_open_leads_of_a_rep_filter_on_the_owner_alone(client, rep):
+    """Same rows as the scope ANDed with owner = rep, but a predicate the
+    planner can answer from the (owner, state, created) index: no OR with the
+    rep's teams."""
+    team = factories.TeamFactory(business_unit=rep.business_unit)
+    team.members.add(rep)
+    (own,) = leads(1, owner=rep)
+    factories.LeadFactory(
+        owner_user=None, owner_team=team, business_unit=rep.business_unit
+    )
+    client.force_login(rep)
+    for url in ["/leads/?view=mine", "/"]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        lead_queries = [
+            q["sql"] for q in ctx.captured_queries if 'FROM "leads_lead"' in q["sql"]
+        ]
+        assert lead_queries, url
+        for sql in lead_queries:
+            assert '"owner_team_id" IN' not in sql, (url, sql)
+    assert [lead.pk for lead in response.context["my_open_leads"]] == [own.pk]
+    response = client.get("/leads/?view=mine")
+    assert [lead.pk for lead in response.context["leads"]] == [own.pk]
+    # The team's lead is still in the rep's scope elsewhere.
+    assert len(client.get("/leads/?view=open").context["leads"]) == 2

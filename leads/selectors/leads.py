@@ -12,6 +12,7 @@ from leadsite.permissions import (
     is_administrator,
     is_manager,
     unit_subtree_ids,
+    visible_and_owned_by,
     visible_to,
 )
 
@@ -20,21 +21,27 @@ USER_TRANSITIONS = ["mark_contacted", "qualify", "disqualify", "reactivate"]
 COUNT_CAP = 10_000
 
 
+def _list_columns():
+    return Lead.objects.select_related("owner_user", "owner_team", "campaign")
+
+
 def list_leads(*, user):
     """Leads the user may see, with the columns of the list joined."""
-    return visible_to(
-        user,
-        Lead.objects.select_related("owner_user", "owner_team", "campaign"),
-    )
+    return visible_to(user, _list_columns())
 
 
 def filter_leads(*, user, params, request=None):
     """The lead list: the user's leads narrowed by LeadFilter (saved view, filters,
     search, sort) from `params` (a QueryDict). Returns the bound FilterSet; its .qs
-    is the ordered, scoped queryset."""
-    from leads.filters import LeadFilter
+    is the ordered, scoped queryset. "My open leads" starts from the user's own
+    leads (visible_and_owned_by), a predicate the planner can use."""
+    from leads.filters import DEFAULT_VIEW, LeadFilter
 
-    return LeadFilter(params, queryset=list_leads(user=user), request=request)
+    mine = (params.get("view") or DEFAULT_VIEW) == "mine"
+    queryset = (
+        visible_and_owned_by(user, _list_columns()) if mine else list_leads(user=user)
+    )
+    return LeadFilter(params, queryset=queryset, request=request)
 
 
 def get_lead(*, pk, user):
@@ -160,7 +167,7 @@ def assignable_teams(*, user):
 
 def my_open_leads(*, user):
     """Open leads owned by the user themself, newest first."""
-    return list_leads(user=user).filter(owner_user=user, state=LeadState.OPEN)
+    return visible_and_owned_by(user, _list_columns()).filter(state=LeadState.OPEN)
 
 
 def my_open_activities(*, user):
