@@ -26,6 +26,8 @@ SAVED_VIEWS = [
     ("all", "All leads"),
 ]
 DEFAULT_VIEW = "mine"
+# Search words shorter than this match the start of a name or company only.
+SHORT_WORD = 3
 # Sortable columns (all indexed): query value → model field.
 SORT_FIELDS = {
     "created": "created_at",
@@ -147,6 +149,16 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
             return queryset.filter(email__icontains=value)
         condition = Q()
         for word in value.split()[:4]:
+            if len(word) < SHORT_WORD:
+                # One or two letters: the start of a name or company. No trigram
+                # index can serve a pattern this short (a full scan of the scope);
+                # prefix indexes on the same columns can (leads 0004).
+                condition &= (
+                    Q(last_name__istartswith=word)
+                    | Q(first_name__istartswith=word)
+                    | Q(company_name__istartswith=word)
+                )
+                continue
             condition &= (
                 Q(last_name__icontains=word)
                 | Q(first_name__icontains=word)

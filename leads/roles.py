@@ -79,7 +79,9 @@ def sync_roles(apps) -> None:
         group.permissions.set(list(perms))
 
 
-def sync_roles_after_migrate(sender, apps, using="default", **kwargs):
+def sync_roles_after_migrate(sender, apps=None, using="default", **kwargs):
     if using != "default":
         return
+    if apps is None:  # a flush (transactional tests) sends no app registry
+        from django.apps import apps
     sync_roles(apps)

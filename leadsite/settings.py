@@ -255,3 +255,38 @@ LOGGING = {
         "level": env("DJANGO_LOG_LEVEL", default="WARNING"),
     },
 }
+
+# --- Many app servers (issue 13) ----------------------------------------------------
+# PostgreSQL connections persist across requests (one per gunicorn thread) and are
+# checked before reuse, so a restarted database costs one failed check, not a 500.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(
+        "DJANGO_CONN_HEALTH_CHECKS", default=True
+    )
+    # Choice lists and .iterator() read small results: one round trip each instead
+    # of DECLARE/FETCH/CLOSE, and safe behind a transaction-pooling PgBouncer.
+    DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", True)
+# A read replica: with DATABASE_REPLICA_URL set, report and export reads go there
+# (leadsite/routers.py; everything else, and every write, stays on the primary).
+# Test runs (pytest) always have the alias as a MIRROR of the test database, so the
+# router's choices are exercised against both aliases; reads reach it only where
+# LEADSITE_REPLICA_READS is on (by default: when a replica URL is set).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL or env("PYTEST_VERSION", default=""):
+    DATABASES["replica"] = (
+        env.db_url("DATABASE_REPLICA_URL")
+        if DATABASE_REPLICA_URL
+        else dict(DATABASES["default"])
+    )
+    for _key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
+        if _key in DATABASES["default"]:
+            DATABASES["replica"].setdefault(_key, DATABASES["default"][_key])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["leadsite.routers.ReplicaRouter"]
+LEADSITE_REPLICA_READS = env.bool(
+    "LEADSITE_REPLICA_READS", default=bool(DATABASE_REPLICA_URL)
+)
+# URL prefixes whose GET requests read from the replica: reports and exports.
+LEADSITE_REPLICA_PATHS = ["/reports/", "/leads/export/"]
+MIDDLEWARE.append("leadsite.routers.ReplicaReadsMiddleware")

@@ -13,7 +13,6 @@ from accounts.admin import (
     ServiceAdminMixin,
     ServiceTransitionAdminMixin,
 )
-from leads.admin.common import EstimatedCountPaginator
 from leads.admin.links import (
     LeadAccountInline,
     LeadContactInline,
@@ -23,6 +22,7 @@ from leads.admin.links import (
 from leads.admin.timeline import ActivityInline, AttachmentInline, NoteInline
 from leads.models import DISQUALIFY_REASONS, FormSubmission, Lead, LeadStatus
 from leads.services.lifecycle import assign_lead, create_lead, update_lead
+from leadsite.admin_counts import EstimatedCountAdminMixin
 
 OWNER_FIELDS = ("owner_user", "owner_team")
 
@@ -48,7 +48,11 @@ class DisqualifyLeadForm(forms.Form):
 
 @admin.register(Lead)
 class LeadAdmin(
-    ScopedAdminMixin, ServiceAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin
+    EstimatedCountAdminMixin,
+    ScopedAdminMixin,
+    ServiceAdminMixin,
+    ServiceTransitionAdminMixin,
+    admin.ModelAdmin,
 ):
     fsm_fields = ["status"]
     fsm_forms = {"qualify": QualifyLeadForm, "disqualify": DisqualifyLeadForm}
@@ -201,8 +205,6 @@ class LeadAdmin(
         NoteInline,
         AttachmentInline,
     ]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
 
     @admin.display(description="owner")
     def owner(self, obj):

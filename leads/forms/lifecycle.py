@@ -256,12 +256,15 @@ class QualifyLeadForm(forms.Form):
         contact_field = self.fields["existing_contact"]
         account_field.queryset = accounts
         contact_field.queryset = contacts
-        account_field.choices = _optgroups(
+        # Callables: the matches and the pickers' "most recently modified" records
+        # are read only when the form is shown, never on a valid POST (validation
+        # goes through the querysets).
+        account_field.choices = lambda: _optgroups(
             matches.accounts,
             accounts.order_by("-modified_at")[: self.OTHERS_SHOWN],
             _account_label,
         )
-        contact_field.choices = _optgroups(
+        contact_field.choices = lambda: _optgroups(
             matches.contacts,
             contacts.order_by("-modified_at")[: self.OTHERS_SHOWN],
             _contact_label,

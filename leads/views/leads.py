@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
@@ -85,6 +86,22 @@ def _assignees(user):
         "assign_users": list(assignable_users(user)),
         "assign_teams": list(assignable_teams(user)),
     }
+
+
+def _reuse_choices(form, assignees):
+    """The filter's owner and team pickers show the users and teams already read
+    for the assign pickers (the same lists), instead of reading them again."""
+    for name, records in [
+        ("owner", assignees["assign_users"]),
+        ("team", assignees["assign_teams"]),
+    ]:
+        field = form.fields[name]
+        # The widget renders the options; validation still goes through the
+        # field's queryset.
+        field.widget.choices = [
+            ("", field.empty_label),
+            *((record.pk, field.label_from_instance(record)) for record in records),
+        ]
 
 
 class HomeView(TemplateView):
@@ -179,6 +196,8 @@ class LeadListView(TemplateView):
         sort_params = params.copy()
         sort_params.pop("sort", None)
         current_sort = request.GET.get("sort", "")
+        assignees = _assignees(request.user)
+        _reuse_choices(leadfilter.form, assignees)
         context.update(
             {
                 "filter": leadfilter,
@@ -199,7 +218,7 @@ class LeadListView(TemplateView):
                 if leadfilter.is_valid()
                 else request.GET.get("view", "mine"),
                 "bulk_form": BulkActionForm(user=request.user),
-                **_assignees(request.user),
+                **assignees,
             }
         )
         return context
@@ -321,7 +340,10 @@ def lead_qualify(request, pk):
     if not lead.is_open:
         messages.warning(request, lifecycle.closed_message(lead))
         return redirect(lead)
-    matches = find_matching_accounts_contacts(user=request.user, lead=lead)
+    # Read only when the page is shown (a valid POST redirects without them).
+    matches = SimpleLazyObject(
+        lambda: find_matching_accounts_contacts(user=request.user, lead=lead)
+    )
     form = QualifyLeadForm(
         request.POST or None, user=request.user, lead=lead, matches=matches
     )
