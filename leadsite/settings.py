@@ -197,3 +197,6 @@ LOGGING = {
         "level": env("DJANGO_LOG_LEVEL", default="WARNING"),
     },
 }
+
+# Organisation currency (ISO 4217 code) shown beside every amount.
+LEADSITE_CURRENCY = env("LEADSITE_CURRENCY", default="USD")

@@ -5,12 +5,12 @@ Forms validate input only; the views hand cleaned_data to the services.
 
 from django import forms
 from django.core.validators import RegexValidator
-from django.urls import NoReverseMatch, reverse
 
+from accounts.forms import Combobox
 from accounts.models import Account, Contact
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead, LeadStatus
 from leads.selectors.leads import assignable_teams, assignable_users, list_leads
-from leadsite.forms import formfield_callback
+from leadsite.forms import EMPTY_LABEL, formfield_callback
 from leadsite.permissions import visible_to
 
 phone_validator = RegexValidator(
@@ -166,7 +166,7 @@ def _optgroups(matches, others, label):
             (record.pk, f"{label(record)} — {reasons}" if reasons else label(record))
         )
     rest = [(r.pk, label(r)) for r in others if r.pk not in seen]
-    choices = [("", "— none —")]
+    choices = [("", EMPTY_LABEL)]
     if first:
         choices.append(("Possible matches", first))
     if rest:
@@ -185,13 +185,6 @@ def _contact_label(contact):
     return " · ".join(p for p in parts if p)
 
 
-def autocomplete_url(name):
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return ""
-
-
 class QualifyLeadForm(forms.Form):
     """D365 QualifyLead: what to create, what to link."""
 
@@ -205,6 +198,9 @@ class QualifyLeadForm(forms.Form):
         required=False,
         label="…or link an existing account",
         help_text="A linked account replaces creating one.",
+        widget=Combobox(
+            "accounts:account-autocomplete", placeholder="Search accounts by name"
+        ),
     )
     create_contact = forms.BooleanField(
         required=False, initial=True, label="Create contact"
@@ -214,6 +210,9 @@ class QualifyLeadForm(forms.Form):
         required=False,
         label="…or link an existing contact",
         help_text="A linked contact replaces creating one.",
+        widget=Combobox(
+            "accounts:contact-autocomplete", placeholder="Search contacts by name"
+        ),
     )
     create_opportunity = forms.BooleanField(
         required=False, initial=True, label="Create opportunity"
@@ -221,7 +220,7 @@ class QualifyLeadForm(forms.Form):
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.none(),
         required=False,
-        empty_label="— none —",
+        empty_label=EMPTY_LABEL,
         label="Source campaign",
     )
     status_reason = forms.TypedChoiceField(
@@ -269,12 +268,6 @@ class QualifyLeadForm(forms.Form):
             self.initial.setdefault("create_contact", False)
         if not lead.company_name.strip() and not lead.qualifying_account_id:
             self.initial.setdefault("create_account", False)
-        self.account_autocomplete_url = autocomplete_url(
-            "accounts:account-autocomplete"
-        )
-        self.contact_autocomplete_url = autocomplete_url(
-            "accounts:contact-autocomplete"
-        )
 
     def clean(self):
         data = super().clean()
@@ -382,7 +375,9 @@ class BulkActionForm(forms.Form):
             data.get("owner_team")
         ):
             raise forms.ValidationError(
-                "Choose a user or a team to assign to, not both."
+                "Choose a user or a team to assign to."
+                if not data.get("owner_user")
+                else "Choose a user or a team to assign to, not both."
             )
         if data.get("action") == self.DISQUALIFY and data.get("reason") is None:
             self.add_error("reason", "Choose why these leads are disqualified.")

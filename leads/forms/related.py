@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
+from accounts.forms import Combobox
 from accounts.models import Account, Contact, Product
 from leads.attachments import (
     ALLOWED_DESCRIPTION,
@@ -14,6 +15,7 @@ from leads.attachments import (
     max_upload_size,
 )
 from leads.models import ActivityKind, Direction, Lead, Note
+from leadsite.forms import EMPTY_LABEL
 from leadsite.permissions import visible_to
 
 # A pick list renders at most this many options; the field still accepts any record
@@ -141,7 +143,11 @@ class LinkAccountForm(_PickForm):
     label_fields = ("name",)
 
     account = forms.ModelChoiceField(
-        queryset=Account.objects.none(), empty_label="Choose an account…"
+        queryset=Account.objects.none(),
+        empty_label=EMPTY_LABEL,
+        widget=Combobox(
+            "accounts:account-autocomplete", placeholder="Search accounts by name"
+        ),
     )
 
 
@@ -152,7 +158,11 @@ class LinkContactForm(_PickForm):
     label_fields = ("first_name", "last_name", "email")
 
     contact = forms.ModelChoiceField(
-        queryset=Contact.objects.none(), empty_label="Choose a contact…"
+        queryset=Contact.objects.none(),
+        empty_label=EMPTY_LABEL,
+        widget=Combobox(
+            "accounts:contact-autocomplete", placeholder="Search contacts by name"
+        ),
     )
 
     def label_for(self, obj):
@@ -173,6 +183,19 @@ def _lead_choices_label(lead: Lead) -> str:
     return f"#{lead.pk} {lead}"
 
 
+def _is_empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _non_empty_side(lead_a: Lead, lead_b: Lead, name: str) -> str:
+    """The master's side ("a"), unless its value is empty and B's is not: a merge
+    keeps what is known rather than A's blank over B's company name."""
+    attname = Lead._meta.get_field(name).attname
+    if _is_empty(getattr(lead_a, attname)) and not _is_empty(getattr(lead_b, attname)):
+        return "b"
+    return "a"
+
+
 class MergeLeadsForm(forms.Form):
     """Master choice plus one radio per differing field ("a" or "b": whose value wins)."""
 
@@ -191,7 +214,7 @@ class MergeLeadsForm(forms.Form):
             self.fields[f"pick_{name}"] = forms.ChoiceField(
                 choices=[("a", "A"), ("b", "B")],
                 widget=forms.RadioSelect,
-                initial="a",
+                initial=_non_empty_side(lead_a, lead_b, name),
                 label=Lead._meta.get_field(name).verbose_name,
             )
 
