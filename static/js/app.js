@@ -9,6 +9,12 @@ document.addEventListener("DOMContentLoaded", () => {
       document.dispatchEvent(new Event("leadsite:selection"));
     });
   });
+  // Secondary cards start closed on phones, so a record page stays short there.
+  if (window.matchMedia("(max-width: 720px)").matches) {
+    document.querySelectorAll("details[data-collapse-on-phone]").forEach((details) => {
+      details.open = false;
+    });
+  }
   // Buttons that ask before a destructive action.
   document.querySelectorAll("[data-confirm]").forEach((el) => {
     el.addEventListener("click", (event) => {

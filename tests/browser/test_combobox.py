@@ -43,6 +43,7 @@ def test_escape_closes_and_empty_text_clears_the_choice(page, login, rep):
     account = factories.AccountFactory(owner_user=rep, name="Vireo Partners")
     login("rep")
     page.goto(f"/leads/{lead.pk}/")
+    page.get_by_text("Link an account").click()
     box = page.get_by_role("combobox", name="Account")
     box.fill("vireo")
     expect(page.get_by_role("option", name="Vireo Partners")).to_be_visible()

@@ -715,3 +715,21 @@ def test_global_search_from_the_top_bar(page, login, rep, rep2, world):
     leads = page.locator("#results-lead")
     assert leads.get_by_role("link", name="Grace Hopper").first.is_visible()
     assert "Elsewhere" not in leads.inner_text()
+
+
+def test_admin_lead_list_uses_the_width_and_transitions_sit_on_top(
+    page, login, world, administrator
+):
+    login("administrator")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/admin/leads/lead/")
+    overflow = page.evaluate(
+        "(() => { const r = document.querySelector('.results');"
+        " return r.scrollWidth - r.clientWidth; })()"
+    )
+    assert overflow <= 1
+    assert page.locator("#result_list th.column-owner").is_visible()
+    page.goto(f"/admin/leads/lead/{world['leads']['grace'].pk}/change/")
+    buttons = page.locator(".fsm-transitions-top").bounding_box()
+    first_fieldset = page.locator("fieldset").first.bounding_box()
+    assert buttons["y"] < first_fieldset["y"] and buttons["y"] < 900

@@ -83,6 +83,7 @@ def test_rep_logs_notes_files_links_and_sees_them_on_the_won_opportunity(
     with open(download.path(), "rb") as downloaded:
         assert downloaded.read() == PDF
 
+    page.get_by_text("Link an account").click()
     picker = page.get_by_role("combobox", name="Account")
     picker.fill("holdings")
     options = page.get_by_role("listbox").get_by_role("option")
