@@ -19,6 +19,7 @@ from accounts.forms import (
 )
 from accounts.models import Account, Contact, Opportunity
 from leads.selectors.timeline import timeline_context
+from leadsite.filter_chips import filter_chips
 from leadsite.pagination import paginate
 
 # --- helpers -------------------------------------------------------------------------
@@ -61,6 +62,8 @@ class FilteredListView(ListView):
         context["filter_form"] = self.filterset_class(
             self.request.GET, user=self.request.user
         ).form
+        context["filter_form"].is_valid()
+        context["chips"] = filter_chips(context["filter_form"], self.request.GET)
         params = self.request.GET.copy()
         params.pop("page", None)
         encoded = params.urlencode()
