@@ -7,6 +7,7 @@ phone width without sideways scrolling of the whole page, log no console errors
 """
 
 import datetime
+import os
 import unicodedata
 from decimal import Decimal
 from urllib.parse import urlparse
@@ -664,9 +665,9 @@ def test_filters_collapse_and_show_as_removable_chips(page, login, rep, world):
     assert "rating=" not in page.url
 
 
-def test_main_pages_name_every_control_and_fit_phones(page, login, rep, world):
-    leads = world["leads"]
-    urls = [
+def main_pages(leads):
+    """The pages a rep lives in, for the accessibility and phone checks."""
+    return [
         "/",
         "/leads/?view=open",
         f"/leads/{leads['grace'].pk}/",
@@ -678,6 +679,10 @@ def test_main_pages_name_every_control_and_fit_phones(page, login, rep, world):
         "/opportunities/",
         "/search/?q=grace",
     ]
+
+
+def test_main_pages_name_every_control_and_fit_phones(page, login, rep, world):
+    urls = main_pages(world["leads"])
     login("rep")
     problems = []
     for width, height in [(1366, 900), (390, 844)]:
@@ -733,3 +738,41 @@ def test_admin_lead_list_uses_the_width_and_transitions_sit_on_top(
     buttons = page.locator(".fsm-transitions-top").bounding_box()
     first_fieldset = page.locator("fieldset").first.bounding_box()
     assert buttons["y"] < first_fieldset["y"] and buttons["y"] < 900
+
+
+AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe.min.js")
+AXE_RUN_JS = """
+async () => {
+  const result = await axe.run(document, {
+    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+  });
+  return result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => v.id + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
+}
+"""
+
+
+def test_main_pages_have_no_serious_axe_violations(browser, live_server, world):
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 1366, "height": 900},
+        bypass_csp=True,  # axe is injected as a script tag; the app's CSP stays on
+    )
+    page = context.new_page()
+    page.goto("/login/")
+    page.fill("input[name=username]", "rep")
+    page.fill("input[name=password]", "leadsite")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    urls = main_pages(world["leads"])
+    problems = []
+    for width, height in [(1366, 900), (390, 844)]:
+        page.set_viewport_size({"width": width, "height": height})
+        for url in urls:
+            page.goto(url)
+            page.add_script_tag(path=AXE)
+            for violation in page.evaluate(AXE_RUN_JS):
+                problems.append(f"{url} at {width}: {violation}")
+    context.close()
+    assert problems == [], "\n".join(problems)
