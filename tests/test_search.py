@@ -1,6 +1,8 @@
 """Global search (/search/): every kind, grouped, only in the user's scope, constant
 queries, and the lead list's own lookups."""
 
+import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 
 from leads.selectors.search import global_search, looks_like_phone
@@ -92,3 +94,19 @@ def test_search_runs_a_constant_number_of_queries(
 def test_search_needs_login(client):
     response = client.get(reverse("leads:search"), {"q": "x"})
     assert response.status_code == 302 and "/login/" in response.url
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="trigram indexes exist on PostgreSQL only"
+)
+@pytest.mark.parametrize("column", ["business_phone", "mobile_phone"])
+def test_phone_search_can_use_the_trigram_indexes_on_postgresql(db, column):
+    """Migration 0004_h6 indexes the expression icontains compiles to."""
+    from leads.models import Lead
+
+    queryset = Lead.objects.filter(**{f"{column}__icontains": "555 014"}).order_by()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = queryset.explain()
+    assert f"lead_{column}_trgm" in plan
