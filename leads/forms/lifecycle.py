@@ -355,7 +355,7 @@ class BulkActionForm(forms.Form):
     )
     owner_team = forms.ModelChoiceField(queryset=None, required=False, label="…or team")
     reason = forms.TypedChoiceField(
-        choices=[("", "— reason —"), *[(int(s), s.label) for s in DISQUALIFY_REASONS]],
+        choices=[("", EMPTY_LABEL), *[(int(s), s.label) for s in DISQUALIFY_REASONS]],
         coerce=int,
         empty_value=None,
         required=False,

@@ -171,7 +171,7 @@ class LinkContactForm(_PickForm):
 
 class InterestForm(forms.Form):
     product = forms.ModelChoiceField(
-        queryset=Product.objects.filter(is_active=True), empty_label="Choose a product…"
+        queryset=Product.objects.filter(is_active=True), empty_label=EMPTY_LABEL
     )
     quantity = forms.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, initial=Decimal("1")
