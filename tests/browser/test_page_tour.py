@@ -629,10 +629,13 @@ def test_lead_list_is_dense_at_desktop_and_stacked_on_phones(page, login, rep, w
     page.goto("/leads/?view=mine")
     assert page.evaluate(ROWS_ABOVE_FOLD_JS) >= 20
     # Every column fits: the table does not scroll inside its box either.
-    assert page.evaluate(
-        "(() => { const w = document.querySelector('.lead-table').parentElement;"
-        " return w.scrollWidth - w.clientWidth; })()"
-    ) <= 1
+    assert (
+        page.evaluate(
+            "(() => { const w = document.querySelector('.lead-table').parentElement;"
+            " return w.scrollWidth - w.clientWidth; })()"
+        )
+        <= 1
+    )
     assert page.evaluate(WRAPPED_CELLS_JS) == []
     # Long values are clipped with the full value in a tooltip.
     email_cell = page.locator(".lead-table td.c-email").first
