@@ -55,26 +55,29 @@ def _is_pk(value) -> bool:
     return text.isascii() and text.isdigit() and int(text) < 2**63
 
 
-class AutocompleteSelect(forms.Select):
-    """A select of records that renders the chosen record and the first few choices
-    only; static/js/autocomplete.js adds a search box that loads matching options
-    from `url_name` (an autocomplete endpoint). Validation still uses the field's
-    whole (scoped) queryset."""
+class Combobox(forms.Select):
+    """The one record picker (static/js/combobox.js turns it into an accessible
+    combobox): renders the chosen record and the first few choices only, and, with
+    `url_name`, searches that autocomplete endpoint (scoped to the user's records)
+    as the user types. Validation still uses the field's whole (scoped) queryset.
+    Without JavaScript it is a plain select."""
 
-    template_name = "partials/autocomplete_select.html"
+    template_name = "partials/combobox.html"
     initial_limit = 50
 
-    def __init__(self, url_name, *, params=None, attrs=None):
+    def __init__(self, url_name=None, *, params=None, attrs=None, placeholder=""):
         super().__init__(attrs=attrs)
         self.url_name = url_name
         self.params = params or {}
+        self.placeholder = placeholder
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        url = reverse(self.url_name)
-        if self.params:
+        url = reverse(self.url_name) if self.url_name else ""
+        if url and self.params:
             url = f"{url}?{urlencode(self.params)}"
         context["widget"]["autocomplete_url"] = url
+        context["widget"]["placeholder"] = self.placeholder
         return context
 
     def _limited_choices(self, iterator, value):
@@ -105,6 +108,10 @@ class AutocompleteSelect(forms.Select):
         return mark_safe(render_to_string(template_name, context))
 
 
+# The earlier name, kept for code written against it.
+AutocompleteSelect = Combobox
+
+
 class FieldsetsMixin:
     """`fieldsets` = [(legend, [field names], css class)] for grouped rendering."""
 
@@ -130,7 +137,7 @@ class ScopedModelForm(KeepStoredChoicesMixin, FieldsetsMixin, forms.ModelForm):
 
 def _use_autocomplete(field, url_name):
     # Before the queryset is set: assigning it hands the choices to the widget.
-    field.widget = AutocompleteSelect(url_name)
+    field.widget = Combobox(url_name)
     field.widget.is_required = field.required
 
 

@@ -19,6 +19,8 @@ from accounts.forms import (
 )
 from accounts.models import Account, Contact, Opportunity
 from leads.selectors.timeline import timeline_context
+from leadsite.filter_chips import filter_chips
+from leadsite.pagination import paginate
 from leadsite.versioning import EditConflict, resolve_conflict
 
 # --- helpers -------------------------------------------------------------------------
@@ -47,7 +49,6 @@ def _get_or_404(getter, **kwargs):
 
 
 class FilteredListView(ListView):
-    paginate_by = 50
     filterset_class = None
     selector = None
 
@@ -55,10 +56,15 @@ class FilteredListView(ListView):
         return type(self).selector(user=self.request.user, filters=self.request.GET)
 
     def get_context_data(self, **kwargs):
+        # The shared paginator (no COUNT of the whole table), as on the lead list.
+        page = paginate(self.request, self.object_list)
+        kwargs.update(page=page, object_list=page.object_list)
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.filterset_class(
             self.request.GET, user=self.request.user
         ).form
+        context["filter_form"].is_valid()
+        context["chips"] = filter_chips(context["filter_form"], self.request.GET)
         params = self.request.GET.copy()
         params.pop("page", None)
         encoded = params.urlencode()

@@ -82,7 +82,7 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
         choices=LeadRating.choices, label="Rating", empty_label="Any"
     )
     owner = django_filters.ModelChoiceFilter(
-        field_name="owner_user", queryset=_users, label="Owner", empty_label="Anyone"
+        field_name="owner_user", queryset=_users, label="Owner", empty_label="Any"
     )
     team = django_filters.ModelChoiceFilter(
         field_name="owner_team", queryset=_teams, label="Team", empty_label="Any"

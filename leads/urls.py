@@ -80,3 +80,8 @@ urlpatterns += [
     path("routing/", routing.RoutingView.as_view(), name="routing"),
     path("reports/sources/", misc.SourceReportView.as_view(), name="source-report"),
 ]
+
+# --- global search in the top bar (issue 12) ----------------------------------------
+from leads.views import search as search_views  # noqa: E402
+
+urlpatterns += [path("search/", search_views.search, name="search")]

@@ -290,3 +290,6 @@ LEADSITE_REPLICA_READS = env.bool(
 # URL prefixes whose GET requests read from the replica: reports and exports.
 LEADSITE_REPLICA_PATHS = ["/reports/", "/leads/export/"]
 MIDDLEWARE.append("leadsite.routers.ReplicaReadsMiddleware")
+
+# Organisation currency (ISO 4217 code) shown beside every amount.
+LEADSITE_CURRENCY = env("LEADSITE_CURRENCY", default="USD")

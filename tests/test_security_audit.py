@@ -266,6 +266,7 @@ ROUTES = {
     "leads:complete-activity": _activity_route(),
     "leads:cancel-activity": _activity_route(),
     "leads:download-attachment": _attachment_route(),
+    "leads:search": _page(post=False),
     "accounts:account-list": _page(post=False),
     "accounts:account-create": _page({"name": "Tampered Inc"}),
     "accounts:account-autocomplete": _page(post=False),

@@ -5,13 +5,14 @@ Forms validate input only; the views hand cleaned_data to the services.
 
 from django import forms
 from django.core.validators import RegexValidator
-from django.urls import NoReverseMatch, reverse
 
+from accounts.forms import Combobox
 from accounts.models import Account, Contact
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead, LeadStatus
 from leads.selectors.leads import list_leads
 from leads.submissions import SubmissionTokenField
 from leadsite.forms import (
+    EMPTY_LABEL,
     KeepStoredChoicesMixin,
     formfield_callback,
     keep_stored_choices,
@@ -176,7 +177,7 @@ def _optgroups(matches, others, label):
             (record.pk, f"{label(record)} — {reasons}" if reasons else label(record))
         )
     rest = [(r.pk, label(r)) for r in others if r.pk not in seen]
-    choices = [("", "— none —")]
+    choices = [("", EMPTY_LABEL)]
     if first:
         choices.append(("Possible matches", first))
     if rest:
@@ -195,13 +196,6 @@ def _contact_label(contact):
     return " · ".join(p for p in parts if p)
 
 
-def autocomplete_url(name):
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return ""
-
-
 class QualifyLeadForm(forms.Form):
     """D365 QualifyLead: what to create, what to link."""
 
@@ -215,6 +209,9 @@ class QualifyLeadForm(forms.Form):
         required=False,
         label="…or link an existing account",
         help_text="A linked account replaces creating one.",
+        widget=Combobox(
+            "accounts:account-autocomplete", placeholder="Search accounts by name"
+        ),
     )
     create_contact = forms.BooleanField(
         required=False, initial=True, label="Create contact"
@@ -224,6 +221,9 @@ class QualifyLeadForm(forms.Form):
         required=False,
         label="…or link an existing contact",
         help_text="A linked contact replaces creating one.",
+        widget=Combobox(
+            "accounts:contact-autocomplete", placeholder="Search contacts by name"
+        ),
     )
     create_opportunity = forms.BooleanField(
         required=False, initial=True, label="Create opportunity"
@@ -231,7 +231,7 @@ class QualifyLeadForm(forms.Form):
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.none(),
         required=False,
-        empty_label="— none —",
+        empty_label=EMPTY_LABEL,
         label="Source campaign",
     )
     status_reason = forms.TypedChoiceField(
@@ -282,12 +282,6 @@ class QualifyLeadForm(forms.Form):
             self.initial.setdefault("create_contact", False)
         if not lead.company_name.strip() and not lead.qualifying_account_id:
             self.initial.setdefault("create_account", False)
-        self.account_autocomplete_url = autocomplete_url(
-            "accounts:account-autocomplete"
-        )
-        self.contact_autocomplete_url = autocomplete_url(
-            "accounts:contact-autocomplete"
-        )
 
     def clean(self):
         data = super().clean()
@@ -375,7 +369,7 @@ class BulkActionForm(forms.Form):
     )
     owner_team = forms.ModelChoiceField(queryset=None, required=False, label="…or team")
     reason = forms.TypedChoiceField(
-        choices=[("", "— reason —"), *[(int(s), s.label) for s in DISQUALIFY_REASONS]],
+        choices=[("", EMPTY_LABEL), *[(int(s), s.label) for s in DISQUALIFY_REASONS]],
         coerce=int,
         empty_value=None,
         required=False,
@@ -395,7 +389,9 @@ class BulkActionForm(forms.Form):
             data.get("owner_team")
         ):
             raise forms.ValidationError(
-                "Choose a user or a team to assign to, not both."
+                "Choose a user or a team to assign to."
+                if not data.get("owner_user")
+                else "Choose a user or a team to assign to, not both."
             )
         if data.get("action") == self.DISQUALIFY and data.get("reason") is None:
             self.add_error("reason", "Choose why these leads are disqualified.")

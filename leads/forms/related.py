@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
+from accounts.forms import Combobox
 from accounts.models import Account, Contact, Product
 from leads.attachments import (
     ALLOWED_DESCRIPTION,
@@ -15,7 +16,7 @@ from leads.attachments import (
 )
 from leads.models import ActivityKind, Direction, Lead, Note
 from leads.submissions import SubmissionTokenField
-from leadsite.forms import BusinessDateTimeField
+from leadsite.forms import EMPTY_LABEL, BusinessDateTimeField
 from leadsite.permissions import visible_to
 
 # A pick list renders at most this many options; the field still accepts any record
@@ -147,7 +148,11 @@ class LinkAccountForm(_PickForm):
     label_fields = ("name",)
 
     account = forms.ModelChoiceField(
-        queryset=Account.objects.none(), empty_label="Choose an account…"
+        queryset=Account.objects.none(),
+        empty_label=EMPTY_LABEL,
+        widget=Combobox(
+            "accounts:account-autocomplete", placeholder="Search accounts by name"
+        ),
     )
 
 
@@ -158,7 +163,11 @@ class LinkContactForm(_PickForm):
     label_fields = ("first_name", "last_name", "email")
 
     contact = forms.ModelChoiceField(
-        queryset=Contact.objects.none(), empty_label="Choose a contact…"
+        queryset=Contact.objects.none(),
+        empty_label=EMPTY_LABEL,
+        widget=Combobox(
+            "accounts:contact-autocomplete", placeholder="Search contacts by name"
+        ),
     )
 
     def label_for(self, obj):
@@ -167,7 +176,7 @@ class LinkContactForm(_PickForm):
 
 class InterestForm(forms.Form):
     product = forms.ModelChoiceField(
-        queryset=Product.objects.filter(is_active=True), empty_label="Choose a product…"
+        queryset=Product.objects.filter(is_active=True), empty_label=EMPTY_LABEL
     )
     quantity = forms.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, initial=Decimal("1")
@@ -177,6 +186,19 @@ class InterestForm(forms.Form):
 
 def _lead_choices_label(lead: Lead) -> str:
     return f"#{lead.pk} {lead}"
+
+
+def _is_empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _non_empty_side(lead_a: Lead, lead_b: Lead, name: str) -> str:
+    """The master's side ("a"), unless its value is empty and B's is not: a merge
+    keeps what is known rather than A's blank over B's company name."""
+    attname = Lead._meta.get_field(name).attname
+    if _is_empty(getattr(lead_a, attname)) and not _is_empty(getattr(lead_b, attname)):
+        return "b"
+    return "a"
 
 
 class MergeLeadsForm(forms.Form):
@@ -197,7 +219,7 @@ class MergeLeadsForm(forms.Form):
             self.fields[f"pick_{name}"] = forms.ChoiceField(
                 choices=[("a", "A"), ("b", "B")],
                 widget=forms.RadioSelect,
-                initial="a",
+                initial=_non_empty_side(lead_a, lead_b, name),
                 label=Lead._meta.get_field(name).verbose_name,
             )
 

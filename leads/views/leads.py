@@ -34,13 +34,13 @@ from leads.selectors.duplicates import (
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
 from leads.submissions import submitted_object_id
+from leadsite.filter_chips import filter_chips
 from leadsite.http import safe_next_url
+from leadsite.pagination import paginate
 from leadsite.permissions import assignable_teams, assignable_users
 from leadsite.versioning import EditConflict, resolve_conflict
 
 PAGE_SIZE = 50
-# Beyond any real table; a bigger page number would overflow the SQL OFFSET.
-MAX_PAGE = 1_000_000
 STALE_MESSAGE = (
     "This lead changed while you were looking at it. Here is its current state."
 )
@@ -125,17 +125,19 @@ class HomeView(TemplateView):
         return context
 
 
-# List columns: (label, sort key or None, css class).
+# List columns: (label, sort key or None, css class). "minor" columns are left out
+# of the stacked phone rows (name, company, status, owner).
 LIST_COLUMNS = [
-    ("Name", "name", ""),
-    ("Topic", None, ""),
-    ("Company", "company", ""),
-    ("Status", "status", ""),
-    ("Rating", "rating", ""),
-    ("Est. value", "value", "num"),
-    ("Est. close", "close", ""),
-    ("Owner", None, ""),
-    ("Created", "created", ""),
+    ("Name", "name", "c-name"),
+    ("Topic", None, "c-topic minor"),
+    ("Company", "company", "c-company"),
+    ("Email", None, "c-email minor"),
+    ("Status", "status", "c-status"),
+    ("Rating", "rating", "c-rating minor"),
+    ("Est. value", "value", "num minor"),
+    ("Est. close", "close", "c-date minor"),
+    ("Owner", None, "c-owner"),
+    ("Created", "created", "c-date minor"),
 ]
 
 
@@ -180,17 +182,9 @@ class LeadListView(TemplateView):
             user=request.user, params=request.GET, request=request
         )
         queryset = leadfilter.qs
-        try:
-            number = min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
-        except ValueError:
-            number = 1
-        start = (number - 1) * PAGE_SIZE
-        # One row more than the page tells whether a next page exists; the total is
-        # a capped count, so no page ever counts the whole table.
-        rows = list(queryset[start : start + PAGE_SIZE + 1])
-        has_next = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
-        total = selectors.count_capped(queryset)
+        # Shared paginator: page rows + one, and a capped count (never the table).
+        page = paginate(request, queryset, per_page=PAGE_SIZE)
+        rows = page.object_list
         params = request.GET.copy()
         params.pop("page", None)
         sort_params = params.copy()
@@ -203,15 +197,9 @@ class LeadListView(TemplateView):
                 "filter": leadfilter,
                 "filter_fields": [leadfilter.form[name] for name in FILTER_FIELDS],
                 "leads": rows,
-                "page_number": number,
-                "has_next": has_next,
-                "has_previous": number > 1,
-                "first_index": start + 1 if rows else 0,
-                "last_index": start + len(rows),
-                "total": total,
-                "total_capped": total > selectors.COUNT_CAP,
-                "count_cap": selectors.COUNT_CAP,
+                "page": page,
                 "querystring": params.urlencode(),
+                "chips": filter_chips(leadfilter.form, request.GET),
                 "columns": _sort_columns(sort_params.urlencode(), current_sort),
                 "saved_views": SAVED_VIEWS,
                 "current_view": leadfilter.form.cleaned_data.get("view")
@@ -360,8 +348,8 @@ def lead_qualify(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            # The result page is the confirmation; no second "Lead qualified" message.
             request.session[f"qualified-{lead.pk}"] = result.summary
-            messages.success(request, "Lead qualified.")
             return redirect("leads:qualified", pk=lead.pk)
     return render(
         request,

@@ -6,12 +6,60 @@ document.addEventListener("DOMContentLoaded", () => {
       document.querySelectorAll(box.dataset.selectAll).forEach((row) => {
         row.checked = box.checked;
       });
+      document.dispatchEvent(new Event("leadsite:selection"));
     });
   });
+  // Secondary cards start closed on phones, so a record page stays short there.
+  if (window.matchMedia("(max-width: 720px)").matches) {
+    document.querySelectorAll("details[data-collapse-on-phone]").forEach((details) => {
+      details.open = false;
+    });
+  }
   // Buttons that ask before a destructive action.
   document.querySelectorAll("[data-confirm]").forEach((el) => {
     el.addEventListener("click", (event) => {
       if (!window.confirm(el.dataset.confirm)) event.preventDefault();
+    });
+  });
+  // Bulk bar: shown only while rows are selected, with only the chosen action's inputs.
+  const bar = document.querySelector("[data-bulk-bar]");
+  if (bar) {
+    const boxes = () => document.querySelectorAll(`input[type=checkbox][form='${bar.id}']`);
+    const count = bar.querySelector("[data-bulk-count]");
+    const action = bar.querySelector("[data-bulk-action]");
+    const update = () => {
+      const selected = [...boxes()].filter((box) => box.checked).length;
+      bar.hidden = selected === 0;
+      if (count) count.textContent = `${selected} selected:`;
+    };
+    const showInputs = () => {
+      bar.querySelectorAll("[data-bulk-for]").forEach((group) => {
+        const active = group.dataset.bulkFor === action.value;
+        group.hidden = !active;
+        group.querySelectorAll("select, input").forEach((input) => {
+          input.disabled = !active;
+        });
+      });
+    };
+    boxes().forEach((box) => box.addEventListener("change", update));
+    document.addEventListener("leadsite:selection", update);
+    if (action) {
+      action.addEventListener("change", showInputs);
+      showInputs();
+    }
+    update();
+  }
+  // Merge compare: identical fields stay hidden until "show all N fields".
+  document.querySelectorAll("[data-toggle-rows]").forEach((button) => {
+    const rows = document.querySelectorAll(button.dataset.toggleRows);
+    const showLabel = button.textContent;
+    button.addEventListener("click", () => {
+      const show = button.getAttribute("aria-expanded") !== "true";
+      rows.forEach((row) => {
+        row.hidden = !show;
+      });
+      button.setAttribute("aria-expanded", String(show));
+      button.textContent = show ? button.dataset.hideLabel : showLabel;
     });
   });
 });

@@ -83,10 +83,13 @@ def test_rep_logs_notes_files_links_and_sees_them_on_the_won_opportunity(
     with open(download.path(), "rb") as downloaded:
         assert downloaded.read() == PDF
 
-    page.get_by_role("searchbox", name="Search accounts").fill("holdings")
-    picker = page.locator("select#id_account")
-    expect(picker.locator("option")).to_have_count(1)  # the search narrowed the list
-    picker.select_option(str(account.pk))
+    page.get_by_text("Link an account").click()
+    picker = page.get_by_role("combobox", name="Account")
+    picker.fill("holdings")
+    options = page.get_by_role("listbox").get_by_role("option")
+    expect(options).to_have_count(1)  # the search narrowed the list
+    picker.press("ArrowDown")
+    picker.press("Enter")
     page.get_by_role("button", name="Link account").click()
     expect(page.locator(".message-success")).to_have_text(
         "Account “Trey Research Holdings” linked."

@@ -1,0 +1,148 @@
+"""Global search (the top bar): leads, accounts, contacts and opportunities in the
+user's scope, grouped by kind.
+
+Constant queries: one per kind, each LIMIT n + 1 (the extra row says "more"). Leads are
+matched with the lead list's own search (LeadFilter.q: every word in last name, first
+name, company or email, icontains), which the PostgreSQL trigram indexes of migration
+0003 serve on a million rows; a query that looks like a phone number matches the phone
+columns instead (trigram indexes of migration 0004_h6).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.http import QueryDict
+
+from accounts.filters import search_q
+from accounts.models import Account, Contact, Opportunity
+from leads.models import Lead
+from leads.selectors.leads import filter_leads
+from leadsite.permissions import visible_to
+
+LIMIT = 8
+MIN_LENGTH = 2
+MAX_LENGTH = 100
+PHONE_RE = re.compile(r"^\+?[\d\s().\-/]{4,}$")
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str
+    rows: list
+    more: bool
+    more_url: str
+
+
+@dataclass
+class SearchResults:
+    q: str
+    groups: list = field(default_factory=list)
+
+    @property
+    def total_shown(self):
+        return sum(len(group.rows) for group in self.groups)
+
+
+def clean_query(value: str) -> str:
+    # NUL cannot reach a PostgreSQL text parameter; a tampered one is dropped.
+    return (value or "").replace("\x00", "").strip()[:MAX_LENGTH]
+
+
+def looks_like_phone(q: str) -> bool:
+    return bool(PHONE_RE.match(q)) and sum(ch.isdigit() for ch in q) >= 4
+
+
+def _split(rows, limit):
+    return rows[:limit], len(rows) > limit
+
+
+def _params(**values):
+    params = QueryDict(mutable=True)
+    params.update(values)
+    return params
+
+
+def global_search(*, user, q: str, limit: int = LIMIT) -> SearchResults:
+    """Up to `limit` visible records of each kind matching `q` by name, company, email
+    or phone; nothing for a query shorter than MIN_LENGTH."""
+    q = clean_query(q)
+    results = SearchResults(q=q)
+    if len(q) < MIN_LENGTH:
+        return results
+    phone = looks_like_phone(q)
+    digits = q
+
+    if phone:
+        leads_qs = (
+            visible_to(user, Lead.objects.all())
+            .filter(
+                Q(business_phone__icontains=digits) | Q(mobile_phone__icontains=digits)
+            )
+            .order_by("-created_at", "-id")
+        )
+    else:
+        leads_qs = filter_leads(user=user, params=_params(view="all", q=q)).qs
+    leads_qs = leads_qs.select_related("owner_user", "owner_team")
+    rows, more = _split(list(leads_qs[: limit + 1]), limit)
+    results.groups.append(
+        Group(
+            "lead",
+            "Leads",
+            rows,
+            more,
+            f"/leads/?{_params(view='all', q=q).urlencode()}",
+        )
+    )
+
+    accounts = visible_to(user, Account.objects.all()).filter(
+        Q(phone__icontains=digits) if phone else search_q(q, ["name", "email"])
+    )
+    rows, more = _split(list(accounts.order_by("name", "pk")[: limit + 1]), limit)
+    results.groups.append(
+        Group(
+            "account", "Accounts", rows, more, f"/accounts/?{_params(q=q).urlencode()}"
+        )
+    )
+
+    if phone:
+        contact_q = Q(business_phone__icontains=digits) | Q(
+            mobile_phone__icontains=digits
+        )
+    else:
+        contact_q = search_q(q, ["first_name", "last_name", "email", "account__name"])
+    contacts = (
+        visible_to(user, Contact.objects.select_related("account"))
+        .filter(contact_q)
+        .order_by("last_name", "first_name", "pk")
+    )
+    rows, more = _split(list(contacts[: limit + 1]), limit)
+    results.groups.append(
+        Group(
+            "contact", "Contacts", rows, more, f"/contacts/?{_params(q=q).urlencode()}"
+        )
+    )
+
+    if phone:
+        opportunity_q = Q(account__phone__icontains=digits) | Q(
+            contact__business_phone__icontains=digits
+        )
+    else:
+        opportunity_q = search_q(q, ["name", "account__name", "contact__last_name"])
+    opportunities = (
+        visible_to(user, Opportunity.objects.select_related("account", "contact"))
+        .filter(opportunity_q)
+        .order_by("-modified_at", "-pk")
+    )
+    rows, more = _split(list(opportunities[: limit + 1]), limit)
+    results.groups.append(
+        Group(
+            "opportunity",
+            "Opportunities",
+            rows,
+            more,
+            f"/opportunities/?{_params(q=q).urlencode()}",
+        )
+    )
+    return results

@@ -1,0 +1,120 @@
+"""One paginator for every list page (leads, accounts, contacts, opportunities).
+
+Two bounded queries whatever the table size: the page's rows plus one more (is there
+a next page?) and a COUNT over at most `cap + 1` rows (a sliced subquery). Up to the
+cap the page links end at the last page; past it the total shows as "10,000+" and
+the links run to the next page only, so a million-row table is never counted.
+Rendered by templates/partials/pagination.html.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+COUNT_CAP = 10_000
+PER_PAGE = 50
+# Beyond any real table; a bigger page number would overflow the SQL OFFSET.
+MAX_PAGE = 1_000_000
+
+
+@dataclass
+class Page:
+    object_list: list
+    number: int
+    per_page: int
+    total: int
+    total_capped: bool
+    has_next: bool
+    querystring_prefix: str = ""
+    links: list = field(default_factory=list)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def __bool__(self):
+        return bool(self.object_list)
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_other_pages(self):
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self):
+        return self.number - 1
+
+    @property
+    def next_page_number(self):
+        return self.number + 1
+
+    @property
+    def start_index(self):
+        return (self.number - 1) * self.per_page + 1 if self.object_list else 0
+
+    @property
+    def end_index(self):
+        return (self.number - 1) * self.per_page + len(self.object_list)
+
+    @property
+    def num_pages(self):
+        """The page count, or None when the total is past the cap."""
+        if self.total_capped:
+            return None
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def page_number(request) -> int:
+    try:
+        return min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
+def count_capped(queryset, cap: int) -> int:
+    """COUNT over at most cap + 1 rows (a sliced subquery), never the whole table."""
+    return queryset.order_by()[: cap + 1].count()
+
+
+def _links(number, last, has_next, window=2):
+    """Page numbers to link, None for a gap: 1 … n-2 n-1 [n] n+1 n+2 … last."""
+    end = last if last is not None else (number + 1 if has_next else number)
+    shown = {1, *range(max(1, number - window), min(end, number + window) + 1)}
+    if last is not None:
+        shown.add(last)
+    links, previous = [], 0
+    for value in sorted(shown):
+        if value - previous > 1:
+            links.append(None)
+        links.append(value)
+        previous = value
+    return links
+
+
+def paginate(request, queryset, *, per_page=PER_PAGE, cap=None) -> Page:
+    """The requested page of `queryset` (ordered), for the shared pagination partial."""
+    cap = COUNT_CAP if cap is None else cap
+    number = page_number(request)
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+    total = count_capped(queryset, cap)
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    page = Page(
+        object_list=rows,
+        number=number,
+        per_page=per_page,
+        total=total,
+        total_capped=total > cap,
+        has_next=has_next,
+        querystring_prefix=f"{encoded}&" if encoded else "",
+    )
+    page.links = _links(number, page.num_pages, has_next)
+    return page
