@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from accounts.models import Account
 from leads.exceptions import TransitionRefused
 from leads.filters import SAVED_VIEWS, SORT_FIELDS
 from leads.forms.lifecycle import (
@@ -34,6 +35,7 @@ from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
 from leads.submissions import submitted_object_id
 from leadsite.http import safe_next_url
+from leadsite.permissions import visible_to
 from leadsite.versioning import EditConflict, resolve_conflict
 
 PAGE_SIZE = 50
@@ -217,6 +219,11 @@ class LeadDetailView(TemplateView):
                 "object": lead,
                 "transitions": selectors.available_transitions(lead=lead, user=user),
                 "history": selectors.lead_history(lead=lead),
+                # The partner's name always; a link only when the viewer may open it.
+                "partner_visible": lead.channel_partner_id is not None
+                and visible_to(
+                    user, Account.objects.filter(pk=lead.channel_partner_id)
+                ).exists(),
                 **(_assignees(user) if lead.is_open else {}),
             }
         )
