@@ -19,6 +19,7 @@ from leads.models import (
     Attachment,
     Campaign,
     CaptureForm,
+    FormSubmission,
     Lead,
     LeadAccount,
     LeadAssignment,
@@ -29,7 +30,7 @@ from leads.models import (
     RoutingRule,
 )
 from leads.selectors.timeline import visible_timeline_items
-from leadsite.permissions import scope_q
+from leadsite.permissions import is_administrator, scope_q
 
 TIMELINE_TARGETS = ["lead", "account", "contact", "opportunity"]
 
@@ -607,3 +608,23 @@ class LeadAssignmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(admin.ModelAdmin):
+    """Create-form tokens (idempotent creation): read-only, for administrators
+    (they are not scoped, and the roles migration predates this model)."""
+
+    list_display = ["kind", "object_id", "created_by", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["created_by"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return is_administrator(request.user)
