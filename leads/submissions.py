@@ -8,6 +8,7 @@ request reads the first one's record and returns it. Sequential repeats find the
 token at once (`submitted_object_id`, used by views before any other check).
 """
 
+import re
 import secrets
 
 from django import forms
@@ -15,6 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from leads.models import FormSubmission
+
+# What new_token makes; anything else (a tampered value) is no token at all.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _usable(token) -> bool:
+    return isinstance(token, str) and TOKEN.fullmatch(token) is not None
 
 
 def new_token() -> str:
@@ -34,7 +42,7 @@ class SubmissionTokenField(forms.CharField):
 
 def submitted_object_id(*, token: str | None, kind: str, by) -> int | None:
     """The record an earlier POST of this form made, if any."""
-    if not token:
+    if not _usable(token):
         return None
     return (
         FormSubmission.objects.filter(token=token, kind=kind, created_by=by)
@@ -46,7 +54,7 @@ def submitted_object_id(*, token: str | None, kind: str, by) -> int | None:
 def claim_submission(*, token: str | None, kind: str, by) -> int | None:
     """Inside the create service's transaction: claim the token, or return the pk
     the POST that claimed it first created. None: go on and create."""
-    if not token:
+    if not _usable(token):
         return None
     try:
         with transaction.atomic():
@@ -62,7 +70,7 @@ def claim_submission(*, token: str | None, kind: str, by) -> int | None:
 
 
 def record_submission(*, token: str | None, kind: str, object_id: int) -> None:
-    if token:
+    if _usable(token):
         FormSubmission.objects.filter(token=token, kind=kind).update(
             object_id=object_id
         )

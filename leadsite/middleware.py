@@ -1,12 +1,13 @@
 """Project middleware shared by both apps."""
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 
 from leadsite.http import safe_next_url
 from leadsite.transactions import is_transient
@@ -47,17 +48,44 @@ def _referer_path(request):
     return parts.path or None
 
 
-class RequestSizeLimitMiddleware:
+def _valid_utf8_form(request, content_type) -> bool:
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        try:
+            for pair in request.body.split(b"&"):
+                unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+    if content_type.startswith("multipart/"):
+        # Parsed already (by the caller); Django decoded the parts with
+        # errors="replace".
+        values = [v for _, vs in request.POST.lists() for v in vs]
+        return not any("\ufffd" in value for value in values)
+    return True
+
+
+class RequestBodyMiddleware:
     """Refuse a body larger than LEADSITE_MAX_REQUEST_SIZE from its Content-Length,
     before reading any of it (no temp file is written, no worker waits for it), and
     turn a multipart body Django cannot parse (a part header beyond its 1 KiB
     limit, e.g. a ~1,000-character file name) into a page that says what to do.
-    Uploaded temp files are closed (and so removed) on every way out."""
+    A form whose text is not valid UTF-8 is refused (Django would decode it with
+    U+FFFD replacement characters and save those). Uploaded temp files are closed
+    (and so removed) on every way out."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            return self._checked(request)
+        finally:
+            files = getattr(request, "_files", None)
+            for _, uploads in files.lists() if files else ():
+                for upload in uploads:
+                    upload.close()
+
+    def _checked(self, request):
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -70,8 +98,8 @@ class RequestSizeLimitMiddleware:
                 heading="The upload is too large",
                 text=(
                     f"The request is {filesizeformat(length)}; files up to "
-                    f"{filesizeformat(settings.LEADSITE_MAX_UPLOAD_SIZE)} can be uploaded. "
-                    "Nothing was uploaded."
+                    f"{filesizeformat(settings.LEADSITE_MAX_UPLOAD_SIZE)} can be "
+                    "uploaded. Nothing was uploaded."
                 ),
             )
         content_type = request.META.get("CONTENT_TYPE", "")
@@ -89,10 +117,29 @@ class RequestSizeLimitMiddleware:
                         "characters) and upload it again. Nothing was uploaded."
                     ),
                 )
-        try:
-            return self.get_response(request)
-        finally:
-            files = getattr(request, "_files", None)
-            for _, uploads in files.lists() if files else ():
-                for upload in uploads:
-                    upload.close()
+        if request.method == "POST" and not _valid_utf8_form(request, content_type):
+            return _refused(
+                request,
+                status=400,
+                heading="The form could not be read",
+                text=(
+                    "Some of the text sent is not valid UTF-8 (a broken character "
+                    "encoding). Nothing was saved; type or paste it again."
+                ),
+            )
+        return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Signed-in pages, exports and attachment downloads are CRM data: neither the
+    browser nor a shared proxy may keep a copy (Cache-Control: private, no-store)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -47,11 +47,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body: oversized or unreadable uploads.
-    "leadsite.middleware.RequestSizeLimitMiddleware",
+    "leadsite.middleware.RequestBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on every signed-in response.
+    "leadsite.middleware.PrivatePagesMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -174,7 +176,7 @@ STORAGES = {
 LEADSITE_MAX_UPLOAD_SIZE = env.int("LEADSITE_MAX_UPLOAD_SIZE", default=5 * 1024 * 1024)
 # A request body above this (the upload limit plus room for the form fields) is
 # refused from its Content-Length, before any of it is read
-# (leadsite.middleware.RequestSizeLimitMiddleware).
+# (leadsite.middleware.RequestBodyMiddleware).
 LEADSITE_MAX_REQUEST_SIZE = env.int(
     "LEADSITE_MAX_REQUEST_SIZE", default=LEADSITE_MAX_UPLOAD_SIZE + 1024 * 1024
 )

@@ -145,3 +145,12 @@ def test_two_simultaneous_posts_of_a_timeline_form_add_one_item(kind):
     )
     assert [response.status_code for _, response in outcomes] == [302, 302]
     assert MODELS[kind].objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("token", ["\x00", "x" * 500, "not a token!"])
+def test_a_tampered_token_is_no_token(rep_client, token):
+    response = rep_client.post(
+        reverse("leads:create"), {**NEW_LEAD, "submission_token": token}
+    )
+    assert response.status_code in (200, 302)

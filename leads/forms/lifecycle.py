@@ -8,7 +8,7 @@ from django.core.validators import RegexValidator
 
 from accounts.forms import Combobox
 from accounts.models import Account, Contact
-from leads.models import DISQUALIFY_REASONS, Campaign, Lead, LeadStatus
+from leads.models import DISQUALIFY_REASONS, Campaign, Lead
 from leads.selectors.leads import list_leads
 from leads.submissions import SubmissionTokenField
 from leadsite.forms import (
@@ -234,12 +234,6 @@ class QualifyLeadForm(forms.Form):
         empty_label=EMPTY_LABEL,
         label="Source campaign",
     )
-    status_reason = forms.TypedChoiceField(
-        choices=[(LeadStatus.QUALIFIED, LeadStatus.QUALIFIED.label)],
-        coerce=int,
-        initial=LeadStatus.QUALIFIED,
-        label="Status reason",
-    )
     description = forms.CharField(
         required=False,
         max_length=500,
@@ -285,8 +279,17 @@ class QualifyLeadForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        account = data.get("existing_account") or data.get("create_account")
-        contact = data.get("existing_contact") or data.get("create_contact")
+        # The lead's parent account/contact is the customer when none is made.
+        account = (
+            data.get("existing_account")
+            or data.get("create_account")
+            or self.lead.parent_account_id
+        )
+        contact = (
+            data.get("existing_contact")
+            or data.get("create_contact")
+            or self.lead.parent_contact_id
+        )
         if data.get("create_opportunity") and not (account or contact):
             raise forms.ValidationError(
                 "An opportunity needs a customer: create or pick an account or a contact."

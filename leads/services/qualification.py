@@ -105,7 +105,11 @@ def qualify_lead(
     - Opportunity copies topic, estimated value and close date, description and the
       product interests; its customer is the account and/or contact. Wanting an
       opportunity without any customer is a ValidationError.
-    - `campaign`, when given, becomes the lead's source campaign.
+    - With no account (created or chosen), the lead's parent account is the
+      opportunity's customer; with no contact, its parent contact (D365 does the
+      same). The lead's qualifying account/contact stay the ones made or chosen.
+    - `campaign`, when given, becomes the lead's source campaign. The status
+      reason is always Qualified (D365's only one for the Qualified state).
     - New records are owned by the lead's owner.
 
     One transaction with the lead row locked: a second, concurrent call waits for
@@ -120,8 +124,12 @@ def qualify_lead(
         wrong_state="This lead is already qualified." if locked.is_qualified else "",
     )
 
-    will_have_account = bool(existing_account) or create_account
-    will_have_contact = bool(existing_contact) or create_contact
+    will_have_account = (
+        bool(existing_account) or create_account or bool(locked.parent_account_id)
+    )
+    will_have_contact = (
+        bool(existing_contact) or create_contact or bool(locked.parent_contact_id)
+    )
     if create_opportunity and not (will_have_account or will_have_contact):
         raise ValidationError(
             "An opportunity needs a customer: create or pick an account or a contact."
@@ -186,8 +194,8 @@ def qualify_lead(
             "opportunity",
             account_services.create_opportunity,
             name=locked.subject,
-            account=account,
-            contact=contact,
+            account=account or locked.parent_account,
+            contact=contact or locked.parent_contact,
             estimated_value=locked.estimated_value,
             estimated_close_date=locked.estimated_close_date,
             description=locked.description,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from accounts.models import Account
 from leads.exceptions import TransitionRefused
 from leads.filters import SAVED_VIEWS, SORT_FIELDS
 from leads.forms.lifecycle import (
@@ -37,7 +38,7 @@ from leads.submissions import submitted_object_id
 from leadsite.filter_chips import filter_chips
 from leadsite.http import safe_next_url
 from leadsite.pagination import paginate
-from leadsite.permissions import assignable_teams, assignable_users
+from leadsite.permissions import assignable_teams, assignable_users, visible_to
 from leadsite.versioning import EditConflict, resolve_conflict
 
 PAGE_SIZE = 50
@@ -225,6 +226,11 @@ class LeadDetailView(TemplateView):
                 "object": lead,
                 "transitions": selectors.available_transitions(lead=lead, user=user),
                 "history": selectors.lead_history(lead=lead),
+                # The partner's name always; a link only when the viewer may open it.
+                "partner_visible": lead.channel_partner_id is not None
+                and visible_to(
+                    user, Account.objects.filter(pk=lead.channel_partner_id)
+                ).exists(),
                 **(_assignees(user) if lead.is_open else {}),
             }
         )
