@@ -1,6 +1,7 @@
 from django.urls import path
 
 from leads.views import leads, misc, related
+from leads.views import reports as report_views
 
 app_name = "leads"
 
@@ -78,5 +79,9 @@ urlpatterns += [
 # --- routing and reports -------------------------------------------------------------
 urlpatterns += [
     path("routing/", misc.RoutingView.as_view(), name="routing"),
-    path("reports/sources/", misc.SourceReportView.as_view(), name="source-report"),
+    path(
+        "reports/sources/",
+        report_views.SourceReportView.as_view(),
+        name="source-report",
+    ),
 ]

@@ -84,3 +84,10 @@ __all__ = [
     "AssignmentReason",
     "LeadAssignment",
 ]
+from leads.models.reports import (  # noqa: E402
+    SourceReportDay,
+    SourceReportDirty,
+    SourceReportHistogram,
+)
+
+__all__ += ["SourceReportDay", "SourceReportHistogram", "SourceReportDirty"]

@@ -1,0 +1,105 @@
+"""Summary rows behind the lead-source report (derived data, never edited by hand).
+
+Database triggers (migration 0004_h2_source_report_summary) append the UTC creation
+day of every lead touched by a write on leads, their opportunities or their
+activities to SourceReportDirty; leads.reports.summary.refresh_source_summary()
+recomputes exactly those days before a report reads. No service has to call
+anything, and a write path nobody thought of (admin, import, raw SQL) is covered too.
+
+Foreign keys here carry no database constraint and no cascade: a summary row never
+blocks deleting a user, team, unit or campaign, and the trigger on that delete (the
+lead rows it changes) marks the day for recomputation.
+"""
+
+from django.db import models
+
+from accounts.models import MONEY
+
+
+def _loose_fk(model):
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+
+
+class SummaryKey(models.Model):
+    """The report's dimensions: source, campaign and the record-scope columns."""
+
+    source = models.PositiveSmallIntegerField(null=True)
+    campaign = _loose_fk("leads.Campaign")
+    business_unit = _loose_fk("accounts.BusinessUnit")
+    owner_user = _loose_fk("accounts.User")
+    owner_team = _loose_fk("accounts.Team")
+
+    class Meta:
+        abstract = True
+
+
+class SourceReportDay(SummaryKey):
+    """Counts and sums of the leads created on one local day with one key."""
+
+    day = models.DateField()
+    month = models.DateField(help_text="First day of the month of `day`.")
+    created = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+    qualified = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+    cannot_contact = models.PositiveIntegerField(default=0)
+    no_longer_interested = models.PositiveIntegerField(default=0)
+    canceled = models.PositiveIntegerField(default=0, help_text="Not merged.")
+    merged = models.PositiveIntegerField(default=0)
+    won_leads = models.PositiveIntegerField(default=0)
+    opportunities_lost = models.PositiveIntegerField(default=0)
+    opportunities_open = models.PositiveIntegerField(default=0)
+    won_revenue = models.DecimalField(**MONEY, default=0)
+    pipeline = models.DecimalField(**MONEY, default=0)
+    worked = models.PositiveIntegerField(
+        default=0, help_text="Leads with a completed activity."
+    )
+    worked_within_24h = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"], name="report_day_day"),
+            models.Index(fields=["business_unit", "day"], name="report_day_bu"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} source {self.source}: {self.created} leads"
+
+
+class SourceReportHistogram(SummaryKey):
+    """How many leads of one key took `bucket` whole days to qualify (metric 1) or
+    whole hours to their first completed activity (metric 2); per local day, and
+    rolled up per month (monthly=True, period = the month's first day)."""
+
+    QUALIFY_DAYS = 1
+    FIRST_WORK_HOURS = 2
+
+    period = models.DateField()
+    monthly = models.BooleanField(default=False)
+    metric = models.PositiveSmallIntegerField()
+    bucket = models.IntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["monthly", "period"], name="report_hist_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.period} metric {self.metric} bucket {self.bucket}: {self.count}"
+
+
+class SourceReportDirty(models.Model):
+    """A UTC day whose summary rows must be recomputed (written by triggers)."""
+
+    day = models.DateField()
+
+    def __str__(self):
+        return str(self.day)
