@@ -28,8 +28,14 @@ def _loose_fk(model):
 
 
 class SummaryKey(models.Model):
-    """The report's dimensions: source, campaign and the record-scope columns."""
+    """The report's dimensions: source, campaign and the record-scope columns, and
+    the stretch of creation days a row covers: one local day (level DAY), or a
+    roll-up of a whole month (MONTH) or year (YEAR) starting on `period`."""
 
+    DAY, MONTH, YEAR = 0, 1, 2
+
+    period = models.DateField()
+    level = models.PositiveSmallIntegerField(default=DAY)
     source = models.PositiveSmallIntegerField(null=True)
     campaign = _loose_fk("leads.Campaign")
     business_unit = _loose_fk("accounts.BusinessUnit")
@@ -41,10 +47,8 @@ class SummaryKey(models.Model):
 
 
 class SourceReportDay(SummaryKey):
-    """Counts and sums of the leads created on one local day with one key."""
+    """Counts and sums of the leads created in one period with one key."""
 
-    day = models.DateField()
-    month = models.DateField(help_text="First day of the month of `day`.")
     created = models.PositiveIntegerField(default=0)
     open = models.PositiveIntegerField(default=0)
     qualified = models.PositiveIntegerField(default=0)
@@ -65,31 +69,33 @@ class SourceReportDay(SummaryKey):
 
     class Meta:
         indexes = [
-            models.Index(fields=["day"], name="report_day_day"),
-            models.Index(fields=["business_unit", "day"], name="report_day_bu"),
+            models.Index(fields=["level", "period"], name="report_day_period"),
+            models.Index(
+                fields=["business_unit", "level", "period"], name="report_day_bu"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.day} source {self.source}: {self.created} leads"
+        return f"{self.period} source {self.source}: {self.created} leads"
 
 
 class SourceReportHistogram(SummaryKey):
     """How many leads of one key took `bucket` whole days to qualify (metric 1) or
-    whole hours to their first completed activity (metric 2); per local day, and
-    rolled up per month (monthly=True, period = the month's first day)."""
+    whole hours to their first completed activity (metric 2)."""
 
     QUALIFY_DAYS = 1
     FIRST_WORK_HOURS = 2
 
-    period = models.DateField()
-    monthly = models.BooleanField(default=False)
     metric = models.PositiveSmallIntegerField()
     bucket = models.IntegerField()
     count = models.PositiveIntegerField()
 
     class Meta:
         indexes = [
-            models.Index(fields=["monthly", "period"], name="report_hist_period"),
+            models.Index(fields=["level", "period"], name="report_hist_period"),
+            models.Index(
+                fields=["business_unit", "level", "period"], name="report_hist_bu"
+            ),
         ]
 
     def __str__(self):

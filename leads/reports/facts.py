@@ -150,3 +150,10 @@ def month_of(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(date_trunc('month', {column}) AS date)"
     return f"date({column}, 'start of month')"
+
+
+def year_of(column: str) -> str:
+    """SQL for the first day of the year of a date column."""
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('year', {column}) AS date)"
+    return f"date({column}, 'start of year')"

@@ -13,6 +13,7 @@ import datetime
 
 from django.db import connection, transaction
 from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from leads.models import (
@@ -27,6 +28,7 @@ from leads.reports.facts import (
     histogram_sql,
     lead_facts_sql,
     month_of,
+    year_of,
 )
 from leadsite.permissions import visible_to
 
@@ -34,6 +36,9 @@ ADVISORY_LOCK = 742_010  # serialises concurrent refreshes on PostgreSQL
 DAY_TABLE = SourceReportDay._meta.db_table
 HISTOGRAM_TABLE = SourceReportHistogram._meta.db_table
 DIRTY_TABLE = SourceReportDirty._meta.db_table
+DAY, MONTH, YEAR = SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR
+EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2200, 12, 31)
+ONE_DAY = datetime.timedelta(days=1)
 KEY_FIELDS = [
     "source",
     "campaign_id",
@@ -118,92 +123,145 @@ def rebuild_source_summary() -> None:
 
 
 def recompute_days(days, *, whole_span: bool = False) -> None:
-    """Replace the summary rows of the given local days (and their months'
-    roll-ups) by rows computed from the leads. A constant number of statements."""
+    """Replace the day rows of the given local days by rows computed from the leads,
+    then the month and year roll-ups from the first to the last of them. A constant
+    number of statements."""
     runs = _runs(days)
     if whole_span:
         runs = [[runs[0][0], runs[-1][1]]]
-    lead_q, day_q, period_q = Q(), Q(), Q()
+    lead_q, period_q = Q(), Q()
     for first, last in runs:
         lead_q |= Q(
             created_at__gte=_local_midnight(first),
             created_at__lt=_local_midnight(last + datetime.timedelta(days=1)),
         )
-        day_q |= Q(day__range=(first, last))
         period_q |= Q(period__range=(first, last))
-    SourceReportDay.objects.filter(day_q).delete()
-    SourceReportHistogram.objects.filter(period_q, monthly=False).delete()
+    for model in (SourceReportDay, SourceReportHistogram):
+        model.objects.filter(period_q, level=DAY).delete()
     facts_sql, facts_params = lead_facts_sql(Lead.objects.filter(lead_q))
     keys = ", ".join(KEY_COLUMNS)
     key_fields = ", ".join(KEY_FIELDS)
+    columns = ", ".join(name for name, _ in AGGREGATES)
     with connection.cursor() as cursor:
-        columns = ", ".join(name for name, _ in AGGREGATES)
         aggregates = ", ".join(sql for _, sql in AGGREGATES)
         cursor.execute(
-            f"INSERT INTO {DAY_TABLE} (day, month, {key_fields}, {columns}) "
-            f"SELECT r_day, {month_of('r_day')}, {keys}, {aggregates} "
+            f"INSERT INTO {DAY_TABLE} (period, level, {key_fields}, {columns}) "
+            f"SELECT r_day, {DAY}, {keys}, {aggregates} "
             f"FROM ({facts_sql}) facts GROUP BY r_day, {keys}",
             facts_params,
         )
         histograms, params = histogram_sql(
             facts_sql,
             facts_params,
-            columns=f"r_day, FALSE, {keys}",
+            columns=f"r_day, {DAY}, {keys}",
             group_by=f"r_day, {keys}",
         )
         cursor.execute(
             f"INSERT INTO {HISTOGRAM_TABLE} "
-            f"(period, monthly, {key_fields}, metric, bucket, count) {histograms}",
+            f"(period, level, {key_fields}, metric, bucket, count) {histograms}",
             params,
         )
-        # Month roll-ups: recomputed for every month from the first to the last day.
-        first_month = runs[0][0].replace(day=1)
-        last_day = runs[-1][1]
-        SourceReportHistogram.objects.filter(
-            monthly=True, period__gte=first_month, period__lte=last_day
-        ).delete()
-        cursor.execute(
-            f"INSERT INTO {HISTOGRAM_TABLE} "
-            f"(period, monthly, {key_fields}, metric, bucket, count) "
-            f"SELECT {month_of('period')}, TRUE, {key_fields}, metric, bucket, "
-            f"SUM(count) FROM {HISTOGRAM_TABLE} "
-            f"WHERE monthly = FALSE AND period >= %s AND period < %s "
-            f"GROUP BY {month_of('period')}, {key_fields}, metric, bucket",
-            [first_month, _next_month(last_day)],
-        )
+        first, last = runs[0][0], runs[-1][1]
+        roll_ups = [
+            (MONTH, DAY, first.replace(day=1), _next_month(last)),
+            (
+                YEAR,
+                MONTH,
+                first.replace(month=1, day=1),
+                last.replace(year=last.year + 1, month=1, day=1),
+            ),
+        ]
+        stale = Q(pk__in=[])
+        for level, _lower, start, end in roll_ups:
+            stale |= Q(level=level, period__gte=start, period__lt=end)
+        for model in (SourceReportDay, SourceReportHistogram):
+            model.objects.filter(stale).delete()
+        sums = ", ".join(f"SUM({name})" for name in columns.split(", "))
+        for level, lower, start, end in roll_ups:
+            rolled = _start_of(level, "period")
+            for table, grouped, targets, values in [
+                (DAY_TABLE, key_fields, columns, sums),
+                (
+                    HISTOGRAM_TABLE,
+                    f"{key_fields}, metric, bucket",
+                    "metric, bucket, count",
+                    "SUM(count)",
+                ),
+            ]:
+                cursor.execute(
+                    f"INSERT INTO {table} (period, level, {key_fields}, {targets}) "
+                    f"SELECT {rolled}, {level}, {grouped}, {values} FROM {table} "
+                    f"WHERE level = {lower} AND period >= %s AND period < %s "
+                    f"GROUP BY {rolled}, {grouped}",
+                    [start, end],
+                )
+
+
+def _start_of(level, column):
+    if level == MONTH:
+        return month_of(column)
+    return year_of(column)
 
 
 def _next_month(day):
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
-def _last_of_month(month_start):
-    return _next_month(month_start) - datetime.timedelta(days=1)
-
-
-def histogram_period_q(start, end) -> Q:
-    """Histogram rows covering local days start..end (None: open): whole months
-    from the monthly roll-ups, the partial months at either edge from daily rows."""
-    first_full = start if start is None or start.day == 1 else _next_month(start)
-    if end is None:
-        last_full = None
-    else:
-        last_full = _next_month(end) - datetime.timedelta(days=1)
-        if last_full != end:
-            last_full = end.replace(day=1) - datetime.timedelta(days=1)
-    if first_full is not None and last_full is not None and first_full > last_full:
-        return Q(monthly=False, period__gte=start, period__lte=end)
-    monthly = Q(monthly=True)
-    if first_full is not None:
-        monthly &= Q(period__gte=first_full)
-    if last_full is not None:
-        monthly &= Q(period__lte=last_full)
-    query = monthly
-    if start is not None and first_full != start:
-        query |= Q(monthly=False, period__gte=start, period__lt=first_full)
-    if end is not None and last_full != end:
-        query |= Q(monthly=False, period__gt=last_full, period__lte=end)
+def period_q(start, end) -> Q:
+    """Summary rows covering exactly the local days start..end (None: open): whole
+    years from year roll-ups, whole months left at the edges from month roll-ups,
+    and the days left at the edges from day rows."""
+    start, end = start or EARLIEST, end or LATEST
+    query = Q(pk__in=[])
+    pieces = [(start, end)]
+    first_year = start.year if (start.month, start.day) == (1, 1) else start.year + 1
+    last_year = end.year if (end.month, end.day) == (12, 31) else end.year - 1
+    if first_year <= last_year:
+        query |= Q(
+            level=YEAR,
+            period__range=(
+                datetime.date(first_year, 1, 1),
+                datetime.date(last_year, 1, 1),
+            ),
+        )
+        pieces = [
+            (start, datetime.date(first_year, 1, 1) - ONE_DAY),
+            (datetime.date(last_year + 1, 1, 1), end),
+        ]
+    for low, high in pieces:
+        if low > high:
+            continue
+        first_month = low if low.day == 1 else _next_month(low)
+        after_last = (
+            _next_month(high)
+            if _next_month(high) - ONE_DAY == high
+            else high.replace(day=1)
+        )
+        if first_month < after_last:
+            query |= Q(level=MONTH, period__gte=first_month, period__lt=after_last)
+            days = [(low, first_month - ONE_DAY), (after_last, high)]
+        else:
+            days = [(low, high)]
+        for day_low, day_high in days:
+            if day_low <= day_high:
+                query |= Q(level=DAY, period__range=(day_low, day_high))
     return query
+
+
+def month_period_q(start, end) -> Q:
+    """Day and month rows covering start..end (for the per-month trend)."""
+    start, end = start or EARLIEST, end or LATEST
+    first_month = start if start.day == 1 else _next_month(start)
+    after_last = (
+        _next_month(end) if _next_month(end) - ONE_DAY == end else end.replace(day=1)
+    )
+    if first_month >= after_last:
+        return Q(level=DAY, period__range=(start, end))
+    return (
+        Q(level=MONTH, period__gte=first_month, period__lt=after_last)
+        | Q(level=DAY, period__gte=start, period__lt=first_month)
+        | Q(level=DAY, period__gte=after_last, period__lte=end)
+    )
 
 
 def summary_queries(*, user, start=None, end=None, dimensions: Q | None = None):
@@ -214,19 +272,24 @@ def summary_queries(*, user, start=None, end=None, dimensions: Q | None = None):
     refresh_source_summary()
     dimensions = dimensions or Q()
     days = visible_to(user, SourceReportDay.objects.all()).filter(dimensions)
-    if start is not None:
-        days = days.filter(day__gte=start)
-    if end is not None:
-        days = days.filter(day__lte=end)
     sums = {name: Sum(name) for name, _ in AGGREGATES}
-    groups = list(days.order_by().values("source", "campaign_id").annotate(**sums))
+    groups = list(
+        days.filter(period_q(start, end))
+        .order_by()
+        .values("source", "campaign_id")
+        .annotate(**sums)
+    )
     trend = list(
-        days.order_by().values("source", "month").annotate(created=Sum("created"))
+        days.filter(month_period_q(start, end))
+        .order_by()
+        .annotate(month=TruncMonth("period"))
+        .values("source", "month")
+        .annotate(created=Sum("created"))
     )
     histograms = list(
         visible_to(user, SourceReportHistogram.objects.all())
         .filter(dimensions)
-        .filter(histogram_period_q(start, end))
+        .filter(period_q(start, end))
         .order_by()
         .values("source", "campaign_id", "metric", "bucket")
         .annotate(count=Sum("count"))
