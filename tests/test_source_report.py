@@ -455,3 +455,40 @@ def test_csv_of_an_invalid_filter_is_the_error_page(manager_client, data):
     response = manager_client.get(URL, {"created_to": "9999-12-31", "format": "csv"})
     assert response["Content-Type"].startswith("text/html")
     assert response.context["form"].errors
+
+
+# --- the manager's home card ---------------------------------------------------------
+
+
+def test_manager_home_card_shows_top_sources_and_slowest_speed(
+    manager_client, rep, django_assert_max_num_queries
+):
+    now = timezone.now()
+    spring = factories.CampaignFactory(source=WEB)
+    won = factories.OpportunityFactory(
+        owner_user=rep, won=True, actual_value=Decimal("9000.00")
+    )
+    web = _qualified(
+        rep, now, 0, source=WEB, campaign=spring, qualifying_opportunity=won
+    )
+    partner = _lead(rep, now - H, source=PARTNER)
+    factories.ActivityFactory(
+        lead=web, owner=rep, state="completed", completed_at=web.created_at + 2 * H
+    )
+    factories.ActivityFactory(
+        lead=partner, owner=rep, state="completed", completed_at=now - H + 0.5 * H
+    )
+    with django_assert_max_num_queries(40):
+        response = manager_client.get("/")
+    highlights = response.context["source_highlights"]
+    assert [row.label for row in highlights.top_revenue] == ["Web"]
+    assert [row.label for row in highlights.slowest] == ["Web", "Partner"]
+    html = response.content.decode()
+    assert 'id="source-highlights"' in html
+    assert "/reports/sources/?period=quarter" in html
+
+
+def test_rep_home_has_no_source_card(rep_client):
+    response = rep_client.get("/")
+    assert "source_highlights" not in response.context
+    assert 'id="source-highlights"' not in response.content.decode()

@@ -48,6 +48,13 @@ class ReportRow:
     campaigns: list = field(default_factory=list)
     significance: str = ""
 
+    def __getitem__(self, name):
+        # Templates try item lookup first: answering it spares an exception per cell.
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
     def __getattr__(self, name):
         sums = self.__dict__.get("sums")
         if sums is not None and name in sums:
@@ -259,4 +266,31 @@ def _mark(row, baseline_row, total, baseline):
         other_q, other_n = baseline_row.sums["qualified"], baseline_row.closed
     row.significance = compare_rates(
         row.sums["qualified"], row.closed, other_q, other_n
+    )
+
+
+@dataclass
+class SourceHighlights:
+    """The manager home card: this quarter's best sources by won revenue and the
+    sources slowest to first work a lead (by median hours)."""
+
+    top_revenue: list[ReportRow]
+    slowest: list[ReportRow]
+    created_from: datetime.date
+    created_to: datetime.date
+
+
+def source_highlights(*, user, today: datetime.date, size: int = 3) -> SourceHighlights:
+    """Read from source_performance_report for the quarter so far (same scope)."""
+    start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    report = source_performance_report(user=user, created_from=start, created_to=today)
+    earning = [row for row in report.rows if row.won_revenue]
+    timed = [row for row in report.rows if row.median_hours_to_first_work is not None]
+    return SourceHighlights(
+        top_revenue=sorted(earning, key=lambda r: r.won_revenue, reverse=True)[:size],
+        slowest=sorted(timed, key=lambda r: r.median_hours_to_first_work, reverse=True)[
+            :size
+        ],
+        created_from=start,
+        created_to=today,
     )

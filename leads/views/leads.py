@@ -25,6 +25,7 @@ from leads.forms.lifecycle import (
     QualifyLeadForm,
 )
 from leads.models import Lead, LeadState, LeadStatus
+from leads.reports.sources import source_highlights
 from leads.selectors import leads as selectors
 from leads.selectors.duplicates import (
     find_duplicate_leads,
@@ -33,6 +34,7 @@ from leads.selectors.duplicates import (
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
 from leadsite.http import safe_next_url
+from leadsite.permissions import is_administrator, is_manager
 
 PAGE_SIZE = 50
 # Beyond any real table; a bigger page number would overflow the SQL OFFSET.
@@ -102,6 +104,11 @@ class HomeView(TemplateView):
         )
         context["count_cap"] = selectors.COUNT_CAP
         context["now"] = timezone.now()
+        if is_manager(user) or is_administrator(user):
+            # Issue 10: the manager's source card, linking to the report.
+            context["source_highlights"] = source_highlights(
+                user=user, today=timezone.localdate()
+            )
         return context
 
 

@@ -69,11 +69,18 @@ def _drill_down(row, data):
         reverse("accounts:opportunity-list"),
     )
 
+    lead_query, opportunity_query = urlencode(leads), urlencode(opportunities)
+
     def lead_url(**extra):
-        return f"{lead_list}?{urlencode({**leads, **extra})}"
+        return (
+            f"{lead_list}?{lead_query}&{urlencode(extra)}"
+            if extra
+            else (f"{lead_list}?{lead_query}")
+        )
 
     def opportunity_url(**extra):
-        return f"{opportunity_list}?{urlencode({**opportunities, **extra})}"
+        separator = "&" if opportunity_query else ""
+        return f"{opportunity_list}?{opportunity_query}{separator}{urlencode(extra)}"
 
     links = {
         "created": lead_url(),

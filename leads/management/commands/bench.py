@@ -85,6 +85,7 @@ class Command(BaseCommand):
         for name, url in pages.items():
             results["pages"][name] = self._bench_get(client, url, runs)
         results["pages"]["qualification"] = self._bench_qualify(viewer, runs)
+        results["pages"].update(self._bench_source_reports(runs))
         self.stdout.write(json.dumps(results, indent=2))
 
     def _bench_get(self, client, url, runs):
@@ -129,3 +130,21 @@ class Command(BaseCommand):
         if not samples:
             return {"skipped": "no open leads"}
         return {"median_ms": _median_ms(samples), "queries": max(counts)}
+
+    def _bench_source_reports(self, runs):
+        """Issue 10 targets: the all-time source report as `admin` (< 300 ms) and a
+        manager's last 90 days as `manager` (< 150 ms), when those demo users exist."""
+        scenarios = {
+            "report_all_time": ("admin", "/reports/sources/?period=all"),
+            "report_90_days": ("manager", "/reports/sources/?period=90days"),
+        }
+        results = {}
+        for name, (username, url) in scenarios.items():
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                results[name] = {"skipped": f"no user {username!r}"}
+                continue
+            client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0])
+            client.force_login(user)
+            results[name] = {"viewer": username, **self._bench_get(client, url, runs)}
+        return results
