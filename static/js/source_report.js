@@ -16,6 +16,10 @@
       var rows = document.querySelectorAll('tr[data-parent="' + source + '"]');
       function show(open) {
         button.setAttribute("aria-expanded", open ? "true" : "false");
+        var mark = button.querySelector(".report-toggle-mark");
+        if (mark) {
+          mark.textContent = open ? "\u25BE" : "\u25B8";
+        }
         rows.forEach(function (row) { row.hidden = !open; });
       }
       show(false);
