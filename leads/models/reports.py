@@ -28,7 +28,8 @@ def _loose_fk(model):
 
 
 class SummaryKey(models.Model):
-    """The report's dimensions: source, campaign and the record-scope columns, and
+    """The report's dimensions: source, campaign and the record-scope columns (0, not
+    NULL, for "none", so keys compare with plain equality), and
     the stretch of creation days a row covers: one local day (level DAY), or a
     roll-up of a whole month (MONTH) or year (YEAR) starting on `period`."""
 

@@ -39,6 +39,7 @@ DIRTY_TABLE = SourceReportDirty._meta.db_table
 DAY, MONTH, YEAR = SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR
 EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2200, 12, 31)
 ONE_DAY = datetime.timedelta(days=1)
+MAX_KEYS = 1000  # more keys touched at once: recompute the roll-ups whole
 KEY_FIELDS = [
     "source",
     "campaign_id",
@@ -96,6 +97,8 @@ def refresh_source_summary() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+            # A day's recomputation is small; compiling it (JIT) costs more than it.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"DELETE FROM {DIRTY_TABLE} RETURNING day")
         utc_days = {_as_date(row[0]) for row in cursor.fetchall()}
         if not utc_days:
@@ -122,10 +125,22 @@ def rebuild_source_summary() -> None:
         recompute_days({first_day, last_day}, whole_span=True)
 
 
+def _touched_keys(period_q):
+    return set(
+        SourceReportDay.objects.filter(period_q, level=DAY)
+        .values_list(*KEY_FIELDS)
+        .distinct()
+    )
+
+
 def recompute_days(days, *, whole_span: bool = False) -> None:
     """Replace the day rows of the given local days by rows computed from the leads,
-    then the month and year roll-ups from the first to the last of them. A constant
-    number of statements."""
+    then the month and year roll-ups of the keys those days had before or have now
+    (every key after a whole-span rebuild). A constant number of statements.
+
+    Keys hold 0, never NULL, for "no source/campaign/user/team", so that a key can
+    be matched with plain equality on both backends.
+    """
     runs = _runs(days)
     if whole_span:
         runs = [[runs[0][0], runs[-1][1]]]
@@ -136,10 +151,11 @@ def recompute_days(days, *, whole_span: bool = False) -> None:
             created_at__lt=_local_midnight(last + datetime.timedelta(days=1)),
         )
         period_q |= Q(period__range=(first, last))
+    keys_before = set() if whole_span else _touched_keys(period_q)
     for model in (SourceReportDay, SourceReportHistogram):
         model.objects.filter(period_q, level=DAY).delete()
     facts_sql, facts_params = lead_facts_sql(Lead.objects.filter(lead_q))
-    keys = ", ".join(KEY_COLUMNS)
+    keys = ", ".join(f"COALESCE({column}, 0)" for column in KEY_COLUMNS)
     key_fields = ", ".join(KEY_FIELDS)
     columns = ", ".join(name for name, _ in AGGREGATES)
     with connection.cursor() as cursor:
@@ -161,6 +177,15 @@ def recompute_days(days, *, whole_span: bool = False) -> None:
             f"(period, level, {key_fields}, metric, bucket, count) {histograms}",
             params,
         )
+        restriction, restriction_params = "", []
+        if not whole_span:
+            touched = sorted(keys_before | _touched_keys(period_q))
+            if not touched:
+                return
+            if len(touched) <= MAX_KEYS:
+                placeholders = ", ".join(["(%s, %s, %s, %s, %s)"] * len(touched))
+                restriction = f" AND ({key_fields}) IN (VALUES {placeholders})"
+                restriction_params = [value for key in touched for value in key]
         first, last = runs[0][0], runs[-1][1]
         roll_ups = [
             (MONTH, DAY, first.replace(day=1), _next_month(last)),
@@ -171,12 +196,14 @@ def recompute_days(days, *, whole_span: bool = False) -> None:
                 last.replace(year=last.year + 1, month=1, day=1),
             ),
         ]
-        stale = Q(pk__in=[])
-        for level, _lower, start, end in roll_ups:
-            stale |= Q(level=level, period__gte=start, period__lt=end)
-        for model in (SourceReportDay, SourceReportHistogram):
-            model.objects.filter(stale).delete()
         sums = ", ".join(f"SUM({name})" for name in columns.split(", "))
+        for table in (DAY_TABLE, HISTOGRAM_TABLE):
+            for level, _lower, start, end in roll_ups:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE level = {level} "
+                    f"AND period >= %s AND period < %s{restriction}",
+                    [start, end, *restriction_params],
+                )
         for level, lower, start, end in roll_ups:
             rolled = _start_of(level, "period")
             for table, grouped, targets, values in [
@@ -191,9 +218,9 @@ def recompute_days(days, *, whole_span: bool = False) -> None:
                 cursor.execute(
                     f"INSERT INTO {table} (period, level, {key_fields}, {targets}) "
                     f"SELECT {rolled}, {level}, {grouped}, {values} FROM {table} "
-                    f"WHERE level = {lower} AND period >= %s AND period < %s "
-                    f"GROUP BY {rolled}, {grouped}",
-                    [start, end],
+                    f"WHERE level = {lower} AND period >= %s AND period < %s"
+                    f"{restriction} GROUP BY {rolled}, {grouped}",
+                    [start, end, *restriction_params],
                 )
 
 
@@ -294,4 +321,10 @@ def summary_queries(*, user, start=None, end=None, dimensions: Q | None = None):
         .values("source", "campaign_id", "metric", "bucket")
         .annotate(count=Sum("count"))
     )
+    for row in (*groups, *trend, *histograms):
+        # Summary keys store 0 for "none" (see recompute_days).
+        if row["source"] == 0:
+            row["source"] = None
+        if row.get("campaign_id") == 0:
+            row["campaign_id"] = None
     return groups, trend, histograms
