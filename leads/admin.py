@@ -27,6 +27,9 @@ from leads.models import (
     LeadStatus,
     Note,
     RoutingRule,
+    SourceReportDay,
+    SourceReportDirty,
+    SourceReportHistogram,
 )
 from leads.selectors.timeline import visible_timeline_items
 from leadsite.permissions import scope_q
@@ -606,4 +609,26 @@ class LeadAssignmentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- source report summary (issue 10): derived rows, read-only ------------------------
+
+
+@admin.register(SourceReportDay, SourceReportHistogram, SourceReportDirty)
+class SourceReportSummaryAdmin(admin.ModelAdmin):
+    """Summary rows the triggers and the report maintain: shown, never edited."""
+
+    list_display = ["__str__", "period", "level", "source", "business_unit"]
+
+    def get_list_display(self, request):
+        return ["__str__"] if self.model is SourceReportDirty else self.list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -195,3 +195,37 @@ def test_team_membership_changes_need_no_refresh(rep, org, world):
     team.members.add(rep)
     rep.__dict__.pop("_leadsite_team_ids", None)
     assert source_performance_report(user=rep).total.created == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_committing_during_a_refresh_is_not_lost(rep, administrator, org):
+    """PostgreSQL: a refresh consumes only the marks it can see; a lead written in
+    a transaction still open during the refresh is counted by the next read."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row visibility between sessions: PostgreSQL")
+    factories.LeadFactory(owner_user=rep)
+    written, release = threading.Event(), threading.Event()
+
+    def writer():
+        try:
+            with transaction.atomic():
+                factories.LeadFactory(owner_user=rep, source=LeadSource.SEMINAR)
+                written.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert written.wait(10)
+    assert source_performance_report(user=administrator).total.created == 1
+    release.set()
+    thread.join(10)
+    report = source_performance_report(user=administrator)
+    assert report.total.created == 2
+    straight = source_performance_report(user=administrator, straight=True)
+    assert _snapshot(report.total) == _snapshot(straight.total)

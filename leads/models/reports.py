@@ -27,6 +27,9 @@ def _loose_fk(model):
     )
 
 
+KEY = ["source", "campaign", "business_unit", "owner_user", "owner_team"]
+
+
 class SummaryKey(models.Model):
     """The report's dimensions: source, campaign and the record-scope columns (0, not
     NULL, for "none", so keys compare with plain equality), and
@@ -50,27 +53,32 @@ class SummaryKey(models.Model):
 class SourceReportDay(SummaryKey):
     """Counts and sums of the leads created in one period with one key."""
 
-    created = models.PositiveIntegerField(default=0)
-    open = models.PositiveIntegerField(default=0)
-    qualified = models.PositiveIntegerField(default=0)
-    lost = models.PositiveIntegerField(default=0)
-    cannot_contact = models.PositiveIntegerField(default=0)
-    no_longer_interested = models.PositiveIntegerField(default=0)
-    canceled = models.PositiveIntegerField(default=0, help_text="Not merged.")
-    merged = models.PositiveIntegerField(default=0)
-    won_leads = models.PositiveIntegerField(default=0)
-    opportunities_lost = models.PositiveIntegerField(default=0)
-    opportunities_open = models.PositiveIntegerField(default=0)
+    created = models.IntegerField(default=0)
+    open = models.IntegerField(default=0)
+    qualified = models.IntegerField(default=0)
+    lost = models.IntegerField(default=0)
+    cannot_contact = models.IntegerField(default=0)
+    no_longer_interested = models.IntegerField(default=0)
+    canceled = models.IntegerField(default=0, help_text="Not merged.")
+    merged = models.IntegerField(default=0)
+    won_leads = models.IntegerField(default=0)
+    opportunities_lost = models.IntegerField(default=0)
+    opportunities_open = models.IntegerField(default=0)
     won_revenue = models.DecimalField(**MONEY, default=0)
     pipeline = models.DecimalField(**MONEY, default=0)
-    worked = models.PositiveIntegerField(
+    worked = models.IntegerField(
         default=0, help_text="Leads with a completed activity."
     )
-    worked_within_24h = models.PositiveIntegerField(default=0)
+    worked_within_24h = models.IntegerField(default=0)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "period", *KEY],
+                name="report_day_key",
+            )
+        ]
         indexes = [
-            models.Index(fields=["level", "period"], name="report_day_period"),
             models.Index(
                 fields=["business_unit", "level", "period"], name="report_day_bu"
             ),
@@ -89,11 +97,16 @@ class SourceReportHistogram(SummaryKey):
 
     metric = models.PositiveSmallIntegerField()
     bucket = models.IntegerField()
-    count = models.PositiveIntegerField()
+    count = models.IntegerField()
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "period", *KEY, "metric", "bucket"],
+                name="report_hist_key",
+            )
+        ]
         indexes = [
-            models.Index(fields=["level", "period"], name="report_hist_period"),
             models.Index(
                 fields=["business_unit", "level", "period"], name="report_hist_bu"
             ),

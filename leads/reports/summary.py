@@ -39,14 +39,8 @@ DIRTY_TABLE = SourceReportDirty._meta.db_table
 DAY, MONTH, YEAR = SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR
 EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2200, 12, 31)
 ONE_DAY = datetime.timedelta(days=1)
-MAX_KEYS = 1000  # more keys touched at once: recompute the roll-ups whole
-KEY_FIELDS = [
-    "source",
-    "campaign_id",
-    "business_unit_id",
-    "owner_user_id",
-    "owner_team_id",
-]
+KEYS = "source, campaign_id, business_unit_id, owner_user_id, owner_team_id"
+COLUMNS = ", ".join(name for name, _ in AGGREGATES)
 
 
 def _runs(days):
@@ -125,43 +119,44 @@ def rebuild_source_summary() -> None:
         recompute_days({first_day, last_day}, whole_span=True)
 
 
-def _touched_keys(period_q):
-    return set(
-        SourceReportDay.objects.filter(period_q, level=DAY)
-        .values_list(*KEY_FIELDS)
-        .distinct()
-    )
-
-
 def recompute_days(days, *, whole_span: bool = False) -> None:
-    """Replace the day rows of the given local days by rows computed from the leads,
-    then the month and year roll-ups of the keys those days had before or have now
-    (every key after a whole-span rebuild). A constant number of statements.
+    """Replace the day rows of the given local days by rows computed from the leads
+    and move the month and year roll-ups by the difference (old day rows taken out,
+    new ones added: an upsert on each roll-up row's unique key, then rows left at
+    zero removed). A whole-span rebuild recomputes the roll-ups outright. A
+    constant number of statements.
 
-    Keys hold 0, never NULL, for "no source/campaign/user/team", so that a key can
-    be matched with plain equality on both backends.
+    Keys hold 0, never NULL, for "no source/campaign/user/team", so that the unique
+    constraints match them on both backends.
     """
     runs = _runs(days)
     if whole_span:
         runs = [[runs[0][0], runs[-1][1]]]
     lead_q, period_q = Q(), Q()
+    day_sql, day_params = [], []
     for first, last in runs:
         lead_q |= Q(
             created_at__gte=_local_midnight(first),
             created_at__lt=_local_midnight(last + datetime.timedelta(days=1)),
         )
         period_q |= Q(period__range=(first, last))
-    keys_before = set() if whole_span else _touched_keys(period_q)
-    for model in (SourceReportDay, SourceReportHistogram):
-        model.objects.filter(period_q, level=DAY).delete()
-    facts_sql, facts_params = lead_facts_sql(Lead.objects.filter(lead_q))
-    keys = ", ".join(f"COALESCE({column}, 0)" for column in KEY_COLUMNS)
-    key_fields = ", ".join(KEY_FIELDS)
-    columns = ", ".join(name for name, _ in AGGREGATES)
+        day_sql.append("period BETWEEN %s AND %s")
+        day_params += [first, last]
+    days_where = f"level = {DAY} AND ({' OR '.join(day_sql)})"
+    first, last = runs[0][0], runs[-1][1]
     with connection.cursor() as cursor:
+        if whole_span:
+            for table in (DAY_TABLE, HISTOGRAM_TABLE):
+                cursor.execute(f"DELETE FROM {table}")
+        else:
+            _move_roll_ups(cursor, days_where, day_params, sign="-")
+            for model in (SourceReportDay, SourceReportHistogram):
+                model.objects.filter(period_q, level=DAY).delete()
+        facts_sql, facts_params = lead_facts_sql(Lead.objects.filter(lead_q))
+        keys = ", ".join(f"COALESCE({column}, 0)" for column in KEY_COLUMNS)
         aggregates = ", ".join(sql for _, sql in AGGREGATES)
         cursor.execute(
-            f"INSERT INTO {DAY_TABLE} (period, level, {key_fields}, {columns}) "
+            f"INSERT INTO {DAY_TABLE} (period, level, {KEYS}, {COLUMNS}) "
             f"SELECT r_day, {DAY}, {keys}, {aggregates} "
             f"FROM ({facts_sql}) facts GROUP BY r_day, {keys}",
             facts_params,
@@ -174,54 +169,48 @@ def recompute_days(days, *, whole_span: bool = False) -> None:
         )
         cursor.execute(
             f"INSERT INTO {HISTOGRAM_TABLE} "
-            f"(period, level, {key_fields}, metric, bucket, count) {histograms}",
+            f"(period, level, {KEYS}, metric, bucket, count) {histograms}",
             params,
         )
-        restriction, restriction_params = "", []
-        if not whole_span:
-            touched = sorted(keys_before | _touched_keys(period_q))
-            if not touched:
-                return
-            if len(touched) <= MAX_KEYS:
-                placeholders = ", ".join(["(%s, %s, %s, %s, %s)"] * len(touched))
-                restriction = f" AND ({key_fields}) IN (VALUES {placeholders})"
-                restriction_params = [value for key in touched for value in key]
-        first, last = runs[0][0], runs[-1][1]
-        roll_ups = [
-            (MONTH, DAY, first.replace(day=1), _next_month(last)),
-            (
-                YEAR,
-                MONTH,
-                first.replace(month=1, day=1),
-                last.replace(year=last.year + 1, month=1, day=1),
-            ),
-        ]
-        sums = ", ".join(f"SUM({name})" for name in columns.split(", "))
-        for table in (DAY_TABLE, HISTOGRAM_TABLE):
-            for level, _lower, start, end in roll_ups:
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE level = {level} "
-                    f"AND period >= %s AND period < %s{restriction}",
-                    [start, end, *restriction_params],
-                )
-        for level, lower, start, end in roll_ups:
+        if whole_span:
+            _move_roll_ups(cursor, f"level = {DAY}", [], sign="")
+            return
+        _move_roll_ups(cursor, days_where, day_params, sign="")
+        start = first.replace(month=1, day=1)
+        end = last.replace(year=last.year + 1, month=1, day=1)
+        for table, empty in [
+            (DAY_TABLE, "created = 0"),
+            (HISTOGRAM_TABLE, "count = 0"),
+        ]:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE level IN ({MONTH}, {YEAR}) "
+                f"AND period >= %s AND period < %s AND {empty}",
+                [start, end],
+            )
+
+
+def _move_roll_ups(cursor, where, params, *, sign):
+    """Add (sign "") or take out (sign "-") the day rows matching `where` to or
+    from their month and year roll-up rows. Years are taken from the months when
+    the roll-ups are built from scratch (where covers every day)."""
+    for table, grouped, targets in [
+        (DAY_TABLE, KEYS, COLUMNS.split(", ")),
+        (HISTOGRAM_TABLE, f"{KEYS}, metric, bucket", ["count"]),
+    ]:
+        conflict = f"level, period, {grouped}"
+        values = ", ".join(f"{sign}SUM({name})" for name in targets)
+        update = ", ".join(
+            f"{name} = {table}.{name} + excluded.{name}" for name in targets
+        )
+        for level in (MONTH, YEAR):
             rolled = _start_of(level, "period")
-            for table, grouped, targets, values in [
-                (DAY_TABLE, key_fields, columns, sums),
-                (
-                    HISTOGRAM_TABLE,
-                    f"{key_fields}, metric, bucket",
-                    "metric, bucket, count",
-                    "SUM(count)",
-                ),
-            ]:
-                cursor.execute(
-                    f"INSERT INTO {table} (period, level, {key_fields}, {targets}) "
-                    f"SELECT {rolled}, {level}, {grouped}, {values} FROM {table} "
-                    f"WHERE level = {lower} AND period >= %s AND period < %s"
-                    f"{restriction} GROUP BY {rolled}, {grouped}",
-                    [start, end, *restriction_params],
-                )
+            cursor.execute(
+                f"INSERT INTO {table} (period, level, {grouped}, {', '.join(targets)}) "
+                f"SELECT {rolled}, {level}, {grouped}, {values} FROM {table} "
+                f"WHERE {where} GROUP BY {rolled}, {grouped} "
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {update}",
+                params,
+            )
 
 
 def _start_of(level, column):

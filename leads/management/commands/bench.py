@@ -85,7 +85,7 @@ class Command(BaseCommand):
         for name, url in pages.items():
             results["pages"][name] = self._bench_get(client, url, runs)
         results["pages"]["qualification"] = self._bench_qualify(viewer, runs)
-        results["pages"].update(self._bench_source_reports(runs))
+        results["pages"].update(self._bench_source_reports(viewer, runs))
         self.stdout.write(json.dumps(results, indent=2))
 
     def _bench_get(self, client, url, runs):
@@ -131,7 +131,7 @@ class Command(BaseCommand):
             return {"skipped": "no open leads"}
         return {"median_ms": _median_ms(samples), "queries": max(counts)}
 
-    def _bench_source_reports(self, runs):
+    def _bench_source_reports(self, viewer, runs):
         """Issue 10 targets: the all-time source report as `admin` (< 300 ms) and a
         manager's last 90 days as `manager` (< 150 ms), when those demo users exist."""
         scenarios = {
@@ -140,11 +140,12 @@ class Command(BaseCommand):
         }
         results = {}
         for name, (username, url) in scenarios.items():
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                results[name] = {"skipped": f"no user {username!r}"}
-                continue
+            # Without the demo user (tests), the bench's own viewer stands in.
+            user = User.objects.filter(username=username).first() or viewer
             client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0])
             client.force_login(user)
-            results[name] = {"viewer": username, **self._bench_get(client, url, runs)}
+            results[name] = {
+                "viewer": user.username,
+                **self._bench_get(client, url, runs),
+            }
         return results
