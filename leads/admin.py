@@ -615,14 +615,8 @@ class LeadAssignmentAdmin(admin.ModelAdmin):
 # --- source report summary (issue 10): derived rows, read-only ------------------------
 
 
-@admin.register(SourceReportDay, SourceReportHistogram, SourceReportDirty)
-class SourceReportSummaryAdmin(admin.ModelAdmin):
+class ReadOnlySummaryAdmin(admin.ModelAdmin):
     """Summary rows the triggers and the report maintain: shown, never edited."""
-
-    list_display = ["__str__", "period", "level", "source", "business_unit"]
-
-    def get_list_display(self, request):
-        return ["__str__"] if self.model is SourceReportDirty else self.list_display
 
     def has_add_permission(self, request):
         return False
@@ -632,3 +626,13 @@ class SourceReportSummaryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SourceReportDay, SourceReportHistogram)
+class SourceReportSummaryAdmin(ReadOnlySummaryAdmin):
+    list_display = ["__str__", "period", "level", "source", "business_unit"]
+
+
+@admin.register(SourceReportDirty)
+class SourceReportDirtyAdmin(ReadOnlySummaryAdmin):
+    list_display = ["day"]
