@@ -98,6 +98,68 @@ def _drill_down(row, data):
     return links
 
 
+def _count(value):
+    return f"{value:,}"
+
+
+def _money(value):
+    return f"{round(value):,}"
+
+
+def _pct(value):
+    return None if value is None else f"{value * 100:.1f}%"
+
+
+def _cells(row):
+    """The row's cells after the label, formatted once here rather than by template
+    filters: (text, link or None, data-count name, small note or None)."""
+    links = row.links
+    interval = row.interval
+    counts = ["created", "open", "qualified", *REASON_STATUS, "merged"]
+    cells = [(_count(row.sums[name]), links[name], name, None) for name in counts]
+    rate = _pct(row.qualification_rate)
+    cells.append(
+        (
+            rate or "—",
+            None,
+            "rate",
+            f"({interval[0] * 100:.1f}–{interval[1] * 100:.1f})" if interval else None,
+        )
+    )
+    won_share = _pct(row.won_share)
+    cells += [
+        (
+            _count(row.won_leads),
+            links["won_leads"],
+            "won_leads",
+            f"({won_share})" if won_share else None,
+        ),
+        (_money(row.won_revenue), links["won_revenue"], "won_revenue", None),
+        (_money(row.pipeline), links["pipeline"], "pipeline", None),
+        (_pct(row.win_rate) or "—", None, "win_rate", None),
+    ]
+    for value, name in [
+        (row.median_days_to_qualify, "median_days"),
+        (row.median_hours_to_first_work, "median_hours"),
+    ]:
+        cells.append(("—" if value is None else f"{value:.1f}", None, name, None))
+    cells.append((_pct(row.worked_within_24h_share) or "—", None, "worked_24h", None))
+    for value, name in [
+        (row.cost, "cost"),
+        (row.cost_per_lead, "cost_per_lead"),
+        (row.cost_per_qualified, "cost_per_qualified"),
+    ]:
+        text = (
+            "—"
+            if value is None
+            else (_money(value) if name == "cost" else f"{value:,.2f}")
+        )
+        cells.append((text, None, name, None))
+    ratio = row.return_on_cost
+    cells.append(("—" if ratio is None else f"{ratio:.2f}×", None, "return", None))
+    return cells
+
+
 def _decorate(row, data):
     row.links = _drill_down(row, data)
     row.rate_percent = _percent(row.qualification_rate)
@@ -112,6 +174,8 @@ def _decorate(row, data):
     row.reasons = [
         (name, label, row.sums[name], row.links[name]) for name, label in REASONS
     ]
+    cells = _cells(row)
+    row.cells_head, row.cells_tail = cells[:10], cells[10:]
     for line in row.campaigns:
         _decorate(line, data)
     return row
