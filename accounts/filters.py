@@ -1,8 +1,11 @@
 """FilterSets for the account, contact and opportunity lists; selectors apply them."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import (
     Account,
@@ -13,7 +16,7 @@ from accounts.models import (
     OpportunityStatus,
 )
 from leadsite.forms import BusinessDatesFilterMixin
-from leadsite.permissions import mine_q
+from leadsite.permissions import business_unit_subtree_ids, mine_q
 
 # Id filters accept primary keys only: a tampered 20-digit value is ignored like
 # any invalid filter instead of overflowing the database integer.
@@ -128,6 +131,71 @@ class OpportunityFilter(SearchFilterSet):
     contact = django_filters.NumberFilter(
         **PK_BOUNDS, field_name="contact_id", widget=forms.HiddenInput
     )
+    # Drill-down from the lead-source report (issue 10): opportunities whose
+    # originating lead matches. Field lookups only: accounts never imports leads.
+    lead_source = django_filters.CharFilter(
+        method="filter_lead_source", widget=forms.HiddenInput
+    )
+    lead_campaign = django_filters.CharFilter(
+        method="filter_lead_campaign", widget=forms.HiddenInput
+    )
+    lead_created_after = django_filters.DateFilter(
+        method="filter_lead", widget=forms.HiddenInput
+    )
+    lead_created_before = django_filters.DateFilter(
+        method="filter_lead", widget=forms.HiddenInput
+    )
+    lead_unit = django_filters.NumberFilter(
+        **PK_BOUNDS, method="filter_lead", widget=forms.HiddenInput
+    )
+    lead_owner = django_filters.NumberFilter(
+        **PK_BOUNDS, method="filter_lead", widget=forms.HiddenInput
+    )
+    lead_team = django_filters.NumberFilter(
+        **PK_BOUNDS, method="filter_lead", widget=forms.HiddenInput
+    )
+
+    def _by_lead(self, queryset, **lookups):
+        matching = Opportunity.objects.filter(
+            **{f"originating_leads__{k}": v for k, v in lookups.items()}
+        )
+        return queryset.filter(pk__in=matching.values("pk"))
+
+    def filter_lead_source(self, queryset, name, value):
+        if value == "none":
+            return self._by_lead(queryset, source__isnull=True)
+        if value.isdigit() and len(value) < 6:
+            return self._by_lead(queryset, source=int(value))
+        return queryset.none()
+
+    def filter_lead_campaign(self, queryset, name, value):
+        if value == "none":
+            return self._by_lead(queryset, campaign__isnull=True)
+        if value.isdigit() and len(value) < 19:
+            return self._by_lead(queryset, campaign_id=int(value))
+        return queryset.none()
+
+    def filter_lead(self, queryset, name, value):
+        if isinstance(value, datetime.date) and not 1900 <= value.year <= 2200:
+            return queryset.none()
+        if name == "lead_created_after":
+            start = timezone.make_aware(
+                datetime.datetime.combine(value, datetime.time.min)
+            )
+            return self._by_lead(queryset, created_at__gte=start)
+        if name == "lead_created_before":
+            end = timezone.make_aware(
+                datetime.datetime.combine(
+                    value + datetime.timedelta(days=1), datetime.time.min
+                )
+            )
+            return self._by_lead(queryset, created_at__lt=end)
+        if name == "lead_unit":
+            return self._by_lead(
+                queryset, business_unit_id__in=business_unit_subtree_ids(int(value))
+            )
+        field = {"lead_owner": "owner_user_id", "lead_team": "owner_team_id"}[name]
+        return self._by_lead(queryset, **{field: int(value)})
 
     class Meta:
         model = Opportunity
@@ -140,4 +208,11 @@ class OpportunityFilter(SearchFilterSet):
             "mine",
             "account",
             "contact",
+            "lead_source",
+            "lead_campaign",
+            "lead_created_after",
+            "lead_created_before",
+            "lead_unit",
+            "lead_owner",
+            "lead_team",
         ]

@@ -7,12 +7,13 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from accounts.models import BusinessUnit, Team, User
+from accounts.models import BusinessUnit, OpportunityState, Team, User
 from leads.models import Campaign, LeadRating, LeadSource, LeadState, LeadStatus
 from leadsite.forms import BusinessDatesFilterMixin
 from leadsite.permissions import (
     assignable_teams,
     assignable_users,
+    business_unit_subtree_ids,
     mine_q,
     visible_business_units,
 )
@@ -107,6 +108,22 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
         fields={field: key for key, field in SORT_FIELDS.items()},
         label="Sort",
     )
+    # Drill-down from the source report (issue 10): exact sets behind its numbers.
+    no_source = django_filters.BooleanFilter(
+        field_name="source", lookup_expr="isnull", label="No source"
+    )
+    no_campaign = django_filters.BooleanFilter(
+        field_name="campaign", lookup_expr="isnull", label="No campaign"
+    )
+    merged = django_filters.BooleanFilter(label="Merged")
+    unit = django_filters.ModelChoiceFilter(
+        queryset=_business_units, method="filter_unit", label="Business unit and below"
+    )
+    opportunity = django_filters.ChoiceFilter(
+        field_name="qualifying_opportunity__state",
+        choices=OpportunityState.choices,
+        label="Opportunity",
+    )
 
     def __init__(self, data=None, *args, **kwargs):
         data = data.copy() if data is not None else {}
@@ -140,6 +157,9 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
             # Owned by a team but no one person yet: the team's queue.
             return queryset.filter(owner_user__isnull=True, state=LeadState.OPEN)
         return queryset
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(business_unit_id__in=business_unit_subtree_ids(value.pk))
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

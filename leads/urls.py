@@ -1,6 +1,7 @@
 from django.urls import path
 
-from leads.views import leads, misc, related, routing
+from leads.views import leads, related, routing
+from leads.views import reports as report_views
 
 app_name = "leads"
 
@@ -78,7 +79,11 @@ urlpatterns += [
 # --- routing and reports -------------------------------------------------------------
 urlpatterns += [
     path("routing/", routing.RoutingView.as_view(), name="routing"),
-    path("reports/sources/", misc.SourceReportView.as_view(), name="source-report"),
+    path(
+        "reports/sources/",
+        report_views.SourceReportView.as_view(),
+        name="source-report",
+    ),
 ]
 
 # --- global search in the top bar (issue 12) ----------------------------------------

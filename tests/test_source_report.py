@@ -1,193 +1,494 @@
-"""The lead source report: numbers checked against factories, scope, links, CSV."""
+"""The lead-source report: every number of a known data set, scope, significance,
+filters, drill-down links, CSV and the query count."""
 
 import csv
 import datetime
 import io
-import math
-from urllib.parse import parse_qs, urlsplit
+from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.models import LeadSource, LeadState, LeadStatus
 from leads.reports import source_performance_report, wilson_interval
+from leads.reports.straight import percentile_medians
+from leads.reports.summary import refresh_source_summary
 from tests import factories
 
 URL = "/reports/sources/"
+WEB, PARTNER, SEMINAR, OTHER = (
+    LeadSource.WEB,
+    LeadSource.PARTNER,
+    LeadSource.SEMINAR,
+    LeadSource.OTHER,
+)
+H = datetime.timedelta(hours=1)
+D = datetime.timedelta(days=1)
 
 
-def days_ago(n):
-    return timezone.now() - datetime.timedelta(days=n)
+def _lead(owner, created, **fields):
+    return factories.LeadFactory(owner_user=owner, created_at=created, **fields)
+
+
+def _qualified(owner, created, days, **fields):
+    return _lead(
+        owner,
+        created,
+        state=LeadState.QUALIFIED,
+        status=LeadStatus.QUALIFIED,
+        qualified_at=created + days * D,
+        closed_at=created + days * D,
+        **fields,
+    )
+
+
+def _disqualified(owner, created, status, **fields):
+    return _lead(
+        owner,
+        created,
+        state=LeadState.DISQUALIFIED,
+        status=status,
+        closed_at=created + D,
+        **fields,
+    )
+
+
+def _worked(lead, hours, *, completed=True):
+    done = lead.created_at + hours * H
+    factories.ActivityFactory(
+        lead=lead,
+        owner=lead.owner_user,
+        state="completed" if completed else "open",
+        completed_at=done if completed else None,
+    )
 
 
 @pytest.fixture
-def data(rep, rep2):
-    """Rep's leads: Web 2 open, 3 qualified, 1 disqualified; Partner 1 open, 1 lost.
-    Rep2 (South) has Web leads that rep must not count."""
-    web, partner = LeadSource.WEB, LeadSource.PARTNER
-    for _ in range(2):
-        factories.LeadFactory(owner_user=rep, source=web)
-    for _ in range(3):
-        factories.LeadFactory(owner_user=rep, source=web, qualified=True)
-    factories.LeadFactory(
-        owner_user=rep,
-        source=web,
-        state=LeadState.DISQUALIFIED,
-        status=LeadStatus.NO_LONGER_INTERESTED,
+def data(rep, rep2, manager, org):
+    """Rep (North), ten days ago unless said otherwise:
+    Web / campaign "Spring" (cost 1,000): L1 qualified after 4 d, opportunity won
+      4,500, worked after 2 h; L2 qualified after 6 d, opportunity open 5,000, worked
+      after 30 h; L3 lost, worked after 5 h; L4 open.
+    Web / no campaign: L5 canceled; L6 merged into L4; L7 qualified after 1 d,
+      opportunity lost, worked after 10 h (an open activity at 1 h, a later
+      completed one at 50 h do not count).
+    Partner / campaign "Summit" (no cost): L8 cannot contact, L9 no longer
+      interested, L10 contacted.
+    No source: L11 open.  Seminar: L14 open, 200 days ago.
+    Another North rep: Other L13 (manager sees it, rep does not).
+    Rep2 (South): a qualified Web lead nobody in North sees."""
+    base = timezone.now() - 10 * D
+    spring = factories.CampaignFactory(name="Spring", source=WEB, cost=Decimal("1000"))
+    summit = factories.CampaignFactory(name="Summit", source=PARTNER, cost=None)
+    won = factories.OpportunityFactory(
+        owner_user=rep, won=True, actual_value=Decimal("4500.00")
     )
-    factories.LeadFactory(owner_user=rep, source=partner, contacted=True)
-    factories.LeadFactory(owner_user=rep, source=partner, disqualified=True)
-    factories.LeadFactory(owner_user=rep, source=None)
-    for _ in range(4):
-        factories.LeadFactory(owner_user=rep2, source=web, qualified=True)
-
-
-def by_source(rows):
-    return {row.source: row for row in rows}
-
-
-def test_counts_per_source_match_the_leads(rep, data):
-    rows, total = source_performance_report(user=rep)
-    rows = by_source(rows)
-    web = rows[LeadSource.WEB]
-    assert (web.created, web.open, web.qualified, web.disqualified) == (6, 2, 3, 1)
-    assert web.qualification_rate == pytest.approx(3 / 4)
-    partner = rows[LeadSource.PARTNER]
-    assert (partner.created, partner.open, partner.qualified, partner.disqualified) == (
-        2,
-        1,
-        0,
-        1,
+    open_opportunity = factories.OpportunityFactory(
+        owner_user=rep, estimated_value=Decimal("5000.00")
     )
-    assert partner.qualification_rate == 0
-    assert rows[None].label == "No source"
-    assert rows[None].qualification_rate is None
-    assert (total.created, total.open, total.qualified, total.disqualified) == (
-        9,
-        4,
-        3,
-        2,
+    lost = factories.OpportunityFactory(owner_user=rep, lost=True)
+    leads = {}
+    leads[1] = _qualified(
+        rep, base, 4, source=WEB, campaign=spring, qualifying_opportunity=won
     )
+    leads[2] = _qualified(
+        rep,
+        base,
+        6,
+        source=WEB,
+        campaign=spring,
+        qualifying_opportunity=open_opportunity,
+    )
+    leads[3] = _disqualified(rep, base, LeadStatus.LOST, source=WEB, campaign=spring)
+    leads[4] = _lead(rep, base, source=WEB, campaign=spring)
+    leads[5] = _disqualified(rep, base, LeadStatus.CANCELED, source=WEB)
+    leads[6] = _disqualified(
+        rep, base, LeadStatus.CANCELED, source=WEB, merged=True, master=leads[4]
+    )
+    leads[7] = _qualified(rep, base, 1, source=WEB, qualifying_opportunity=lost)
+    leads[8] = _disqualified(
+        rep, base, LeadStatus.CANNOT_CONTACT, source=PARTNER, campaign=summit
+    )
+    leads[9] = _disqualified(
+        rep, base, LeadStatus.NO_LONGER_INTERESTED, source=PARTNER, campaign=summit
+    )
+    leads[10] = _lead(
+        rep, base, source=PARTNER, campaign=summit, status=LeadStatus.CONTACTED
+    )
+    leads[11] = _lead(rep, base, source=None)
+    north_rep = factories.UserFactory(business_unit=org.north)
+    leads[13] = _lead(north_rep, base, source=OTHER)
+    leads[14] = _lead(rep, timezone.now() - 200 * D, source=SEMINAR)
+    _qualified(rep2, base, 2, source=WEB)
+    _worked(leads[1], 2)
+    _worked(leads[2], 30)
+    _worked(leads[3], 5)
+    _worked(leads[7], 1, completed=False)
+    _worked(leads[7], 10)
+    _worked(leads[7], 50)
+    return type("Data", (), {"leads": leads, "spring": spring, "summit": summit})
 
 
-def test_report_respects_scope(rep2, manager, administrator, data):
-    rows, total = source_performance_report(user=rep2)
-    assert total.created == 4
-    assert by_source(rows)[LeadSource.WEB].qualified == 4
-    _, total = source_performance_report(user=manager)  # North: rep's leads only
-    assert total.created == 9
-    _, total = source_performance_report(user=administrator)
-    assert total.created == 13
-
-
-def test_report_is_one_query(rep, data, django_assert_num_queries):
-    source_performance_report(user=rep)  # warm the per-user gate cache
-    with django_assert_num_queries(1):
-        source_performance_report(user=rep)
-
-
-def test_created_period_includes_both_days(rep):
-    factories.LeadFactory(owner_user=rep, created_at=days_ago(40))
-    factories.LeadFactory(owner_user=rep, created_at=days_ago(10))
-    factories.LeadFactory(owner_user=rep, created_at=days_ago(0))
+def last_90_days():
     today = timezone.localdate()
-    _, total = source_performance_report(
-        user=rep, created_from=today - datetime.timedelta(days=10), created_to=today
-    )
-    assert total.created == 2
-    _, total = source_performance_report(
-        user=rep, created_to=today - datetime.timedelta(days=11)
-    )
-    assert total.created == 1
+    return {"created_from": today - 89 * D, "created_to": today}
 
 
-def test_wilson_interval_known_values():
-    low, high = wilson_interval(3, 4)
-    assert low == pytest.approx(0.3006, abs=1e-4)
-    assert high == pytest.approx(0.9544, abs=1e-4)
-    low, high = wilson_interval(0, 10)
-    assert low == 0 and high == pytest.approx(0.2775, abs=1e-4)
+def by_source(report):
+    return {row.source: row for row in report.rows}
+
+
+def campaigns(row):
+    return {line.label: line for line in row.campaigns}
+
+
+def bounds(row):
+    low, high = row.interval
+    return round(low, 3), round(high, 3)
+
+
+def test_every_number_of_the_web_row(rep, data):
+    web = by_source(source_performance_report(user=rep, **last_90_days()))[WEB]
+    assert (web.created, web.open, web.qualified) == (7, 1, 3)
+    assert (web.lost, web.cannot_contact, web.no_longer_interested) == (1, 0, 0)
+    assert (web.canceled, web.merged, web.disqualified, web.closed) == (1, 1, 2, 5)
+    assert web.qualification_rate == pytest.approx(0.6)
+    assert bounds(web) == (0.231, 0.882)
+    assert (web.won_leads, web.won_share) == (1, pytest.approx(1 / 7))
+    assert web.won_revenue == Decimal("4500.00")
+    assert web.pipeline == Decimal("5000.00")
+    assert web.win_rate == pytest.approx(0.5)
+    assert web.median_days_to_qualify == 4  # 1, 4, 6
+    assert web.median_hours_to_first_work == 7.5  # 2, 5, 10, 30
+    assert (web.worked, web.worked_within_24h) == (4, 3)
+    assert web.worked_within_24h_share == pytest.approx(0.75)
+    assert web.cost is None and web.cost_per_lead is None
+    assert web.significance == "too_few"
+
+
+def test_campaign_rows_with_and_without_cost(rep, data):
+    report = source_performance_report(user=rep, **last_90_days())
+    web = campaigns(by_source(report)[WEB])
+    assert list(web) == ["Spring", "No campaign"]
+    spring = web["Spring"]
+    assert (spring.created, spring.qualified, spring.lost, spring.closed) == (
+        4,
+        2,
+        1,
+        3,
+    )
+    assert bounds(spring) == (0.208, 0.939)
+    assert spring.median_days_to_qualify == 5  # 4, 6
+    assert spring.median_hours_to_first_work == 5  # 2, 5, 30
+    assert spring.cost == Decimal("1000.00")
+    assert spring.cost_per_lead == Decimal("250.00")
+    assert spring.cost_per_qualified == Decimal("500.00")
+    assert spring.return_on_cost == Decimal("4.5")
+    none = web["No campaign"]
+    assert (none.created, none.qualified, none.canceled, none.merged) == (3, 1, 1, 1)
+    assert none.cost is None and none.return_on_cost is None
+    summit = campaigns(by_source(report)[PARTNER])["Summit"]
+    assert (summit.cannot_contact, summit.no_longer_interested, summit.open) == (
+        1,
+        1,
+        1,
+    )
+    assert summit.qualification_rate == 0 and bounds(summit) == (0.0, 0.658)
+    assert summit.cost is None and summit.cost_per_qualified is None
+
+
+def test_empty_source_and_total_row(rep, data):
+    report = source_performance_report(user=rep, **last_90_days())
+    rows = by_source(report)
+    assert [row.label for row in report.rows] == ["Partner", "Web", "No source"]
+    no_source = rows[None]
+    assert (no_source.created, no_source.open, no_source.closed) == (1, 1, 0)
+    assert no_source.qualification_rate is None and no_source.interval is None
+    assert no_source.median_days_to_qualify is None
+    total = report.total
+    assert (total.created, total.open, total.qualified, total.disqualified) == (
+        11,
+        3,
+        3,
+        4,
+    )
+    assert total.merged == 1 and bounds(total) == (0.158, 0.75)
+    assert total.won_revenue == Decimal("4500.00")
+
+
+def test_period_all_time_includes_older_leads(rep, data):
+    report = source_performance_report(user=rep)
+    assert by_source(report)[SEMINAR].created == 1
+    assert report.total.created == 12
+    assert sum(sum(months.values()) for months in report.trend.values()) == 12
+
+
+def test_scope_rep_versus_manager(rep, rep2, manager, administrator, data):
+    assert source_performance_report(user=rep).total.created == 12
+    assert OTHER not in by_source(source_performance_report(user=rep))
+    manager_report = source_performance_report(user=manager)
+    assert manager_report.total.created == 13
+    assert by_source(manager_report)[OTHER].created == 1
+    assert source_performance_report(user=rep2).total.created == 1
+    assert source_performance_report(user=administrator).total.created == 14
+
+
+def test_owner_team_campaign_and_unit_filters(manager, rep, org, data):
+    assert source_performance_report(user=manager, owner=rep).total.created == 12
+    only_spring = source_performance_report(user=manager, campaign=data.spring)
+    assert only_spring.total.created == 4
+    south = source_performance_report(user=manager, business_unit_ids=[org.south.pk])
+    assert south.rows == []
+    team = factories.TeamFactory(business_unit=org.north)
+    factories.LeadFactory(owner_user=None, owner_team=team, source=WEB)
+    assert source_performance_report(user=manager, team=team).total.created == 1
+
+
+def test_medians_match_percentile_cont(manager, data):
+    if connection.vendor != "postgresql":
+        pytest.skip("percentile_cont is PostgreSQL's")
+    report = source_performance_report(user=manager)
+    medians = percentile_medians(user=manager, group_by=["source", "campaign_id"])
+    for row in report.rows:
+        for line in row.campaigns:
+            key = (row.source, line.campaign.pk if line.campaign else None)
+            days, hours = medians[key]
+            assert line.median_days_to_qualify == days
+            assert line.median_hours_to_first_work == hours
+    by_row = percentile_medians(user=manager, group_by=["source"])
+    for row in report.rows:
+        assert (row.median_days_to_qualify, row.median_hours_to_first_work) == by_row[
+            (row.source,)
+        ]
+
+
+def _closed(owner, source, qualified, disqualified):
+    for _ in range(qualified):
+        factories.LeadFactory(owner_user=owner, source=source, qualified=True)
+    for _ in range(disqualified):
+        factories.LeadFactory(owner_user=owner, source=source, disqualified=True)
+
+
+def test_significance_marks_against_all_and_a_chosen_baseline(rep):
+    _closed(rep, LeadSource.ADVERTISEMENT, 25, 5)
+    _closed(rep, LeadSource.OTHER, 3, 27)
+    _closed(rep, LeadSource.EXTERNAL_REFERRAL, 10, 10)
+    _closed(rep, LeadSource.SEMINAR, 5, 5)
+    rows = by_source(source_performance_report(user=rep))
+    assert rows[LeadSource.ADVERTISEMENT].significance == "higher"
+    assert rows[LeadSource.OTHER].significance == "lower"
+    assert rows[LeadSource.EXTERNAL_REFERRAL].significance == "same"
+    assert rows[LeadSource.SEMINAR].significance == "too_few"
+    rows = by_source(source_performance_report(user=rep, baseline=str(OTHER)))
+    assert rows[OTHER].significance == "baseline"
+    assert rows[LeadSource.EXTERNAL_REFERRAL].significance == "higher"
+    assert rows[LeadSource.SEMINAR].significance == "too_few"
+
+
+def test_wilson_interval_shrinks_with_more_trials():
+    small, large = wilson_interval(2, 3), wilson_interval(600, 1000)
+    assert small[1] - small[0] > large[1] - large[0]
     assert wilson_interval(0, 0) is None
 
 
-def test_small_samples_get_wider_intervals():
-    small = wilson_interval(2, 3)
-    large = wilson_interval(600, 900)
-    assert small[1] - small[0] > large[1] - large[0]
-    assert all(0 <= v <= 1 for v in (*small, *large))
-    assert math.isclose(sum(large) / 2, 600 / 900, abs_tol=0.01)
+def test_query_count_does_not_grow_with_sources_and_campaigns(manager, rep, data):
+    refresh_source_summary()
+    fresh = type(manager).objects.get
+    with CaptureQueriesContext(connection) as few:
+        source_performance_report(user=fresh(pk=manager.pk))
+    for source in LeadSource.values:
+        for _n in range(3):
+            campaign = factories.CampaignFactory(source=source)
+            factories.LeadFactory(owner_user=rep, source=source, campaign=campaign)
+            factories.LeadFactory(owner_user=rep, source=source, qualified=True)
+    refresh_source_summary()
+    with CaptureQueriesContext(connection) as many:
+        report = source_performance_report(user=fresh(pk=manager.pk))
+    assert len(report.rows) == 11 and len(many) == len(few)
+    for source in LeadSource.values:
+        factories.LeadFactory(
+            owner_user=rep, source=source, created_at=timezone.now() - source * 40 * D
+        )
+    with CaptureQueriesContext(connection) as refresh:
+        assert refresh_source_summary() >= 10
+    assert len(refresh) <= 20
 
 
-def test_page_shows_table_links_and_chart_data(rep_client, data):
-    response = rep_client.get(URL)
+# --- the page ----------------------------------------------------------------------
+
+
+def test_page_renders_table_charts_and_method(
+    manager_client, data, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(40):  # 20 of them refresh the summary
+        response = manager_client.get(URL, {"period": "90days"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="source-report"' in html
-    assert "75.0%" in html
-    assert "vendor/chart.umd.min.js" in html and "js/source_report.js" in html
-    assert "<script>" not in html.replace('<script type="application/json"', "")
-    assert 'id="source-report-data" type="application/json"' in html
-    chart = response.context["chart_data"]
-    assert chart["labels"] == ["Partner", "Web", "No source"]
-    assert chart["rates"][1] == 75.0
-    web = next(row for row in response.context["rows"] if row.source == LeadSource.WEB)
-    query = parse_qs(urlsplit(web.links["qualified"]).query)
-    assert query["source"] == [str(int(LeadSource.WEB))]
-    assert query["state"] == [str(int(LeadState.QUALIFIED))]
-    assert f'href="{web.links["qualified"].replace("&", "&amp;")}"' in html
+    for fragment in (
+        'id="source-report"',
+        'id="source-report-chart"',
+        'id="source-report-trend"',
+        'id="source-report-revenue"',
+        "two-proportion z-test",
+        "Spring",
+        "Too few to tell",
+    ):
+        assert fragment in html
 
 
-def test_links_lead_to_the_same_leads_in_the_list(rep_client, data):
-    response = rep_client.get(URL)
-    web = next(row for row in response.context["rows"] if row.source == LeadSource.WEB)
-    listed = rep_client.get(web.links["qualified"])
-    assert listed.status_code == 200
-    # The lead list shows its own total; it must agree with the report.
-    assert "1–3 of 3" in listed.content.decode()
-
-
-def test_links_carry_the_period(rep_client, rep):
-    factories.LeadFactory(owner_user=rep)
-    response = rep_client.get(URL + "?created_from=2026-01-01&created_to=2026-12-31")
-    total = response.context["total"]
-    query = parse_qs(urlsplit(total.links["open"]).query)
-    assert query["created_after"] == ["2026-01-01"]
-    assert query["created_before"] == ["2026-12-31"]
-
-
-def test_csv_export_has_the_same_table(rep_client, data):
-    response = rep_client.get(URL + "?format=csv")
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"created_to": "9999-12-31"},
+        {"created_from": "1899-12-31"},
+        {"created_from": "2026-02-30"},
+        {"period": "custom", "created_from": "2026-03-02", "created_to": "2026-03-01"},
+        {"period": "decade"},
+        {"owner": "999999"},
+        {"business_unit": "abc"},
+    ],
+)
+def test_invalid_filter_shows_its_error_and_no_figures(manager_client, data, query):
+    response = manager_client.get(URL, query)
     assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="error"' in html
+    assert 'id="source-report"' not in html
+    assert "source-report-data" not in html
+    assert response.context["form"].errors
+
+
+def test_rep_cannot_filter_by_another_unit(rep_client, org, data):
+    response = rep_client.get(URL, {"business_unit": org.south.pk})
+    assert response.context["form"].errors["business_unit"]
+
+
+def _lead_list_count(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.context["page"].total
+
+
+def _opportunity_list_count(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.context["page"].total
+
+
+LEAD_LINKS = [
+    "created",
+    "open",
+    "qualified",
+    "lost",
+    "cannot_contact",
+    "no_longer_interested",
+    "canceled",
+    "merged",
+    "won_leads",
+]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"period": "90days"}, {"period": "all", "campaign": "spring"}, {"owner": "rep"}],
+)
+def test_every_drill_down_link_lists_the_same_count(manager_client, rep, data, query):
+    query = dict(query)
+    if query.get("campaign") == "spring":
+        query["campaign"] = data.spring.pk
+    if query.get("owner") == "rep":
+        query["owner"] = rep.pk
+    report = manager_client.get(URL, query).context["report"]
+    rows = [report.total]
+    for row in report.rows:
+        rows += [row, *row.campaigns]
+    checked = 0
+    for row in rows:
+        for name in LEAD_LINKS:
+            assert _lead_list_count(manager_client, row.links[name]) == getattr(
+                row, name
+            ), (row.label, name)
+            checked += 1
+        opportunities = row.won_leads + row.opportunities_open
+        assert (
+            _opportunity_list_count(manager_client, row.links["won_revenue"])
+            + (_opportunity_list_count(manager_client, row.links["pipeline"]))
+            == opportunities
+        ), row.label
+        assert (
+            _lead_list_count(manager_client, row.links["disqualified"])
+            == row.disqualified
+        )
+    assert checked >= 9
+
+
+def test_csv_equals_the_table_and_guards_formulas(manager_client, data):
+    data.spring.name = "=HYPERLINK(1)"
+    data.spring.save()
+    page = manager_client.get(URL, {"period": "90days"})
+    report = page.context["report"]
+    response = manager_client.get(URL, {"period": "90days", "format": "csv"})
+    assert response.streaming
     assert response["Content-Type"].startswith("text/csv")
-    assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][:6] == [
-        "Source",
-        "Source code",
-        "Created",
-        "Open",
-        "Qualified",
-        "Disqualified",
-    ]
-    web = next(r for r in rows if r[0] == "Web")
-    assert web[2:7] == ["6", "2", "3", "1", "75.0"]
-    assert rows[-1][0] == "All sources" and rows[-1][2] == "9"
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    header, body = lines[0], lines[1:]
+    expected = []
+    for row in report.rows:
+        expected += [row, *row.campaigns]
+    expected.append(report.total)
+    assert len(body) == len(expected)
+    column = {name: header.index(name) for name in header}
+    for line, row in zip(body, expected, strict=True):
+        assert int(line[column["Created"]]) == row.created
+        assert int(line[column["Merged"]]) == row.merged
+        assert int(line[column["Qualified"]]) == row.qualified
+        assert Decimal(line[column["Won revenue"]]) == row.won_revenue
+        if row.interval:
+            assert float(line[column["95% low %"]]) == round(row.interval[0] * 100, 1)
+    assert any(line[2] == "'=HYPERLINK(1)" for line in body)
+    assert not any(cell.startswith("=") for line in body for cell in line)
 
 
-def test_invalid_period_is_a_form_error_not_a_500(rep_client, data):
-    response = rep_client.get(URL + "?created_from=2026-05-01&created_to=2026-01-01")
-    assert response.status_code == 200
-    assert "before the start date" in response.content.decode()
-    response = rep_client.get(URL + "?created_from=nonsense")
-    assert response.status_code == 200
+def test_csv_of_an_invalid_filter_is_the_error_page(manager_client, data):
+    response = manager_client.get(URL, {"created_to": "9999-12-31", "format": "csv"})
+    assert response["Content-Type"].startswith("text/html")
+    assert response.context["form"].errors
 
 
-def test_empty_report_says_so(rep_client):
-    response = rep_client.get(URL)
-    assert response.status_code == 200
-    assert "No leads in this period" in response.content.decode()
+# --- the manager's home card ---------------------------------------------------------
 
 
-def test_report_requires_login(client, db):
-    response = client.get(URL)
-    assert response.status_code == 302
+def test_manager_home_card_shows_top_sources_and_slowest_speed(
+    manager_client, rep, django_assert_max_num_queries
+):
+    now = timezone.now()
+    spring = factories.CampaignFactory(source=WEB)
+    won = factories.OpportunityFactory(
+        owner_user=rep, won=True, actual_value=Decimal("9000.00")
+    )
+    web = _qualified(
+        rep, now, 0, source=WEB, campaign=spring, qualifying_opportunity=won
+    )
+    partner = _lead(rep, now - H, source=PARTNER)
+    factories.ActivityFactory(
+        lead=web, owner=rep, state="completed", completed_at=web.created_at + 2 * H
+    )
+    factories.ActivityFactory(
+        lead=partner, owner=rep, state="completed", completed_at=now - H + 0.5 * H
+    )
+    with django_assert_max_num_queries(40):
+        response = manager_client.get("/")
+    highlights = response.context["source_highlights"]
+    assert [row.label for row in highlights.top_revenue] == ["Web"]
+    assert [row.label for row in highlights.slowest] == ["Web", "Partner"]
+    html = response.content.decode()
+    assert 'id="source-highlights"' in html
+    assert "/reports/sources/?period=quarter" in html
+
+
+def test_rep_home_has_no_source_card(rep_client):
+    response = rep_client.get("/")
+    assert "source_highlights" not in response.context
+    assert 'id="source-highlights"' not in response.content.decode()

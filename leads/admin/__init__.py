@@ -2,4 +2,11 @@
 links, timeline, capture (campaigns, capture forms) and routing (rules, assignment log).
 """
 
-from leads.admin import capture, lifecycle, links, routing, timeline  # noqa: F401
+from leads.admin import (  # noqa: F401
+    capture,
+    lifecycle,
+    links,
+    reports,
+    routing,
+    timeline,
+)

@@ -1,21 +1,134 @@
+import datetime
+
 from django import forms
+from django.utils import timezone
+
+from accounts.models import BusinessUnit
+from leads.models import Campaign, LeadSource
+from leads.reports import ALL
+from leadsite.permissions import (
+    assignable_teams,
+    assignable_users,
+    business_unit_subtree_ids,
+    is_administrator,
+    is_manager,
+)
+
+PERIODS = [
+    ("all", "All time"),
+    ("month", "This month"),
+    ("90days", "Last 90 days"),
+    ("quarter", "This quarter"),
+    ("year", "This year"),
+    ("custom", "Custom range"),
+]
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2200, 12, 31)
+
+
+def period_dates(period, today):
+    """(first, last) local days of a preset period; None for an open end."""
+    if period == "month":
+        return today.replace(day=1), today
+    if period == "90days":
+        return today - datetime.timedelta(days=89), today
+    if period == "quarter":
+        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today
+    if period == "year":
+        return today.replace(month=1, day=1), today
+    return None, None
+
+
+class BoundedDateField(forms.DateField):
+    """A date between 1900 and 2200: anything else is a form error, never a 500."""
+
+    widget = forms.DateInput(
+        attrs={"type": "date", "min": "1900-01-01", "max": "2200-12-31"}
+    )
+
+    def to_python(self, value):
+        try:
+            day = super().to_python(value)
+        except OverflowError as exc:
+            raise forms.ValidationError("Enter a date between 1900 and 2200.") from exc
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise forms.ValidationError("Enter a date between 1900 and 2200.")
+        return day
+
+
+def _business_units(user):
+    units = BusinessUnit.objects.order_by("name")
+    if is_administrator(user):
+        return units
+    if is_manager(user) and user.business_unit_id:
+        return units.filter(pk__in=business_unit_subtree_ids(user.business_unit_id))
+    return units.filter(pk=user.business_unit_id)
 
 
 class SourceReportForm(forms.Form):
-    created_from = forms.DateField(
-        label="Created from",
+    period = forms.ChoiceField(choices=PERIODS, required=False, initial="all")
+    created_from = BoundedDateField(label="Created from", required=False)
+    created_to = BoundedDateField(label="Created to", required=False)
+    business_unit = forms.ModelChoiceField(
+        queryset=BusinessUnit.objects.none(),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        empty_label="Any",
+        label="Business unit (and below)",
     )
-    created_to = forms.DateField(
-        label="Created to",
+    team = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any", label="Owning team"
+    )
+    owner = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Anyone", label="Owner"
+    )
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.order_by("name"), required=False, empty_label="Any"
+    )
+    baseline = forms.ChoiceField(
+        choices=[
+            (ALL, "All other sources"),
+            *[(str(code), name) for code, name in LeadSource.choices],
+        ],
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Compare with",
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["business_unit"].queryset = _business_units(user)
+        self.fields["team"].queryset = assignable_teams(user)
+        self.fields["owner"].queryset = assignable_users(user)
 
     def clean(self):
         cleaned = super().clean()
+        period = cleaned.get("period") or "all"
         start, end = cleaned.get("created_from"), cleaned.get("created_to")
+        if period == "all" and (start or end):
+            period = "custom"  # dates given without a preset: a custom range
+        if period not in ("custom", "all"):
+            start, end = period_dates(period, timezone.localdate())
+        elif period == "all":
+            start = end = None
         if start and end and start > end:
             self.add_error("created_to", "The end date is before the start date.")
+        cleaned.update(
+            period=period,
+            created_from=start,
+            created_to=end,
+            baseline=cleaned.get("baseline") or ALL,
+        )
         return cleaned
+
+    def report_filters(self, business_unit_ids) -> dict:
+        """Keyword arguments of source_performance_report for the cleaned data."""
+        data = self.cleaned_data
+        unit = data.get("business_unit")
+        return {
+            "created_from": data["created_from"],
+            "created_to": data["created_to"],
+            "business_unit_ids": business_unit_ids(unit.pk) if unit else None,
+            "team": data.get("team"),
+            "owner": data.get("owner"),
+            "campaign": data.get("campaign"),
+            "baseline": data["baseline"],
+        }

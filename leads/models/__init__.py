@@ -88,3 +88,10 @@ __all__ = [
     "AssignmentTrigger",
     "LeadAssignment",
 ]
+from leads.models.reports import (  # noqa: E402
+    SourceReportDay,
+    SourceReportDirty,
+    SourceReportHistogram,
+)
+
+__all__ += ["SourceReportDay", "SourceReportHistogram", "SourceReportDirty"]

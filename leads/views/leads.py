@@ -27,6 +27,7 @@ from leads.forms.lifecycle import (
     QualifyLeadForm,
 )
 from leads.models import Lead, LeadState, LeadStatus
+from leads.reports.sources import source_highlights
 from leads.selectors import leads as selectors
 from leads.selectors.duplicates import (
     find_duplicate_leads,
@@ -38,7 +39,13 @@ from leads.submissions import submitted_object_id
 from leadsite.filter_chips import filter_chips
 from leadsite.http import safe_next_url
 from leadsite.pagination import paginate
-from leadsite.permissions import assignable_teams, assignable_users, visible_to
+from leadsite.permissions import (
+    assignable_teams,
+    assignable_users,
+    is_administrator,
+    is_manager,
+    visible_to,
+)
 from leadsite.versioning import EditConflict, resolve_conflict
 
 PAGE_SIZE = 50
@@ -123,6 +130,11 @@ class HomeView(TemplateView):
         )
         context["count_cap"] = selectors.COUNT_CAP
         context["now"] = timezone.now()
+        if is_manager(user) or is_administrator(user):
+            # Issue 10: the manager's source card, linking to the report.
+            context["source_highlights"] = source_highlights(
+                user=user, today=timezone.localdate()
+            )
         return context
 
 

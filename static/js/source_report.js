@@ -1,45 +1,131 @@
-// Source report: qualification rate per source as bars, the 95% Wilson interval as
-// a thin dark floating bar drawn over each rate bar (an error bar). Data comes from the json_script block of the page.
+// Source report: campaign rows fold under their source; three charts from the
+// json_script block: qualification rate bars with 95% interval whiskers (a small
+// plugin of ours), leads per month per source (lines), won revenue per source (bars).
 (function () {
   "use strict";
+
+  var PALETTE = [
+    "#1f5fbf", "#d9730d", "#2e8540", "#b42318", "#6941c6",
+    "#0e7490", "#a15c07", "#c11574", "#475467", "#3b7d23", "#7a5af8"
+  ];
+
+  function foldCampaigns() {
+    var buttons = document.querySelectorAll(".report-toggle");
+    buttons.forEach(function (button) {
+      var source = button.getAttribute("data-source");
+      var rows = document.querySelectorAll('tr[data-parent="' + source + '"]');
+      function show(open) {
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        var mark = button.querySelector(".report-toggle-mark");
+        if (mark) {
+          mark.textContent = open ? "\u25BE" : "\u25B8";
+        }
+        rows.forEach(function (row) { row.hidden = !open; });
+      }
+      show(false);
+      button.addEventListener("click", function () {
+        show(button.getAttribute("aria-expanded") !== "true");
+      });
+    });
+  }
+
+  // Draws each bar's [low, high] interval of `options.plugins.errorBars.intervals`
+  // as a vertical whisker with caps.
+  var errorBars = {
+    id: "errorBars",
+    afterDatasetsDraw: function (chart, args, options) {
+      var intervals = options.intervals || [];
+      var meta = chart.getDatasetMeta(0);
+      var y = chart.scales.y;
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = "#102a43";
+      ctx.lineWidth = 1.5;
+      meta.data.forEach(function (bar, index) {
+        var interval = intervals[index];
+        if (!interval) {
+          return;
+        }
+        var top = y.getPixelForValue(interval[1]);
+        var bottom = y.getPixelForValue(interval[0]);
+        var cap = Math.max(3, Math.min(8, bar.width / 4));
+        ctx.beginPath();
+        ctx.moveTo(bar.x, top);
+        ctx.lineTo(bar.x, bottom);
+        ctx.moveTo(bar.x - cap, top);
+        ctx.lineTo(bar.x + cap, top);
+        ctx.moveTo(bar.x - cap, bottom);
+        ctx.lineTo(bar.x + cap, bottom);
+        ctx.stroke();
+      });
+      ctx.restore();
+    }
+  };
+
+  function base() {
+    return {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: { legend: { display: false } }
+    };
+  }
+
   function draw() {
+    foldCampaigns();
     var dataNode = document.getElementById("source-report-data");
-    var canvas = document.getElementById("source-report-chart");
-    if (!dataNode || !canvas || typeof window.Chart === "undefined") {
+    if (!dataNode || typeof window.Chart === "undefined") {
       return;
     }
     var data = JSON.parse(dataNode.textContent);
-    new window.Chart(canvas, {
-      type: "bar",
-      data: {
-        labels: data.labels,
-        datasets: [
-          {
-            label: "95% interval (%)",
-            data: data.intervals,
-            backgroundColor: "rgba(16, 42, 67, 0.85)",
-            grouped: false,
-            barPercentage: 0.08,
-            order: 0
-          },
-          {
-            label: "Qualification rate (%)",
-            data: data.rates,
-            backgroundColor: "rgba(31, 95, 191, 0.45)",
-            grouped: false,
-            barPercentage: 0.6,
-            order: 1
-          }
-        ]
-      },
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        animation: false,
-        scales: { y: { beginAtZero: true, max: 100, title: { display: true, text: "%" } } }
-      }
-    });
+    var Chart = window.Chart;
+    var rate = document.getElementById("source-report-chart");
+    if (rate) {
+      var options = base();
+      options.plugins.errorBars = { intervals: data.intervals };
+      options.scales = { y: { beginAtZero: true, max: 100, title: { display: true, text: "%" } } };
+      rate.chart = new Chart(rate, {
+        type: "bar",
+        data: {
+          labels: data.labels,
+          datasets: [{ label: "Qualification rate (%)", data: data.rates, backgroundColor: "rgba(31, 95, 191, 0.55)" }]
+        },
+        options: options,
+        plugins: [errorBars]
+      });
+    }
+    var trend = document.getElementById("source-report-trend");
+    if (trend) {
+      var trendOptions = base();
+      trendOptions.plugins.legend = { display: true, position: "bottom", labels: { boxWidth: 10 } };
+      trendOptions.scales = { y: { beginAtZero: true, title: { display: true, text: "leads" } } };
+      trend.chart = new Chart(trend, {
+        type: "line",
+        data: {
+          labels: data.months,
+          datasets: data.trend.map(function (series, index) {
+            var colour = PALETTE[index % PALETTE.length];
+            return { label: series.label, data: series.data, borderColor: colour, backgroundColor: colour, pointRadius: 2 };
+          })
+        },
+        options: trendOptions
+      });
+    }
+    var revenue = document.getElementById("source-report-revenue");
+    if (revenue) {
+      var revenueOptions = base();
+      revenueOptions.scales = { y: { beginAtZero: true } };
+      revenue.chart = new Chart(revenue, {
+        type: "bar",
+        data: {
+          labels: data.labels,
+          datasets: [{ label: "Won revenue", data: data.revenue, backgroundColor: "rgba(46, 133, 64, 0.6)" }]
+        },
+        options: revenueOptions
+      });
+    }
   }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);
   } else {
