@@ -5,13 +5,15 @@ import logging
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 from django_fsm.admin import FSMAdminMixin
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import (
     OPPORTUNITY_LOST_REASONS,
@@ -109,6 +111,17 @@ class ServiceTransitionAdminMixin(FSMAdminMixin):
             return False
         messages.success(request, f"{label}: done.")
         return True
+
+
+class ScopedHistoryAdmin(SimpleHistoryAdmin):
+    """The change history in admin (read-only: SIMPLE_HISTORY_REVERT_DISABLED), for
+    records in the user's scope only (simple-history would otherwise fall back to
+    the history of a record the gate hides)."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
 
 
 class ServiceAdminMixin:
@@ -233,7 +246,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Account)
 class AccountAdmin(
-    ScopedAdminMixin, OwnedServiceAdminMixin, ServiceAdminMixin, admin.ModelAdmin
+    ScopedAdminMixin, OwnedServiceAdminMixin, ServiceAdminMixin, ScopedHistoryAdmin
 ):
     list_display = [
         "name",
@@ -262,7 +275,7 @@ class AccountAdmin(
 
 @admin.register(Contact)
 class ContactAdmin(
-    ScopedAdminMixin, OwnedServiceAdminMixin, ServiceAdminMixin, admin.ModelAdmin
+    ScopedAdminMixin, OwnedServiceAdminMixin, ServiceAdminMixin, ScopedHistoryAdmin
 ):
     list_display = [
         "__str__",
@@ -334,7 +347,7 @@ class OpportunityAdmin(
     OwnedServiceAdminMixin,
     ServiceAdminMixin,
     ServiceTransitionAdminMixin,
-    admin.ModelAdmin,
+    ScopedHistoryAdmin,
 ):
     fsm_fields = ["status"]
     fsm_forms = {"win": WinOpportunityForm, "lose": LoseOpportunityForm}

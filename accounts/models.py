@@ -10,6 +10,8 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from leadsite.history import record_history
+
 MONEY = {"max_digits": 19, "decimal_places": 2}
 
 
@@ -224,6 +226,8 @@ class Account(AddressFields, OwnedModel):
         related_name="+",
     )
 
+    history = record_history()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -265,6 +269,8 @@ class Contact(AddressFields, OwnedModel):
         related_name="contacts",
         verbose_name="company (parent account)",
     )
+
+    history = record_history()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -375,6 +381,8 @@ class Opportunity(FSMModelMixin, OwnedModel):
     products = models.ManyToManyField(
         Product, through="OpportunityProduct", related_name="opportunities", blank=True
     )
+
+    history = record_history()
 
     class Meta:
         ordering = ["-created_at"]

@@ -19,6 +19,7 @@ from accounts.forms import (
 )
 from accounts.models import Account, Contact, Opportunity
 from leads.selectors.timeline import timeline_context
+from leadsite.history import changes_context
 
 # --- helpers -------------------------------------------------------------------------
 
@@ -86,6 +87,7 @@ class RecordDetailView(DetailView):
             )
         )
         context.update(timeline_context(user=self.request.user, record=self.object))
+        context.update(changes_context(user=self.request.user, record=self.object))
         return context
 
 

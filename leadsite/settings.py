@@ -33,11 +33,11 @@ INSTALLED_APPS = [
     "django_filters",
     "django_fsm",
     "django_fsm_log",
-    "django_htmx",
     "django_tasks",
     "django_tasks_db",
     "axes",
     "csp",
+    "simple_history",
     "accounts",
     "leads",
 ]
@@ -52,9 +52,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "leadsite.urls"
@@ -197,3 +197,6 @@ LOGGING = {
         "level": env("DJANGO_LOG_LEVEL", default="WARNING"),
     },
 }
+
+# Change history (django-simple-history): read-only; records change through services.
+SIMPLE_HISTORY_REVERT_DISABLED = True

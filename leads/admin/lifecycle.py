@@ -10,6 +10,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 
 from accounts.admin import (
     ScopedAdminMixin,
+    ScopedHistoryAdmin,
     ServiceAdminMixin,
     ServiceTransitionAdminMixin,
 )
@@ -48,7 +49,10 @@ class DisqualifyLeadForm(forms.Form):
 
 @admin.register(Lead)
 class LeadAdmin(
-    ScopedAdminMixin, ServiceAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin
+    ScopedAdminMixin,
+    ServiceAdminMixin,
+    ServiceTransitionAdminMixin,
+    ScopedHistoryAdmin,
 ):
     fsm_fields = ["status"]
     fsm_forms = {"qualify": QualifyLeadForm, "disqualify": DisqualifyLeadForm}

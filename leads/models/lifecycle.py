@@ -42,6 +42,7 @@ from leads.models.choices import (
     PurchaseProcess,
     PurchaseTimeframe,
 )
+from leadsite.history import record_history
 
 
 # Guards of the lead's transitions: pure predicates on the row, each with the message
@@ -239,6 +240,8 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         related_name="+",
         editable=False,
     )
+
+    history = record_history()
 
     class Meta:
         ordering = ["-created_at", "-id"]

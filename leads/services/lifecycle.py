@@ -23,7 +23,7 @@ from leads.models import (
     LeadState,
     LeadStatus,
 )
-from leadsite.services import service
+from leadsite.services import service, through
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
 # full_clean would write the protected FSM field back; the DB constraint guards it.
@@ -242,11 +242,12 @@ def _bulk(leads, action) -> BulkResult:
     # the others; the result says which were refused and why. Ordered by pk so two
     # bulk actions over overlapping sets lock rows in the same order.
     result = BulkResult()
-    for lead in sorted(leads, key=lambda item: item.pk):
-        try:
-            result.changed.append(action(lead))
-        except ValidationError as error:
-            result.refused.append((lead, " ".join(error.messages)))
+    with through("bulk"):
+        for lead in sorted(leads, key=lambda item: item.pk):
+            try:
+                result.changed.append(action(lead))
+            except ValidationError as error:
+                result.refused.append((lead, " ".join(error.messages)))
     return result
 
 

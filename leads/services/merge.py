@@ -17,7 +17,7 @@ from leads.models import (
     Note,
 )
 from leadsite.permissions import visible_to
-from leadsite.services import service
+from leadsite.services import service, through
 
 # Fields the user picks field by field. Owner, business unit, lifecycle and
 # qualification fields stay the master's: ownership decides who may see the merged
@@ -175,6 +175,13 @@ def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> L
                 params={"lead": lead, "state": lead.get_status_display().lower()},
             )
 
+    with through("merge"):
+        return _merge_locked(
+            master=master, subordinate=subordinate, by=by, field_values=field_values
+        )
+
+
+def _merge_locked(*, master: Lead, subordinate: Lead, by, field_values: dict) -> Lead:
     _apply_field_values(master=master, field_values=field_values)
     firsts = [t for t in (master.first_activity_at, subordinate.first_activity_at) if t]
     master.first_activity_at = min(firsts) if firsts else None
@@ -184,7 +191,10 @@ def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> L
     _move_timeline(master=master, subordinate=subordinate)
     _move_interests(master=master, subordinate=subordinate)
     _move_links(master=master, subordinate=subordinate)
-    Lead.objects.filter(master=subordinate).update(master=master)
+    # Per row (few), so each re-pointed lead's change history records it.
+    for earlier in Lead.objects.filter(master=subordinate).order_by("pk"):
+        earlier.master = master
+        earlier.save(update_fields=["master", "modified_at"])
 
     subordinate.mark_merged(
         master=master,

@@ -75,11 +75,10 @@ def _after_lead_activity(*, lead: Lead, by, completed: bool) -> None:
 
     Runs inside the caller's transaction with the lead row locked.
     """
-    now = timezone.now()
-    if Lead.objects.filter(pk=lead.pk, first_activity_at__isnull=True).update(
-        first_activity_at=now
-    ):
-        lead.first_activity_at = now
+    if lead.first_activity_at is None:
+        # The caller holds the row lock, so no concurrent first activity slips in.
+        lead.first_activity_at = timezone.now()
+        lead.save(update_fields=["first_activity_at"])
     if completed and lead.status == LeadStatus.NEW:
         from leads.services.lifecycle import mark_contacted
 

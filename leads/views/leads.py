@@ -32,6 +32,7 @@ from leads.selectors.duplicates import (
 )
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
+from leadsite.history import changes_context
 from leadsite.http import safe_next_url
 from leadsite.permissions import assignable_teams, assignable_users
 
@@ -220,6 +221,7 @@ class LeadDetailView(TemplateView):
             }
         )
         context.update(lead_related_context(lead=lead, user=user))
+        context.update(changes_context(user=user, record=lead))
         return context
 
 
