@@ -23,6 +23,7 @@ from leads.models import (
     LeadState,
     LeadStatus,
 )
+from leads.services.locks import lock_lead
 from leadsite.services import service, through
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
@@ -38,21 +39,6 @@ def closed_message(lead: Lead) -> str:
     if lead.state == LeadState.QUALIFIED:
         return "This lead is already qualified. Reactivate it to change it."
     return "This lead is disqualified. Reactivate it to change it."
-
-
-def lock_lead(lead: Lead) -> Lead:
-    """The lead's row, freshly read and locked until the transaction ends.
-
-    The qualifying opportunity comes with it (not locked) for the transition guards.
-    """
-    try:
-        return (
-            Lead.objects.select_for_update(of=("self",))
-            .select_related("qualifying_opportunity")
-            .get(pk=lead.pk)
-        )
-    except Lead.DoesNotExist:
-        raise TransitionRefused("This lead no longer exists.") from None
 
 
 def refuse_unless_allowed(

@@ -16,6 +16,7 @@ from leads.models import (
     LeadProduct,
     Note,
 )
+from leads.services.locks import lock_leads
 from leadsite.permissions import visible_to
 from leadsite.services import service, through
 
@@ -157,13 +158,7 @@ def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> L
     """
     if master.pk == subordinate.pk:
         raise TransitionRefused("A lead cannot be merged with itself.", code="same")
-    locked = {
-        lead.pk: lead
-        for lead in visible_to(by, Lead.objects.all())
-        .select_for_update()
-        .filter(pk__in=[master.pk, subordinate.pk])
-        .order_by("pk")
-    }
+    locked = lock_leads(visible_to(by, Lead.objects.all()), [master.pk, subordinate.pk])
     if len(locked) != 2:
         raise Lead.DoesNotExist("No such lead in your scope.")
     master, subordinate = locked[master.pk], locked[subordinate.pk]

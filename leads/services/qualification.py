@@ -9,7 +9,8 @@ from django.db import transaction
 from accounts import services as account_services
 from accounts.models import Account, Contact, Opportunity, User
 from leads.models import Campaign, Lead
-from leads.services.lifecycle import lock_lead, refuse_unless_allowed
+from leads.services.lifecycle import refuse_unless_allowed
+from leads.services.locks import lock_lead
 from leadsite.services import service
 
 ADDRESS_FIELDS = [
