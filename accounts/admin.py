@@ -37,6 +37,7 @@ from accounts.services import (
     update_contact,
     update_opportunity,
 )
+from leadsite.errors import error_message
 from leadsite.permissions import scope_q, visible_to
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class ServiceTransitionAdminMixin(FSMAdminMixin):
             messages.error(request, f"“{label}” is not allowed in the current state.")
             return False
         except ValidationError as err:
-            messages.error(request, " ".join(err.messages))
+            messages.error(request, error_message(err))
             return False
         except Exception:
             # As django_fsm's own admin does: log it, tell the user, no 500 page.
@@ -167,7 +168,7 @@ class ServiceAdminMixin:
     def _refuse(self, request, err):
         # The admin's change view runs in one transaction: undo what went before.
         transaction.set_rollback(True)
-        messages.error(request, " ".join(err.messages))
+        messages.error(request, error_message(err))
         request._service_refused = True
 
     def log_addition(self, request, obj, message):

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from accounts import selectors
 from accounts.models import (
+    ADDRESS_FIELDS,
     MONEY,
     OPPORTUNITY_LOST_REASONS,
     Account,
@@ -23,16 +24,6 @@ from accounts.models import (
     OpportunityStatus,
 )
 from leadsite.forms import formfield_callback
-
-ADDRESS_FIELDS = [
-    "address_line1",
-    "address_line2",
-    "address_line3",
-    "city",
-    "state_or_province",
-    "postal_code",
-    "country",
-]
 
 
 class DateInput(forms.DateInput):

@@ -41,6 +41,18 @@ class Industry(models.IntegerChoices):
     UTILITIES = 33, "Utilities"
 
 
+# The address columns, in form order: every form, copy and merge lists them from here.
+ADDRESS_FIELDS = [
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "city",
+    "state_or_province",
+    "postal_code",
+    "country",
+]
+
+
 class AddressFields(models.Model):
     """Postal address columns shared by leads, accounts and contacts (line 1-3 as D365)."""
 
@@ -430,7 +442,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
 
     @property
     def state_name(self):
-        """"open", "won" or "lost": for templates and CSS classes."""
+        """ "open", "won" or "lost": for templates and CSS classes."""
         return OpportunityState(self.state).name.lower()
 
     # Transitions: set fields on this row only; services do the rest.

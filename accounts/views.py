@@ -19,6 +19,7 @@ from accounts.forms import (
 )
 from accounts.models import Account, Contact, Opportunity
 from leads.selectors.timeline import timeline_context
+from leadsite.errors import error_message
 from leadsite.history import changes_context
 
 # --- helpers -------------------------------------------------------------------------
@@ -31,12 +32,6 @@ def add_service_error(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-def error_text(error) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or "That is not possible now."
 
 
 def _get_or_404(getter, **kwargs):
@@ -313,9 +308,9 @@ class OpportunityOutcomeView(FormView):
             if hasattr(error, "error_dict"):
                 add_service_error(form, error)
                 return self.form_invalid(form)
-            messages.error(self.request, error_text(error))
+            messages.error(self.request, error_message(error))
         except TransitionNotAllowed as error:
-            messages.error(self.request, error_text(error))
+            messages.error(self.request, error_message(error))
         else:
             messages.success(self.request, self.success_message)
         return redirect(self.object)
@@ -351,7 +346,7 @@ def opportunity_reopen(request, pk):
     try:
         services.reopen_opportunity(opportunity=opportunity, by=request.user)
     except (ValidationError, TransitionNotAllowed) as error:
-        messages.error(request, error_text(error))
+        messages.error(request, error_message(error))
     else:
         messages.success(request, "Opportunity reopened.")
     return redirect(opportunity)
@@ -368,7 +363,7 @@ def opportunity_add_product(request, pk):
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
-                messages.error(request, error_text(error))
+                messages.error(request, error_message(error))
                 return redirect(opportunity)
             add_service_error(form, error)
         else:
@@ -397,7 +392,7 @@ def opportunity_remove_product(request, pk, line_pk):
             opportunity=opportunity, by=request.user, line=line
         )
     except ValidationError as error:
-        messages.error(request, error_text(error))
+        messages.error(request, error_message(error))
     else:
         messages.success(request, f"{line.product} removed.")
     return redirect(f"{opportunity.get_absolute_url()}#products")

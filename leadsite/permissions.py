@@ -132,7 +132,7 @@ def assignable_teams(user) -> QuerySet:
 
 
 def mine_q(user, *, prefix: str = "") -> Q:
-    """"Mine" in every app and view: records the user owns personally.
+    """ "Mine" in every app and view: records the user owns personally.
 
     Team-owned records are the team's queue (the lead list's "Unassigned" view);
     they are in the user's scope but not "mine".

@@ -7,7 +7,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.urls import NoReverseMatch, reverse
 
-from accounts.models import Account, Contact
+from accounts.models import ADDRESS_FIELDS, Account, Contact
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead, LeadStatus
 from leads.selectors.leads import list_leads
 from leadsite.forms import formfield_callback
@@ -42,13 +42,7 @@ LEAD_SECTIONS = [
             "industry",
             "annual_revenue",
             "number_of_employees",
-            "address_line1",
-            "address_line2",
-            "address_line3",
-            "city",
-            "state_or_province",
-            "postal_code",
-            "country",
+            *ADDRESS_FIELDS,
         ],
     ),
     (
@@ -97,13 +91,7 @@ class LeadForm(forms.ModelForm):
             "industry",
             "annual_revenue",
             "number_of_employees",
-            "address_line1",
-            "address_line2",
-            "address_line3",
-            "city",
-            "state_or_province",
-            "postal_code",
-            "country",
+            *ADDRESS_FIELDS,
             "budget_amount",
             "budget_status",
             "purchase_timeframe",
@@ -192,31 +180,44 @@ def autocomplete_url(name):
         return ""
 
 
-class QualifyLeadForm(forms.Form):
-    """D365 QualifyLead: what to create, what to link."""
-
-    OTHERS_SHOWN = 100
+class QualifyChoicesForm(forms.Form):
+    """What qualification creates; the admin's qualify form, and the base of the
+    site's (which adds what to link)."""
 
     create_account = forms.BooleanField(
         required=False, initial=True, label="Create account"
     )
+    create_contact = forms.BooleanField(
+        required=False, initial=True, label="Create contact"
+    )
+    create_opportunity = forms.BooleanField(
+        required=False, initial=True, label="Create opportunity"
+    )
+
+
+class QualifyLeadForm(QualifyChoicesForm):
+    """D365 QualifyLead: what to create, what to link."""
+
+    OTHERS_SHOWN = 100
+    field_order = [
+        "create_account",
+        "existing_account",
+        "create_contact",
+        "existing_contact",
+        "create_opportunity",
+    ]
+
     existing_account = forms.ModelChoiceField(
         queryset=Account.objects.none(),
         required=False,
         label="…or link an existing account",
         help_text="A linked account replaces creating one.",
     )
-    create_contact = forms.BooleanField(
-        required=False, initial=True, label="Create contact"
-    )
     existing_contact = forms.ModelChoiceField(
         queryset=Contact.objects.none(),
         required=False,
         label="…or link an existing contact",
         help_text="A linked contact replaces creating one.",
-    )
-    create_opportunity = forms.BooleanField(
-        required=False, initial=True, label="Create opportunity"
     )
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.none(),

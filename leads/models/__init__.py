@@ -24,6 +24,7 @@ from leads.models.choices import (
     PurchaseTimeframe,
 )
 from leads.models.lifecycle import (
+    LEAD_FIELD_GROUPS,
     Lead,
 )
 from leads.models.links import (
@@ -67,6 +68,7 @@ __all__ = [
     "new_capture_token",
     "CaptureForm",
     "Lead",
+    "LEAD_FIELD_GROUPS",
     "LeadAccount",
     "LeadContact",
     "LeadProduct",

@@ -8,6 +8,7 @@ from django.db.models import Model
 
 from leads.exceptions import TransitionRefused
 from leads.models import (
+    LEAD_FIELD_GROUPS,
     Activity,
     Attachment,
     Lead,
@@ -20,76 +21,11 @@ from leads.services.locks import lock_leads
 from leadsite.permissions import visible_to
 from leadsite.services import service, through
 
-# Fields the user picks field by field. Owner, business unit, lifecycle and
-# qualification fields stay the master's: ownership decides who may see the merged
-# lead, so a merge never moves it out of its owner's hands.
-MERGE_FIELD_GROUPS = [
-    (
-        "Contact",
-        [
-            "subject",
-            "salutation",
-            "first_name",
-            "last_name",
-            "job_title",
-            "email",
-            "business_phone",
-            "mobile_phone",
-        ],
-    ),
-    (
-        "Company",
-        [
-            "company_name",
-            "website",
-            "industry",
-            "annual_revenue",
-            "number_of_employees",
-            "description",
-        ],
-    ),
-    (
-        "Address",
-        [
-            "address_line1",
-            "address_line2",
-            "address_line3",
-            "city",
-            "state_or_province",
-            "postal_code",
-            "country",
-        ],
-    ),
-    (
-        "Source and details",
-        [
-            "source",
-            "rating",
-            "campaign",
-            "channel_partner",
-            "original_message",
-            "budget_amount",
-            "budget_status",
-            "purchase_timeframe",
-            "purchase_process",
-            "decision_maker",
-            "need",
-            "estimated_value",
-            "estimated_close_date",
-        ],
-    ),
-    (
-        "Contact preferences",
-        [
-            "preferred_contact_method",
-            "do_not_email",
-            "do_not_bulk_email",
-            "do_not_phone",
-            "do_not_postal_mail",
-        ],
-    ),
-    ("Related", ["parent_account", "parent_contact"]),
-]
+# Fields the user picks field by field: every group of a lead's own fields. Owner,
+# business unit, lifecycle and qualification fields stay the master's: ownership
+# decides who may see the merged lead, so a merge never moves it out of its owner's
+# hands.
+MERGE_FIELD_GROUPS = LEAD_FIELD_GROUPS
 MERGE_FIELDS = [name for _, names in MERGE_FIELD_GROUPS for name in names]
 
 

@@ -32,6 +32,7 @@ from leads.selectors.duplicates import (
 )
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
+from leadsite.errors import error_message
 from leadsite.history import changes_context
 from leadsite.http import safe_next_url
 from leadsite.permissions import assignable_teams, assignable_users
@@ -260,7 +261,7 @@ def _lead_form_page(request, *, lead=None):
                 )
                 messages.success(request, "Lead saved.")
         except TransitionRefused as error:
-            messages.warning(request, " ".join(error.messages))
+            messages.warning(request, error_message(error))
             return redirect(lead)
         except ValidationError as error:
             form.add_error(None, error)
@@ -430,7 +431,7 @@ def lead_bulk(request):
             )
             verb = f"disqualified ({LeadStatus(data['reason']).label})"
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_message(error))
         return HttpResponseRedirect(_safe_next(request, data["next"]))
     if result.changed:
         count = len(result.changed)
