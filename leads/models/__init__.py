@@ -11,6 +11,7 @@ from leads.models.capture import (
 from leads.models.choices import (
     CLOSED_STATUSES,
     DISQUALIFY_REASONS,
+    LEAD_FIELD_GROUPS,
     LEAD_STATE_OF_STATUS,
     OPEN_STATUSES,
     BudgetStatus,
@@ -24,7 +25,6 @@ from leads.models.choices import (
     PurchaseTimeframe,
 )
 from leads.models.lifecycle import (
-    LEAD_FIELD_GROUPS,
     Lead,
 )
 from leads.models.links import (

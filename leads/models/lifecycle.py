@@ -15,7 +15,6 @@ from django_fsm import (
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from accounts.models import (
-    ADDRESS_FIELDS,
     MONEY,
     Account,
     AddressFields,
@@ -44,68 +43,6 @@ from leads.models.choices import (
     PurchaseTimeframe,
 )
 from leadsite.history import record_history
-
-# A lead's own fields in groups, as Dynamics 365 shows them: the merge page and the
-# admin list them from here (the lead form has its own, denser sections).
-LEAD_FIELD_GROUPS = [
-    (
-        "Contact",
-        [
-            "subject",
-            "salutation",
-            "first_name",
-            "last_name",
-            "job_title",
-            "email",
-            "business_phone",
-            "mobile_phone",
-        ],
-    ),
-    (
-        "Company",
-        [
-            "company_name",
-            "website",
-            "industry",
-            "annual_revenue",
-            "number_of_employees",
-            "description",
-        ],
-    ),
-    (
-        "Address",
-        ADDRESS_FIELDS,
-    ),
-    (
-        "Source and details",
-        [
-            "source",
-            "rating",
-            "campaign",
-            "channel_partner",
-            "original_message",
-            "budget_amount",
-            "budget_status",
-            "purchase_timeframe",
-            "purchase_process",
-            "decision_maker",
-            "need",
-            "estimated_value",
-            "estimated_close_date",
-        ],
-    ),
-    (
-        "Contact preferences",
-        [
-            "preferred_contact_method",
-            "do_not_email",
-            "do_not_bulk_email",
-            "do_not_phone",
-            "do_not_postal_mail",
-        ],
-    ),
-    ("Related", ["parent_account", "parent_contact"]),
-]
 
 
 # Guards of the lead's transitions: pure predicates on the row, each with the message
