@@ -41,10 +41,10 @@ def closed_message(lead: Lead) -> str:
     return "This lead is disqualified. Reactivate it to change it."
 
 
-def refuse_unless_allowed(
+def transition_refusal(
     lead: Lead, name: str, *, by: User | None, wrong_state: str = ""
-) -> None:
-    """Raise TransitionRefused unless transition `name` may run on `lead` now.
+) -> str:
+    """Why transition `name` may not run on `lead` now ("" when it may).
 
     The state machine decides (source states, `conditions=`, `permission=` on the
     model's transition, as get_available_user_status_transitions does for the
@@ -54,13 +54,23 @@ def refuse_unless_allowed(
     """
     transition = getattr(Lead, name)._django_fsm.get_transition(lead.status)
     if transition is None:
-        raise TransitionRefused(wrong_state or closed_message(lead))
+        return wrong_state or closed_message(lead)
     for condition in transition.conditions:
         if not condition(lead):
-            raise TransitionRefused(condition.refusal.format(lead=lead))
+            return condition.refusal.format(lead=lead)
     if by is not None and not transition.has_perm(lead, by):
         label = transition.custom.get("label", name)
-        raise TransitionRefused(f"You are not allowed to “{label}” leads.")
+        return f"You are not allowed to “{label}” leads."
+    return ""
+
+
+def refuse_unless_allowed(
+    lead: Lead, name: str, *, by: User | None, wrong_state: str = ""
+) -> None:
+    """Raise TransitionRefused with transition_refusal's reason, if there is one."""
+    refusal = transition_refusal(lead, name, by=by, wrong_state=wrong_state)
+    if refusal:
+        raise TransitionRefused(refusal)
 
 
 def _save_transition(lead: Lead, *fields: str) -> None:

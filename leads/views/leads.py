@@ -374,7 +374,12 @@ def lead_disqualify(request, pk):
         else:
             messages.success(request, "Lead disqualified.")
             return redirect(lead)
-    return render(request, "leads/lead_disqualify.html", {"lead": lead, "form": form})
+    refusal = lifecycle.transition_refusal(lead, "disqualify", by=request.user)
+    return render(
+        request,
+        "leads/lead_disqualify.html",
+        {"lead": lead, "form": form, "refusal": refusal},
+    )
 
 
 def _simple_transition(request, pk, service, done):
