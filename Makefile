@@ -2,23 +2,37 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+REQUIREMENTS := requirements.txt requirements-dev.txt constraints.txt
+STAMP := $(VENV)/.installed-$(shell cat $(REQUIREMENTS) | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 LEADS ?= 1000000
 BENCH_ARGS ?=
 
-.PHONY: run test setup migrate seed lint format bench load clean
+.PHONY: run test setup setup-runtime constraints migrate seed lint format bench load clean
 
-$(STAMP): requirements.txt
+# Development: the runtime plus test tools, every transitive version from constraints.txt.
+$(STAMP): $(REQUIREMENTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Production: the runtime only (no pytest, Playwright or ruff).
+setup-runtime:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+
+# After changing a pin: install, then rewrite constraints.txt from the venv.
+constraints:
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	( echo "# Every package's exact version (transitive pins), from \`make constraints\`."; \
+	  echo "# Used with -c by make setup and the production install."; \
+	  $(PY) -m pip freeze --exclude-editable ) > constraints.txt
 
 migrate: setup
 	$(PY) manage.py migrate --noinput

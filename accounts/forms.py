@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from accounts import selectors
 from accounts.models import (
+    ADDRESS_FIELDS,
     MONEY,
     OPPORTUNITY_LOST_REASONS,
     Account,
@@ -29,16 +30,6 @@ from leadsite.forms import (
     keep_stored_choices,
 )
 from leadsite.versioning import VersionField, carry_version
-
-ADDRESS_FIELDS = [
-    "address_line1",
-    "address_line2",
-    "address_line3",
-    "city",
-    "state_or_province",
-    "postal_code",
-    "country",
-]
 
 
 class DateInput(forms.DateInput):

@@ -11,6 +11,7 @@ from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from leadsite.dates import validate_business_date
+from leadsite.history import record_history
 
 MONEY = {"max_digits": 19, "decimal_places": 2}
 
@@ -39,6 +40,18 @@ class Industry(models.IntegerChoices):
     TELECOM = 27, "Telecommunications"
     TRANSPORT = 29, "Transportation"
     UTILITIES = 33, "Utilities"
+
+
+# The address columns, in form order: every form, copy and merge lists them from here.
+ADDRESS_FIELDS = [
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "city",
+    "state_or_province",
+    "postal_code",
+    "country",
+]
 
 
 class AddressFields(models.Model):
@@ -239,6 +252,8 @@ class Account(AddressFields, OwnedModel):
         related_name="+",
     )
 
+    history = record_history()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -280,6 +295,8 @@ class Contact(AddressFields, OwnedModel):
         related_name="contacts",
         verbose_name="company (parent account)",
     )
+
+    history = record_history()
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -395,6 +412,8 @@ class Opportunity(FSMModelMixin, OwnedModel):
         Product, through="OpportunityProduct", related_name="opportunities", blank=True
     )
 
+    history = record_history()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "opportunities"
@@ -441,7 +460,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
 
     @property
     def state_name(self):
-        """"open", "won" or "lost": for templates and CSS classes."""
+        """ "open", "won" or "lost": for templates and CSS classes."""
         return OpportunityState(self.state).name.lower()
 
     # Transitions: set fields on this row only; services do the rest.

@@ -19,7 +19,9 @@ from accounts.forms import (
 )
 from accounts.models import Account, Contact, Opportunity
 from leads.selectors.timeline import timeline_context
+from leadsite.errors import error_message
 from leadsite.filter_chips import filter_chips
+from leadsite.history import changes_context
 from leadsite.pagination import paginate
 from leadsite.versioning import EditConflict, resolve_conflict
 
@@ -33,12 +35,6 @@ def add_service_error(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-def error_text(error) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or "That is not possible now."
 
 
 def _get_or_404(getter, **kwargs):
@@ -93,6 +89,7 @@ class RecordDetailView(DetailView):
             )
         )
         context.update(timeline_context(user=self.request.user, record=self.object))
+        context.update(changes_context(user=self.request.user, record=self.object))
         return context
 
 
@@ -338,9 +335,9 @@ class OpportunityOutcomeView(FormView):
             if hasattr(error, "error_dict"):
                 add_service_error(form, error)
                 return self.form_invalid(form)
-            messages.error(self.request, error_text(error))
+            messages.error(self.request, error_message(error))
         except TransitionNotAllowed as error:
-            messages.error(self.request, error_text(error))
+            messages.error(self.request, error_message(error))
         else:
             messages.success(self.request, self.success_message)
         return redirect(self.object)
@@ -376,7 +373,7 @@ def opportunity_reopen(request, pk):
     try:
         services.reopen_opportunity(opportunity=opportunity, by=request.user)
     except (ValidationError, TransitionNotAllowed) as error:
-        messages.error(request, error_text(error))
+        messages.error(request, error_message(error))
     else:
         messages.success(request, "Opportunity reopened.")
     return redirect(opportunity)
@@ -393,7 +390,7 @@ def opportunity_add_product(request, pk):
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
-                messages.error(request, error_text(error))
+                messages.error(request, error_message(error))
                 return redirect(opportunity)
             add_service_error(form, error)
         else:
@@ -422,7 +419,7 @@ def opportunity_remove_product(request, pk, line_pk):
             opportunity=opportunity, by=request.user, line=line
         )
     except ValidationError as error:
-        messages.error(request, error_text(error))
+        messages.error(request, error_message(error))
     else:
         messages.success(request, f"{line.product} removed.")
     return redirect(f"{opportunity.get_absolute_url()}#products")

@@ -13,6 +13,15 @@ import functools
 _current_service: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "leadsite_current_service", default=None
 )
+# Who runs the outermost service (its `by=`), for the change history.
+_current_actor: contextvars.ContextVar = contextvars.ContextVar(
+    "leadsite_current_actor", default=None
+)
+# Through what the write came (form, admin, bulk, import, routing, ...), when a
+# caller said so with ``through()``.
+_current_channel: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "leadsite_current_channel", default=None
+)
 
 
 def service(func):
@@ -23,9 +32,11 @@ def service(func):
         if _current_service.get() is not None:
             return func(*args, **kwargs)
         token = _current_service.set(f"{func.__module__}.{func.__qualname__}")
+        actor = _current_actor.set(kwargs.get("by"))
         try:
             return func(*args, **kwargs)
         finally:
+            _current_actor.reset(actor)
             _current_service.reset(token)
 
     return wrapper
@@ -34,6 +45,30 @@ def service(func):
 def current_service() -> str | None:
     """The outermost service running now, or None outside any service."""
     return _current_service.get()
+
+
+def current_actor():
+    """The `by=` user of the outermost service running now (None: none or automatic)."""
+    return _current_actor.get()
+
+
+@contextlib.contextmanager
+def through(channel: str):
+    """Mark the writes in this block as coming through `channel` ("admin", "bulk",
+    "import", "routing", ...) for the change history. The outermost one wins."""
+    if _current_channel.get() is not None:
+        yield
+        return
+    token = _current_channel.set(channel)
+    try:
+        yield
+    finally:
+        _current_channel.reset(token)
+
+
+def current_channel() -> str | None:
+    """The channel set by the outermost ``through()``, or None."""
+    return _current_channel.get()
 
 
 @contextlib.contextmanager

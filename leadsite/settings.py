@@ -34,11 +34,11 @@ INSTALLED_APPS = [
     "django_filters",
     "django_fsm",
     "django_fsm_log",
-    "django_htmx",
     "django_tasks",
     "django_tasks_db",
     "axes",
     "csp",
+    "simple_history",
     "accounts",
     "leads",
 ]
@@ -57,9 +57,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Deadlocks and lock/statement timeouts: a "try again" page, not a 500.
     "leadsite.middleware.TransientDatabaseErrorMiddleware",
 ]
@@ -295,3 +295,6 @@ MIDDLEWARE.append("leadsite.routers.ReplicaReadsMiddleware")
 
 # Organisation currency (ISO 4217 code) shown beside every amount.
 LEADSITE_CURRENCY = env("LEADSITE_CURRENCY", default="USD")
+
+# Change history (django-simple-history): read-only; records change through services.
+SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -150,3 +150,14 @@ def test_admin_offers_the_same_transitions(admin_client_, administrator):
     ).content.decode()
     assert 'value="disqualify"' not in html
     assert 'value="qualify"' in html
+
+
+def test_disqualify_page_says_why_from_the_state_machine(rep_client, rep):
+    opportunity = factories.OpportunityFactory(owner_user=rep, name="Big deal")
+    lead = factories.LeadFactory(owner_user=rep, qualifying_opportunity=opportunity)
+    html = rep_client.get(reverse("leads:disqualify", args=[lead.pk])).content.decode()
+    assert "“Big deal” came from this lead" in html
+    assert opportunity.get_absolute_url() in html
+    other = factories.LeadFactory(owner_user=rep)
+    html = rep_client.get(reverse("leads:disqualify", args=[other.pk])).content.decode()
+    assert "came from this lead" not in html

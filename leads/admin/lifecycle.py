@@ -4,12 +4,12 @@ Lead transitions run through the lifecycle and qualification services (never a b
 `lead.transition(); lead.save()`); the lead changelist stays cheap on a million rows.
 """
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 
 from accounts.admin import (
     ScopedAdminMixin,
+    ScopedHistoryAdmin,
     ServiceAdminMixin,
     ServiceTransitionAdminMixin,
 )
@@ -20,30 +20,12 @@ from leads.admin.links import (
     save_links_formset,
 )
 from leads.admin.timeline import ActivityInline, AttachmentInline, NoteInline
-from leads.models import DISQUALIFY_REASONS, FormSubmission, Lead, LeadStatus
+from leads.forms.lifecycle import DisqualifyLeadForm, QualifyChoicesForm
+from leads.models import LEAD_FIELD_GROUPS, FormSubmission, Lead, LeadStatus
 from leads.services.lifecycle import assign_lead, create_lead, update_lead
 from leadsite.admin_counts import EstimatedCountAdminMixin
 
 OWNER_FIELDS = ("owner_user", "owner_team")
-
-# --- Transition forms --------------------------------------------------------------
-
-
-class QualifyLeadForm(forms.Form):
-    create_account = forms.BooleanField(required=False, initial=True)
-    create_contact = forms.BooleanField(required=False, initial=True)
-    create_opportunity = forms.BooleanField(required=False, initial=True)
-
-
-class DisqualifyLeadForm(forms.Form):
-    reason = forms.TypedChoiceField(
-        label="Status reason",
-        coerce=int,
-        choices=[(int(r), r.label) for r in DISQUALIFY_REASONS],
-    )
-    description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
 
 
 @admin.register(Lead)
@@ -52,10 +34,11 @@ class LeadAdmin(
     ScopedAdminMixin,
     ServiceAdminMixin,
     ServiceTransitionAdminMixin,
-    admin.ModelAdmin,
+    ScopedHistoryAdmin,
 ):
     fsm_fields = ["status"]
-    fsm_forms = {"qualify": QualifyLeadForm, "disqualify": DisqualifyLeadForm}
+    # The site's forms: one definition of what each transition asks.
+    fsm_forms = {"qualify": QualifyChoicesForm, "disqualify": DisqualifyLeadForm}
     fsm_services = {
         "mark_contacted": "_mark_contacted",
         "qualify": "_qualify",
@@ -101,84 +84,13 @@ class LeadAdmin(
         "modified_at",
     ]
     fieldsets = [
+        *((group, {"fields": names}) for group, names in LEAD_FIELD_GROUPS),
         (
-            "Contact",
-            {
-                "fields": [
-                    "subject",
-                    ("salutation", "first_name", "last_name"),
-                    "job_title",
-                    "email",
-                    ("business_phone", "mobile_phone"),
-                ]
-            },
-        ),
-        (
-            "Company",
-            {
-                "fields": [
-                    "company_name",
-                    "website",
-                    "industry",
-                    ("annual_revenue", "number_of_employees"),
-                    "description",
-                ]
-            },
-        ),
-        (
-            "Address",
-            {
-                "classes": ["collapse"],
-                "fields": [
-                    "address_line1",
-                    "address_line2",
-                    "address_line3",
-                    ("city", "state_or_province", "postal_code"),
-                    "country",
-                ],
-            },
-        ),
-        (
-            "Source",
-            {
-                "fields": [
-                    ("source", "rating"),
-                    "campaign",
-                    "capture_form",
-                    "channel_partner",
-                    "original_message",
-                ]
-            },
-        ),
-        (
-            "Qualification details",
-            {
-                "fields": [
-                    ("budget_amount", "budget_status"),
-                    ("purchase_timeframe", "purchase_process"),
-                    ("decision_maker", "need"),
-                    ("estimated_value", "estimated_close_date"),
-                ]
-            },
-        ),
-        (
-            "Contact preferences",
-            {
-                "classes": ["collapse"],
-                "fields": [
-                    "preferred_contact_method",
-                    ("do_not_email", "do_not_bulk_email"),
-                    ("do_not_phone", "do_not_postal_mail"),
-                ],
-            },
-        ),
-        (
-            "Ownership and related records",
+            "Ownership",
             {
                 "fields": [
                     ("owner_user", "owner_team"),
                     "business_unit",
-                    ("parent_account", "parent_contact"),
                 ]
             },
         ),

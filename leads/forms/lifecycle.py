@@ -7,7 +7,7 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from accounts.forms import Combobox
-from accounts.models import Account, Contact
+from accounts.models import ADDRESS_FIELDS, Account, Contact
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead
 from leads.selectors.leads import list_leads
 from leads.submissions import SubmissionTokenField
@@ -49,13 +49,7 @@ LEAD_SECTIONS = [
             "industry",
             "annual_revenue",
             "number_of_employees",
-            "address_line1",
-            "address_line2",
-            "address_line3",
-            "city",
-            "state_or_province",
-            "postal_code",
-            "country",
+            *ADDRESS_FIELDS,
         ],
     ),
     (
@@ -106,13 +100,7 @@ class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
             "industry",
             "annual_revenue",
             "number_of_employees",
-            "address_line1",
-            "address_line2",
-            "address_line3",
-            "city",
-            "state_or_province",
-            "postal_code",
-            "country",
+            *ADDRESS_FIELDS,
             "budget_amount",
             "budget_status",
             "purchase_timeframe",
@@ -196,14 +184,33 @@ def _contact_label(contact):
     return " · ".join(p for p in parts if p)
 
 
-class QualifyLeadForm(forms.Form):
-    """D365 QualifyLead: what to create, what to link."""
-
-    OTHERS_SHOWN = 100
+class QualifyChoicesForm(forms.Form):
+    """What qualification creates; the admin's qualify form, and the base of the
+    site's (which adds what to link)."""
 
     create_account = forms.BooleanField(
         required=False, initial=True, label="Create account"
     )
+    create_contact = forms.BooleanField(
+        required=False, initial=True, label="Create contact"
+    )
+    create_opportunity = forms.BooleanField(
+        required=False, initial=True, label="Create opportunity"
+    )
+
+
+class QualifyLeadForm(QualifyChoicesForm):
+    """D365 QualifyLead: what to create, what to link."""
+
+    OTHERS_SHOWN = 100
+    field_order = [
+        "create_account",
+        "existing_account",
+        "create_contact",
+        "existing_contact",
+        "create_opportunity",
+    ]
+
     existing_account = forms.ModelChoiceField(
         queryset=Account.objects.none(),
         required=False,
@@ -213,9 +220,6 @@ class QualifyLeadForm(forms.Form):
             "accounts:account-autocomplete", placeholder="Search accounts by name"
         ),
     )
-    create_contact = forms.BooleanField(
-        required=False, initial=True, label="Create contact"
-    )
     existing_contact = forms.ModelChoiceField(
         queryset=Contact.objects.none(),
         required=False,
@@ -224,9 +228,6 @@ class QualifyLeadForm(forms.Form):
         widget=Combobox(
             "accounts:contact-autocomplete", placeholder="Search contacts by name"
         ),
-    )
-    create_opportunity = forms.BooleanField(
-        required=False, initial=True, label="Create opportunity"
     )
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.none(),

@@ -11,6 +11,7 @@ from leads.models.capture import (
 from leads.models.choices import (
     CLOSED_STATUSES,
     DISQUALIFY_REASONS,
+    LEAD_FIELD_GROUPS,
     LEAD_STATE_OF_STATUS,
     OPEN_STATUSES,
     BudgetStatus,
@@ -70,6 +71,7 @@ __all__ = [
     "CaptureForm",
     "FormSubmission",
     "Lead",
+    "LEAD_FIELD_GROUPS",
     "LeadAccount",
     "LeadContact",
     "LeadProduct",

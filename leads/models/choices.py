@@ -1,6 +1,9 @@
-"""Option sets with the D365 codes (leadsourcecode, statuscode, ...)."""
+"""Option sets with the D365 codes (leadsourcecode, statuscode, ...) and the lead's
+field groups."""
 
 from django.db import models
+
+from accounts.models import ADDRESS_FIELDS
 
 
 class LeadSource(models.IntegerChoices):
@@ -101,3 +104,66 @@ DISQUALIFY_REASONS = [
     LeadStatus.CANCELED,
 ]
 CLOSED_STATUSES = [LeadStatus.QUALIFIED, *DISQUALIFY_REASONS]
+
+
+# A lead's own fields in groups, as Dynamics 365 shows them: the merge page and the
+# admin list them from here (the lead form has its own, denser sections).
+LEAD_FIELD_GROUPS = [
+    (
+        "Contact",
+        [
+            "subject",
+            "salutation",
+            "first_name",
+            "last_name",
+            "job_title",
+            "email",
+            "business_phone",
+            "mobile_phone",
+        ],
+    ),
+    (
+        "Company",
+        [
+            "company_name",
+            "website",
+            "industry",
+            "annual_revenue",
+            "number_of_employees",
+            "description",
+        ],
+    ),
+    (
+        "Address",
+        ADDRESS_FIELDS,
+    ),
+    (
+        "Source and details",
+        [
+            "source",
+            "rating",
+            "campaign",
+            "channel_partner",
+            "original_message",
+            "budget_amount",
+            "budget_status",
+            "purchase_timeframe",
+            "purchase_process",
+            "decision_maker",
+            "need",
+            "estimated_value",
+            "estimated_close_date",
+        ],
+    ),
+    (
+        "Contact preferences",
+        [
+            "preferred_contact_method",
+            "do_not_email",
+            "do_not_bulk_email",
+            "do_not_phone",
+            "do_not_postal_mail",
+        ],
+    ),
+    ("Related", ["parent_account", "parent_contact"]),
+]

@@ -43,6 +43,7 @@ from leads.models.choices import (
     PurchaseTimeframe,
 )
 from leadsite.dates import validate_business_date
+from leadsite.history import record_history
 
 
 # Guards of the lead's transitions: pure predicates on the row, each with the message
@@ -242,6 +243,8 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         related_name="+",
         editable=False,
     )
+
+    history = record_history()
 
     class Meta:
         ordering = ["-created_at", "-id"]

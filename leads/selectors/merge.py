@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from leads.models import Lead, LeadState
+from leads.models import LEAD_FIELD_GROUPS, Lead, LeadState
 from leads.selectors.duplicates import find_duplicate_leads
-from leads.services.merge import MERGE_FIELD_GROUPS, MERGE_FIELDS
 from leadsite.permissions import visible_to
 
+MERGE_FIELDS = [name for _, names in LEAD_FIELD_GROUPS for name in names]
 CANDIDATE_LIMIT = 20
 
 
@@ -87,7 +87,7 @@ class MergeRow:
 def merge_rows(lead_a: Lead, lead_b: Lead, form) -> list[MergeRow]:
     """Every merge field with both values; differing ones carry their radio."""
     rows = []
-    for group, names in MERGE_FIELD_GROUPS:
+    for group, names in LEAD_FIELD_GROUPS:
         for name in names:
             key = f"pick_{name}"
             rows.append(

@@ -23,8 +23,9 @@ from leads.models import (
     LeadState,
     LeadStatus,
 )
+from leads.services.locks import lock_lead
 from leads.submissions import claim_submission, record_submission
-from leadsite.services import service
+from leadsite.services import service, through
 from leadsite.versioning import check_version
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
@@ -42,25 +43,10 @@ def closed_message(lead: Lead) -> str:
     return "This lead is disqualified. Reactivate it to change it."
 
 
-def lock_lead(lead: Lead) -> Lead:
-    """The lead's row, freshly read and locked until the transaction ends.
-
-    The qualifying opportunity comes with it (not locked) for the transition guards.
-    """
-    try:
-        return (
-            Lead.objects.select_for_update(of=("self",))
-            .select_related("qualifying_opportunity")
-            .get(pk=lead.pk)
-        )
-    except Lead.DoesNotExist:
-        raise TransitionRefused("This lead no longer exists.") from None
-
-
-def refuse_unless_allowed(
+def transition_refusal(
     lead: Lead, name: str, *, by: User | None, wrong_state: str = ""
-) -> None:
-    """Raise TransitionRefused unless transition `name` may run on `lead` now.
+) -> str:
+    """Why transition `name` may not run on `lead` now ("" when it may).
 
     The state machine decides (source states, `conditions=`, `permission=` on the
     model's transition, as get_available_user_status_transitions does for the
@@ -70,13 +56,23 @@ def refuse_unless_allowed(
     """
     transition = getattr(Lead, name)._django_fsm.get_transition(lead.status)
     if transition is None:
-        raise TransitionRefused(wrong_state or closed_message(lead))
+        return wrong_state or closed_message(lead)
     for condition in transition.conditions:
         if not condition(lead):
-            raise TransitionRefused(condition.refusal.format(lead=lead))
+            return condition.refusal.format(lead=lead)
     if by is not None and not transition.has_perm(lead, by):
         label = transition.custom.get("label", name)
-        raise TransitionRefused(f"You are not allowed to “{label}” leads.")
+        return f"You are not allowed to “{label}” leads."
+    return ""
+
+
+def refuse_unless_allowed(
+    lead: Lead, name: str, *, by: User | None, wrong_state: str = ""
+) -> None:
+    """Raise TransitionRefused with transition_refusal's reason, if there is one."""
+    refusal = transition_refusal(lead, name, by=by, wrong_state=wrong_state)
+    if refusal:
+        raise TransitionRefused(refusal)
 
 
 def untouched_relations(lead: Lead, fields: dict) -> list[str]:
@@ -293,11 +289,12 @@ def _bulk(leads, action) -> BulkResult:
     # the others; the result says which were refused and why. Ordered by pk so two
     # bulk actions over overlapping sets lock rows in the same order.
     result = BulkResult()
-    for lead in sorted(leads, key=lambda item: item.pk):
-        try:
-            result.changed.append(action(lead))
-        except ValidationError as error:
-            result.refused.append((lead, " ".join(error.messages)))
+    with through("bulk"):
+        for lead in sorted(leads, key=lambda item: item.pk):
+            try:
+                result.changed.append(action(lead))
+            except ValidationError as error:
+                result.refused.append((lead, " ".join(error.messages)))
     return result
 
 

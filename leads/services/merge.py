@@ -8,6 +8,7 @@ from django.db.models import Model
 
 from leads.exceptions import TransitionRefused
 from leads.models import (
+    LEAD_FIELD_GROUPS,
     Activity,
     Attachment,
     Lead,
@@ -16,79 +17,15 @@ from leads.models import (
     LeadProduct,
     Note,
 )
+from leads.services.locks import lock_leads
 from leadsite.permissions import visible_to
-from leadsite.services import service
+from leadsite.services import service, through
 
-# Fields the user picks field by field. Owner, business unit, lifecycle and
-# qualification fields stay the master's: ownership decides who may see the merged
-# lead, so a merge never moves it out of its owner's hands.
-MERGE_FIELD_GROUPS = [
-    (
-        "Contact",
-        [
-            "subject",
-            "salutation",
-            "first_name",
-            "last_name",
-            "job_title",
-            "email",
-            "business_phone",
-            "mobile_phone",
-        ],
-    ),
-    (
-        "Company",
-        [
-            "company_name",
-            "website",
-            "industry",
-            "annual_revenue",
-            "number_of_employees",
-            "description",
-        ],
-    ),
-    (
-        "Address",
-        [
-            "address_line1",
-            "address_line2",
-            "address_line3",
-            "city",
-            "state_or_province",
-            "postal_code",
-            "country",
-        ],
-    ),
-    (
-        "Source and details",
-        [
-            "source",
-            "rating",
-            "campaign",
-            "channel_partner",
-            "original_message",
-            "budget_amount",
-            "budget_status",
-            "purchase_timeframe",
-            "purchase_process",
-            "decision_maker",
-            "need",
-            "estimated_value",
-            "estimated_close_date",
-        ],
-    ),
-    (
-        "Contact preferences",
-        [
-            "preferred_contact_method",
-            "do_not_email",
-            "do_not_bulk_email",
-            "do_not_phone",
-            "do_not_postal_mail",
-        ],
-    ),
-    ("Related", ["parent_account", "parent_contact"]),
-]
+# Fields the user picks field by field: every group of a lead's own fields. Owner,
+# business unit, lifecycle and qualification fields stay the master's: ownership
+# decides who may see the merged lead, so a merge never moves it out of its owner's
+# hands.
+MERGE_FIELD_GROUPS = LEAD_FIELD_GROUPS
 MERGE_FIELDS = [name for _, names in MERGE_FIELD_GROUPS for name in names]
 
 
@@ -157,13 +94,7 @@ def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> L
     """
     if master.pk == subordinate.pk:
         raise TransitionRefused("A lead cannot be merged with itself.", code="same")
-    locked = {
-        lead.pk: lead
-        for lead in visible_to(by, Lead.objects.all())
-        .select_for_update()
-        .filter(pk__in=[master.pk, subordinate.pk])
-        .order_by("pk")
-    }
+    locked = lock_leads(visible_to(by, Lead.objects.all()), [master.pk, subordinate.pk])
     if len(locked) != 2:
         raise Lead.DoesNotExist("No such lead in your scope.")
     master, subordinate = locked[master.pk], locked[subordinate.pk]
@@ -175,6 +106,13 @@ def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> L
                 params={"lead": lead, "state": lead.get_status_display().lower()},
             )
 
+    with through("merge"):
+        return _merge_locked(
+            master=master, subordinate=subordinate, by=by, field_values=field_values
+        )
+
+
+def _merge_locked(*, master: Lead, subordinate: Lead, by, field_values: dict) -> Lead:
     _apply_field_values(master=master, field_values=field_values)
     firsts = [t for t in (master.first_activity_at, subordinate.first_activity_at) if t]
     master.first_activity_at = min(firsts) if firsts else None
@@ -184,7 +122,10 @@ def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> L
     _move_timeline(master=master, subordinate=subordinate)
     _move_interests(master=master, subordinate=subordinate)
     _move_links(master=master, subordinate=subordinate)
-    Lead.objects.filter(master=subordinate).update(master=master)
+    # Per row (few), so each re-pointed lead's change history records it.
+    for earlier in Lead.objects.filter(master=subordinate).order_by("pk"):
+        earlier.master = master
+        earlier.save(update_fields=["master", "modified_at"])
 
     subordinate.mark_merged(
         master=master,

@@ -7,20 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts import services as account_services
-from accounts.models import Account, Contact, Opportunity, User
+from accounts.models import ADDRESS_FIELDS, Account, Contact, Opportunity, User
 from leads.models import Campaign, Lead
-from leads.services.lifecycle import lock_lead, refuse_unless_allowed
+from leads.services.lifecycle import refuse_unless_allowed
+from leads.services.locks import lock_lead
 from leadsite.services import service
-
-ADDRESS_FIELDS = [
-    "address_line1",
-    "address_line2",
-    "address_line3",
-    "city",
-    "state_or_province",
-    "postal_code",
-    "country",
-]
 
 
 @dataclass

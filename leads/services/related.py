@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Account, Contact, Product
 from leads.exceptions import TransitionRefused
 from leads.models import Lead, LeadAccount, LeadContact, LeadProduct, LeadState
+from leads.services.locks import lock_lead
 from leadsite.services import service
 
 
@@ -20,12 +21,7 @@ def ensure_lead_editable(lead: Lead) -> None:
     Reads the state under a row lock so a concurrent qualify cannot slip between the
     check and the write (call inside a transaction).
     """
-    state = (
-        Lead.objects.select_for_update()
-        .filter(pk=lead.pk)
-        .values_list("state", flat=True)
-        .get()
-    )
+    state = lock_lead(lead).state
     if state != LeadState.OPEN:
         raise TransitionRefused(
             "This lead is %(state)s and read-only; reactivate it to change it.",

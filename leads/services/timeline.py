@@ -20,6 +20,7 @@ from leads.models import (
     LeadStatus,
     Note,
 )
+from leads.services.locks import lock_lead
 from leads.submissions import claim_submission, record_submission
 from leadsite.services import service
 
@@ -84,19 +85,25 @@ def _after_lead_activity(*, lead: Lead, by, completed: bool) -> None:
 
     Runs inside the caller's transaction with the lead row locked.
     """
-    now = timezone.now()
-    if Lead.objects.filter(pk=lead.pk, first_activity_at__isnull=True).update(
-        first_activity_at=now
-    ):
-        lead.first_activity_at = now
+    if lead.first_activity_at is None:
+        # The caller holds the row lock, so no concurrent first activity slips in.
+        lead.first_activity_at = timezone.now()
+        lead.save(update_fields=["first_activity_at"])
     if completed and lead.status == LeadStatus.NEW:
         from leads.services.lifecycle import mark_contacted
 
         mark_contacted(lead=lead, by=by)
 
 
-def _lock_lead(lead_id) -> Lead:
-    return Lead.objects.select_for_update().get(pk=lead_id)
+def _lock_lead_then_activity(activity: Activity) -> tuple[Lead | None, Activity]:
+    """Lock the activity's lead (if any), then the activity: the documented order."""
+    lead_id = Activity.objects.values_list("lead_id", flat=True).get(pk=activity.pk)
+    lead = lock_lead(lead_id) if lead_id else None
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if activity.lead_id != lead_id:
+        # A merge moved it to its master meanwhile; that merge has committed.
+        lead = lock_lead(activity.lead_id) if activity.lead_id else None
+    return lead, activity
 
 
 @service
@@ -137,7 +144,7 @@ def log_activity(
         start_at = end_at = None
     lead = None
     if isinstance(record, Lead):
-        lead = _lock_lead(record.pk)
+        lead = lock_lead(record.pk)
         record = lead
         _check_do_not_contact(lead=lead, kind=kind, direction=direction)
     activity = Activity(
@@ -171,10 +178,10 @@ def complete_activity(*, activity: Activity, by) -> Activity:
     """Mark an open activity completed (logged in the transition log).
 
     On a lead still in status New this also marks the lead Contacted.
-    Raises django_fsm.TransitionNotAllowed if it is no longer open.
+    Raises django_fsm.TransitionNotAllowed if it is no longer open. Lock order
+    (leads/services/locks.py): the lead first, then the activity.
     """
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
-    lead = _lock_lead(activity.lead_id) if activity.lead_id else None
+    lead, activity = _lock_lead_then_activity(activity)
     activity.complete(by=by)
     activity.save(update_fields=["state", "completed_at"])
     if lead is not None:
@@ -189,7 +196,7 @@ def cancel_activity(*, activity: Activity, by) -> Activity:
 
     Raises django_fsm.TransitionNotAllowed if it is no longer open.
     """
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    _lead, activity = _lock_lead_then_activity(activity)
     activity.cancel(by=by)
     activity.save(update_fields=["state"])
     return activity

@@ -36,7 +36,9 @@ from leads.selectors.duplicates import (
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
 from leads.submissions import submitted_object_id
+from leadsite.errors import error_message
 from leadsite.filter_chips import filter_chips
+from leadsite.history import changes_context
 from leadsite.http import safe_next_url
 from leadsite.pagination import paginate
 from leadsite.permissions import (
@@ -247,6 +249,7 @@ class LeadDetailView(TemplateView):
             }
         )
         context.update(lead_related_context(lead=lead, user=user))
+        context.update(changes_context(user=user, record=lead))
         return context
 
 
@@ -306,7 +309,7 @@ def _lead_form_page(request, *, lead=None):
             context = {"form": merged, "lead": lead, "conflict_rows": rows}
             return render(request, template, context)
         except TransitionRefused as error:
-            messages.warning(request, " ".join(error.messages))
+            messages.warning(request, error_message(error))
             return redirect(lead)
         except ValidationError as error:
             form.add_error(None, error)
@@ -422,7 +425,12 @@ def lead_disqualify(request, pk):
         else:
             messages.success(request, "Lead disqualified.")
             return redirect(lead)
-    return render(request, "leads/lead_disqualify.html", {"lead": lead, "form": form})
+    refusal = lifecycle.transition_refusal(lead, "disqualify", by=request.user)
+    return render(
+        request,
+        "leads/lead_disqualify.html",
+        {"lead": lead, "form": form, "refusal": refusal},
+    )
 
 
 def _simple_transition(request, pk, service, done):
@@ -479,7 +487,7 @@ def lead_bulk(request):
             )
             verb = f"disqualified ({LeadStatus(data['reason']).label})"
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_message(error))
         return HttpResponseRedirect(_safe_next(request, data["next"]))
     if result.changed:
         count = len(result.changed)

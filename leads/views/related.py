@@ -37,6 +37,7 @@ from leads.selectors.merge import (
 from leads.services import related as related_services
 from leads.services import timeline as timeline_services
 from leads.services.merge import merge_leads as merge_leads_service
+from leadsite.errors import error_message
 from leadsite.http import safe_next_url
 
 
@@ -66,20 +67,6 @@ def _form_error_message(form) -> str:
     return " ".join(parts)
 
 
-def _validation_message(error: ValidationError, form=None) -> str:
-    if hasattr(error, "error_dict"):
-        parts = []
-        for name, errors in error.message_dict.items():
-            label = None
-            if form is not None and name in form.fields:
-                label = form.fields[name].label
-            label = label or pretty_name(name)
-            text = " ".join(errors)
-            parts.append(text if name == "__all__" else f"{label}: {text}")
-        return " ".join(parts)
-    return " ".join(error.messages)
-
-
 def _fail(request, what: str, detail: str):
     messages.error(request, f"{what} — {detail}")
 
@@ -97,7 +84,7 @@ def add_note(request, record_type, pk):
     try:
         timeline_services.add_note(record=record, by=request.user, **form.cleaned_data)
     except ValidationError as error:
-        _fail(request, "The note was not added", _validation_message(error, form))
+        _fail(request, "The note was not added", error_message(error, form))
     else:
         messages.success(request, "Note added.")
     return _back(record, "#timeline")
@@ -116,7 +103,7 @@ def add_activity(request, record_type, pk):
         )
     except (ValidationError, TransitionNotAllowed) as error:
         detail = (
-            _validation_message(error, form)
+            error_message(error, form)
             if isinstance(error, ValidationError)
             else str(error)
         )
@@ -141,7 +128,7 @@ def add_attachment(request, record_type, pk):
             submission_token=form.cleaned_data["submission_token"],
         )
     except ValidationError as error:
-        _fail(request, "The file was not uploaded", _validation_message(error, form))
+        _fail(request, "The file was not uploaded", error_message(error, form))
     else:
         messages.success(request, f"“{attachment.original_name}” uploaded.")
     return _back(record, "#timeline")
@@ -159,7 +146,7 @@ def _activity_transition(request, pk, service, done: str):
             request, f"“{activity.subject}” is no longer open; it was not {done}."
         )
     except ValidationError as error:
-        messages.error(request, _validation_message(error))
+        messages.error(request, error_message(error))
     else:
         messages.success(request, f"“{activity.subject}” {done}.")
     next_url = safe_next_url(request, request.POST.get("next"))
@@ -213,7 +200,7 @@ def _lead_edit(request, pk, form, action, success: str, failure: str):
     try:
         message = action(lead, form.cleaned_data if form is not None else {})
     except ValidationError as error:
-        _fail(request, failure, _validation_message(error, form))
+        _fail(request, failure, error_message(error, form))
     else:
         messages.success(request, message or success)
     return _back(lead, "#related")
@@ -332,7 +319,7 @@ def merge_leads(request):
             raise Http404("No such lead.") from None
         except (ValidationError, TransitionNotAllowed) as error:
             detail = (
-                _validation_message(error)
+                error_message(error)
                 if isinstance(error, ValidationError)
                 else str(error)
             )

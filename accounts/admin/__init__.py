@@ -1,0 +1,23 @@
+"""Django admin for the accounts app, by sub-domain: organisation (business units,
+users, teams, products), customers (accounts, contacts), opportunities. The mixins in
+`common` (scope gate, service writes, service transitions, history) serve both apps.
+"""
+
+from accounts.admin import customers, opportunities, organisation  # noqa: F401
+from accounts.admin.common import (
+    OWNED_AUTOCOMPLETE,
+    OwnedServiceAdminMixin,
+    ScopedAdminMixin,
+    ScopedHistoryAdmin,
+    ServiceAdminMixin,
+    ServiceTransitionAdminMixin,
+)
+
+__all__ = [
+    "OWNED_AUTOCOMPLETE",
+    "OwnedServiceAdminMixin",
+    "ScopedAdminMixin",
+    "ScopedHistoryAdmin",
+    "ServiceAdminMixin",
+    "ServiceTransitionAdminMixin",
+]

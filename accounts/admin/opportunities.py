@@ -1,0 +1,187 @@
+"""Admin for opportunities: change form, product lines and the outcome transitions,
+all through accounts.services."""
+
+from django import forms
+from django.contrib import admin
+from django.utils import timezone
+
+from accounts.admin.common import (
+    OWNED_AUTOCOMPLETE,
+    OwnedServiceAdminMixin,
+    ScopedAdminMixin,
+    ScopedHistoryAdmin,
+    ServiceAdminMixin,
+    ServiceTransitionAdminMixin,
+)
+from accounts.models import (
+    OPPORTUNITY_LOST_REASONS,
+    Opportunity,
+    OpportunityProduct,
+    OpportunityStatus,
+)
+from accounts.services import (
+    add_opportunity_product,
+    create_opportunity,
+    remove_opportunity_product,
+    update_opportunity,
+)
+from leadsite.permissions import scope_q
+
+
+class WinOpportunityForm(forms.Form):
+    actual_value = forms.DecimalField(
+        label="Actual revenue", max_digits=19, decimal_places=2, min_value=0
+    )
+    actual_close_date = forms.DateField(
+        label="Actual close date", initial=timezone.localdate
+    )
+
+
+class LoseOpportunityForm(forms.Form):
+    reason = forms.TypedChoiceField(
+        label="Status reason",
+        coerce=int,
+        choices=[(int(r), r.label) for r in OPPORTUNITY_LOST_REASONS],
+    )
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class OpportunityProductInline(admin.TabularInline):
+    """Lines are added and removed through the opportunity services; an existing
+    line is read-only (remove it and add it again to change it)."""
+
+    model = OpportunityProduct
+    extra = 0
+    autocomplete_fields = ["product"]
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or obj.is_open
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.is_open
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.is_open
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(
+    ScopedAdminMixin,
+    OwnedServiceAdminMixin,
+    ServiceAdminMixin,
+    ServiceTransitionAdminMixin,
+    ScopedHistoryAdmin,
+):
+    fsm_fields = ["status"]
+    fsm_forms = {"win": WinOpportunityForm, "lose": LoseOpportunityForm}
+    fsm_services = {
+        "win": "_win",
+        "lose": "_lose",
+        "reopen": "_reopen",
+    }
+    list_display = [
+        "name",
+        "account",
+        "contact",
+        "estimated_value",
+        "estimated_close_date",
+        "state",
+        "status",
+        "owner_user",
+        "owner_team",
+        "business_unit",
+    ]
+    list_select_related = [
+        "account",
+        "contact",
+        "owner_user",
+        "owner_team",
+        "business_unit",
+    ]
+    list_filter = ["state", "status", "business_unit"]
+    search_fields = ["name"]
+    autocomplete_fields = [*OWNED_AUTOCOMPLETE, "account", "contact"]
+    readonly_fields = [
+        "state",
+        "actual_value",
+        "actual_close_date",
+        "closed_at",
+        "created_at",
+        "modified_at",
+    ]
+    inlines = [OpportunityProductInline]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk and not obj.is_open:
+            # Closed (won or lost) opportunities are read-only until reopened.
+            fields += [f for f in self.get_form(request).base_fields if f not in fields]
+        return fields
+
+    def service_create(self, request, obj, fields):
+        return create_opportunity(**fields)
+
+    def service_update(self, request, obj, fields):
+        return update_opportunity(opportunity=obj, by=request.user, **fields)
+
+    def save_formset(self, request, form, formset, change):
+        opportunity = form.instance
+        formset.save(commit=False)
+        for line in formset.deleted_objects:
+            remove_opportunity_product(
+                opportunity=opportunity, by=request.user, line=line
+            )
+        for line, _changed in formset.changed_objects:
+            remove_opportunity_product(
+                opportunity=opportunity, by=request.user, line=line
+            )
+        for line in [*formset.new_objects, *(c[0] for c in formset.changed_objects)]:
+            add_opportunity_product(
+                opportunity=opportunity,
+                by=request.user,
+                product=line.product,
+                quantity=line.quantity,
+                price_per_unit=line.price_per_unit,
+                note=line.note,
+            )
+
+    def _win(self, request, obj, *, actual_value, actual_close_date):
+        from accounts.services import win_opportunity
+
+        win_opportunity(
+            opportunity=obj,
+            by=request.user,
+            actual_value=actual_value,
+            actual_close_date=actual_close_date,
+        )
+
+    def _lose(self, request, obj, *, reason, description=""):
+        from accounts.services import lose_opportunity
+
+        lose_opportunity(
+            opportunity=obj,
+            by=request.user,
+            reason=OpportunityStatus(reason),
+            description=description,
+        )
+
+    def _reopen(self, request, obj):
+        from accounts.services import reopen_opportunity
+
+        reopen_opportunity(opportunity=obj, by=request.user)
+
+
+@admin.register(OpportunityProduct)
+class OpportunityProductAdmin(admin.ModelAdmin):
+    list_display = ["opportunity", "product", "quantity", "price_per_unit"]
+    list_select_related = ["opportunity", "product"]
+    search_fields = ["opportunity__name", "product__name"]
+    autocomplete_fields = ["opportunity", "product"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        scope = scope_q(request.user, prefix="opportunity__")
+        return queryset if scope is None else queryset.filter(scope)
