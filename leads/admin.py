@@ -7,7 +7,7 @@ Lead transitions run through the lifecycle and qualification services (never a b
 
 import filetype
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -139,8 +139,23 @@ class LeadContactInline(admin.TabularInline):
     verbose_name = "linked contact"
 
 
+@admin.action(description="Route selected leads by the routing rules")
+def route_leads_action(modeladmin, request, queryset):
+    """Issue 9: the admin's "route again", through the routing service."""
+    from leads.services.routing import bulk_route_leads
+
+    result = bulk_route_leads(leads=list(queryset), by=request.user, trigger="admin")
+    if result.routed:
+        modeladmin.message_user(
+            request, f"{len(result.routed)} lead(s) routed; see each lead's log."
+        )
+    for lead, why in result.refused:
+        modeladmin.message_user(request, f"{lead}: {why}", level=messages.WARNING)
+
+
 @admin.register(Lead)
 class LeadAdmin(ScopedAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin):
+    actions = [route_leads_action]
     fsm_fields = ["status"]
     fsm_forms = {"qualify": QualifyLeadForm, "disqualify": DisqualifyLeadForm}
     fsm_services = {

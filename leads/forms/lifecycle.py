@@ -78,6 +78,11 @@ class LeadForm(forms.ModelForm):
     confirm_duplicates = forms.BooleanField(
         required=False, widget=forms.HiddenInput, label="Save anyway"
     )
+    assign_to_me = forms.BooleanField(
+        required=False,
+        label="Assign to me",
+        help_text="Keep this lead instead of routing it by the rules.",
+    )
 
     class Meta:
         model = Lead
@@ -143,6 +148,8 @@ class LeadForm(forms.ModelForm):
         ).order_by("name")
         for name in ("estimated_value", "annual_revenue", "budget_amount"):
             self.fields[name].widget.attrs.setdefault("min", "0")
+        if self.instance.pk:
+            del self.fields["assign_to_me"]  # routing happens on create only
 
     def sections(self):
         """(legend, [bound fields]) in the order D365 shows them."""
@@ -346,9 +353,11 @@ class BulkActionForm(forms.Form):
 
     ASSIGN = "assign"
     DISQUALIFY = "disqualify"
+    ROUTE = "route"
 
     action = forms.ChoiceField(
-        choices=[(ASSIGN, "Assign"), (DISQUALIFY, "Disqualify")], label="Action"
+        choices=[(ASSIGN, "Assign"), (DISQUALIFY, "Disqualify"), (ROUTE, "Route")],
+        label="Action",
     )
     ids = LeadIdsField(
         queryset=Lead.objects.none(),

@@ -30,8 +30,10 @@ from leads.selectors.duplicates import (
     find_duplicate_leads,
     find_matching_accounts_contacts,
 )
+from leads.selectors.routing import lead_routing_history
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
+from leads.services.routing import bulk_route_leads
 from leadsite.http import safe_next_url
 
 PAGE_SIZE = 50
@@ -215,6 +217,7 @@ class LeadDetailView(TemplateView):
                 "object": lead,
                 "transitions": selectors.available_transitions(lead=lead, user=user),
                 "history": selectors.lead_history(lead=lead),
+                "routing_history": lead_routing_history(lead=lead),
                 **(_assignees(user) if lead.is_open else {}),
             }
         )
@@ -249,8 +252,20 @@ def _lead_form_page(request, *, lead=None):
             )
         try:
             if lead is None:
-                saved = lifecycle.create_lead(by=request.user, **form.service_fields())
+                saved = lifecycle.create_lead(
+                    by=request.user,
+                    assign_to_me=form.cleaned_data.get("assign_to_me", False),
+                    **form.service_fields(),
+                )
                 messages.success(request, f"Lead “{saved}” created.")
+                if (
+                    not selectors.list_leads(user=request.user)
+                    .filter(pk=saved.pk)
+                    .exists()
+                ):
+                    # Routing gave it to someone outside the creator's scope.
+                    messages.info(request, f"It was routed to {saved.owner}.")
+                    return redirect("leads:list")
             else:
                 saved = lifecycle.update_lead(
                     lead=lead, by=request.user, **form.service_fields()
@@ -415,6 +430,12 @@ def lead_bulk(request):
                 owner_team=data["owner_team"],
             )
             verb = f"assigned to {data['owner_user'] or data['owner_team']}"
+        elif data["action"] == BulkActionForm.ROUTE:
+            routed = bulk_route_leads(leads=leads, by=request.user)
+            result = lifecycle.BulkResult(
+                changed=[entry.lead for entry in routed.routed], refused=routed.refused
+            )
+            verb = "routed by the rules (see each lead's routing history)"
         else:
             result = lifecycle.bulk_disqualify_leads(
                 leads=leads, by=request.user, reason=data["reason"]

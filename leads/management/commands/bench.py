@@ -85,6 +85,9 @@ class Command(BaseCommand):
         for name, url in pages.items():
             results["pages"][name] = self._bench_get(client, url, runs)
         results["pages"]["qualification"] = self._bench_qualify(viewer, runs)
+        from leads.management.bench_routing import bench_routing  # issue 9
+
+        results["routing"] = bench_routing(viewer=viewer, runs=runs)
         self.stdout.write(json.dumps(results, indent=2))
 
     def _bench_get(self, client, url, runs):
