@@ -146,7 +146,7 @@ class ConditionForm(forms.Form):
     values = forms.MultipleChoiceField(
         required=False,
         label="Values",
-        widget=forms.SelectMultiple(attrs={"class": "condition-values", "size": 8}),
+        widget=forms.SelectMultiple(attrs={"class": "condition-values", "size": 10}),
         help_text="Ctrl- or ⌘-click to pick several.",
     )
 

@@ -78,10 +78,16 @@ def test_manager_rule_dry_run_then_rep_lead_is_routed(
     assert Lead.objects.filter(owner_user=rep).count() == 12  # nothing written
     screenshot("routing-dry-run")
 
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("routing-rule-form-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     page.get_by_role("button", name="Save rule").click()
     page.wait_for_url("**/routing/")
     assert "created" in page.locator(".messages").inner_text()
-    assert page.get_by_role("cell", name=re.compile("^Web and trade shows")).is_visible()
+    assert page.get_by_role(
+        "cell", name=re.compile("^Web and trade shows")
+    ).is_visible()
 
     page.get_by_role("button", name="Log out").click()
     login("rep")
