@@ -27,7 +27,7 @@ def test_manager_rule_dry_run_then_rep_lead_is_routed(
         conditions=[{"field": "estimated_value", "op": "gte", "value": "100000"}],
     )
     factories.RoutingRuleFactory(
-        name="Partner leads to Rita",
+        name="Partner leads to the North rep",
         order=10,
         target_user=rep,
         conditions=[{"field": "source", "op": "equals", "value": 4}],
