@@ -79,6 +79,16 @@ urlpatterns += [
 # --- routing and reports -------------------------------------------------------------
 urlpatterns += [
     path("routing/", routing.RoutingView.as_view(), name="routing"),
+    path("routing/log/", routing.assignment_log, name="routing-log"),
+    path("routing/rules/new/", routing.rule_create, name="routing-rule-create"),
+    path("routing/rules/<int:pk>/edit/", routing.rule_edit, name="routing-rule-edit"),
+    path(
+        "routing/rules/<int:pk>/toggle/",
+        routing.rule_toggle,
+        name="routing-rule-toggle",
+    ),
+    path("routing/rules/<int:pk>/move/", routing.rule_move, name="routing-rule-move"),
+    path("leads/<int:pk>/route/", routing.lead_route_again, name="route-again"),
     path(
         "reports/sources/",
         report_views.SourceReportView.as_view(),

@@ -481,7 +481,7 @@ def test_detail_page_runs_a_constant_number_of_queries(
 
         lifecycle.disqualify_lead(lead=lead, by=rep, reason=LeadStatus.LOST)
         lifecycle.reactivate_lead(lead=lead, by=rep)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         response = rep_client.get(lead.get_absolute_url())
     assert response.status_code == 200
 

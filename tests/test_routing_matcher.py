@@ -242,9 +242,7 @@ def test_ineligible_reasons():
     assert routing.ineligible_reason(inactive, load=0, today=TODAY) == "inactive"
     away = person(1, "a", available_for_leads=False)
     assert routing.ineligible_reason(away, load=0, today=TODAY) == "unavailable"
-    until_today = person(
-        1, "a", available_for_leads=False, unavailable_until=TODAY
-    )
+    until_today = person(1, "a", available_for_leads=False, unavailable_until=TODAY)
     assert routing.ineligible_reason(until_today, load=0, today=TODAY) == "unavailable"
     back = person(
         1,
@@ -337,7 +335,9 @@ def test_apply_decision_moves_cursor_and_loads_in_memory():
     s = situation([ana, ben], team_members={50: [11, 12]})
     picked = []
     for _ in range(4):
-        decision = routing.decide(values(business_unit=1, source=LeadSource.WEB), [rr], s)
+        decision = routing.decide(
+            values(business_unit=1, source=LeadSource.WEB), [rr], s
+        )
         routing.apply_decision(decision, s)
         picked.append(decision.user.pk)
     assert picked == [11, 12, 11, 12]

@@ -2,9 +2,11 @@
 users, the fallback chain, the log row, triggers and response-time re-routing."""
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -321,3 +323,15 @@ def test_rules_without_response_time_never_reroute(rep, team):
     entry = route_lead(lead=web_lead(rep), by=rep)
     later = entry.created_at + datetime.timedelta(days=30)
     assert reroute_overdue_leads(now=later) == []
+
+
+def test_reroute_overdue_command_reports_what_it_did(rep, team):
+    team_rule(team, reroute_after_hours=1)
+    entry = route_lead(lead=web_lead(rep), by=rep)
+    LeadAssignment.objects.filter(pk=entry.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    out = io.StringIO()
+    call_command("reroute_overdue", stdout=out)
+    assert "1 overdue lead(s) re-routed." in out.getvalue()
+    assert "not contacted within 1 h → re-routed" in out.getvalue()

@@ -229,6 +229,18 @@ def _bulk_route():
     return Route(build, get=False, takes_record=False)
 
 
+def _rule_route(get=True, post=True):
+    """A routing rule of the owner's business unit (issue 9); reps never edit."""
+
+    def build(owner, actor):
+        rule = factories.RoutingRuleFactory(
+            business_unit=owner.business_unit, target_user=owner
+        )
+        return {"pk": rule.pk}, {"name": "Tampered", "direction": "up"}
+
+    return Route(build, get=get, post=post, get_statuses=(404,))
+
+
 TODAY = datetime.date.today().isoformat()
 ROUTES = {
     "leads:home": _page(post=False),
@@ -239,6 +251,16 @@ ROUTES = {
         lambda owner, actor: ({}, {}), takes_record=False, get_statuses=(404,)
     ),
     "leads:routing": _page(post=False),
+    "leads:routing-log": _page(post=False),
+    "leads:routing-rule-create": Route(
+        lambda owner, actor: ({}, {"name": "Tampered"}),
+        takes_record=False,
+        get_statuses=(404,),
+    ),
+    "leads:routing-rule-edit": _rule_route(),
+    "leads:routing-rule-toggle": _rule_route(get=False),
+    "leads:routing-rule-move": _rule_route(get=False),
+    "leads:route-again": _lead_route(get=False),
     "leads:source-report": _page(post=False),
     "leads:detail": _lead_route(post=False),
     "leads:edit": _lead_route(LEAD_DATA),

@@ -24,6 +24,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("LeadSite", {"fields": ("business_unit", "lead_capacity")}),
+        ("Routing", {"fields": ("available_for_leads", "unavailable_until")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
@@ -36,6 +37,7 @@ class UserAdmin(DjangoUserAdmin):
         "email",
         "business_unit",
         "lead_capacity",
+        "available_for_leads",
         "is_active",
         "is_staff",
     ]

@@ -4,7 +4,7 @@ Lead transitions run through the lifecycle and qualification services (never a b
 `lead.transition(); lead.save()`); the lead changelist stays cheap on a million rows.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 
 from accounts.admin import (
@@ -28,6 +28,20 @@ from leadsite.admin_counts import EstimatedCountAdminMixin
 OWNER_FIELDS = ("owner_user", "owner_team")
 
 
+@admin.action(description="Route selected leads by the routing rules")
+def route_leads_action(modeladmin, request, queryset):
+    """The admin's "route again", through the routing service."""
+    from leads.services.routing import bulk_route_leads
+
+    result = bulk_route_leads(leads=list(queryset), by=request.user, trigger="admin")
+    if result.routed:
+        modeladmin.message_user(
+            request, f"{len(result.routed)} lead(s) routed; see each lead's log."
+        )
+    for lead, why in result.refused:
+        modeladmin.message_user(request, f"{lead}: {why}", level=messages.WARNING)
+
+
 @admin.register(Lead)
 class LeadAdmin(
     EstimatedCountAdminMixin,
@@ -36,6 +50,7 @@ class LeadAdmin(
     ServiceTransitionAdminMixin,
     ScopedHistoryAdmin,
 ):
+    actions = [route_leads_action]
     fsm_fields = ["status"]
     # The site's forms: one definition of what each transition asks.
     fsm_forms = {"qualify": QualifyChoicesForm, "disqualify": DisqualifyLeadForm}

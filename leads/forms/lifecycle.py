@@ -81,6 +81,11 @@ class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
     )
     version = VersionField()
     submission_token = SubmissionTokenField()
+    assign_to_me = forms.BooleanField(
+        required=False,
+        label="Assign to me",
+        help_text="Keep this lead instead of routing it by the rules.",
+    )
 
     class Meta:
         model = Lead
@@ -142,6 +147,8 @@ class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
             self.fields[name].widget.attrs.setdefault("min", "0")
         keep_stored_choices(self)
         carry_version(self)
+        if self.instance.pk:
+            del self.fields["assign_to_me"]  # routing happens on create only
 
     def sections(self):
         """(legend, [bound fields]) in the order D365 shows them."""
@@ -357,9 +364,11 @@ class BulkActionForm(forms.Form):
 
     ASSIGN = "assign"
     DISQUALIFY = "disqualify"
+    ROUTE = "route"
 
     action = forms.ChoiceField(
-        choices=[(ASSIGN, "Assign"), (DISQUALIFY, "Disqualify")], label="Action"
+        choices=[(ASSIGN, "Assign"), (DISQUALIFY, "Disqualify"), (ROUTE, "Route")],
+        label="Action",
     )
     ids = LeadIdsField(
         queryset=Lead.objects.none(),

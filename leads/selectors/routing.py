@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import Account, BusinessUnit, Team
+from accounts.models import Account, BusinessUnit, Team, User
 from leads import routing
 from leads.models import (
     Campaign,
@@ -109,7 +109,8 @@ def candidate_ids(rule, values, ruleset: RuleSet) -> tuple[list, set]:
     units = routing.unit_ancestry(values.get("business_unit"), ruleset.parents)
     if rule is not None and rule.business_unit_id:
         units += routing.unit_ancestry(rule.business_unit_id, ruleset.parents)
-    ids.update(ruleset.default_owners[u] for u in units if ruleset.default_owners[u])
+    ids.update(ruleset.default_owners.get(u) for u in units)
+    ids.discard(None)
     return members, ids
 
 
@@ -221,4 +222,127 @@ def lead_routing_history(*, lead):
         LeadAssignment.objects.filter(lead=lead)
         .select_related("rule", "assigned_user", "assigned_team", "by")
         .order_by("-id")
+    )
+
+
+# --- dry run ---------------------------------------------------------------------------
+
+
+@dataclass
+class DryRunRow:
+    lead: Lead
+    rule: object
+    would: object  # the user the lead would go to, or None (stays)
+    now: object  # its owner today (user or team)
+    detail: str
+    differs: bool
+
+
+@dataclass
+class DryRunResult:
+    rows: list
+    per_assignee: list  # (name, would get, owns today among these leads)
+    per_rule: list  # (rule name, leads)
+    changed: int
+    chart: dict
+
+
+def dry_run(*, user, rule: RoutingRule | None = None, limit: int = 500) -> DryRunResult:
+    """Replay the last `limit` leads in the user's scope (oldest of them first)
+    against the saved active rules, with `rule` (saved or not, possibly edited)
+    taking its saved version's place. Round-robin cursors and open-lead counts
+    start from today's values and move in memory only: nothing is written.
+    Constant queries: leads, rules, units, members, users, loads, labels."""
+    rules = [r for r in _rules_queryset().filter(is_active=True)]
+    if rule is not None:
+        rules = [r for r in rules if r.pk != rule.pk or rule.pk is None]
+        rules.append(rule)
+    ruleset = RuleSet.load(rules)
+    leads = list(
+        list_leads(user=user)
+        .select_related("owner_user", "owner_team")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    leads.reverse()
+    team_ids = {r.target_team_id for r in rules if r.target_team_id}
+    members: dict = {}
+    for team_id, user_id in (
+        Team.members.through.objects.filter(team_id__in=team_ids)
+        .order_by("user_id")
+        .values_list("team_id", "user_id")
+    ):
+        members.setdefault(team_id, []).append(user_id)
+    ids = {pk for group in members.values() for pk in group}
+    ids |= {r.target_user_id for r in rules if r.target_user_id}
+    ids |= {pk for pk in ruleset.default_owners.values() if pk}
+    users = {
+        u.pk: u for u in User.objects.filter(Q(pk__in=ids) | fallback_owner_query())
+    }
+    fallback = getattr(settings, "LEADSITE_FALLBACK_OWNER", "")
+    situation = routing.Situation(
+        users=users,
+        team_members=members,
+        loads=open_loads(users),
+        cursors={r.pk: r.last_assigned_user_id for r in rules if r.pk},
+        parents=ruleset.parents,
+        default_owners=ruleset.default_owners,
+        unit_names=ruleset.unit_names,
+        labels=condition_labels([c for r in rules for c in r.conditions or []]),
+        fallback_owner_id=next(
+            (pk for pk, u in users.items() if fallback and u.username == fallback),
+            None,
+        ),
+        today=timezone.localdate(),
+    )
+    rows, would_count, now_count, rule_count = [], {}, {}, {}
+    for lead in leads:
+        decision = routing.decide(routing.lead_values(lead), ruleset.rules, situation)
+        routing.apply_decision(decision, situation, lead.owner_user_id)
+        target = decision.user or lead.owner  # nobody eligible: it stays
+        owner = lead.owner
+        rows.append(
+            DryRunRow(
+                lead=lead,
+                rule=decision.rule,
+                would=target,
+                now=owner,
+                detail=decision.detail,
+                differs=target != owner,
+            )
+        )
+        would_count[str(target)] = would_count.get(str(target), 0) + 1
+        now_count[str(owner)] = now_count.get(str(owner), 0) + 1
+        name = decision.rule.name if decision.rule else "No rule matched"
+        rule_count[name] = rule_count.get(name, 0) + 1
+    names = sorted(
+        set(would_count) | set(now_count), key=lambda n: -would_count.get(n, 0)
+    )
+    per_assignee = [
+        (
+            n,
+            would_count.get(n, 0),
+            now_count.get(n, 0),
+            _signed(n, would_count, now_count),
+        )
+        for n in names
+    ]
+    return DryRunResult(
+        rows=rows,
+        per_assignee=per_assignee,
+        per_rule=sorted(rule_count.items(), key=lambda item: -item[1]),
+        changed=sum(row.differs for row in rows),
+        chart={
+            "labels": names,
+            "would": [would_count.get(n, 0) for n in names],
+            "now": [now_count.get(n, 0) for n in names],
+        },
+    )
+
+
+def _signed(name, would, now) -> str:
+    difference = would.get(name, 0) - now.get(name, 0)
+    return (
+        f"+{difference}"
+        if difference > 0
+        else (f"−{-difference}" if difference else "—")
     )

@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -37,6 +37,7 @@ from leads.selectors.routing import (
     open_loads,
 )
 from leads.services.lifecycle import closed_message, lock_lead
+from leadsite.permissions import can_edit_routing_rule
 from leadsite.services import service
 
 TRIGGERS = set(AssignmentTrigger.values)
@@ -220,3 +221,87 @@ def _reroute_one(*, lead, rule, by, now):
     return _route(
         lead=lead, by=by, trigger="reroute", prefix=prefix, exclude_owner=True, now=now
     )
+
+
+# --- rules -----------------------------------------------------------------------------
+
+RULE_FIELDS = {
+    "name",
+    "order",
+    "is_active",
+    "business_unit",
+    "channel_partner",
+    "target_user",
+    "target_team",
+    "distribution",
+    "reroute_after_hours",
+}
+
+
+def _check_may_edit(by, rule):
+    if not can_edit_routing_rule(by, rule):
+        raise PermissionDenied("You may not change this routing rule.")
+
+
+@service
+@transaction.atomic
+def save_routing_rule(
+    *, by: User, rule: RoutingRule | None = None, conditions: list, **fields
+) -> RoutingRule:
+    """Create (rule=None) or change a rule. Managers may only touch rules of their
+    business unit and below (before and after the change); conditions are
+    normalised and validated, so a malformed one is a ValidationError."""
+    unknown = set(fields) - RULE_FIELDS
+    if unknown:
+        raise ValueError(f"save_routing_rule cannot set {', '.join(sorted(unknown))}.")
+    if rule is None:
+        rule = RoutingRule()
+    else:
+        rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+        _check_may_edit(by, rule)
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    rule.conditions = [routing.clean_condition(c) for c in conditions]
+    _check_may_edit(by, rule)
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+@service
+@transaction.atomic
+def set_routing_rule_active(
+    *, rule: RoutingRule, by: User, active: bool
+) -> RoutingRule:
+    """Switch a rule on or off."""
+    locked = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+    _check_may_edit(by, locked)
+    locked.is_active = active
+    locked.save(update_fields=["is_active"])
+    return locked
+
+
+@service
+@transaction.atomic
+def move_routing_rule(*, rule: RoutingRule, by: User, up: bool) -> RoutingRule:
+    """Swap a rule with its neighbour in its level (same unit or partner) and
+    renumber that group 10, 20, 30… so the order stays unambiguous."""
+    locked = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+    _check_may_edit(by, locked)
+    group = list(
+        RoutingRule.objects.select_for_update()
+        .filter(
+            business_unit_id=locked.business_unit_id,
+            channel_partner_id=locked.channel_partner_id,
+        )
+        .order_by("order", "id")
+    )
+    index = next(i for i, r in enumerate(group) if r.pk == locked.pk)
+    other = index - 1 if up else index + 1
+    if 0 <= other < len(group):
+        group[index], group[other] = group[other], group[index]
+    for position, item in enumerate(group, start=1):
+        if item.order != position * 10:
+            item.order = position * 10
+            item.save(update_fields=["order"])
+    return next(r for r in group if r.pk == locked.pk)

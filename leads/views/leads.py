@@ -33,8 +33,10 @@ from leads.selectors.duplicates import (
     find_duplicate_leads,
     find_matching_accounts_contacts,
 )
+from leads.selectors.routing import lead_routing_history
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
+from leads.services.routing import bulk_route_leads
 from leads.submissions import submitted_object_id
 from leadsite.errors import error_message
 from leadsite.filter_chips import filter_chips
@@ -245,6 +247,7 @@ class LeadDetailView(TemplateView):
                 and visible_to(
                     user, Account.objects.filter(pk=lead.channel_partner_id)
                 ).exists(),
+                "routing_history": lead_routing_history(lead=lead),
                 **(_assignees(user) if lead.is_open else {}),
             }
         )
@@ -291,9 +294,18 @@ def _lead_form_page(request, *, lead=None):
                 saved = lifecycle.create_lead(
                     by=request.user,
                     submission_token=data["submission_token"],
+                    assign_to_me=form.cleaned_data.get("assign_to_me", False),
                     **form.service_fields(),
                 )
                 messages.success(request, f"Lead “{saved}” created.")
+                if (
+                    not selectors.list_leads(user=request.user)
+                    .filter(pk=saved.pk)
+                    .exists()
+                ):
+                    # Routing gave it to someone outside the creator's scope.
+                    messages.info(request, f"It was routed to {saved.owner}.")
+                    return redirect("leads:list")
             else:
                 saved = lifecycle.update_lead(
                     lead=lead,
@@ -481,6 +493,12 @@ def lead_bulk(request):
                 owner_team=data["owner_team"],
             )
             verb = f"assigned to {data['owner_user'] or data['owner_team']}"
+        elif data["action"] == BulkActionForm.ROUTE:
+            routed = bulk_route_leads(leads=leads, by=request.user)
+            result = lifecycle.BulkResult(
+                changed=[entry.lead for entry in routed.routed], refused=routed.refused
+            )
+            verb = "routed by the rules (see each lead's routing history)"
         else:
             result = lifecycle.bulk_disqualify_leads(
                 leads=leads, by=request.user, reason=data["reason"]

@@ -1,12 +1,34 @@
 """Routing pages: rules by level, the unassigned queue, the assignment log, the
 rule form with its dry run, and the route actions on leads."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from leads.exceptions import TransitionRefused
+from leads.forms.routing import (
+    DRY_RUN_DEFAULT,
+    FIELD_KINDS,
+    AssignmentLogFilterForm,
+    ConditionFormSet,
+    DryRunForm,
+    RoutingRuleForm,
+    condition_initial,
+)
+from leads.models import Lead, RoutingRule
+from leads.selectors import leads as lead_selectors
 from leads.selectors import routing as routing_selectors
-from leadsite.permissions import can_manage_routing
+from leads.services import routing as routing_services
+from leadsite.http import safe_next_url
+from leadsite.permissions import can_edit_routing_rule, can_manage_routing
 
 QUEUE_SIZE = 50
+LOG_PAGE = 50
 
 
 class RoutingView(TemplateView):
@@ -20,6 +42,7 @@ class RoutingView(TemplateView):
         context.update(
             rules=rules,
             groups=routing_selectors.rules_by_level(rules),
+            hit_days=routing_selectors.HIT_DAYS,
             can_manage=can_manage_routing(user),
             queue=queue[:QUEUE_SIZE],
             queue_count=queue.count(),
@@ -27,3 +50,124 @@ class RoutingView(TemplateView):
             assignments=routing_selectors.recent_assignments(user=user),
         )
         return context
+
+
+def assignment_log(request):
+    form = AssignmentLogFilterForm(request.GET or None, user=request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = routing_selectors.assignment_log(user=request.user, filters=filters)
+    page = Paginator(entries, LOG_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "leads/routing_log.html",
+        {"form": form, "page_obj": page, "query": query.urlencode()},
+    )
+
+
+def _editable_rule(request, pk):
+    try:
+        rule = RoutingRule.objects.select_related("channel_partner").get(pk=pk)
+    except RoutingRule.DoesNotExist:
+        raise Http404("No such routing rule.") from None
+    if not can_edit_routing_rule(request.user, rule):
+        raise Http404("No routing rule here that you may change.")
+    return rule
+
+
+def rule_create(request):
+    if not can_manage_routing(request.user):
+        raise Http404("Only managers and administrators change routing.")
+    return _rule_form_page(request, rule=None)
+
+
+def rule_edit(request, pk):
+    return _rule_form_page(request, rule=_editable_rule(request, pk))
+
+
+def _rule_form_page(request, *, rule):
+    user = request.user
+    context = {"rule": rule, "field_kinds": FIELD_KINDS}
+    if request.method != "POST":
+        form = RoutingRuleForm(instance=rule, user=user)
+        formset = ConditionFormSet(
+            prefix="conditions",
+            user=user,
+            initial=condition_initial(rule.conditions if rule else []),
+        )
+        dry_form = DryRunForm(initial={"leads": DRY_RUN_DEFAULT})
+        return render(
+            request,
+            "leads/routing_rule_form.html",
+            {**context, "form": form, "formset": formset, "dry_form": dry_form},
+        )
+    form = RoutingRuleForm(request.POST, instance=rule, user=user)
+    formset = ConditionFormSet(request.POST, prefix="conditions", user=user)
+    dry_form = DryRunForm(request.POST)
+    context.update(form=form, formset=formset, dry_form=dry_form)
+    valid = form.is_valid() & formset.is_valid()
+    if valid and "dry_run" in request.POST:
+        if dry_form.is_valid():
+            # form.instance now carries the unsaved edits; nothing is written.
+            draft = form.instance
+            draft.conditions = formset.conditions()
+            limit = dry_form.cleaned_data["leads"] or DRY_RUN_DEFAULT
+            context.update(
+                dry_run=routing_selectors.dry_run(user=user, rule=draft, limit=limit),
+                dry_limit=limit,
+            )
+        return render(request, "leads/routing_rule_form.html", context)
+    if valid:
+        try:
+            saved = routing_services.save_routing_rule(
+                by=user,
+                rule=rule,
+                conditions=formset.conditions(),
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            verb = "saved" if rule else "created"
+            messages.success(request, f"Routing rule “{saved}” {verb}.")
+            return redirect("leads:routing")
+    return render(request, "leads/routing_rule_form.html", context)
+
+
+@require_POST
+def rule_toggle(request, pk):
+    rule = _editable_rule(request, pk)
+    active = not rule.is_active
+    routing_services.set_routing_rule_active(rule=rule, by=request.user, active=active)
+    state = "switched on" if active else "switched off"
+    messages.success(request, f"Routing rule “{rule}” {state}.")
+    return redirect("leads:routing")
+
+
+@require_POST
+def rule_move(request, pk):
+    rule = _editable_rule(request, pk)
+    up = request.POST.get("direction") != "down"
+    routing_services.move_routing_rule(rule=rule, by=request.user, up=up)
+    messages.success(request, f"Routing rule “{rule}” moved {'up' if up else 'down'}.")
+    return redirect("leads:routing")
+
+
+@require_POST
+def lead_route_again(request, pk):
+    try:
+        lead = lead_selectors.get_lead(pk=pk, user=request.user)
+    except Lead.DoesNotExist:
+        raise Http404("No lead here, or not one you can see.") from None
+    try:
+        entry = routing_services.route_lead(lead=lead, by=request.user, trigger="again")
+    except TransitionRefused as error:
+        messages.warning(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Routed again: {entry.detail}.")
+        if not lead_selectors.list_leads(user=request.user).filter(pk=pk).exists():
+            # The lead left the user's scope with its new owner.
+            return redirect("leads:list")
+    next_url = safe_next_url(request, request.POST.get("next"))
+    return redirect(next_url or reverse("leads:detail", args=[lead.pk]))

@@ -1,0 +1,277 @@
+"""Forms for routing rules: the rule, its condition rows (a formset), the dry run's
+size and the assignment log filters."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.models import Account, BusinessUnit, Team, User
+from leads import routing
+from leads.models import AssignmentReason, Campaign, CaptureForm, RoutingRule
+from leadsite.forms import formfield_callback
+from leadsite.permissions import routing_unit_ids, visible_to
+
+DRY_RUN_DEFAULT = 500
+DRY_RUN_MAX = 5000
+# For the condition builder's script: which input and operators each field takes.
+FIELD_KINDS = {
+    key: {
+        "kind": spec.kind,
+        "ops": list(routing.OPERATORS_BY_KIND[spec.kind]),
+        "integer": spec.integer,
+    }
+    for key, spec in routing.FIELDS.items()
+}
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        formfield_callback = formfield_callback
+        fields = [
+            "name",
+            "order",
+            "is_active",
+            "business_unit",
+            "channel_partner",
+            "target_user",
+            "target_team",
+            "distribution",
+            "reroute_after_hours",
+        ]
+        labels = {
+            "business_unit": "Business unit (level)",
+            "channel_partner": "Channel partner (level)",
+            "target_user": "Assign to user",
+            "target_team": "…or to team",
+            "is_active": "Active",
+        }
+        help_texts = {
+            "business_unit": "Leave both levels empty for an organisation rule.",
+            "distribution": "How a team shares leads.",
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        units = routing_unit_ids(user)
+        unit_qs = BusinessUnit.objects.order_by("name")
+        partner_qs = Account.objects.filter(is_partner=True).order_by("name")
+        team_qs = Team.objects.select_related("business_unit").order_by("name")
+        user_qs = User.objects.filter(is_active=True).order_by("first_name", "username")
+        if units is not None:
+            unit_qs = unit_qs.filter(pk__in=units)
+            partner_qs = partner_qs.filter(business_unit_id__in=units)
+            team_qs = team_qs.filter(business_unit_id__in=units)
+            user_qs = user_qs.filter(business_unit_id__in=units)
+        self.fields["business_unit"].queryset = unit_qs
+        self.fields["channel_partner"].queryset = partner_qs
+        self.fields["target_team"].queryset = team_qs
+        self.fields["target_user"].queryset = user_qs
+        self.fields["order"].help_text = "Lower runs first within its level."
+        self.organisation_allowed = units is None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("business_unit") and data.get("channel_partner"):
+            self.add_error(
+                "channel_partner",
+                "A rule belongs to a business unit or to a channel partner, not both.",
+            )
+        if (
+            not self.organisation_allowed
+            and not data.get("business_unit")
+            and not data.get("channel_partner")
+            and "business_unit" not in self.errors
+        ):
+            self.add_error(
+                "business_unit",
+                "Choose your business unit (or a channel partner): organisation rules "
+                "are for administrators.",
+            )
+        if bool(data.get("target_user")) == bool(data.get("target_team")):
+            self.add_error(
+                "target_user", "Assign to a user or to a team: choose exactly one."
+            )
+        return data
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+def _value_choices(user):
+    """Grouped choices "field:value" for every field whose values can be listed."""
+    groups = []
+    for key, spec in routing.FIELDS.items():
+        if spec.kind == routing.CHOICE:
+            options = [(f"{key}:{value}", label) for value, label in spec.choices]
+            groups.append((spec.label.capitalize(), options))
+    refs = {
+        "campaign": Campaign.objects.order_by("name"),
+        "channel_partner": visible_to(
+            user, Account.objects.filter(is_partner=True)
+        ).order_by("name"),
+        "capture_form": CaptureForm.objects.order_by("name"),
+        "business_unit": BusinessUnit.objects.order_by("name"),
+    }
+    for key, queryset in refs.items():
+        options = [
+            (f"{key}:{pk}", name) for pk, name in queryset.values_list("pk", "name")
+        ]
+        groups.append((routing.FIELDS[key].label.capitalize(), options))
+    return groups
+
+
+class ConditionForm(forms.Form):
+    """One condition row: field, operator and a value typed (text, numbers) or
+    picked from the field's list (choices, records)."""
+
+    field = forms.ChoiceField(
+        choices=[("", "— field —")]
+        + [(key, spec.label.capitalize()) for key, spec in routing.FIELDS.items()],
+        widget=forms.Select(attrs={"class": "condition-field"}),
+    )
+    op = forms.ChoiceField(
+        label="Operator",
+        choices=list(routing.OPERATORS.items()),
+        widget=forms.Select(attrs={"class": "condition-op"}),
+    )
+    value = forms.CharField(
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"class": "condition-value", "placeholder": "value"}
+        ),
+        help_text="For “in”: several values separated by commas.",
+    )
+    values = forms.MultipleChoiceField(
+        required=False,
+        label="Values",
+        widget=forms.SelectMultiple(attrs={"class": "condition-values", "size": 10}),
+        help_text="Ctrl- or ⌘-click to pick several.",
+    )
+
+    def __init__(self, *args, value_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["values"].choices = value_choices
+
+    def clean(self):
+        data = super().clean()
+        key, op = data.get("field"), data.get("op")
+        if not key or not op:
+            return data
+        spec = routing.FIELDS[key]
+        if spec.kind in (routing.CHOICE, routing.REF):
+            picked = [
+                item.split(":", 1)[1]
+                for item in data.get("values") or []
+                if item.split(":", 1)[0] == key
+            ]
+            value = picked if op in routing.LIST_OPERATORS else (picked or [None])[0]
+            if op == "equals" and len(picked) > 1:
+                self.add_error("values", "“is” takes one value: use “in” for several.")
+                return data
+            target = "values"
+        else:
+            text = (data.get("value") or "").strip()
+            if op in routing.LIST_OPERATORS:
+                value = [part.strip() for part in text.split(",") if part.strip()]
+            else:
+                value = text
+            target = "value"
+        try:
+            data["condition"] = routing.clean_condition(
+                {"field": key, "op": op, "value": value}
+            )
+        except ValidationError as error:
+            self.add_error("op" if "operator" in error.messages[0] else target, error)
+        return data
+
+
+class BaseConditionFormSet(forms.BaseFormSet):
+    def __init__(self, *args, user, **kwargs):
+        self.value_choices = _value_choices(user)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "value_choices": self.value_choices}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            value_choices=self.value_choices,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def conditions(self) -> list:
+        return [
+            form.cleaned_data["condition"]
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and "condition" in form.cleaned_data
+        ]
+
+
+ConditionFormSet = forms.formset_factory(
+    ConditionForm, formset=BaseConditionFormSet, extra=0, can_delete=True
+)
+
+
+def condition_initial(conditions) -> list[dict]:
+    """Formset initial rows for stored conditions."""
+    rows = []
+    for condition in conditions or []:
+        spec = routing.FIELDS[condition["field"]]
+        value = condition["value"]
+        items = value if isinstance(value, list) else [value]
+        row = {"field": condition["field"], "op": condition["op"]}
+        if value is None:
+            pass
+        elif spec.kind in (routing.CHOICE, routing.REF):
+            row["values"] = [f"{condition['field']}:{item}" for item in items]
+        else:
+            row["value"] = ", ".join(str(item) for item in items)
+        rows.append(row)
+    return rows
+
+
+class DryRunForm(forms.Form):
+    leads = forms.IntegerField(
+        label="Replay the last … leads",
+        min_value=1,
+        max_value=DRY_RUN_MAX,
+        initial=DRY_RUN_DEFAULT,
+        required=False,
+    )
+
+
+class AssignmentLogFilterForm(forms.Form):
+    rule = forms.ModelChoiceField(
+        queryset=RoutingRule.objects.order_by("name"), required=False
+    )
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    reason = forms.ChoiceField(
+        choices=[("", "— any —"), *AssignmentReason.choices], required=False
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = routing_unit_ids(user)
+        users = User.objects.order_by("first_name", "username")
+        if units == []:
+            users = users.filter(pk=user.pk)
+        elif units is not None:
+            users = users.filter(business_unit_id__in=units)
+        self.fields["assignee"].queryset = users

@@ -1,0 +1,108 @@
+"""Routing scenarios for `manage.py bench` (issue 9): one lead through 20 rules, and
+10,000 routings in one bulk run. Everything, rules included, is written inside a
+transaction that is rolled back, so the data set is left as it was."""
+
+import itertools
+import statistics
+import time
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Team
+from leads.management.bench.core import summarise
+from leads.models import Lead, LeadState, RoutingRule
+from leads.services.routing import bulk_route_leads, route_lead
+
+RULES = 20
+BULK = 10_000
+
+
+class _Rollback(Exception):
+    pass
+
+
+class _TooFew(Exception):
+    pass
+
+
+def _rules(viewer):
+    """19 rules that never match, then a catch-all team rule (the 20th)."""
+    team = Team.objects.filter(members__isnull=False).first()
+    for i in range(RULES - 1):
+        RoutingRule.objects.create(
+            name=f"bench never {i}",
+            order=i,
+            conditions=[{"field": "country", "op": "equals", "value": f"Nowhere {i}"}],
+            target_user=viewer,
+        )
+    if team is None:
+        return RoutingRule.objects.create(
+            name="bench all", order=999, target_user=viewer
+        )
+    return RoutingRule.objects.create(
+        name="bench all", order=999, target_team=team, target_user=None
+    )
+
+
+def _open_leads(count):
+    return list(Lead.objects.filter(state=LeadState.OPEN).order_by("-id")[:count])
+
+
+def bench_route(*, viewer, runs):
+    samples, counts, sql = [], [], []
+    try:
+        with transaction.atomic():
+            RoutingRule.objects.update(is_active=False)
+            _rules(viewer)
+            leads = _open_leads(runs + 1)
+            if not leads:
+                return {"skipped": "no open leads"}
+            route_lead(lead=leads[0], by=viewer)  # warm up
+            for lead in itertools.islice(itertools.cycle(leads), runs):
+                with CaptureQueriesContext(connection) as ctx:
+                    start = time.perf_counter()
+                    route_lead(lead=lead, by=viewer)
+                    samples.append(time.perf_counter() - start)
+                counts.append(len(ctx.captured_queries))
+                sql.append(sum(float(q["time"]) for q in ctx.captured_queries))
+            raise _Rollback
+    except _Rollback:
+        pass
+    median, p95 = summarise(samples)
+    return {
+        "rules": RULES,
+        "median_ms": median,
+        "p95_ms": p95,
+        "queries": max(counts),
+        "sql_ms": round(statistics.median(sql) * 1000, 2),
+    }
+
+
+def bench_route_bulk(*, viewer):
+    try:
+        with transaction.atomic():
+            RoutingRule.objects.update(is_active=False)
+            _rules(viewer)
+            leads = _open_leads(BULK)
+            if len(leads) < BULK:
+                raise _TooFew(len(leads))
+            start = time.perf_counter()
+            bulk_route_leads(leads=leads, by=viewer)
+            elapsed = time.perf_counter() - start
+            raise _Rollback
+    except _Rollback:
+        pass
+    except _TooFew as few:
+        return {
+            "skipped": f"needs {BULK:,} open leads, found {few.args[0]:,} "
+            "(seed_demo --leads 30000 or more)"
+        }
+    return {
+        "rules": RULES,
+        "leads": BULK,
+        "total_s": round(elapsed, 2),
+        "per_lead_ms": round(elapsed / BULK * 1000, 3),
+    }
+
+

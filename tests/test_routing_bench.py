@@ -1,0 +1,29 @@
+"""The bench routing scenarios run and leave the data as they found it."""
+
+from leads.management.bench_routing import bench_route, bench_route_bulk
+from leads.models import Lead, LeadAssignment, RoutingRule
+from tests import factories
+
+
+def test_route_scenario_rolls_back_and_reports_queries(administrator, rep):
+    factories.LeadFactory.create_batch(3, owner_user=rep)
+    kept = factories.RoutingRuleFactory(name="Kept", target_user=rep)
+    owners = list(Lead.objects.order_by("pk").values_list("owner_user", flat=True))
+    report = bench_route(viewer=administrator, runs=5)
+    assert report["rules"] == 20 and report["queries"] > 0
+    assert list(RoutingRule.objects.all()) == [kept]
+    kept.refresh_from_db()
+    assert kept.is_active
+    assert not LeadAssignment.objects.exists()
+    assert (
+        list(Lead.objects.order_by("pk").values_list("owner_user", flat=True)) == owners
+    )
+
+
+def test_bulk_scenario_says_when_there_are_too_few_leads(administrator, rep):
+    factories.LeadFactory.create_batch(2, owner_user=rep)
+    assert (
+        "needs 10,000 open leads, found 2"
+        in bench_route_bulk(viewer=administrator)["skipped"]
+    )
+    assert not RoutingRule.objects.exists()
