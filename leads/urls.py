@@ -80,3 +80,10 @@ urlpatterns += [
     path("routing/", misc.RoutingView.as_view(), name="routing"),
     path("reports/sources/", misc.SourceReportView.as_view(), name="source-report"),
 ]
+
+# --- getting leads in and out: export, import (issue 11) ----------------------------
+from leads.views import exports as export_views  # noqa: E402
+
+urlpatterns += [
+    path("leads/export/", export_views.export_leads, name="export"),
+]

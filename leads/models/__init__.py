@@ -6,6 +6,8 @@ notes, attachments) and routing (rules, assignment log)."""
 from leads.models.capture import (
     Campaign,
     CaptureForm,
+    CaptureSubmission,
+    PossibleDuplicate,
     new_capture_token,
 )
 from leads.models.choices import (
@@ -22,6 +24,13 @@ from leads.models.choices import (
     Need,
     PurchaseProcess,
     PurchaseTimeframe,
+)
+from leads.models.imports import (
+    DuplicateMode,
+    ImportBatch,
+    ImportRow,
+    ImportStatus,
+    RowOutcome,
 )
 from leads.models.lifecycle import (
     Lead,
@@ -66,6 +75,13 @@ __all__ = [
     "Campaign",
     "new_capture_token",
     "CaptureForm",
+    "CaptureSubmission",
+    "PossibleDuplicate",
+    "DuplicateMode",
+    "ImportBatch",
+    "ImportRow",
+    "ImportStatus",
+    "RowOutcome",
     "Lead",
     "LeadAccount",
     "LeadContact",
