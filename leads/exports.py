@@ -156,14 +156,14 @@ def export_rows(queryset):
         yield [format_value(c, lead) for c in COLUMNS]
 
 
-class _Echo:
+class Echo:
     def write(self, value):
         return value
 
 
 def csv_chunks(queryset, rows_per_chunk: int = 500):
     """The CSV file as byte chunks: a UTF-8 BOM (Excel then reads UTF-8), then rows."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff".encode()
     buffer = []
     for row in export_rows(queryset):

@@ -87,3 +87,26 @@ from leads.views import exports as export_views  # noqa: E402
 urlpatterns += [
     path("leads/export/", export_views.export_leads, name="export"),
 ]
+
+from leads.views import imports as import_views  # noqa: E402
+
+urlpatterns += [
+    path("leads/import/", import_views.import_upload, name="import"),
+    path("leads/import/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path(
+        "leads/import/<int:pk>/progress/",
+        import_views.import_progress,
+        name="import-progress",
+    ),
+    path(
+        "leads/import/<int:pk>/report.csv",
+        import_views.import_report,
+        name="import-report",
+    ),
+    path("leads/import/<int:pk>/undo/", import_views.import_undo, name="import-undo"),
+    path(
+        "leads/import/<int:pk>/resume/",
+        import_views.import_resume,
+        name="import-resume",
+    ),
+]
