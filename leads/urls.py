@@ -110,3 +110,19 @@ urlpatterns += [
         name="import-resume",
     ),
 ]
+
+from leads.views import capture as capture_views  # noqa: E402
+
+urlpatterns += [
+    path("capture-forms/", capture_views.capture_form_list, name="capture-forms"),
+    path(
+        "capture-forms/new/",
+        capture_views.capture_form_edit,
+        name="capture-form-create",
+    ),
+    path(
+        "capture-forms/<int:pk>/",
+        capture_views.capture_form_edit,
+        name="capture-form-edit",
+    ),
+]

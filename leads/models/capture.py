@@ -1,10 +1,14 @@
 """Where leads come from: campaigns and public capture forms."""
 
 import secrets
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from accounts.models import (
     MONEY,
@@ -50,6 +54,30 @@ class Campaign(models.Model):
         return self.name
 
 
+# Lead fields a capture form may show besides last name, email and message.
+CAPTURE_OPTIONAL_FIELDS = [
+    "salutation",
+    "first_name",
+    "job_title",
+    "company_name",
+    "business_phone",
+    "mobile_phone",
+    "website",
+    "city",
+    "country",
+]
+
+
+def redirect_allowed(url: str) -> bool:
+    """A path on this site, or http(s) on a host in LEADSITE_CAPTURE_REDIRECT_HOSTS."""
+    if url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return True
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and parts.hostname in set(
+        getattr(settings, "LEADSITE_CAPTURE_REDIRECT_HOSTS", [])
+    )
+
+
 def new_capture_token():
     return secrets.token_urlsafe(16)
 
@@ -83,10 +111,12 @@ class CaptureForm(models.Model):
         blank=True,
         help_text="When set, visitors must tick a box with this text to submit.",
     )
-    redirect_url = models.URLField(
+    redirect_url = models.CharField(
+        max_length=500,
         blank=True,
         help_text="After submitting, send visitors here instead of the thank-you "
-        "text: a path on this site or a host in LEADSITE_CAPTURE_REDIRECT_HOSTS.",
+        "text: a path on this site (/thanks/) or an https:// URL on a host listed in "
+        "LEADSITE_CAPTURE_REDIRECT_HOSTS.",
     )
     topic = models.CharField(
         max_length=300,
@@ -99,6 +129,23 @@ class CaptureForm(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("capture", args=[self.token])
+
+    def clean(self):
+        if self.redirect_url and not redirect_allowed(self.redirect_url):
+            raise ValidationError(
+                {
+                    "redirect_url": "Use a path on this site (starting with /) or an "
+                    "http(s) URL on a host in LEADSITE_CAPTURE_REDIRECT_HOSTS."
+                }
+            )
+        unknown = set(self.fields_shown or []) - set(CAPTURE_OPTIONAL_FIELDS)
+        if unknown:
+            raise ValidationError(
+                {"fields_shown": f"Not a capture field: {', '.join(sorted(unknown))}."}
+            )
 
 
 class CaptureSubmission(models.Model):

@@ -18,21 +18,12 @@ from django.db.models import Q
 
 from accounts.models import Contact, User
 from leads.models import CaptureForm, CaptureSubmission, Lead, PossibleDuplicate
+from leads.models.capture import CAPTURE_OPTIONAL_FIELDS
 from leads.services.lifecycle import create_lead
 from leadsite.services import service
 
 BUCKET_SECONDS = 600
-CAPTURE_FIELDS = [
-    "salutation",
-    "first_name",
-    "job_title",
-    "company_name",
-    "business_phone",
-    "mobile_phone",
-    "website",
-    "city",
-    "country",
-]
+CAPTURE_FIELDS = CAPTURE_OPTIONAL_FIELDS
 
 
 def fallback_owner(business_unit) -> User | None:
@@ -192,3 +183,16 @@ def capture_lead(*, form: CaptureForm, data: dict, now: float | None = None):
     submission.lead = lead
     submission.save(update_fields=["lead"])
     return CaptureResult(lead=lead, repeated=False)
+
+
+@service
+@transaction.atomic
+def save_capture_form(*, by, instance: CaptureForm | None, data: dict) -> CaptureForm:
+    """Create or change a capture form (the editor's business-unit limit is the
+    form's job; the model validates the redirect allow-list and fields)."""
+    capture_form = instance or CaptureForm()
+    for name, value in data.items():
+        setattr(capture_form, name, value)
+    capture_form.full_clean()
+    capture_form.save()
+    return capture_form

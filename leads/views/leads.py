@@ -26,6 +26,7 @@ from leads.forms.lifecycle import (
 )
 from leads.models import Lead, LeadState, LeadStatus
 from leads.selectors import leads as selectors
+from leads.selectors.capture import possible_duplicates
 from leads.selectors.duplicates import (
     find_duplicate_leads,
     find_matching_accounts_contacts,
@@ -219,6 +220,7 @@ class LeadDetailView(TemplateView):
             }
         )
         context.update(lead_related_context(lead=lead, user=user))
+        context["possible_duplicates"] = possible_duplicates(lead=lead, user=user)
         return context
 
 
