@@ -75,6 +75,8 @@ def _key(text) -> str:
 def _aliases() -> dict[str, str]:
     found = {}
     for column in COLUMNS:
+        if not (column.importable or column.kind == ID):
+            continue
         names = [
             column.schema_name,
             column.label,
