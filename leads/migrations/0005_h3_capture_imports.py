@@ -6,6 +6,33 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def grant_administrators(apps, schema_editor):
+    """The Administrator role (leads.0002_roles) holds every leads permission: add
+    the new models' permissions to it."""
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("leads")
+    original = getattr(app_config, "models_module", None)
+    app_config.models_module = original or True
+    create_permissions(app_config, verbosity=0, apps=apps)
+    app_config.models_module = original
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name="Administrator").first()
+    if group is not None:
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="leads",
+                content_type__model__in=[
+                    "importbatch",
+                    "importrow",
+                    "capturesubmission",
+                    "possibleduplicate",
+                ],
+            )
+        )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -121,4 +148,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('matched_lead__isnull', False), ('matched_contact__isnull', False), _connector='OR'), name='possible_duplicate_has_match')],
             },
         ),
+        migrations.RunPython(grant_administrators, migrations.RunPython.noop),
     ]

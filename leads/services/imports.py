@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from leads.exceptions import TransitionRefused
@@ -36,7 +36,7 @@ from leads.services.capture import (
     flag_possible_duplicates,
     route_incoming_lead,
 )
-from leads.services.lifecycle import create_lead, update_lead
+from leads.services.lifecycle import update_lead
 from leadsite.services import service
 
 UNDO_CHUNK = 1000
@@ -136,15 +136,26 @@ def _claim(batch_id) -> bool:
 
 
 def _create(row, batch, *, flagged_of=None):
-    owner = batch.owner_user or fallback_owner(batch.created_by.business_unit)
-    fields = dict(row.fields)
-    status = fields.pop("status", None)
-    extra = {}
-    if status and status != LeadStatus.NEW:
-        extra = {"status": status, "state": row.lead.state, "closed_at": timezone.now()}
-        if status == LeadStatus.QUALIFIED:
-            extra["qualified_at"] = extra["closed_at"]
-    lead = create_lead(by=batch.created_by, owner_user=owner, **fields, **extra)
+    """Save the row's lead. Its fields were validated by convert_row (full_clean
+    without constraints); the check constraints are the database's own, so a
+    violation fails this row's savepoint. Skipping Django's Python-side constraint
+    validation (a query per constraint, ~35 ms a row) is what makes large imports
+    fast."""
+    owner = batch.import_owner
+    lead = row.lead
+    lead.owner_user = owner
+    lead.owner_team = None
+    lead.business_unit_id = owner.business_unit_id or batch.created_by.business_unit_id
+    lead.created_by = batch.created_by
+    if lead.status != LeadStatus.NEW:
+        lead.closed_at = timezone.now()
+        if lead.status == LeadStatus.QUALIFIED:
+            lead.qualified_at = lead.closed_at
+    try:
+        with transaction.atomic():
+            lead.save()
+    except IntegrityError as error:
+        raise ValidationError(f"The database refused the row ({error}).") from None
     if batch.owner_user is None and lead.state == LeadState.OPEN:
         lead = route_incoming_lead(lead=lead, by=batch.created_by, trigger="import")
     message = ""
@@ -280,6 +291,11 @@ def process_import(*, batch_id: int) -> ImportBatch | None:
         return None
     batch = ImportBatch.objects.select_related("created_by", "owner_user").get(
         pk=batch_id
+    )
+    batch.import_owner = (
+        batch.owner_user
+        or fallback_owner(batch.created_by.business_unit)
+        or batch.created_by
     )
     last = batch.rows.order_by("-line").values_list("line", flat=True).first()
     start = last - 1 if last else 0  # data row index after the last committed row
