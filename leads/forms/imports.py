@@ -3,6 +3,7 @@
 from django import forms
 
 from leads.models import DuplicateMode
+from leads.selectors.capture import routing_available
 from leads.selectors.imports import TARGETS
 from leads.selectors.leads import assignable_users
 
@@ -42,6 +43,8 @@ class ImportOptionsForm(forms.Form):
         }
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["owner"].queryset = assignable_users(user=user)
+        if not routing_available():
+            self.fields["owner"].empty_label = "The business unit's default owner"
         self.columns = []
         for index, header in enumerate(batch.headers):
             name = f"col_{index}"

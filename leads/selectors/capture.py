@@ -1,9 +1,16 @@
 """Reads for capture forms and the possible-duplicate flags they (and imports) leave."""
 
+import importlib.util
+
 from django.db.models import Q
 
 from leads.models import CaptureForm, PossibleDuplicate
 from leadsite.permissions import business_unit_subtree_ids, is_administrator, visible_to
+
+
+def routing_available() -> bool:
+    """Whether the routing service (issue 9) is installed."""
+    return importlib.util.find_spec("leads.services.routing") is not None
 
 
 def get_active_capture_form(*, token: str) -> CaptureForm:

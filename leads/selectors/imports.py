@@ -517,7 +517,10 @@ def not_imported_rows(batch: ImportBatch, limit: int = PREVIEW_ERRORS):
 
 
 def progress_context(batch: ImportBatch) -> dict:
+    from leads.selectors.capture import routing_available
+
     return {
+        "routing_available": routing_available(),
         "batch": batch,
         "progress": progress(batch),
         "failures": not_imported_rows(batch),
