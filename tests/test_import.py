@@ -313,3 +313,76 @@ def test_worker_crash_mid_batch_can_be_resumed_without_duplicates(
     assert Lead.objects.count() == 35
     assert ImportRow.objects.filter(batch=batch).count() == 35
     assert batch.created_count == 35
+
+
+def test_interrupted_batch_can_be_undone(manager_client, monkeypatch):
+    from leads.selectors import imports as reading
+    from leads.services import imports as services
+
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 5)
+    rows = "".join(f"T{i},L{i},,u{i}@example.org,,Web\n" for i in range(12))
+    _upload(manager_client, _csv(HEADER + "\n" + rows))
+    real = services._process_row
+    seen = []
+
+    def die_on_row_8(row, batch, match):
+        seen.append(row.line)
+        if len(seen) == 8:
+            raise SystemExit("worker killed")
+        return real(row, batch, match)
+
+    monkeypatch.setattr(services, "_process_row", die_on_row_8)
+    batch = _run(manager_client, _batch())
+    assert Lead.objects.count() == 5
+    # While the worker may still be alive, undo waits.
+    response = manager_client.post(f"/leads/import/{batch.pk}/undo/", follow=True)
+    assert "still running" in response.content.decode()
+    ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=None)
+    manager_client.post(f"/leads/import/{batch.pk}/undo/")
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.UNDONE
+    assert not Lead.objects.exists()
+
+
+def test_large_file_preview_checks_the_first_rows_and_says_so(
+    manager_client, monkeypatch
+):
+    from leads.selectors import imports as reading
+
+    monkeypatch.setattr(reading, "PREVIEW_CHECK_LIMIT", 10)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 10)
+    rows = "".join(f"T{i},L{i},,p{i}@example.org,,Web\n" for i in range(25))
+    _upload(manager_client, _csv(HEADER + "\n" + rows))
+    response = manager_client.get(f"/leads/import/{_batch().pk}/")
+    assert "checked the first 10 of 25 rows" in response.content.decode()
+    batch = _run(manager_client, _batch())
+    assert batch.created_count == 25
+
+
+def test_import_pages_run_a_constant_number_of_queries(
+    manager_client, django_assert_max_num_queries
+):
+    rows = "".join(f"T{i},L{i},,q{i}@example.org,,Nope\n" for i in range(30))
+    _upload(manager_client, _csv(HEADER + "\n" + rows))
+    batch = _run(manager_client, _batch())
+    assert batch.failed_count == 30
+    with django_assert_max_num_queries(12):
+        manager_client.get(f"/leads/import/{batch.pk}/")
+    with django_assert_max_num_queries(12):
+        manager_client.get(f"/leads/import/{batch.pk}/progress/")
+    with django_assert_max_num_queries(12):
+        manager_client.get("/leads/import/")
+
+
+def test_progress_page_polls_until_finished(manager_client):
+    _upload(manager_client, _csv(HEADER + "\nT,L,,x@example.org,,Web\n"))
+    batch = _batch()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.QUEUED)
+    page = manager_client.get(f"/leads/import/{batch.pk}/progress/").content.decode()
+    assert 'hx-trigger="every 1s"' in page
+    batch.refresh_from_db()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.MAPPING)
+    batch = _run(manager_client, batch)
+    page = manager_client.get(f"/leads/import/{batch.pk}/progress/").content.decode()
+    assert "hx-trigger" not in page
+    assert "Download report" in page
