@@ -178,3 +178,8 @@ def test_capture_import_undo_export_roundtrip(
     batch = ImportBatch.objects.latest("pk")
     assert (batch.created_count, batch.updated_count, batch.skipped_count) == (0, 0, 2)
     assert sorted(Lead.objects.values_list(*FIELDS)) == before
+
+    # The manager sees the form's settings and the embed snippet.
+    page.goto(f"/capture-forms/{form.pk}/")
+    assert form.token in page.inner_text("#embed-snippet")
+    screenshot("capture-form-manage")
