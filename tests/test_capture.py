@@ -242,4 +242,4 @@ def test_manager_edits_own_unit_forms_and_sees_embed_snippet(
 
 
 def test_reps_cannot_manage_capture_forms(rep_client):
-    assert rep_client.get("/capture-forms/").status_code == 403
+    assert rep_client.get("/capture-forms/").status_code == 404

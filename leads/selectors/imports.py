@@ -37,7 +37,12 @@ from leads.models import (
     ImportStatus,
     Lead,
 )
-from leadsite.permissions import is_administrator, visible_to
+from leadsite.permissions import (
+    business_unit_subtree_ids,
+    is_administrator,
+    is_manager,
+    visible_to,
+)
 
 REQUIRED_FIELDS = {"last_name": "Last Name", "subject": "Topic"}
 PREVIEW_ROWS = 10
@@ -485,9 +490,15 @@ def import_preview(*, batch: ImportBatch, user) -> Preview:
 
 
 def list_batches(*, user):
-    """Import batches the user may see: their own; administrators see all."""
+    """Import batches the user may see: administrators all, managers those made by
+    users of their business unit and below, everyone else their own."""
     qs = ImportBatch.objects.select_related("created_by")
-    return qs if is_administrator(user) else qs.filter(created_by=user)
+    if is_administrator(user):
+        return qs
+    if is_manager(user) and user.business_unit_id:
+        units = business_unit_subtree_ids(user.business_unit_id)
+        return qs.filter(created_by__business_unit_id__in=units)
+    return qs.filter(created_by=user)
 
 
 def get_batch(*, pk, user) -> ImportBatch:

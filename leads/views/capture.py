@@ -2,10 +2,11 @@ from csp.constants import NONE
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
 
 from leads.forms.capture import CaptureFormEditForm, CaptureSubmissionForm
@@ -96,11 +97,10 @@ def capture_thanks(request, token):
 
 def _require_form_manager(request):
     if not (is_manager(request.user) or is_administrator(request.user)):
-        raise PermissionDenied(
-            "Only sales managers and administrators manage capture forms."
-        )
+        raise Http404("Only sales managers and administrators manage capture forms.")
 
 
+@require_GET
 def capture_form_list(request):
     _require_form_manager(request)
     forms = selectors.list_capture_forms(user=request.user)
@@ -108,13 +108,13 @@ def capture_form_list(request):
 
 
 def capture_form_edit(request, pk=None):
-    _require_form_manager(request)
     instance = None
     if pk is not None:
         try:
             instance = selectors.get_capture_form(pk=pk, user=request.user)
         except CaptureForm.DoesNotExist:
             raise Http404("No such capture form.") from None
+    _require_form_manager(request)
     form = CaptureFormEditForm(
         request.POST or None, instance=instance, user=request.user
     )

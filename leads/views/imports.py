@@ -1,7 +1,7 @@
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -20,15 +20,17 @@ RECENT_BATCHES = 20
 
 def _require_importer(request):
     if not (is_manager(request.user) or is_administrator(request.user)):
-        raise PermissionDenied("Only sales managers and administrators import leads.")
+        raise Http404("Only sales managers and administrators import leads.")
 
 
 def _batch_or_404(request, pk):
-    _require_importer(request)
+    """The batch if it is in the user's scope and the user imports; else 404."""
     try:
-        return selectors.get_batch(pk=pk, user=request.user)
+        batch = selectors.get_batch(pk=pk, user=request.user)
     except ImportBatch.DoesNotExist:
         raise Http404("No such import.") from None
+    _require_importer(request)
+    return batch
 
 
 def import_upload(request):
