@@ -284,7 +284,7 @@ def test_worker_crash_mid_batch_can_be_resumed_without_duplicates(
     from leads.selectors import imports as reading
     from leads.services import imports as services
 
-    monkeypatch.setattr(reading, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 10)
     rows = "".join(f"T{i},L{i},,l{i}@example.org,,Web\n" for i in range(35))
     _upload(manager_client, _csv(HEADER + "\n" + rows))
     batch = _batch()
@@ -319,7 +319,7 @@ def test_interrupted_batch_can_be_undone(manager_client, monkeypatch):
     from leads.selectors import imports as reading
     from leads.services import imports as services
 
-    monkeypatch.setattr(reading, "CHUNK_ROWS", 5)
+    monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 5)
     rows = "".join(f"T{i},L{i},,u{i}@example.org,,Web\n" for i in range(12))
     _upload(manager_client, _csv(HEADER + "\n" + rows))
     real = services._process_row
@@ -349,8 +349,8 @@ def test_large_file_preview_checks_the_first_rows_and_says_so(
 ):
     from leads.selectors import imports as reading
 
-    monkeypatch.setattr(reading, "PREVIEW_CHECK_LIMIT", 10)
-    monkeypatch.setattr(reading, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(reading.batches, "PREVIEW_CHECK_LIMIT", 10)
+    monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 10)
     rows = "".join(f"T{i},L{i},,p{i}@example.org,,Web\n" for i in range(25))
     _upload(manager_client, _csv(HEADER + "\n" + rows))
     response = manager_client.get(f"/leads/import/{_batch().pk}/")

@@ -126,7 +126,7 @@ def test_capture_import_undo_export_roundtrip(
     assert captured.original_message == "We need 40 city bikes for our staff by May."
 
     # The manager imports a trade-show list: 1,000 rows, 10 of them bad.
-    monkeypatch.setattr("leads.selectors.imports.CHUNK_ROWS", 50)
+    monkeypatch.setattr("leads.selectors.imports.rows.CHUNK_ROWS", 50)
     login("manager")
     page.goto("/leads/import/")
     page.set_input_files("#id_file", str(make_csv(tmp_path / "trade-show.csv")))
