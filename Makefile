@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+LEADS ?= 1000000
+BENCH_ARGS ?=
 
-.PHONY: run test setup migrate seed lint format bench clean
+.PHONY: run test setup migrate seed lint format bench load clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,9 +49,17 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Tops the database up to LEADS leads first (nothing to do when it has them), then
+# prints the bench JSON on stdout (the seeding log goes to stderr).
 bench: migrate
+	$(PY) manage.py seed_demo --leads $(LEADS) >&2
 	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py bench
+	$(PY) manage.py bench $(BENCH_ARGS)
+
+# HTTP throughput through gunicorn on 127.0.0.1 at 1, 4 and 16 clients.
+load: migrate
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) scripts/load.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -7,7 +7,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 from django_fsm.admin import FSMAdminMixin
@@ -24,11 +25,32 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.services import (
+    add_opportunity_product,
+    create_account,
+    create_contact,
+    create_opportunity,
+    remove_opportunity_product,
+    update_account,
+    update_contact,
+    update_opportunity,
+)
 from leadsite.permissions import scope_q, visible_to
 
 logger = logging.getLogger(__name__)
 
 OWNED_AUTOCOMPLETE = ["owner_user", "owner_team", "business_unit"]
+
+
+class OwnedServiceAdminMixin:
+    """Owner fields are set on add; afterwards they are read-only (there is no
+    reassignment service for customer records yet)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk:
+            fields += [name for name in OWNED_AUTOCOMPLETE if name not in fields]
+        return fields
 
 
 class ScopedAdminMixin:
@@ -89,6 +111,71 @@ class ServiceTransitionAdminMixin(FSMAdminMixin):
         return True
 
 
+class ServiceAdminMixin:
+    """Admin add/change/delete through the write services, never a bare ``save()``.
+
+    Subclasses implement ``service_create(request, obj, fields)`` and
+    ``service_update(request, obj, fields)`` (``fields``: the form's model fields,
+    all on add, the changed ones on change), each returning the saved instance. A
+    refusal the form could not foresee (a concurrent close, a business rule) becomes
+    an error message and the page stays where it was; nothing is written. Deleting
+    is off: records are closed through their transitions, not deleted.
+    """
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        names = form.changed_data if change else list(form.cleaned_data)
+        concrete = {f.name for f in obj._meta.concrete_fields}
+        fields = {
+            name: getattr(obj, name)
+            for name in names
+            if name in concrete and name not in self.get_readonly_fields(request, obj)
+        }
+        try:
+            if change:
+                saved = self.service_update(request, obj, fields) if fields else obj
+            else:
+                saved = self.service_create(request, obj, fields)
+        except ValidationError as err:
+            self._refuse(request, err)
+            return
+        obj.__dict__.update(saved.__dict__)
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_service_refused", False):
+            return
+        try:
+            super().save_related(request, form, formsets, change)
+        except ValidationError as err:
+            self._refuse(request, err)
+
+    def _refuse(self, request, err):
+        # The admin's change view runs in one transaction: undo what went before.
+        transaction.set_rollback(True)
+        messages.error(request, " ".join(err.messages))
+        request._service_refused = True
+
+    def log_addition(self, request, obj, message):
+        if not getattr(request, "_service_refused", False):
+            return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "_service_refused", False):
+            return super().log_change(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "_service_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_service_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+
 # --- Organisation ------------------------------------------------------------------
 
 
@@ -145,7 +232,9 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AccountAdmin(
+    ScopedAdminMixin, OwnedServiceAdminMixin, ServiceAdminMixin, admin.ModelAdmin
+):
     list_display = [
         "name",
         "email",
@@ -164,9 +253,17 @@ class AccountAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["created_at", "modified_at"]
     show_full_result_count = False
 
+    def service_create(self, request, obj, fields):
+        return create_account(**fields)
+
+    def service_update(self, request, obj, fields):
+        return update_account(account=obj, by=request.user, **fields)
+
 
 @admin.register(Contact)
-class ContactAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ContactAdmin(
+    ScopedAdminMixin, OwnedServiceAdminMixin, ServiceAdminMixin, admin.ModelAdmin
+):
     list_display = [
         "__str__",
         "email",
@@ -182,6 +279,12 @@ class ContactAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = [*OWNED_AUTOCOMPLETE, "account"]
     readonly_fields = ["created_at", "modified_at"]
     show_full_result_count = False
+
+    def service_create(self, request, obj, fields):
+        return create_contact(**fields)
+
+    def service_update(self, request, obj, fields):
+        return update_contact(contact=obj, by=request.user, **fields)
 
 
 # --- Opportunities -----------------------------------------------------------------
@@ -208,13 +311,31 @@ class LoseOpportunityForm(forms.Form):
 
 
 class OpportunityProductInline(admin.TabularInline):
+    """Lines are added and removed through the opportunity services; an existing
+    line is read-only (remove it and add it again to change it)."""
+
     model = OpportunityProduct
     extra = 0
     autocomplete_fields = ["product"]
 
+    def has_add_permission(self, request, obj=None):
+        return obj is None or obj.is_open
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.is_open
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.is_open
+
 
 @admin.register(Opportunity)
-class OpportunityAdmin(ScopedAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin):
+class OpportunityAdmin(
+    ScopedAdminMixin,
+    OwnedServiceAdminMixin,
+    ServiceAdminMixin,
+    ServiceTransitionAdminMixin,
+    admin.ModelAdmin,
+):
     fsm_fields = ["status"]
     fsm_forms = {"win": WinOpportunityForm, "lose": LoseOpportunityForm}
     fsm_services = {
@@ -254,6 +375,40 @@ class OpportunityAdmin(ScopedAdminMixin, ServiceTransitionAdminMixin, admin.Mode
     ]
     inlines = [OpportunityProductInline]
     show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk and not obj.is_open:
+            # Closed (won or lost) opportunities are read-only until reopened.
+            fields += [f for f in self.get_form(request).base_fields if f not in fields]
+        return fields
+
+    def service_create(self, request, obj, fields):
+        return create_opportunity(**fields)
+
+    def service_update(self, request, obj, fields):
+        return update_opportunity(opportunity=obj, by=request.user, **fields)
+
+    def save_formset(self, request, form, formset, change):
+        opportunity = form.instance
+        formset.save(commit=False)
+        for line in formset.deleted_objects:
+            remove_opportunity_product(
+                opportunity=opportunity, by=request.user, line=line
+            )
+        for line, _changed in formset.changed_objects:
+            remove_opportunity_product(
+                opportunity=opportunity, by=request.user, line=line
+            )
+        for line in [*formset.new_objects, *(c[0] for c in formset.changed_objects)]:
+            add_opportunity_product(
+                opportunity=opportunity,
+                by=request.user,
+                product=line.product,
+                quantity=line.quantity,
+                price_per_unit=line.price_per_unit,
+                note=line.note,
+            )
 
     def _win(self, request, obj, *, actual_value, actual_close_date):
         from accounts.services import win_opportunity

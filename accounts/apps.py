@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts and organisation"
+
+    def ready(self):
+        from leadsite import dates
+
+        dates.install()

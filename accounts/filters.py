@@ -12,6 +12,8 @@ from accounts.models import (
     OpportunityState,
     OpportunityStatus,
 )
+from leadsite.forms import BusinessDatesFilterMixin
+from leadsite.permissions import mine_q
 
 # Id filters accept primary keys only: a tampered 20-digit value is ignored like
 # any invalid filter instead of overflowing the database integer.
@@ -29,7 +31,7 @@ def search_q(value: str, fields: list[str]) -> Q:
     return query
 
 
-class SearchFilterSet(django_filters.FilterSet):
+class SearchFilterSet(BusinessDatesFilterMixin, django_filters.FilterSet):
     """A free-text `q` over `search_fields` and a "Mine only" switch."""
 
     search_fields: list[str] = []
@@ -54,8 +56,7 @@ class SearchFilterSet(django_filters.FilterSet):
 
     def filter_mine(self, queryset, name, value):
         if value and self.user is not None:
-            team_ids = self.user.teams.values("pk")
-            return queryset.filter(Q(owner_user=self.user) | Q(owner_team__in=team_ids))
+            return queryset.filter(mine_q(self.user))
         return queryset
 
 

@@ -22,7 +22,13 @@ from accounts.models import (
     Opportunity,
     OpportunityStatus,
 )
-from leadsite.forms import formfield_callback
+from leadsite.forms import (
+    BusinessDateField,
+    KeepStoredChoicesMixin,
+    formfield_callback,
+    keep_stored_choices,
+)
+from leadsite.versioning import VersionField, carry_version
 
 ADDRESS_FIELDS = [
     "address_line1",
@@ -111,10 +117,13 @@ class FieldsetsMixin:
         ]
 
 
-class ScopedModelForm(FieldsetsMixin, forms.ModelForm):
+class ScopedModelForm(KeepStoredChoicesMixin, FieldsetsMixin, forms.ModelForm):
+    version = VersionField()
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        carry_version(self)
         if "description" in self.fields:
             self.fields["description"].widget.attrs["rows"] = 4
 
@@ -186,6 +195,7 @@ class AccountForm(ScopedModelForm):
         super().__init__(*args, user=user, **kwargs)
         _account_field(self.fields["parent_account"], user, exclude_pk=self.instance.pk)
         _contact_field(self.fields["primary_contact"], user)
+        keep_stored_choices(self)
 
 
 class ContactForm(ScopedModelForm):
@@ -219,6 +229,7 @@ class ContactForm(ScopedModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         _account_field(self.fields["account"], user)
+        keep_stored_choices(self)
 
 
 class OpportunityForm(ScopedModelForm):
@@ -248,6 +259,7 @@ class OpportunityForm(ScopedModelForm):
         super().__init__(*args, user=user, **kwargs)
         _account_field(self.fields["account"], user)
         _contact_field(self.fields["contact"], user)
+        keep_stored_choices(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -270,7 +282,7 @@ class WinOpportunityForm(FieldsetsMixin, forms.Form):
         max_digits=MONEY["max_digits"],
         decimal_places=MONEY["decimal_places"],
     )
-    actual_close_date = forms.DateField(
+    actual_close_date = BusinessDateField(
         label="Actual close date", initial=timezone.localdate, widget=DateInput
     )
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from leadsite.dates import validate_business_date
+
 MONEY = {"max_digits": 19, "decimal_places": 2}
 
 
@@ -104,6 +106,9 @@ class OwnedModel(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     modified_at = models.DateTimeField(auto_now=True)
+    # Raised by every edit service (leadsite.versioning); an edit form carries the
+    # version it was loaded at, so a save over someone else's change is detected.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         abstract = True
@@ -154,6 +159,16 @@ class User(AbstractUser):
         null=True,
         blank=True,
         help_text="Most open leads routing may give this user; empty means no limit.",
+    )
+    available_for_leads = models.BooleanField(
+        "available for new leads",
+        default=True,
+        help_text="Off: routing skips this user (until the date below, if one is set).",
+    )
+    unavailable_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day away; routing resumes the day after. Empty: until switched on.",
     )
 
     class Meta(AbstractUser.Meta):
@@ -366,7 +381,9 @@ class Opportunity(FSMModelMixin, OwnedModel):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    estimated_close_date = models.DateField("est. close date", null=True, blank=True)
+    estimated_close_date = models.DateField(
+        "est. close date", null=True, blank=True, validators=[validate_business_date]
+    )
     actual_value = models.DecimalField(
         "actual revenue",
         **MONEY,
@@ -374,7 +391,9 @@ class Opportunity(FSMModelMixin, OwnedModel):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    actual_close_date = models.DateField(null=True, blank=True)
+    actual_close_date = models.DateField(
+        null=True, blank=True, validators=[validate_business_date]
+    )
     state = models.PositiveSmallIntegerField(
         choices=OpportunityState.choices, default=OpportunityState.OPEN, editable=False
     )
@@ -432,6 +451,11 @@ class Opportunity(FSMModelMixin, OwnedModel):
     @property
     def is_open(self):
         return self.state == OpportunityState.OPEN
+
+    @property
+    def state_name(self):
+        """"open", "won" or "lost": for templates and CSS classes."""
+        return OpportunityState(self.state).name.lower()
 
     # Transitions: set fields on this row only; services do the rest.
     @fsm_log_by

@@ -22,6 +22,9 @@ from accounts.models import (
     Team,
     User,
 )
+from leadsite.services import service
+from leadsite.transactions import retry_transient
+from leadsite.versioning import check_version
 
 
 def _full_clean_opportunity(opportunity: Opportunity) -> None:
@@ -46,6 +49,7 @@ def _owner_fields(
     }
 
 
+@service
 def create_account(
     *,
     name: str,
@@ -67,6 +71,7 @@ def create_account(
     return account
 
 
+@service
 def create_contact(
     *,
     last_name: str,
@@ -88,6 +93,7 @@ def create_contact(
     return contact
 
 
+@service
 def set_primary_contact(*, account: Account, contact: Contact) -> Account:
     """Make `contact` the account's primary contact."""
     account.primary_contact = contact
@@ -95,6 +101,7 @@ def set_primary_contact(*, account: Account, contact: Contact) -> Account:
     return account
 
 
+@service
 @transaction.atomic
 def create_opportunity(
     *,
@@ -173,33 +180,61 @@ def _editable_field_names(model) -> set[str]:
     }
 
 
+@service
+@retry_transient
 @transaction.atomic
-def update_account(*, account: Account, by: User, **fields) -> Account:
+def update_account(
+    *, account: Account, by: User, expected_version: int | None = None, **fields
+) -> Account:
     """Change an account's own fields (not its owner). Locks the row.
 
     Refuses a parent account that is the account itself or one of its sub-accounts
-    (a cycle), walking up the parent chain (short in practice).
+    (a cycle), walking up the parent chain (short in practice). With
+    `expected_version` (the version the edit form was loaded at), a save over a
+    change made meanwhile raises leadsite.versioning.EditConflict.
+
+    The account and its new parent are locked together in pk order before the
+    check, and each ancestor is read locked, so two users making two accounts each
+    other's parent at the same moment are serialised: the second sees the first's
+    change and gets the cycle error (a deadlock on a longer chain is retried).
     """
-    account = _locked(Account, account.pk)
+    new_parent = fields.get("parent_account")
+    pks = sorted({account.pk, getattr(new_parent, "pk", account.pk)})
+    rows = Account.objects.select_for_update().filter(pk__in=pks).order_by("pk")
+    locked = {row.pk: row for row in rows}
+    if account.pk not in locked:
+        raise Account.DoesNotExist("This account no longer exists.")
+    account = locked[account.pk]
+    check_version(account, expected_version)
     _apply_fields(account, fields, allowed=_editable_field_names(Account))
-    parent = account.parent_account
+    parent_pk = account.parent_account_id
     seen = {account.pk}
-    while parent is not None:
-        if parent.pk in seen:
+    while parent_pk is not None:
+        if parent_pk in seen:
             raise ValidationError(
                 {"parent_account": "An account cannot be its own parent or ancestor."}
             )
-        seen.add(parent.pk)
-        parent = parent.parent_account
+        seen.add(parent_pk)
+        parent_pk = (
+            Account.objects.select_for_update()
+            .filter(pk=parent_pk)
+            .values_list("parent_account_id", flat=True)
+            .first()
+        )
     account.full_clean()
     account.save()
     return account
 
 
+@service
 @transaction.atomic
-def update_contact(*, contact: Contact, by: User, **fields) -> Contact:
-    """Change a contact's own fields (not its owner). Locks the row."""
+def update_contact(
+    *, contact: Contact, by: User, expected_version: int | None = None, **fields
+) -> Contact:
+    """Change a contact's own fields (not its owner). Locks the row; see
+    update_account for `expected_version`."""
     contact = _locked(Contact, contact.pk)
+    check_version(contact, expected_version)
     _apply_fields(contact, fields, allowed=_editable_field_names(Contact))
     contact.full_clean()
     contact.save()
@@ -211,14 +246,22 @@ def _refuse_if_closed(opportunity: Opportunity):
         raise ValidationError(CLOSED_OPPORTUNITY_MESSAGE, code="closed")
 
 
+@service
 @transaction.atomic
-def update_opportunity(*, opportunity: Opportunity, by: User, **fields) -> Opportunity:
+def update_opportunity(
+    *,
+    opportunity: Opportunity,
+    by: User,
+    expected_version: int | None = None,
+    **fields,
+) -> Opportunity:
     """Change an open opportunity's fields (not owner, state or actuals). Locks the row.
 
     Closed (won or lost) opportunities are read-only until reopened.
     """
     opportunity = _locked(Opportunity, opportunity.pk)
     _refuse_if_closed(opportunity)
+    check_version(opportunity, expected_version)
     allowed = _editable_field_names(Opportunity) - {"actual_value", "actual_close_date"}
     _apply_fields(opportunity, fields, allowed=allowed)
     _full_clean_opportunity(opportunity)
@@ -234,6 +277,7 @@ def _transition_refused(opportunity: Opportunity, action: str) -> ValidationErro
     )
 
 
+@service
 @transaction.atomic
 def win_opportunity(
     *, opportunity: Opportunity, by: User, actual_value: Decimal, actual_close_date
@@ -263,6 +307,7 @@ def win_opportunity(
     return opportunity
 
 
+@service
 @transaction.atomic
 def lose_opportunity(
     *, opportunity: Opportunity, by: User, reason, description: str = ""
@@ -287,6 +332,7 @@ def lose_opportunity(
     return opportunity
 
 
+@service
 @transaction.atomic
 def reopen_opportunity(*, opportunity: Opportunity, by: User) -> Opportunity:
     """Reopen a won or lost opportunity (In Progress); clears the actuals. Locks the row."""
@@ -299,6 +345,7 @@ def reopen_opportunity(*, opportunity: Opportunity, by: User) -> Opportunity:
     return opportunity
 
 
+@service
 @transaction.atomic
 def add_opportunity_product(
     *,
@@ -329,6 +376,7 @@ def add_opportunity_product(
     return line
 
 
+@service
 @transaction.atomic
 def remove_opportunity_product(
     *, opportunity: Opportunity, by: User, line: OpportunityProduct

@@ -19,6 +19,7 @@ from accounts.forms import (
 )
 from accounts.models import Account, Contact, Opportunity
 from leads.selectors.timeline import timeline_context
+from leadsite.versioning import EditConflict, resolve_conflict
 
 # --- helpers -------------------------------------------------------------------------
 
@@ -115,8 +116,19 @@ class ServiceFormView(FormView):
         return context
 
     def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        self.expected_version = data.pop("version", None)
         try:
-            obj = self.perform(form.cleaned_data)
+            obj = self.perform(data)
+        except EditConflict as conflict:
+            kwargs = {"user": self.request.user}
+            merged, rows = resolve_conflict(
+                self.form_class, form, conflict.current, **kwargs
+            )
+            self.object = conflict.current
+            return self.render_to_response(
+                self.get_context_data(form=merged, conflict_rows=rows)
+            )
         except ValidationError as error:
             add_service_error(form, error)
             return self.form_invalid(form)
@@ -170,7 +182,10 @@ class AccountUpdateView(ServiceFormView):
 
     def perform(self, data):
         return services.update_account(
-            account=self.object, by=self.request.user, **data
+            account=self.object,
+            by=self.request.user,
+            expected_version=self.expected_version,
+            **data,
         )
 
 
@@ -213,7 +228,10 @@ class ContactUpdateView(ServiceFormView):
 
     def perform(self, data):
         return services.update_contact(
-            contact=self.object, by=self.request.user, **data
+            contact=self.object,
+            by=self.request.user,
+            expected_version=self.expected_version,
+            **data,
         )
 
 
@@ -266,7 +284,10 @@ class OpportunityUpdateView(ServiceFormView):
 
     def perform(self, data):
         return services.update_opportunity(
-            opportunity=self.object, by=self.request.user, **data
+            opportunity=self.object,
+            by=self.request.user,
+            expected_version=self.expected_version,
+            **data,
         )
 
 

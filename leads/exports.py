@@ -141,12 +141,22 @@ def format_value(column: Column, lead) -> str:
     return guard_formula(str(value))
 
 
-def export_queryset(queryset):
-    """The rows to export: the list's queryset with what the columns join, read in
-    chunks so memory stays flat."""
-    return queryset.select_related("owner_user", "owner_team", "campaign").iterator(
-        chunk_size=2000
+def export_queryset(queryset, page_size: int = 2000):
+    """The rows to export, newest first, read in pages of `page_size` by primary key
+    (keyset pagination), so memory stays flat however the database driver fetches
+    (server-side cursors may be off behind a pooler)."""
+    queryset = queryset.select_related("owner_user", "owner_team", "campaign").order_by(
+        "-pk"
     )
+    last = None
+    while True:
+        page = list(
+            (queryset if last is None else queryset.filter(pk__lt=last))[:page_size]
+        )
+        if not page:
+            return
+        yield from page
+        last = page[-1].pk
 
 
 def export_rows(queryset):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leads.views import leads, misc, related
+from leads.views import leads, misc, related, routing
 
 app_name = "leads"
 
@@ -77,7 +77,7 @@ urlpatterns += [
 
 # --- routing and reports -------------------------------------------------------------
 urlpatterns += [
-    path("routing/", misc.RoutingView.as_view(), name="routing"),
+    path("routing/", routing.RoutingView.as_view(), name="routing"),
     path("reports/sources/", misc.SourceReportView.as_view(), name="source-report"),
 ]
 

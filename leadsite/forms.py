@@ -3,6 +3,8 @@
 from django import forms
 from django.db import models
 
+from leadsite.dates import validate_business_date
+
 EMPTY_LABEL = "—"
 
 
@@ -11,6 +13,7 @@ def formfield_callback(db_field, **kwargs):
 
     - URL fields assume https:// for a bare domain (Django 6's default, chosen now).
     - An empty choice reads "—" rather than Django's "---------".
+    - Dates and datetimes stay within the business range (1900–2200).
     """
     if isinstance(db_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
@@ -24,4 +27,82 @@ def formfield_callback(db_field, **kwargs):
             (value, EMPTY_LABEL if value == "" else label)
             for value, label in field.choices
         ]
+    bound_dates(field)
     return field
+
+
+def bound_dates(field) -> None:
+    """Hold a date/datetime field (or each part of a range field) to 1900–2200."""
+    if isinstance(field, forms.MultiValueField):
+        for part in field.fields:
+            bound_dates(part)
+    elif isinstance(field, forms.DateField | forms.DateTimeField):
+        if validate_business_date not in field.validators:
+            field.validators.append(validate_business_date)
+
+
+class BusinessDateField(forms.DateField):
+    default_validators = [validate_business_date]
+
+
+class BusinessDateTimeField(forms.DateTimeField):
+    default_validators = [validate_business_date]
+
+
+class BusinessDatesFilterMixin:
+    """For a django-filter FilterSet: every date in its form is held to 1900–2200,
+    so an extreme date is a field error, never an overflow in the query."""
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+
+        def __init__(form, *args, **kwargs):
+            form_class.__init__(form, *args, **kwargs)
+            for field in form.fields.values():
+                bound_dates(field)
+
+        return type(form_class.__name__, (form_class,), {"__init__": __init__})
+
+
+def keep_stored_choices(form) -> None:
+    """On an edit form, keep each related record the instance already points at
+    among its field's choices, even when the queryset (active, in the user's scope,
+    still a partner) leaves it out: otherwise the browser submits "—" and an
+    untouched save clears it. Call at the end of the form's __init__, after the
+    querysets are set. Only the instance's own value is added, so another
+    out-of-scope id stays an invalid choice; an unchanged value is not validated
+    again (KeepStoredChoicesMixin) since the user did not choose it now.
+    """
+    instance = form.instance
+    if instance.pk is None:
+        return
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ModelChoiceField):
+            continue
+        current = getattr(instance, f"{name}_id", None)
+        if current is None:
+            continue
+        queryset = field.queryset
+        model = queryset.model
+        kept = model._default_manager.filter(
+            models.Q(pk__in=queryset.values("pk")) | models.Q(pk=current)
+        )
+        kept.query.select_related = queryset.query.select_related
+        if queryset.query.order_by:
+            kept = kept.order_by(*queryset.query.order_by)
+        field.queryset = kept
+
+
+class KeepStoredChoicesMixin:
+    """ModelForm: a relation the user left unchanged is not re-validated against
+    limit_choices_to (a partner that stopped being one stays on the lead)."""
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.ModelChoiceField) or self.instance is None:
+                continue
+            chosen = getattr(self.cleaned_data.get(name), "pk", None)
+            if chosen is not None and str(chosen) == str(self.initial.get(name)):
+                exclude.add(name)
+        return exclude

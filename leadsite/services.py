@@ -6,6 +6,7 @@ write-path guard, the change history's "through what") reads it with
 ``current_service()``. Nested services keep the outermost name.
 """
 
+import contextlib
 import contextvars
 import functools
 
@@ -33,3 +34,57 @@ def service(func):
 def current_service() -> str | None:
     """The outermost service running now, or None outside any service."""
     return _current_service.get()
+
+
+@contextlib.contextmanager
+def service_context(name: str):
+    """Run a block as if inside the service ``name``.
+
+    For the few writers that are not services but are allowed to write rows
+    directly: test factories and the demo-data loader. Product code calls services.
+    """
+    token = _current_service.set(name)
+    try:
+        yield
+    finally:
+        _current_service.reset(token)
+
+
+class WriteOutsideService(RuntimeError):
+    """A guarded row was saved or deleted outside any ``@service``."""
+
+
+# The models whose rows only services may write (the write-path guard).
+GUARDED_MODELS = (
+    "leads.Lead",
+    "leads.Activity",
+    "leads.Note",
+    "leads.Attachment",
+    "accounts.Opportunity",
+)
+
+
+def refuse_write_outside_service(sender, instance, **kwargs):
+    """pre_save/pre_delete receiver: raise unless a service is running."""
+    if current_service() is None:
+        raise WriteOutsideService(
+            f"{sender._meta.label} row written outside a service; "
+            "call the service in leads/services or accounts/services."
+        )
+
+
+def install_write_guard() -> list:
+    """Connect the guard to every guarded model; returns the disconnect callables."""
+    from django.apps import apps
+    from django.db.models.signals import pre_delete, pre_save
+
+    undo = []
+    for label in GUARDED_MODELS:
+        model = apps.get_model(label)
+        for signal in (pre_save, pre_delete):
+            uid = f"write-guard-{label}-{signal is pre_save}"
+            signal.connect(refuse_write_outside_service, sender=model, dispatch_uid=uid)
+            undo.append(
+                functools.partial(signal.disconnect, sender=model, dispatch_uid=uid)
+            )
+    return undo

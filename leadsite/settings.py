@@ -4,6 +4,7 @@ Production differs from development only in the values of the variables read her
 (see README.md, "Configuration").
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: oversized or unreadable uploads.
+    "leadsite.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Deadlocks and lock/statement timeouts: a "try again" page, not a 500.
+    "leadsite.middleware.TransientDatabaseErrorMiddleware",
 ]
 
 ROOT_URLCONF = "leadsite.urls"
@@ -94,6 +99,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+
+# Management commands other than runserver (migrate, seed_demo, db_worker) may run
+# long statements on purpose; web processes (gunicorn, runserver, tests) may not.
+_MANAGEMENT_COMMAND = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] != [
+    "runserver"
+]
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and not _MANAGEMENT_COMMAND
+):
+    # Below gunicorn's worker timeout (30 s by default): a statement stuck behind
+    # a lock or running away is cancelled, and the request gets LeadSite's "busy,
+    # try again" page (leadsite.middleware) instead of a killed worker.
+    DB_STATEMENT_TIMEOUT_MS = env.int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=20000)
+    DB_LOCK_TIMEOUT_MS = env.int("DJANGO_DB_LOCK_TIMEOUT_MS", default=10000)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        filter(
+            None,
+            [
+                _options.get("options", ""),
+                f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+                f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+            ],
+        )
+    )
+# /healthz calls the database slow when SELECT 1 takes longer than this, or when a
+# query has waited on a row lock longer than the lock-wait threshold.
+LEADSITE_HEALTHZ_DB_TIMEOUT_MS = env.int("LEADSITE_HEALTHZ_DB_TIMEOUT_MS", default=2000)
+LEADSITE_HEALTHZ_LOCK_WAIT_SECONDS = env.int(
+    "LEADSITE_HEALTHZ_LOCK_WAIT_SECONDS", default=5
+)
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
@@ -135,7 +172,17 @@ STORAGES = {
 }
 # Attachments: size limit in bytes (default 5 MiB).
 LEADSITE_MAX_UPLOAD_SIZE = env.int("LEADSITE_MAX_UPLOAD_SIZE", default=5 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(LEADSITE_MAX_UPLOAD_SIZE, 2621440) + 1024 * 1024
+# A request body above this (the upload limit plus room for the form fields) is
+# refused from its Content-Length, before any of it is read
+# (leadsite.middleware.RequestSizeLimitMiddleware).
+LEADSITE_MAX_REQUEST_SIZE = env.int(
+    "LEADSITE_MAX_REQUEST_SIZE", default=LEADSITE_MAX_UPLOAD_SIZE + 1024 * 1024
+)
+# Form fields (not files) read into memory; files above 1 MiB go to a temp file
+# (in DJANGO_FILE_UPLOAD_TEMP_DIR, default the system's), removed at request end.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = env("DJANGO_FILE_UPLOAD_TEMP_DIR", default=None)
 # Owner of leads that no rule routes (username); empty means the creating user.
 LEADSITE_FALLBACK_OWNER = env("LEADSITE_FALLBACK_OWNER", default="")
 
@@ -163,7 +210,17 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=False)
-if env.bool("DJANGO_BEHIND_PROXY", default=False):
+# DJANGO_BEHIND_PROXY: False/0 (no proxy), True/1 or the number of reverse proxies
+# in front of the app that append to X-Forwarded-For (e.g. 2: a load balancer and
+# nginx). It trusts X-Forwarded-Proto and gives the login lockout the real client
+# address (leadsite.http.client_ip).
+_behind_proxy = env("DJANGO_BEHIND_PROXY", default="False").strip().lower()
+LEADSITE_TRUSTED_PROXIES = (
+    int(_behind_proxy)
+    if _behind_proxy.isdigit()
+    else int(_behind_proxy in ("true", "yes", "on"))
+)
+if LEADSITE_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -186,6 +243,7 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "leadsite.http.client_ip"
 AXES_RESET_ON_SUCCESS = True
 
 LOGGING = {
@@ -197,6 +255,41 @@ LOGGING = {
         "level": env("DJANGO_LOG_LEVEL", default="WARNING"),
     },
 }
+
+# --- Many app servers (issue 13) ----------------------------------------------------
+# PostgreSQL connections persist across requests (one per gunicorn thread) and are
+# checked before reuse, so a restarted database costs one failed check, not a 500.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(
+        "DJANGO_CONN_HEALTH_CHECKS", default=True
+    )
+    # Choice lists and .iterator() read small results: one round trip each instead
+    # of DECLARE/FETCH/CLOSE, and safe behind a transaction-pooling PgBouncer.
+    DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", True)
+# A read replica: with DATABASE_REPLICA_URL set, report and export reads go there
+# (leadsite/routers.py; everything else, and every write, stays on the primary).
+# Test runs (pytest) always have the alias as a MIRROR of the test database, so the
+# router's choices are exercised against both aliases; reads reach it only where
+# LEADSITE_REPLICA_READS is on (by default: when a replica URL is set).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL or env("PYTEST_VERSION", default=""):
+    DATABASES["replica"] = (
+        env.db_url("DATABASE_REPLICA_URL")
+        if DATABASE_REPLICA_URL
+        else dict(DATABASES["default"])
+    )
+    for _key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
+        if _key in DATABASES["default"]:
+            DATABASES["replica"].setdefault(_key, DATABASES["default"][_key])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["leadsite.routers.ReplicaRouter"]
+LEADSITE_REPLICA_READS = env.bool(
+    "LEADSITE_REPLICA_READS", default=bool(DATABASE_REPLICA_URL)
+)
+# URL prefixes whose GET requests read from the replica: reports and exports.
+LEADSITE_REPLICA_PATHS = ["/reports/", "/leads/export/"]
+MIDDLEWARE.append("leadsite.routers.ReplicaReadsMiddleware")
 
 # --- Getting leads in and out (issue 11) ---------------------------------------------
 # Largest import file in bytes (default 50 MiB); bigger files are refused at upload.

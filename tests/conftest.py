@@ -1,11 +1,30 @@
-import importlib
-
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 
+from leads.roles import sync_roles
 from leadsite.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
+from leadsite.services import install_write_guard, service_context
 from tests import factories
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _write_guard():
+    """Lead, Activity, Note, Attachment and Opportunity rows are written only by
+    services (leadsite/services.py): any other save or delete fails the test.
+    Factories are allowed (tests/factories.py)."""
+    undo = install_write_guard()
+    yield
+    for disconnect in undo:
+        disconnect()
+
+
+@pytest.fixture
+def direct_writes():
+    """For a test about the model itself (transitions + save): lets the test save
+    guarded rows directly, as factories do."""
+    with service_context("tests.direct_writes"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +65,7 @@ def ensure_roles():
         .count()
     )
     if complete < 3:
-        importlib.import_module("leads.migrations.0002_roles").create_roles(apps, None)
+        sync_roles(apps)
 
 
 @pytest.fixture

@@ -90,7 +90,9 @@ def test_reimporting_an_export_changes_nothing(manager_client, manager):
     assert after == before
 
 
-def test_export_imports_into_an_empty_list_with_every_field(manager_client, manager):
+def test_export_imports_into_an_empty_list_with_every_field(
+    manager_client, manager, direct_writes
+):
     campaign = factories.CampaignFactory(name="Spring fair")
     original = _snapshot(_full_lead(manager, campaign))
     content = _export(manager_client)
@@ -100,7 +102,7 @@ def test_export_imports_into_an_empty_list_with_every_field(manager_client, mana
     assert _snapshot(Lead.objects.get()) == original
 
 
-def test_export_as_xlsx_imports_back(manager_client, manager):
+def test_export_as_xlsx_imports_back(manager_client, manager, direct_writes):
     campaign = factories.CampaignFactory(name="Spring fair")
     original = _snapshot(_full_lead(manager, campaign))
     response = manager_client.get("/leads/export/", {"view": "all", "format": "xlsx"})

@@ -1,16 +1,9 @@
-"""Leads that come in (import, capture) are routed by the rules (route_lead).
+"""Leads that come in (import, capture) are routed by the rules (route_lead)."""
 
-These run once the routing service (issue 9) is on the branch."""
-
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leads.models import ImportBatch, Lead
 from tests import factories
-
-pytest.importorskip(
-    "leads.services.routing", reason="the routing service (issue 9) is not merged yet"
-)
 
 
 def test_imported_leads_are_routed_by_the_rules(manager_client, org):
@@ -29,7 +22,11 @@ def test_imported_leads_are_routed_by_the_rules(manager_client, org):
     assert Lead.objects.get().owner_user == target
 
 
-def test_captured_leads_are_routed_by_the_rules(client, org):
+def test_captured_leads_are_routed_by_the_rules(client, org, direct_writes):
+    org.north.default_owner = factories.UserFactory(
+        username="default-owner", business_unit=org.north
+    )
+    org.north.save()
     target = factories.UserFactory(username="router-target", business_unit=org.north)
     factories.RoutingRuleFactory(name="Everything", target_user=target)
     form = factories.CaptureFormFactory(business_unit=org.north, fields_shown=[])

@@ -228,7 +228,7 @@ def test_merge_page_with_closed_lead_explains_and_refuses(rep_client, rep):
     assert not _get(closed).merged and not _get(open_lead).merged
 
 
-def test_merge_page_with_one_lead_offers_duplicates(rep_client, pair):
+def test_merge_page_with_one_lead_offers_duplicates(rep_client, pair, direct_writes):
     master, sub = pair
     master.company_name = sub.company_name = "Contoso"
     master.save()

@@ -132,7 +132,7 @@ def test_status_is_protected_from_direct_assignment(rep):
     assert lead.status == LeadStatus.NEW
 
 
-def test_transition_is_logged_with_who_and_reason(rep):
+def test_transition_is_logged_with_who_and_reason(rep, direct_writes):
     lead = factories.LeadFactory(owner_user=rep)
     lead.disqualify(reason=LeadStatus.CANNOT_CONTACT, by=rep, description="No answer")
     lead.save()
@@ -144,7 +144,7 @@ def test_transition_is_logged_with_who_and_reason(rep):
     assert log.description == "No answer"
 
 
-def test_every_transition_step_is_logged_in_order(rep):
+def test_every_transition_step_is_logged_in_order(rep, direct_writes):
     lead = factories.LeadFactory(owner_user=rep)
     lead.mark_contacted(by=rep)
     lead.save()
@@ -158,7 +158,7 @@ def test_every_transition_step_is_logged_in_order(rep):
     assert names == ["mark_contacted", "qualify", "reactivate"]
 
 
-def test_saved_state_and_status_agree_after_transitions(rep):
+def test_saved_state_and_status_agree_after_transitions(rep, direct_writes):
     lead = factories.LeadFactory(owner_user=rep)
     lead.disqualify(reason=LeadStatus.LOST)
     lead.save()

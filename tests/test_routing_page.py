@@ -1,7 +1,5 @@
 """The routing page: ordered rules, the unassigned queue and the assignment log."""
 
-from decimal import Decimal
-
 import pytest
 
 from leads.models import AssignmentReason, LeadSource
@@ -26,15 +24,17 @@ def test_rules_listed_in_order_with_conditions_and_target(rep_client, rep, teams
         name="Big deals",
         order=30,
         target_user=rep,
-        min_estimated_value=Decimal("50000"),
+        conditions=[{"field": "estimated_value", "op": "gte", "value": "50000"}],
     )
     factories.RoutingRuleFactory(
         name="Web leads",
         order=10,
         target_user=None,
         target_team=teams.north,
-        source=LeadSource.WEB,
-        country="Germany",
+        conditions=[
+            {"field": "source", "op": "equals", "value": int(LeadSource.WEB)},
+            {"field": "country", "op": "equals", "value": "Germany"},
+        ],
     )
     factories.RoutingRuleFactory(
         name="Catch all", order=90, target_user=rep, is_active=False

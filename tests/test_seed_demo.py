@@ -266,3 +266,30 @@ def test_a_big_load_builds_the_indexes_and_keys_again():
     assert Lead.objects.filter(email__startswith="a").count() == sum(
         1 for email in Lead.objects.values_list("email", flat=True) if email[0] == "a"
     )
+
+
+def test_leads_are_created_in_time_order():
+    """Creation dates rise with the id, as in a real table (date ranges meet the
+    real on-disk layout)."""
+    seed(leads=300, batch_size=70)
+    created = list(Lead.objects.order_by("pk").values_list("created_at", flat=True))
+    assert len(created) == 300
+    assert created == sorted(created)
+    assert created[0] < created[-1]
+
+
+def test_a_large_organisation_has_200_users_in_20_teams_across_5_units(client):
+    output = seed(leads=50, org="large", password="s3cret-demo")
+    assert User.objects.count() == 200
+    assert Team.objects.count() == 20
+    assert BusinessUnit.objects.count() == 5
+    assert "200 users, 20 teams, 5 business units" in output
+    # Every rep sits in a team of their own business unit; the demo logins stay.
+    reps = User.objects.filter(groups__name="Sales rep").prefetch_related("teams")
+    assert reps.count() == 195  # and 4 managers, 1 administrator
+    for user in reps:
+        assert [t.business_unit_id for t in user.teams.all()] == [user.business_unit_id]
+    for username in ["admin", "manager", "rep", "rep2"]:
+        assert client.login(username=username, password="s3cret-demo"), username
+    owners = Lead.objects.values("owner_user", "owner_team").distinct().count()
+    assert owners > 20

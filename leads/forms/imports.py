@@ -5,7 +5,7 @@ from django import forms
 from leads.models import DuplicateMode
 from leads.selectors.capture import routing_available
 from leads.selectors.imports import TARGETS
-from leads.selectors.leads import assignable_users
+from leadsite.permissions import assignable_users
 
 
 class ImportUploadForm(forms.Form):
@@ -42,7 +42,7 @@ class ImportOptionsForm(forms.Form):
             },
         }
         super().__init__(*args, initial=initial, **kwargs)
-        self.fields["owner"].queryset = assignable_users(user=user)
+        self.fields["owner"].queryset = assignable_users(user)
         if not routing_available():
             self.fields["owner"].empty_label = "The business unit's default owner"
         self.columns = []

@@ -9,9 +9,15 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Account, Contact
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead, LeadStatus
-from leads.selectors.leads import assignable_teams, assignable_users, list_leads
-from leadsite.forms import formfield_callback
-from leadsite.permissions import visible_to
+from leads.selectors.leads import list_leads
+from leads.submissions import SubmissionTokenField
+from leadsite.forms import (
+    KeepStoredChoicesMixin,
+    formfield_callback,
+    keep_stored_choices,
+)
+from leadsite.permissions import assignable_teams, assignable_users, visible_to
+from leadsite.versioning import VersionField, carry_version
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ().\-/]{6,}(\s*(x|ext\.?)\s*\d+)?$",
@@ -74,10 +80,12 @@ LEAD_SECTIONS = [
 LEAD_FORM_FIELDS = [name for _, names in LEAD_SECTIONS for name in names]
 
 
-class LeadForm(forms.ModelForm):
+class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
     confirm_duplicates = forms.BooleanField(
         required=False, widget=forms.HiddenInput, label="Save anyway"
     )
+    version = VersionField()
+    submission_token = SubmissionTokenField()
 
     class Meta:
         model = Lead
@@ -143,6 +151,8 @@ class LeadForm(forms.ModelForm):
         ).order_by("name")
         for name in ("estimated_value", "annual_revenue", "budget_amount"):
             self.fields[name].widget.attrs.setdefault("min", "0")
+        keep_stored_choices(self)
+        carry_version(self)
 
     def sections(self):
         """(legend, [bound fields]) in the order D365 shows them."""
@@ -246,12 +256,15 @@ class QualifyLeadForm(forms.Form):
         contact_field = self.fields["existing_contact"]
         account_field.queryset = accounts
         contact_field.queryset = contacts
-        account_field.choices = _optgroups(
+        # Callables: the matches and the pickers' "most recently modified" records
+        # are read only when the form is shown, never on a valid POST (validation
+        # goes through the querysets).
+        account_field.choices = lambda: _optgroups(
             matches.accounts,
             accounts.order_by("-modified_at")[: self.OTHERS_SHOWN],
             _account_label,
         )
-        contact_field.choices = _optgroups(
+        contact_field.choices = lambda: _optgroups(
             matches.contacts,
             contacts.order_by("-modified_at")[: self.OTHERS_SHOWN],
             _contact_label,
@@ -373,8 +386,8 @@ class BulkActionForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ids"].queryset = list_leads(user=user)
-        self.fields["owner_user"].queryset = assignable_users(user=user)
-        self.fields["owner_team"].queryset = assignable_teams(user=user)
+        self.fields["owner_user"].queryset = assignable_users(user)
+        self.fields["owner_team"].queryset = assignable_teams(user)
 
     def clean(self):
         data = super().clean()

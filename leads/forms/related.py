@@ -14,6 +14,8 @@ from leads.attachments import (
     max_upload_size,
 )
 from leads.models import ActivityKind, Direction, Lead, Note
+from leads.submissions import SubmissionTokenField
+from leadsite.forms import BusinessDateTimeField
 from leadsite.permissions import visible_to
 
 # A pick list renders at most this many options; the field still accepts any record
@@ -30,6 +32,8 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class NoteForm(forms.ModelForm):
+    submission_token = SubmissionTokenField()
+
     class Meta:
         model = Note
         fields = ["title", "text"]
@@ -49,16 +53,16 @@ class ActivityForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    due_at = forms.DateTimeField(
+    due_at = BusinessDateTimeField(
         label="Due", required=False, widget=DateTimeLocalInput(), help_text="Tasks."
     )
-    start_at = forms.DateTimeField(
+    start_at = BusinessDateTimeField(
         label="Start",
         required=False,
         widget=DateTimeLocalInput(),
         help_text="Appointments.",
     )
-    end_at = forms.DateTimeField(
+    end_at = BusinessDateTimeField(
         label="End",
         required=False,
         widget=DateTimeLocalInput(),
@@ -67,6 +71,7 @@ class ActivityForm(forms.Form):
     completed = forms.BooleanField(
         label="Already done (log as completed)", required=False
     )
+    submission_token = SubmissionTokenField()
 
     def clean(self):
         data = super().clean()
@@ -88,6 +93,7 @@ class ActivityForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField()
+    submission_token = SubmissionTokenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,19 +14,41 @@ OLD_TO_D365, D365_TO_OLD, _remap = (
 )
 
 
+def _remap_rules(model, mapping):
+    """Routing rules keep conditions as JSON rows (leads.0004_h1): remap industry
+    values, single or lists."""
+    for rule in model.objects.all():
+        changed = False
+        for condition in rule.conditions or []:
+            if condition.get("field") != "industry":
+                continue
+            value = condition.get("value")
+            if isinstance(value, list):
+                new = [mapping.get(int(v), int(v)) for v in value]
+            elif value not in (None, ""):
+                new = mapping.get(int(value), int(value))
+            else:
+                continue
+            if new != value:
+                condition["value"] = new
+                changed = True
+        if changed:
+            rule.save(update_fields=["conditions"])
+
+
 def forwards(apps, schema_editor):
     _remap(apps.get_model("leads", "Lead"), OLD_TO_D365)
-    _remap(apps.get_model("leads", "RoutingRule"), OLD_TO_D365)
+    _remap_rules(apps.get_model("leads", "RoutingRule"), OLD_TO_D365)
 
 
 def backwards(apps, schema_editor):
     _remap(apps.get_model("leads", "Lead"), D365_TO_OLD)
-    _remap(apps.get_model("leads", "RoutingRule"), D365_TO_OLD)
+    _remap_rules(apps.get_model("leads", "RoutingRule"), D365_TO_OLD)
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leads", "0003_search_trigram_indexes"),
+        ("leads", "0004_h7_indexes"),
         ("accounts", "0002_h3_industry_codes"),
     ]
 
@@ -34,49 +56,6 @@ class Migration(migrations.Migration):
         migrations.RunPython(forwards, backwards),
         migrations.AlterField(
             model_name="lead",
-            name="industry",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                choices=[
-                    (1, "Accounting"),
-                    (2, "Agriculture and Non-petrol Natural Resource Extraction"),
-                    (3, "Broadcasting Printing and Publishing"),
-                    (4, "Brokers"),
-                    (5, "Building Supply Retail"),
-                    (6, "Business Services"),
-                    (7, "Consulting"),
-                    (8, "Consumer Services"),
-                    (9, "Design, Direction and Creative Management"),
-                    (10, "Distributors, Dispatchers and Processors"),
-                    (11, "Doctor's Offices and Clinics"),
-                    (12, "Durable Manufacturing"),
-                    (13, "Eating and Drinking Places"),
-                    (14, "Entertainment Retail"),
-                    (15, "Equipment Rental and Leasing"),
-                    (16, "Financial"),
-                    (17, "Food and Tobacco Processing"),
-                    (18, "Inbound Capital Intensive Processing"),
-                    (19, "Inbound Repair and Services"),
-                    (20, "Insurance"),
-                    (21, "Legal Services"),
-                    (22, "Non-Durable Merchandise Retail"),
-                    (23, "Outbound Consumer Service"),
-                    (24, "Petrochemical Extraction and Distribution"),
-                    (25, "Service Retail"),
-                    (26, "SIG Affiliations"),
-                    (27, "Social Services"),
-                    (28, "Special Outbound Trade Contractors"),
-                    (29, "Specialty Realty"),
-                    (30, "Transportation"),
-                    (31, "Utility Creation and Distribution"),
-                    (32, "Vehicle Retail"),
-                    (33, "Wholesale"),
-                ],
-                null=True,
-            ),
-        ),
-        migrations.AlterField(
-            model_name="routingrule",
             name="industry",
             field=models.PositiveSmallIntegerField(
                 blank=True,

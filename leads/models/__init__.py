@@ -33,6 +33,7 @@ from leads.models.imports import (
     RowOutcome,
 )
 from leads.models.lifecycle import (
+    FormSubmission,
     Lead,
 )
 from leads.models.links import (
@@ -42,6 +43,7 @@ from leads.models.links import (
 )
 from leads.models.routing import (
     AssignmentReason,
+    AssignmentTrigger,
     Distribution,
     LeadAssignment,
     RoutingRule,
@@ -82,6 +84,7 @@ __all__ = [
     "ImportRow",
     "ImportStatus",
     "RowOutcome",
+    "FormSubmission",
     "Lead",
     "LeadAccount",
     "LeadContact",
@@ -98,5 +101,6 @@ __all__ = [
     "Distribution",
     "RoutingRule",
     "AssignmentReason",
+    "AssignmentTrigger",
     "LeadAssignment",
 ]

@@ -15,6 +15,7 @@ from accounts.models import (
     BusinessUnit,
 )
 from leads.models.choices import LeadSource
+from leadsite.dates import validate_business_date
 
 
 class Campaign(models.Model):
@@ -27,8 +28,12 @@ class Campaign(models.Model):
     business_unit = models.ForeignKey(
         BusinessUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    start_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(
+        null=True, blank=True, validators=[validate_business_date]
+    )
+    end_date = models.DateField(
+        null=True, blank=True, validators=[validate_business_date]
+    )
     cost = models.DecimalField(
         "actual cost", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
     )

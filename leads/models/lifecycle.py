@@ -42,6 +42,36 @@ from leads.models.choices import (
     PurchaseProcess,
     PurchaseTimeframe,
 )
+from leadsite.dates import validate_business_date
+
+
+# Guards of the lead's transitions: pure predicates on the row, each with the message
+# a refused user reads. They read only the row and the qualifying opportunity, which
+# the detail selector and lock_lead load with it (select_related), so evaluating
+# them costs no query there; elsewhere at most one, and none for a lead that never
+# had an opportunity (the FK id is checked first).
+def not_merged(lead) -> bool:
+    return not lead.merged
+
+
+not_merged.refusal = (
+    "This lead was merged into another lead; work on that lead instead."
+)
+
+
+def no_open_qualifying_opportunity(lead) -> bool:
+    if lead.qualifying_opportunity_id is None:
+        return True
+    return not lead.qualifying_opportunity.is_open
+
+
+no_open_qualifying_opportunity.refusal = (
+    "The open opportunity “{lead.qualifying_opportunity}” came from this lead. "
+    "Close the opportunity before disqualifying the lead."
+)
+
+# Who may start a lead transition at all (record scope is the gate's job).
+WORK_LEADS = "leads.change_lead"
 
 
 class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
@@ -115,7 +145,9 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
     estimated_value = models.DecimalField(
         "est. value", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    estimated_close_date = models.DateField("est. close date", null=True, blank=True)
+    estimated_close_date = models.DateField(
+        "est. close date", null=True, blank=True, validators=[validate_business_date]
+    )
     # Contact preferences
     preferred_contact_method = models.PositiveSmallIntegerField(
         choices=ContactMethod.choices, default=ContactMethod.ANY
@@ -273,6 +305,19 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
     def is_open(self):
         return self.state == LeadState.OPEN
 
+    @property
+    def is_qualified(self):
+        return self.state == LeadState.QUALIFIED
+
+    @property
+    def is_disqualified(self):
+        return self.state == LeadState.DISQUALIFIED
+
+    @property
+    def state_name(self):
+        """ "open", "qualified" or "disqualified": for templates and CSS classes."""
+        return LeadState(self.state).name.lower()
+
     # Transitions set fields on this row only: services lock, link and log around them.
     @fsm_log_by
     @fsm_log_description
@@ -280,7 +325,8 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         field=status,
         source=LeadStatus.NEW,
         target=LeadStatus.CONTACTED,
-        custom={"label": "Mark contacted"},
+        permission=WORK_LEADS,
+        custom={"label": "Mark contacted", "url": "leads:mark-contacted", "post": True},
     )
     def mark_contacted(self, *, by=None, description=None):
         pass
@@ -291,7 +337,8 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         field=status,
         source=OPEN_STATUSES,
         target=LeadStatus.QUALIFIED,
-        custom={"label": "Qualify"},
+        permission=WORK_LEADS,
+        custom={"label": "Qualify", "url": "leads:qualify", "style": "primary"},
     )
     def qualify(self, *, by=None, description=None):
         now = timezone.now()
@@ -305,7 +352,9 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         field=status,
         source=OPEN_STATUSES,
         target=RETURN_VALUE(*DISQUALIFY_REASONS),
-        custom={"label": "Disqualify"},
+        conditions=[no_open_qualifying_opportunity],
+        permission=WORK_LEADS,
+        custom={"label": "Disqualify", "url": "leads:disqualify", "style": "danger"},
     )
     def disqualify(self, *, reason, by=None, description=None):
         if reason not in DISQUALIFY_REASONS:
@@ -320,7 +369,16 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         field=status,
         source=CLOSED_STATUSES,
         target=LeadStatus.NEW,
-        custom={"label": "Reactivate"},
+        conditions=[not_merged],
+        permission=WORK_LEADS,
+        custom={
+            "label": "Reactivate",
+            "url": "leads:reactivate",
+            "post": True,
+            "style": "primary",
+            "confirm": "Reactivate this lead? It becomes Open / New again and keeps "
+            "everything it had.",
+        },
     )
     def reactivate(self, *, by=None, description=None):
         self.state = LeadState.OPEN
@@ -340,3 +398,20 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         self.closed_at = timezone.now()
         self.merged = True
         self.master = master
+
+
+class FormSubmission(models.Model):
+    """The one-time token of a create form (lead, note, activity, upload) and the
+    record its first POST made: the unique token makes a second POST of the same
+    form (a double click, a resend) land on that record instead of a duplicate."""
+
+    token = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=20)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"

@@ -1,20 +1,20 @@
 """Routing rules and the assignment log."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import (
-    MONEY,
-    Account,
-    BusinessUnit,
-    Industry,
-    Team,
-)
-from leads.models.capture import Campaign, CaptureForm
-from leads.models.choices import LeadSource
+from accounts.models import Account, BusinessUnit, Team
 from leads.models.lifecycle import Lead
+
+
+def validate_conditions(value):
+    """Model-level guard: a malformed condition list never reaches the table."""
+    from leads.routing import validate_conditions as validate
+
+    validate(value)
 
 
 class Distribution(models.TextChoices):
@@ -34,22 +34,7 @@ class RoutingRule(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The unit this rule belongs to (managers edit their unit's rules).",
-    )
-    # Conditions: an empty condition matches every lead.
-    source = models.PositiveSmallIntegerField(
-        choices=LeadSource.choices, null=True, blank=True
-    )
-    country = models.CharField(max_length=80, blank=True)
-    industry = models.PositiveSmallIntegerField(
-        choices=Industry.choices, null=True, blank=True
-    )
-    min_employees = models.PositiveIntegerField(null=True, blank=True)
-    max_employees = models.PositiveIntegerField(null=True, blank=True)
-    min_estimated_value = models.DecimalField(**MONEY, null=True, blank=True)
-    max_estimated_value = models.DecimalField(**MONEY, null=True, blank=True)
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        help_text="A business unit's rule: applies to leads of that unit and below.",
     )
     channel_partner = models.ForeignKey(
         Account,
@@ -58,17 +43,12 @@ class RoutingRule(models.Model):
         blank=True,
         related_name="+",
         limit_choices_to={"is_partner": True},
+        help_text="A channel partner's rule: applies to that partner's leads, first.",
     )
-    capture_form = models.ForeignKey(
-        CaptureForm, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    lead_business_unit = models.ForeignKey(
-        BusinessUnit,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Matches leads owned in this business unit.",
+    # Conditions: a validated list of {"field", "op", "value"} joined by AND (see
+    # leads.routing); an empty list matches every lead of the rule's level.
+    conditions = models.JSONField(
+        default=list, blank=True, validators=[validate_conditions]
     )
     # Target
     target_user = models.ForeignKey(
@@ -93,6 +73,13 @@ class RoutingRule(models.Model):
         editable=False,
         help_text="Round-robin cursor: the member who got the previous lead.",
     )
+    reroute_after_hours = models.PositiveIntegerField(
+        "re-route if not contacted within (hours)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Empty: never re-routed for lack of contact.",
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -103,6 +90,15 @@ class RoutingRule(models.Model):
                 name="routing_rule_target_user_xor_team",
                 violation_error_message="A rule assigns to a user or to a team, exactly one.",
             ),
+            models.CheckConstraint(
+                condition=Q(business_unit__isnull=True)
+                | Q(channel_partner__isnull=True),
+                name="routing_rule_one_level",
+                violation_error_message=(
+                    "A rule belongs to a business unit or to a channel partner, "
+                    "not both."
+                ),
+            ),
         ]
         indexes = [
             models.Index(fields=["is_active", "order"], name="routing_rule_active")
@@ -111,12 +107,32 @@ class RoutingRule(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def level(self) -> str:
+        from leads.routing import rule_level
+
+        return rule_level(self)
+
 
 class AssignmentReason(models.TextChoices):
     MATCHED = "matched", "Matched rule"
     FALLBACK = "fallback", "No match: fallback"
     TEAM_FULL = "team_full", "Team full: fallback"
     MANUAL = "manual", "Assigned by hand"
+    REROUTED = "rerouted", "Not contacted: re-routed"
+    UNCHANGED = "unchanged", "Nobody eligible: left as is"
+
+
+class AssignmentTrigger(models.TextChoices):
+    FORM = "form", "Lead form"
+    CAPTURE = "capture", "Capture form"
+    IMPORT = "import", "Import"
+    BULK = "bulk", "Bulk route"
+    ADMIN = "admin", "Admin action"
+    REROUTE = "reroute", "Response-time check"
+    SEED = "seed", "Demo data"
+    AGAIN = "again", "Route again"
+    MANUAL = "manual", "Manual assignment"
 
 
 class LeadAssignment(models.Model):
@@ -142,6 +158,9 @@ class LeadAssignment(models.Model):
     )
     reason = models.CharField(max_length=20, choices=AssignmentReason.choices)
     detail = models.CharField(max_length=300, blank=True)
+    trigger = models.CharField(
+        max_length=20, choices=AssignmentTrigger.choices, blank=True
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -153,7 +172,10 @@ class LeadAssignment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["lead", "-created_at"], name="assignment_lead")]
+        indexes = [
+            models.Index(fields=["lead", "-created_at"], name="assignment_lead"),
+            models.Index(fields=["rule", "created_at"], name="assignment_rule"),
+        ]
 
     def __str__(self):
         return f"{self.lead_id} → {self.assigned_user or self.assigned_team} ({self.reason})"

@@ -19,6 +19,7 @@ from accounts.models import (
     Opportunity,
 )
 from leads.models.lifecycle import Lead
+from leadsite.dates import validate_business_date
 
 
 def regarding_constraint(name):
@@ -94,9 +95,15 @@ class Activity(FSMModelMixin, TimelineItem):
     subject = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     direction = models.CharField(max_length=10, choices=Direction.choices, blank=True)
-    due_at = models.DateTimeField("due", null=True, blank=True)
-    start_at = models.DateTimeField("start", null=True, blank=True)
-    end_at = models.DateTimeField("end", null=True, blank=True)
+    due_at = models.DateTimeField(
+        "due", null=True, blank=True, validators=[validate_business_date]
+    )
+    start_at = models.DateTimeField(
+        "start", null=True, blank=True, validators=[validate_business_date]
+    )
+    end_at = models.DateTimeField(
+        "end", null=True, blank=True, validators=[validate_business_date]
+    )
     state = FSMField(
         max_length=10,
         choices=ActivityState.choices,

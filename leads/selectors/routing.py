@@ -1,60 +1,172 @@
-"""Reads for the routing page: the ordered rules, the unassigned queue and the
-assignment log, the last two through the scope gate."""
+"""Reads for the routing pages: rules by level with hit counts, the unassigned
+queue, the assignment log (through the scope gate) and a lead's routing history."""
 
-from leads.models import LeadAssignment, LeadState, RoutingRule
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import Account, BusinessUnit, Team
+from leads import routing
+from leads.models import (
+    Campaign,
+    CaptureForm,
+    Lead,
+    LeadAssignment,
+    LeadState,
+    RoutingRule,
+)
 from leads.selectors.leads import list_leads
-from leadsite.permissions import scope_q
+from leadsite.permissions import can_edit_routing_rule, scope_q
+
+HIT_DAYS = 30
+_LABEL_MODELS = {
+    "campaign": Campaign,
+    "channel_partner": Account,
+    "capture_form": CaptureForm,
+}
 
 
-def rule_conditions(rule: RoutingRule) -> list[str]:
-    """Human-readable conditions of a rule; empty means it matches every lead.
+@dataclass
+class RuleSet:
+    """The configuration routing reads: active rules and the unit tree. Loaded once
+    per routing (or once per bulk run)."""
 
-    Uses only columns of the rule and the related rows selected by list_routing_rules.
-    """
-    parts = []
-    if rule.source is not None:
-        parts.append(f"source is {rule.get_source_display()}")
-    if rule.country:
-        parts.append(f"country is {rule.country}")
-    if rule.industry is not None:
-        parts.append(f"industry is {rule.get_industry_display()}")
-    if rule.min_employees is not None:
-        parts.append(f"employees ≥ {rule.min_employees:,}")
-    if rule.max_employees is not None:
-        parts.append(f"employees ≤ {rule.max_employees:,}")
-    if rule.min_estimated_value is not None:
-        parts.append(f"est. value ≥ {rule.min_estimated_value:,.2f}")
-    if rule.max_estimated_value is not None:
-        parts.append(f"est. value ≤ {rule.max_estimated_value:,.2f}")
-    if rule.campaign_id:
-        parts.append(f"campaign is {rule.campaign}")
-    if rule.channel_partner_id:
-        parts.append(f"channel partner is {rule.channel_partner}")
-    if rule.capture_form_id:
-        parts.append(f"capture form is {rule.capture_form}")
-    if rule.lead_business_unit_id:
-        parts.append(f"business unit is {rule.lead_business_unit}")
-    return parts
+    rules: list
+    parents: dict
+    default_owners: dict
+    unit_names: dict
+
+    @classmethod
+    def load(cls, rules=None) -> "RuleSet":
+        if rules is None:
+            rules = list(
+                RoutingRule.objects.filter(is_active=True).select_related(
+                    "target_team", "target_user"
+                )
+            )
+        parents, owners, names = {}, {}, {}
+        for pk, parent_id, owner_id, name in BusinessUnit.objects.values_list(
+            "pk", "parent_id", "default_owner_id", "name"
+        ):
+            parents[pk], owners[pk], names[pk] = parent_id, owner_id, name
+        return cls(
+            rules=rules, parents=parents, default_owners=owners, unit_names=names
+        )
 
 
-def list_routing_rules() -> list[RoutingRule]:
-    """Every rule in evaluation order (active and inactive), each with a
-    `conditions` list for display. Rules are organisation settings, not owned
-    records, so every signed-in user may read them."""
-    rules = list(
-        RoutingRule.objects.select_related(
-            "business_unit",
-            "campaign",
-            "channel_partner",
-            "capture_form",
-            "lead_business_unit",
-            "target_user",
-            "target_team",
-        ).order_by("order", "id")
+def fallback_owner_query() -> Q:
+    """Q for the LEADSITE_FALLBACK_OWNER user (matches nobody when unset)."""
+    username = getattr(settings, "LEADSITE_FALLBACK_OWNER", "") or ""
+    return Q(username=username) if username else Q(pk__in=[])
+
+
+def condition_labels(conditions) -> dict:
+    """(field, id) → name for the record conditions among `conditions`; one query
+    per kind of record named (at most four)."""
+    wanted: dict[str, set] = {}
+    for condition in conditions:
+        if routing.FIELDS[condition["field"]].kind == routing.REF and condition[
+            "value"
+        ] not in (None, []):
+            value = condition["value"]
+            wanted.setdefault(condition["field"], set()).update(
+                value if isinstance(value, list) else [value]
+            )
+    labels = {}
+    for name, ids in wanted.items():
+        model = _LABEL_MODELS.get(name, BusinessUnit)
+        for pk, label in model.objects.filter(pk__in=ids).values_list("pk", "name"):
+            labels[(name, pk)] = label
+    return labels
+
+
+def open_loads(user_ids) -> dict:
+    """user id → number of open leads they own."""
+    rows = (
+        Lead.objects.filter(owner_user_id__in=list(user_ids), state=LeadState.OPEN)
+        .values_list("owner_user_id")
+        .annotate(n=Count("id"))
+        .order_by()
     )
+    return dict(rows)
+
+
+def candidate_ids(rule, values, ruleset: RuleSet) -> tuple[list, set]:
+    """(team member ids, every user id the decision may look at) for `rule`."""
+    members = []
+    if rule is not None and rule.target_team_id:
+        members = list(
+            Team.members.through.objects.filter(team_id=rule.target_team_id)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+        )
+    ids = set(members)
+    if rule is not None and rule.target_user_id:
+        ids.add(rule.target_user_id)
+    units = routing.unit_ancestry(values.get("business_unit"), ruleset.parents)
+    if rule is not None and rule.business_unit_id:
+        units += routing.unit_ancestry(rule.business_unit_id, ruleset.parents)
+    ids.update(ruleset.default_owners[u] for u in units if ruleset.default_owners[u])
+    return members, ids
+
+
+def rule_conditions(rule: RoutingRule, labels: dict | None = None) -> list[str]:
+    """The rule's conditions in words; empty means it matches every lead."""
+    return [routing.describe_condition(c, labels) for c in rule.conditions or []]
+
+
+def _rules_queryset():
+    return RoutingRule.objects.select_related(
+        "business_unit", "channel_partner", "target_user", "target_team"
+    ).order_by("order", "id")
+
+
+def list_routing_rules(*, user=None) -> list[RoutingRule]:
+    """Every rule (active and inactive) in evaluation order within its level, each
+    with `conditions_text`, `hits` (log rows in the last 30 days) and `can_edit`
+    for `user`. Rules are organisation settings: every signed-in user may read
+    them. Constant queries: rules, hit counts, and one per kind of named record."""
+    rules = list(_rules_queryset())
+    since = timezone.now() - datetime.timedelta(days=HIT_DAYS)
+    hits = dict(
+        LeadAssignment.objects.filter(rule__isnull=False, created_at__gte=since)
+        .values_list("rule_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    labels = condition_labels([c for rule in rules for c in rule.conditions or []])
     for rule in rules:
-        rule.conditions = rule_conditions(rule)
+        rule.conditions_text = rule_conditions(rule, labels)
+        rule.hits = hits.get(rule.pk, 0)
+        rule.can_edit = user is not None and can_edit_routing_rule(user, rule)
     return rules
+
+
+@dataclass
+class RuleGroup:
+    level: str
+    label: str
+    rules: list
+
+
+def rules_by_level(rules) -> list[RuleGroup]:
+    """Rules grouped in the order levels are tried: partner, unit, organisation;
+    partner and unit rules grouped by their owner, then by order."""
+    groups = []
+    for level in (routing.PARTNER, routing.UNIT, routing.ORGANISATION):
+        members = [r for r in rules if routing.rule_level(r) == level]
+        members.sort(
+            key=lambda r: (
+                str(r.channel_partner or r.business_unit or ""),
+                r.order,
+                r.pk,
+            )
+        )
+        groups.append(RuleGroup(level, routing.LEVEL_LABELS[level], members))
+    return groups
 
 
 def unassigned_queue(*, user):
@@ -68,16 +180,45 @@ def unassigned_queue(*, user):
     )
 
 
-def recent_assignments(*, user, limit: int = 50):
-    """The latest assignment log entries for leads in the user's scope.
-
-    Log rows are appended as routing decides, so id order is time order; ordering by
-    id lets the primary key index serve the page (created_at has no index of its own).
-    """
+def _log_queryset(user):
     entries = LeadAssignment.objects.select_related(
         "lead", "rule", "assigned_user", "assigned_team", "by"
     ).order_by("-id")
     scope = scope_q(user, prefix="lead__")
-    if scope is not None:
-        entries = entries.filter(scope)
-    return entries[:limit]
+    return entries if scope is None else entries.filter(scope)
+
+
+def recent_assignments(*, user, limit: int = 50):
+    """The latest assignment log entries for leads in the user's scope.
+
+    Log rows are appended as routing decides, so id order is time order; ordering by
+    id lets the primary key index serve the page.
+    """
+    return _log_queryset(user)[:limit]
+
+
+def assignment_log(*, user, filters: dict):
+    """The assignment log in the user's scope, newest first, narrowed by the
+    cleaned AssignmentLogFilterForm values (rule, assignee, reason, date range)."""
+    entries = _log_queryset(user)
+    if filters.get("rule"):
+        entries = entries.filter(rule=filters["rule"])
+    if filters.get("assignee"):
+        entries = entries.filter(assigned_user=filters["assignee"])
+    if filters.get("reason"):
+        entries = entries.filter(reason=filters["reason"])
+    if filters.get("date_from"):
+        entries = entries.filter(created_at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        entries = entries.filter(created_at__date__lte=filters["date_to"])
+    return entries
+
+
+def lead_routing_history(*, lead):
+    """A lead's assignment log, newest first (the caller has already checked the
+    lead is in scope)."""
+    return (
+        LeadAssignment.objects.filter(lead=lead)
+        .select_related("rule", "assigned_user", "assigned_team", "by")
+        .order_by("-id")
+    )

@@ -50,13 +50,11 @@ def fallback_owner(business_unit) -> User | None:
 
 
 def route_incoming_lead(*, lead: Lead, by, trigger: str) -> Lead:
-    """Route a lead that just came in by the routing rules (route_lead), when the
-    routing service is installed; otherwise it keeps the owner it was created with."""
-    try:
-        from leads.services.routing import route_lead
-    except ImportError:
-        return lead
-    return route_lead(lead=lead, by=by, trigger=trigger) or lead
+    """Route a lead that just came in by the routing rules (route_lead); returns the
+    fresh, saved lead."""
+    from leads.services.routing import route_lead
+
+    return route_lead(lead=lead, by=by, trigger=trigger).lead
 
 
 def find_existing_matches(*, email: str, phone: str, exclude_pk=None):

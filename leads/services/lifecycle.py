@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import OpportunityState, Team, User
+from accounts.models import Team, User
 from leads.exceptions import TransitionRefused
 from leads.models import (
     DISQUALIFY_REASONS,
@@ -23,6 +23,9 @@ from leads.models import (
     LeadState,
     LeadStatus,
 )
+from leads.submissions import claim_submission, record_submission
+from leadsite.services import service
+from leadsite.versioning import check_version
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
 # full_clean would write the protected FSM field back; the DB constraint guards it.
@@ -40,25 +43,84 @@ def closed_message(lead: Lead) -> str:
 
 
 def lock_lead(lead: Lead) -> Lead:
-    """The lead's row, freshly read and locked until the transaction ends."""
+    """The lead's row, freshly read and locked until the transaction ends.
+
+    The qualifying opportunity comes with it (not locked) for the transition guards.
+    """
     try:
-        return Lead.objects.select_for_update().get(pk=lead.pk)
+        return (
+            Lead.objects.select_for_update(of=("self",))
+            .select_related("qualifying_opportunity")
+            .get(pk=lead.pk)
+        )
     except Lead.DoesNotExist:
         raise TransitionRefused("This lead no longer exists.") from None
+
+
+def refuse_unless_allowed(
+    lead: Lead, name: str, *, by: User | None, wrong_state: str = ""
+) -> None:
+    """Raise TransitionRefused unless transition `name` may run on `lead` now.
+
+    The state machine decides (source states, `conditions=`, `permission=` on the
+    model's transition, as get_available_user_status_transitions does for the
+    buttons); this only words the refusal: `wrong_state` when the lead is not in a
+    source state (default: why a closed lead cannot change), a failed condition's
+    own `refusal`, or a missing permission. `by=None` is an automatic step.
+    """
+    transition = getattr(Lead, name)._django_fsm.get_transition(lead.status)
+    if transition is None:
+        raise TransitionRefused(wrong_state or closed_message(lead))
+    for condition in transition.conditions:
+        if not condition(lead):
+            raise TransitionRefused(condition.refusal.format(lead=lead))
+    if by is not None and not transition.has_perm(lead, by):
+        label = transition.custom.get("label", name)
+        raise TransitionRefused(f"You are not allowed to “{label}” leads.")
+
+
+def untouched_relations(lead: Lead, fields: dict) -> list[str]:
+    """Foreign keys a write leaves as stored: full_clean skips them, so a value that
+    stopped matching limit_choices_to (a partner that is no longer a partner) never
+    blocks an edit or an assignment that does not touch it."""
+    names = []
+    for model_field in Lead._meta.concrete_fields:
+        if not model_field.many_to_one:
+            continue
+        value = fields.get(model_field.name, getattr(lead, model_field.name))
+        if getattr(value, "pk", value) == getattr(lead, model_field.attname):
+            names.append(model_field.name)
+    return names
 
 
 def _save_transition(lead: Lead, *fields: str) -> None:
     lead.save(update_fields=["status", "state", "modified_at", *fields])
 
 
+@service
 @transaction.atomic
-def create_lead(*, by: User, **fields) -> Lead:
-    """Create an open (New) lead.
+def create_lead(
+    *,
+    by: User,
+    assign_to_me: bool = False,
+    trigger: str = "form",
+    submission_token: str | None = None,
+    **fields,
+) -> Lead:
+    """Create an open (New) lead and route it (leads.services.routing.route_lead,
+    logged with `trigger`) unless an owner is given or `assign_to_me` keeps it
+    with `by`.
 
     The owner defaults to `by` when neither owner_user nor owner_team is given; the
     owning business unit is the owner's (then the creator's). Validates with
-    full_clean, so a missing topic or last name is a ValidationError.
+    full_clean, so a missing topic or last name is a ValidationError. With the
+    form's `submission_token`, a second POST of the same form (even at the same
+    moment) returns the lead the first one created (leads.submissions).
     """
+    existing = claim_submission(token=submission_token, kind="lead", by=by)
+    if existing is not None:
+        return Lead.objects.get(pk=existing)
+    route = not (assign_to_me or fields.get("owner_user") or fields.get("owner_team"))
     if not fields.get("owner_user") and not fields.get("owner_team"):
         fields["owner_user"] = by
     owner = fields.get("owner_user") or fields.get("owner_team")
@@ -69,14 +131,25 @@ def create_lead(*, by: User, **fields) -> Lead:
     lead = Lead(created_by=by, **fields)
     lead.full_clean(exclude=PROTECTED)
     lead.save()
+    record_submission(token=submission_token, kind="lead", object_id=lead.pk)
+    if route:
+        from leads.services.routing import route_lead  # routing builds on this module
+
+        lead = route_lead(lead=lead, by=by, trigger=trigger).lead
     return lead
 
 
+@service
 @transaction.atomic
-def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
+def update_lead(
+    *, lead: Lead, by: User, expected_version: int | None = None, **fields
+) -> Lead:
     """Change an open lead's editable fields; closed leads are read-only.
 
     Ownership changes go through assign_lead, state changes through the transitions.
+    With `expected_version` (the version the edit form was loaded at), a save over
+    a change made meanwhile raises leadsite.versioning.EditConflict, checked under
+    the row lock; the version rises with every save.
     """
     refused = _NOT_EDITABLE.intersection(fields)
     if refused:
@@ -84,26 +157,34 @@ def update_lead(*, lead: Lead, by: User, **fields) -> Lead:
     locked = lock_lead(lead)
     if not locked.is_open:
         raise TransitionRefused(closed_message(locked))
+    check_version(locked, expected_version)
+    untouched = untouched_relations(locked, fields)
     for name, value in fields.items():
         setattr(locked, name, value)
-    locked.full_clean(exclude=PROTECTED)
+    locked.full_clean(exclude=[*PROTECTED, *untouched])
     locked.save()
     return locked
 
 
+@service
 @transaction.atomic
 def mark_contacted(*, lead: Lead, by: User | None, description: str = "") -> Lead:
     """Open/New → Open/Contacted. `by` may be None for an automatic step."""
     locked = lock_lead(lead)
-    if locked.status == LeadStatus.CONTACTED:
-        raise TransitionRefused("This lead is already marked as contacted.")
-    if not locked.is_open:
-        raise TransitionRefused(closed_message(locked))
+    refuse_unless_allowed(
+        locked,
+        "mark_contacted",
+        by=by,
+        wrong_state="This lead is already marked as contacted."
+        if locked.is_open
+        else "",
+    )
     locked.mark_contacted(by=by, description=description or None)
     _save_transition(locked)
     return locked
 
 
+@service
 @transaction.atomic
 def disqualify_lead(
     *, lead: Lead, by: User, reason: int, description: str = ""
@@ -119,21 +200,20 @@ def disqualify_lead(
             {"reason": "Choose one of the disqualification reasons in the list."}
         )
     locked = lock_lead(lead)
-    if not locked.is_open:
-        if locked.state == LeadState.DISQUALIFIED:
-            raise TransitionRefused("This lead is already disqualified.")
-        raise TransitionRefused(closed_message(locked))
-    opportunity = locked.qualifying_opportunity
-    if opportunity is not None and opportunity.state == OpportunityState.OPEN:
-        raise TransitionRefused(
-            f"The open opportunity “{opportunity}” came from this lead. "
-            "Close the opportunity before disqualifying the lead."
-        )
+    refuse_unless_allowed(
+        locked,
+        "disqualify",
+        by=by,
+        wrong_state="This lead is already disqualified."
+        if locked.is_disqualified and not locked.merged
+        else "",
+    )
     locked.disqualify(reason=LeadStatus(reason), by=by, description=description or None)
     _save_transition(locked, "closed_at")
     return locked
 
 
+@service
 @transaction.atomic
 def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     """Qualified or Disqualified → Open/New.
@@ -142,17 +222,15 @@ def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     (qualifying_* stay set). A lead merged into another stays closed.
     """
     locked = lock_lead(lead)
-    if locked.is_open:
-        raise TransitionRefused("This lead is already open.")
-    if locked.merged:
-        raise TransitionRefused(
-            "This lead was merged into another lead; work on that lead instead."
-        )
+    refuse_unless_allowed(
+        locked, "reactivate", by=by, wrong_state="This lead is already open."
+    )
     locked.reactivate(by=by, description=description or None)
     _save_transition(locked, "qualified_at", "closed_at")
     return locked
 
 
+@service
 @transaction.atomic
 def assign_lead(
     *,
@@ -175,11 +253,18 @@ def assign_lead(
         locked.owner_team_id == getattr(owner_team, "pk", None)
     ):
         raise TransitionRefused(f"This lead is already owned by {new_owner}.")
+    untouched = [
+        name
+        for name in untouched_relations(
+            locked, {"owner_user": owner_user, "owner_team": owner_team}
+        )
+        if name != "business_unit"
+    ]
     locked.owner_user = owner_user
     locked.owner_team = owner_team
     if getattr(new_owner, "business_unit_id", None):
         locked.business_unit_id = new_owner.business_unit_id
-    locked.full_clean(exclude=PROTECTED)
+    locked.full_clean(exclude=[*PROTECTED, *untouched])
     locked.save(
         update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
     )
@@ -189,6 +274,7 @@ def assign_lead(
         assigned_team=owner_team,
         reason=AssignmentReason.MANUAL,
         detail=f"Assigned to {new_owner} by {by}",
+        trigger="manual",
         by=by,
     )
     return locked
@@ -215,6 +301,7 @@ def _bulk(leads, action) -> BulkResult:
     return result
 
 
+@service
 def bulk_assign_leads(
     *, leads, by: User, owner_user: User | None = None, owner_team: Team | None = None
 ) -> BulkResult:
@@ -227,6 +314,7 @@ def bulk_assign_leads(
     )
 
 
+@service
 def bulk_disqualify_leads(
     *, leads, by: User, reason: int, description: str = ""
 ) -> BulkResult:

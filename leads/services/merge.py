@@ -17,6 +17,7 @@ from leads.models import (
     Note,
 )
 from leadsite.permissions import visible_to
+from leadsite.services import service
 
 # Fields the user picks field by field. Owner, business unit, lifecycle and
 # qualification fields stay the master's: ownership decides who may see the merged
@@ -139,6 +140,7 @@ def _move_links(*, master: Lead, subordinate: Lead) -> None:
         model.objects.filter(lead=subordinate).update(lead=master)
 
 
+@service
 @transaction.atomic
 def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> Lead:
     """Merge `subordinate` into `master`; return the refreshed master.

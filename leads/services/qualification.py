@@ -8,9 +8,9 @@ from django.db import transaction
 
 from accounts import services as account_services
 from accounts.models import Account, Contact, Opportunity, User
-from leads.exceptions import TransitionRefused
-from leads.models import Campaign, Lead, LeadState
-from leads.services.lifecycle import closed_message, lock_lead
+from leads.models import Campaign, Lead
+from leads.services.lifecycle import lock_lead, refuse_unless_allowed
+from leadsite.services import service
 
 ADDRESS_FIELDS = [
     "address_line1",
@@ -81,6 +81,7 @@ def _owner(lead: Lead) -> dict:
     }
 
 
+@service
 @transaction.atomic
 def qualify_lead(
     *,
@@ -112,10 +113,12 @@ def qualify_lead(
     is already qualified."); any failure on the way rolls everything back.
     """
     locked = lock_lead(lead)
-    if locked.state == LeadState.QUALIFIED:
-        raise TransitionRefused("This lead is already qualified.")
-    if not locked.is_open:
-        raise TransitionRefused(closed_message(locked))
+    refuse_unless_allowed(
+        locked,
+        "qualify",
+        by=by,
+        wrong_state="This lead is already qualified." if locked.is_qualified else "",
+    )
 
     will_have_account = bool(existing_account) or create_account
     will_have_contact = bool(existing_contact) or create_contact

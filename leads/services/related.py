@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Account, Contact, Product
 from leads.exceptions import TransitionRefused
 from leads.models import Lead, LeadAccount, LeadContact, LeadProduct, LeadState
+from leadsite.services import service
 
 
 def ensure_lead_editable(lead: Lead) -> None:
@@ -46,6 +47,7 @@ def _get_or_create_link(model, **fields):
         return model.objects.get(**fields), False
 
 
+@service
 @transaction.atomic
 def link_account(*, lead: Lead, account: Account, by) -> tuple[LeadAccount, bool]:
     """Associate a lead with an account; linking twice keeps one row (created=False)."""
@@ -53,6 +55,7 @@ def link_account(*, lead: Lead, account: Account, by) -> tuple[LeadAccount, bool
     return _get_or_create_link(LeadAccount, lead=lead, account=account)
 
 
+@service
 @transaction.atomic
 def unlink_account(*, lead: Lead, account: Account, by) -> bool:
     """Remove the association; True if a link existed."""
@@ -61,6 +64,7 @@ def unlink_account(*, lead: Lead, account: Account, by) -> bool:
     return bool(deleted)
 
 
+@service
 @transaction.atomic
 def link_contact(*, lead: Lead, contact: Contact, by) -> tuple[LeadContact, bool]:
     """Associate a lead with a contact; linking twice keeps one row (created=False)."""
@@ -68,6 +72,7 @@ def link_contact(*, lead: Lead, contact: Contact, by) -> tuple[LeadContact, bool
     return _get_or_create_link(LeadContact, lead=lead, contact=contact)
 
 
+@service
 @transaction.atomic
 def unlink_contact(*, lead: Lead, contact: Contact, by) -> bool:
     """Remove the association; True if a link existed."""
@@ -76,6 +81,7 @@ def unlink_contact(*, lead: Lead, contact: Contact, by) -> bool:
     return bool(deleted)
 
 
+@service
 @transaction.atomic
 def add_interest(
     *,
@@ -116,6 +122,7 @@ def _get_or_create_interest(*, lead: Lead, product: Product):
         )
 
 
+@service
 @transaction.atomic
 def remove_interest(*, lead: Lead, interest: LeadProduct, by) -> None:
     """Remove one product interest from the lead."""

@@ -20,6 +20,8 @@ from leads.models import (
     LeadStatus,
     Note,
 )
+from leads.submissions import claim_submission, record_submission
+from leadsite.services import service
 
 RECORD_FIELDS = {
     Lead: "lead",
@@ -37,11 +39,20 @@ def regarding_kwargs(record) -> dict:
     raise TypeError(f"A timeline item cannot regard {type(record).__name__}.")
 
 
-def add_note(*, record, by, text: str, title: str = "") -> Note:
-    """Add a note to a record's timeline."""
+@service
+@transaction.atomic
+def add_note(
+    *, record, by, text: str, title: str = "", submission_token: str | None = None
+) -> Note:
+    """Add a note to a record's timeline. A repeated POST of the same form (same
+    `submission_token`) returns the note the first one added."""
+    existing = claim_submission(token=submission_token, kind="note", by=by)
+    if existing is not None:
+        return Note.objects.get(pk=existing)
     note = Note(title=title, text=text, created_by=by, **regarding_kwargs(record))
     note.full_clean()
     note.save()
+    record_submission(token=submission_token, kind="note", object_id=note.pk)
     return note
 
 
@@ -88,6 +99,7 @@ def _lock_lead(lead_id) -> Lead:
     return Lead.objects.select_for_update().get(pk=lead_id)
 
 
+@service
 @transaction.atomic
 def log_activity(
     *,
@@ -102,6 +114,7 @@ def log_activity(
     end_at=None,
     completed: bool = False,
     owner=None,
+    submission_token: str | None = None,
 ) -> Activity:
     """Log a phone call, email, task or appointment on a record.
 
@@ -110,8 +123,12 @@ def log_activity(
     outgoing call or email is refused when the lead's do-not-contact flag for it is
     set; the lead's first_activity_at is set if empty; and an activity logged as
     completed on a lead in status New marks the lead Contacted. The lead row is
-    locked for the duration.
+    locked for the duration. A repeated POST of the same form (same
+    `submission_token`) returns the activity the first one logged.
     """
+    existing = claim_submission(token=submission_token, kind="activity", by=by)
+    if existing is not None:
+        return Activity.objects.get(pk=existing)
     if kind not in (ActivityKind.PHONE_CALL, ActivityKind.EMAIL):
         direction = ""
     if kind != ActivityKind.TASK:
@@ -138,6 +155,7 @@ def log_activity(
     # The protected FSM field cannot be re-set by clean_fields; transitions own it.
     activity.full_clean(exclude=["state"])
     activity.save()
+    record_submission(token=submission_token, kind="activity", object_id=activity.pk)
     if completed:
         # Saved first so the transition log row can point at it.
         activity.complete(by=by, description="Logged as completed")
@@ -147,6 +165,7 @@ def log_activity(
     return activity
 
 
+@service
 @transaction.atomic
 def complete_activity(*, activity: Activity, by) -> Activity:
     """Mark an open activity completed (logged in the transition log).
@@ -163,6 +182,7 @@ def complete_activity(*, activity: Activity, by) -> Activity:
     return activity
 
 
+@service
 @transaction.atomic
 def cancel_activity(*, activity: Activity, by) -> Activity:
     """Cancel an open activity (logged in the transition log).
@@ -175,13 +195,18 @@ def cancel_activity(*, activity: Activity, by) -> Activity:
     return activity
 
 
-def add_attachment(*, record, by, upload) -> Attachment:
+@service
+def add_attachment(
+    *, record, by, upload, submission_token: str | None = None
+) -> Attachment:
     """Store an uploaded file on a record's timeline.
 
     The content is checked first (leads.attachments.check_upload: size limit, type
     allow-list by magic number); a refused file raises ValidationError and writes
     nothing. The file is stored under a generated name; the row keeps the original
-    name. If the row cannot be saved, the stored file is removed again.
+    name. If the row cannot be saved, the stored file is removed again. A repeated
+    POST of the same form (same `submission_token`) stores nothing and returns the
+    attachment the first one added.
     """
     checked = check_upload(upload)
     attachment = Attachment(
@@ -195,7 +220,15 @@ def add_attachment(*, record, by, upload) -> Attachment:
     attachment.full_clean()
     try:
         with transaction.atomic():
+            existing = claim_submission(
+                token=submission_token, kind="attachment", by=by
+            )
+            if existing is not None:
+                return Attachment.objects.get(pk=existing)
             attachment.save()
+            record_submission(
+                token=submission_token, kind="attachment", object_id=attachment.pk
+            )
     except Exception:
         if attachment.file.name:
             attachment.file.storage.delete(attachment.file.name)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
@@ -33,7 +34,10 @@ from leads.selectors.duplicates import (
 )
 from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle, qualification
+from leads.submissions import submitted_object_id
 from leadsite.http import safe_next_url
+from leadsite.permissions import assignable_teams, assignable_users
+from leadsite.versioning import EditConflict, resolve_conflict
 
 PAGE_SIZE = 50
 # Beyond any real table; a bigger page number would overflow the SQL OFFSET.
@@ -80,9 +84,25 @@ def _duplicate_ids(duplicates):
 def _assignees(user):
     """Users and teams for the assign pickers, each read once."""
     return {
-        "assign_users": list(selectors.assignable_users(user=user)),
-        "assign_teams": list(selectors.assignable_teams(user=user)),
+        "assign_users": list(assignable_users(user)),
+        "assign_teams": list(assignable_teams(user)),
     }
+
+
+def _reuse_choices(form, assignees):
+    """The filter's owner and team pickers show the users and teams already read
+    for the assign pickers (the same lists), instead of reading them again."""
+    for name, records in [
+        ("owner", assignees["assign_users"]),
+        ("team", assignees["assign_teams"]),
+    ]:
+        field = form.fields[name]
+        # The widget renders the options; validation still goes through the
+        # field's queryset.
+        field.widget.choices = [
+            ("", field.empty_label),
+            *((record.pk, field.label_from_instance(record)) for record in records),
+        ]
 
 
 class HomeView(TemplateView):
@@ -177,6 +197,8 @@ class LeadListView(TemplateView):
         sort_params = params.copy()
         sort_params.pop("sort", None)
         current_sort = request.GET.get("sort", "")
+        assignees = _assignees(request.user)
+        _reuse_choices(leadfilter.form, assignees)
         context.update(
             {
                 "filter": leadfilter,
@@ -197,7 +219,7 @@ class LeadListView(TemplateView):
                 if leadfilter.is_valid()
                 else request.GET.get("view", "mine"),
                 "bulk_form": BulkActionForm(user=request.user),
-                **_assignees(request.user),
+                **assignees,
             }
         )
         return context
@@ -230,6 +252,14 @@ def _lead_form_page(request, *, lead=None):
     if request.method != "POST":
         form = LeadForm(instance=lead, user=request.user)
         return render(request, template, {"form": form, "lead": lead})
+    if lead is None:
+        # The same form sent again (double click, resend): its lead, not a second.
+        earlier = submitted_object_id(
+            token=request.POST.get("submission_token"), kind="lead", by=request.user
+        )
+        if earlier is not None:
+            messages.info(request, "This lead was already created from this form.")
+            return redirect("leads:detail", pk=earlier)
     form = LeadForm(request.POST, instance=lead, user=request.user)
     duplicates = []
     if form.is_valid():
@@ -251,13 +281,26 @@ def _lead_form_page(request, *, lead=None):
             )
         try:
             if lead is None:
-                saved = lifecycle.create_lead(by=request.user, **form.service_fields())
+                saved = lifecycle.create_lead(
+                    by=request.user,
+                    submission_token=data["submission_token"],
+                    **form.service_fields(),
+                )
                 messages.success(request, f"Lead “{saved}” created.")
             else:
                 saved = lifecycle.update_lead(
-                    lead=lead, by=request.user, **form.service_fields()
+                    lead=lead,
+                    by=request.user,
+                    expected_version=data["version"],
+                    **form.service_fields(),
                 )
                 messages.success(request, "Lead saved.")
+        except EditConflict as conflict:
+            merged, rows = resolve_conflict(
+                LeadForm, form, conflict.current, user=request.user
+            )
+            context = {"form": merged, "lead": lead, "conflict_rows": rows}
+            return render(request, template, context)
         except TransitionRefused as error:
             messages.warning(request, " ".join(error.messages))
             return redirect(lead)
@@ -280,7 +323,13 @@ def lead_edit(request, pk):
         return render(
             request,
             "leads/lead_form.html",
-            {"lead": lead, "closed_message": lifecycle.closed_message(lead)},
+            {
+                "lead": lead,
+                "closed_message": lifecycle.closed_message(lead),
+                "transitions": selectors.available_transitions(
+                    lead=lead, user=request.user
+                ),
+            },
         )
     return _lead_form_page(request, lead=lead)
 
@@ -293,7 +342,10 @@ def lead_qualify(request, pk):
     if not lead.is_open:
         messages.warning(request, lifecycle.closed_message(lead))
         return redirect(lead)
-    matches = find_matching_accounts_contacts(user=request.user, lead=lead)
+    # Read only when the page is shown (a valid POST redirects without them).
+    matches = SimpleLazyObject(
+        lambda: find_matching_accounts_contacts(user=request.user, lead=lead)
+    )
     form = QualifyLeadForm(
         request.POST or None, user=request.user, lead=lead, matches=matches
     )

@@ -135,7 +135,10 @@ def add_attachment(request, record_type, pk):
         return _back(record, "#timeline")
     try:
         attachment = timeline_services.add_attachment(
-            record=record, by=request.user, upload=form.cleaned_data["file"]
+            record=record,
+            by=request.user,
+            upload=form.cleaned_data["file"],
+            submission_token=form.cleaned_data["submission_token"],
         )
     except ValidationError as error:
         _fail(request, "The file was not uploaded", _validation_message(error, form))

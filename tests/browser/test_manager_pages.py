@@ -12,7 +12,7 @@ def test_manager_sees_routing_rules_queue_and_source_chart(
     )
     factories.RoutingRuleFactory(
         name="Web leads to North",
-        source=LeadSource.WEB,
+        conditions=[{"field": "source", "op": "equals", "value": int(LeadSource.WEB)}],
         target_user=None,
         target_team=team,
     )

@@ -559,14 +559,16 @@ def test_manager_tour(page, login, screenshot, world, rep):
             )
     factories.RoutingRuleFactory(
         name="Web leads to North Inside Sales",
-        source=LeadSource.WEB,
+        conditions=[{"field": "source", "op": "equals", "value": int(LeadSource.WEB)}],
         target_user=None,
         target_team=world["team"],
     )
     factories.RoutingRuleFactory(
         name="Trade show leads over 50k to Rita",
-        source=LeadSource.TRADE_SHOW,
-        min_estimated_value=Decimal("50000"),
+        conditions=[
+            {"field": "source", "op": "equals", "value": int(LeadSource.TRADE_SHOW)},
+            {"field": "estimated_value", "op": "gte", "value": "50000"},
+        ],
         target_user=rep,
     )
     login("manager")

@@ -1,4 +1,4 @@
-"""Fast bulk writes for seed data.
+"""Fast bulk writes for seed data: Table (COPY / executemany) and deferred_indexes.
 
 Rows are plain dicts keyed by field attname ("owner_user_id", not "owner_user")
 holding values already in database form: ints (not enum members), str, Decimal,
@@ -224,53 +224,3 @@ def deferred_indexes(tables):
         for statement in indexes + foreign_keys:
             cursor.execute(statement)
     # Planner statistics: autovacuum analyzes the grown tables soon after commit.
-
-
-# --- rows qualification creates ----------------------------------------------------
-
-ADDRESS = ["address_line1", "city", "state_or_province", "postal_code", "country"]
-CONTACT_DETAILS = [
-    "salutation",
-    "first_name",
-    "last_name",
-    "job_title",
-    "email",
-    "business_phone",
-    "mobile_phone",
-]
-
-
-def _full_name(row):
-    return " ".join(p for p in (row["first_name"], row["last_name"]) if p)
-
-
-def account_row(lead, pk, primary_contact_id):
-    """The account qualifying `lead` created; its contact is the primary one."""
-    return {
-        "id": pk,
-        "name": lead["company_name"] or _full_name(lead),
-        "website": lead["website"],
-        "phone": lead["business_phone"],
-        "industry": lead["industry"],
-        "annual_revenue": lead["annual_revenue"],
-        "number_of_employees": lead["number_of_employees"],
-        **{name: lead[name] for name in ADDRESS},
-        "owner_user_id": lead["owner_user_id"],
-        "owner_team_id": lead["owner_team_id"],
-        "business_unit_id": lead["business_unit_id"],
-        "primary_contact_id": primary_contact_id,
-        "created_at": lead["qualified_at"],
-    }
-
-
-def contact_row(lead, pk, account_id):
-    return {
-        "id": pk,
-        **{name: lead[name] for name in CONTACT_DETAILS},
-        "account_id": account_id,
-        **{name: lead[name] for name in ADDRESS},
-        "owner_user_id": lead["owner_user_id"],
-        "owner_team_id": lead["owner_team_id"],
-        "business_unit_id": lead["business_unit_id"],
-        "created_at": lead["qualified_at"],
-    }

@@ -1,0 +1,32 @@
+"""Admin for campaigns and capture forms."""
+
+from django.contrib import admin
+
+from leads.models import Campaign, CaptureForm
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "source",
+        "business_unit",
+        "start_date",
+        "end_date",
+        "cost",
+        "is_active",
+    ]
+    list_select_related = ["business_unit"]
+    list_filter = ["is_active", "source", "business_unit"]
+    search_fields = ["name"]
+    autocomplete_fields = ["business_unit"]
+
+
+@admin.register(CaptureForm)
+class CaptureFormAdmin(admin.ModelAdmin):
+    list_display = ["name", "business_unit", "campaign", "default_source", "is_active"]
+    list_select_related = ["business_unit", "campaign"]
+    list_filter = ["is_active", "business_unit"]
+    search_fields = ["name"]
+    autocomplete_fields = ["business_unit", "campaign"]
+    readonly_fields = ["token"]

@@ -1,0 +1,10 @@
+"""Helpers the lead admins share: lead scoping."""
+
+from leadsite.permissions import scope_q
+
+TIMELINE_TARGETS = ["lead", "account", "contact", "opportunity"]
+
+
+def _scoped_by_lead(request, queryset):
+    scope = scope_q(request.user, prefix="lead__")
+    return queryset if scope is None else queryset.filter(scope)

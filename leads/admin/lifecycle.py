@@ -1,0 +1,301 @@
+"""Admin for leads: the change form, its inlines and the lifecycle transitions.
+
+Lead transitions run through the lifecycle and qualification services (never a bare
+`lead.transition(); lead.save()`); the lead changelist stays cheap on a million rows.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+
+from accounts.admin import (
+    ScopedAdminMixin,
+    ServiceAdminMixin,
+    ServiceTransitionAdminMixin,
+)
+from leads.admin.links import (
+    LeadAccountInline,
+    LeadContactInline,
+    LeadProductInline,
+    save_links_formset,
+)
+from leads.admin.timeline import ActivityInline, AttachmentInline, NoteInline
+from leads.models import DISQUALIFY_REASONS, FormSubmission, Lead, LeadStatus
+from leads.services.lifecycle import assign_lead, create_lead, update_lead
+from leadsite.admin_counts import EstimatedCountAdminMixin
+
+OWNER_FIELDS = ("owner_user", "owner_team")
+
+# --- Transition forms --------------------------------------------------------------
+
+
+class QualifyLeadForm(forms.Form):
+    create_account = forms.BooleanField(required=False, initial=True)
+    create_contact = forms.BooleanField(required=False, initial=True)
+    create_opportunity = forms.BooleanField(required=False, initial=True)
+
+
+class DisqualifyLeadForm(forms.Form):
+    reason = forms.TypedChoiceField(
+        label="Status reason",
+        coerce=int,
+        choices=[(int(r), r.label) for r in DISQUALIFY_REASONS],
+    )
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+@admin.register(Lead)
+class LeadAdmin(
+    EstimatedCountAdminMixin,
+    ScopedAdminMixin,
+    ServiceAdminMixin,
+    ServiceTransitionAdminMixin,
+    admin.ModelAdmin,
+):
+    fsm_fields = ["status"]
+    fsm_forms = {"qualify": QualifyLeadForm, "disqualify": DisqualifyLeadForm}
+    fsm_services = {
+        "mark_contacted": "_mark_contacted",
+        "qualify": "_qualify",
+        "disqualify": "_disqualify",
+        "reactivate": "_reactivate",
+    }
+    list_display = [
+        "__str__",
+        "company_name",
+        "source",
+        "rating",
+        "state",
+        "status",
+        "owner",
+        "business_unit",
+        "created_at",
+    ]
+    list_select_related = ["owner_user", "owner_team", "business_unit"]
+    list_filter = ["state", "status", "source", "rating", "business_unit"]
+    search_fields = ["^last_name", "^company_name", "=email", "subject"]
+    autocomplete_fields = [
+        "owner_user",
+        "owner_team",
+        "business_unit",
+        "campaign",
+        "capture_form",
+        "channel_partner",
+        "parent_account",
+        "parent_contact",
+    ]
+    readonly_fields = [
+        "state",
+        "qualified_at",
+        "closed_at",
+        "first_activity_at",
+        "qualifying_account",
+        "qualifying_contact",
+        "qualifying_opportunity",
+        "merged",
+        "master",
+        "created_by",
+        "created_at",
+        "modified_at",
+    ]
+    fieldsets = [
+        (
+            "Contact",
+            {
+                "fields": [
+                    "subject",
+                    ("salutation", "first_name", "last_name"),
+                    "job_title",
+                    "email",
+                    ("business_phone", "mobile_phone"),
+                ]
+            },
+        ),
+        (
+            "Company",
+            {
+                "fields": [
+                    "company_name",
+                    "website",
+                    "industry",
+                    ("annual_revenue", "number_of_employees"),
+                    "description",
+                ]
+            },
+        ),
+        (
+            "Address",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "address_line1",
+                    "address_line2",
+                    "address_line3",
+                    ("city", "state_or_province", "postal_code"),
+                    "country",
+                ],
+            },
+        ),
+        (
+            "Source",
+            {
+                "fields": [
+                    ("source", "rating"),
+                    "campaign",
+                    "capture_form",
+                    "channel_partner",
+                    "original_message",
+                ]
+            },
+        ),
+        (
+            "Qualification details",
+            {
+                "fields": [
+                    ("budget_amount", "budget_status"),
+                    ("purchase_timeframe", "purchase_process"),
+                    ("decision_maker", "need"),
+                    ("estimated_value", "estimated_close_date"),
+                ]
+            },
+        ),
+        (
+            "Contact preferences",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "preferred_contact_method",
+                    ("do_not_email", "do_not_bulk_email"),
+                    ("do_not_phone", "do_not_postal_mail"),
+                ],
+            },
+        ),
+        (
+            "Ownership and related records",
+            {
+                "fields": [
+                    ("owner_user", "owner_team"),
+                    "business_unit",
+                    ("parent_account", "parent_contact"),
+                ]
+            },
+        ),
+        (
+            "Lifecycle",
+            {
+                "fields": [
+                    ("state", "status"),
+                    ("qualified_at", "closed_at", "first_activity_at"),
+                    "qualifying_account",
+                    "qualifying_contact",
+                    "qualifying_opportunity",
+                    ("merged", "master"),
+                    ("created_by", "created_at", "modified_at"),
+                ]
+            },
+        ),
+    ]
+    inlines = [
+        LeadProductInline,
+        LeadAccountInline,
+        LeadContactInline,
+        ActivityInline,
+        NoteInline,
+        AttachmentInline,
+    ]
+
+    @admin.display(description="owner")
+    def owner(self, obj):
+        # Both owner FKs are in list_select_related: no query per row.
+        return obj.owner_user or obj.owner_team
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk:
+            # The owning business unit follows the owner (assign_lead).
+            fields.append("business_unit")
+            if not obj.is_open:
+                # A closed lead is read-only, as on the site: reactivate it first.
+                fields += [
+                    name
+                    for name in flatten_fieldsets(self.get_fieldsets(request))
+                    if name not in fields
+                ]
+        return fields
+
+    def service_create(self, request, obj, fields):
+        return create_lead(by=request.user, **fields)
+
+    def service_update(self, request, obj, fields):
+        owner = {name: fields.pop(name) for name in OWNER_FIELDS if name in fields}
+        lead = update_lead(lead=obj, by=request.user, **fields) if fields else obj
+        if owner:
+            # An owner change is an assignment, logged like one from the site.
+            lead = assign_lead(
+                lead=lead,
+                by=request.user,
+                owner_user=owner.get("owner_user", lead.owner_user),
+                owner_team=owner.get("owner_team", lead.owner_team),
+            )
+        return lead
+
+    def save_formset(self, request, form, formset, change):
+        save_links_formset(request, form.instance, formset)
+
+    # Transitions, each through its service (side effects, locking, logging).
+
+    def _mark_contacted(self, request, obj):
+        from leads.services.lifecycle import mark_contacted
+
+        mark_contacted(lead=obj, by=request.user)
+
+    def _qualify(
+        self,
+        request,
+        obj,
+        *,
+        create_account=True,
+        create_contact=True,
+        create_opportunity=True,
+    ):
+        from leads.services.qualification import qualify_lead
+
+        qualify_lead(
+            lead=obj,
+            by=request.user,
+            create_account=create_account,
+            create_contact=create_contact,
+            create_opportunity=create_opportunity,
+        )
+
+    def _disqualify(self, request, obj, *, reason, description=""):
+        from leads.services.lifecycle import disqualify_lead
+
+        disqualify_lead(
+            lead=obj,
+            by=request.user,
+            reason=LeadStatus(reason),
+            description=description,
+        )
+
+    def _reactivate(self, request, obj):
+        from leads.services.lifecycle import reactivate_lead
+
+        reactivate_lead(lead=obj, by=request.user)
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(admin.ModelAdmin):
+    """One-time create-form tokens; read-only, written by the services."""
+
+    list_display = ["created_at", "kind", "object_id", "created_by"]
+    list_filter = ["kind"]
+    list_select_related = ["created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

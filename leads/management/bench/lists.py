@@ -1,0 +1,146 @@
+"""List pages: the lead list's saved views, filters and search, home, opportunities."""
+
+import datetime
+
+from django.utils import timezone
+
+from leads.management.bench import scenario
+from leads.management.bench.core import in_list
+
+PAGE = 51  # the list reads one row past its 50 to know whether a next page exists
+CAP = 10_001  # counts stop here (selectors.COUNT_CAP + 1)
+LEAD_COLUMNS = (
+    "l.id, l.salutation, l.first_name, l.last_name, l.subject, l.company_name, "
+    "l.status, l.rating, l.estimated_value, l.estimated_close_date, l.created_at, "
+    "u.first_name, u.last_name, t.name"
+)
+LEAD_FROM = (
+    "leads_lead l LEFT JOIN accounts_user u ON u.id = l.owner_user_id "
+    "LEFT JOIN accounts_team t ON t.id = l.owner_team_id"
+)
+
+
+def lead_page(where, params, *, offset=0):
+    """The hand-written floor of one lead list page: its rows and the capped count."""
+    return [
+        (
+            f"SELECT {LEAD_COLUMNS} FROM {LEAD_FROM} WHERE {where} "
+            f"ORDER BY l.created_at DESC, l.id DESC LIMIT {PAGE} OFFSET {offset}",
+            params,
+        ),
+        (
+            f"SELECT count(*) FROM (SELECT 1 FROM leads_lead l WHERE {where} "
+            f"LIMIT {CAP}) capped",
+            params,
+        ),
+    ]
+
+
+def _manager_scope(bench):
+    units, params = in_list(bench.manager_units)
+    return f"l.business_unit_id IN {units}", params
+
+
+@scenario("lead_list_mine")
+def lead_list_mine(bench):
+    rep = bench.users["rep"].pk
+    floor = lead_page("l.owner_user_id = %s AND l.state = 0", [rep])
+    return bench.get("rep", "/leads/?view=mine", floor=floor)
+
+
+@scenario("lead_list_all_open_p1")
+def lead_list_all_open_p1(bench):
+    scope, params = _manager_scope(bench)
+    floor = lead_page(f"{scope} AND l.state = 0", params)
+    return bench.get("manager", "/leads/?view=open", floor=floor)
+
+
+@scenario("lead_list_all_open_p100")
+def lead_list_all_open_p100(bench):
+    scope, params = _manager_scope(bench)
+    floor = lead_page(f"{scope} AND l.state = 0", params, offset=99 * 50)
+    return bench.get("manager", "/leads/?view=open&page=100", floor=floor)
+
+
+@scenario("lead_list_filtered")
+def lead_list_filtered(bench):
+    """Source Web, created in the last half year, "smith" anywhere in the name,
+    company or email (the trigram-indexed search)."""
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=182)
+    scope, params = _manager_scope(bench)
+    text = " OR ".join(
+        f"UPPER(l.{c}) LIKE UPPER(%s)"
+        for c in ("last_name", "first_name", "company_name", "email")
+    )
+    where = (
+        f"{scope} AND l.source = 8 AND l.created_at >= %s AND l.created_at < %s "
+        f"AND ({text})"
+    )
+    end = today + datetime.timedelta(days=1)
+    floor = lead_page(where, [*params, start, end, *["%smith%"] * 4])
+    url = (
+        f"/leads/?view=all&source=8&created_after={start.isoformat()}"
+        f"&created_before={today.isoformat()}&q=smith"
+    )
+    return bench.get("manager", url, floor=floor)
+
+
+@scenario("lead_search_short")
+def lead_search_short(bench):
+    """A two-letter search: prefix matches on the indexed name and company columns."""
+    scope, params = _manager_scope(bench)
+    text = " OR ".join(
+        f"UPPER(l.{c}) LIKE %s" for c in ("last_name", "first_name", "company_name")
+    )
+    floor = lead_page(f"{scope} AND ({text})", [*params, *["JO%"] * 3])
+    return bench.get("manager", "/leads/?view=all&q=jo", floor=floor)
+
+
+@scenario("home_rep")
+def home_rep(bench):
+    rep = bench.users["rep"].pk
+    floor = [
+        (
+            "SELECT id, first_name, last_name, company_name, status, created_at "
+            "FROM leads_lead WHERE owner_user_id = %s AND state = 0 "
+            "ORDER BY created_at DESC, id DESC LIMIT 10",
+            [rep],
+        ),
+        (
+            "SELECT count(*), count(*) FILTER (WHERE status = 1) FROM (SELECT status "
+            f"FROM leads_lead WHERE owner_user_id = %s AND state = 0 LIMIT {CAP}) c",
+            [rep],
+        ),
+        (
+            "SELECT id, kind, subject, due_at, lead_id FROM leads_activity "
+            "WHERE owner_id = %s AND state = 'open' "
+            "ORDER BY due_at ASC NULLS LAST, created_at DESC LIMIT 10",
+            [rep],
+        ),
+    ]
+    return bench.get("rep", "/", floor=floor)
+
+
+@scenario("opportunities_list")
+def opportunities_list(bench):
+    scope, params = in_list(bench.manager_units)
+    floor = [
+        (
+            "SELECT o.id, o.name, o.estimated_value, o.estimated_close_date, o.state, "
+            "a.name, c.first_name, c.last_name, u.first_name, u.last_name "
+            "FROM accounts_opportunity o "
+            "LEFT JOIN accounts_account a ON a.id = o.account_id "
+            "LEFT JOIN accounts_contact c ON c.id = o.contact_id "
+            "LEFT JOIN accounts_user u ON u.id = o.owner_user_id "
+            f"WHERE o.business_unit_id IN {scope} "
+            "ORDER BY o.created_at DESC LIMIT 50",
+            params,
+        ),
+        (
+            "SELECT count(*) FROM accounts_opportunity "
+            f"WHERE business_unit_id IN {scope}",
+            params,
+        ),
+    ]
+    return bench.get("manager", "/opportunities/", floor=floor)

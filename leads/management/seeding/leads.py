@@ -1,0 +1,229 @@
+"""Lead rows, and one batch of leads with everything hanging off them."""
+
+import datetime
+from decimal import Decimal
+from itertools import accumulate
+
+from accounts.models import Account, Contact, Industry, Opportunity, OpportunityProduct
+from leads.management.seeding import qualification, routing, timeline
+from leads.management.seeding.tables import Table
+from leads.management.seeding.values import (
+    CONTACTED,
+    DISQUALIFY_CUM,
+    DISQUALIFY_STATUSES,
+    EMAIL_DOMAINS,
+    ESTIMATED_VALUES,
+    NEW,
+    OPEN,
+    PARTNER,
+    QUALIFIED,
+    RATING_CUM,
+    SOURCE_CUM,
+    SOURCE_QUALIFY_RATE,
+    SOURCES,
+    STATE_OF_STATUS,
+    VALUES,
+    WEB,
+    between,
+    email,
+    phone,
+    slug,
+)
+from leads.models import (
+    Activity,
+    BudgetStatus,
+    Lead,
+    LeadAssignment,
+    LeadProduct,
+    LeadRating,
+    Need,
+    Note,
+    PurchaseProcess,
+    PurchaseTimeframe,
+)
+
+TABLES = [
+    Account,
+    Contact,
+    Opportunity,
+    Lead,
+    Activity,
+    Note,
+    LeadProduct,
+    OpportunityProduct,
+    LeadAssignment,
+]
+
+
+def prepare_lead_rows(ctx):
+    """Tables and the ids and cumulative weights the row builders pick from."""
+    ctx.tables = {model: Table(model, now=ctx.now) for model in TABLES}
+    ctx.owner_ids = [
+        (user and user.pk, team and team.pk, unit.pk)
+        for user, team, unit, _weight in ctx.owners
+    ]
+    ctx.owner_cum = list(accumulate(o[3] for o in ctx.owners))
+    ctx.place_cum = list(accumulate(ctx.pools.place_weights))
+    ctx.campaign_ids = {
+        int(source): [c.pk for c in campaigns]
+        for source, campaigns in ctx.campaigns_by_source.items()
+    }
+    ctx.product_rows = [(p.pk, p.price) for p in ctx.products]
+
+
+def write_lead_batch(ctx, size, *, offset, done):
+    """Build `size` leads (the `done`-th to the next of this run's creation times)
+    with their qualification records, timeline, and interests;
+    every table gets one bulk write."""
+    rng, tables = ctx.rng, ctx.tables
+    times = ctx.created_times[done : done + size]
+    leads = [
+        lead_row(ctx, pk, offset + i, created_at)
+        for i, (pk, created_at) in enumerate(
+            zip(tables[Lead].reserve_ids(size), times, strict=True)
+        )
+    ]
+
+    # Qualification results: account, contact, opportunity per qualified lead.
+    # Keys are reserved first so the rows can point at each other (an account's
+    # primary contact is the contact made with it).
+    qualified = [lead for lead in leads if lead["status"] == QUALIFIED]
+    count = len(qualified)
+    accounts, contacts, opportunities = [], [], []
+    for lead, account_id, contact_id in zip(
+        qualified,
+        tables[Account].reserve_ids(count),
+        tables[Contact].reserve_ids(count),
+        strict=True,
+    ):
+        accounts.append(qualification.account_row(lead, account_id, contact_id))
+        contacts.append(qualification.contact_row(lead, contact_id, account_id))
+        lead["qualifying_account_id"] = account_id
+        lead["qualifying_contact_id"] = contact_id
+    for lead, opportunity_id in zip(
+        qualified, tables[Opportunity].reserve_ids(count), strict=True
+    ):
+        opportunities.append(qualification.opportunity_row(ctx, lead, opportunity_id))
+        lead["qualifying_opportunity_id"] = opportunity_id
+
+    activities, notes, interests, lines = [], [], [], []
+    for lead in leads:
+        activities += timeline.activity_rows(ctx, lead)
+        if rng.random() < 0.12:
+            notes.append(timeline.note_row(ctx, lead))
+        if rng.random() < 0.25:
+            more_interests, more_lines = timeline.interest_rows(ctx, lead)
+            interests += more_interests
+            lines += more_lines
+
+    for model, rows in [
+        (Account, accounts),
+        (Contact, contacts),
+        (Opportunity, opportunities),
+        (Lead, leads),
+        (Activity, activities),
+        (Note, notes),
+        (LeadProduct, interests),
+        (OpportunityProduct, lines),
+    ]:
+        tables[model].write(rows)  # timeline rows get their ids from the database
+
+
+def lead_row(ctx, pk, n, created_at):
+    rng, pools, now = ctx.rng, ctx.pools, ctx.now
+    owner_user, owner_team, unit = routing.pick_owner(ctx)
+    source = rng.choices(SOURCES, cum_weights=SOURCE_CUM)[0]
+    age_days = (now - created_at).days
+    status = _status(ctx, source, age_days, team_owned=owner_team is not None)
+    state = STATE_OF_STATUS[status]
+    first, last = ctx.pick_name()
+    company = rng.choice(pools.companies)
+    place = ctx.pick_place()
+    campaigns = ctx.campaign_ids.get(source)
+    campaign = rng.choice(campaigns) if campaigns and rng.random() < 0.6 else None
+    estimated_value = rng.choice(ESTIMATED_VALUES)
+    closed_at = qualified_at = first_activity_at = None
+    if state != OPEN:
+        closed_at = between(
+            rng, created_at, min(now, created_at + datetime.timedelta(days=90))
+        )
+        if status == QUALIFIED:
+            qualified_at = closed_at
+    if status != NEW or rng.random() < 0.3:
+        # The first activity came within three days of capture (before closing).
+        limit = closed_at or now
+        first_activity_at = between(
+            rng, created_at, min(limit, created_at + datetime.timedelta(hours=72))
+        )
+    # A dict display evaluates in order: the random draws below happen in the
+    # same sequence for every lead, which keeps --seed deterministic.
+    return {
+        "id": pk,
+        "subject": rng.choice(pools.topics),
+        "salutation": rng.choice(["", "", "Mr.", "Ms.", "Dr."]),
+        "first_name": first,
+        "last_name": last,
+        "job_title": rng.choice(pools.job_titles),
+        "email": email(first, last, n, rng.choice(EMAIL_DOMAINS)),
+        "business_phone": phone(rng),
+        "mobile_phone": phone(rng) if rng.random() < 0.4 else "",
+        "company_name": company,
+        "website": f"https://www.{slug(company)}.example" if rng.random() < 0.7 else "",
+        "industry": rng.choice(VALUES[Industry]) if rng.random() < 0.9 else None,
+        "annual_revenue": Decimal(rng.randrange(1, 800) * 50_000)
+        if rng.random() < 0.6
+        else None,
+        "number_of_employees": rng.choice([5, 12, 30, 75, 200, 600, 2500])
+        if rng.random() < 0.7
+        else None,
+        "address_line1": place.street,
+        "city": place.city,
+        "state_or_province": place.state,
+        "postal_code": place.postal_code,
+        "country": place.country,
+        "source": source,
+        "rating": rng.choices(VALUES[LeadRating], cum_weights=RATING_CUM)[0],
+        "campaign_id": campaign,
+        "capture_form_id": ctx.capture_form.pk
+        if source == WEB and rng.random() < 0.5
+        else None,
+        "channel_partner_id": rng.choice(ctx.partner_ids)
+        if source == PARTNER and ctx.partner_ids
+        else None,
+        "budget_amount": estimated_value if rng.random() < 0.4 else None,
+        "budget_status": rng.choice(VALUES[BudgetStatus])
+        if rng.random() < 0.5
+        else None,
+        "purchase_timeframe": rng.choice(VALUES[PurchaseTimeframe]),
+        "purchase_process": rng.choice(VALUES[PurchaseProcess]),
+        "decision_maker": rng.random() < 0.35,
+        "need": rng.choice(VALUES[Need]) if rng.random() < 0.6 else None,
+        "estimated_value": estimated_value,
+        "estimated_close_date": (
+            created_at + datetime.timedelta(days=rng.randint(20, 180))
+        ).date(),
+        "do_not_bulk_email": rng.random() < 0.1,
+        "owner_user_id": owner_user,
+        "owner_team_id": owner_team,
+        "business_unit_id": unit,
+        "state": state,
+        "status": status,
+        "qualified_at": qualified_at,
+        "closed_at": closed_at,
+        "first_activity_at": first_activity_at,
+        "created_by_id": owner_user or ctx.admin_id,
+        "created_at": created_at,
+    }
+
+
+def _status(ctx, source, age_days, *, team_owned):
+    rng = ctx.rng
+    if team_owned and rng.random() < 0.7:
+        return NEW  # the unassigned queue: still waiting for a rep
+    # Older leads are more likely to be closed already.
+    closed_odds = min(0.9, 0.15 + age_days / 300)
+    if rng.random() >= closed_odds:
+        return rng.choice([NEW, CONTACTED])
+    if rng.random() < SOURCE_QUALIFY_RATE[source] / 0.7:
+        return QUALIFIED
+    return rng.choices(DISQUALIFY_STATUSES, cum_weights=DISQUALIFY_CUM)[0]

@@ -1,0 +1,222 @@
+"""Routing writes: route one lead, route many, re-route leads nobody contacted.
+
+route_lead reads the rules and the people it may pick in a constant number of
+queries (however many rules there are), decides with the pure leads.routing, then
+writes the owner and one LeadAssignment row. Fairness under concurrency: a
+round-robin rule's row is locked before its cursor is read, and every candidate
+user's row is locked (in id order) before open leads are counted, so concurrent
+routings take turns one after another and never overfill a capacity.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from accounts.models import User
+from leads import routing
+from leads.exceptions import TransitionRefused
+from leads.models import (
+    AssignmentReason,
+    AssignmentTrigger,
+    Lead,
+    LeadAssignment,
+    LeadState,
+    LeadStatus,
+    RoutingRule,
+)
+from leads.selectors.routing import (
+    RuleSet,
+    candidate_ids,
+    condition_labels,
+    fallback_owner_query,
+    open_loads,
+)
+from leads.services.lifecycle import closed_message, lock_lead
+from leadsite.services import service
+
+TRIGGERS = set(AssignmentTrigger.values)
+OWNER_FIELDS = ("owner_user", "owner_team", "business_unit")
+
+
+@dataclass
+class BulkRouteResult:
+    routed: list = field(default_factory=list)  # LeadAssignment rows
+    refused: list = field(default_factory=list)  # (lead, message)
+
+
+def _route(
+    *, lead, by, trigger, ruleset=None, prefix="", exclude_owner=False, now=None
+):
+    if trigger not in TRIGGERS:
+        raise ValueError(f"Unknown routing trigger {trigger!r}.")
+    locked = lock_lead(lead)
+    if not locked.is_open:
+        raise TransitionRefused(closed_message(locked))
+    ruleset = ruleset or RuleSet.load()
+    values = routing.lead_values(locked)
+    ancestry = routing.unit_ancestry(values["business_unit"], ruleset.parents)
+    found = routing.match_rule(ruleset.rules, values, ancestry)
+    rule = found.rule if found else None
+
+    cursors = {}
+    if rule is not None and rule.target_team_id and rule.distribution == "round_robin":
+        # The rule row is the turn's lock: concurrent routings wait here in line.
+        cursors[rule.pk] = (
+            RoutingRule.objects.select_for_update()
+            .filter(pk=rule.pk)
+            .values_list("last_assigned_user_id", flat=True)
+            .first()
+        )
+    members, ids = candidate_ids(rule, values, ruleset)
+    users = {
+        user.pk: user
+        for user in User.objects.select_for_update()
+        .filter(Q(pk__in=ids) | fallback_owner_query())
+        .order_by("pk")
+    }
+    fallback_id = next(
+        (
+            pk
+            for pk, user in users.items()
+            if user.username == getattr(settings, "LEADSITE_FALLBACK_OWNER", "")
+        ),
+        None,
+    )
+    situation = routing.Situation(
+        users=users,
+        team_members={rule.target_team_id: members} if rule is not None else {},
+        loads=open_loads(users),
+        cursors=cursors,
+        parents=ruleset.parents,
+        default_owners=ruleset.default_owners,
+        unit_names=ruleset.unit_names,
+        labels=condition_labels(found.conditions) if found else {},
+        fallback_owner_id=fallback_id,
+        today=timezone.localdate(),
+        exclude={locked.owner_user_id} if exclude_owner else set(),
+    )
+    decision = routing.decide(values, [rule] if rule else [], situation)
+
+    user = decision.user
+    if user is not None and (locked.owner_user_id != user.pk or locked.owner_team_id):
+        locked.owner_user, locked.owner_team = user, None
+        if user.business_unit_id:
+            locked.business_unit_id = user.business_unit_id
+        # Only the owner fields change; the owner constraint lives in the table.
+        locked.full_clean(
+            exclude=[f.name for f in Lead._meta.fields if f.name not in OWNER_FIELDS],
+            validate_constraints=False,
+        )
+        locked.save(
+            update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
+        )
+    if decision.turn:
+        RoutingRule.objects.filter(pk=rule.pk).update(last_assigned_user=user)
+    reason = decision.reason
+    if prefix and user is not None:
+        reason = AssignmentReason.REROUTED
+    entry = LeadAssignment(
+        lead=locked,
+        rule=decision.rule,
+        assigned_user=user,
+        assigned_team=None,
+        reason=reason,
+        detail=(prefix + decision.detail)[:300],
+        trigger=trigger,
+        by=by,
+        created_at=now or timezone.now(),
+    )
+    # The related rows were just read (and locked): no existence queries for them.
+    entry.full_clean(exclude=["lead", "rule", "assigned_user", "by"])
+    entry.save()
+    return entry
+
+
+@service
+@transaction.atomic
+def route_lead(*, lead: Lead, by: User | None, trigger: str = "form") -> LeadAssignment:
+    """Route an open lead by the active rules and log the decision (one row).
+
+    Skips inactive and unavailable users and users at their open-lead capacity;
+    when the rule's target cannot take it: the nearest business unit default owner
+    (from the rule's unit, else the lead's), then LEADSITE_FALLBACK_OWNER, else the
+    lead stays where it is. Sets owner and owning business unit. Locks the lead row,
+    a round-robin rule's row and the candidate users' rows. Returns the log row;
+    its `lead` is the fresh, saved lead. Closed leads raise TransitionRefused.
+    """
+    return _route(lead=lead, by=by, trigger=trigger)
+
+
+def bulk_route_leads(
+    *, leads, by: User | None, trigger: str = "bulk"
+) -> BulkRouteResult:
+    """route_lead for each lead, each in its own transaction (not all-or-nothing);
+    the rules are read once for the whole run. Ordered by pk (stable lock order)."""
+    ruleset = RuleSet.load()
+    result = BulkRouteResult()
+    for lead in sorted(leads, key=lambda item: item.pk):
+        try:
+            result.routed.append(
+                _route_one(lead=lead, by=by, trigger=trigger, ruleset=ruleset)
+            )
+        except ValidationError as error:
+            result.refused.append((lead, " ".join(error.messages)))
+    return result
+
+
+@service
+@transaction.atomic
+def _route_one(*, lead, by, trigger, ruleset):
+    return _route(lead=lead, by=by, trigger=trigger, ruleset=ruleset)
+
+
+def overdue_leads(*, now: datetime.datetime):
+    """Open/New leads without a completed activity whose latest routing came through
+    a rule with a response time that has passed by `now`."""
+    latest = LeadAssignment.objects.filter(lead=OuterRef("pk")).order_by("-id")
+    found = []
+    for rule in RoutingRule.objects.filter(
+        is_active=True, reroute_after_hours__isnull=False
+    ):
+        cutoff = now - datetime.timedelta(hours=rule.reroute_after_hours)
+        due = LeadAssignment.objects.filter(
+            pk=OuterRef("last_assignment"), rule=rule, created_at__lte=cutoff
+        ).exclude(assigned_user__isnull=True)
+        leads = (
+            Lead.objects.filter(
+                state=LeadState.OPEN,
+                status=LeadStatus.NEW,
+                first_activity_at__isnull=True,
+                assignments__rule=rule,
+            )
+            .annotate(last_assignment=Subquery(latest.values("pk")[:1]))
+            .filter(Exists(due))
+            .distinct()
+        )
+        found += [(lead, rule) for lead in leads]
+    return found
+
+
+def reroute_overdue_leads(*, now: datetime.datetime | None = None, by=None) -> list:
+    """Give each overdue lead (see overdue_leads) to the next eligible member of its
+    rule's target (never the current owner) or the fallback chain; one transaction
+    and one log row per lead. Returns the log rows."""
+    now = now or timezone.now()
+    entries = []
+    for lead, rule in overdue_leads(now=now):
+        entries.append(_reroute_one(lead=lead, rule=rule, by=by, now=now))
+    return entries
+
+
+@service
+@transaction.atomic
+def _reroute_one(*, lead, rule, by, now):
+    prefix = f"not contacted within {rule.reroute_after_hours} h → re-routed: "
+    return _route(
+        lead=lead, by=by, trigger="reroute", prefix=prefix, exclude_owner=True, now=now
+    )
