@@ -44,6 +44,8 @@ def possible_duplicates(*, lead, user) -> list[PossibleDuplicate]:
     from accounts.models import Contact
     from leads.models import Lead
 
+    if not getattr(lead, "has_possible_duplicates", True):
+        return []
     flags = list(
         PossibleDuplicate.objects.filter(lead=lead).select_related(
             "matched_lead", "matched_contact"
