@@ -44,6 +44,9 @@ run: seed
 	@echo ""
 	@echo "LeadSite on http://$(HOST):$(PORT)/  (demo logins: admin, manager, rep, rep2; password: leadsite)"
 	@echo ""
+	@# A background-task worker (imports) runs beside the server and stops with it.
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup

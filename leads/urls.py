@@ -100,3 +100,49 @@ urlpatterns += [
 from leads.views import search as search_views  # noqa: E402
 
 urlpatterns += [path("search/", search_views.search, name="search")]
+
+# --- getting leads in and out: export, import (issue 11) ----------------------------
+from leads.views import exports as export_views  # noqa: E402
+
+urlpatterns += [
+    path("leads/export/", export_views.export_leads, name="export"),
+]
+
+from leads.views import imports as import_views  # noqa: E402
+
+urlpatterns += [
+    path("leads/import/", import_views.import_upload, name="import"),
+    path("leads/import/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path(
+        "leads/import/<int:pk>/progress/",
+        import_views.import_progress,
+        name="import-progress",
+    ),
+    path(
+        "leads/import/<int:pk>/report.csv",
+        import_views.import_report,
+        name="import-report",
+    ),
+    path("leads/import/<int:pk>/undo/", import_views.import_undo, name="import-undo"),
+    path(
+        "leads/import/<int:pk>/resume/",
+        import_views.import_resume,
+        name="import-resume",
+    ),
+]
+
+from leads.views import capture as capture_views  # noqa: E402
+
+urlpatterns += [
+    path("capture-forms/", capture_views.capture_form_list, name="capture-forms"),
+    path(
+        "capture-forms/new/",
+        capture_views.capture_form_edit,
+        name="capture-form-create",
+    ),
+    path(
+        "capture-forms/<int:pk>/",
+        capture_views.capture_form_edit,
+        name="capture-form-edit",
+    ),
+]

@@ -298,3 +298,24 @@ LEADSITE_CURRENCY = env("LEADSITE_CURRENCY", default="USD")
 
 # Change history (django-simple-history): read-only; records change through services.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Getting leads in and out (issue 11) ---------------------------------------------
+# Largest import file in bytes (default 50 MiB); bigger files are refused at upload.
+LEADSITE_IMPORT_MAX_SIZE = env.int("LEADSITE_IMPORT_MAX_SIZE", default=50 * 1024 * 1024)
+# Hosts a capture form may redirect visitors to besides this site (comma-separated).
+LEADSITE_CAPTURE_REDIRECT_HOSTS = env.list(
+    "LEADSITE_CAPTURE_REDIRECT_HOSTS", default=[]
+)
+# Origins that may frame the public capture form (CSP frame-ancestors), e.g.
+# https://www.example.com; empty: no framing.
+LEADSITE_CAPTURE_FRAME_ANCESTORS = env.list(
+    "LEADSITE_CAPTURE_FRAME_ANCESTORS", default=[]
+)
+# Rate limits of capture-form POSTs (django-ratelimit, on the default cache: use
+# CACHE_URL=redis://... so the limits hold across app servers).
+LEADSITE_CAPTURE_RATE_PER_IP = env("LEADSITE_CAPTURE_RATE_PER_IP", default="10/m")
+LEADSITE_CAPTURE_RATE_PER_FORM = env("LEADSITE_CAPTURE_RATE_PER_FORM", default="120/m")
+RATELIMIT_USE_CACHE = "default"
+# A capture form framed by another site posts cross-site: browsers then send the CSRF
+# cookie only with SameSite=None (and CSRF_COOKIE_SECURE=True, over HTTPS).
+CSRF_COOKIE_SAMESITE = env("DJANGO_CSRF_COOKIE_SAMESITE", default="Lax")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from leads.views import capture as capture_views
 from leadsite.views import healthz
 
 urlpatterns = [
@@ -15,6 +16,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("leads.urls")),
+    # Public capture forms (no login; issue 11).
+    path("capture/<str:token>/", capture_views.capture, name="capture"),
+    path(
+        "capture/<str:token>/thanks/",
+        capture_views.capture_thanks,
+        name="capture-thanks",
+    ),
 ]
 
 handler404 = "django.views.defaults.page_not_found"

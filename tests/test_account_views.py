@@ -59,18 +59,18 @@ def test_manager_sees_accounts_of_their_business_unit(manager_client, rep, rep2)
 
 def test_account_list_search_and_filters(rep_client, rep):
     factories.AccountFactory(
-        owner_user=rep, name="Alpine Skis", industry=Industry.RETAIL
+        owner_user=rep, name="Alpine Skis", industry=Industry.SERVICE_RETAIL
     )
     factories.AccountFactory(
         owner_user=rep,
         name="Blue Software",
-        industry=Industry.SOFTWARE,
+        industry=Industry.BUSINESS_SERVICES,
         is_partner=True,
     )
     html = rep_client.get("/accounts/", {"q": "alpine"}).content.decode()
     assert "Alpine Skis" in html and "Blue Software" not in html
     html = rep_client.get(
-        "/accounts/", {"industry": Industry.SOFTWARE}
+        "/accounts/", {"industry": Industry.BUSINESS_SERVICES}
     ).content.decode()
     assert "Blue Software" in html and "Alpine Skis" not in html
     html = rep_client.get("/accounts/", {"is_partner": "true"}).content.decode()

@@ -65,9 +65,13 @@ def test_add_page_renders_or_is_refused_for_logs(admin_client_, app_label, model
         "sourcereportday",
         "sourcereporthistogram",
         "sourcereportdirty",
+        "importbatch",
+        "importrow",
+        "capturesubmission",
+        "possibleduplicate",
     }:
-        # The assignment log is written by routing only, form tokens by the
-        # services, the source report's summary rows by its triggers and refresh.
+        # Logs: assignments by routing, form tokens, imports and captures by
+        # services; the source report's summary rows by its triggers and refresh.
         assert response.status_code == 403
     else:
         assert response.status_code == 200

@@ -22,7 +22,7 @@ from accounts.models import OpportunityStatus
 from leads.models import ActivityKind, Direction, LeadStatus, Note
 from tests import factories
 
-PUBLIC_NAMES = {"login", "logout", "healthz"}
+PUBLIC_NAMES = {"login", "logout", "healthz", "capture", "capture-thanks"}
 # The Django admin has its own login (tested in test_admin_scope_* below).
 PUBLIC_NAMESPACES = {"admin"}
 SNAPSHOT_APPS = ("leads", "accounts", "django_fsm_log", "axes")
@@ -241,8 +241,58 @@ def _rule_route(get=True, post=True):
     return Route(build, get=get, post=post, get_statuses=(404,))
 
 
+def _import_batch_route(get=True, post=True):
+    """A finished import made by `owner`; reps may not import (404 even on their own)."""
+
+    def build(owner, actor):
+        from leads.models import ImportBatch
+
+        batch = ImportBatch.objects.create(
+            created_by=owner,
+            file="imports/audit.csv",
+            original_name="audit.csv",
+            file_format="csv",
+            headers=["subject", "lastname"],
+            total_rows=1,
+            status="done",
+        )
+        return {"pk": batch.pk}, {}
+
+    return Route(build, get=get, post=post, get_statuses=(404,))
+
+
+def _capture_form_route():
+    def build(owner, actor):
+        form = factories.CaptureFormFactory(business_unit=owner.business_unit)
+        return {"pk": form.pk}, {"name": "Tampered"}
+
+    return Route(build, get_statuses=(404,))
+
+
 TODAY = datetime.date.today().isoformat()
 ROUTES = {
+    # Getting leads in and out (issue 11): reps may export; import pages are missing (404) for them.
+    "leads:export": _page(post=False),
+    "leads:import": Route(
+        lambda owner, actor: ({}, {}), takes_record=False, get_statuses=(404,)
+    ),
+    "leads:import-detail": _import_batch_route(),
+    "leads:import-progress": _import_batch_route(post=False),
+    "leads:import-report": _import_batch_route(post=False),
+    "leads:import-undo": _import_batch_route(get=False),
+    "leads:import-resume": _import_batch_route(get=False),
+    "leads:capture-forms": Route(
+        lambda owner, actor: ({}, {}),
+        post=False,
+        takes_record=False,
+        get_statuses=(404,),
+    ),
+    "leads:capture-form-create": Route(
+        lambda owner, actor: ({}, {"name": "Tampered"}),
+        takes_record=False,
+        get_statuses=(404,),
+    ),
+    "leads:capture-form-edit": _capture_form_route(),
     "leads:home": _page(post=False),
     "leads:list": _page(post=False),
     "leads:create": _page(LEAD_DATA),

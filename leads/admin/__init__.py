@@ -1,9 +1,10 @@
 """Django admin for leads, by sub-domain: lifecycle (leads and their transitions),
-links, timeline, capture (campaigns, capture forms) and routing (rules, assignment log).
+links, timeline, capture (campaigns, capture forms), imports (import and capture logs) and routing (rules, assignment log).
 """
 
 from leads.admin import (  # noqa: F401
     capture,
+    imports,
     lifecycle,
     links,
     reports,

@@ -6,6 +6,8 @@ notes, attachments) and routing (rules, assignment log)."""
 from leads.models.capture import (
     Campaign,
     CaptureForm,
+    CaptureSubmission,
+    PossibleDuplicate,
     new_capture_token,
 )
 from leads.models.choices import (
@@ -23,6 +25,13 @@ from leads.models.choices import (
     Need,
     PurchaseProcess,
     PurchaseTimeframe,
+)
+from leads.models.imports import (
+    DuplicateMode,
+    ImportBatch,
+    ImportRow,
+    ImportStatus,
+    RowOutcome,
 )
 from leads.models.lifecycle import (
     FormSubmission,
@@ -69,6 +78,13 @@ __all__ = [
     "Campaign",
     "new_capture_token",
     "CaptureForm",
+    "CaptureSubmission",
+    "PossibleDuplicate",
+    "DuplicateMode",
+    "ImportBatch",
+    "ImportRow",
+    "ImportStatus",
+    "RowOutcome",
     "FormSubmission",
     "Lead",
     "LEAD_FIELD_GROUPS",

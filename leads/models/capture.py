@@ -1,10 +1,14 @@
 """Where leads come from: campaigns and public capture forms."""
 
 import secrets
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from accounts.models import (
     MONEY,
@@ -55,6 +59,30 @@ class Campaign(models.Model):
         return self.name
 
 
+# Lead fields a capture form may show besides last name, email and message.
+CAPTURE_OPTIONAL_FIELDS = [
+    "salutation",
+    "first_name",
+    "job_title",
+    "company_name",
+    "business_phone",
+    "mobile_phone",
+    "website",
+    "city",
+    "country",
+]
+
+
+def redirect_allowed(url: str) -> bool:
+    """A path on this site, or http(s) on a host in LEADSITE_CAPTURE_REDIRECT_HOSTS."""
+    if url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return True
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and parts.hostname in set(
+        getattr(settings, "LEADSITE_CAPTURE_REDIRECT_HOSTS", [])
+    )
+
+
 def new_capture_token():
     return secrets.token_urlsafe(16)
 
@@ -80,9 +108,108 @@ class CaptureForm(models.Model):
     )
     thank_you_text = models.TextField(default="Thank you, we will be in touch soon.")
     is_active = models.BooleanField(default=True)
+    title = models.CharField(
+        max_length=200, blank=True, help_text="Heading shown to visitors."
+    )
+    intro_text = models.TextField(blank=True, help_text="Shown above the fields.")
+    consent_text = models.TextField(
+        blank=True,
+        help_text="When set, visitors must tick a box with this text to submit.",
+    )
+    redirect_url = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="After submitting, send visitors here instead of the thank-you "
+        "text: a path on this site (/thanks/) or an https:// URL on a host listed in "
+        "LEADSITE_CAPTURE_REDIRECT_HOSTS.",
+    )
+    topic = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Topic of the leads it creates (default: 'Web enquiry: <name>').",
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("capture", args=[self.token])
+
+    def clean(self):
+        if self.redirect_url and not redirect_allowed(self.redirect_url):
+            raise ValidationError(
+                {
+                    "redirect_url": "Use a path on this site (starting with /) or an "
+                    "http(s) URL on a host in LEADSITE_CAPTURE_REDIRECT_HOSTS."
+                }
+            )
+        unknown = set(self.fields_shown or []) - set(CAPTURE_OPTIONAL_FIELDS)
+        if unknown:
+            raise ValidationError(
+                {"fields_shown": f"Not a capture field: {', '.join(sorted(unknown))}."}
+            )
+
+
+class CaptureSubmission(models.Model):
+    """One accepted submission of a capture form. The unique fingerprint per
+    10-minute bucket makes a repeated or simultaneous identical POST land on the
+    same row (and the same lead) instead of creating a second lead."""
+
+    capture_form = models.ForeignKey(
+        CaptureForm, on_delete=models.CASCADE, related_name="submissions"
+    )
+    fingerprint = models.CharField(max_length=64)
+    bucket = models.BigIntegerField(help_text="Submission time // 600 seconds.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["capture_form", "fingerprint", "bucket"],
+                name="capture_submission_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.capture_form_id}:{self.fingerprint[:8]}@{self.bucket}"
+
+
+class PossibleDuplicate(models.Model):
+    """A lead that came in (capture or import) looking like an existing lead or
+    contact: kept as a lead, flagged with a link for its owner to check."""
+
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, related_name="possible_duplicates"
+    )
+    matched_lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    matched_contact = models.ForeignKey(
+        "accounts.Contact",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=100)
+    origin = models.CharField(max_length=10)  # capture or import
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(matched_lead__isnull=False)
+                | Q(matched_contact__isnull=False),
+                name="possible_duplicate_has_match",
+            )
+        ]
+
+    def __str__(self):
+        return f"Lead {self.lead_id} may duplicate {self.matched_lead_id or self.matched_contact_id}"

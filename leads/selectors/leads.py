@@ -3,12 +3,19 @@
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django_fsm_log.models import StateLog
 
 from accounts.models import User
 from leads.filters import DEFAULT_VIEW, LeadFilter
-from leads.models import Activity, ActivityState, Lead, LeadState, LeadStatus
+from leads.models import (
+    Activity,
+    ActivityState,
+    Lead,
+    LeadState,
+    LeadStatus,
+    PossibleDuplicate,
+)
 from leadsite.permissions import visible_and_owned_by, visible_to
 
 # Transitions a user starts from the lead page, in button order; merge has its own page.
@@ -69,6 +76,13 @@ def get_lead_for_detail(*, pk, user):
             "parent_account",
             "parent_contact",
             "master",
+        )
+        # Captured/imported leads flagged as possible duplicates (issue 11): the
+        # flags are read only when there are any.
+        .annotate(
+            has_possible_duplicates=Exists(
+                PossibleDuplicate.objects.filter(lead=OuterRef("pk"))
+            )
         )
         .get(pk=pk)
     )

@@ -29,6 +29,7 @@ from leads.forms.lifecycle import (
 from leads.models import Lead, LeadState, LeadStatus
 from leads.reports.sources import source_highlights
 from leads.selectors import leads as selectors
+from leads.selectors.capture import possible_duplicates
 from leads.selectors.duplicates import (
     find_duplicate_leads,
     find_matching_accounts_contacts,
@@ -253,6 +254,7 @@ class LeadDetailView(TemplateView):
         )
         context.update(lead_related_context(lead=lead, user=user))
         context.update(changes_context(user=user, record=lead))
+        context["possible_duplicates"] = possible_duplicates(lead=lead, user=user)
         return context
 
 

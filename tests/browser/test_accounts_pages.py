@@ -22,7 +22,7 @@ def _book_of_business(rep, rep2):
     contoso = factories.AccountFactory(
         owner_user=rep,
         name="Contoso Pharmaceuticals",
-        industry=Industry.HEALTH,
+        industry=Industry.DOCTORS_OFFICES,
         city="Redmond",
         phone="+1 425 555 0100",
         email="info@contoso.test",
@@ -43,8 +43,8 @@ def _book_of_business(rep, rep2):
             city="Redmond",
         )
     for name, industry, partner in [
-        ("Adventure Works Cycles", Industry.RETAIL, False),
-        ("Fabrikam Software", Industry.SOFTWARE, True),
+        ("Adventure Works Cycles", Industry.SERVICE_RETAIL, False),
+        ("Fabrikam Software", Industry.BUSINESS_SERVICES, True),
         ("Litware Consulting", Industry.CONSULTING, False),
     ]:
         factories.AccountFactory(

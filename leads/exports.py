@@ -1,0 +1,202 @@
+"""Lead files in and out: the column schema (D365 schema names), value formatting, and
+the streamed CSV/XLSX writers of /leads/export/.
+
+Import reads the same COLUMNS (leads.services.imports), so an exported file imports
+back unchanged: option sets are written as D365 labels and read as labels or codes;
+cells a spreadsheet would run as a formula get a leading apostrophe, which import
+strips again.
+"""
+
+import csv
+import datetime
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+
+from accounts.models import Industry
+from leads.models import (
+    BudgetStatus,
+    ContactMethod,
+    LeadRating,
+    LeadSource,
+    LeadState,
+    LeadStatus,
+    Need,
+    PurchaseProcess,
+    PurchaseTimeframe,
+)
+
+TEXT, OPTION, BOOL, MONEY, INT, DATE, CAMPAIGN, OWNER, ID = (
+    "text option bool money int date campaign owner id".split()
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+YES, NO = "Yes", "No"
+
+
+@dataclass(frozen=True)
+class Column:
+    schema_name: str  # D365 attribute logical name, the export header
+    field: str  # Lead field
+    label: str  # D365 display name, also accepted as an import header
+    kind: str = TEXT
+    choices: type | None = None
+    importable: bool = True
+
+
+COLUMNS = [
+    Column("leadid", "id", "Lead", ID, importable=False),
+    Column("subject", "subject", "Topic"),
+    Column("salutation", "salutation", "Salutation"),
+    Column("firstname", "first_name", "First Name"),
+    Column("lastname", "last_name", "Last Name"),
+    Column("jobtitle", "job_title", "Job Title"),
+    Column("emailaddress1", "email", "Email"),
+    Column("telephone1", "business_phone", "Business Phone"),
+    Column("mobilephone", "mobile_phone", "Mobile Phone"),
+    Column("companyname", "company_name", "Company Name"),
+    Column("websiteurl", "website", "Website"),
+    Column("industrycode", "industry", "Industry", OPTION, Industry),
+    Column("revenue", "annual_revenue", "Annual Revenue", MONEY),
+    Column("numberofemployees", "number_of_employees", "No. of Employees", INT),
+    Column("description", "description", "Description"),
+    Column("leadsourcecode", "source", "Lead Source", OPTION, LeadSource),
+    Column("leadqualitycode", "rating", "Rating", OPTION, LeadRating),
+    Column("campaignid", "campaign", "Source Campaign", CAMPAIGN),
+    Column("budgetamount", "budget_amount", "Budget Amount", MONEY),
+    Column("budgetstatus", "budget_status", "Budget", OPTION, BudgetStatus),
+    Column(
+        "purchasetimeframe",
+        "purchase_timeframe",
+        "Purchase Timeframe",
+        OPTION,
+        PurchaseTimeframe,
+    ),
+    Column(
+        "purchaseprocess",
+        "purchase_process",
+        "Purchase Process",
+        OPTION,
+        PurchaseProcess,
+    ),
+    Column("decisionmaker", "decision_maker", "Decision Maker?", BOOL),
+    Column("need", "need", "Need", OPTION, Need),
+    Column("estimatedamount", "estimated_value", "Est. Value", MONEY),
+    Column("estimatedclosedate", "estimated_close_date", "Est. Close Date", DATE),
+    Column(
+        "preferredcontactmethodcode",
+        "preferred_contact_method",
+        "Preferred Method of Contact",
+        OPTION,
+        ContactMethod,
+    ),
+    Column("donotemail", "do_not_email", "Do not allow Emails", BOOL),
+    Column("donotbulkemail", "do_not_bulk_email", "Do not allow Bulk Emails", BOOL),
+    Column("donotphone", "do_not_phone", "Do not allow Phone Calls", BOOL),
+    Column("donotpostalmail", "do_not_postal_mail", "Do not allow Mails", BOOL),
+    Column("address1_line1", "address_line1", "Street 1"),
+    Column("address1_line2", "address_line2", "Street 2"),
+    Column("address1_line3", "address_line3", "Street 3"),
+    Column("address1_city", "city", "City"),
+    Column("address1_stateorprovince", "state_or_province", "State/Province"),
+    Column("address1_postalcode", "postal_code", "ZIP/Postal Code"),
+    Column("address1_country", "country", "Country/Region"),
+    Column("statecode", "state", "Status", OPTION, LeadState, importable=False),
+    Column("statuscode", "status", "Status Reason", OPTION, LeadStatus),
+    Column("ownerid", "owner", "Owner", OWNER, importable=False),
+]
+COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
+
+
+def guard_formula(text: str) -> str:
+    """A cell a spreadsheet would evaluate (=, +, -, @, tab, CR) gets a leading
+    apostrophe, so it opens as text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def unguard_formula(text: str) -> str:
+    """The inverse of guard_formula, for import."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_START):
+        return text[1:]
+    return text
+
+
+def format_value(column: Column, lead) -> str:
+    """One lead's value for one column, as text in the file."""
+    if column.kind == CAMPAIGN:
+        return lead.campaign.name if lead.campaign_id else ""
+    if column.kind == OWNER:
+        owner = lead.owner_user or lead.owner_team
+        return getattr(owner, "username", None) or (str(owner) if owner else "")
+    value = getattr(lead, column.field)
+    if value is None:
+        return ""
+    if column.kind == OPTION:
+        return str(column.choices(value).label)
+    if column.kind == BOOL:
+        return YES if value else NO
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return guard_formula(str(value))
+
+
+def export_queryset(queryset, page_size: int = 2000):
+    """The rows to export, newest first, read in pages of `page_size` by primary key
+    (keyset pagination), so memory stays flat however the database driver fetches
+    (server-side cursors may be off behind a pooler)."""
+    queryset = queryset.select_related("owner_user", "owner_team", "campaign").order_by(
+        "-pk"
+    )
+    last = None
+    while True:
+        page = list(
+            (queryset if last is None else queryset.filter(pk__lt=last))[:page_size]
+        )
+        if not page:
+            return
+        yield from page
+        last = page[-1].pk
+
+
+def export_rows(queryset):
+    """Header, then one list of strings per lead."""
+    yield [c.schema_name for c in COLUMNS]
+    for lead in export_queryset(queryset):
+        yield [format_value(c, lead) for c in COLUMNS]
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+def csv_chunks(queryset, rows_per_chunk: int = 500):
+    """The CSV file as byte chunks: a UTF-8 BOM (Excel then reads UTF-8), then rows."""
+    writer = csv.writer(Echo())
+    yield "\ufeff".encode()
+    buffer = []
+    for row in export_rows(queryset):
+        buffer.append(writer.writerow(row))
+        if len(buffer) >= rows_per_chunk:
+            yield "".join(buffer).encode()
+            buffer = []
+    if buffer:
+        yield "".join(buffer).encode()
+
+
+def xlsx_chunks(queryset, chunk_size: int = 64 * 1024):
+    """The XLSX file as byte chunks. openpyxl's write-only mode streams rows to a
+    temporary file, so memory stays flat however many leads there are; every cell
+    is a string, as in the CSV."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Leads")
+    for row in export_rows(queryset):
+        sheet.append(row)
+    with tempfile.TemporaryFile() as handle:
+        workbook.save(handle)
+        handle.seek(0)
+        while chunk := handle.read(chunk_size):
+            yield chunk

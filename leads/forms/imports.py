@@ -1,0 +1,83 @@
+"""Forms for imports: the upload, then the column mapping and options."""
+
+from django import forms
+
+from leads.models import DuplicateMode
+from leads.selectors.capture import routing_available
+from leads.selectors.imports import TARGETS
+from leadsite.permissions import assignable_users
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV or Excel file",
+        help_text="CSV (UTF-8 or Windows-1252; comma, semicolon or tab) or .xlsx. "
+        "The first row names the columns.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
+    )
+
+
+class ImportOptionsForm(forms.Form):
+    """One choice per column of the file (col_0, col_1, ...), then the options."""
+
+    duplicate_mode = forms.ChoiceField(
+        label="Rows that match an existing lead (same lead ID or email)",
+        choices=DuplicateMode.choices,
+        widget=forms.RadioSelect,
+    )
+    owner = forms.ModelChoiceField(
+        label="Owner of the imported leads",
+        queryset=None,
+        required=False,
+        empty_label="Route by the rules",
+    )
+
+    def __init__(self, *args, batch, user, **kwargs):
+        initial = {
+            "duplicate_mode": batch.duplicate_mode,
+            "owner": batch.owner_user_id,
+            **{
+                f"col_{i}": batch.mapping.get(str(i), "")
+                for i in range(len(batch.headers))
+            },
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["owner"].queryset = assignable_users(user)
+        if not routing_available():
+            self.fields["owner"].empty_label = "The business unit's default owner"
+        self.columns = []
+        for index, header in enumerate(batch.headers):
+            name = f"col_{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=header or f"Column {index + 1}", choices=TARGETS, required=False
+            )
+            self.columns.append(name)
+
+    def column_fields(self):
+        return [self[name] for name in self.columns]
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = {}
+        for name in self.columns:
+            target = cleaned.get(name)
+            if not target:
+                continue
+            if target in seen:
+                self.add_error(
+                    name, f"Also chosen for column '{self.fields[seen[target]].label}'."
+                )
+            seen[target] = name
+        for required, label in (("last_name", "Last Name"), ("subject", "Topic")):
+            if required not in seen:
+                raise forms.ValidationError(
+                    f"Map a column to {label}: every lead needs one."
+                )
+        return cleaned
+
+    def mapping(self):
+        return {
+            name.removeprefix("col_"): self.cleaned_data[name]
+            for name in self.columns
+            if self.cleaned_data.get(name)
+        }

@@ -1,0 +1,196 @@
+"""Leads that come in from outside: the public capture form, and the routing and
+duplicate flagging it shares with imports.
+
+A submission is claimed by inserting a CaptureSubmission row whose (form,
+fingerprint, 10-minute bucket) is unique in the database: of two identical POSTs,
+even at the same moment on two app servers, one inserts and creates the lead, the
+other hits the constraint and gets the same lead back. Nothing checks first and
+inserts later.
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from accounts.models import Contact, User
+from leads.models import CaptureForm, CaptureSubmission, Lead, PossibleDuplicate
+from leads.models.capture import CAPTURE_OPTIONAL_FIELDS
+from leads.services.lifecycle import create_lead
+from leadsite.services import service
+
+BUCKET_SECONDS = 600
+CAPTURE_FIELDS = CAPTURE_OPTIONAL_FIELDS
+
+
+def fallback_owner(business_unit) -> User | None:
+    """Who owns an incoming lead until routing decides: the business unit's default
+    owner, else LEADSITE_FALLBACK_OWNER, else the unit's first active manager or
+    any superuser."""
+    if business_unit is not None and business_unit.default_owner_id:
+        owner = business_unit.default_owner
+        if owner.is_active:
+            return owner
+    username = getattr(settings, "LEADSITE_FALLBACK_OWNER", "")
+    if username:
+        owner = User.objects.filter(username=username, is_active=True).first()
+        if owner:
+            return owner
+    candidates = User.objects.filter(is_active=True).order_by("pk")
+    if business_unit is not None:
+        owner = candidates.filter(
+            business_unit=business_unit, groups__name="Sales manager"
+        ).first()
+        if owner:
+            return owner
+    return candidates.filter(is_superuser=True).first()
+
+
+def route_incoming_lead(*, lead: Lead, by, trigger: str) -> Lead:
+    """Route a lead that just came in by the routing rules (route_lead); returns the
+    fresh, saved lead."""
+    from leads.services.routing import route_lead
+
+    return route_lead(lead=lead, by=by, trigger=trigger).lead
+
+
+def find_existing_matches(*, email: str, phone: str, exclude_pk=None):
+    """Existing leads and contacts (any owner) with the same email or phone."""
+    email = (email or "").strip()
+    phone = (phone or "").strip()
+    lead_q, contact_q = Q(pk__in=[]), Q(pk__in=[])
+    if email:
+        lead_q |= Q(email__in={email, email.lower()})
+        contact_q |= Q(email__in={email, email.lower()})
+    if phone:
+        lead_q |= Q(business_phone=phone) | Q(mobile_phone=phone)
+        contact_q |= Q(business_phone=phone) | Q(mobile_phone=phone)
+    leads = Lead.objects.filter(lead_q).exclude(pk=exclude_pk).order_by("-pk")[:5]
+    contacts = Contact.objects.filter(contact_q).order_by("-pk")[:5]
+    return list(leads), list(contacts)
+
+
+def _reason(record, email, phone):
+    if email and (record.email or "").lower() == email.strip().lower():
+        return "same email"
+    return "same phone"
+
+
+@service
+@transaction.atomic
+def flag_possible_duplicates(*, lead: Lead, origin: str) -> list[PossibleDuplicate]:
+    """Flag `lead` against existing leads and contacts with its email or phone.
+    The lead stays as it is (never dropped, never merged)."""
+    phone = lead.business_phone or lead.mobile_phone
+    leads, contacts = find_existing_matches(
+        email=lead.email, phone=phone, exclude_pk=lead.pk
+    )
+    flags = [
+        PossibleDuplicate(
+            lead=lead,
+            matched_lead=match,
+            reason=_reason(match, lead.email, phone),
+            origin=origin,
+        )
+        for match in leads
+    ] + [
+        PossibleDuplicate(
+            lead=lead,
+            matched_contact=match,
+            reason=_reason(match, lead.email, phone),
+            origin=origin,
+        )
+        for match in contacts
+    ]
+    for flag in flags:
+        flag.full_clean()
+    return PossibleDuplicate.objects.bulk_create(flags)
+
+
+def submission_fingerprint(form: CaptureForm, data: dict) -> str:
+    """Same form, same email, same content → same fingerprint."""
+    parts = [str(form.pk), (data.get("email") or "").strip().lower()]
+    parts += [
+        f"{name}={' '.join(str(data.get(name) or '').split()).lower()}"
+        for name in sorted(data)
+        if name != "email"
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class CaptureResult:
+    lead: Lead
+    repeated: bool
+
+
+@service
+@transaction.atomic
+def capture_lead(*, form: CaptureForm, data: dict, now: float | None = None):
+    """Turn a capture-form submission into a lead: source and campaign from the
+    form, the message kept as the original request, routed (trigger "capture"),
+    flagged when its email or phone is already known.
+
+    A repeat of the same submission within 10 minutes returns the first lead
+    (repeated=True) and writes nothing.
+    """
+    now = time.time() if now is None else now
+    fingerprint = submission_fingerprint(form, data)
+    bucket = int(now // BUCKET_SECONDS)
+    earlier = (
+        CaptureSubmission.objects.filter(
+            capture_form=form, fingerprint=fingerprint, bucket=bucket - 1
+        )
+        .select_related("lead")
+        .first()
+    )
+    if earlier is not None and now - earlier.created_at.timestamp() < BUCKET_SECONDS:
+        return CaptureResult(lead=earlier.lead, repeated=True)
+    try:
+        with transaction.atomic():
+            submission = CaptureSubmission.objects.create(
+                capture_form=form, fingerprint=fingerprint, bucket=bucket
+            )
+    except IntegrityError:
+        first = CaptureSubmission.objects.select_related("lead").get(
+            capture_form=form, fingerprint=fingerprint, bucket=bucket
+        )
+        return CaptureResult(lead=first.lead, repeated=True)
+    owner = fallback_owner(form.business_unit)
+    fields = {name: data[name] for name in CAPTURE_FIELDS if data.get(name)}
+    lead = create_lead(
+        by=owner,
+        owner_user=owner,
+        business_unit=form.business_unit,
+        subject=form.topic or f"Web enquiry: {form.name}"[:300],
+        last_name=data["last_name"],
+        email=data.get("email", ""),
+        original_message=data.get("message", ""),
+        source=form.default_source,
+        campaign=form.campaign,
+        capture_form=form,
+        **fields,
+    )
+    lead.created_by = None
+    lead.save(update_fields=["created_by"])
+    lead = route_incoming_lead(lead=lead, by=None, trigger="capture")
+    flag_possible_duplicates(lead=lead, origin="capture")
+    submission.lead = lead
+    submission.save(update_fields=["lead"])
+    return CaptureResult(lead=lead, repeated=False)
+
+
+@service
+@transaction.atomic
+def save_capture_form(*, by, instance: CaptureForm | None, data: dict) -> CaptureForm:
+    """Create or change a capture form (the editor's business-unit limit is the
+    form's job; the model validates the redirect allow-list and fields)."""
+    capture_form = instance or CaptureForm()
+    for name, value in data.items():
+        setattr(capture_form, name, value)
+    capture_form.full_clean()
+    capture_form.save()
+    return capture_form

@@ -1,0 +1,388 @@
+"""CSV/XLSX import /leads/import/: upload, mapping, preview, run, report, undo."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from leads.models import (
+    ImportBatch,
+    ImportRow,
+    ImportStatus,
+    Lead,
+    LeadSource,
+    PossibleDuplicate,
+)
+from tests import factories
+
+HEADER = "subject,lastname,firstname,emailaddress1,companyname,leadsourcecode"
+
+
+def _csv(text, name="leads.csv", encoding="utf-8"):
+    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+def _upload(client, upload):
+    return client.post("/leads/import/", {"file": upload})
+
+
+def _batch():
+    return ImportBatch.objects.latest("pk")
+
+
+def _run(client, batch, **options):
+    data = {f"col_{i}": v for i, v in batch.mapping.items()}
+    data.update({"duplicate_mode": "skip", "action": "start", **options})
+    response = client.post(f"/leads/import/{batch.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    batch.refresh_from_db()
+    return batch
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "bom"),
+    [
+        ("utf-8", ",", False),
+        ("utf-8", ";", True),
+        ("cp1252", "\t", False),
+        ("latin-1", ";", False),
+    ],
+)
+def test_import_reads_each_encoding_and_delimiter(
+    manager_client, manager, encoding, delimiter, bom
+):
+    text = (
+        HEADER.replace(",", delimiter)
+        + "\n"
+        + delimiter.join(
+            ["Café bikes", "Müller", "Zoë", "zoe@example.org", "Ærø AS", "Trade Show"]
+        )
+        + "\n"
+    )
+    raw = text.encode(encoding)
+    if bom:
+        raw = b"\xef\xbb\xbf" + raw
+    response = _upload(manager_client, SimpleUploadedFile("x.csv", raw))
+    assert response.status_code == 302
+    batch = _run(manager_client, _batch())
+    assert batch.status == ImportStatus.DONE
+    lead = Lead.objects.get()
+    assert (lead.subject, lead.last_name, lead.first_name) == (
+        "Café bikes",
+        "Müller",
+        "Zoë",
+    )
+    assert lead.company_name == "Ærø AS"
+    assert lead.source == LeadSource.TRADE_SHOW
+    assert lead.owner_user == manager
+
+
+def test_import_reads_xlsx(manager_client):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Topic", "Last Name", "Email", "Lead Source", "No. of Employees"])
+    sheet.append(["Excel lead", "Ng", "ng@example.org", 8, 250])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    _upload(manager_client, SimpleUploadedFile("leads.xlsx", buffer.getvalue()))
+    _run(manager_client, _batch())
+    lead = Lead.objects.get()
+    assert (lead.subject, lead.last_name, lead.email) == (
+        "Excel lead",
+        "Ng",
+        "ng@example.org",
+    )
+    assert lead.source == LeadSource.WEB
+    assert lead.number_of_employees == 250
+
+
+def test_import_matches_display_names_and_accepts_codes_or_labels(manager_client):
+    text = (
+        "Topic,Last Name,E-mail,Lead Source,Rating,Industry\n"
+        "A,One,a@example.org,7,Hot,16\n"
+        "B,Two,b@example.org,trade show,1,Financial\n"
+    )
+    _upload(manager_client, _csv(text))
+    batch = _batch()
+    assert set(batch.mapping.values()) == {
+        "subject",
+        "last_name",
+        "email",
+        "source",
+        "rating",
+        "industry",
+    }
+    _run(manager_client, batch)
+    for lead in Lead.objects.all():
+        assert (lead.source, lead.rating, lead.industry) == (7, 1, 16)
+
+
+def test_preview_lists_invalid_rows_with_line_column_reason(manager_client, manager):
+    factories.LeadFactory(owner_user=manager, email="known@example.org")
+    text = (
+        "subject,lastname,emailaddress1,leadsourcecode,revenue,estimatedclosedate,donotemail\n"
+        "Good,Fine,ok@example.org,Web,100,2027-01-31,no\n"
+        "Bad source,X,x@example.org,Carrier pigeon,,,\n"
+        ",NoTopic,,,,,\n"
+        "Bad email,Y,not-an-email,,,,\n"
+        "Bad money,Z,,,lots,,\n"
+        "Bad date,W,,,,31/31/2027,\n"
+        "Bad flag,V,,,,,maybe\n"
+        "Known,K,known@example.org,,,,\n"
+    )
+    _upload(manager_client, _csv(text))
+    response = manager_client.get(f"/leads/import/{_batch().pk}/")
+    preview = response.context["preview"]
+    reasons = {(line, column): reason for line, column, reason in preview.invalid}
+    assert "'Carrier pigeon' is not a Lead Source" in reasons[(3, "leadsourcecode")]
+    assert reasons[(4, "subject")] == "This cell is empty."
+    assert "valid email" in reasons[(5, "emailaddress1")]
+    assert "not a number" in reasons[(6, "revenue")]
+    assert "not a date" in reasons[(7, "estimatedclosedate")]
+    assert "not yes or no" in reasons[(8, "donotemail")]
+    assert preview.valid_rows == 2
+    assert preview.match_count == 1
+    assert [row.lead.subject for row in preview.sample] == ["Good", "Known"]
+    assert Lead.objects.count() == 1  # nothing written by the preview
+
+
+def test_import_reports_row_errors_and_imports_the_rest(manager_client):
+    text = HEADER + "\nOk,A,a@example.org,,,Web\nBad,B,b@example.org,,,Nope\n"
+    _upload(manager_client, _csv(text))
+    batch = _run(manager_client, _batch())
+    assert (batch.created_count, batch.failed_count) == (1, 1)
+    report = b"".join(
+        manager_client.get(f"/leads/import/{batch.pk}/report.csv").streaming_content
+    )
+    assert "3,Failed,," in report.decode("utf-8-sig")
+    page = manager_client.get(f"/leads/import/{batch.pk}/").content.decode()
+    assert "is not a Lead Source" in page
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "reason"),
+    [
+        (b"", "empty.csv", "file is empty"),
+        (b"subject,lastname\n", "header.csv", "no data rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "image.csv", "not a table"),
+        (
+            b"firstname,emailaddress1\nA,a@example.org\n",
+            "nolast.csv",
+            "no Last Name column",
+        ),
+        (
+            b"lastname,emailaddress1\nA,a@example.org\n",
+            "notopic.csv",
+            "no Topic column",
+        ),
+        (b"PK\x03\x04broken", "broken.xlsx", "not a table"),
+    ],
+)
+def test_bad_files_are_refused_at_upload(manager_client, content, name, reason):
+    response = _upload(manager_client, SimpleUploadedFile(name, content))
+    assert response.status_code == 200
+    assert reason in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_oversized_file_is_refused(manager_client, settings):
+    settings.LEADSITE_IMPORT_MAX_SIZE = 100
+    response = _upload(manager_client, _csv(HEADER + "\n" + "T,L,,,,\n" * 20))
+    assert "imports take at most" in response.content.decode()
+
+
+def test_reps_cannot_import(rep_client):
+    assert rep_client.get("/leads/import/").status_code == 404
+    assert rep_client.post("/leads/import/", {"file": _csv(HEADER)}).status_code == 404
+
+
+def _existing_and_file(manager):
+    existing = factories.LeadFactory(
+        owner_user=manager,
+        email="same@example.org",
+        company_name="Old Co",
+        subject="Old",
+    )
+    text = (
+        HEADER
+        + "\nNew topic,Same,,same@example.org,New Co,Web\nFresh,New,,new@example.org,,Web\n"
+    )
+    return existing, text
+
+
+def test_duplicate_mode_skip(manager_client, manager):
+    existing, text = _existing_and_file(manager)
+    _upload(manager_client, _csv(text))
+    batch = _run(manager_client, _batch(), duplicate_mode="skip")
+    assert (batch.created_count, batch.skipped_count) == (1, 1)
+    existing.refresh_from_db()
+    assert existing.company_name == "Old Co"
+
+
+def test_duplicate_mode_flag(manager_client, manager):
+    existing, text = _existing_and_file(manager)
+    _upload(manager_client, _csv(text))
+    batch = _run(manager_client, _batch(), duplicate_mode="flag")
+    assert batch.created_count == 2
+    flagged = Lead.objects.get(company_name="New Co")
+    assert PossibleDuplicate.objects.filter(
+        lead=flagged, matched_lead=existing
+    ).exists()
+
+
+def test_duplicate_mode_update_and_undo_restores(manager_client, manager):
+    existing, text = _existing_and_file(manager)
+    _upload(manager_client, _csv(text))
+    batch = _run(manager_client, _batch(), duplicate_mode="update")
+    assert (batch.created_count, batch.updated_count) == (1, 1)
+    existing.refresh_from_db()
+    assert (existing.company_name, existing.subject) == ("New Co", "New topic")
+    response = manager_client.post(f"/leads/import/{batch.pk}/undo/")
+    assert response.status_code == 302
+    existing.refresh_from_db()
+    assert (existing.company_name, existing.subject) == ("Old Co", "Old")
+    assert list(Lead.objects.all()) == [existing]
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.UNDONE
+
+
+def test_undo_keeps_leads_worked_on_since(manager_client, manager):
+    from leads.services.lifecycle import mark_contacted, update_lead
+
+    existing, text = _existing_and_file(manager)
+    text += "Third,Other,,third@example.org,,Web\n"
+    _upload(manager_client, _csv(text))
+    batch = _run(manager_client, _batch(), duplicate_mode="update")
+    worked = Lead.objects.get(last_name="New")
+    mark_contacted(lead=worked, by=manager)
+    update_lead(lead=existing, by=manager, job_title="CEO")
+    manager_client.post(f"/leads/import/{batch.pk}/undo/")
+    batch.refresh_from_db()
+    kept = {k["lead"]: k["why"] for k in batch.undo_report["kept"]}
+    assert set(kept) == {worked.pk, existing.pk}
+    assert "after the import" in kept[worked.pk]
+    assert not Lead.objects.filter(last_name="Other").exists()
+    existing.refresh_from_db()
+    assert existing.company_name == "New Co"  # kept as edited
+    page = manager_client.get(f"/leads/import/{batch.pk}/").content.decode()
+    assert "Kept because someone worked on them" in page
+
+
+def test_import_to_chosen_owner(manager_client, manager, org):
+    from tests.conftest import _user_in
+
+    other = _user_in("Sales rep", username="chosen", business_unit=org.north)
+    _upload(manager_client, _csv(HEADER + "\nT,L,,l@example.org,,\n"))
+    _run(manager_client, _batch(), owner=other.pk)
+    assert Lead.objects.get().owner_user == other
+
+
+def test_worker_crash_mid_batch_can_be_resumed_without_duplicates(
+    manager_client, monkeypatch, settings
+):
+    from leads.selectors import imports as reading
+    from leads.services import imports as services
+
+    monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 10)
+    rows = "".join(f"T{i},L{i},,l{i}@example.org,,Web\n" for i in range(35))
+    _upload(manager_client, _csv(HEADER + "\n" + rows))
+    batch = _batch()
+    real = services._process_row
+    seen = []
+
+    def die_on_row_25(row, batch, match):
+        seen.append(row.line)
+        if len(seen) == 25:
+            raise SystemExit("worker killed")  # mid-chunk: rows 21-24 roll back
+        return real(row, batch, match)
+
+    monkeypatch.setattr(services, "_process_row", die_on_row_25)
+    _run(manager_client, batch)  # the task fails; the batch stays as committed
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.RUNNING
+    assert batch.rows_done == 20
+    assert Lead.objects.count() == 20
+    monkeypatch.setattr(services, "_process_row", real)
+    ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=None)
+    page = manager_client.get(f"/leads/import/{batch.pk}/").content.decode()
+    assert "Resume import" in page
+    manager_client.post(f"/leads/import/{batch.pk}/resume/")
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE
+    assert Lead.objects.count() == 35
+    assert ImportRow.objects.filter(batch=batch).count() == 35
+    assert batch.created_count == 35
+
+
+def test_interrupted_batch_can_be_undone(manager_client, monkeypatch):
+    from leads.selectors import imports as reading
+    from leads.services import imports as services
+
+    monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 5)
+    rows = "".join(f"T{i},L{i},,u{i}@example.org,,Web\n" for i in range(12))
+    _upload(manager_client, _csv(HEADER + "\n" + rows))
+    real = services._process_row
+    seen = []
+
+    def die_on_row_8(row, batch, match):
+        seen.append(row.line)
+        if len(seen) == 8:
+            raise SystemExit("worker killed")
+        return real(row, batch, match)
+
+    monkeypatch.setattr(services, "_process_row", die_on_row_8)
+    batch = _run(manager_client, _batch())
+    assert Lead.objects.count() == 5
+    # While the worker may still be alive, undo waits.
+    response = manager_client.post(f"/leads/import/{batch.pk}/undo/", follow=True)
+    assert "still running" in response.content.decode()
+    ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=None)
+    manager_client.post(f"/leads/import/{batch.pk}/undo/")
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.UNDONE
+    assert not Lead.objects.exists()
+
+
+def test_large_file_preview_checks_the_first_rows_and_says_so(
+    manager_client, monkeypatch
+):
+    from leads.selectors import imports as reading
+
+    monkeypatch.setattr(reading.batches, "PREVIEW_CHECK_LIMIT", 10)
+    monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 10)
+    rows = "".join(f"T{i},L{i},,p{i}@example.org,,Web\n" for i in range(25))
+    _upload(manager_client, _csv(HEADER + "\n" + rows))
+    response = manager_client.get(f"/leads/import/{_batch().pk}/")
+    assert "checked the first 10 of 25 rows" in response.content.decode()
+    batch = _run(manager_client, _batch())
+    assert batch.created_count == 25
+
+
+def test_import_pages_run_a_constant_number_of_queries(
+    manager_client, django_assert_max_num_queries
+):
+    rows = "".join(f"T{i},L{i},,q{i}@example.org,,Nope\n" for i in range(30))
+    _upload(manager_client, _csv(HEADER + "\n" + rows))
+    batch = _run(manager_client, _batch())
+    assert batch.failed_count == 30
+    with django_assert_max_num_queries(12):
+        manager_client.get(f"/leads/import/{batch.pk}/")
+    with django_assert_max_num_queries(12):
+        manager_client.get(f"/leads/import/{batch.pk}/progress/")
+    with django_assert_max_num_queries(12):
+        manager_client.get("/leads/import/")
+
+
+def test_progress_page_polls_until_finished(manager_client):
+    _upload(manager_client, _csv(HEADER + "\nT,L,,x@example.org,,Web\n"))
+    batch = _batch()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.QUEUED)
+    page = manager_client.get(f"/leads/import/{batch.pk}/progress/").content.decode()
+    assert 'hx-trigger="every 1s"' in page
+    batch.refresh_from_db()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.MAPPING)
+    batch = _run(manager_client, batch)
+    page = manager_client.get(f"/leads/import/{batch.pk}/progress/").content.decode()
+    assert "hx-trigger" not in page
+    assert "Download report" in page

@@ -1,0 +1,37 @@
+"""Leads that come in (import, capture) are routed by the rules (route_lead)."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from leads.models import ImportBatch, Lead
+from tests import factories
+
+
+def test_imported_leads_are_routed_by_the_rules(manager_client, org):
+    target = factories.UserFactory(username="router-target", business_unit=org.north)
+    factories.RoutingRuleFactory(name="Everything", target_user=target)
+    manager_client.post(
+        "/leads/import/",
+        {"file": SimpleUploadedFile("l.csv", b"subject,lastname\nBikes,Lee\n")},
+    )
+    batch = ImportBatch.objects.latest("pk")
+    data = {f"col_{i}": v for i, v in batch.mapping.items()}
+    manager_client.post(
+        f"/leads/import/{batch.pk}/",
+        {**data, "duplicate_mode": "skip", "action": "start"},
+    )
+    assert Lead.objects.get().owner_user == target
+
+
+def test_captured_leads_are_routed_by_the_rules(client, org, direct_writes):
+    org.north.default_owner = factories.UserFactory(
+        username="default-owner", business_unit=org.north
+    )
+    org.north.save()
+    target = factories.UserFactory(username="router-target", business_unit=org.north)
+    factories.RoutingRuleFactory(name="Everything", target_user=target)
+    form = factories.CaptureFormFactory(business_unit=org.north, fields_shown=[])
+    client.post(
+        f"/capture/{form.token}/",
+        {"last_name": "Lee", "email": "lee@example.org", "message": "Hi"},
+    )
+    assert Lead.objects.get().owner_user == target
