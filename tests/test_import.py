@@ -386,3 +386,28 @@ def test_progress_page_polls_until_finished(manager_client):
     page = manager_client.get(f"/leads/import/{batch.pk}/progress/").content.decode()
     assert "hx-trigger" not in page
     assert "Download report" in page
+
+
+def test_imported_and_undone_leads_are_in_the_change_history(manager_client, manager):
+    """Bulk-inserted leads still get a history row each, through "import"; so does
+    their deletion by undo."""
+    from leadsite.history import CHANNELS
+
+    _upload(
+        manager_client, _csv(HEADER + "\nT,L,,h@example.org,,\nU,M,,i@example.org,,\n")
+    )
+    batch = _run(manager_client, _batch())
+    leads = list(Lead.objects.order_by("pk"))
+    assert len(leads) == 2
+    for lead in leads:
+        created = lead.history.get(history_type="+")
+        assert (created.history_user, created.history_change_reason) == (
+            manager,
+            "import",
+        )
+    assert CHANNELS["import"] == "Import"
+    manager_client.post(f"/leads/import/{batch.pk}/undo/")
+    assert not Lead.objects.exists()
+    removed = Lead.history.filter(history_type="-")
+    assert removed.count() == 2
+    assert set(removed.values_list("history_change_reason", flat=True)) == {"import"}

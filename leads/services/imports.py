@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from leads.exceptions import TransitionRefused
 from leads.models import (
@@ -37,7 +38,7 @@ from leads.services.capture import (
     route_incoming_lead,
 )
 from leads.services.lifecycle import update_lead
-from leadsite.services import service
+from leadsite.services import service, through
 
 UNDO_CHUNK = 1000
 
@@ -166,7 +167,13 @@ def _save_new(entries, batch):
         return
     try:
         with transaction.atomic():
-            Lead.objects.bulk_create(leads)
+            # One statement for the chunk, with its change history rows.
+            bulk_create_with_history(
+                leads,
+                Lead,
+                default_user=batch.created_by,
+                default_change_reason="import",
+            )
     except IntegrityError:
         for entry in pending:
             try:
@@ -310,6 +317,7 @@ def _process_chunk(batch, chunk):
 
 
 @service
+@through("import")
 def process_import(*, batch_id: int) -> ImportBatch | None:
     """The background task's body: claim a queued batch, import its rows from the
     last committed one on, chunk by chunk, then mark it finished. Returns None when
@@ -345,6 +353,7 @@ def _worked_on(lead, row, has_timeline) -> str:
 
 
 @service
+@through("import")
 @transaction.atomic
 def undo_import(*, batch, by) -> ImportBatch:
     """Delete the leads a batch created and restore the fields it updated, except
