@@ -98,6 +98,14 @@ def _drill_down(row, data):
     return links
 
 
+PHONE_LABELS = {
+    "created": "Created",
+    "qualified": "Qualified",
+    "rate": "Rate",
+    "won_revenue": "Won",
+}
+
+
 def _count(value):
     return f"{value:,}"
 
@@ -174,7 +182,8 @@ def _decorate(row, data):
     row.reasons = [
         (name, label, row.sums[name], row.links[name]) for name, label in REASONS
     ]
-    cells = _cells(row)
+    # On a phone the table stacks: these cells stay, labelled; the others hide.
+    cells = [(*cell, PHONE_LABELS.get(cell[2])) for cell in _cells(row)]
     row.cells_head, row.cells_tail = cells[:10], cells[10:]
     for line in row.campaigns:
         _decorate(line, data)
