@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leads.views import leads, related, routing
+from leads.views import leads, lifecycle, qualification, related, routing
 from leads.views import reports as report_views
 
 app_name = "leads"
@@ -10,16 +10,16 @@ urlpatterns = [
     path("", leads.HomeView.as_view(), name="home"),
     path("leads/", leads.LeadListView.as_view(), name="list"),
     path("leads/<int:pk>/", leads.LeadDetailView.as_view(), name="detail"),
-    path("leads/new/", leads.lead_create, name="create"),
+    path("leads/new/", lifecycle.lead_create, name="create"),
     path("leads/bulk/", leads.lead_bulk, name="bulk"),
-    path("leads/<int:pk>/edit/", leads.lead_edit, name="edit"),
-    path("leads/<int:pk>/qualify/", leads.lead_qualify, name="qualify"),
-    path("leads/<int:pk>/qualified/", leads.lead_qualified, name="qualified"),
-    path("leads/<int:pk>/disqualify/", leads.lead_disqualify, name="disqualify"),
-    path("leads/<int:pk>/reactivate/", leads.lead_reactivate, name="reactivate"),
+    path("leads/<int:pk>/edit/", lifecycle.lead_edit, name="edit"),
+    path("leads/<int:pk>/qualify/", qualification.lead_qualify, name="qualify"),
+    path("leads/<int:pk>/qualified/", qualification.lead_qualified, name="qualified"),
+    path("leads/<int:pk>/disqualify/", lifecycle.lead_disqualify, name="disqualify"),
+    path("leads/<int:pk>/reactivate/", lifecycle.lead_reactivate, name="reactivate"),
     path(
         "leads/<int:pk>/mark-contacted/",
-        leads.lead_mark_contacted,
+        lifecycle.lead_mark_contacted,
         name="mark-contacted",
     ),
 ]

@@ -1,0 +1,53 @@
+"""Who we sell to and who sells, one module per sub-domain: common (money,
+industries, addresses, ownership), organisation (business units, users, teams,
+products), customers (accounts, contacts), opportunities."""
+
+from accounts.models.common import (
+    ADDRESS_FIELDS,
+    MONEY,
+    AddressFields,
+    Industry,
+    OwnedModel,
+    owner_constraint,
+    state_matches_status_constraint,
+)
+from accounts.models.customers import (
+    Account,
+    Contact,
+)
+from accounts.models.opportunities import (
+    OPPORTUNITY_LOST_REASONS,
+    OPPORTUNITY_STATE_OF_STATUS,
+    Opportunity,
+    OpportunityProduct,
+    OpportunityState,
+    OpportunityStatus,
+)
+from accounts.models.organisation import (
+    BusinessUnit,
+    Product,
+    Team,
+    User,
+)
+
+__all__ = [
+    "MONEY",
+    "Industry",
+    "ADDRESS_FIELDS",
+    "AddressFields",
+    "owner_constraint",
+    "OwnedModel",
+    "state_matches_status_constraint",
+    "BusinessUnit",
+    "User",
+    "Team",
+    "Product",
+    "Account",
+    "Contact",
+    "OpportunityState",
+    "OpportunityStatus",
+    "OPPORTUNITY_STATE_OF_STATUS",
+    "OPPORTUNITY_LOST_REASONS",
+    "Opportunity",
+    "OpportunityProduct",
+]

@@ -1,0 +1,117 @@
+"""Who we sell to: accounts and contacts."""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from accounts.models.common import (
+    MONEY,
+    AddressFields,
+    Industry,
+    OwnedModel,
+    owner_constraint,
+)
+from leadsite.history import record_history
+
+
+class Account(AddressFields, OwnedModel):
+    """A company we do or may do business with."""
+
+    name = models.CharField("account name", max_length=160)
+    account_number = models.CharField(max_length=20, blank=True)
+    website = models.URLField(max_length=200, blank=True)
+    phone = models.CharField("main phone", max_length=50, blank=True)
+    email = models.EmailField(blank=True)
+    industry = models.PositiveSmallIntegerField(
+        choices=Industry.choices, null=True, blank=True
+    )
+    annual_revenue = models.DecimalField(
+        **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    number_of_employees = models.PositiveIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    is_partner = models.BooleanField(
+        "channel partner",
+        default=False,
+        help_text="Can be named as a lead's channel partner.",
+    )
+    parent_account = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subaccounts",
+    )
+    primary_contact = models.ForeignKey(
+        "accounts.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = record_history()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            owner_constraint("account_owner_user_xor_team"),
+            models.CheckConstraint(
+                condition=Q(annual_revenue__gte=0) | Q(annual_revenue__isnull=True),
+                name="account_revenue_non_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["name"]),
+            models.Index(fields=["email"]),
+            models.Index(fields=["phone"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:account-detail", args=[self.pk])
+
+
+class Contact(AddressFields, OwnedModel):
+    """A person, usually working for an account."""
+
+    salutation = models.CharField(max_length=20, blank=True)
+    first_name = models.CharField(max_length=50, blank=True)
+    last_name = models.CharField(max_length=50)
+    job_title = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    business_phone = models.CharField(max_length=50, blank=True)
+    mobile_phone = models.CharField(max_length=50, blank=True)
+    description = models.TextField(blank=True)
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name="company (parent account)",
+    )
+
+    history = record_history()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [owner_constraint("contact_owner_user_xor_team")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["email"]),
+            models.Index(fields=["business_phone"]),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("accounts:contact-detail", args=[self.pk])
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.first_name, self.last_name) if p)

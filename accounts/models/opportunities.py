@@ -1,0 +1,229 @@
+"""Opportunities, their open/won/lost state machine and product lines."""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from accounts.models.common import (
+    MONEY,
+    OwnedModel,
+    owner_constraint,
+    state_matches_status_constraint,
+)
+from accounts.models.customers import Account, Contact
+from accounts.models.organisation import Product
+from leadsite.dates import validate_business_date
+from leadsite.history import record_history
+
+
+class OpportunityState(models.IntegerChoices):
+    OPEN = 0, "Open"
+    WON = 1, "Won"
+    LOST = 2, "Lost"
+
+
+class OpportunityStatus(models.IntegerChoices):
+    """Status reason [statuscode]; each belongs to exactly one state."""
+
+    IN_PROGRESS = 1, "In Progress"
+    ON_HOLD = 2, "On Hold"
+    WON = 3, "Won"
+    CANCELED = 4, "Canceled"
+    OUT_SOLD = 5, "Out-Sold"
+
+
+OPPORTUNITY_STATE_OF_STATUS = {
+    OpportunityStatus.IN_PROGRESS: OpportunityState.OPEN,
+    OpportunityStatus.ON_HOLD: OpportunityState.OPEN,
+    OpportunityStatus.WON: OpportunityState.WON,
+    OpportunityStatus.CANCELED: OpportunityState.LOST,
+    OpportunityStatus.OUT_SOLD: OpportunityState.LOST,
+}
+OPPORTUNITY_LOST_REASONS = [OpportunityStatus.CANCELED, OpportunityStatus.OUT_SOLD]
+
+
+class Opportunity(FSMModelMixin, OwnedModel):
+    """A potential deal with an account or contact, often born from a qualified lead."""
+
+    name = models.CharField("topic", max_length=300)
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opportunities",
+        verbose_name="customer account",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opportunities",
+        verbose_name="customer contact",
+    )
+    description = models.TextField(blank=True)
+    estimated_value = models.DecimalField(
+        "est. revenue",
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    estimated_close_date = models.DateField(
+        "est. close date", null=True, blank=True, validators=[validate_business_date]
+    )
+    actual_value = models.DecimalField(
+        "actual revenue",
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    actual_close_date = models.DateField(
+        null=True, blank=True, validators=[validate_business_date]
+    )
+    state = models.PositiveSmallIntegerField(
+        choices=OpportunityState.choices, default=OpportunityState.OPEN, editable=False
+    )
+    status = FSMIntegerField(
+        "status reason",
+        choices=OpportunityStatus.choices,
+        default=OpportunityStatus.IN_PROGRESS,
+        protected=True,
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    products = models.ManyToManyField(
+        Product, through="OpportunityProduct", related_name="opportunities", blank=True
+    )
+
+    history = record_history()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "opportunities"
+        constraints = [
+            owner_constraint("opportunity_owner_user_xor_team"),
+            state_matches_status_constraint(
+                "opportunity_state_matches_status", OPPORTUNITY_STATE_OF_STATUS
+            ),
+            models.CheckConstraint(
+                condition=Q(account__isnull=False) | Q(contact__isnull=False),
+                name="opportunity_has_customer",
+                violation_error_message="An opportunity needs a customer account or contact.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(estimated_value__gte=0) | Q(estimated_value__isnull=True))
+                & (Q(actual_value__gte=0) | Q(actual_value__isnull=True)),
+                name="opportunity_money_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=OpportunityState.WON)
+                | (Q(actual_value__isnull=False) & Q(actual_close_date__isnull=False)),
+                name="opportunity_won_has_actuals",
+                violation_error_message="A won opportunity needs actual revenue and close date.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "status"]),
+            models.Index(fields=["estimated_close_date"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:opportunity-detail", args=[self.pk])
+
+    @property
+    def customer(self):
+        return self.account or self.contact
+
+    @property
+    def is_open(self):
+        return self.state == OpportunityState.OPEN
+
+    @property
+    def state_name(self):
+        """ "open", "won" or "lost": for templates and CSS classes."""
+        return OpportunityState(self.state).name.lower()
+
+    # Transitions: set fields on this row only; services do the rest.
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[OpportunityStatus.IN_PROGRESS, OpportunityStatus.ON_HOLD],
+        target=OpportunityStatus.WON,
+        custom={"label": "Close as won"},
+    )
+    def win(self, *, actual_value, actual_close_date, by=None, description=None):
+        self.state = OpportunityState.WON
+        self.actual_value = actual_value
+        self.actual_close_date = actual_close_date
+        self.closed_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[OpportunityStatus.IN_PROGRESS, OpportunityStatus.ON_HOLD],
+        target=RETURN_VALUE(*OPPORTUNITY_LOST_REASONS),
+        custom={"label": "Close as lost"},
+    )
+    def lose(self, *, reason, actual_close_date=None, by=None, description=None):
+        if reason not in OPPORTUNITY_LOST_REASONS:
+            raise ValueError(f"{reason!r} is not a reason to lose an opportunity.")
+        self.state = OpportunityState.LOST
+        self.actual_close_date = actual_close_date or timezone.localdate()
+        self.closed_at = timezone.now()
+        return reason
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[OpportunityStatus.WON, *OPPORTUNITY_LOST_REASONS],
+        target=OpportunityStatus.IN_PROGRESS,
+        custom={"label": "Reopen"},
+    )
+    def reopen(self, *, by=None, description=None):
+        self.state = OpportunityState.OPEN
+        self.actual_value = None
+        self.actual_close_date = None
+        self.closed_at = None
+
+
+class OpportunityProduct(models.Model):
+    """A product line on an opportunity."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="product_lines"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(
+        max_digits=12, decimal_places=2, default=1, validators=[MinValueValidator(0)]
+    )
+    price_per_unit = models.DecimalField(
+        **MONEY, default=0, validators=[MinValueValidator(0)]
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "product"], name="opportunity_product_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0) & Q(price_per_unit__gte=0),
+                name="opportunity_product_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} × {self.quantity}"

@@ -1,0 +1,78 @@
+"""What the lead pages share: the scoped lookup, refusal messages, the assign pickers."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from leads.exceptions import TransitionRefused
+from leads.models import Lead, LeadState
+from leads.selectors import leads as selectors
+from leadsite.permissions import (
+    assignable_teams,
+    assignable_users,
+)
+
+PAGE_SIZE = 50
+STALE_MESSAGE = (
+    "This lead changed while you were looking at it. Here is its current state."
+)
+
+
+def lead_or_404(request, pk, *, detail=False):
+    getter = selectors.get_lead_for_detail if detail else selectors.get_lead
+    try:
+        return getter(pk=pk, user=request.user)
+    except Lead.DoesNotExist:
+        raise Http404("No lead here, or not one you can see.") from None
+
+
+def refusal_message(request, error, lead):
+    """Show a refused step as a message; point at the result page when qualified."""
+    text = " ".join(getattr(error, "messages", [str(error)])) or STALE_MESSAGE
+    if isinstance(error, TransitionNotAllowed | ConcurrentTransition):
+        text = STALE_MESSAGE
+    fresh = Lead.objects.filter(pk=lead.pk).values_list("state", flat=True).first()
+    if fresh == LeadState.QUALIFIED:
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}">See what qualification created.</a>',
+                text,
+                reverse("leads:qualified", args=[lead.pk]),
+            ),
+        )
+    else:
+        messages.warning(request, text)
+
+
+REFUSALS = (TransitionRefused, TransitionNotAllowed, ConcurrentTransition)
+
+
+def duplicate_ids(duplicates):
+    return [lead.pk for lead in duplicates]
+
+
+def assignees(user):
+    """Users and teams for the assign pickers, each read once."""
+    return {
+        "assign_users": list(assignable_users(user)),
+        "assign_teams": list(assignable_teams(user)),
+    }
+
+
+def reuse_choices(form, assignees):
+    """The filter's owner and team pickers show the users and teams already read
+    for the assign pickers (the same lists), instead of reading them again."""
+    for name, records in [
+        ("owner", assignees["assign_users"]),
+        ("team", assignees["assign_teams"]),
+    ]:
+        field = form.fields[name]
+        # The widget renders the options; validation still goes through the
+        # field's queryset.
+        field.widget.choices = [
+            ("", field.empty_label),
+            *((record.pk, field.label_from_instance(record)) for record in records),
+        ]

@@ -1,0 +1,177 @@
+"""Creating and editing a lead, and its lifecycle transitions (disqualify, reactivate, mark contacted)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from leads.exceptions import TransitionRefused
+from leads.forms.lifecycle import (
+    DisqualifyLeadForm,
+    LeadForm,
+)
+from leads.selectors import leads as selectors
+from leads.selectors.duplicates import (
+    find_duplicate_leads,
+)
+from leads.services import lifecycle
+from leads.submissions import submitted_object_id
+from leads.views.common import (
+    REFUSALS,
+    lead_or_404,
+    refusal_message,
+)
+from leadsite.errors import error_message
+from leadsite.versioning import EditConflict, resolve_conflict
+
+
+def _lead_form_page(request, *, lead=None):
+    """Create (lead=None) or edit; warns about duplicates before saving."""
+    template = "leads/lead_form.html"
+    if request.method != "POST":
+        form = LeadForm(instance=lead, user=request.user)
+        return render(request, template, {"form": form, "lead": lead})
+    if lead is None:
+        # The same form sent again (double click, resend): its lead, not a second.
+        earlier = submitted_object_id(
+            token=request.POST.get("submission_token"), kind="lead", by=request.user
+        )
+        if earlier is not None:
+            messages.info(request, "This lead was already created from this form.")
+            return redirect("leads:detail", pk=earlier)
+    form = LeadForm(request.POST, instance=lead, user=request.user)
+    duplicates = []
+    if form.is_valid():
+        data = form.cleaned_data
+        duplicates = find_duplicate_leads(
+            user=request.user,
+            email=data["email"],
+            company_name=data["company_name"],
+            last_name=data["last_name"],
+            phone=data["business_phone"] or data["mobile_phone"],
+            exclude_pk=lead.pk if lead else None,
+        )
+        if duplicates and not data["confirm_duplicates"]:
+            # Same form again, now with the warning and a "Save anyway" button.
+            return render(
+                request,
+                template,
+                {"form": form, "lead": lead, "duplicates": duplicates},
+            )
+        try:
+            if lead is None:
+                saved = lifecycle.create_lead(
+                    by=request.user,
+                    submission_token=data["submission_token"],
+                    assign_to_me=form.cleaned_data.get("assign_to_me", False),
+                    **form.service_fields(),
+                )
+                messages.success(request, f"Lead “{saved}” created.")
+                if (
+                    not selectors.list_leads(user=request.user)
+                    .filter(pk=saved.pk)
+                    .exists()
+                ):
+                    # Routing gave it to someone outside the creator's scope.
+                    messages.info(request, f"It was routed to {saved.owner}.")
+                    return redirect("leads:list")
+            else:
+                saved = lifecycle.update_lead(
+                    lead=lead,
+                    by=request.user,
+                    expected_version=data["version"],
+                    **form.service_fields(),
+                )
+                messages.success(request, "Lead saved.")
+        except EditConflict as conflict:
+            merged, rows = resolve_conflict(
+                LeadForm, form, conflict.current, user=request.user
+            )
+            context = {"form": merged, "lead": lead, "conflict_rows": rows}
+            return render(request, template, context)
+        except TransitionRefused as error:
+            messages.warning(request, error_message(error))
+            return redirect(lead)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(saved)
+    return render(
+        request, template, {"form": form, "lead": lead, "duplicates": duplicates}
+    )
+
+
+def lead_create(request):
+    return _lead_form_page(request)
+
+
+def lead_edit(request, pk):
+    lead = lead_or_404(request, pk)
+    if not lead.is_open:
+        return render(
+            request,
+            "leads/lead_form.html",
+            {
+                "lead": lead,
+                "closed_message": lifecycle.closed_message(lead),
+                "transitions": selectors.available_transitions(
+                    lead=lead, user=request.user
+                ),
+            },
+        )
+    return _lead_form_page(request, lead=lead)
+
+
+def lead_disqualify(request, pk):
+    lead = lead_or_404(request, pk, detail=True)
+    if not lead.is_open:
+        messages.warning(request, lifecycle.closed_message(lead))
+        return redirect(lead)
+    form = DisqualifyLeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifecycle.disqualify_lead(
+                lead=lead,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                description=form.cleaned_data["description"],
+            )
+        except REFUSALS as error:
+            refusal_message(request, error, lead)
+            return redirect(lead)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Lead disqualified.")
+            return redirect(lead)
+    refusal = lifecycle.transition_refusal(lead, "disqualify", by=request.user)
+    return render(
+        request,
+        "leads/lead_disqualify.html",
+        {"lead": lead, "form": form, "refusal": refusal},
+    )
+
+
+def _simple_transition(request, pk, service, done):
+    lead = lead_or_404(request, pk)
+    try:
+        service(lead=lead, by=request.user)
+    except REFUSALS as error:
+        refusal_message(request, error, lead)
+    else:
+        messages.success(request, done)
+    return redirect(lead)
+
+
+@require_POST
+def lead_reactivate(request, pk):
+    return _simple_transition(
+        request, pk, lifecycle.reactivate_lead, "Lead reactivated."
+    )
+
+
+@require_POST
+def lead_mark_contacted(request, pk):
+    return _simple_transition(
+        request, pk, lifecycle.mark_contacted, "Lead marked as contacted."
+    )
