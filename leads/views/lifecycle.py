@@ -25,20 +25,26 @@ from leadsite.errors import error_message
 from leadsite.versioning import EditConflict, resolve_conflict
 
 
+def _earlier_lead(request):
+    """The same form sent again (double click, resend): a redirect to the lead the
+    first POST created, or None."""
+    earlier = submitted_object_id(
+        token=request.POST.get("submission_token"), kind="lead", by=request.user
+    )
+    if earlier is None:
+        return None
+    messages.info(request, "This lead was already created from this form.")
+    return redirect("leads:detail", pk=earlier)
+
+
 def _lead_form_page(request, *, lead=None):
     """Create (lead=None) or edit; warns about duplicates before saving."""
     template = "leads/lead_form.html"
     if request.method != "POST":
         form = LeadForm(instance=lead, user=request.user)
         return render(request, template, {"form": form, "lead": lead})
-    if lead is None:
-        # The same form sent again (double click, resend): its lead, not a second.
-        earlier = submitted_object_id(
-            token=request.POST.get("submission_token"), kind="lead", by=request.user
-        )
-        if earlier is not None:
-            messages.info(request, "This lead was already created from this form.")
-            return redirect("leads:detail", pk=earlier)
+    if lead is None and (earlier := _earlier_lead(request)) is not None:
+        return earlier
     form = LeadForm(request.POST, instance=lead, user=request.user)
     duplicates = []
     if form.is_valid():
@@ -52,6 +58,10 @@ def _lead_form_page(request, *, lead=None):
             exclude_pk=lead.pk if lead else None,
         )
         if duplicates and not data["confirm_duplicates"]:
+            # A twin POST of this form may have committed its lead since the first
+            # look: that lead is then the "duplicate" found, and this POST lands on it.
+            if lead is None and (earlier := _earlier_lead(request)) is not None:
+                return earlier
             # Same form again, now with the warning and a "Save anyway" button.
             return render(
                 request,
