@@ -43,9 +43,8 @@ class RuleSet:
     def load(cls, rules=None) -> "RuleSet":
         if rules is None:
             rules = list(
-                RoutingRule.objects.filter(is_active=True).select_related(
-                    "target_team", "target_user"
-                )
+                # Target users come with the candidates; the team names the decision.
+                RoutingRule.objects.filter(is_active=True).select_related("target_team")
             )
         parents, owners, names = {}, {}, {}
         for pk, parent_id, owner_id, name in BusinessUnit.objects.values_list(
@@ -55,6 +54,19 @@ class RuleSet:
         return cls(
             rules=rules, parents=parents, default_owners=owners, unit_names=names
         )
+
+
+# What routing reads of a user: eligibility, name, unit (not the password hash).
+USER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "is_active",
+    "business_unit",
+    "lead_capacity",
+    "available_for_leads",
+    "unavailable_until",
+)
 
 
 def fallback_owner_query() -> Q:
@@ -83,12 +95,22 @@ def condition_labels(conditions) -> dict:
     return labels
 
 
-def open_loads(user_ids) -> dict:
-    """user id → number of open leads they own."""
+def open_loads(users: dict, *, least_loaded=()) -> dict:
+    """user id → number of open leads they own, for the users whose load can change
+    a decision: those with a lead capacity, and the members of least-loaded teams
+    (`least_loaded`). Nobody else is counted (a missing id reads as 0, and nothing
+    compares it). COUNT(*), so the (owner, state, created) index answers it alone."""
+    wanted = [
+        pk
+        for pk, user in users.items()
+        if user.lead_capacity is not None or pk in least_loaded
+    ]
+    if not wanted:
+        return {}
     rows = (
-        Lead.objects.filter(owner_user_id__in=list(user_ids), state=LeadState.OPEN)
+        Lead.objects.filter(owner_user_id__in=wanted, state=LeadState.OPEN)
         .values_list("owner_user_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     return dict(rows)
@@ -282,7 +304,15 @@ def dry_run(*, user, rule: RoutingRule | None = None, limit: int = 500) -> DryRu
     situation = routing.Situation(
         users=users,
         team_members=members,
-        loads=open_loads(users),
+        loads=open_loads(
+            users,
+            least_loaded={
+                pk
+                for r in rules
+                if r.distribution == "least_loaded"
+                for pk in members.get(r.target_team_id, ())
+            },
+        ),
         cursors={r.pk: r.last_assigned_user_id for r in rules if r.pk},
         parents=ruleset.parents,
         default_owners=ruleset.default_owners,

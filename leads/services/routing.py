@@ -30,6 +30,7 @@ from leads.models import (
     RoutingRule,
 )
 from leads.selectors.routing import (
+    USER_FIELDS,
     RuleSet,
     candidate_ids,
     condition_labels,
@@ -41,7 +42,6 @@ from leadsite.permissions import can_edit_routing_rule
 from leadsite.services import service
 
 TRIGGERS = set(AssignmentTrigger.values)
-OWNER_FIELDS = ("owner_user", "owner_team", "business_unit")
 
 
 @dataclass
@@ -78,6 +78,7 @@ def _route(
         user.pk: user
         for user in User.objects.select_for_update()
         .filter(Q(pk__in=ids) | fallback_owner_query())
+        .only(*USER_FIELDS)
         .order_by("pk")
     }
     fallback_id = next(
@@ -91,7 +92,12 @@ def _route(
     situation = routing.Situation(
         users=users,
         team_members={rule.target_team_id: members} if rule is not None else {},
-        loads=open_loads(users),
+        loads=open_loads(
+            users,
+            least_loaded=members
+            if rule is not None and rule.distribution == "least_loaded"
+            else (),
+        ),
         cursors=cursors,
         parents=ruleset.parents,
         default_owners=ruleset.default_owners,
@@ -108,11 +114,8 @@ def _route(
         locked.owner_user, locked.owner_team = user, None
         if user.business_unit_id:
             locked.business_unit_id = user.business_unit_id
-        # Only the owner fields change; the owner constraint lives in the table.
-        locked.full_clean(
-            exclude=[f.name for f in Lead._meta.fields if f.name not in OWNER_FIELDS],
-            validate_constraints=False,
-        )
+        # Only the owner fields change, to a user row just read and locked and that
+        # user's unit: nothing to validate (the owner constraint lives in the table).
         locked.save(
             update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
         )
