@@ -338,6 +338,27 @@ def test_page_renders_table_charts_and_method(
         assert fragment in html
 
 
+def test_filters_keep_the_choice_and_names_stay_text(manager_client, manager, data):
+    """The filter pickers (rendered without a template per option) keep what was
+    chosen and show names as text, and row labels are escaped too."""
+    owner = factories.UserFactory(
+        first_name="<b>Bold", last_name="Owner", business_unit=manager.business_unit
+    )
+    campaign = factories.CampaignFactory(name="<i>Launch</i>", source=LeadSource.WEB)
+    factories.LeadFactory(
+        owner_user=owner,
+        business_unit=manager.business_unit,
+        source=LeadSource.WEB,
+        campaign=campaign,
+    )
+    response = manager_client.get(URL, {"period": "all", "owner": owner.pk})
+    html = response.content.decode()
+    assert f'<option value="{owner.pk}" selected>&lt;b&gt;Bold Owner</option>' in html
+    assert "<b>Bold" not in html
+    assert "&lt;i&gt;Launch&lt;/i&gt;" in html
+    assert "<i>Launch" not in html
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import BusinessUnit
 from leads.models import Campaign, LeadSource
 from leads.reports import ALL
+from leadsite.forms import QuickSelect
 from leadsite.permissions import (
     assignable_teams,
     assignable_users,
@@ -66,7 +67,9 @@ def _business_units(user):
 
 
 class SourceReportForm(forms.Form):
-    period = forms.ChoiceField(choices=PERIODS, required=False, initial="all")
+    period = forms.ChoiceField(
+        choices=PERIODS, required=False, initial="all", widget=QuickSelect
+    )
     created_from = BoundedDateField(label="Created from", required=False)
     created_to = BoundedDateField(label="Created to", required=False)
     business_unit = forms.ModelChoiceField(
@@ -74,15 +77,27 @@ class SourceReportForm(forms.Form):
         required=False,
         empty_label="Any",
         label="Business unit (and below)",
+        widget=QuickSelect,
     )
     team = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Any", label="Owning team"
+        queryset=None,
+        required=False,
+        empty_label="Any",
+        label="Owning team",
+        widget=QuickSelect,
     )
     owner = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Anyone", label="Owner"
+        queryset=None,
+        required=False,
+        empty_label="Anyone",
+        label="Owner",
+        widget=QuickSelect,
     )
     campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.order_by("name"), required=False, empty_label="Any"
+        queryset=Campaign.objects.order_by("name"),
+        required=False,
+        empty_label="Any",
+        widget=QuickSelect,
     )
     baseline = forms.ChoiceField(
         choices=[
@@ -91,6 +106,7 @@ class SourceReportForm(forms.Form):
         ],
         required=False,
         label="Compare with",
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, user, **kwargs):
