@@ -104,5 +104,3 @@ def bench_route_bulk(*, viewer):
         "total_s": round(elapsed, 2),
         "per_lead_ms": round(elapsed / BULK * 1000, 3),
     }
-
-
