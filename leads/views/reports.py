@@ -10,7 +10,6 @@ from django.views.generic import TemplateView
 from leads.forms.reports import SourceReportForm
 from leads.models import LeadState, LeadStatus
 from leads.reports import source_performance_report
-from leads.reports.sources import REASONS
 from leadsite.permissions import business_unit_subtree_ids
 
 REASON_STATUS = {
@@ -187,7 +186,7 @@ def _cell_html(text, url, name, note, phone):
 SIGNIFICANCE_BADGES = {"higher": " badge-qualified", "lower": " badge-disqualified"}
 
 
-def _row_html(row, parent=None):
+def _row_html(row, head_cells, tail_cells, parent=None):
     """One table row of the report, every value escaped. Built here, not by an
     {% include %} with two loops of 25 cells: the template engine spent most of the
     page's Python time on it (about 55 rows at a million leads)."""
@@ -208,15 +207,16 @@ def _row_html(row, parent=None):
         )
     else:
         attrs, head = "", label
+    significance = SIGNIFICANCE_LABELS.get(row.significance, "")
     badge = (
         f'<span class="badge'
         f'{SIGNIFICANCE_BADGES.get(row.significance, " badge-reason")}">'
-        f"{escape(row.significance_label)}</span>"
-        if row.significance_label
+        f"{escape(significance)}</span>"
+        if significance
         else ""
     )
-    head_cells = "".join(_cell_html(*cell) for cell in row.cells_head)
-    tail_cells = "".join(_cell_html(*cell) for cell in row.cells_tail)
+    head_cells = "".join(_cell_html(*cell) for cell in head_cells)
+    tail_cells = "".join(_cell_html(*cell) for cell in tail_cells)
     return mark_safe(  # noqa: S308 - every value above is escaped
         f'<tr class="report-{escape(row.kind)}"{attrs}>\n'
         f'  <th scope="row">{head}</th>\n  {head_cells}\n'
@@ -225,23 +225,11 @@ def _row_html(row, parent=None):
 
 
 def _decorate(row, data, parent=None):
+    """Drill-down links (kept on the row: tests follow them) and the row's HTML."""
     row.links = _drill_down(row, data)
-    row.rate_percent = _percent(row.qualification_rate)
-    interval = row.interval
-    row.interval_percent = (
-        (_percent(interval[0]), _percent(interval[1])) if interval else None
-    )
-    row.won_share_percent = _percent(row.won_share)
-    row.win_rate_percent = _percent(row.win_rate)
-    row.worked_24h_percent = _percent(row.worked_within_24h_share)
-    row.significance_label = SIGNIFICANCE_LABELS.get(row.significance, "")
-    row.reasons = [
-        (name, label, row.sums[name], row.links[name]) for name, label in REASONS
-    ]
     # On a phone the table stacks: these cells stay, labelled; the others hide.
     cells = [(*cell, PHONE_LABELS.get(cell[2])) for cell in _cells(row)]
-    row.cells_head, row.cells_tail = cells[:10], cells[10:]
-    row.html = _row_html(row, parent)
+    row.html = _row_html(row, cells[:10], cells[10:], parent)
     for line in row.campaigns:
         _decorate(line, data, parent=row)
     return row
