@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from accounts.models import BusinessUnit, OpportunityState, Team, User
 from leads.models import Campaign, LeadRating, LeadSource, LeadState, LeadStatus
-from leadsite.forms import BusinessDatesFilterMixin
+from leadsite.forms import BusinessDatesFilterMixin, QuickSelect
 from leadsite.permissions import (
     assignable_teams,
     assignable_users,
@@ -71,28 +71,51 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
         ),
     )
     state = django_filters.ChoiceFilter(
-        choices=LeadState.choices, label="State", empty_label="Any"
+        choices=LeadState.choices, label="State", empty_label="Any", widget=QuickSelect
     )
     status = django_filters.ChoiceFilter(
-        choices=LeadStatus.choices, label="Status reason", empty_label="Any"
+        choices=LeadStatus.choices,
+        label="Status reason",
+        empty_label="Any",
+        widget=QuickSelect,
     )
     source = django_filters.ChoiceFilter(
-        choices=LeadSource.choices, label="Source", empty_label="Any"
+        choices=LeadSource.choices,
+        label="Source",
+        empty_label="Any",
+        widget=QuickSelect,
     )
     rating = django_filters.ChoiceFilter(
-        choices=LeadRating.choices, label="Rating", empty_label="Any"
+        choices=LeadRating.choices,
+        label="Rating",
+        empty_label="Any",
+        widget=QuickSelect,
     )
     owner = django_filters.ModelChoiceFilter(
-        field_name="owner_user", queryset=_users, label="Owner", empty_label="Any"
+        field_name="owner_user",
+        queryset=_users,
+        label="Owner",
+        empty_label="Any",
+        widget=QuickSelect,
     )
     team = django_filters.ModelChoiceFilter(
-        field_name="owner_team", queryset=_teams, label="Team", empty_label="Any"
+        field_name="owner_team",
+        queryset=_teams,
+        label="Team",
+        empty_label="Any",
+        widget=QuickSelect,
     )
     business_unit = django_filters.ModelChoiceFilter(
-        queryset=_business_units, label="Business unit", empty_label="Any"
+        queryset=_business_units,
+        label="Business unit",
+        empty_label="Any",
+        widget=QuickSelect,
     )
     campaign = django_filters.ModelChoiceFilter(
-        queryset=Campaign.objects.order_by("name"), label="Campaign", empty_label="Any"
+        queryset=Campaign.objects.order_by("name"),
+        label="Campaign",
+        empty_label="Any",
+        widget=QuickSelect,
     )
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at",

@@ -95,12 +95,27 @@ def _links(number, last, has_next, window=2):
     return links
 
 
+# From this offset on, the rows to skip are found by their ids alone.
+DEFERRED_JOIN_OFFSET = 500
+
+
+def _page_rows(queryset, start, limit):
+    """queryset[start:start + limit]. Deep pages first pick the page's ids in a
+    subquery, so that the rows skipped by OFFSET are walked in the index only (no
+    heap fetch, no join per skipped row), then join the page's own rows (a
+    "deferred join")."""
+    if start < DEFERRED_JOIN_OFFSET:
+        return queryset[start : start + limit]
+    ids = queryset.values("pk")[start : start + limit]
+    return queryset.filter(pk__in=ids)[:limit]
+
+
 def paginate(request, queryset, *, per_page=PER_PAGE, cap=None) -> Page:
     """The requested page of `queryset` (ordered), for the shared pagination partial."""
     cap = COUNT_CAP if cap is None else cap
     number = page_number(request)
     start = (number - 1) * per_page
-    rows = list(queryset[start : start + per_page + 1])
+    rows = list(_page_rows(queryset, start, per_page + 1))
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     total = count_capped(queryset, cap)

@@ -187,6 +187,32 @@ def test_filters_survive_in_paging_and_sort_links(manager_client, manager, monke
     assert "view=open&amp;source=8&amp;sort=name" in html
 
 
+@pytest.mark.parametrize("sort", ["", "name", "-value"])
+def test_deep_pages_show_the_same_rows_as_near_ones(
+    manager_client, manager, monkeypatch, sort
+):
+    """Past DEFERRED_JOIN_OFFSET the page's ids are picked first, then joined: the
+    pages must still tile the list in order, with nothing repeated or skipped."""
+    from leadsite import pagination
+
+    monkeypatch.setattr(lead_views, "PAGE_SIZE", 3)
+    monkeypatch.setattr(pagination, "DEFERRED_JOIN_OFFSET", 3)
+    factories.LeadFactory.create_batch(8, owner_user=manager)
+    expected = [
+        lead.pk
+        for lead in manager_client.get(f"/leads/?view=all&sort={sort}").context[
+            "filter"
+        ].qs
+    ]
+    seen = []
+    for number in (1, 2, 3):
+        page = manager_client.get(f"/leads/?view=all&sort={sort}&page={number}")
+        seen += [lead.pk for lead in page.context["leads"]]
+    assert seen == expected
+    assert len(expected) == 8
+    assert page.context["page"].has_next is False
+
+
 def test_count_is_capped_never_the_whole_table(manager_client, manager, monkeypatch):
     from leadsite import pagination
 

@@ -266,23 +266,31 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
             ),
         ]
         indexes = [
-            # "My open leads" and the list's default order.
+            # "My open leads" and the list's default order (newest first, id
+            # breaking ties): a saved view's page is one index range, in order.
             models.Index(
-                fields=["owner_user", "state", "-created_at"],
+                fields=["owner_user", "state", "-created_at", "-id"],
                 name="lead_owner_state_created",
             ),
             models.Index(
-                fields=["owner_team", "state", "-created_at"],
+                fields=["owner_team", "state", "-created_at", "-id"],
                 name="lead_team_state_created",
             ),
             models.Index(
-                fields=["business_unit", "state", "-created_at"],
+                fields=["business_unit", "state", "-created_at", "-id"],
                 name="lead_bu_state_created",
             ),
-            models.Index(fields=["state", "-created_at"], name="lead_state_created"),
+            models.Index(
+                fields=["state", "-created_at", "-id"], name="lead_state_created"
+            ),
             models.Index(fields=["-created_at", "-id"], name="lead_created"),
             models.Index(fields=["status"], name="lead_status"),
             models.Index(fields=["source", "created_at"], name="lead_source_created"),
+            # A manager's list filtered by source and creation dates (one unit).
+            models.Index(
+                fields=["business_unit", "source", "created_at"],
+                name="lead_bu_source_created",
+            ),
             models.Index(fields=["rating"], name="lead_rating"),
             models.Index(
                 fields=["campaign", "created_at"], name="lead_campaign_created"

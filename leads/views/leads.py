@@ -1,14 +1,20 @@
 """Lead pages that read: home, the list with its bulk actions, the detail page."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from accounts.models import Account
+from accounts.templatetags.ui import money
 from leads.filters import SAVED_VIEWS, SORT_FIELDS
 from leads.forms.lifecycle import (
     BulkActionForm,
@@ -98,6 +104,73 @@ def _sort_columns(querystring, current):
     return columns
 
 
+def _owner_html(lead):
+    if lead.owner_user_id:
+        return escape(str(lead.owner_user)), escape(str(lead.owner_user))
+    if lead.owner_team_id:
+        team = escape(str(lead.owner_team))
+        return f"Team {team}", f'<span class="badge">Team</span> {team}'
+    return "", ""
+
+
+def _status_html(lead):
+    label = escape(lead.get_status_display())
+    if lead.is_open:
+        return f'<span class="badge badge-open" title="Open">{label}</span>'
+    if lead.is_qualified:
+        return '<span class="badge badge-qualified">Qualified</span>'
+    return (
+        f'<span class="badge badge-disqualified" title="Disqualified · {label}">'
+        f"{label}</span>"
+    )
+
+
+def _short_date(value, short_date_format):
+    if value is None:
+        return "—"
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return escape(dateformat.format(value, short_date_format))
+
+
+def lead_rows_html(leads):
+    """The list's table rows, every value escaped. Built here, not by the template
+    engine: its lookups and filters were most of a 50-row page's Python time."""
+    rows = []
+    short_date_format = get_format("SHORT_DATE_FORMAT")
+    for lead in leads:
+        name = escape(lead.full_name or lead.last_name)
+        subject = escape(lead.subject)
+        company = escape(lead.company_name)
+        email = escape(lead.email)
+        rating = (
+            f'<span class="badge badge-{escape(lead.get_rating_display().lower())}">'
+            f"{escape(lead.get_rating_display())}</span>"
+            if lead.rating
+            else ""
+        )
+        owner_title, owner = _owner_html(lead)
+        rows.append(
+            "<tr>\n"
+            '  <td class="select"><label class="hit"><input type="checkbox" name="ids"'
+            f' value="{lead.pk}" form="bulk-form" class="lead-select"'
+            f' aria-label="Select {name}"></label></td>\n'
+            f'  <td class="c-name clip" title="{name}">'
+            f'<a href="{escape(lead.get_absolute_url())}">{name}</a></td>\n'
+            f'  <td class="c-topic clip minor" title="{subject}">{subject}</td>\n'
+            f'  <td class="c-company clip" title="{company}">{company or "—"}</td>\n'
+            f'  <td class="c-email clip minor" title="{email}">{email or "—"}</td>\n'
+            f'  <td class="c-status">{_status_html(lead)}</td>\n'
+            f'  <td class="c-rating minor">{rating}</td>\n'
+            f'  <td class="num minor">{escape(money(lead.estimated_value, 0))}</td>\n'
+            f'  <td class="c-date minor">{_short_date(lead.estimated_close_date, short_date_format)}</td>\n'
+            f'  <td class="c-owner clip" title="{owner_title}">{owner}</td>\n'
+            f'  <td class="c-date minor">{_short_date(lead.created_at, short_date_format)}</td>\n'
+            "</tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
+
+
 FILTER_FIELDS = [
     "state",
     "status",
@@ -137,6 +210,7 @@ class LeadListView(TemplateView):
                 "filter": leadfilter,
                 "filter_fields": [leadfilter.form[name] for name in FILTER_FIELDS],
                 "leads": rows,
+                "rows_html": lead_rows_html(rows),
                 "page": page,
                 "querystring": params.urlencode(),
                 "chips": filter_chips(leadfilter.form, request.GET),
