@@ -4,6 +4,7 @@ interests and the merge page. Input validation only; services do the writes."""
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 
 from accounts.forms import Combobox
 from accounts.models import Account, Contact, Product
@@ -19,9 +20,8 @@ from leads.submissions import SubmissionTokenField
 from leadsite.forms import EMPTY_LABEL, BusinessDateTimeField
 from leadsite.permissions import visible_to
 
-# A pick list renders at most this many options; the field still accepts any record
-# in the user's scope (the autocomplete fills in the rest).
-# Options rendered before the user searches; the search box (autocomplete) finds the rest.
+# Suggestions rendered before the user searches; the search box (autocomplete) finds
+# the rest, and the field accepts any record in the user's scope.
 PICK_LIST_LIMIT = 25
 
 
@@ -116,8 +116,9 @@ class AttachmentForm(forms.Form):
 
 
 class _PickForm(forms.Form):
-    """Pick one record the user may see; the queryset is the source of truth, the
-    rendered options a bounded convenience list."""
+    """Pick one record the user may see; the queryset is the source of truth. The
+    rendered options are suggestions for this lead (records that look like it,
+    not yet linked); the search box finds any other."""
 
     field_name = ""
     model = None
@@ -129,13 +130,22 @@ class _PickForm(forms.Form):
         field = self.fields[self.field_name]
         field.queryset = visible_to(user, self.model.objects.all())
         if lead is not None and not self.is_bound:
-            options = field.queryset.exclude(**{self.link_relation: lead}).only(
-                *self.label_fields
+            match = self.suggested_for(lead)
+            options = (
+                field.queryset.filter(match)
+                .exclude(**{self.link_relation: lead})
+                .only(*self.label_fields)
+                if match is not None
+                else []
             )
             field.widget.choices = [
                 ("", field.empty_label),
                 *((obj.pk, self.label_for(obj)) for obj in options[:PICK_LIST_LIMIT]),
             ]
+
+    def suggested_for(self, lead) -> Q | None:
+        """The records that look like `lead` (an indexed match), or None."""
+        raise NotImplementedError
 
     def label_for(self, obj):
         return str(obj)
@@ -155,6 +165,11 @@ class LinkAccountForm(_PickForm):
         ),
     )
 
+    def suggested_for(self, lead):
+        company = (lead.company_name or "").strip()
+        # The name's prefix index answers this (account_name_upper_prefix).
+        return Q(name__istartswith=company) if company else None
+
 
 class LinkContactForm(_PickForm):
     field_name = "contact"
@@ -169,6 +184,14 @@ class LinkContactForm(_PickForm):
             "accounts:contact-autocomplete", placeholder="Search contacts by name"
         ),
     )
+
+    def suggested_for(self, lead):
+        match = Q()
+        if lead.email:
+            match |= Q(email__iexact=lead.email)
+        if lead.last_name:
+            match |= Q(last_name=lead.last_name)
+        return match or None
 
     def label_for(self, obj):
         return f"{obj} ({obj.email})" if obj.email else str(obj)
