@@ -15,15 +15,15 @@ from leads.exceptions import TransitionRefused
 from leads.models import Lead
 
 
-def lock_lead(lead: Lead | int) -> Lead:
+def lock_lead(lead: Lead | int, *, with_related=()) -> Lead:
     """The lead's row (a Lead or its pk), freshly read and locked until the
     transaction ends. The qualifying opportunity comes with it, unlocked, for the
-    transition guards."""
+    transition guards, and so do the relations named in `with_related`."""
     pk = getattr(lead, "pk", lead)
     try:
         return (
             Lead.objects.select_for_update(of=("self",))
-            .select_related("qualifying_opportunity")
+            .select_related("qualifying_opportunity", *with_related)
             .get(pk=pk)
         )
     except Lead.DoesNotExist:

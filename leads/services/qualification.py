@@ -107,7 +107,9 @@ def qualify_lead(
     the lock, then finds the lead qualified and raises TransitionRefused ("This lead
     is already qualified."); any failure on the way rolls everything back.
     """
-    locked = lock_lead(lead)
+    # The owner records the new account, contact and opportunity take come with
+    # the locked row (unlocked): _owner then reads nothing more.
+    locked = lock_lead(lead, with_related=("owner_user", "owner_team", "business_unit"))
     refuse_unless_allowed(
         locked,
         "qualify",

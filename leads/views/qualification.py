@@ -21,7 +21,10 @@ from leads.views.common import (
 
 
 def lead_qualify(request, pk):
-    lead = lead_or_404(request, pk, detail=True)
+    # The plain scoped lead: this page shows the lead's own fields only, and the
+    # service reads the row again under its lock (the detail page's joins and
+    # prefetches would be read for nothing).
+    lead = lead_or_404(request, pk)
     if lead.state == LeadState.QUALIFIED:
         messages.info(request, "This lead is already qualified.")
         return redirect("leads:qualified", pk=lead.pk)
