@@ -17,7 +17,7 @@ from leads.attachments import (
 )
 from leads.models import ActivityKind, Direction, Lead, Note
 from leads.submissions import SubmissionTokenField
-from leadsite.forms import EMPTY_LABEL, BusinessDateTimeField
+from leadsite.forms import EMPTY_LABEL, BusinessDateTimeField, QuickSelect
 from leadsite.permissions import visible_to
 
 # Suggestions rendered before the user searches; the search box (autocomplete) finds
@@ -43,12 +43,15 @@ class NoteForm(forms.ModelForm):
 
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=ActivityKind.choices, initial=ActivityKind.PHONE_CALL
+        choices=ActivityKind.choices,
+        initial=ActivityKind.PHONE_CALL,
+        widget=QuickSelect,
     )
     subject = forms.CharField(max_length=200)
     direction = forms.ChoiceField(
         choices=[("", "—"), *Direction.choices],
         required=False,
+        widget=QuickSelect,
         help_text="Calls and emails.",
     )
     description = forms.CharField(
@@ -199,7 +202,9 @@ class LinkContactForm(_PickForm):
 
 class InterestForm(forms.Form):
     product = forms.ModelChoiceField(
-        queryset=Product.objects.filter(is_active=True), empty_label=EMPTY_LABEL
+        queryset=Product.objects.filter(is_active=True),
+        empty_label=EMPTY_LABEL,
+        widget=QuickSelect,
     )
     quantity = forms.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, initial=Decimal("1")
