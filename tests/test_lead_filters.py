@@ -200,9 +200,9 @@ def test_deep_pages_show_the_same_rows_as_near_ones(
     factories.LeadFactory.create_batch(8, owner_user=manager)
     expected = [
         lead.pk
-        for lead in manager_client.get(f"/leads/?view=all&sort={sort}").context[
-            "filter"
-        ].qs
+        for lead in manager_client.get(f"/leads/?view=all&sort={sort}")
+        .context["filter"]
+        .qs
     ]
     seen = []
     for number in (1, 2, 3):
@@ -221,6 +221,17 @@ def test_count_is_capped_never_the_whole_table(manager_client, manager, monkeypa
     response = manager_client.get("/leads/")
     assert response.context["page"].total_capped
     assert "of 3+" in response.content.decode()
+
+
+def test_a_search_counts_to_a_lower_cap(manager_client, manager, monkeypatch):
+    monkeypatch.setattr(lead_views, "SEARCH_COUNT_CAP", 2)
+    factories.LeadFactory.create_batch(3, owner_user=manager, last_name="Jones")
+    searched = manager_client.get("/leads/?view=all&q=jo")
+    assert searched.context["page"].total_capped
+    assert "of 2+" in searched.content.decode()
+    listed = manager_client.get("/leads/?view=all")
+    assert not listed.context["page"].total_capped
+    assert "of 3" in listed.content.decode()
 
 
 def test_a_page_past_the_end_is_empty_not_an_error(manager_client, manager):

@@ -185,6 +185,8 @@ def lead_rows_html(leads):
 _URL_PLACEHOLDER = 987654321987
 
 
+SEARCH_COUNT_CAP = 1_000
+
 FILTER_FIELDS = [
     "state",
     "status",
@@ -210,7 +212,16 @@ class LeadListView(TemplateView):
         )
         queryset = leadfilter.qs
         # Shared paginator: page rows + one, and a capped count (never the table).
-        page = paginate(request, queryset, per_page=PAGE_SIZE)
+        # A text search counts to SEARCH_COUNT_CAP ("1,000+"): past that the
+        # user narrows the search rather than pages, and a broad two-letter search
+        # would otherwise visit ten times the rows to say "10,000+".
+        searching = bool(request.GET.get("q", "").strip())
+        page = paginate(
+            request,
+            queryset,
+            per_page=PAGE_SIZE,
+            cap=SEARCH_COUNT_CAP if searching else None,
+        )
         rows = page.object_list
         params = request.GET.copy()
         params.pop("page", None)

@@ -9,6 +9,7 @@ from leads.management.bench.core import in_list
 
 PAGE = 51  # the list reads one row past its 50 to know whether a next page exists
 CAP = 10_001  # counts stop here (selectors.COUNT_CAP + 1)
+SEARCH_CAP = 1_001  # a text search's count stops here (SEARCH_COUNT_CAP + 1)
 LEAD_COLUMNS = (
     "l.id, l.salutation, l.first_name, l.last_name, l.subject, l.company_name, "
     "l.status, l.rating, l.estimated_value, l.estimated_close_date, l.created_at, "
@@ -20,7 +21,7 @@ LEAD_FROM = (
 )
 
 
-def lead_page(where, params, *, offset=0):
+def lead_page(where, params, *, offset=0, cap=CAP):
     """The hand-written floor of one lead list page: its rows and the capped count."""
     return [
         (
@@ -30,7 +31,7 @@ def lead_page(where, params, *, offset=0):
         ),
         (
             f"SELECT count(*) FROM (SELECT 1 FROM leads_lead l WHERE {where} "
-            f"LIMIT {CAP}) capped",
+            f"LIMIT {cap}) capped",
             params,
         ),
     ]
@@ -78,7 +79,7 @@ def lead_list_filtered(bench):
         f"AND ({text})"
     )
     end = today + datetime.timedelta(days=1)
-    floor = lead_page(where, [*params, start, end, *["%smith%"] * 4])
+    floor = lead_page(where, [*params, start, end, *["%smith%"] * 4], cap=SEARCH_CAP)
     url = (
         f"/leads/?view=all&source=8&created_after={start.isoformat()}"
         f"&created_before={today.isoformat()}&q=smith"
@@ -93,7 +94,7 @@ def lead_search_short(bench):
     text = " OR ".join(
         f"UPPER(l.{c}) LIKE %s" for c in ("last_name", "first_name", "company_name")
     )
-    floor = lead_page(f"{scope} AND ({text})", [*params, *["JO%"] * 3])
+    floor = lead_page(f"{scope} AND ({text})", [*params, *["JO%"] * 3], cap=SEARCH_CAP)
     return bench.get("manager", "/leads/?view=all&q=jo", floor=floor)
 
 
