@@ -12,7 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.exceptions import TransitionRefused
-from leads.models import AssignmentReason, Lead, LeadAssignment, LeadSource
+from leads.models import (
+    AssignmentReason,
+    Lead,
+    LeadAssignment,
+    LeadSource,
+    RoutingRule,
+)
 from leads.services import lifecycle
 from leads.services.routing import (
     bulk_route_leads,
@@ -135,6 +141,47 @@ def test_least_loaded_gives_to_fewest_open_leads(rep, team):
     assert entry.assigned_user == ben
     assert "least loaded: Ben Rep (1 open)" in entry.detail
     assert route_lead(lead=web_lead(rep), by=rep).assigned_user in (ben, cy)
+
+
+def test_round_robin_carries_on_from_the_saved_cursor(rep, team):
+    """The turn is read from the rule's row, not from the rule as loaded."""
+    ana, ben, cy = members(team)
+    rule = team_rule(team)
+    RoutingRule.objects.filter(pk=rule.pk).update(last_assigned_user=ben)
+    assert route_lead(lead=web_lead(rep), by=rep).assigned_user == cy
+    rule.refresh_from_db()
+    assert rule.last_assigned_user == cy
+    assert route_lead(lead=web_lead(rep), by=rep).assigned_user == ana
+
+
+def test_team_without_members_goes_to_the_unit_default_owner(rep, org):
+    """Round robin and least loaded alike; the cursor does not move."""
+    boss = factories.UserFactory(username="boss", first_name="Bo", last_name="Boss")
+    org.south.default_owner = boss
+    org.south.save()
+    empty = factories.TeamFactory(name="Nobody", business_unit=org.south, members=[])
+    for distribution in ("round_robin", "least_loaded"):
+        rule = team_rule(
+            empty, name=distribution, business_unit=org.south, distribution=distribution
+        )
+        entry = route_lead(lead=web_lead(rep2_like(org)), by=rep)
+        assert (
+            entry.assigned_user == boss and entry.reason == AssignmentReason.TEAM_FULL
+        )
+        assert entry.detail.endswith(
+            "→ team Nobody: no members → South default owner Bo Boss"
+        )
+        rule.refresh_from_db()
+        assert rule.last_assigned_user is None
+        RoutingRule.objects.filter(pk=rule.pk).update(is_active=False)
+
+
+def test_the_assigned_user_loads_the_fields_routing_did_not_read(rep, team):
+    team_rule(team)
+    ana = members(team)[0]
+    entry = route_lead(lead=web_lead(rep), by=rep)
+    assert entry.assigned_user == ana and entry.assigned_user.email == ana.email
+    assert entry.lead.owner_user.email == ana.email
 
 
 def test_fallback_chain_team_then_unit_default_owner_then_setting(
