@@ -3,11 +3,13 @@
 
     .venv/bin/python scripts/load.py [--clients 1 4 16] [--seconds 10]
         [--max-requests 3000] [--workers 4] [--user manager --password leadsite]
+        [--pages /leads/?view=open LEAD /reports/sources/]
 
 Starts gunicorn (gunicorn.conf.py) on a free port of 127.0.0.1 unless --url names
 a running server, logs in once, and for each number of clients sends GET requests
-in a loop (the lead list, a lead page and the source report, in turn) over one
-keep-alive connection per client until --seconds pass or --max-requests are sent.
+in a loop (--pages in turn: by default the lead list, a lead page and the source
+report) over one keep-alive connection per client until --seconds pass or
+--max-requests are sent.
 Prints requests per second, p50 and p95 latency and errors per level, then stops
 the server it started. Only loopback addresses are accepted as targets.
 """
@@ -188,6 +190,12 @@ def main():
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--user", default="manager")
     parser.add_argument("--password", default="leadsite")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        default=PAGES,
+        help="paths requested in turn; LEAD is a lead page (default: %(default)s)",
+    )
     args = parser.parse_args()
     if args.seconds > 120 or args.max_requests > 20_000 or max(args.clients) > 64:
         sys.exit(
@@ -205,7 +213,7 @@ def main():
     try:
         session = Session(host, port)
         lead = session.login(args.user, args.password)
-        paths = [lead if p == "LEAD" else p for p in PAGES]
+        paths = [lead if p == "LEAD" else p for p in args.pages]
         run_level(session, paths, 2, 30, args.warmup)
         print(
             f"pages: {', '.join(paths)} (as {args.user}); "
