@@ -24,6 +24,7 @@ from accounts.models import (
 )
 from leadsite.services import service
 from leadsite.transactions import retry_transient
+from leadsite.validation import full_clean
 from leadsite.versioning import check_version
 
 
@@ -31,8 +32,7 @@ def _full_clean_opportunity(opportunity: Opportunity) -> None:
     """full_clean() for an opportunity: its status is a protected FSM field, which
     clean_fields() would try to assign (refused), so it is skipped there; every
     constraint (including state matches status) is still checked."""
-    opportunity.full_clean(exclude=["status"], validate_constraints=False)
-    opportunity.validate_constraints()
+    full_clean(opportunity, skip_fields=["status"])
 
 
 def _owner_fields(
@@ -66,7 +66,7 @@ def create_account(
         ),
         **fields,
     )
-    account.full_clean()
+    full_clean(account)
     account.save()
     return account
 
@@ -88,7 +88,7 @@ def create_contact(
         ),
         **fields,
     )
-    contact.full_clean()
+    full_clean(contact)
     contact.save()
     return contact
 

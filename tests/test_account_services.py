@@ -183,3 +183,25 @@ def test_remove_line_of_another_opportunity_is_refused(rep):
             opportunity=opportunity, by=rep, line=other_line
         )
     assert OpportunityProduct.objects.filter(pk=other_line.pk).exists()
+
+
+def test_records_handed_to_a_service_are_not_read_back_to_check_they_exist(rep):
+    """full_clean() would SELECT the owner, the unit and the account to prove they
+    exist; the service was given them (leadsite.validation)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        account = services.create_account(name="Fabrikam", owner_user=rep)
+        services.create_opportunity(name="Deal", account=account, owner_user=rep)
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if 'FROM "accounts_user"' in sql]
+    assert not [sql for sql in reads if 'FROM "accounts_account"' in sql]
+    assert not [sql for sql in reads if 'FROM "accounts_businessunit"' in sql]
+
+
+def test_constraints_still_hold_for_records_handed_over(rep):
+    team = factories.TeamFactory()
+    with pytest.raises(ValidationError):
+        services.create_account(name="Both owners", owner_user=rep, owner_team=team)
+    assert not Account.objects.filter(name="Both owners").exists()
