@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
-from accounts.models import Account, Contact, Opportunity
+from accounts.models import Account, Contact, Opportunity, User
 from leads.forms.related import (
     ActivityForm,
     AttachmentForm,
@@ -119,6 +119,18 @@ def _regarding_q(record) -> Q:
     return Q(**{record_type_of(record): record})
 
 
+# A timeline names its users (str(user): full name or username) and nothing more.
+_USER_NAME_FIELDS = {"id", "username", "first_name", "last_name"}
+
+
+def _user_columns_not_shown(relation: str) -> list[str]:
+    return [
+        f"{relation}__{field.name}"
+        for field in User._meta.concrete_fields
+        if field.name not in _USER_NAME_FIELDS
+    ]
+
+
 def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
     """Activities, notes and attachments regarding `record`, newest first.
 
@@ -129,9 +141,15 @@ def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]
     condition = _regarding_q(record)
     on_opportunity = isinstance(record, Opportunity)
     querysets = {
-        "activity": Activity.objects.select_related("owner", "created_by"),
-        "note": Note.objects.select_related("created_by"),
-        "attachment": Attachment.objects.select_related("created_by"),
+        "activity": Activity.objects.select_related("owner", "created_by").defer(
+            *_user_columns_not_shown("owner"), *_user_columns_not_shown("created_by")
+        ),
+        "note": Note.objects.select_related("created_by").defer(
+            *_user_columns_not_shown("created_by")
+        ),
+        "attachment": Attachment.objects.select_related("created_by").defer(
+            *_user_columns_not_shown("created_by")
+        ),
     }
     entries = []
     for kind, queryset in querysets.items():
