@@ -210,7 +210,7 @@ class LeadListView(TemplateView):
         leadfilter = selectors.filter_leads(
             user=request.user, params=request.GET, request=request
         )
-        queryset = leadfilter.qs
+        queryset = selectors.list_rows(leadfilter.qs)
         # Shared paginator: page rows + one, and a capped count (never the table).
         # A text search counts to SEARCH_COUNT_CAP ("1,000+"): past that the
         # user narrows the search rather than pages, and a broad two-letter search
