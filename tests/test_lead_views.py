@@ -493,3 +493,34 @@ def test_empty_choices_read_as_a_dash_not_djangos_placeholder(rep_client, url):
     html = rep_client.get(url).content.decode()
     assert "---------" not in html
     assert '<option value="" selected>—</option>' in html
+
+
+MARKUP = '<script>alert("x")</script>'
+
+
+def test_list_rows_show_stored_markup_as_text(rep_client, rep):
+    """The list's rows are drawn in Python ({% lead_rows %}): every value escaped."""
+    factories.LeadFactory(
+        owner_user=rep,
+        first_name=MARKUP,
+        last_name="O'Hara",
+        subject=MARKUP,
+        company_name=MARKUP,
+        email="",
+    )
+    html = rep_client.get(reverse("leads:list")).content.decode()
+    assert MARKUP not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Hara" in html
+    assert '<td class="c-email clip minor" title="">—</td>' in html
+
+
+def test_timeline_items_show_stored_markup_as_text(rep_client, rep):
+    """The timeline's items are drawn in Python ({% timeline_items %})."""
+    lead = factories.LeadFactory(owner_user=rep)
+    factories.NoteFactory(lead=lead, title=MARKUP, text=f"{MARKUP}\nsecond line")
+    factories.ActivityFactory(lead=lead, subject=MARKUP, description=MARKUP)
+    html = rep_client.get(reverse("leads:detail", args=[lead.pk])).content.decode()
+    assert MARKUP not in html
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    assert f"<strong>{escaped}</strong>" in html
+    assert f'<div class="timeline-text">{escaped}<br>second line</div>' in html

@@ -15,15 +15,15 @@ from leads.exceptions import TransitionRefused
 from leads.models import Lead
 
 
-def lock_lead(lead: Lead | int, *, with_related=()) -> Lead:
+def lock_lead(lead: Lead | int, *, related=("qualifying_opportunity",)) -> Lead:
     """The lead's row (a Lead or its pk), freshly read and locked until the
-    transaction ends. The qualifying opportunity comes with it, unlocked, for the
-    transition guards, and so do the relations named in `with_related`."""
+    transaction ends, with its `related` records joined, unlocked: by default the
+    qualifying opportunity, for the transition guards."""
     pk = getattr(lead, "pk", lead)
     try:
         return (
             Lead.objects.select_for_update(of=("self",))
-            .select_related("qualifying_opportunity", *with_related)
+            .select_related(*related)
             .get(pk=pk)
         )
     except Lead.DoesNotExist:

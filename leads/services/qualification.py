@@ -109,7 +109,15 @@ def qualify_lead(
     """
     # The owner records the new account, contact and opportunity take come with
     # the locked row (unlocked): _owner then reads nothing more.
-    locked = lock_lead(lead, with_related=("owner_user", "owner_team", "business_unit"))
+    locked = lock_lead(
+        lead,
+        related=(
+            "qualifying_opportunity",
+            "owner_user",
+            "owner_team",
+            "business_unit",
+        ),
+    )
     refuse_unless_allowed(
         locked,
         "qualify",

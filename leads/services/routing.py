@@ -37,6 +37,7 @@ from leads.selectors.routing import (
     open_loads,
 )
 from leads.services.lifecycle import closed_message
+from leads.services.locks import lock_lead
 from leadsite.permissions import can_edit_routing_rule
 from leadsite.services import service
 
@@ -47,15 +48,6 @@ TRIGGERS = set(AssignmentTrigger.values)
 class BulkRouteResult:
     routed: list = field(default_factory=list)  # LeadAssignment rows
     refused: list = field(default_factory=list)  # (lead, message)
-
-
-def _lock_lead(lead) -> Lead:
-    """leads.services.locks.lock_lead without the qualifying opportunity (routing
-    never reads it; the returned lead loads it on first use)."""
-    try:
-        return Lead.objects.select_for_update().get(pk=getattr(lead, "pk", lead))
-    except Lead.DoesNotExist:
-        raise TransitionRefused("This lead no longer exists.") from None
 
 
 # The round-robin turn and the candidates are read (and locked), and the turn moved,
@@ -131,7 +123,8 @@ def _route(
 ):
     if trigger not in TRIGGERS:
         raise ValueError(f"Unknown routing trigger {trigger!r}.")
-    locked = _lock_lead(lead)
+    # Routing never reads the qualifying opportunity: nothing joined.
+    locked = lock_lead(lead, related=())
     if not locked.is_open:
         raise TransitionRefused(closed_message(locked))
     ruleset = ruleset or RuleSet.load()

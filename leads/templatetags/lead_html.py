@@ -1,0 +1,222 @@
+"""Rows drawn in Python, not by the template engine, for the pages that repeat them
+by the hundred: `{% lead_rows %}` (the lead list's table rows) and
+`{% timeline_items %}` (the items of templates/leads/partials/timeline.html).
+
+Per-cell lookups and filters were most of those pages' Python time (a 50-row list,
+a 200-item timeline). Every value is escaped here (`_escape`).
+"""
+
+import datetime
+import html
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
+from django.utils.safestring import mark_safe
+
+from accounts.templatetags.ui import money
+from leads.models import LeadRating, LeadStatus
+
+register = template.Library()
+
+# The detail URL with a placeholder id: one reverse() a page, not one a row.
+_URL_PLACEHOLDER = 987654321987
+
+
+def _escape(value):
+    """django.utils.html.escape without its lazy-string wrapper (it runs per cell)."""
+    return html.escape(str(value))
+
+
+def _datetime(value, fmt):
+    """`value` (a date, or a datetime in local time) in the format `fmt`; "—" for
+    none."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return _escape(dateformat.format(value, fmt))
+
+
+def _lines(text):
+    """The linebreaksbr filter: escaped, newlines as <br>."""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    return _escape(text).replace("\n", "<br>")
+
+
+def _on_lead(entry):
+    lead = entry.from_lead
+    if not lead:
+        return ""
+    return (
+        f' · on lead <a href="{_escape(lead.get_absolute_url())}">{_escape(lead)}</a>'
+    )
+
+
+def _activity(entry, fmt, open_state, csrf, back):
+    item = entry.item
+    parts = [
+        '<div class="timeline-title">\n'
+        f'  <span class="badge">{_escape(item.get_kind_display())}</span>\n'
+    ]
+    if item.direction:
+        parts.append(
+            f'  <span class="muted small">{_escape(item.get_direction_display())}'
+            "</span>\n"
+        )
+    parts.append(
+        f"  <strong>{_escape(item.subject)}</strong>\n"
+        f'  <span class="badge badge-{_escape(item.state)}">'
+        f"{_escape(item.get_state_display())}</span>\n</div>\n"
+    )
+    if item.due_at:
+        parts.append(f'<div class="small">Due {_datetime(item.due_at, fmt)}</div>\n')
+    if item.start_at:
+        end = f" – {_datetime(item.end_at, fmt)}" if item.end_at else ""
+        parts.append(f'<div class="small">{_datetime(item.start_at, fmt)}{end}</div>\n')
+    if item.description:
+        parts.append(f'<div class="timeline-text">{_lines(item.description)}</div>\n')
+    completed = (
+        f" · completed {_escape(naturaltime(item.completed_at))}"
+        if item.completed_at
+        else ""
+    )
+    parts.append(
+        f'<div class="meta">Owner {_escape(item.owner)} · logged '
+        f"{_escape(naturaltime(item.created_at))}{completed}{_on_lead(entry)}</div>\n"
+    )
+    if item.state == open_state:
+        hidden = (
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{_escape(csrf)}">'
+            f'<input type="hidden" name="next" value="{_escape(back)}">'
+        )
+        complete = reverse("leads:complete-activity", args=[item.pk])
+        cancel = reverse("leads:cancel-activity", args=[item.pk])
+        parts.append(
+            '<div class="actions timeline-actions">\n'
+            f'  <form method="post" action="{complete}">{hidden}'
+            '<button type="submit" class="button small">Complete</button></form>\n'
+            f'  <form method="post" action="{cancel}">{hidden}'
+            '<button type="submit" class="button small danger">Cancel activity'
+            "</button></form>\n</div>\n"
+        )
+    return "".join(parts)
+
+
+def _note(entry):
+    item = entry.item
+    return (
+        '<div class="timeline-title"><span class="badge">Note</span> '
+        f"<strong>{_escape(item.title or '')}</strong></div>\n"
+        f'<div class="timeline-text">{_lines(item.text)}</div>\n'
+        f'<div class="meta">{_escape(item.created_by or "Unknown user")} · '
+        f"{_escape(naturaltime(item.created_at))}{_on_lead(entry)}</div>\n"
+    )
+
+
+def _attachment(entry):
+    item = entry.item
+    url = reverse("leads:download-attachment", args=[item.pk])
+    return (
+        '<div class="timeline-title"><span class="badge">File</span>\n'
+        f'  <a href="{url}" download>{_escape(item.original_name)}</a>\n'
+        f'  <span class="muted small">{_escape(filesizeformat(item.size))}</span>\n'
+        "</div>\n"
+        f'<div class="meta">{_escape(item.created_by or "Unknown user")} · '
+        f"{_escape(naturaltime(item.created_at))}{_on_lead(entry)}</div>\n"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def timeline_items(context, timeline):
+    """The <li> of every timeline entry (activities, notes, files), newest first."""
+    fmt = get_format("SHORT_DATETIME_FORMAT")
+    open_state = context.get("open_activity_state")
+    csrf = str(context.get("csrf_token") or "")
+    back = context.get("timeline_return_url") or ""
+    items = []
+    for entry in timeline:
+        if entry.kind == "activity":
+            body = _activity(entry, fmt, open_state, csrf, back)
+        elif entry.kind == "note":
+            body = _note(entry)
+        else:
+            body = _attachment(entry)
+        items.append(
+            f'<li class="kind-{_escape(entry.kind)}" id="{_escape(entry.kind)}-'
+            f'{entry.item.pk}">\n{body}</li>'
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 - every value above is escaped
+
+
+# --- the lead list ----------------------------------------------------------------
+
+
+def _owner_html(lead):
+    """(title, cell) of the owner column: the user, or "Team" and the team."""
+    if lead.owner_user_id:
+        return (_escape(lead.owner_user),) * 2
+    if lead.owner_team_id:
+        team = _escape(lead.owner_team)
+        return f"Team {team}", f'<span class="badge">Team</span> {team}'
+    return "", ""
+
+
+def _status_html(lead, labels):
+    """The short pill of leads/partials/status_badge.html."""
+    label = labels[lead.status]
+    if lead.is_open:
+        return f'<span class="badge badge-open" title="Open">{label}</span>'
+    if lead.is_qualified:
+        return '<span class="badge badge-qualified">Qualified</span>'
+    return (
+        f'<span class="badge badge-disqualified" title="Disqualified · {label}">'
+        f"{label}</span>"
+    )
+
+
+@register.simple_tag
+def lead_rows(leads):
+    """The <tr> of every lead of the list page (columns as LIST_COLUMNS in
+    leads/views/leads.py; values as leads.selectors.leads.LIST_ROW_FIELDS reads)."""
+    date_format = get_format("SHORT_DATE_FORMAT")
+    statuses = {value: _escape(label) for value, label in LeadStatus.choices}
+    ratings = {
+        value: f'<span class="badge badge-{_escape(str(label).lower())}">'
+        f"{_escape(label)}</span>"
+        for value, label in LeadRating.choices
+    }
+    url_head, url_tail = reverse("leads:detail", args=[_URL_PLACEHOLDER]).split(
+        str(_URL_PLACEHOLDER)
+    )
+    rows = []
+    for lead in leads:
+        name = _escape(lead.full_name or lead.last_name)
+        subject = _escape(lead.subject)
+        company = _escape(lead.company_name)
+        email = _escape(lead.email)
+        owner_title, owner = _owner_html(lead)
+        close = _datetime(lead.estimated_close_date, date_format)
+        created = _datetime(lead.created_at, date_format)
+        rows.append(
+            "<tr>\n"
+            '  <td class="select"><label class="hit"><input type="checkbox" name="ids"'
+            f' value="{lead.pk}" form="bulk-form" class="lead-select"'
+            f' aria-label="Select {name}"></label></td>\n'
+            f'  <td class="c-name clip" title="{name}">'
+            f'<a href="{url_head}{lead.pk}{url_tail}">{name}</a></td>\n'
+            f'  <td class="c-topic clip minor" title="{subject}">{subject}</td>\n'
+            f'  <td class="c-company clip" title="{company}">{company or "—"}</td>\n'
+            f'  <td class="c-email clip minor" title="{email}">{email or "—"}</td>\n'
+            f'  <td class="c-status">{_status_html(lead, statuses)}</td>\n'
+            f'  <td class="c-rating minor">{ratings.get(lead.rating, "")}</td>\n'
+            f'  <td class="num minor">{_escape(money(lead.estimated_value, 0))}</td>\n'
+            f'  <td class="c-date minor">{close}</td>\n'
+            f'  <td class="c-owner clip" title="{owner_title}">{owner}</td>\n'
+            f'  <td class="c-date minor">{created}</td>\n'
+            "</tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
