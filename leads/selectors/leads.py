@@ -27,8 +27,8 @@ def _list_columns():
     return Lead.objects.select_related("owner_user", "owner_team", "campaign")
 
 
-# What a row of the lead list shows (leads.views.leads.lead_rows_html): the rest of
-# the lead's sixty columns are not read.
+# What a row of the lead list shows ({% lead_rows %} in
+# leads/templatetags/lead_html.py): the lead's other columns are not read.
 LIST_ROW_FIELDS = [
     "id",
     "first_name",
