@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.models import Account, Contact, Opportunity
 from leads.models import Lead, LeadRating, LeadSource, LeadStatus
@@ -120,7 +121,7 @@ def test_rep_captures_sees_duplicate_and_qualifies(page, login, sales_rep, scree
     )
     page.get_by_role("button", name="Create lead").click()
     warning = page.locator(".duplicates")
-    assert warning.is_visible()
+    expect(warning).to_be_visible()
     assert "same email" in warning.inner_text()
     assert warning.locator(f"a[href='/leads/{first.pk}/']").count() == 1
     screenshot("lead-duplicate-warning")
@@ -174,8 +175,7 @@ def test_rep_disqualifies_and_reactivates_a_lead(page, login, sales_rep, screens
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Reactivate").click()
-    page.wait_for_load_state()
-    assert "Lead reactivated." in page.locator(".messages").inner_text()
+    expect(page.locator(".messages")).to_contain_text("Lead reactivated.")
     assert "New" in page.locator(".page-header .badges").inner_text()
     history = page.locator(".history").inner_text()
     assert "Disqualify" in history and "Reactivate" in history

@@ -1,3 +1,6 @@
+from playwright.sync_api import expect
+
+
 def test_rep_logs_in_and_sees_navigation(page, login, rep, screenshot):
     login("rep")
     nav = page.locator("nav.mainnav")
@@ -9,6 +12,6 @@ def test_rep_logs_in_and_sees_navigation(page, login, rep, screenshot):
         "Routing",
         "Reports",
     ]:
-        assert nav.get_by_role("link", name=label).is_visible()
+        expect(nav.get_by_role("link", name=label)).to_be_visible()
     assert nav.get_by_role("link", name="Admin").count() == 0
     screenshot("home-rep")

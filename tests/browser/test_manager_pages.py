@@ -1,5 +1,7 @@
 """A manager reads the routing page and the lead source report in Chromium."""
 
+from playwright.sync_api import expect
+
 from leads.models import LeadSource, LeadState, LeadStatus
 from tests import factories
 
@@ -36,7 +38,7 @@ def test_manager_sees_routing_rules_queue_and_source_chart(
 
     login("manager")
     page.goto("/routing/")
-    assert page.get_by_role("cell", name="Web leads to North").is_visible()
+    expect(page.get_by_role("cell", name="Web leads to North")).to_be_visible()
     assert page.get_by_role("link", name="Waiting").count() >= 1
     screenshot("routing")
 

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.models import OpportunityState
 from leads.models import (
@@ -404,8 +405,8 @@ def world(rep, manager, administrator, org):
 
 def submit(label):
     def _submit(page):
-        page.get_by_role("button", name=label, exact=True).first.click()
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.get_by_role("button", name=label, exact=True).first.click()
 
     return _submit
 
@@ -418,8 +419,8 @@ def test_rep_tour(page, login, screenshot, world, live_server):
     def wrong_password(page):
         page.fill("input[name=username]", "rep")
         page.fill("input[name=password]", "not-my-password")
-        page.click("button[type=submit]")
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.click("button[type=submit]")
 
     tour.visit("login", "/login/", "Log in")
     tour.visit(
@@ -444,7 +445,7 @@ def test_rep_tour(page, login, screenshot, world, live_server):
         "Leads",
         expect="No leads match these filters",
     )
-    assert page.get_by_role("link", name="Clear the filters").is_visible()
+    expect(page.get_by_role("link", name="Clear the filters")).to_be_visible()
     tour.visit(
         "leads-filter-error",
         "/leads/?view=all&created_after=2025-13-45",
@@ -650,7 +651,9 @@ def test_lead_list_is_dense_at_desktop_and_stacked_on_phones(page, login, rep, w
     assert first_row["y"] + first_row["height"] <= 844
     assert page.evaluate("document.documentElement.scrollWidth") <= 391
     # Name, company, status and owner stay; minor columns go.
-    assert page.locator(".lead-table tbody tr").first.locator("td.c-topic").is_hidden()
+    expect(
+        page.locator(".lead-table tbody tr").first.locator("td.c-topic")
+    ).to_be_hidden()
     box = page.locator(".lead-table tbody tr").first.locator("label.hit").bounding_box()
     assert box["height"] >= 40
     search = page.locator("#global-search")
@@ -663,17 +666,18 @@ def test_filters_collapse_and_show_as_removable_chips(page, login, rep, world):
     page.goto(f"/leads/?view=open&rating={LeadRating.HOT}")
     assert page.locator("details.filter-panel").get_attribute("open") is None
     chip = page.get_by_role("link", name="Remove filter Rating: Hot")
-    assert chip.is_visible()
-    assert page.locator("#bulk-form").is_hidden()
+    expect(chip).to_be_visible()
+    expect(page.locator("#bulk-form")).to_be_hidden()
     page.locator(".lead-select").first.check()
-    assert page.locator("#bulk-form").is_visible()
-    assert page.locator("#bulk-reason").is_hidden()  # no disqualify reason to assign
+    expect(page.locator("#bulk-form")).to_be_visible()
+    expect(
+        page.locator("#bulk-reason")
+    ).to_be_hidden()  # no disqualify reason to assign
     page.select_option("#bulk-action", "disqualify")
-    assert page.locator("#bulk-reason").is_visible()
-    assert page.locator("#bulk-owner-user").is_hidden()
+    expect(page.locator("#bulk-reason")).to_be_visible()
+    expect(page.locator("#bulk-owner-user")).to_be_hidden()
     chip.click()
-    page.wait_for_load_state("load")
-    assert "rating=" not in page.url
+    page.wait_for_url(lambda url: "rating=" not in url)
 
 
 def main_pages(leads):
@@ -726,10 +730,10 @@ def test_global_search_from_the_top_bar(page, login, rep, rep2, world):
     login("rep")
     page.goto("/")
     page.fill("#global-search", "hopper")
-    page.press("#global-search", "Enter")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.press("#global-search", "Enter")
     leads = page.locator("#results-lead")
-    assert leads.get_by_role("link", name="Grace Hopper").first.is_visible()
+    expect(leads.get_by_role("link", name="Grace Hopper").first).to_be_visible()
     assert "Elsewhere" not in leads.inner_text()
 
 
@@ -744,7 +748,7 @@ def test_admin_lead_list_uses_the_width_and_transitions_sit_on_top(
         " return r.scrollWidth - r.clientWidth; })()"
     )
     assert overflow <= 1
-    assert page.locator("#result_list th.column-owner").is_visible()
+    expect(page.locator("#result_list th.column-owner")).to_be_visible()
     page.goto(f"/admin/leads/lead/{world['leads']['grace'].pk}/change/")
     buttons = page.locator(".fsm-transitions-top").bounding_box()
     first_fieldset = page.locator("fieldset").first.bounding_box()
