@@ -13,6 +13,7 @@ urlpatterns = [
     path("leads/new/", lifecycle.lead_create, name="create"),
     path("leads/bulk/", leads.lead_bulk, name="bulk"),
     path("leads/<int:pk>/edit/", lifecycle.lead_edit, name="edit"),
+    path("leads/<int:pk>/assign/", leads.lead_assign, name="assign"),
     path("leads/<int:pk>/qualify/", qualification.lead_qualify, name="qualify"),
     path("leads/<int:pk>/qualified/", qualification.lead_qualified, name="qualified"),
     path("leads/<int:pk>/disqualify/", lifecycle.lead_disqualify, name="disqualify"),

@@ -14,6 +14,7 @@ from leads.models import (
     Direction,
     Lead,
     LeadStatus,
+    Note,
 )
 from leads.services.timeline import cancel_activity, complete_activity, log_activity
 from tests import factories
@@ -259,11 +260,18 @@ def test_activity_outside_scope_is_404(client, rep, rep2, lead):
     assert Activity.objects.get(pk=activity.pk).state == ActivityState.OPEN
 
 
-def test_writes_are_post_only(rep_client, lead):
-    assert (
-        rep_client.get(reverse("leads:add-note", args=["lead", lead.pk])).status_code
-        == 405
-    )
+def test_the_add_url_shows_its_form_on_get_and_writes_only_on_post(rep_client, lead):
+    url = reverse("leads:add-note", args=["lead", lead.pk])
+    # Without JavaScript the disclosure's link opens the form as a page.
+    page = rep_client.get(url)
+    assert page.status_code == 200
+    assert "<h1>Add note</h1>" in page.content.decode()
+    assert f'action="{url}"' in page.content.decode()
+    # The lead page's disclosure asks for the form alone.
+    fragment = rep_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<h1>" not in fragment and 'name="text"' in fragment
+    assert rep_client.put(url).status_code == 405
+    assert not Note.objects.exists()
 
 
 def test_unknown_record_type_is_404(rep_client, lead):

@@ -29,10 +29,17 @@ def _lead_form_token(client):
 
 
 def _timeline_tokens(client, lead):
-    page = client.get(reverse("leads:detail", args=[lead.pk]))
+    """The token of each add form as the lead page loads it (GET on its URL)."""
+    urls = {
+        "note": "leads:add-note",
+        "activity": "leads:add-activity",
+        "attachment": "leads:add-attachment",
+    }
     return {
-        name: page.context[f"{name}_form"]["submission_token"].value()
-        for name in ("note", "activity", "attachment")
+        name: client.get(reverse(url, args=["lead", lead.pk]), HTTP_HX_REQUEST="true")
+        .context["form"]["submission_token"]
+        .value()
+        for name, url in urls.items()
     }
 
 

@@ -89,23 +89,29 @@ def test_tampered_account_id_outside_scope_is_a_form_error(rep_client, lead, rep
     assert "Select a valid choice" in response.content.decode()
 
 
-def test_pick_list_suggests_visible_unlinked_records_like_the_lead(rep, rep2):
+def _picker(client, lead, kind):
+    """The link form as the lead page loads it when "Link an account/contact" opens."""
+    url = reverse(f"leads:link-{kind}", args=[lead.pk])
+    return client.get(url, HTTP_HX_REQUEST="true").context["form"]
+
+
+def test_pick_list_suggests_visible_unlinked_records_like_the_lead(
+    rep_client, rep, rep2
+):
     lead = factories.LeadFactory(owner_user=rep, company_name="Mine")
     mine = factories.AccountFactory(owner_user=rep, name="Mine Inc")
     linked = factories.AccountFactory(owner_user=rep, name="Mine Linked")
     factories.AccountFactory(owner_user=rep, name="Other Inc")
     factories.AccountFactory(owner_user=rep2, name="Mine Foreign")
     link_account(lead=lead, account=linked, by=rep)
-    context = lead_related_context(lead=lead, user=rep)
-    options = [
-        label
-        for _, label in context["account_link_form"].fields["account"].widget.choices
-    ]
+    form = _picker(rep_client, lead, "account")
+    options = [label for _, label in form.fields["account"].widget.choices]
     assert options == ["—", str(mine)]
+    context = lead_related_context(lead=lead, user=rep)
     assert context["linked_accounts"] == [linked]
 
 
-def test_contact_suggestions_share_the_leads_email_or_last_name(rep):
+def test_contact_suggestions_share_the_leads_email_or_last_name(rep_client, rep):
     lead = factories.LeadFactory(
         owner_user=rep, email="ana@example.com", last_name="Ruiz"
     )
@@ -114,7 +120,7 @@ def test_contact_suggestions_share_the_leads_email_or_last_name(rep):
     )
     by_name = factories.ContactFactory(owner_user=rep, last_name="Ruiz", email="")
     factories.ContactFactory(owner_user=rep, last_name="Stranger", email="x@y.org")
-    form = lead_related_context(lead=lead, user=rep)["contact_link_form"]
+    form = _picker(rep_client, lead, "contact")
     values = [value for value, _ in form.fields["contact"].widget.choices]
     assert sorted(values[1:]) == sorted([by_email.pk, by_name.pk])
 

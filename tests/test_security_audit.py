@@ -131,7 +131,8 @@ def _link_route(kind):
         )
         return {"pk": lead.pk}, {kind: target.pk}
 
-    return Route(build, get=False)
+    # GET: the picker alone (loaded into the lead page's disclosure).
+    return Route(build)
 
 
 def _unlink_route(kind):
@@ -155,7 +156,8 @@ def _timeline_route(data):
         record = _record(variant, owner)
         return {"record_type": variant, "pk": record.pk}, dict(data)
 
-    return Route(build, get=False, variants=RECORD_TYPES)
+    # GET: the add form alone (loaded into the record page's disclosure).
+    return Route(build, variants=RECORD_TYPES)
 
 
 def _activity_route():
@@ -205,7 +207,7 @@ def _interest_route(add):
         interest = factories.LeadProductFactory(lead=lead)
         return {"pk": lead.pk, "interest_pk": interest.pk}, {}
 
-    return Route(build, get=False)
+    return Route(build, get=add)
 
 
 def _page(data=None, get=True, post=True):
@@ -314,6 +316,7 @@ ROUTES = {
     "leads:source-report": _page(post=False),
     "leads:detail": _lead_route(post=False),
     "leads:edit": _lead_route(LEAD_DATA),
+    "leads:assign": _lead_route(post=False),
     "leads:qualify": _lead_route(
         {
             "create_account": "on",

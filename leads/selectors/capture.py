@@ -5,6 +5,7 @@ import importlib.util
 from django.db.models import Q
 
 from leads.models import CaptureForm, PossibleDuplicate
+from leads.selectors.leads import has_any
 from leadsite.permissions import business_unit_subtree_ids, is_administrator, visible_to
 
 
@@ -44,7 +45,7 @@ def possible_duplicates(*, lead, user) -> list[PossibleDuplicate]:
     from accounts.models import Contact
     from leads.models import Lead
 
-    if not getattr(lead, "has_possible_duplicates", True):
+    if not has_any(lead, "possible_duplicates"):
         return []
     flags = list(
         PossibleDuplicate.objects.filter(lead=lead).select_related(

@@ -11,9 +11,15 @@ from leads.filters import DEFAULT_VIEW, LeadFilter
 from leads.models import (
     Activity,
     ActivityState,
+    Attachment,
     Lead,
+    LeadAccount,
+    LeadAssignment,
+    LeadContact,
+    LeadProduct,
     LeadState,
     LeadStatus,
+    Note,
     PossibleDuplicate,
 )
 from leadsite.permissions import visible_and_owned_by, visible_to
@@ -95,6 +101,33 @@ RARE_RELATIONS = [
 ]
 
 
+def _presence():
+    lead = OuterRef("pk")
+    return {
+        # Captured/imported leads flagged as possible duplicates (issue 11).
+        "has_possible_duplicates": Exists(PossibleDuplicate.objects.filter(lead=lead)),
+        "has_activities": Exists(Activity.objects.filter(lead=lead)),
+        "has_notes": Exists(Note.objects.filter(lead=lead)),
+        "has_attachments": Exists(Attachment.objects.filter(lead=lead)),
+        "has_account_links": Exists(LeadAccount.objects.filter(lead=lead)),
+        "has_contact_links": Exists(LeadContact.objects.filter(lead=lead)),
+        "has_interests": Exists(LeadProduct.objects.filter(lead=lead)),
+        "has_merged_leads": Exists(Lead.objects.filter(master=lead)),
+        "has_assignments": Exists(LeadAssignment.objects.filter(lead=lead)),
+        "has_history": Exists(
+            StateLog.objects.filter(
+                content_type=ContentType.objects.get_for_model(Lead), object_id=lead
+            )
+        ),
+    }
+
+
+def has_any(record, relation: str) -> bool:
+    """False only when `record` was read with its has_<relation> flag (see
+    get_lead_for_detail) and that says there is nothing to read."""
+    return getattr(record, f"has_{relation}", True)
+
+
 def get_lead_for_detail(*, pk, user):
     """One lead with everything its detail page shows.
 
@@ -110,13 +143,10 @@ def get_lead_for_detail(*, pk, user):
             "campaign",
             "created_by",
         )
-        # Captured/imported leads flagged as possible duplicates (issue 11): the
-        # flags are read only when there are any.
-        .annotate(
-            has_possible_duplicates=Exists(
-                PossibleDuplicate.objects.filter(lead=OuterRef("pk"))
-            )
-        )
+        # Whether each related list has any rows: one index probe each inside this
+        # query, so that the page reads only the lists that are not empty (most
+        # leads have no links, interests, merged leads or attachments).
+        .annotate(**_presence())
         .get(pk=pk)
     )
     prefetch_related_objects(
@@ -142,6 +172,8 @@ class HistoryEntry:
 
 def lead_history(*, lead: Lead) -> list[HistoryEntry]:
     """The lead's transition log (who, when, from, to, reason), newest first."""
+    if not has_any(lead, "history"):
+        return []
     content_type = ContentType.objects.get_for_model(Lead)
     logs = (
         StateLog.objects.filter(content_type=content_type, object_id=lead.pk)

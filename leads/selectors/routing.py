@@ -19,7 +19,7 @@ from leads.models import (
     LeadState,
     RoutingRule,
 )
-from leads.selectors.leads import list_leads
+from leads.selectors.leads import has_any, list_leads
 from leadsite.permissions import can_edit_routing_rule, scope_q
 
 HIT_DAYS = 30
@@ -243,6 +243,8 @@ def assignment_log(*, user, filters: dict):
 def lead_routing_history(*, lead):
     """A lead's assignment log, newest first (the caller has already checked the
     lead is in scope)."""
+    if not has_any(lead, "assignments"):
+        return LeadAssignment.objects.none()
     return (
         LeadAssignment.objects.filter(lead=lead)
         .select_related("rule", "assigned_user", "assigned_team", "by")

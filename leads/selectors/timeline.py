@@ -9,15 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from accounts.models import Account, Contact, Opportunity, User
 from leads.forms.related import (
-    ActivityForm,
-    AttachmentForm,
-    InterestForm,
-    LinkAccountForm,
-    LinkContactForm,
     NoteForm,
 )
 from leads.models import (
@@ -31,6 +26,7 @@ from leads.models import (
     LeadState,
     Note,
 )
+from leads.selectors.leads import has_any
 from leadsite.permissions import scope_q, visible_to
 
 RECORD_TYPES = {
@@ -131,10 +127,15 @@ def _user_columns_not_shown(relation: str) -> list[str]:
     ]
 
 
+# The has_<flag> a record may carry for each kind (see get_lead_for_detail).
+KIND_FLAGS = {"activity": "activities", "note": "notes", "attachment": "attachments"}
+
+
 def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
     """Activities, notes and attachments regarding `record`, newest first.
 
-    Three queries (one per kind) with their users joined. On an opportunity the items
+    Three queries (one per kind, none for a kind the record is known to have none
+    of) with their users joined. On an opportunity the items
     of its originating lead(s) are included and marked with that lead. The caller has
     already checked that the user may see `record`.
     """
@@ -153,6 +154,8 @@ def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]
     }
     entries = []
     for kind, queryset in querysets.items():
+        if not has_any(record, KIND_FLAGS[kind]):
+            continue
         if on_opportunity:
             queryset = queryset.select_related("lead")
         for item in queryset.filter(condition).order_by("-created_at", "-id")[:limit]:
@@ -162,21 +165,15 @@ def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]
     return entries
 
 
-def _url_or_none(name: str) -> str | None:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
-
-
 def _timeline_forms(record_type: str, pk: int, record) -> dict:
+    """The add URLs of a record's timeline; a GET on each is its form, loaded when
+    the page's disclosure opens. Only the note form is drawn with the page (open
+    when the timeline is empty)."""
     args = [record_type, pk]
     return {
         # Complete/cancel come back here, also for lead items on an opportunity.
         "timeline_return_url": record.get_absolute_url(),
         "note_form": NoteForm(auto_id=f"id_note_{record_type}_%s"),
-        "activity_form": ActivityForm(auto_id=f"id_activity_{record_type}_%s"),
-        "attachment_form": AttachmentForm(auto_id=f"id_attachment_{record_type}_%s"),
         "timeline_urls": {
             "note": reverse("leads:add-note", args=args),
             "activity": reverse("leads:add-activity", args=args),
@@ -201,6 +198,7 @@ def lead_related_context(*, lead, user) -> dict:
         "timeline_record_type": "lead",
         "timeline_record": lead,
         "open_activity_state": ActivityState.OPEN,
+        # Each list is read only when the lead has rows in it (has_any).
         "linked_accounts": [
             link.account
             for link in LeadAccount.objects.filter(
@@ -208,7 +206,9 @@ def lead_related_context(*, lead, user) -> dict:
             )
             .select_related("account")
             .order_by("account__name")
-        ],
+        ]
+        if has_any(lead, "account_links")
+        else [],
         "linked_contacts": [
             link.contact
             for link in LeadContact.objects.filter(
@@ -216,30 +216,29 @@ def lead_related_context(*, lead, user) -> dict:
             )
             .select_related("contact", "contact__account")
             .order_by("contact__last_name", "contact__first_name")
-        ],
+        ]
+        if has_any(lead, "contact_links")
+        else [],
         "interests": list(
             LeadProduct.objects.filter(lead=lead).select_related("product")
-        ),
+        )
+        if has_any(lead, "interests")
+        else [],
         "merged_leads": list(
             visible_to(user, Lead.objects.filter(master=lead)).order_by("-closed_at")
-        ),
+        )
+        if has_any(lead, "merged_leads")
+        else [],
         "merge_url": reverse("leads:merge") + f"?ids={lead.pk}",
         **_timeline_forms("lead", lead.pk, lead),
     }
     if editable:
-        context.update(
-            {
-                "account_link_form": LinkAccountForm(user=user, lead=lead),
-                "contact_link_form": LinkContactForm(user=user, lead=lead),
-                "interest_form": InterestForm(),
-                "account_autocomplete_url": _url_or_none(
-                    "accounts:account-autocomplete"
-                ),
-                "contact_autocomplete_url": _url_or_none(
-                    "accounts:contact-autocomplete"
-                ),
-            }
-        )
+        # Each add form is loaded when its disclosure opens (GET on its URL).
+        context["panel_urls"] = {
+            "interest": reverse("leads:add-interest", args=[lead.pk]),
+            "link_account": reverse("leads:link-account", args=[lead.pk]),
+            "link_contact": reverse("leads:link-contact", args=[lead.pk]),
+        }
     return context
 
 

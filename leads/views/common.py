@@ -1,8 +1,11 @@
-"""What the lead pages share: the scoped lookup, refusal messages, the assign pickers."""
+"""What the lead pages share: the scoped lookup, refusal messages, the assign pickers,
+the add forms loaded into a record page's disclosures."""
 
 from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -76,3 +79,22 @@ def reuse_choices(form, assignees):
             ("", field.empty_label),
             *((record.pk, field.label_from_instance(record)) for record in records),
         ]
+
+
+def form_panel(request, record, *, title: str, template: str, context: dict):
+    """GET on an add URL: its form alone. The record page loads it into a
+    disclosure when that opens (htmx asks for the fragment, so the page itself
+    renders no collapsed form); without JavaScript the disclosure's link opens it
+    as a page of its own."""
+    context = {
+        "record": record,
+        "panel_title": title,
+        "panel_template": template,
+        **context,
+    }
+    fragment = request.headers.get("HX-Request") == "true"
+    response = render(
+        request, template if fragment else "partials/form_panel_page.html", context
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from accounts.models import Account
@@ -24,6 +24,7 @@ from leads.services.routing import bulk_route_leads
 from leads.views.common import (
     PAGE_SIZE,
     assignees,
+    form_panel,
     lead_or_404,
     reuse_choices,
 )
@@ -182,13 +183,31 @@ class LeadDetailView(TemplateView):
                     user, Account.objects.filter(pk=lead.channel_partner_id)
                 ).exists(),
                 "routing_history": lead_routing_history(lead=lead),
-                **(assignees(user) if lead.is_open else {}),
             }
         )
         context.update(lead_related_context(lead=lead, user=user))
         context.update(changes_context(user=user, record=lead))
         context["possible_duplicates"] = possible_duplicates(lead=lead, user=user)
         return context
+
+
+@require_GET
+def lead_assign(request, pk):
+    """The assign form of one lead (loaded by its page's "Assign to someone else");
+    it posts to the bulk action like the list's assign bar."""
+    lead = lead_or_404(request, pk)
+    context = {}
+    if lead.is_open:
+        context.update(assignees(request.user))
+    else:
+        context["closed"] = lifecycle.closed_message(lead)
+    return form_panel(
+        request,
+        lead,
+        title="Assign to someone else",
+        template="leads/panels/assign.html",
+        context=context,
+    )
 
 
 def _safe_next(request, url):

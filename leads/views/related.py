@@ -25,7 +25,7 @@ from leads.forms.related import (
     MergeLeadsForm,
     NoteForm,
 )
-from leads.models import LeadProduct
+from leads.models import LeadProduct, LeadState
 from leads.selectors import timeline as selectors
 from leads.selectors.merge import (
     differing_fields,
@@ -36,7 +36,9 @@ from leads.selectors.merge import (
 )
 from leads.services import related as related_services
 from leads.services import timeline as timeline_services
+from leads.services.lifecycle import closed_message
 from leads.services.merge import merge_leads as merge_leads_service
+from leads.views.common import form_panel
 from leadsite.errors import error_message
 from leadsite.http import safe_next_url
 
@@ -71,12 +73,27 @@ def _fail(request, what: str, detail: str):
     messages.error(request, f"{what} — {detail}")
 
 
+def _timeline_panel(request, record, record_type, kind, title, form_class):
+    form = form_class(auto_id=f"id_{kind}_{record_type}_%s")
+    return form_panel(
+        request,
+        record,
+        title=title,
+        template=f"partials/panels/{kind}.html",
+        context={"form": form, "action": request.path},
+    )
+
+
 # --- Timeline -------------------------------------------------------------------------
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def add_note(request, record_type, pk):
     record = _record_or_404(request, record_type, pk)
+    if request.method == "GET":
+        return _timeline_panel(
+            request, record, record_type, "note", "Add note", NoteForm
+        )
     form = NoteForm(request.POST)
     if not form.is_valid():
         _fail(request, "The note was not added", _form_error_message(form))
@@ -90,9 +107,13 @@ def add_note(request, record_type, pk):
     return _back(record, "#timeline")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def add_activity(request, record_type, pk):
     record = _record_or_404(request, record_type, pk)
+    if request.method == "GET":
+        return _timeline_panel(
+            request, record, record_type, "activity", "Log activity", ActivityForm
+        )
     form = ActivityForm(request.POST)
     if not form.is_valid():
         _fail(request, "The activity was not logged", _form_error_message(form))
@@ -113,9 +134,13 @@ def add_activity(request, record_type, pk):
     return _back(record, "#timeline")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def add_attachment(request, record_type, pk):
     record = _record_or_404(request, record_type, pk)
+    if request.method == "GET":
+        return _timeline_panel(
+            request, record, record_type, "attachment", "Upload file", AttachmentForm
+        )
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         _fail(request, "The file was not uploaded", _form_error_message(form))
@@ -192,6 +217,18 @@ def download_attachment(request, pk):
 # --- Links and interests (edits of the lead: refused on closed leads) -----------------
 
 
+def _lead_panel(request, pk, *, title, template, form_factory):
+    """The add form of an edit of the lead (GET on its URL); a closed lead says
+    why it cannot be changed instead."""
+    lead = _lead_or_404(request, pk)
+    context = {"action": request.path}
+    if lead.state != LeadState.OPEN:
+        context["closed"] = closed_message(lead)
+    else:
+        context["form"] = form_factory(lead)
+    return form_panel(request, lead, title=title, template=template, context=context)
+
+
 def _lead_edit(request, pk, form, action, success: str, failure: str):
     lead = _lead_or_404(request, pk)
     if form is not None and not form.is_valid():
@@ -206,8 +243,16 @@ def _lead_edit(request, pk, form, action, success: str, failure: str):
     return _back(lead, "#related")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def link_account(request, pk):
+    if request.method == "GET":
+        return _lead_panel(
+            request,
+            pk,
+            title="Link an account",
+            template="leads/panels/link_account.html",
+            form_factory=lambda lead: LinkAccountForm(user=request.user, lead=lead),
+        )
     form = LinkAccountForm(request.POST, user=request.user)
 
     def action(lead, data):
@@ -231,8 +276,16 @@ def unlink_account(request, pk, account_pk):
     return _lead_edit(request, pk, None, action, "", "The account was not unlinked")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def link_contact(request, pk):
+    if request.method == "GET":
+        return _lead_panel(
+            request,
+            pk,
+            title="Link a contact",
+            template="leads/panels/link_contact.html",
+            form_factory=lambda lead: LinkContactForm(user=request.user, lead=lead),
+        )
     form = LinkContactForm(request.POST, user=request.user)
 
     def action(lead, data):
@@ -256,8 +309,16 @@ def unlink_contact(request, pk, contact_pk):
     return _lead_edit(request, pk, None, action, "", "The contact was not unlinked")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def add_interest(request, pk):
+    if request.method == "GET":
+        return _lead_panel(
+            request,
+            pk,
+            title="Add a product interest",
+            template="leads/panels/interest.html",
+            form_factory=lambda lead: InterestForm(),
+        )
     form = InterestForm(request.POST)
 
     def action(lead, data):

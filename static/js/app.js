@@ -63,3 +63,12 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// A record page's add form arrives when its disclosure opens (htmx GET on the add
+// URL, into .panel-body): the cursor goes to its first field.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const body = event.detail.target;
+  if (!body.classList || !body.classList.contains("panel-body")) return;
+  const field = body.querySelector("input:not([type=hidden]), select, textarea");
+  if (field) field.focus();
+});

@@ -44,6 +44,8 @@ def test_escape_closes_and_empty_text_clears_the_choice(page, login, rep):
     login("rep")
     page.goto(f"/leads/{lead.pk}/")
     page.get_by_text("Link an account").click()
+    # The picker is loaded when the disclosure opens, then turned into a combobox.
+    page.locator("select[name=account][data-combobox-ready]").wait_for(state="attached")
     box = page.get_by_role("combobox", name="Account")
     box.fill("vireo")
     expect(page.get_by_role("option", name="Vireo Partners")).to_be_visible()

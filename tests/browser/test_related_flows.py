@@ -84,6 +84,8 @@ def test_rep_logs_notes_files_links_and_sees_them_on_the_won_opportunity(
         assert downloaded.read() == PDF
 
     page.get_by_text("Link an account").click()
+    # The picker is loaded when the disclosure opens, then turned into a combobox.
+    page.locator("select[name=account][data-combobox-ready]").wait_for(state="attached")
     picker = page.get_by_role("combobox", name="Account")
     picker.fill("holdings")
     options = page.get_by_role("listbox").get_by_role("option")

@@ -1,0 +1,119 @@
+"""The lead page's collapsed forms are loaded when opened: the page links each
+disclosure to its add URL, a GET there answers the form (alone for the page's
+htmx request, as a page of its own otherwise), and the page reads only the
+related lists that have rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from leads.models import LeadState, LeadStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_the_lead_page_links_each_disclosure_to_its_form(rep_client, rep):
+    lead = factories.LeadFactory(owner_user=rep)
+    factories.NoteFactory(lead=lead, created_by=rep)
+    html = rep_client.get(lead.get_absolute_url()).content.decode()
+    for url in [
+        reverse("leads:assign", args=[lead.pk]),
+        reverse("leads:add-interest", args=[lead.pk]),
+        reverse("leads:link-account", args=[lead.pk]),
+        reverse("leads:link-contact", args=[lead.pk]),
+        reverse("leads:add-note", args=["lead", lead.pk]),
+        reverse("leads:add-activity", args=["lead", lead.pk]),
+        reverse("leads:add-attachment", args=["lead", lead.pk]),
+    ]:
+        # htmx loads it when the disclosure opens; without JavaScript, a link.
+        assert f'hx-get="{url}"' in html, url
+        assert f'<a href="{url}">' in html, url
+    assert "{#" not in html and "{%" not in html  # no template source shows
+    # None of those forms is drawn with the page.
+    assert 'name="owner_user"' not in html
+    assert 'name="product"' not in html
+    assert 'name="kind"' not in html
+
+
+def test_an_empty_timeline_shows_the_note_form_open(rep_client, rep):
+    lead = factories.LeadFactory(owner_user=rep)
+    html = rep_client.get(lead.get_absolute_url()).content.decode()
+    assert '<details class="timeline-add" open>' in html
+    assert f'action="{reverse("leads:add-note", args=["lead", lead.pk])}"' in html
+
+
+def test_the_assign_form_offers_the_users_the_rep_may_assign_to(rep_client, rep, rep2):
+    colleague = factories.UserFactory(
+        business_unit=rep.business_unit, first_name="Cora", last_name="Colleague"
+    )
+    lead = factories.LeadFactory(owner_user=rep)
+    response = rep_client.get(reverse("leads:assign", args=[lead.pk]), **HX)
+    html = response.content.decode()
+    assert response["Vary"].count("HX-Request") == 1
+    assert "<h1>" not in html
+    assert f'<option value="{colleague.pk}">Cora Colleague</option>' in html
+    assert f'value="{rep2.pk}"' not in html  # another business unit
+    assert f'<input type="hidden" name="ids" value="{lead.pk}">' in html
+    # The form posts to the list's bulk action, which assigns the lead.
+    rep_client.post(
+        reverse("leads:bulk"),
+        {"action": "assign", "ids": str(lead.pk), "owner_user": colleague.pk},
+    )
+    lead.refresh_from_db()
+    assert lead.owner_user == colleague
+
+
+def test_a_closed_lead_says_why_instead_of_a_form(rep_client, rep):
+    lead = factories.LeadFactory(
+        owner_user=rep, state=LeadState.DISQUALIFIED, status=LeadStatus.LOST
+    )
+    for url in [
+        reverse("leads:assign", args=[lead.pk]),
+        reverse("leads:add-interest", args=[lead.pk]),
+        reverse("leads:link-account", args=[lead.pk]),
+    ]:
+        html = rep_client.get(url, **HX).content.decode()
+        assert "<form" not in html, url
+        assert "reactivate" in html.lower(), url
+
+
+def test_without_javascript_the_form_is_a_page_with_a_way_back(rep_client, rep):
+    lead = factories.LeadFactory(owner_user=rep, last_name="Lovelace")
+    html = rep_client.get(reverse("leads:add-interest", args=[lead.pk])).content
+    html = html.decode()
+    assert "<h1>Add a product interest</h1>" in html
+    assert f'<a href="{lead.get_absolute_url()}">' in html
+    assert 'name="product"' in html
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_lead_page_reads_only_the_related_lists_that_have_rows(rep_client, rep):
+    lead = factories.LeadFactory(owner_user=rep)
+    url = lead.get_absolute_url()
+    rep_client.get(url)  # the content type cache fills once
+    bare = _queries(rep_client, url)
+    factories.LeadAccountFactory(
+        lead=lead, account=factories.AccountFactory(owner_user=rep, name="Acme Ltd")
+    )
+    factories.LeadContactFactory(
+        lead=lead, contact=factories.ContactFactory(owner_user=rep, last_name="Ng")
+    )
+    factories.LeadProductFactory(lead=lead, product__name="Widget Pro")
+    factories.ActivityFactory(lead=lead, owner=rep, subject="Intro call")
+    factories.NoteFactory(lead=lead, created_by=rep, title="Budget note")
+    factories.AttachmentFactory(lead=lead)
+    full = _queries(rep_client, url)
+    # Six lists now have rows: each costs its one query, and only then.
+    assert full == bare + 6
+    html = rep_client.get(url).content.decode()
+    for text in ["Acme Ltd", "Ng", "Widget Pro", "Intro call", "Budget note"]:
+        assert text in html
