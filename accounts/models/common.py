@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from leadsite.validation import ChecksInPython
+
 MONEY = {"max_digits": 19, "decimal_places": 2}
 
 
@@ -84,7 +86,7 @@ def owner_constraint(name):
     )
 
 
-class OwnedModel(models.Model):
+class OwnedModel(ChecksInPython, models.Model):
     """Owned by exactly one user or team, within an owning business unit."""
 
     owner_user = models.ForeignKey(

@@ -18,6 +18,7 @@ from accounts.models.customers import Account, Contact
 from accounts.models.organisation import Product
 from leadsite.dates import validate_business_date
 from leadsite.history import record_history
+from leadsite.validation import ChecksInPython
 
 
 class OpportunityState(models.IntegerChoices):
@@ -198,7 +199,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
         self.closed_at = None
 
 
-class OpportunityProduct(models.Model):
+class OpportunityProduct(ChecksInPython, models.Model):
     """A product line on an opportunity."""
 
     opportunity = models.ForeignKey(

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models.common import MONEY
+from leadsite.validation import ChecksInPython
 
 
 class BusinessUnit(models.Model):
@@ -85,7 +86,7 @@ class Team(models.Model):
         return self.name
 
 
-class Product(models.Model):
+class Product(ChecksInPython, models.Model):
     """A catalog item a lead can be interested in and an opportunity can carry."""
 
     name = models.CharField(max_length=160)

@@ -16,9 +16,10 @@ from accounts.models import (
 )
 from leads.models.choices import LeadSource
 from leadsite.dates import validate_business_date
+from leadsite.validation import ChecksInPython
 
 
-class Campaign(models.Model):
+class Campaign(ChecksInPython, models.Model):
     """A marketing effort leads can come from; its cost feeds cost-per-lead."""
 
     name = models.CharField(max_length=128, unique=True)
@@ -180,7 +181,7 @@ class CaptureSubmission(models.Model):
         return f"{self.capture_form_id}:{self.fingerprint[:8]}@{self.bucket}"
 
 
-class PossibleDuplicate(models.Model):
+class PossibleDuplicate(ChecksInPython, models.Model):
     """A lead that came in (capture or import) looking like an existing lead or
     contact: kept as a lead, flagged with a link for its owner to check."""
 

@@ -284,7 +284,6 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
                 fields=["state", "-created_at", "-id"], name="lead_state_created"
             ),
             models.Index(fields=["-created_at", "-id"], name="lead_created"),
-            models.Index(fields=["status"], name="lead_status"),
             models.Index(fields=["source", "created_at"], name="lead_source_created"),
             # A manager's list filtered by source and creation dates (one unit).
             models.Index(

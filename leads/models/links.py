@@ -11,6 +11,7 @@ from accounts.models import (
     Product,
 )
 from leads.models.lifecycle import Lead
+from leadsite.validation import ChecksInPython
 
 
 class LeadAccount(models.Model):
@@ -57,7 +58,7 @@ class LeadContact(models.Model):
         return f"Lead {self.lead_id} ↔ contact {self.contact_id}"
 
 
-class LeadProduct(models.Model):
+class LeadProduct(ChecksInPython, models.Model):
     """A product or service the lead asked about (customer request)."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="interests")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Account, BusinessUnit, Team
 from leads.models.lifecycle import Lead
+from leadsite.validation import ChecksInPython
 
 
 def validate_conditions(value):
@@ -22,7 +23,7 @@ class Distribution(models.TextChoices):
     LEAST_LOADED = "least_loaded", "Least loaded"
 
 
-class RoutingRule(models.Model):
+class RoutingRule(ChecksInPython, models.Model):
     """An ordered rule: conditions on lead fields and a user or team to assign to."""
 
     name = models.CharField(max_length=128)

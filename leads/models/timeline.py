@@ -20,6 +20,7 @@ from accounts.models import (
 )
 from leads.models.lifecycle import Lead
 from leadsite.dates import validate_business_date
+from leadsite.validation import ChecksInPython
 
 
 def regarding_constraint(name):
@@ -37,7 +38,7 @@ def regarding_constraint(name):
     )
 
 
-class TimelineItem(models.Model):
+class TimelineItem(ChecksInPython, models.Model):
     """Regards exactly one lead, account, contact or opportunity (explicit FKs)."""
 
     lead = models.ForeignKey(
