@@ -56,7 +56,7 @@ def test_the_assign_form_offers_the_users_the_rep_may_assign_to(rep_client, rep,
     assert response["Vary"].count("HX-Request") == 1
     assert "<h1>" not in html
     assert f'<option value="{colleague.pk}">Cora Colleague</option>' in html
-    assert f'value="{rep2.pk}"' not in html  # another business unit
+    assert str(rep2) not in html  # another business unit
     assert f'<input type="hidden" name="ids" value="{lead.pk}">' in html
     # The form posts to the list's bulk action, which assigns the lead.
     rep_client.post(
@@ -117,3 +117,45 @@ def test_the_lead_page_reads_only_the_related_lists_that_have_rows(rep_client, r
     html = rep_client.get(url).content.decode()
     for text in ["Acme Ltd", "Ng", "Widget Pro", "Intro call", "Budget note"]:
         assert text in html
+
+
+def test_the_lead_list_loads_its_filters_and_assign_pickers_when_needed(
+    rep_client, rep, rep2
+):
+    colleague = factories.UserFactory(
+        business_unit=rep.business_unit, first_name="Cora", last_name="Colleague"
+    )
+    factories.LeadFactory(owner_user=rep)
+    query = f"view=all&owner={colleague.pk}&sort=-created"
+    html = rep_client.get(f"/leads/?{query}").content.decode()
+    filters_url = f"{reverse('leads:list-filters')}?{query}".replace("&", "&amp;")
+    assert f'hx-get="{filters_url}"' in html
+    assert f'hx-get="{reverse("leads:bulk-assignees")}"' in html
+    assert "Cora Colleague" in html  # the active filter's chip
+    assert f'<option value="{colleague.pk}"' not in html  # no picker drawn
+
+    # The filter form, for the list's own query: the chosen owner selected.
+    fragment = rep_client.get(
+        reverse("leads:list-filters"),
+        dict(view="all", owner=colleague.pk, sort="-created"),
+        **HX,
+    ).content.decode()
+    assert (
+        f'<option value="{colleague.pk}" selected>Cora Colleague</option>' in fragment
+    )
+    assert str(rep2) not in fragment  # another business unit
+    assert 'action="/leads/"' in fragment
+    assert '<input type="hidden" name="sort" value="-created">' in fragment
+
+    # The bulk bar's pickers: the users and teams the rep may assign to.
+    pickers = rep_client.get(reverse("leads:bulk-assignees"), **HX).content.decode()
+    assert f'<option value="{colleague.pk}">Cora Colleague</option>' in pickers
+    assert str(rep2) not in pickers
+
+
+def test_a_filter_with_an_error_shows_its_form_on_the_list(rep_client, rep):
+    html = rep_client.get("/leads/?view=all&created_after=2025-13-45").content
+    html = html.decode()
+    assert '<details class="filter-panel" open>' in html
+    assert 'class="field range field-error"' in html
+    assert 'name="owner"' in html

@@ -297,6 +297,8 @@ ROUTES = {
     "leads:capture-form-edit": _capture_form_route(),
     "leads:home": _page(post=False),
     "leads:list": _page(post=False),
+    "leads:list-filters": _page(post=False),
+    "leads:bulk-assignees": _page(post=False),
     "leads:create": _page(LEAD_DATA),
     "leads:bulk": _bulk_route(),
     "leads:merge": Route(

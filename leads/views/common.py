@@ -81,15 +81,19 @@ def reuse_choices(form, assignees):
         ]
 
 
-def form_panel(request, record, *, title: str, template: str, context: dict):
+def form_panel(request, record, *, title: str, template: str, context: dict, back=None):
     """GET on an add URL: its form alone. The record page loads it into a
     disclosure when that opens (htmx asks for the fragment, so the page itself
     renders no collapsed form); without JavaScript the disclosure's link opens it
-    as a page of its own."""
+    as a page of its own, with a link back (`back`: url and label; by default the
+    record's page)."""
+    back_url, back_label = back or (record.get_absolute_url(), str(record))
     context = {
         "record": record,
         "panel_title": title,
         "panel_template": template,
+        "back_url": back_url,
+        "back_label": back_label,
         **context,
     }
     fragment = request.headers.get("HX-Request") == "true"

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -142,26 +143,64 @@ class LeadListView(TemplateView):
         sort_params = params.copy()
         sort_params.pop("sort", None)
         current_sort = request.GET.get("sort", "")
-        choices = assignees(request.user)
-        reuse_choices(leadfilter.form, choices)
         context.update(
             {
                 "filter": leadfilter,
-                "filter_fields": [leadfilter.form[name] for name in FILTER_FIELDS],
                 "leads": rows,
                 "page": page,
                 "querystring": params.urlencode(),
                 "chips": filter_chips(leadfilter.form, request.GET),
                 "columns": _sort_columns(sort_params.urlencode(), current_sort),
                 "saved_views": SAVED_VIEWS,
-                "current_view": leadfilter.form.cleaned_data.get("view")
-                if leadfilter.is_valid()
-                else request.GET.get("view", "mine"),
+                "current_view": _current_view(leadfilter, request),
                 "bulk_form": BulkActionForm(user=request.user),
-                **choices,
             }
         )
+        if leadfilter.form.errors:
+            # The filter form shows here, open, with its errors beside the fields;
+            # otherwise it is loaded when the panel opens (lead_list_filters).
+            context.update(_filter_form_context(leadfilter, request))
         return context
+
+
+def _current_view(leadfilter, request):
+    if leadfilter.is_valid():
+        return leadfilter.form.cleaned_data.get("view")
+    return request.GET.get("view", "mine")
+
+
+def _filter_form_context(leadfilter, request):
+    reuse_choices(leadfilter.form, assignees(request.user))
+    return {
+        "form": leadfilter.form,
+        "filter_fields": [leadfilter.form[name] for name in FILTER_FIELDS],
+        "current_view": _current_view(leadfilter, request),
+    }
+
+
+@require_GET
+def lead_list_filters(request):
+    """The lead list's filter form for the list's query (GET params), loaded when
+    its "Filters" panel opens; without JavaScript a page of its own."""
+    leadfilter = selectors.filter_leads(
+        user=request.user, params=request.GET, request=request
+    )
+    leadfilter.is_valid()
+    return form_panel(
+        request,
+        None,
+        title="Filter leads",
+        template="leads/panels/list_filters.html",
+        context=_filter_form_context(leadfilter, request),
+        back=(f"{reverse('leads:list')}?{request.GET.urlencode()}", "Leads"),
+    )
+
+
+@require_GET
+def bulk_assignees(request):
+    """The user and team pickers of the lead list's bulk bar, loaded when the bar
+    first shows."""
+    return render(request, "leads/panels/bulk_assignees.html", assignees(request.user))
 
 
 class LeadDetailView(TemplateView):

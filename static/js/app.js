@@ -29,6 +29,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const action = bar.querySelector("[data-bulk-action]");
     const update = () => {
       const selected = [...boxes()].filter((box) => box.checked).length;
+      if (bar.hidden && selected > 0) bar.dispatchEvent(new Event("leadsite:bulk-shown"));
       bar.hidden = selected === 0;
       if (count) count.textContent = `${selected} selected:`;
     };
@@ -45,6 +46,8 @@ document.addEventListener("DOMContentLoaded", () => {
     document.addEventListener("leadsite:selection", update);
     if (action) {
       action.addEventListener("change", showInputs);
+      // The assign pickers arrive when the bar first shows (htmx).
+      bar.addEventListener("htmx:afterSwap", showInputs);
       showInputs();
     }
     update();

@@ -670,6 +670,8 @@ def test_filters_collapse_and_show_as_removable_chips(page, login, rep, world):
     expect(page.locator("#bulk-form")).to_be_hidden()
     page.locator(".lead-select").first.check()
     expect(page.locator("#bulk-form")).to_be_visible()
+    # The assign pickers load when the bar first shows.
+    expect(page.locator("#bulk-owner-user")).to_be_visible()
     expect(
         page.locator("#bulk-reason")
     ).to_be_hidden()  # no disqualify reason to assign
