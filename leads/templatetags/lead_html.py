@@ -41,6 +41,24 @@ def _datetime(value, fmt):
     return _escape(dateformat.format(value, fmt))
 
 
+def _days(fmt):
+    """A formatter of dates, and of datetimes by their local day, in `fmt`: each
+    day is formatted once (a list page's rows share a few days)."""
+    formatted = {}
+
+    def format_day(value):
+        if value is None:
+            return "—"
+        if isinstance(value, datetime.datetime):
+            value = timezone.localtime(value).date()
+        text = formatted.get(value)
+        if text is None:
+            text = formatted[value] = _escape(dateformat.format(value, fmt))
+        return text
+
+    return format_day
+
+
 def _lines(text):
     """The linebreaksbr filter: escaped, newlines as <br>."""
     text = str(text).replace("\r\n", "\n").replace("\r", "\n")
@@ -182,7 +200,7 @@ def _status_html(lead, labels):
 def lead_rows(leads):
     """The <tr> of every lead of the list page (columns as LIST_COLUMNS in
     leads/views/leads.py; values as leads.selectors.leads.LIST_ROW_FIELDS reads)."""
-    date_format = get_format("SHORT_DATE_FORMAT")
+    day = _days(get_format("SHORT_DATE_FORMAT"))
     statuses = {value: _escape(label) for value, label in LeadStatus.choices}
     ratings = {
         value: f'<span class="badge badge-{_escape(str(label).lower())}">'
@@ -199,8 +217,8 @@ def lead_rows(leads):
         company = _escape(lead.company_name)
         email = _escape(lead.email)
         owner_title, owner = _owner_html(lead)
-        close = _datetime(lead.estimated_close_date, date_format)
-        created = _datetime(lead.created_at, date_format)
+        close = day(lead.estimated_close_date)
+        created = day(lead.created_at)
         rows.append(
             "<tr>\n"
             '  <td class="select"><label class="hit"><input type="checkbox" name="ids"'
