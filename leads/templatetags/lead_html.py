@@ -197,6 +197,14 @@ def _status_html(lead, labels):
 
 
 @register.simple_tag
+def lead_status_badge(lead):
+    """The short status pill of a table row (leads/partials/status_badge.html with
+    short=True), drawn in Python: home and search pages show one per row."""
+    labels = {value: _escape(label) for value, label in LeadStatus.choices}
+    return mark_safe(_status_html(lead, labels))
+
+
+@register.simple_tag
 def lead_rows(leads):
     """The <tr> of every lead of the list page (columns as LIST_COLUMNS in
     leads/views/leads.py; values as leads.selectors.leads.LIST_ROW_FIELDS reads)."""
