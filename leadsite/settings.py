@@ -139,7 +139,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "leadsite.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import Account, Contact, Opportunity
 from leads.models import Lead
-from leadsite.permissions import visible_to
+from leadsite.permissions import SALES_REP, _group_names, visible_to
 from tests import factories
 
 OWNED = [
@@ -137,8 +137,9 @@ def test_manager_without_business_unit_falls_back_to_own_records(org, world):
 
 def test_gate_costs_a_bounded_number_of_queries(rep, world, django_assert_num_queries):
     make_all(factories.LeadFactory, world)
-    # Group names and team ids are looked up once, then cached on the user object.
-    with django_assert_num_queries(3):
+    # Group names, team ids and permissions are read in one query, then cached on
+    # the user object.
+    with django_assert_num_queries(2):
         list(visible_to(rep, Lead.objects.all()))
     with django_assert_num_queries(1):
         list(visible_to(rep, Lead.objects.all()))
@@ -147,3 +148,36 @@ def test_gate_costs_a_bounded_number_of_queries(rep, world, django_assert_num_qu
 def test_out_of_scope_lead_page_is_404(rep_client, rep2):
     other = factories.LeadFactory(owner_user=rep2)
     assert rep_client.get(f"/leads/{other.pk}/").status_code == 404
+
+
+def test_permissions_read_with_the_groups_match_djangos(org, django_assert_num_queries):
+    """has_perm answers from the one access query (leadsite.backends.ModelBackend)
+    exactly as Django's own backend would: direct permissions, permissions through
+    groups, none for an inactive user; and a later has_perm costs no query."""
+    from django.contrib.auth.backends import ModelBackend as DjangoBackend
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.models import User
+    from leadsite.backends import ModelBackend
+
+    user = factories.UserFactory(business_unit=org.north)
+    direct = Permission.objects.get(codename="view_lead")
+    user.user_permissions.add(direct)
+    group = Group.objects.create(name="Auditors")
+    group.permissions.add(Permission.objects.get(codename="view_account"))
+    user.groups.add(group)
+
+    ours = ModelBackend().get_all_permissions(User.objects.get(pk=user.pk))
+    djangos = DjangoBackend().get_all_permissions(User.objects.get(pk=user.pk))
+    assert ours == djangos == {"leads.view_lead", "accounts.view_account"}
+
+    fresh = User.objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        assert fresh.has_perm("leads.view_lead")
+        assert fresh.has_perm("accounts.view_account")
+        assert not fresh.has_perm("leads.delete_lead")
+        assert SALES_REP not in _group_names(fresh)
+
+    user.is_active = False
+    user.save()
+    assert not User.objects.get(pk=user.pk).has_perm("leads.view_lead")

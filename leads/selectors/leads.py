@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, F, OuterRef, prefetch_related_objects
+from django.db import connection
+from django.db.models import BooleanField, F, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django_fsm_log.models import StateLog
 
 from accounts.models import User
@@ -101,25 +103,41 @@ RARE_RELATIONS = [
 ]
 
 
+# Whether each related list of a lead has any rows: (flag, model, field to the lead).
+PRESENCE = [
+    # Captured/imported leads flagged as possible duplicates (issue 11).
+    ("has_possible_duplicates", PossibleDuplicate, "lead"),
+    ("has_activities", Activity, "lead"),
+    ("has_notes", Note, "lead"),
+    ("has_attachments", Attachment, "lead"),
+    ("has_account_links", LeadAccount, "lead"),
+    ("has_contact_links", LeadContact, "lead"),
+    ("has_interests", LeadProduct, "lead"),
+    ("has_merged_leads", Lead, "master"),
+    ("has_assignments", LeadAssignment, "lead"),
+    ("has_history", StateLog, "object_id"),
+]
+
+
 def _presence():
-    lead = OuterRef("pk")
-    return {
-        # Captured/imported leads flagged as possible duplicates (issue 11).
-        "has_possible_duplicates": Exists(PossibleDuplicate.objects.filter(lead=lead)),
-        "has_activities": Exists(Activity.objects.filter(lead=lead)),
-        "has_notes": Exists(Note.objects.filter(lead=lead)),
-        "has_attachments": Exists(Attachment.objects.filter(lead=lead)),
-        "has_account_links": Exists(LeadAccount.objects.filter(lead=lead)),
-        "has_contact_links": Exists(LeadContact.objects.filter(lead=lead)),
-        "has_interests": Exists(LeadProduct.objects.filter(lead=lead)),
-        "has_merged_leads": Exists(Lead.objects.filter(master=lead)),
-        "has_assignments": Exists(LeadAssignment.objects.filter(lead=lead)),
-        "has_history": Exists(
-            StateLog.objects.filter(
-                content_type=ContentType.objects.get_for_model(Lead), object_id=lead
-            )
-        ),
-    }
+    """The PRESENCE flags as annotations of a lead query: one index probe each.
+
+    Written as SQL: the same ten EXISTS built as ORM subqueries took longer to
+    construct and compile (about 3 ms a page) than the database takes to run them.
+    The outer lead is the query's base table, which Django never aliases."""
+    qn = connection.ops.quote_name
+    outer = f"{qn(Lead._meta.db_table)}.{qn(Lead._meta.pk.column)}"
+    history_type = ContentType.objects.get_for_model(Lead).pk
+    flags = {}
+    for name, model, field in PRESENCE:
+        column = model._meta.get_field(field).column
+        sql = f"SELECT 1 FROM {qn(model._meta.db_table)} x WHERE x.{qn(column)} = {outer}"
+        params = []
+        if model is StateLog:
+            sql += " AND x.content_type_id = %s"
+            params.append(history_type)
+        flags[name] = RawSQL(f"EXISTS ({sql})", params, output_field=BooleanField())
+    return flags
 
 
 def has_any(record, relation: str) -> bool:

@@ -244,12 +244,22 @@ def lead_routing_history(*, lead):
     """A lead's assignment log, newest first (the caller has already checked the
     lead is in scope)."""
     if not has_any(lead, "assignments"):
-        return LeadAssignment.objects.none()
-    return (
+        return []
+    # The page names the users and the team (str()): their other columns stay unread.
+    return list(
         LeadAssignment.objects.filter(lead=lead)
-        .select_related("rule", "assigned_user", "assigned_team", "by")
+        .select_related("assigned_user", "assigned_team", "by")
+        .only(
+            *_HISTORY_FIELDS,
+            *(f"{user}__{name}" for user in ("assigned_user", "by") for name in _NAMES),
+            "assigned_team__name",
+        )
         .order_by("-id")
     )
+
+
+_HISTORY_FIELDS = ["lead", "reason", "detail", "trigger", "created_at"]
+_NAMES = ["username", "first_name", "last_name"]
 
 
 # --- dry run ---------------------------------------------------------------------------
