@@ -131,7 +131,9 @@ def _presence():
     flags = {}
     for name, model, field in PRESENCE:
         column = model._meta.get_field(field).column
-        sql = f"SELECT 1 FROM {qn(model._meta.db_table)} x WHERE x.{qn(column)} = {outer}"
+        sql = (
+            f"SELECT 1 FROM {qn(model._meta.db_table)} x WHERE x.{qn(column)} = {outer}"
+        )
         params = []
         if model is StateLog:
             sql += " AND x.content_type_id = %s"
