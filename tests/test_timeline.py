@@ -184,3 +184,19 @@ def test_lead_page_shows_timeline_and_related_sections(rep_client, rep, lead):
     assert "Product interests" in html
     assert "Related accounts and contacts" in html
     assert 'id="timeline"' in html
+
+
+def test_timeline_times_are_relative_for_a_day_then_dates(rep_client, lead, rep):
+    """Items of the last day say how long ago; older ones give date and time."""
+    factories.NoteFactory(lead=lead, title="Fresh", created_at=_at(180))
+    today = timezone.localtime()
+    old = (today - datetime.timedelta(days=3)).replace(hour=10, minute=30)
+    factories.NoteFactory(lead=lead, title="Old", created_at=old)
+    due = (today + datetime.timedelta(days=2)).replace(hour=14, minute=45)
+    factories.ActivityFactory(lead=lead, owner=rep, due_at=due, created_at=_at(5))
+    page = rep_client.get(lead.get_absolute_url()).content.decode()
+    assert "3\xa0hours ago" in page
+    assert "5\xa0minutes ago" in page
+    assert f"{old:%m/%d/%Y} 10:30 a.m." in page
+    assert f"Due {due:%m/%d/%Y} 2:45 p.m." in page
+    assert "days ago" not in page

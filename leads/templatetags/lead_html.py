@@ -18,7 +18,7 @@ from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 
 from accounts.templatetags.ui import money
-from leads.models import LeadRating, LeadStatus
+from leads.models import Activity, LeadRating, LeadStatus
 
 register = template.Library()
 
@@ -29,16 +29,6 @@ _URL_PLACEHOLDER = 987654321987
 def _escape(value):
     """django.utils.html.escape without its lazy-string wrapper (it runs per cell)."""
     return html.escape(str(value))
-
-
-def _datetime(value, fmt):
-    """`value` (a date, or a datetime in local time) in the format `fmt`; "—" for
-    none."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-    return _escape(dateformat.format(value, fmt))
 
 
 def _days(fmt):
@@ -59,6 +49,51 @@ def _days(fmt):
     return format_day
 
 
+class _Clock:
+    """The timestamps of one rendering, each day and each time of day formatted
+    once (a long timeline repeats both): `at` is the date and time
+    (SHORT_DATE_FORMAT and TIME_FORMAT), `ago` is relative within the last day
+    ("3 hours ago") and the date and time before that."""
+
+    def __init__(self):
+        self.now = timezone.now()
+        self.day = _days(get_format("SHORT_DATE_FORMAT"))
+        self.time_format = get_format("TIME_FORMAT")
+        self.times = {}
+
+    def at(self, value):
+        if value is None:
+            return "—"
+        value = timezone.localtime(value)
+        key = (value.hour, value.minute, value.second)
+        text = self.times.get(key)
+        if text is None:
+            text = self.times[key] = _escape(
+                dateformat.time_format(value, self.time_format)
+            )
+        return f"{self.day(value)} {text}"
+
+    def ago(self, value):
+        if datetime.timedelta(0) <= self.now - value < datetime.timedelta(days=1):
+            return _escape(naturaltime(value))
+        return self.at(value)
+
+
+def _labels(model, name):
+    """value -> label of a field's choices (get_FOO_display rebuilds it per call)."""
+    return dict(model._meta.get_field(name).flatchoices)
+
+
+_ACTIVITY_LABELS = {
+    name: _labels(Activity, name) for name in ("kind", "state", "direction")
+}
+
+
+def _display(item, name):
+    value = getattr(item, name)
+    return _ACTIVITY_LABELS[name].get(value, value)
+
+
 def _lines(text):
     """The linebreaksbr filter: escaped, newlines as <br>."""
     text = str(text).replace("\r\n", "\n").replace("\r", "\n")
@@ -74,37 +109,35 @@ def _on_lead(entry):
     )
 
 
-def _activity(entry, fmt, open_state, csrf, back):
+def _activity(entry, clock, open_state, csrf, back):
     item = entry.item
     parts = [
         '<div class="timeline-title">\n'
-        f'  <span class="badge">{_escape(item.get_kind_display())}</span>\n'
+        f'  <span class="badge">{_escape(_display(item, "kind"))}</span>\n'
     ]
     if item.direction:
         parts.append(
-            f'  <span class="muted small">{_escape(item.get_direction_display())}'
+            f'  <span class="muted small">{_escape(_display(item, "direction"))}'
             "</span>\n"
         )
     parts.append(
         f"  <strong>{_escape(item.subject)}</strong>\n"
         f'  <span class="badge badge-{_escape(item.state)}">'
-        f"{_escape(item.get_state_display())}</span>\n</div>\n"
+        f"{_escape(_display(item, 'state'))}</span>\n</div>\n"
     )
     if item.due_at:
-        parts.append(f'<div class="small">Due {_datetime(item.due_at, fmt)}</div>\n')
+        parts.append(f'<div class="small">Due {clock.at(item.due_at)}</div>\n')
     if item.start_at:
-        end = f" – {_datetime(item.end_at, fmt)}" if item.end_at else ""
-        parts.append(f'<div class="small">{_datetime(item.start_at, fmt)}{end}</div>\n')
+        end = f" – {clock.at(item.end_at)}" if item.end_at else ""
+        parts.append(f'<div class="small">{clock.at(item.start_at)}{end}</div>\n')
     if item.description:
         parts.append(f'<div class="timeline-text">{_lines(item.description)}</div>\n')
     completed = (
-        f" · completed {_escape(naturaltime(item.completed_at))}"
-        if item.completed_at
-        else ""
+        f" · completed {clock.ago(item.completed_at)}" if item.completed_at else ""
     )
     parts.append(
         f'<div class="meta">Owner {_escape(item.owner)} · logged '
-        f"{_escape(naturaltime(item.created_at))}{completed}{_on_lead(entry)}</div>\n"
+        f"{clock.ago(item.created_at)}{completed}{_on_lead(entry)}</div>\n"
     )
     if item.state == open_state:
         hidden = (
@@ -124,18 +157,18 @@ def _activity(entry, fmt, open_state, csrf, back):
     return "".join(parts)
 
 
-def _note(entry):
+def _note(entry, clock):
     item = entry.item
     return (
         '<div class="timeline-title"><span class="badge">Note</span> '
         f"<strong>{_escape(item.title or '')}</strong></div>\n"
         f'<div class="timeline-text">{_lines(item.text)}</div>\n'
         f'<div class="meta">{_escape(item.created_by or "Unknown user")} · '
-        f"{_escape(naturaltime(item.created_at))}{_on_lead(entry)}</div>\n"
+        f"{clock.ago(item.created_at)}{_on_lead(entry)}</div>\n"
     )
 
 
-def _attachment(entry):
+def _attachment(entry, clock):
     item = entry.item
     url = reverse("leads:download-attachment", args=[item.pk])
     return (
@@ -144,25 +177,25 @@ def _attachment(entry):
         f'  <span class="muted small">{_escape(filesizeformat(item.size))}</span>\n'
         "</div>\n"
         f'<div class="meta">{_escape(item.created_by or "Unknown user")} · '
-        f"{_escape(naturaltime(item.created_at))}{_on_lead(entry)}</div>\n"
+        f"{clock.ago(item.created_at)}{_on_lead(entry)}</div>\n"
     )
 
 
 @register.simple_tag(takes_context=True)
 def timeline_items(context, timeline):
     """The <li> of every timeline entry (activities, notes, files), newest first."""
-    fmt = get_format("SHORT_DATETIME_FORMAT")
+    clock = _Clock()
     open_state = context.get("open_activity_state")
     csrf = str(context.get("csrf_token") or "")
     back = context.get("timeline_return_url") or ""
     items = []
     for entry in timeline:
         if entry.kind == "activity":
-            body = _activity(entry, fmt, open_state, csrf, back)
+            body = _activity(entry, clock, open_state, csrf, back)
         elif entry.kind == "note":
-            body = _note(entry)
+            body = _note(entry, clock)
         else:
-            body = _attachment(entry)
+            body = _attachment(entry, clock)
         items.append(
             f'<li class="kind-{_escape(entry.kind)}" id="{_escape(entry.kind)}-'
             f'{entry.item.pk}">\n{body}</li>'
