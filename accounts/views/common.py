@@ -35,9 +35,11 @@ def record_or_404(getter, **kwargs):
 class FilteredListView(ListView):
     filterset_class = None
     selector = None
+    rows = None  # narrows the queryset to the columns the rows show
 
     def get_queryset(self):
-        return type(self).selector(user=self.request.user, filters=self.request.GET)
+        queryset = type(self).selector(user=self.request.user, filters=self.request.GET)
+        return type(self).rows(queryset) if type(self).rows else queryset
 
     def get_context_data(self, **kwargs):
         # The shared paginator (no COUNT of the whole table), as on the lead list.

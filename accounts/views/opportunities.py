@@ -30,6 +30,7 @@ class OpportunityListView(FilteredListView):
     template_name = "accounts/opportunity_list.html"
     filterset_class = OpportunityFilter
     selector = selectors.list_opportunities
+    rows = selectors.opportunity_rows
 
 
 class OpportunityDetailView(RecordDetailView):

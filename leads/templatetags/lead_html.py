@@ -7,7 +7,6 @@ a 200-item timeline). Every value is escaped here (`_escape`).
 """
 
 import datetime
-import html
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
@@ -17,36 +16,12 @@ from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 
-from accounts.templatetags.ui import money
+from accounts.templatetags.ui import day_formatter as _days
+from accounts.templatetags.ui import escape_text as _escape
+from accounts.templatetags.ui import money, url_maker
 from leads.models import Activity, LeadRating, LeadStatus
 
 register = template.Library()
-
-# The detail URL with a placeholder id: one reverse() a page, not one a row.
-_URL_PLACEHOLDER = 987654321987
-
-
-def _escape(value):
-    """django.utils.html.escape without its lazy-string wrapper (it runs per cell)."""
-    return html.escape(str(value))
-
-
-def _days(fmt):
-    """A formatter of dates, and of datetimes by their local day, in `fmt`: each
-    day is formatted once (a list page's rows share a few days)."""
-    formatted = {}
-
-    def format_day(value):
-        if value is None:
-            return "—"
-        if isinstance(value, datetime.datetime):
-            value = timezone.localtime(value).date()
-        text = formatted.get(value)
-        if text is None:
-            text = formatted[value] = _escape(dateformat.format(value, fmt))
-        return text
-
-    return format_day
 
 
 class _Clock:
@@ -248,9 +223,7 @@ def lead_rows(leads):
         f"{_escape(label)}</span>"
         for value, label in LeadRating.choices
     }
-    url_head, url_tail = reverse("leads:detail", args=[_URL_PLACEHOLDER]).split(
-        str(_URL_PLACEHOLDER)
-    )
+    url = url_maker("leads:detail")
     rows = []
     for lead in leads:
         name = _escape(lead.full_name or lead.last_name)
@@ -266,7 +239,7 @@ def lead_rows(leads):
             f' value="{lead.pk}" form="bulk-form" class="lead-select"'
             f' aria-label="Select {name}"></label></td>\n'
             f'  <td class="c-name clip" title="{name}">'
-            f'<a href="{url_head}{lead.pk}{url_tail}">{name}</a></td>\n'
+            f'<a href="{url(lead.pk)}">{name}</a></td>\n'
             f'  <td class="c-topic clip minor" title="{subject}">{subject}</td>\n'
             f'  <td class="c-company clip" title="{company}">{company or "—"}</td>\n'
             f'  <td class="c-email clip minor" title="{email}">{email or "—"}</td>\n'
