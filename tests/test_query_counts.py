@@ -4,6 +4,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from tests import factories
 
@@ -148,3 +149,22 @@ def test_my_open_leads_of_a_rep_filter_on_the_owner_alone(client, rep):
     assert [lead.pk for lead in response.context["leads"]] == [own.pk]
     # The team's lead is still in the rep's scope elsewhere.
     assert len(client.get("/leads/?view=open").context["leads"]) == 2
+
+
+def test_home_runs_the_same_queries_for_2_and_20_open_activities(client, rep):
+    """The activities regard leads and accounts; their names come from one query
+    per kind of record, not one per activity."""
+    client.force_login(rep)
+    (lead,) = leads(1, owner=rep)
+    account = factories.AccountFactory(owner_user=rep)
+    factories.ActivityFactory(lead=lead, owner=rep)
+    factories.ActivityFactory(lead=None, account=account, owner=rep)
+    few = queries(client, "/")
+    for _ in range(9):
+        (other,) = leads(1, owner=rep)
+        factories.ActivityFactory(lead=other, owner=rep)
+        factories.ActivityFactory(lead=None, account=account, owner=rep)
+    many = queries(client, "/")
+    assert len(many) == len(few)
+    page = client.get("/").content.decode()
+    assert escape(str(other)) in page and escape(account.name) in page

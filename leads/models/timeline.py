@@ -136,7 +136,13 @@ class Activity(FSMModelMixin, TimelineItem):
             models.Index(
                 fields=["opportunity", "-created_at"], name="activity_opportunity"
             ),
-            models.Index(fields=["owner", "state"], name="activity_owner_state"),
+            # "My open activities" (home): the user's open ones in due order, the
+            # first ten read off the index (ASC puts NULLs last in PostgreSQL,
+            # as the page orders them), and their count from the same index.
+            models.Index(
+                fields=["owner", "state", "due_at", "-created_at"],
+                name="activity_owner_state_due",
+            ),
         ]
 
     def __str__(self):

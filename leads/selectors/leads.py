@@ -4,11 +4,11 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import BooleanField, F, prefetch_related_objects
+from django.db.models import BooleanField, F, Prefetch, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django_fsm_log.models import StateLog
 
-from accounts.models import User
+from accounts.models import Account, Contact, Opportunity, User
 from leads.filters import DEFAULT_VIEW, LeadFilter
 from leads.models import (
     Activity,
@@ -245,8 +245,24 @@ def my_open_leads(*, user):
 
 def my_open_activities(*, user):
     """The user's open activities, earliest due first (undated last)."""
-    return (
-        Activity.objects.filter(owner=user, state=ActivityState.OPEN)
-        .select_related("lead", "account", "contact", "opportunity")
-        .order_by(F("due_at").asc(nulls_last=True), "-created_at")
+    return Activity.objects.filter(owner=user, state=ActivityState.OPEN).order_by(
+        F("due_at").asc(nulls_last=True), "-created_at"
+    )
+
+
+def with_regarding(activities):
+    """`activities` with the record each regards (named and linked on the home
+    page), read after them for the rows shown: only the columns a name needs, and
+    no query for a kind of record none of them regards. As joins before the
+    LIMIT they were joined for every open activity and took longer to plan than
+    to run."""
+    return activities.prefetch_related(
+        # The state fields too: a lead reads them when it loads (concurrency check).
+        Prefetch(
+            "lead",
+            Lead.objects.only("first_name", "last_name", "subject", "state", "status"),
+        ),
+        Prefetch("account", Account.objects.only("name")),
+        Prefetch("contact", Contact.objects.only("first_name", "last_name")),
+        Prefetch("opportunity", Opportunity.objects.only("name")),
     )

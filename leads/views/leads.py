@@ -48,12 +48,14 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         open_leads = selectors.my_open_leads(user=user)
-        context["my_open_leads"] = list(open_leads[:10])
+        context["my_open_leads"] = list(selectors.list_rows(open_leads)[:10])
         context["open_count"] = selectors.count_capped(open_leads)
         context["new_count"] = selectors.count_capped(
             open_leads.filter(status=LeadStatus.NEW)
         )
-        context["my_activities"] = list(selectors.my_open_activities(user=user)[:10])
+        context["my_activities"] = list(
+            selectors.with_regarding(selectors.my_open_activities(user=user)[:10])
+        )
         context["activity_count"] = selectors.count_capped(
             selectors.my_open_activities(user=user)
         )
