@@ -27,3 +27,20 @@ def test_bulk_scenario_says_when_there_are_too_few_leads(administrator, rep):
         in bench_route_bulk(viewer=administrator)["skipped"]
     )
     assert not RoutingRule.objects.exists()
+
+
+def test_bulk_scenario_routes_in_rolled_back_runs(administrator, rep, org):
+    """Every lead goes through bulk routing (runs of `chunk`), and nothing it wrote
+    stays: no rules, no log rows, the owners as they were."""
+    team = factories.TeamFactory(business_unit=org.north)
+    team.members.add(rep)
+    factories.LeadFactory.create_batch(7, owner_user=administrator)
+    owners = list(Lead.objects.order_by("pk").values_list("owner_user", flat=True))
+    report = bench_route_bulk(viewer=administrator, count=7, chunk=3)
+    assert (report["leads"], report["chunk"], report["rules"]) == (7, 3, 20)
+    assert report["total_s"] > 0 and report["per_lead_ms"] > 0
+    assert not RoutingRule.objects.exists()
+    assert not LeadAssignment.objects.exists()
+    assert (
+        list(Lead.objects.order_by("pk").values_list("owner_user", flat=True)) == owners
+    )
