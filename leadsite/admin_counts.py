@@ -12,9 +12,12 @@ which is what the admin's pagination needs. SQLite counts exactly.
 
 import json
 
+from django.contrib.admin import helpers
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 EXACT_BELOW = 10_000
 
@@ -56,3 +59,14 @@ class EstimatedCountAdminMixin:
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
+
+    def action_checkbox(self, obj):
+        """Django's row checkbox, the same HTML written out: drawn through the
+        form widget templates it cost about 0.2 ms a row."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select"'
+            ' aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )

@@ -317,3 +317,19 @@ def test_qualify_through_admin_form_creates_the_records(admin_client_, administr
     lead.refresh_from_db()
     assert lead.state == LeadState.QUALIFIED
     assert lead.qualifying_account_id and lead.qualifying_opportunity_id
+
+
+def test_changelist_row_checkbox_is_djangos_own_html(rep):
+    """The big tables' admin writes the row checkbox out instead of rendering the
+    widget template: byte for byte what Django renders, escaping included."""
+    from django.contrib.admin.options import ModelAdmin
+
+    from leads.models import Lead
+
+    lead = factories.LeadFactory(
+        owner_user=rep, first_name='Jo "<b>', last_name="O'Hara & Co"
+    )
+    model_admin = admin.site._registry[Lead]
+    ours = model_admin.action_checkbox(lead)
+    assert ours == ModelAdmin.action_checkbox(model_admin, lead)
+    assert "<b>" not in ours
