@@ -8,11 +8,13 @@ and the channel is what the caller declared with ``through()``, else "admin" for
 the Django admin, "form" for any other request and "command" without a request.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.dispatch import receiver
 from django.urls import reverse
+from simple_history.manager import HistoryManager as BaseHistoryManager
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
@@ -42,9 +44,25 @@ def history_user(instance, request=None, **kwargs):
     return getattr(request, "user", None) if request is not None else None
 
 
+class HistoryManager(BaseHistoryManager):
+    """simple_history's manager, its class built once per queryset class.
+
+    simple_history's descriptor calls from_queryset() on every access of
+    `instance.history`, which is every save of an audited record: Django builds a
+    new manager class each time (inspect.getmembers over the queryset class, about
+    0.3 ms a save). The class depends only on its arguments, so it is cached."""
+
+    @classmethod
+    @functools.cache
+    def from_queryset(cls, queryset_class, class_name=None):
+        return super().from_queryset(queryset_class, class_name)
+
+
 def record_history(**kwargs) -> HistoricalRecords:
     """The history field every audited model declares (``history = record_history()``)."""
-    return HistoricalRecords(get_user=history_user, **kwargs)
+    return HistoricalRecords(
+        get_user=history_user, history_manager=HistoryManager, **kwargs
+    )
 
 
 def _request_channel() -> str:
