@@ -6,10 +6,11 @@ from django.utils import timezone
 
 from leads.management.bench import scenario
 from leads.management.bench.core import in_list
+from leads.views.leads import SEARCH_COUNT_CAP
 
 PAGE = 51  # the list reads one row past its 50 to know whether a next page exists
 CAP = 10_001  # counts stop here (selectors.COUNT_CAP + 1)
-SEARCH_CAP = 1_001  # a text search's count stops here (SEARCH_COUNT_CAP + 1)
+SEARCH_CAP = SEARCH_COUNT_CAP + 1  # where a text search's count stops
 LEAD_COLUMNS = (
     "l.id, l.salutation, l.first_name, l.last_name, l.subject, l.company_name, "
     "l.status, l.rating, l.estimated_value, l.estimated_close_date, l.created_at, "
