@@ -64,11 +64,13 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 # Tops the database up to LEADS leads first (nothing to do when it has them), then
-# prints the bench JSON on stdout (the seeding log goes to stderr).
-bench: migrate
-	$(PY) manage.py seed_demo --leads $(LEADS) >&2
-	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py bench $(BENCH_ARGS)
+# prints the bench JSON on stdout, and nothing else (migrating and seeding log to
+# stderr): `make bench > bench.json`.
+bench: setup
+	@$(PY) manage.py migrate --noinput >&2
+	@$(PY) manage.py seed_demo --leads $(LEADS) >&2
+	@$(PY) manage.py collectstatic --noinput -v0 >&2
+	@$(PY) manage.py bench $(BENCH_ARGS)
 
 # HTTP throughput through gunicorn on 127.0.0.1 at 1, 4 and 16 clients.
 load: migrate
