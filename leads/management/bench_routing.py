@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Team
-from leads.management.bench.core import summarise
-from leads.models import Lead, LeadAssignment, LeadState, RoutingRule
+from leads.management.bench.core import summarise, vacuum_written_tables
+from leads.models import Lead, LeadState, RoutingRule
 from leads.services.routing import bulk_route_leads, route_lead
 
 RULES = 20
@@ -112,21 +112,5 @@ def bench_route_bulk(*, viewer, count=BULK, chunk=CHUNK):
         "chunk": chunk,
         "total_s": round(elapsed, 2),
         "per_lead_ms": round(elapsed / count * 1000, 3),
-        "vacuum_s": _vacuum_rolled_back_rows(),
+        "vacuum_s": vacuum_written_tables(),
     }
-
-
-def _vacuum_rolled_back_rows():
-    """The rolled-back run leaves 10,000 dead versions of leads (and an entry for
-    each in every index of the table) and as many assignment rows. Where autovacuum
-    is off or has not come round yet, every later list and search pays for them
-    (the filtered list went from 52 to 75 ms after one run), so the bench reclaims
-    them itself on PostgreSQL. Seconds taken, or None elsewhere."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return None  # VACUUM cannot run inside a transaction
-    tables = [Lead, Lead.history.model, LeadAssignment, RoutingRule, Team]
-    names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
-    start = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {names}")
-    return round(time.perf_counter() - start, 1)

@@ -18,7 +18,7 @@ from django.db import connection
 
 from accounts.models import User
 from leads.management import bench as scenarios
-from leads.management.bench.core import Bench
+from leads.management.bench.core import Bench, vacuum_written_tables
 from leads.models import Lead
 
 
@@ -46,6 +46,7 @@ class Command(BaseCommand):
                 f"(missing users: {', '.join(missing) or 'none'})."
             )
         bench = Bench(runs=max(1, runs), warmup=max(0, warmup), usernames=usernames)
+        vacuum_s = vacuum_written_tables()
         started = time.perf_counter()
         results = {}
         for key, function in registry.items():
@@ -66,6 +67,7 @@ class Command(BaseCommand):
                 "warmup": bench.warmup,
                 "load_average": [round(x, 2) for x in os.getloadavg()],
                 "seconds": round(time.perf_counter() - started, 1),
+                "vacuum_s": vacuum_s,
             },
             **results,
         }
