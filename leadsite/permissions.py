@@ -15,13 +15,12 @@ ADMINISTRATOR = "Administrator"
 ROLES = [SALES_REP, SALES_MANAGER, ADMINISTRATOR]
 
 
-def _access_sql() -> str:
+def _access_sql(connection) -> str:
     """One statement for what the gates ask of a user: group names, team ids and
     permission names ("app_label.codename", own and through groups). Four small
     reads in one round trip; each was a query of its own (about 0.7 ms each)."""
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
-    from django.db import connection
 
     from accounts.models import Team, User
 
@@ -58,8 +57,9 @@ def _load_access(user) -> None:
 
     groups, teams, perms = set(), [], set()
     if user.pk is not None:
-        with connections[router.db_for_read(User)].cursor() as cursor:
-            cursor.execute(_access_sql(), [user.pk] * 4)
+        connection = connections[router.db_for_read(User)]
+        with connection.cursor() as cursor:
+            cursor.execute(_access_sql(connection), [user.pk] * 4)
             for kind, value in cursor.fetchall():
                 if kind == "group":
                     groups.add(value)

@@ -240,6 +240,11 @@ def assignment_log(*, user, filters: dict):
     return entries
 
 
+# What the lead page's routing history shows of each entry and of its users.
+_HISTORY_FIELDS = ["lead", "reason", "detail", "trigger", "created_at"]
+_NAMES = ["username", "first_name", "last_name"]
+
+
 def lead_routing_history(*, lead):
     """A lead's assignment log, newest first (the caller has already checked the
     lead is in scope)."""
@@ -256,10 +261,6 @@ def lead_routing_history(*, lead):
         )
         .order_by("-id")
     )
-
-
-_HISTORY_FIELDS = ["lead", "reason", "detail", "trigger", "created_at"]
-_NAMES = ["username", "first_name", "last_name"]
 
 
 # --- dry run ---------------------------------------------------------------------------
