@@ -1,4 +1,5 @@
 # LeadSite: `make run` serves the app, `make test` runs the whole suite.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,13 +11,15 @@ PYTEST_ARGS ?=
 LEADS ?= 1000000
 BENCH_ARGS ?=
 
-.PHONY: run test setup setup-runtime constraints migrate seed lint format bench load clean
+.PHONY: run test setup setup-runtime constraints check-constraints migrate seed lint format bench load clean
 
 # Development: the runtime plus test tools, every transitive version from constraints.txt.
 $(STAMP): $(REQUIREMENTS)
+	@echo "== Setting up .venv: installing the pinned dependencies (about a minute the first time)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements-dev.txt -c constraints.txt \
+	  | grep --line-buffered -E "^(Collecting|Successfully installed)" | sed -u 's/^/   /' ; test $${PIPESTATUS[0]} -eq 0
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -41,19 +44,26 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 run: seed
+	@$(PY) -c "import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('$(HOST)', $(PORT)))" 2>/dev/null \
+	  || { echo "Port $(PORT) on $(HOST) is taken (another LeadSite or another server). Run: make run PORT=$$(( $(PORT) + 1 ))"; exit 1; }
 	@echo ""
-	@echo "LeadSite on http://$(HOST):$(PORT)/  (demo logins: admin, manager, rep, rep2; password: leadsite)"
+	@echo "LeadSite on http://$(HOST):$(PORT)/  (demo logins: admin, manager, rep, rep2 and more, see README; password: leadsite)"
 	@echo ""
 	@# A background-task worker (imports) runs beside the server and stops with it.
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(PY) manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: setup
+test: setup check-constraints
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+# The installed packages are exactly those constraints.txt pins (nothing unpinned).
+check-constraints: setup
+	@diff <(grep -v '^#' constraints.txt | sort -f) <($(PY) -m pip freeze --exclude-editable --disable-pip-version-check | sort -f) \
+	  || { echo "constraints.txt differs from the installed packages (< pinned only, > installed only): run make constraints"; exit 1; }
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -14,9 +14,11 @@ from accounts.models import (
     Opportunity,
     OpportunityState,
     OpportunityStatus,
+    SalesStage,
 )
 from leadsite.forms import BusinessDatesFilterMixin
 from leadsite.permissions import business_unit_subtree_ids, mine_q
+from leadsite.phones import phone_search_q
 
 # Id filters accept primary keys only: a tampered 20-digit value is ignored like
 # any invalid filter instead of overflowing the database integer.
@@ -38,6 +40,9 @@ class SearchFilterSet(BusinessDatesFilterMixin, django_filters.FilterSet):
     """A free-text `q` over `search_fields` and a "Mine only" switch."""
 
     search_fields: list[str] = []
+    # Digit columns a phone-number query matches (leadsite.phones), whatever the
+    # formatting on either side.
+    phone_fields: list[str] = []
 
     q = django_filters.CharFilter(
         method="filter_search",
@@ -48,14 +53,32 @@ class SearchFilterSet(BusinessDatesFilterMixin, django_filters.FilterSet):
         method="filter_mine", label="Mine only", widget=forms.CheckboxInput
     )
 
+    # What a list shows when its query names none of these filters (its default
+    # view), as query values, e.g. {"state": "0"}.
+    defaults: dict[str, str] = {}
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
 
+    @classmethod
+    def with_defaults(cls, params):
+        """`params` (a QueryDict) with `defaults` added when it names none of the
+        filters; a query that names one, even empty ("?state=" for any state),
+        is taken as it is."""
+        if not cls.defaults or any(name in params for name in cls.base_filters):
+            return params
+        params = params.copy()
+        for name, value in cls.defaults.items():
+            params[name] = value
+        return params
+
     def filter_search(self, queryset, name, value):
-        return (
-            queryset.filter(search_q(value, self.search_fields)) if value else queryset
-        )
+        if not value:
+            return queryset
+        condition = search_q(value, self.search_fields)
+        phone = phone_search_q(self.phone_fields, value) if self.phone_fields else None
+        return queryset.filter(condition if phone is None else condition | phone)
 
     def filter_mine(self, queryset, name, value):
         if value and self.user is not None:
@@ -65,6 +88,7 @@ class SearchFilterSet(BusinessDatesFilterMixin, django_filters.FilterSet):
 
 class AccountFilter(SearchFilterSet):
     search_fields = ["name", "email", "phone", "account_number", "city"]
+    phone_fields = ["phone_digits"]
 
     industry = django_filters.ChoiceFilter(choices=Industry.choices, empty_label="Any")
     is_partner = django_filters.BooleanFilter(
@@ -88,6 +112,7 @@ class ContactFilter(SearchFilterSet):
         "job_title",
         "account__name",
     ]
+    phone_fields = ["business_phone_digits", "mobile_phone_digits"]
 
     account = django_filters.NumberFilter(
         **PK_BOUNDS, field_name="account_id", widget=forms.HiddenInput
@@ -106,12 +131,17 @@ class OpportunityFilter(SearchFilterSet):
         "contact__first_name",
         "contact__last_name",
     ]
+    # The pipeline is what a rep works: the list opens on the open deals.
+    defaults = {"state": str(OpportunityState.OPEN.value)}
 
     state = django_filters.ChoiceFilter(
         choices=OpportunityState.choices, empty_label="Any"
     )
     status = django_filters.ChoiceFilter(
         choices=OpportunityStatus.choices, empty_label="Any", label="Status reason"
+    )
+    sales_stage = django_filters.ChoiceFilter(
+        choices=SalesStage.choices, empty_label="Any", label="Sales stage"
     )
     close_after = django_filters.DateFilter(
         field_name="estimated_close_date",
@@ -203,6 +233,7 @@ class OpportunityFilter(SearchFilterSet):
             "q",
             "state",
             "status",
+            "sales_stage",
             "close_after",
             "close_before",
             "mine",

@@ -18,6 +18,7 @@ from accounts.models import (
     ADDRESS_FIELDS,
     MONEY,
     OPPORTUNITY_LOST_REASONS,
+    TYPICAL_PROBABILITY,
     Account,
     Contact,
     Opportunity,
@@ -233,7 +234,16 @@ class ContactForm(ScopedModelForm):
 class OpportunityForm(ScopedModelForm):
     fieldsets = [
         ("Opportunity", ["name", "account", "contact"], "form-grid"),
-        ("Forecast", ["estimated_value", "estimated_close_date"], "form-grid"),
+        (
+            "Forecast",
+            [
+                "estimated_value",
+                "estimated_close_date",
+                "sales_stage",
+                "close_probability",
+            ],
+            "form-grid",
+        ),
         ("About", ["description"], ""),
     ]
 
@@ -246,11 +256,22 @@ class OpportunityForm(ScopedModelForm):
             "contact",
             "estimated_value",
             "estimated_close_date",
+            "sales_stage",
+            "close_probability",
             "description",
         ]
-        widgets = {"estimated_close_date": DateInput}
+        widgets = {
+            "estimated_close_date": DateInput,
+            "close_probability": forms.NumberInput(attrs={"max": 100, "step": 1}),
+        }
         help_texts = {
             "account": "The customer: an account, a contact, or both.",
+            "close_probability": "0–100. Usual: "
+            + ", ".join(
+                f"{stage.label} {percent} %"
+                for stage, percent in TYPICAL_PROBABILITY.items()
+            )
+            + ".",
         }
 
     def __init__(self, *args, user, **kwargs):

@@ -1,6 +1,9 @@
 """Reads for account, contact and opportunity pages, always through the scope gate."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, QuerySet, Sum
 from django_fsm_log.models import StateLog
 
 from accounts.filters import AccountFilter, ContactFilter, OpportunityFilter, search_q
@@ -17,8 +20,8 @@ from leadsite.permissions import visible_to
 # How many contacts/opportunities a detail page lists before linking to the full list.
 RELATED_LIMIT = 20
 AUTOCOMPLETE_LIMIT = 20
-# Outcome buttons left to right; the primary action (win) sits last.
-TRANSITION_ORDER = {"reopen": 0, "lose": 1, "win": 2}
+# Outcome buttons left to right, after the page's primary action (Edit).
+TRANSITION_ORDER = {"win": 0, "lose": 1, "reopen": 2}
 
 
 def list_accounts(*, user, filters=None) -> QuerySet[Account]:
@@ -62,6 +65,8 @@ OPPORTUNITY_ROW_FIELDS = [
     "estimated_close_date",
     "state",
     "status",
+    "sales_stage",
+    "close_probability",
     "account",
     "account__name",
     "contact",
@@ -79,6 +84,37 @@ OPPORTUNITY_ROW_FIELDS = [
 def opportunity_rows(queryset) -> QuerySet[Opportunity]:
     """`queryset` (from list_opportunities) narrowed to the columns a row shows."""
     return queryset.only(*OPPORTUNITY_ROW_FIELDS)
+
+
+@dataclass(frozen=True)
+class OpportunityTotals:
+    """Sums over every opportunity of a list (not only the page shown)."""
+
+    estimated_value: Decimal
+    weighted_value: Decimal
+
+
+CENTS = Decimal("0.01")
+
+
+def opportunity_totals(queryset) -> OpportunityTotals:
+    """The estimated revenue of the opportunities in `queryset` (a list_opportunities
+    result, so scoped to what the user may see and filtered) and the same weighted
+    by each one's probability. One aggregate query; no estimate counts as 0."""
+    sums = queryset.order_by().aggregate(
+        estimated=Sum("estimated_value"),
+        # Revenue x percent, divided by 100 below: SQLite would divide integers.
+        weighted_percent=Sum(
+            F("estimated_value") * F("close_probability"),
+            output_field=DecimalField(max_digits=24, decimal_places=2),
+        ),
+    )
+    estimated = sums["estimated"] or Decimal(0)
+    weighted = (sums["weighted_percent"] or Decimal(0)) / 100
+    return OpportunityTotals(
+        estimated_value=estimated.quantize(CENTS),
+        weighted_value=weighted.quantize(CENTS),
+    )
 
 
 def get_account(*, user, pk) -> Account:

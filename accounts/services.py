@@ -25,7 +25,7 @@ from accounts.models import (
 from leadsite.services import service
 from leadsite.transactions import retry_transient
 from leadsite.validation import full_clean
-from leadsite.versioning import check_version
+from leadsite.versioning import changed_fields, check_version
 
 
 def _full_clean_opportunity(opportunity: Opportunity) -> None:
@@ -164,6 +164,15 @@ def _apply_fields(instance, fields: dict, *, allowed: set[str]):
         setattr(instance, name, value)
 
 
+def _changes(instance, fields: dict, *, allowed: set[str]) -> dict:
+    """The fields this edit changes (unknown names are refused first): an edit
+    that changes nothing saves nothing and keeps the version."""
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"Not editable here: {', '.join(sorted(unknown))}")
+    return changed_fields(instance, fields)
+
+
 def _editable_field_names(model) -> set[str]:
     skip = {
         "id",
@@ -206,6 +215,9 @@ def update_account(
         raise Account.DoesNotExist("This account no longer exists.")
     account = locked[account.pk]
     check_version(account, expected_version)
+    fields = _changes(account, fields, allowed=_editable_field_names(Account))
+    if not fields:
+        return account
     _apply_fields(account, fields, allowed=_editable_field_names(Account))
     parent_pk = account.parent_account_id
     seen = {account.pk}
@@ -222,6 +234,7 @@ def update_account(
             .first()
         )
     account.full_clean()
+    account.version += 1
     account.save()
     return account
 
@@ -235,8 +248,12 @@ def update_contact(
     update_account for `expected_version`."""
     contact = _locked(Contact, contact.pk)
     check_version(contact, expected_version)
+    fields = _changes(contact, fields, allowed=_editable_field_names(Contact))
+    if not fields:
+        return contact
     _apply_fields(contact, fields, allowed=_editable_field_names(Contact))
     contact.full_clean()
+    contact.version += 1
     contact.save()
     return contact
 
@@ -263,8 +280,12 @@ def update_opportunity(
     _refuse_if_closed(opportunity)
     check_version(opportunity, expected_version)
     allowed = _editable_field_names(Opportunity) - {"actual_value", "actual_close_date"}
+    fields = _changes(opportunity, fields, allowed=allowed)
+    if not fields:
+        return opportunity
     _apply_fields(opportunity, fields, allowed=allowed)
     _full_clean_opportunity(opportunity)
+    opportunity.version += 1
     opportunity.save()
     return opportunity
 
@@ -282,7 +303,8 @@ def _transition_refused(opportunity: Opportunity, action: str) -> ValidationErro
 def win_opportunity(
     *, opportunity: Opportunity, by: User, actual_value: Decimal, actual_close_date
 ) -> Opportunity:
-    """Close an open opportunity as won with its actual revenue and close date.
+    """Close an open opportunity as won with its actual revenue and close date; it
+    is then at stage Close with probability 100 %.
 
     Locks the row; refuses (ValidationError) when it is no longer open, e.g. a second
     click or a stale page. The transition is logged (StateLog) with `by`.
@@ -312,7 +334,8 @@ def win_opportunity(
 def lose_opportunity(
     *, opportunity: Opportunity, by: User, reason, description: str = ""
 ) -> Opportunity:
-    """Close an open opportunity as lost: reason Canceled or Out-Sold.
+    """Close an open opportunity as lost: reason Canceled or Out-Sold; its
+    probability becomes 0 % (the stage stays where the deal was lost).
 
     Locks the row; refuses when it is no longer open. `description` (why it was
     lost) goes into the transition log.
@@ -335,7 +358,8 @@ def lose_opportunity(
 @service
 @transaction.atomic
 def reopen_opportunity(*, opportunity: Opportunity, by: User) -> Opportunity:
-    """Reopen a won or lost opportunity (In Progress); clears the actuals. Locks the row."""
+    """Reopen a won or lost opportunity (In Progress); clears the actuals, and the
+    probability starts again from its stage's usual one. Locks the row."""
     opportunity = _locked(Opportunity, opportunity.pk)
     if not can_proceed(opportunity.reopen):
         raise ValidationError("This opportunity is already open.", code="transition")

@@ -1,14 +1,19 @@
 """Lead files in and out: the column schema (D365 schema names), value formatting, and
-the streamed CSV/XLSX writers of /leads/export/.
+the CSV/XLSX writers of /leads/export/ (streamed) and of export jobs (built by the
+worker).
 
 Import reads the same COLUMNS (leads.services.imports), so an exported file imports
-back unchanged: option sets are written as D365 labels and read as labels or codes;
-cells a spreadsheet would run as a formula get a leading apostrophe, which import
-strips again.
+back unchanged: option sets are written as D365 labels and read as labels or codes.
+
+Every file this site writes for a spreadsheet (lead CSV and XLSX, the source report's
+CSV, the import report) passes its rows through sheet_row(), the one place where a
+text cell a spreadsheet would run as a formula gets a leading apostrophe; import
+strips it again (unguard_formula).
 """
 
 import csv
 import datetime
+import re
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -107,10 +112,24 @@ COLUMNS = [
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 
 
+# A plain number ("-12.50") is a constant to a spreadsheet, never a formula.
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
+
+
 def guard_formula(text: str) -> str:
-    """A cell a spreadsheet would evaluate (=, +, -, @, tab, CR) gets a leading
-    apostrophe, so it opens as text."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """A text a spreadsheet would evaluate (starting with =, +, -, @, tab or CR)
+    gets a leading apostrophe, so it opens as text. A plain number, which a
+    spreadsheet reads as a number and never runs, stays as it is."""
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def sheet_row(values) -> list:
+    """One row of any exported file with every text cell through guard_formula;
+    numbers and other values pass unchanged. Every CSV/XLSX writer of the site
+    calls it, so no text cell reaches a file unguarded."""
+    return [guard_formula(v) if isinstance(v, str) else v for v in values]
 
 
 def unguard_formula(text: str) -> str:
@@ -121,7 +140,8 @@ def unguard_formula(text: str) -> str:
 
 
 def format_value(column: Column, lead) -> str:
-    """One lead's value for one column, as text in the file."""
+    """One lead's value for one column, as text in the file (guarded later, by the
+    writer, through sheet_row)."""
     if column.kind == CAMPAIGN:
         return lead.campaign.name if lead.campaign_id else ""
     if column.kind == OWNER:
@@ -138,7 +158,7 @@ def format_value(column: Column, lead) -> str:
         return f"{value:.2f}"
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return guard_formula(str(value))
+    return str(value)
 
 
 def export_queryset(queryset, page_size: int = 2000):
@@ -160,24 +180,35 @@ def export_queryset(queryset, page_size: int = 2000):
 
 
 def export_rows(queryset):
-    """Header, then one list of strings per lead."""
+    """Header, then one list of strings per lead (not yet guarded: the writers
+    guard every row)."""
     yield [c.schema_name for c in COLUMNS]
     for lead in export_queryset(queryset):
         yield [format_value(c, lead) for c in COLUMNS]
 
 
 class Echo:
+    """A file-like object whose write() returns what it was given: csv.writer then
+    hands back each line as text."""
+
     def write(self, value):
         return value
 
 
+_LINE_WRITER = csv.writer(Echo())
+
+
+def csv_line(values) -> str:
+    """One CSV line (with its line break) of `values`, text cells guarded."""
+    return _LINE_WRITER.writerow(sheet_row(values))
+
+
 def csv_chunks(queryset, rows_per_chunk: int = 500):
     """The CSV file as byte chunks: a UTF-8 BOM (Excel then reads UTF-8), then rows."""
-    writer = csv.writer(Echo())
     yield "\ufeff".encode()
     buffer = []
     for row in export_rows(queryset):
-        buffer.append(writer.writerow(row))
+        buffer.append(csv_line(row))
         if len(buffer) >= rows_per_chunk:
             yield "".join(buffer).encode()
             buffer = []
@@ -185,18 +216,31 @@ def csv_chunks(queryset, rows_per_chunk: int = 500):
         yield "".join(buffer).encode()
 
 
-def xlsx_chunks(queryset, chunk_size: int = 64 * 1024):
-    """The XLSX file as byte chunks. openpyxl's write-only mode streams rows to a
-    temporary file, so memory stays flat however many leads there are; every cell
-    is a string, as in the CSV."""
+def write_xlsx(queryset, handle, *, progress=None, every: int = 2000) -> int:
+    """Write the XLSX file of `queryset` to the binary file `handle` and return the
+    number of leads written. openpyxl's write-only mode streams rows to a temporary
+    file, so memory stays flat however many leads there are; every cell is a
+    string, as in the CSV. `progress(leads_written)` is called every `every` leads."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Leads")
-    for row in export_rows(queryset):
-        sheet.append(row)
+    rows = export_rows(queryset)
+    sheet.append(sheet_row(next(rows)))  # the header
+    written = 0
+    for written, row in enumerate(rows, start=1):
+        sheet.append(sheet_row(row))
+        if progress is not None and written % every == 0:
+            progress(written)
+    workbook.save(handle)
+    return written
+
+
+def xlsx_chunks(queryset, chunk_size: int = 64 * 1024):
+    """The XLSX file as byte chunks, built in a temporary file first (a zip's
+    directory comes last): for small exports, see LEADSITE_EXPORT_DIRECT_MAX_ROWS."""
     with tempfile.TemporaryFile() as handle:
-        workbook.save(handle)
+        write_xlsx(queryset, handle)
         handle.seek(0)
         while chunk := handle.read(chunk_size):
             yield chunk

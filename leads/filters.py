@@ -8,7 +8,17 @@ from django import forms
 from django.db.models import Q
 
 from accounts.models import BusinessUnit, OpportunityState, Team, User
-from leads.models import Campaign, LeadRating, LeadSource, LeadState, LeadStatus
+from leads.models import (
+    Campaign,
+    ImportBatch,
+    ImportRow,
+    LeadRating,
+    LeadSource,
+    LeadState,
+    LeadStatus,
+    RowOutcome,
+)
+from leads.selectors.imports import list_batches
 from leadsite.forms import BusinessDatesFilterMixin, QuickSelect
 from leadsite.permissions import (
     assignable_teams,
@@ -17,6 +27,7 @@ from leadsite.permissions import (
     mine_q,
     visible_business_units,
 )
+from leadsite.phones import phone_search_q
 
 # Saved views: (key, label). "mine" is the default when the URL names none.
 SAVED_VIEWS = [
@@ -59,6 +70,12 @@ def _business_units(request):
     return visible_business_units(request.user)
 
 
+def _import_batches(request):
+    if request is None:
+        return ImportBatch.objects.none()
+    return list_batches(user=request.user)
+
+
 class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
     view = django_filters.ChoiceFilter(
         choices=SAVED_VIEWS, method="filter_view", empty_label=None, label="View"
@@ -67,7 +84,7 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
         method="filter_search",
         label="Search",
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Name, company or email"}
+            attrs={"type": "search", "placeholder": "Name, company, email or phone"}
         ),
     )
     state = django_filters.ChoiceFilter(
@@ -147,6 +164,11 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
         choices=OpportunityState.choices,
         label="Opportunity",
     )
+    # "Go to leads" of an import: the leads it created or updated (its chip names
+    # the import; batches outside the user's scope are not a choice).
+    import_batch = django_filters.ModelChoiceFilter(
+        queryset=_import_batches, method="filter_import_batch", label="From"
+    )
 
     def __init__(self, data=None, *args, **kwargs):
         data = data.copy() if data is not None else {}
@@ -181,6 +203,14 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
             return queryset.filter(owner_user__isnull=True, state=LeadState.OPEN)
         return queryset
 
+    def filter_import_batch(self, queryset, name, value):
+        rows = ImportRow.objects.filter(
+            batch=value,
+            outcome__in=[RowOutcome.CREATED, RowOutcome.UPDATED],
+            lead__isnull=False,
+        )
+        return queryset.filter(pk__in=rows.values("lead_id"))
+
     def filter_unit(self, queryset, name, value):
         return queryset.filter(business_unit_id__in=business_unit_subtree_ids(value.pk))
 
@@ -190,6 +220,10 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
             return queryset
         if "@" in value:
             return queryset.filter(email__icontains=value)
+        # A phone number of MIN_DIGITS digits or more: by its digits, whatever the
+        # formatting on either side (leadsite.phones); the words below still match
+        # too (an email or company with those digits).
+        phone = phone_search_q(["business_phone_digits", "mobile_phone_digits"], value)
         condition = Q()
         for word in value.split()[:4]:
             if len(word) < SHORT_WORD:
@@ -208,4 +242,4 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
                 | Q(company_name__icontains=word)
                 | Q(email__icontains=word)
             )
-        return queryset.filter(condition)
+        return queryset.filter(condition if phone is None else condition | phone)

@@ -317,7 +317,7 @@ def least_loaded(member_ids: list, loads: dict, eligible: set):
 class Decision:
     """Where a lead goes and why. `user` is None when it stays where it is."""
 
-    reason: str  # matched, fallback, team_full, unchanged (AssignmentReason values)
+    reason: str  # matched, fallback, team_full, unchanged, kept (AssignmentReason)
     detail: str
     rule: object = None
     conditions: list = field(default_factory=list)
@@ -333,7 +333,10 @@ class Situation:
     team_members: team id -> member ids; loads: user id -> open leads;
     cursors: rule id -> last assigned user id; default_owners: unit id -> user id;
     unit_names: unit id -> name; labels: (field, id) -> name;
-    fallback_owner_id: the LEADSITE_FALLBACK_OWNER user's id (or None).
+    fallback_owner_id: the LEADSITE_FALLBACK_OWNER user's id (or None);
+    keeper: the person creating the lead, when a person creates it: a lead no rule
+    routes (no match, or the rule's target cannot take it) stays with them instead
+    of going down the fallback chain, which is for leads nobody owns yet.
     """
 
     users: dict
@@ -347,6 +350,7 @@ class Situation:
     fallback_owner_id: object = None
     today: object = None
     exclude: set = field(default_factory=set)
+    keeper: object = None
 
 
 def _eligible(situation: Situation, pk) -> str | None:
@@ -375,10 +379,16 @@ def _fallback(situation: Situation, unit_id):
 
 
 def decide(values: dict, rules, situation: Situation) -> Decision:
-    """Route one lead: match a rule, pick the member, else walk the fallback chain."""
+    """Route one lead: match a rule, pick the member, else keep it with its
+    creator (situation.keeper) or walk the fallback chain."""
     ancestry = unit_ancestry(values.get("business_unit"), situation.parents)
     found = match_rule(rules, values, ancestry)
+    keeper = situation.keeper
     if found is None:
+        if keeper is not None:
+            return Decision(
+                "kept", f"no rule matched → kept by creator {keeper}", user=keeper
+            )
         user, words = _fallback(situation, values.get("business_unit"))
         if user is None:
             return Decision("unchanged", "no rule matched and no fallback owner")
@@ -429,6 +439,10 @@ def decide(values: dict, rules, situation: Situation) -> Decision:
                 f"everyone {reasons.pop()}" if len(reasons) == 1 else "nobody eligible"
             )
             miss = f"{head} → team {team}: {state}"
+    if keeper is not None:
+        return Decision(
+            "kept", f"{miss} → kept by creator {keeper}", user=keeper, **base
+        )
     unit_id = rule.business_unit_id or values.get("business_unit")
     user, words = _fallback(situation, unit_id)
     if user is None:

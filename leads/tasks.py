@@ -1,8 +1,21 @@
-"""Background tasks (django-tasks; run by `manage.py db_worker`, inline in tests)."""
+"""Background tasks (django-tasks; run by `manage.py db_worker`; tests run them inline
+or, where the request must only queue them, with tests/task_worker.py)."""
 
+from django.contrib.auth import get_user_model
 from django_tasks import task
 
-from leads.services.imports import process_import
+from leads.models import ImportStatus
+from leads.services.exports import build_export
+from leads.services.imports import check_import_file, process_import, process_undo
+
+
+@task()
+def check_import(batch_id: int) -> dict | None:
+    """Read and check an uploaded batch's file; returns its rows, or its refusal."""
+    batch = check_import_file(batch_id=batch_id)
+    if batch is None:
+        return None
+    return {"status": batch.status, "rows": batch.total_rows, "refusal": batch.refusal}
 
 
 @task()
@@ -17,3 +30,45 @@ def run_import(batch_id: int) -> dict | None:
         "skipped": batch.skipped_count,
         "failed": batch.failed_count,
     }
+
+
+@task()
+def run_undo(batch_id: int, user_id: int) -> dict | None:
+    """Undo a batch queued for undoing, on behalf of the user who asked."""
+    by = get_user_model().objects.get(pk=user_id)
+    batch = process_undo(batch_id=batch_id, by=by)
+    if batch is None:
+        return None
+    report = batch.undo_report
+    return {
+        "deleted": report["deleted"],
+        "restored": report["restored"],
+        "kept": len(report["kept"]),
+    }
+
+
+# The task that takes a batch on from each status a service leaves it in.
+NEXT_STEP = {
+    ImportStatus.CHECKING: check_import,
+    ImportStatus.QUEUED: run_import,
+    ImportStatus.UNDOING: run_undo,
+}
+
+
+def enqueue_next_step(batch, *, by) -> None:
+    """Queue the worker's next step for a batch a service has just moved on (call it
+    after the service's transaction has committed)."""
+    step = NEXT_STEP[batch.status]
+    if step is run_undo:
+        step.enqueue(batch.pk, by.pk)
+    else:
+        step.enqueue(batch.pk)
+
+
+@task()
+def run_export(job_id: int) -> dict | None:
+    """Build a queued export's file; returns how many leads it holds."""
+    job = build_export(job_id=job_id)
+    if job is None:
+        return None
+    return {"rows": job.rows_done, "bytes": job.file_size}

@@ -13,6 +13,11 @@ urlpatterns = [
     path("leads/assignees/", leads.bulk_assignees, name="bulk-assignees"),
     path("leads/<int:pk>/", leads.LeadDetailView.as_view(), name="detail"),
     path("leads/new/", lifecycle.lead_create, name="create"),
+    path(
+        "leads/new/routing/",
+        lifecycle.lead_routing_preview,
+        name="create-routing-preview",
+    ),
     path("leads/bulk/", leads.lead_bulk, name="bulk"),
     path("leads/<int:pk>/edit/", lifecycle.lead_edit, name="edit"),
     path("leads/<int:pk>/assign/", leads.lead_assign, name="assign"),
@@ -82,6 +87,7 @@ urlpatterns += [
 # --- routing and reports -------------------------------------------------------------
 urlpatterns += [
     path("routing/", routing.RoutingView.as_view(), name="routing"),
+    path("routing/queue/", routing.unassigned_queue, name="routing-queue"),
     path("routing/log/", routing.assignment_log, name="routing-log"),
     path("routing/rules/new/", routing.rule_create, name="routing-rule-create"),
     path("routing/rules/<int:pk>/edit/", routing.rule_edit, name="routing-rule-edit"),
@@ -109,6 +115,20 @@ from leads.views import exports as export_views  # noqa: E402
 
 urlpatterns += [
     path("leads/export/", export_views.export_leads, name="export"),
+    # Background exports (issue 18): not under leads/export/, whose GETs read from
+    # the replica (settings.LEADSITE_REPLICA_PATHS): a job's page reads the primary.
+    path("leads/exports/", export_views.export_jobs, name="export-jobs"),
+    path("leads/exports/<int:pk>/", export_views.export_job, name="export-job"),
+    path(
+        "leads/exports/<int:pk>/progress/",
+        export_views.export_job_progress,
+        name="export-job-progress",
+    ),
+    path(
+        "leads/exports/<int:pk>/download/",
+        export_views.export_job_download,
+        name="export-job-download",
+    ),
 ]
 
 from leads.views import imports as import_views  # noqa: E402

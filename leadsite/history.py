@@ -10,10 +10,12 @@ the Django admin, "form" for any other request and "command" without a request.
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from simple_history.manager import HistoryManager as BaseHistoryManager
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
@@ -32,7 +34,9 @@ CHANNELS = {
     "command": "Command",
 }
 # Bookkeeping columns the Changes tab leaves out.
-NOT_SHOWN = {"modified_at", "created_at", "id"}
+NOT_SHOWN = {"modified_at", "created_at", "id", "version"}
+CREATED = "(new record)"
+NOT_RECORDED = "(not recorded)"
 CHANGES_LIMIT = 100
 
 
@@ -105,14 +109,44 @@ def _display(field, value, related: dict) -> str:
         return str(related.get((field.related_model, value), f"#{value}"))
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, date):
+        return date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
+
+
+def _diffs(rows, fields) -> list:
+    """(field, old, new, row) per changed field, oldest first.
+
+    A creation row ("+") lists every field it set, from nothing. The first row of
+    a record that existed before history was kept has nothing to compare with: its
+    values are shown as set from "(not recorded)". Bookkeeping-only saves (just the
+    version or the modification time) leave nothing."""
+    diffs = []
+    previous = None
+    for current in rows:
+        for field in fields:
+            new = getattr(current, field.attname)
+            if previous is None:
+                if new is None or new == "" or new is False:
+                    continue
+                old = CREATED if current.history_type == "+" else NOT_RECORDED
+            else:
+                old = getattr(previous, field.attname)
+                if old == new:
+                    continue
+            diffs.append((field, old, new, current))
+        previous = current
+    return diffs
 
 
 def field_changes(record, *, limit: int = CHANGES_LIMIT) -> list[FieldChange]:
     """The record's field changes, newest first: one row per changed field.
 
     A fixed number of queries: the history rows (with their users) in one, then one
-    per related model to name foreign-key values.
+    per related model to name foreign-key values. A record without history rows
+    (loaded in bulk, or older than the history) has no changes.
     """
     rows = list(
         record.history.select_related("history_user").order_by(
@@ -120,30 +154,30 @@ def field_changes(record, *, limit: int = CHANGES_LIMIT) -> list[FieldChange]:
         )
     )
     model = type(record)
-    fields = [f for f in model._meta.concrete_fields if f.name not in NOT_SHOWN]
-    diffs = []
-    for previous, current in zip([None, *rows[:-1]], rows, strict=True):
-        if current.history_type == "+" or previous is None:
-            diffs.append((None, None, None, current))
-            continue
-        for field in fields:
-            old = getattr(previous, field.attname)
-            new = getattr(current, field.attname)
-            if old != new:
-                diffs.append((field, old, new, current))
+    # Generated columns (a phone's digits) follow their source and keep no history.
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in NOT_SHOWN and not f.generated
+    ]
+    diffs = _diffs(rows, fields)
     wanted: dict = {}
     for field, old, new, _row in diffs:
-        if field is not None and field.is_relation:
-            wanted.setdefault(field.related_model, set()).update({old, new} - {None})
+        if field.is_relation:
+            wanted.setdefault(field.related_model, set()).update(
+                {v for v in (old, new) if v not in (None, CREATED, NOT_RECORDED)}
+            )
     related = {}
     for rel_model, pks in wanted.items():
         for pk, obj in rel_model._default_manager.in_bulk(pks).items():
             related[(rel_model, pk)] = obj
     changes = [
         FieldChange(
-            field=str(field.verbose_name) if field else "(created)",
-            old=_display(field, old, related) if field else "—",
-            new=_display(field, new, related) if field else "",
+            field=str(field.verbose_name),
+            old=old
+            if old in (CREATED, NOT_RECORDED)
+            else _display(field, old, related),
+            new=_display(field, new, related),
             who=row.history_user,
             when=row.history_date,
             through=CHANNELS.get(row.history_change_reason, row.history_change_reason),

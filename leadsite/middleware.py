@@ -3,14 +3,46 @@
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
 from leadsite.http import safe_next_url
 from leadsite.transactions import is_transient
+
+# Room in a request body for the form's other fields and the multipart headers,
+# above the largest file a view takes.
+FORM_ROOM = 1024 * 1024
+
+
+def takes_uploads(setting: str):
+    """Mark a view as taking files up to settings.<setting> bytes (instead of
+    LEADSITE_MAX_UPLOAD_SIZE): RequestBodyMiddleware lets bodies up to that plus
+    FORM_ROOM through to it, and names that limit when it refuses one."""
+
+    def mark(view):
+        view.upload_size_setting = setting
+        return view
+
+    return mark
+
+
+def _upload_size_setting(request) -> str:
+    """The setting that limits uploads to the view of this request's URL."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return "LEADSITE_MAX_UPLOAD_SIZE"
+    return getattr(match.func, "upload_size_setting", "LEADSITE_MAX_UPLOAD_SIZE")
 
 
 class TransientDatabaseErrorMiddleware:
@@ -64,11 +96,46 @@ def _valid_utf8_form(request, content_type) -> bool:
     return True
 
 
+FORM_TYPES = ("multipart/", "application/x-www-form-urlencoded")
+
+
+def _unreadable_form_text(request, error) -> dict:
+    """Heading and text of the 400 page for a form body Django refuses to parse."""
+    heading = "The form could not be read"
+    if isinstance(error, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        text = (
+            f"The form sent more than {limit:,} fields, more than any LeadSite page "
+            "has. Nothing was saved; open the page again and send it from there."
+        )
+    elif isinstance(error, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        text = f"The form sent more than {limit:,} files. Nothing was uploaded."
+    elif isinstance(error, RequestDataTooBig):
+        size = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        text = (
+            f"The text of the form is larger than {size}. Nothing was saved; "
+            "shorten it, or attach long text as a file."
+        )
+    elif isinstance(error, MultiPartParserError):
+        heading = "The upload could not be read"
+        text = (
+            "The file name (or another part of the form) is too long or broken. "
+            "Rename the file to a shorter name (up to about 200 characters) and "
+            "upload it again. Nothing was uploaded."
+        )
+    else:
+        text = "The form's contents are malformed. Nothing was saved."
+    return {"heading": heading, "text": text}
+
+
 class RequestBodyMiddleware:
-    """Refuse a body larger than LEADSITE_MAX_REQUEST_SIZE from its Content-Length,
-    before reading any of it (no temp file is written, no worker waits for it), and
-    turn a multipart body Django cannot parse (a part header beyond its 1 KiB
-    limit, e.g. a ~1,000-character file name) into a page that says what to do.
+    """Refuse a body larger than its URL's upload limit (LEADSITE_MAX_UPLOAD_SIZE, or
+    the setting the view names with @takes_uploads) plus FORM_ROOM from its
+    Content-Length, before reading any of it (no temp file is written, no worker
+    waits for it), and turn a form body Django refuses to parse (more than 1,000
+    fields, a part header beyond its 1 KiB limit such as a ~1,000-character file
+    name) into a 400 page that says what was wrong.
     A form whose text is not valid UTF-8 is refused (Django would decode it with
     U+FFFD replacement characters and save those). Uploaded temp files are closed
     (and so removed) on every way out."""
@@ -90,32 +157,28 @@ class RequestBodyMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.LEADSITE_MAX_REQUEST_SIZE
-        if length > limit:
+        files_limit = settings.LEADSITE_MAX_UPLOAD_SIZE
+        if length > files_limit + FORM_ROOM:
+            # Only a large body pays for resolving its URL here.
+            files_limit = getattr(settings, _upload_size_setting(request))
+        if length > files_limit + FORM_ROOM:
             return _refused(
                 request,
                 status=413,
                 heading="The upload is too large",
                 text=(
                     f"The request is {filesizeformat(length)}; files up to "
-                    f"{filesizeformat(settings.LEADSITE_MAX_UPLOAD_SIZE)} can be "
-                    "uploaded. Nothing was uploaded."
+                    f"{filesizeformat(files_limit)} can be uploaded here. Nothing "
+                    "was uploaded."
                 ),
             )
         content_type = request.META.get("CONTENT_TYPE", "")
-        if request.method == "POST" and content_type.startswith("multipart/"):
+        if request.method == "POST" and content_type.startswith(FORM_TYPES):
             try:
                 request.POST  # noqa: B018 - parse now, so a bad body is our page
-            except MultiPartParserError:
+            except (SuspiciousOperation, MultiPartParserError) as error:
                 return _refused(
-                    request,
-                    status=400,
-                    heading="The upload could not be read",
-                    text=(
-                        "The file name (or another part of the form) is too long. "
-                        "Rename the file to a shorter name (up to about 200 "
-                        "characters) and upload it again. Nothing was uploaded."
-                    ),
+                    request, status=400, **_unreadable_form_text(request, error)
                 )
         if request.method == "POST" and not _valid_utf8_form(request, content_type):
             return _refused(

@@ -154,6 +154,8 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# One date and time format per language (leadsite/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["leadsite.formats"]
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -172,14 +174,11 @@ STORAGES = {
         )
     },
 }
-# Attachments: size limit in bytes (default 5 MiB).
+# Attachments: size limit in bytes (default 5 MiB). A request body above it plus
+# 1 MiB for the form's other fields is refused from its Content-Length, before any
+# of it is read (leadsite.middleware.RequestBodyMiddleware), except on a view that
+# takes larger files (leadsite.middleware.takes_uploads: the import upload).
 LEADSITE_MAX_UPLOAD_SIZE = env.int("LEADSITE_MAX_UPLOAD_SIZE", default=5 * 1024 * 1024)
-# A request body above this (the upload limit plus room for the form fields) is
-# refused from its Content-Length, before any of it is read
-# (leadsite.middleware.RequestBodyMiddleware).
-LEADSITE_MAX_REQUEST_SIZE = env.int(
-    "LEADSITE_MAX_REQUEST_SIZE", default=LEADSITE_MAX_UPLOAD_SIZE + 1024 * 1024
-)
 # Form fields (not files) read into memory; files above 1 MiB go to a temp file
 # (in DJANGO_FILE_UPLOAD_TEMP_DIR, default the system's), removed at request end.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
@@ -300,8 +299,27 @@ LEADSITE_CURRENCY = env("LEADSITE_CURRENCY", default="USD")
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Getting leads in and out (issue 11) ---------------------------------------------
-# Largest import file in bytes (default 50 MiB); bigger files are refused at upload.
+# Largest import file in bytes (default 50 MiB); bigger files are refused at upload
+# (the import upload URL takes bodies up to this plus 1 MiB).
 LEADSITE_IMPORT_MAX_SIZE = env.int("LEADSITE_IMPORT_MAX_SIZE", default=50 * 1024 * 1024)
+# Imports are read by the worker (issue 18), which refuses a file at the first limit
+# passed: columns, data rows, a workbook's unpacked size and its unpacked/packed
+# ratio (both from its zip directory, before anything is unpacked).
+LEADSITE_IMPORT_MAX_COLUMNS = env.int("LEADSITE_IMPORT_MAX_COLUMNS", default=200)
+LEADSITE_IMPORT_MAX_ROWS = env.int("LEADSITE_IMPORT_MAX_ROWS", default=200_000)
+LEADSITE_IMPORT_MAX_UNPACKED_SIZE = env.int(
+    "LEADSITE_IMPORT_MAX_UNPACKED_SIZE", default=1024 * 1024 * 1024
+)
+LEADSITE_IMPORT_MAX_COMPRESSION_RATIO = env.int(
+    "LEADSITE_IMPORT_MAX_COMPRESSION_RATIO", default=100
+)
+# Exports (issue 18): an XLSX export of more leads than this is built in the
+# background by the worker (`manage.py db_worker`) with a progress page; smaller ones
+# download at once. Built files are removed this many hours after they are ready.
+LEADSITE_EXPORT_DIRECT_MAX_ROWS = env.int(
+    "LEADSITE_EXPORT_DIRECT_MAX_ROWS", default=5000
+)
+LEADSITE_EXPORT_RETENTION_HOURS = env.int("LEADSITE_EXPORT_RETENTION_HOURS", default=24)
 # Hosts a capture form may redirect visitors to besides this site (comma-separated).
 LEADSITE_CAPTURE_REDIRECT_HOSTS = env.list(
     "LEADSITE_CAPTURE_REDIRECT_HOSTS", default=[]
@@ -316,6 +334,9 @@ LEADSITE_CAPTURE_FRAME_ANCESTORS = env.list(
 LEADSITE_CAPTURE_RATE_PER_IP = env("LEADSITE_CAPTURE_RATE_PER_IP", default="10/m")
 LEADSITE_CAPTURE_RATE_PER_FORM = env("LEADSITE_CAPTURE_RATE_PER_FORM", default="120/m")
 RATELIMIT_USE_CACHE = "default"
+# The rate limits' "ip" key is the same client address as the login lockout's:
+# behind DJANGO_BEHIND_PROXY proxies, the client's entry of X-Forwarded-For.
+RATELIMIT_IP_META_KEY = "leadsite.http.client_ip"
 # A capture form framed by another site posts cross-site: browsers then send the CSRF
 # cookie only with SameSite=None (and CSRF_COOKIE_SECURE=True, over HTTPS).
 CSRF_COOKIE_SAMESITE = env("DJANGO_CSRF_COOKIE_SAMESITE", default="Lax")

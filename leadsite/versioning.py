@@ -26,20 +26,61 @@ class EditConflict(ValidationError):
         super().__init__(CONFLICT_MESSAGE.format(what=what), code="edit_conflict")
 
 
+# The version an edit form stands for when its `version` field was not sent: no
+# row ever has it, so the save is refused as a conflict, never applied blindly.
+MISSING_VERSION = -1
+
+
+def has_version(model) -> bool:
+    """Whether the model's rows carry a version (optimistic locking)."""
+    return any(f.name == "version" for f in model._meta.concrete_fields)
+
+
 def check_version(locked, expected_version) -> None:
-    """Under the row lock: refuse a save based on an older version, then raise the
-    version for this save. `expected_version=None` (a script, an import) skips
-    the check but still raises the version."""
+    """Under the row lock: refuse a save based on an older version (or an edit form
+    that did not say which version it was loaded at). `expected_version=None` (a
+    script, an import) skips the check. The caller raises the version only when
+    the save changes something (`changed_fields`)."""
     if expected_version is not None and locked.version != expected_version:
         raise EditConflict(locked)
-    locked.version += 1
+
+
+def changed_fields(instance, fields: dict) -> dict:
+    """The entries of `fields` whose value differs from `instance`'s, compared
+    column by column (a foreign key by its id, without loading the related row).
+    An edit that changes none of them saves nothing and keeps the version."""
+    changed = {}
+    for name, value in fields.items():
+        field = instance._meta.get_field(name)
+        if field.many_to_one:
+            new = getattr(value, "pk", value)
+        elif value is None:
+            new = None
+        else:
+            try:
+                new = field.to_python(value)
+            except ValidationError:
+                changed[name] = value  # full_clean says what is wrong with it
+                continue
+        if getattr(instance, field.attname) != new:
+            changed[name] = value
+    return changed
 
 
 class VersionField(forms.IntegerField):
+    """The hidden version an edit form was loaded at. On an edit form
+    (`carry_version`), a POST without it stands for MISSING_VERSION."""
+
     def __init__(self, **kwargs):
         super().__init__(
             required=False, min_value=0, widget=forms.HiddenInput, **kwargs
         )
+        self.editing = False
+
+    def clean(self, value):
+        if self.editing and value in self.empty_values:
+            return MISSING_VERSION
+        return super().clean(value)
 
 
 def carry_version(form) -> None:
@@ -47,6 +88,7 @@ def carry_version(form) -> None:
     if form.instance.pk is None:
         return
     form.initial.setdefault("version", form.instance.version)
+    form.fields["version"].editing = True
     for name, field in form.fields.items():
         if name != "version" and not isinstance(field.widget, forms.HiddenInput):
             field.show_hidden_initial = True

@@ -211,7 +211,7 @@ def test_opportunity_detail_shows_customer_value_products(rep_client, rep):
     html = rep_client.get(opportunity.get_absolute_url()).content.decode()
     assert opportunity.account.name in html
     assert "12,345.00" in html
-    assert "01/31/2030" in html  # the locale's short date format (en-us)
+    assert "Jan 31, 2030" in html  # the one English date format (leadsite/formats/en)
     assert "Gadget" in html
     assert "Close as won" in html and "Close as lost" in html
     assert "Reopen" not in html
@@ -316,7 +316,7 @@ def test_edit_account(rep_client, rep):
     account = factories.AccountFactory(owner_user=rep, name="Before")
     response = rep_client.post(
         reverse("accounts:account-edit", args=[account.pk]),
-        {"name": "After", "is_partner": "on"},
+        {"name": "After", "is_partner": "on", "version": account.version},
     )
     assert response.status_code == 302
     account.refresh_from_db()
@@ -328,7 +328,7 @@ def test_edit_account_parent_cycle_is_a_form_error(rep_client, rep):
     child = factories.AccountFactory(owner_user=rep, parent_account=parent)
     response = rep_client.post(
         reverse("accounts:account-edit", args=[parent.pk]),
-        {"name": parent.name, "parent_account": child.pk},
+        {"name": parent.name, "parent_account": child.pk, "version": parent.version},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["parent_account"] == [
@@ -383,6 +383,8 @@ def test_create_opportunity_for_contact(rep_client, rep):
             "contact": contact.pk,
             "estimated_value": "1000",
             "estimated_close_date": "2030-06-30",
+            "sales_stage": "1",
+            "close_probability": "35",
         },
     )
     opportunity = Opportunity.objects.get(name="New fleet")
@@ -393,6 +395,7 @@ def test_create_opportunity_for_contact(rep_client, rep):
         rep,
     )
     assert opportunity.status == OpportunityStatus.IN_PROGRESS
+    assert (opportunity.sales_stage, opportunity.close_probability) == (1, 35)
 
 
 def test_create_opportunity_needs_a_customer(rep_client):

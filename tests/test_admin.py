@@ -69,8 +69,9 @@ def test_add_page_renders_or_is_refused_for_logs(admin_client_, app_label, model
         "importrow",
         "capturesubmission",
         "possibleduplicate",
+        "exportjob",
     }:
-        # Logs: assignments by routing, form tokens, imports and captures by
+        # Logs: assignments by routing, form tokens, exports, imports and captures by
         # services; the source report's summary rows by its triggers and refresh.
         assert response.status_code == 403
     else:

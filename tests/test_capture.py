@@ -1,5 +1,7 @@
 """The public capture form /capture/<token>/."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -243,3 +245,130 @@ def test_manager_edits_own_unit_forms_and_sees_embed_snippet(
 
 def test_reps_cannot_manage_capture_forms(rep_client):
     assert rep_client.get("/capture-forms/").status_code == 404
+
+
+def test_rate_limit_per_ip_behind_a_proxy_counts_each_visitor(
+    client, web_form, settings
+):
+    """Behind nginx every request comes from the proxy's address: the limit must
+    count the client address the proxy forwards, as the login lockout does."""
+    settings.LEADSITE_TRUSTED_PROXIES = 1
+    settings.LEADSITE_CAPTURE_RATE_PER_IP = "2/m"
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+
+    def post(i, forwarded):
+        data = {"last_name": "Scully", "email": f"v{i}@example.org"}
+        data.update(message="Call me", consent="on")
+        response = client.post(
+            f"/capture/{web_form.token}/",
+            data,
+            HTTP_X_FORWARDED_FOR=forwarded,
+            **proxy,
+        )
+        return response.status_code
+
+    # Three visitors, one submission each: nobody is refused.
+    assert [post(i, f"203.0.113.{i}") for i in range(3)] == [302, 302, 302]
+    # One bot: refused past its own limit, even when it makes up a left entry.
+    bot = [post(10 + i, f"10.9.9.{i}, 198.51.100.7") for i in range(3)]
+    assert bot == [302, 302, 429]
+    assert post(20, "203.0.113.50") == 302
+    assert Lead.objects.count() == 6
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The configured cache as CACHE_URL=redis://... makes it (the machine's Redis,
+    database 15), emptied before and after."""
+    import environ
+
+    config = environ.Env.cache_url_config("redis://127.0.0.1:6379/15")
+    settings.CACHES = {"default": config}
+    from django.core.cache import caches
+
+    try:
+        caches["default"].clear()
+    except Exception as error:  # no Redis server on this machine
+        pytest.skip(f"no Redis at 127.0.0.1:6379: {error}")
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def test_capture_with_a_redis_cache_counts_in_redis(client, web_form, redis_cache):
+    """CACHE_URL=redis://... (README's setting for several app servers): a capture
+    POST works, and its rate-limit counters live in Redis, shared by every server."""
+    import redis
+
+    response = _post(client, web_form)
+    assert response.status_code == 302
+    assert Lead.objects.filter(email="dana@example.org").count() == 1
+    keys = redis.Redis(host="127.0.0.1", port=6379, db=15).keys("*")
+    assert keys, "the rate-limit counters should be stored in Redis"
+
+
+# --- Issue 19: defaults, a public heading, an error summary ------------------------
+
+
+def test_a_new_capture_form_starts_with_the_usual_website_fields(manager_client):
+    html = manager_client.get("/capture-forms/new/").content.decode()
+    checked = set(re.findall(r'name="fields_shown" value="(\w+)"[^>]*checked', html))
+    assert checked == {"first_name", "company_name", "business_phone"}
+
+
+def test_an_existing_capture_form_keeps_its_fields(manager_client, org):
+    bare = factories.CaptureFormFactory(business_unit=org.north, fields_shown=[])
+    html = manager_client.get(f"/capture-forms/{bare.pk}/").content.decode()
+    assert not re.findall(r'name="fields_shown" value="\w+"[^>]*checked', html)
+
+
+def test_the_admins_add_form_starts_with_the_same_fields(admin_client_):
+    response = admin_client_.get("/admin/leads/captureform/add/")
+    assert response.context["adminform"].form.initial["fields_shown"] == [
+        "first_name",
+        "company_name",
+        "business_phone",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [("Talk to our fleet team", "Talk to our fleet team"), ("", "Contact us")],
+)
+def test_the_public_heading_is_the_title_never_the_internal_name(
+    client, org, title, heading
+):
+    form = factories.CaptureFormFactory(
+        business_unit=org.north, name="INTERNAL spring-webinar v2", title=title
+    )
+    body = client.get(f"/capture/{form.token}/").content.decode()
+    assert f"<h1>{heading}</h1>" in body
+    assert f"<title>{heading}</title>" in body
+    assert "INTERNAL" not in body
+
+
+def test_a_bad_submission_gets_a_summary_linking_to_outlined_fields(client, web_form):
+    response = _post(client, web_form, last_name="", email="nope")
+    assert response.status_code == 200
+    body = response.content.decode()
+    summary = body.split('id="capture-errors"', 1)[1].split("</div>", 1)[0]
+    assert "Please correct the 2 fields marked below" in summary
+    assert '<a href="#id_last_name">Last name: This field is required.</a>' in summary
+    assert '<a href="#id_email">Email: Enter a valid email address.</a>' in summary
+    for name in ("last_name", "email"):
+        field = re.search(
+            rf'<div class="capture-field([^"]*)">\s*<label for="id_{name}"', body
+        )
+        assert field and "has-error" in field.group(1)
+        tag = re.search(rf'<input[^>]*id="id_{name}"[^>]*>', body).group(0)
+        assert 'aria-invalid="true"' in tag
+        assert f'aria-describedby="id_{name}_error"' in tag
+        assert f'id="id_{name}_error"' in body
+    company = re.search(r'<input[^>]*id="id_company_name"[^>]*>', body).group(0)
+    assert "aria-invalid" not in company
+    assert not Lead.objects.exists()
+
+
+def test_one_bad_field_is_named_in_the_singular(client, web_form):
+    body = _post(client, web_form, consent="").content.decode()
+    assert "Please correct the field marked below" in body
+    assert '<a href="#id_consent">Please tick this box to send the form.</a>' in body

@@ -3,6 +3,8 @@ disclosure to its add URL, a GET there answers the form (alone for the page's
 htmx request, as a page of its own otherwise), and the page reads only the
 related lists that have rows."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -39,11 +41,23 @@ def test_the_lead_page_links_each_disclosure_to_its_form(rep_client, rep):
     assert 'name="kind"' not in html
 
 
-def test_an_empty_timeline_shows_the_note_form_open(rep_client, rep):
+@pytest.mark.parametrize("with_items", [False, True])
+def test_add_note_and_log_activity_both_start_closed(rep_client, rep, with_items):
+    """Issue 19: "Add note" was open on an empty timeline while "Log activity" was
+    closed; now every add form is a closed disclosure, empty timeline or not."""
     lead = factories.LeadFactory(owner_user=rep)
+    if with_items:
+        factories.NoteFactory(lead=lead, created_by=rep)
     html = rep_client.get(lead.get_absolute_url()).content.decode()
-    assert '<details class="timeline-add" open>' in html
-    assert f'action="{reverse("leads:add-note", args=["lead", lead.pk])}"' in html
+    disclosures = re.findall(
+        r'<details class="timeline-add"[^>]*>\s*<summary>([^<]+)', html
+    )
+    assert disclosures == ["Add note", "Log activity", "Upload file"]
+    assert '<details class="timeline-add" open' not in html
+    assert 'name="text"' not in html  # no note form drawn with the page
+    for kind in ("note", "activity"):
+        url = reverse(f"leads:add-{kind}", args=["lead", lead.pk])
+        assert f'hx-get="{url}"' in html
 
 
 def test_the_assign_form_offers_the_users_the_rep_may_assign_to(rep_client, rep, rep2):

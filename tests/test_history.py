@@ -7,9 +7,19 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.services import update_contact, update_opportunity, win_opportunity
+from accounts.services import (
+    update_account,
+    update_contact,
+    update_opportunity,
+    win_opportunity,
+)
 from leads.models import Lead, LeadStatus
-from leads.services.lifecycle import bulk_assign_leads, disqualify_lead, update_lead
+from leads.services.lifecycle import (
+    bulk_assign_leads,
+    create_lead,
+    disqualify_lead,
+    update_lead,
+)
 from leads.services.merge import merge_leads
 from leads.services.qualification import qualify_lead
 from leads.services.timeline import log_activity
@@ -31,7 +41,8 @@ def _changed(record, field):
 def test_site_form_edit_is_recorded_with_user_and_form(rep_client, rep):
     lead = factories.LeadFactory(owner_user=rep, subject="Before")
     rep_client.post(
-        reverse("leads:edit", args=[lead.pk]), lead_post_data(subject="After")
+        reverse("leads:edit", args=[lead.pk]),
+        lead_post_data(subject="After", version=lead.version),
     )
     change = _changed(lead, "topic")[0]
     assert (change.old, change.new, change.who, change.through) == (
@@ -126,7 +137,8 @@ def test_declared_channels_are_recorded(rep, channel):
 def test_accounts_contacts_opportunities_are_recorded(rep_client, rep):
     account = factories.AccountFactory(owner_user=rep, name="Before")
     rep_client.post(
-        reverse("accounts:account-edit", args=[account.pk]), {"name": "After"}
+        reverse("accounts:account-edit", args=[account.pk]),
+        {"name": "After", "version": account.version},
     )
     assert _changed(account, "account name")[0].through == "Form"
     contact = factories.ContactFactory(owner_user=rep, job_title="")
@@ -193,3 +205,70 @@ def test_admin_history_page_lists_changes_and_hides_foreign_records(
         reverse("admin:leads_lead_history", args=[foreign.pk])
     ).status_code in (403, 404)
     assert Lead.objects.filter(pk=foreign.pk).exists()
+
+
+@pytest.mark.parametrize("kind", ["lead", "account", "contact", "opportunity"])
+def test_record_without_history_rows_opens_for_managers(manager_client, manager, kind):
+    """Records loaded in bulk (seed_demo, or older than the history) have no history
+    rows: their pages open, and the Changes tab says there is nothing recorded."""
+    factory = {
+        "lead": factories.LeadFactory,
+        "account": factories.AccountFactory,
+        "contact": factories.ContactFactory,
+        "opportunity": factories.OpportunityFactory,
+    }[kind]
+    record = factory(owner_user=manager)
+    record.history.all().delete()
+    response = manager_client.get(record.get_absolute_url())
+    assert response.status_code == 200
+    assert "No change history for this record" in response.content.decode()
+
+
+def test_creation_lists_the_values_it_set(rep):
+    lead = create_lead(
+        by=rep,
+        assign_to_me=True,
+        subject="40 bikes",
+        last_name="Scully",
+        company_name="FBI",
+    )
+    created = {c.field: (c.old, c.new) for c in field_changes(lead)}
+    assert created["topic"] == ("(new record)", "40 bikes")
+    assert created["company"] == ("(new record)", "FBI")
+    assert all(old == "(new record)" for old, _ in created.values())
+
+
+def test_first_row_of_an_older_record_says_earlier_values_were_not_recorded(rep):
+    lead = factories.LeadFactory(owner_user=rep, subject="Old")
+    lead.history.all().delete()  # as if it existed before history was kept
+    update_lead(lead=lead, by=rep, subject="New")
+    topic = _changed(lead, "topic")
+    assert [(c.old, c.new) for c in topic] == [("(not recorded)", "New")]
+
+
+def test_version_is_not_listed_as_a_changed_field(rep):
+    lead = factories.LeadFactory(owner_user=rep, subject="Before")
+    update_lead(lead=lead, by=rep, subject="After")
+    assert _changed(lead, "topic")[0].new == "After"
+    assert not [c for c in field_changes(lead) if c.field == "version"]
+
+
+@pytest.mark.parametrize("kind", ["lead", "account", "contact", "opportunity"])
+def test_a_save_that_changes_nothing_keeps_version_and_history(rep, kind):
+    record, update = {
+        "lead": (factories.LeadFactory, update_lead),
+        "account": (factories.AccountFactory, update_account),
+        "contact": (factories.ContactFactory, update_contact),
+        "opportunity": (factories.OpportunityFactory, update_opportunity),
+    }[kind]
+    record = record(owner_user=rep)
+    rows = record.history.count()
+    version = record.version
+    name = {"lead": "subject", "account": "name", "contact": "last_name"}.get(
+        kind, "name"
+    )
+    same = getattr(record, name)
+    update(**{kind: record, "by": rep, "expected_version": version, name: same})
+    record.refresh_from_db()
+    assert record.version == version
+    assert record.history.count() == rows

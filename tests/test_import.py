@@ -1,9 +1,16 @@
-"""CSV/XLSX import /leads/import/: upload, mapping, preview, run, report, undo."""
+"""CSV/XLSX import /leads/import/: upload, mapping, preview, run, report, undo.
+
+Tasks go to the database queue, as in production: each helper checks that its
+request only stored or queued the work, then runs the queue (tests/task_worker.py).
+"""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.formats import date_format
 from openpyxl import Workbook
 
 from leads.models import (
@@ -15,29 +22,19 @@ from leads.models import (
     PossibleDuplicate,
 )
 from tests import factories
+from tests.import_helpers import csv_upload as _csv
+from tests.import_helpers import latest_batch as _batch
+from tests.import_helpers import start as _run
+from tests.import_helpers import undo as _undo
+from tests.import_helpers import upload as _upload
+from tests.task_worker import DATABASE_TASKS, queued_tasks, run_queued_tasks
 
 HEADER = "subject,lastname,firstname,emailaddress1,companyname,leadsourcecode"
 
 
-def _csv(text, name="leads.csv", encoding="utf-8"):
-    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
-
-
-def _upload(client, upload):
-    return client.post("/leads/import/", {"file": upload})
-
-
-def _batch():
-    return ImportBatch.objects.latest("pk")
-
-
-def _run(client, batch, **options):
-    data = {f"col_{i}": v for i, v in batch.mapping.items()}
-    data.update({"duplicate_mode": "skip", "action": "start", **options})
-    response = client.post(f"/leads/import/{batch.pk}/", data)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    batch.refresh_from_db()
-    return batch
+@pytest.fixture(autouse=True)
+def _tasks_in_the_database(settings):
+    settings.TASKS = DATABASE_TASKS
 
 
 @pytest.mark.parametrize(
@@ -135,20 +132,29 @@ def test_preview_lists_invalid_rows_with_line_column_reason(manager_client, mana
     response = manager_client.get(f"/leads/import/{_batch().pk}/")
     preview = response.context["preview"]
     reasons = {(line, column): reason for line, column, reason in preview.invalid}
-    assert "'Carrier pigeon' is not a Lead Source" in reasons[(3, "leadsourcecode")]
+    # A source no product knows is no reason to drop the row: it is listed with
+    # what it becomes.
+    assert (3, "leadsourcecode") not in reasons
+    assert preview.unknown_list == [
+        ("leadsourcecode", "Carrier pigeon", 1, "no source")
+    ]
     assert reasons[(4, "subject")] == "This cell is empty."
     assert "valid email" in reasons[(5, "emailaddress1")]
     assert "not a number" in reasons[(6, "revenue")]
     assert "not a date" in reasons[(7, "estimatedclosedate")]
     assert "not yes or no" in reasons[(8, "donotemail")]
-    assert preview.valid_rows == 2
+    assert preview.valid_rows == 3
     assert preview.match_count == 1
-    assert [row.lead.subject for row in preview.sample] == ["Good", "Known"]
+    assert [row.lead.subject for row in preview.sample] == [
+        "Good",
+        "Bad source",
+        "Known",
+    ]
     assert Lead.objects.count() == 1  # nothing written by the preview
 
 
 def test_import_reports_row_errors_and_imports_the_rest(manager_client):
-    text = HEADER + "\nOk,A,a@example.org,,,Web\nBad,B,b@example.org,,,Nope\n"
+    text = HEADER + "\nOk,A,,a@example.org,,Web\nBad,B,,not-an-email,,Web\n"
     _upload(manager_client, _csv(text))
     batch = _run(manager_client, _batch())
     assert (batch.created_count, batch.failed_count) == (1, 1)
@@ -157,39 +163,51 @@ def test_import_reports_row_errors_and_imports_the_rest(manager_client):
     )
     assert "3,Failed,," in report.decode("utf-8-sig")
     page = manager_client.get(f"/leads/import/{batch.pk}/").content.decode()
-    assert "is not a Lead Source" in page
+    assert "Enter a valid email address." in page
 
 
 @pytest.mark.parametrize(
     ("content", "name", "reason"),
     [
         (b"", "empty.csv", "file is empty"),
-        (b"subject,lastname\n", "header.csv", "no data rows"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "image.csv", "not a table"),
-        (
-            b"firstname,emailaddress1\nA,a@example.org\n",
-            "nolast.csv",
-            "no Last Name column",
-        ),
-        (
-            b"lastname,emailaddress1\nA,a@example.org\n",
-            "notopic.csv",
-            "no Topic column",
-        ),
-        (b"PK\x03\x04broken", "broken.xlsx", "not a table"),
+        (b"GIF89a", "image.xlsx", "not an Excel workbook"),
     ],
 )
 def test_bad_files_are_refused_at_upload(manager_client, content, name, reason):
+    """What the size and first bytes show is refused by the upload request."""
     response = _upload(manager_client, SimpleUploadedFile(name, content))
     assert response.status_code == 200
     assert reason in response.content.decode()
     assert not ImportBatch.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("content", "name", "reason"),
+    [
+        (b"subject,lastname\n", "header.csv", "no data rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "image.csv", "not a table"),
+        (b"PK\x03\x04broken", "broken.xlsx", "not a table"),
+    ],
+)
+def test_bad_files_are_refused_by_the_worker_with_the_reason(
+    manager_client, content, name, reason
+):
+    response = _upload(manager_client, SimpleUploadedFile(name, content))
+    assert response.status_code == 302
+    batch = _batch()
+    assert batch.status == ImportStatus.REFUSED
+    assert reason in batch.refusal
+    page = manager_client.get(f"/leads/import/{batch.pk}/").content.decode()
+    assert reason in page
+    assert "Upload another file" in page
+    assert 'hx-trigger="every 1s"' not in page
+    assert not ImportRow.objects.exists()
+
+
 def test_oversized_file_is_refused(manager_client, settings):
     settings.LEADSITE_IMPORT_MAX_SIZE = 100
     response = _upload(manager_client, _csv(HEADER + "\n" + "T,L,,,,\n" * 20))
-    assert "imports take at most" in response.content.decode()
+    assert "imports take files up to 100" in response.content.decode()
 
 
 def test_reps_cannot_import(rep_client):
@@ -238,7 +256,7 @@ def test_duplicate_mode_update_and_undo_restores(manager_client, manager):
     assert (batch.created_count, batch.updated_count) == (1, 1)
     existing.refresh_from_db()
     assert (existing.company_name, existing.subject) == ("New Co", "New topic")
-    response = manager_client.post(f"/leads/import/{batch.pk}/undo/")
+    response = _undo(manager_client, batch)
     assert response.status_code == 302
     existing.refresh_from_db()
     assert (existing.company_name, existing.subject) == ("Old Co", "Old")
@@ -257,11 +275,18 @@ def test_undo_keeps_leads_worked_on_since(manager_client, manager):
     worked = Lead.objects.get(last_name="New")
     mark_contacted(lead=worked, by=manager)
     update_lead(lead=existing, by=manager, job_title="CEO")
-    manager_client.post(f"/leads/import/{batch.pk}/undo/")
+    _undo(manager_client, batch)
     batch.refresh_from_db()
     kept = {k["lead"]: k["why"] for k in batch.undo_report["kept"]}
     assert set(kept) == {worked.pk, existing.pk}
     assert "after the import" in kept[worked.pk]
+    # Written as every date of the site is (leadsite/formats/en/formats.py).
+    worked.refresh_from_db()
+    when = date_format(timezone.localtime(worked.modified_at), "SHORT_DATETIME_FORMAT")
+    assert kept[worked.pk] == f"changed on {when} after the import"
+    assert re.fullmatch(
+        r"changed on \w{3} \d+, \d{4}, \d+:\d\d [AP]M after the import", kept[worked.pk]
+    )
     assert not Lead.objects.filter(last_name="Other").exists()
     existing.refresh_from_db()
     assert existing.company_name == "New Co"  # kept as edited
@@ -282,7 +307,7 @@ def test_worker_crash_mid_batch_can_be_resumed_without_duplicates(
     manager_client, monkeypatch, settings
 ):
     from leads.selectors import imports as reading
-    from leads.services import imports as services
+    from leads.services.imports import processing as services
 
     monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 10)
     rows = "".join(f"T{i},L{i},,l{i}@example.org,,Web\n" for i in range(35))
@@ -298,7 +323,8 @@ def test_worker_crash_mid_batch_can_be_resumed_without_duplicates(
         return real(row, batch, match)
 
     monkeypatch.setattr(services, "_process_row", die_on_row_25)
-    _run(manager_client, batch)  # the task fails; the batch stays as committed
+    # The task fails; the batch stays as committed.
+    _run(manager_client, batch, allow_failures=True)
     batch.refresh_from_db()
     assert batch.status == ImportStatus.RUNNING
     assert batch.rows_done == 20
@@ -308,6 +334,8 @@ def test_worker_crash_mid_batch_can_be_resumed_without_duplicates(
     page = manager_client.get(f"/leads/import/{batch.pk}/").content.decode()
     assert "Resume import" in page
     manager_client.post(f"/leads/import/{batch.pk}/resume/")
+    assert queued_tasks() == ["leads.tasks.run_import"]
+    run_queued_tasks()
     batch.refresh_from_db()
     assert batch.status == ImportStatus.DONE
     assert Lead.objects.count() == 35
@@ -317,7 +345,7 @@ def test_worker_crash_mid_batch_can_be_resumed_without_duplicates(
 
 def test_interrupted_batch_can_be_undone(manager_client, monkeypatch):
     from leads.selectors import imports as reading
-    from leads.services import imports as services
+    from leads.services.imports import processing as services
 
     monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 5)
     rows = "".join(f"T{i},L{i},,u{i}@example.org,,Web\n" for i in range(12))
@@ -332,14 +360,13 @@ def test_interrupted_batch_can_be_undone(manager_client, monkeypatch):
         return real(row, batch, match)
 
     monkeypatch.setattr(services, "_process_row", die_on_row_8)
-    batch = _run(manager_client, _batch())
+    batch = _run(manager_client, _batch(), allow_failures=True)
     assert Lead.objects.count() == 5
     # While the worker may still be alive, undo waits.
-    response = manager_client.post(f"/leads/import/{batch.pk}/undo/", follow=True)
+    response = _undo(manager_client, batch, follow=True)
     assert "still running" in response.content.decode()
     ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=None)
-    manager_client.post(f"/leads/import/{batch.pk}/undo/")
-    batch.refresh_from_db()
+    _undo(manager_client, batch)
     assert batch.status == ImportStatus.UNDONE
     assert not Lead.objects.exists()
 
@@ -362,7 +389,7 @@ def test_large_file_preview_checks_the_first_rows_and_says_so(
 def test_import_pages_run_a_constant_number_of_queries(
     manager_client, django_assert_max_num_queries
 ):
-    rows = "".join(f"T{i},L{i},,q{i}@example.org,,Nope\n" for i in range(30))
+    rows = "".join(f"T{i},L{i},,not-an-email-{i},,Web\n" for i in range(30))
     _upload(manager_client, _csv(HEADER + "\n" + rows))
     batch = _run(manager_client, _batch())
     assert batch.failed_count == 30
@@ -406,7 +433,7 @@ def test_imported_and_undone_leads_are_in_the_change_history(manager_client, man
             "import",
         )
     assert CHANNELS["import"] == "Import"
-    manager_client.post(f"/leads/import/{batch.pk}/undo/")
+    _undo(manager_client, batch)
     assert not Lead.objects.exists()
     removed = Lead.history.filter(history_type="-")
     assert removed.count() == 2

@@ -2,23 +2,20 @@
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from leads.models import ImportBatch, Lead
+from leads.models import Lead
 from tests import factories
+from tests.import_helpers import latest_batch, start, upload
+from tests.task_worker import DATABASE_TASKS
 
 
-def test_imported_leads_are_routed_by_the_rules(manager_client, org):
+def test_imported_leads_are_routed_by_the_rules(manager_client, org, settings):
+    settings.TASKS = DATABASE_TASKS
     target = factories.UserFactory(username="router-target", business_unit=org.north)
     factories.RoutingRuleFactory(name="Everything", target_user=target)
-    manager_client.post(
-        "/leads/import/",
-        {"file": SimpleUploadedFile("l.csv", b"subject,lastname\nBikes,Lee\n")},
+    upload(
+        manager_client, SimpleUploadedFile("l.csv", b"subject,lastname\nBikes,Lee\n")
     )
-    batch = ImportBatch.objects.latest("pk")
-    data = {f"col_{i}": v for i, v in batch.mapping.items()}
-    manager_client.post(
-        f"/leads/import/{batch.pk}/",
-        {**data, "duplicate_mode": "skip", "action": "start"},
-    )
+    start(manager_client, latest_batch())
     assert Lead.objects.get().owner_user == target
 
 

@@ -15,6 +15,7 @@ from leadsite.versioning import EditConflict
 from tests import factories
 from tests.integrity_helpers import browser_post_data
 from tests.test_lead_concurrency import run_together
+from tests.test_lead_views import lead_post_data
 
 CONFLICT = "changed while you were editing"
 
@@ -136,3 +137,69 @@ def test_two_saves_at_the_same_moment_one_conflicts(rep):
     lead.refresh_from_db()
     assert lead.version == 2
     assert (lead.business_phone == "+1 555 000 1111") != (lead.subject == "Bob")
+
+
+def test_page_edit_posted_without_its_version_is_a_conflict(rep_client, rep):
+    """A form that does not say which version it was loaded at never overwrites."""
+    lead = factories.LeadFactory(owner_user=rep, subject="Theirs")
+    response = rep_client.post(
+        reverse("leads:edit", args=[lead.pk]), lead_post_data(subject="Mine")
+    )
+    assert response.status_code == 200
+    assert "changed while you were editing" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.subject == "Theirs"
+
+
+def test_stale_admin_change_form_does_not_revert_a_later_save(
+    admin_client_, administrator, rep
+):
+    """The administrator opens a lead in admin; the rep then saves a new topic on
+    the site; the administrator's save of another field is refused beside the form
+    (their values kept) instead of silently putting the old topic back."""
+    from tests.test_admin import _change_form_data
+
+    lead = factories.LeadFactory(owner_user=rep, subject="Old topic")
+    url = reverse("admin:leads_lead_change", args=[lead.pk])
+    _page, data = _change_form_data(admin_client_, url)
+    update_lead(lead=lead, by=rep, expected_version=lead.version, subject="Rep's topic")
+
+    data["job_title"] = "Admin's title"
+    response = admin_client_.post(url, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "changed by someone else" in page
+    assert "Admin&#x27;s title" in page or "Admin's title" in page
+    lead.refresh_from_db()
+    assert (lead.subject, lead.job_title) == ("Rep's topic", "")
+
+
+def test_admin_change_form_posted_without_version_is_refused(
+    admin_client_, administrator, rep
+):
+    from tests.test_admin import _change_form_data
+
+    lead = factories.LeadFactory(owner_user=rep, subject="Old topic")
+    url = reverse("admin:leads_lead_change", args=[lead.pk])
+    _page, data = _change_form_data(admin_client_, url)
+    data.pop("version")
+    data["subject"] = "Blind overwrite"
+    response = admin_client_.post(url, data)
+    assert "changed by someone else" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.subject == "Old topic"
+
+
+def test_fresh_admin_change_form_saves_and_raises_the_version(
+    admin_client_, administrator, rep
+):
+    from tests.test_admin import _change_form_data
+
+    lead = factories.LeadFactory(owner_user=rep, subject="Old topic")
+    url = reverse("admin:leads_lead_change", args=[lead.pk])
+    _page, data = _change_form_data(admin_client_, url)
+    data["subject"] = "New topic"
+    response = admin_client_.post(url, data)
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.subject, lead.version) == ("New topic", 2)

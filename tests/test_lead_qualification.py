@@ -12,6 +12,7 @@ from accounts.models import Account, Contact, Opportunity, OpportunityProduct
 from leads.exceptions import TransitionRefused
 from leads.models import Lead, LeadState, LeadStatus
 from leads.selectors.duplicates import (
+    HiddenMatch,
     find_duplicate_leads,
     find_matching_accounts_contacts,
     normalise_company,
@@ -255,7 +256,7 @@ def test_find_duplicate_leads_matches_email_phone_and_company_name(rep):
         last_name="lovelace",
         phone="020 5555 0101",
     )
-    reasons = {lead.pk: lead.duplicate_reasons for lead in found}
+    reasons = {lead.pk: lead.duplicate_reasons for lead in found.leads}
     assert reasons == {
         by_email.pk: ["same email"],
         by_phone.pk: ["same phone"],
@@ -263,13 +264,14 @@ def test_find_duplicate_leads_matches_email_phone_and_company_name(rep):
     }
 
 
-def test_find_duplicate_leads_only_shows_leads_in_scope_and_excludes_itself(rep, rep2):
+def test_find_duplicate_leads_checks_every_lead_and_hides_those_out_of_scope(rep, rep2):
     mine = factories.LeadFactory(owner_user=rep, email="x@example.com")
     factories.LeadFactory(owner_user=rep2, email="x@example.com")
-    assert find_duplicate_leads(user=rep, email="x@example.com") == [mine]
-    assert (
-        find_duplicate_leads(user=rep, email="x@example.com", exclude_pk=mine.pk) == []
-    )
+    found = find_duplicate_leads(user=rep, email="x@example.com")
+    assert found.leads == [mine]
+    assert found.elsewhere == [HiddenMatch("lead", ("same email",), str(rep2))]
+    found = find_duplicate_leads(user=rep, email="x@example.com", exclude_pk=mine.pk)
+    assert (found.leads, len(found.elsewhere)) == ([], 1)
 
 
 def test_matching_accounts_and_contacts_for_qualification(rep, rep2, lead):
@@ -292,3 +294,93 @@ def test_matching_accounts_and_contacts_for_qualification(rep, rep2, lead):
     assert [(c.pk, c.match_reasons) for c in matches.contacts] == [
         (contact.pk, ["same email"])
     ]
+    # rep2's account matches too: named by its owner only, never offered to link.
+    assert matches.elsewhere == [
+        HiddenMatch("account", ("same company name",), str(rep2))
+    ]
+
+
+# --- The opportunity's amount and close date (issue 19) -------------------------------
+
+
+def test_qualify_page_asks_for_the_amount_and_close_date_from_the_lead(
+    rep_client, lead
+):
+    html = rep_client.get(f"/leads/{lead.pk}/qualify/").content.decode()
+    assert 'name="estimated_value" value="42000.00"' in html
+    assert 'name="estimated_close_date" value="2030-06-30"' in html
+
+
+def test_qualify_page_falls_back_to_the_budget_for_the_amount(rep_client, rep):
+    lead = factories.LeadFactory(
+        owner_user=rep, estimated_value=None, budget_amount=Decimal("18500.00")
+    )
+    html = rep_client.get(f"/leads/{lead.pk}/qualify/").content.decode()
+    assert 'name="estimated_value" value="18500.00"' in html
+
+
+def _qualify_post(**extra):
+    return {
+        "create_account": "on",
+        "create_contact": "on",
+        "create_opportunity": "on",
+        **extra,
+    }
+
+
+def test_qualify_with_an_amount_creates_the_opportunity_with_it(rep_client, lead):
+    response = rep_client.post(
+        f"/leads/{lead.pk}/qualify/",
+        _qualify_post(estimated_value="55000.50", estimated_close_date="2031-01-15"),
+    )
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    opportunity = lead.qualifying_opportunity
+    assert opportunity.estimated_value == Decimal("55000.50")
+    assert opportunity.estimated_close_date == datetime.date(2031, 1, 15)
+    # The lead keeps its own figures.
+    assert lead.estimated_value == Decimal("42000.00")
+
+
+def test_qualify_with_the_amount_cleared_creates_no_estimate(rep_client, lead):
+    rep_client.post(
+        f"/leads/{lead.pk}/qualify/",
+        _qualify_post(estimated_value="", estimated_close_date=""),
+    )
+    lead.refresh_from_db()
+    opportunity = lead.qualifying_opportunity
+    assert (opportunity.estimated_value, opportunity.estimated_close_date) == (
+        None,
+        None,
+    )
+
+
+def test_a_negative_amount_is_a_form_error_and_nothing_is_qualified(rep_client, lead):
+    response = rep_client.post(
+        f"/leads/{lead.pk}/qualify/", _qualify_post(estimated_value="-5")
+    )
+    assert response.status_code == 200
+    assert "estimated_value" in response.context["form"].errors
+    lead.refresh_from_db()
+    assert lead.state == LeadState.OPEN
+    assert not Opportunity.objects.exists()
+
+
+def test_qualify_lead_takes_the_amount_and_defaults_to_the_leads(rep, lead):
+    result = qualify_lead(
+        lead=lead,
+        by=rep,
+        estimated_value=Decimal("61000.00"),
+        estimated_close_date=datetime.date(2030, 9, 1),
+    )
+    assert result.opportunity.estimated_value == Decimal("61000.00")
+    assert result.opportunity.estimated_close_date == datetime.date(2030, 9, 1)
+    other = factories.LeadFactory(
+        owner_user=rep,
+        company_name="Other Ltd",
+        estimated_value=Decimal("900.00"),
+        estimated_close_date=datetime.date(2030, 2, 1),
+    )
+    result = qualify_lead(lead=other, by=rep, estimated_value=None)
+    assert result.opportunity.estimated_value is None
+    assert result.opportunity.estimated_close_date == datetime.date(2030, 2, 1)

@@ -169,7 +169,8 @@ def test_edit_warns_with_a_merge_link(rep_client, rep):
     lead = factories.LeadFactory(owner_user=rep, email="a@example.com")
     other = factories.LeadFactory(owner_user=rep, email="b@example.com")
     response = rep_client.post(
-        reverse("leads:edit", args=[lead.pk]), lead_post_data(email="b@example.com")
+        reverse("leads:edit", args=[lead.pk]),
+        lead_post_data(email="b@example.com", version=lead.version),
     )
     assert f"{reverse('leads:merge')}?ids={lead.pk},{other.pk}" in (
         response.content.decode()
@@ -179,7 +180,8 @@ def test_edit_warns_with_a_merge_link(rep_client, rep):
 def test_edit_saves_an_open_lead(rep_client, rep):
     lead = factories.LeadFactory(owner_user=rep)
     response = rep_client.post(
-        reverse("leads:edit", args=[lead.pk]), lead_post_data(subject="Changed")
+        reverse("leads:edit", args=[lead.pk]),
+        lead_post_data(subject="Changed", version=lead.version),
     )
     assert response.status_code == 302
     lead.refresh_from_db()

@@ -342,3 +342,41 @@ def test_apply_decision_moves_cursor_and_loads_in_memory():
         picked.append(decision.user.pk)
     assert picked == [11, 12, 11, 12]
     assert s.loads == {11: 2, 12: 2}
+
+
+# --- a lead a person creates (keeper) --------------------------------------------------
+
+
+def test_no_match_keeps_a_persons_lead_with_them_not_the_fallback_chain():
+    rep, boss, sam = user(3, "Rae Rep"), user(7, "Bo Boss"), user(5, "Sam Lee")
+    s = situation([boss, sam], default_owners={1: 7}, fallback_owner_id=5, keeper=rep)
+    decision = routing.decide(values(business_unit=1), [], s)
+    assert decision.user is rep and decision.reason == "kept"
+    assert decision.rule is None
+    assert decision.detail == "no rule matched → kept by creator Rae Rep"
+
+
+def test_a_rule_whose_team_is_full_keeps_a_persons_lead_with_them():
+    rep, boss = user(3, "Rae Rep"), user(7, "Bo Boss")
+    ana = user(11, "Ana Ruiz", lead_capacity=2)
+    web = rule(1, "Web", target_team_id=50, target_team=Named(name="EMEA"), unit=1)
+    s = situation(
+        [ana, boss],
+        team_members={50: [11]},
+        loads={11: 2},
+        default_owners={1: 7},
+        keeper=rep,
+    )
+    decision = routing.decide(values(business_unit=1), [web], s)
+    assert decision.user is rep and decision.reason == "kept" and decision.rule is web
+    assert decision.detail.endswith(
+        "team EMEA: everyone at capacity → kept by creator Rae Rep"
+    )
+
+
+def test_a_matching_rule_still_routes_a_persons_lead():
+    rep, ana = user(3, "Rae Rep"), user(11, "Ana Ruiz")
+    to_ana = rule(1, "To Ana", target_user_id=11)
+    s = situation([ana], keeper=rep)
+    decision = routing.decide(values(business_unit=1), [to_ana], s)
+    assert decision.user is ana and decision.reason == "matched"

@@ -315,6 +315,61 @@ def test_create_lead_with_an_explicit_owner_is_not_routed(rep, rep2, team):
     assert lead.owner_user == rep2 and not lead.assignments.exists()
 
 
+def test_a_persons_lead_that_no_rule_matches_stays_with_them(rep, org, settings):
+    """Not the business unit's default owner nor the fallback owner: those are
+    for leads nobody owns yet."""
+    rep.first_name, rep.last_name = "Rae", "Rep"
+    rep.save()
+    boss = factories.UserFactory(username="boss", business_unit=org.north)
+    org.north.default_owner = boss
+    org.north.save()
+    factories.UserFactory(username="sam")
+    settings.LEADSITE_FALLBACK_OWNER = "sam"
+    lead = lifecycle.create_lead(
+        by=rep, subject="Web", last_name="Ng", source=LeadSource.WEB
+    )
+    assert lead.owner_user == rep and lead.business_unit == org.north
+    entry = lead.assignments.get()
+    assert entry.reason == AssignmentReason.KEPT and entry.rule is None
+    assert entry.assigned_user == rep and entry.trigger == "form"
+    assert entry.detail == "no rule matched → kept by creator Rae Rep"
+
+
+def test_a_persons_lead_whose_rule_target_is_full_stays_and_is_never_rerouted(
+    rep, team, org
+):
+    for member in members(team):
+        member.lead_capacity = 0
+        member.save()
+    boss = factories.UserFactory(username="boss")
+    org.root.default_owner = boss
+    org.root.save()
+    team_rule(team, business_unit=org.root, reroute_after_hours=1)
+    lead = lifecycle.create_lead(
+        by=rep, subject="Web", last_name="Ng", source=LeadSource.WEB
+    )
+    assert lead.owner_user == rep
+    entry = lead.assignments.get()
+    assert entry.reason == AssignmentReason.KEPT and entry.rule.name == "Web to team"
+    assert entry.detail.endswith(
+        f"team South Web: everyone at capacity → kept by creator {rep}"
+    )
+    # The response-time check does not take a kept lead away later either.
+    later = entry.created_at + datetime.timedelta(hours=2)
+    assert reroute_overdue_leads(now=later).rerouted == []
+    lead.refresh_from_db()
+    assert lead.owner_user == rep
+
+
+def test_incoming_leads_nobody_owns_still_take_the_fallback_chain(rep, org):
+    """route_lead without a keeper (capture, import): the unit default owner."""
+    boss = factories.UserFactory(username="boss", first_name="Bo", last_name="Boss")
+    org.north.default_owner = boss
+    org.north.save()
+    entry = route_lead(lead=web_lead(rep), by=None, trigger="capture")
+    assert entry.reason == AssignmentReason.FALLBACK and entry.assigned_user == boss
+
+
 def test_manual_assignment_is_logged_with_who(manager, rep):
     manager.first_name, manager.last_name = "Maria", "Garcia"
     manager.save()
@@ -353,8 +408,10 @@ def test_lead_not_contacted_in_time_goes_to_the_next_member(rep, team):
     lifecycle.mark_contacted(lead=contacted, by=ben)
 
     start = first.created_at
-    assert reroute_overdue_leads(now=start + datetime.timedelta(hours=3)) == []
-    [entry] = reroute_overdue_leads(now=start + datetime.timedelta(hours=4, minutes=1))
+    assert reroute_overdue_leads(now=start + datetime.timedelta(hours=3)).rerouted == []
+    result = reroute_overdue_leads(now=start + datetime.timedelta(hours=4, minutes=1))
+    [entry] = result.rerouted
+    assert result.skipped == [] and result.failed == []
     assert entry.lead == lead and entry.reason == AssignmentReason.REROUTED
     assert entry.trigger == "reroute" and entry.by is None
     assert entry.assigned_user not in (ana, None)
@@ -362,14 +419,14 @@ def test_lead_not_contacted_in_time_goes_to_the_next_member(rep, team):
     lead.refresh_from_db()
     assert lead.owner_user == entry.assigned_user
     # The clock restarts with the new owner.
-    assert reroute_overdue_leads(now=start + datetime.timedelta(hours=5)) == []
+    assert reroute_overdue_leads(now=start + datetime.timedelta(hours=5)).rerouted == []
 
 
 def test_rules_without_response_time_never_reroute(rep, team):
     team_rule(team)
     entry = route_lead(lead=web_lead(rep), by=rep)
     later = entry.created_at + datetime.timedelta(days=30)
-    assert reroute_overdue_leads(now=later) == []
+    assert reroute_overdue_leads(now=later).rerouted == []
 
 
 def test_reroute_overdue_command_reports_what_it_did(rep, team):

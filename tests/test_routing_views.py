@@ -1,7 +1,10 @@
 """Routing pages: the rule form with its condition rows and dry run, scope of who
 may change what, the log with filters, route again, bulk and admin routing."""
 
+import re
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from leads.models import AssignmentReason, Lead, LeadAssignment, LeadSource, RoutingRule
@@ -259,6 +262,130 @@ def test_dry_run_for_a_new_rule_creates_no_rule(manager_client, org, north_team)
     assert not RoutingRule.objects.exists()
 
 
+def test_rule_form_dry_run_tries_an_inactive_rule_as_if_active(
+    manager_client, manager, org, north_team, rep
+):
+    """Issue 19: a dry run of a rule that is switched off used to leave it out
+    silently ("No rule matched" for every lead); it is tried as if active, and
+    the result says so. The other inactive rules are named as left out."""
+    draft = factories.RoutingRuleFactory(
+        name="Draft",
+        business_unit=org.north,
+        target_user=None,
+        target_team=north_team,
+        is_active=False,
+    )
+    factories.RoutingRuleFactory(
+        name="Parked", business_unit=org.north, target_user=rep, is_active=False
+    )
+    for _ in range(6):
+        factories.LeadFactory(
+            owner_user=manager, source=LeadSource.WEB, business_unit=org.north
+        )
+    factories.LeadFactory(
+        owner_user=manager, source=LeadSource.SEMINAR, business_unit=org.north
+    )
+    data = with_conditions(
+        rule_data(
+            name="Draft",
+            business_unit=str(org.north.pk),
+            target_team=str(north_team.pk),
+            dry_run="1",
+        ),
+        {"field": "source", "op": "in", "values": ["source:8"]},
+    )
+    del data["is_active"]  # "Active" unticked
+    response = manager_client.post(f"/routing/rules/{draft.pk}/edit/", data)
+    result = response.context["dry_run"]
+    label = "Draft (inactive: tried as if active)"
+    assert dict(result.per_rule) == {label: 6, "No rule matched": 1}
+    assert [rule.name for rule in result.as_if_active] == ["Draft"]
+    assert [rule.name for rule in result.left_out] == ["Parked"]
+    html = response.content.decode()
+    assert html.count(label) == 7  # the rule table and each of its six leads
+    assert "Inactive: tried as if active." in html
+    assert "Left out, being inactive: “Parked”" in html
+    # The form still shows the rule switched off, and nothing was saved.
+    assert response.context["form"]["is_active"].value() is False
+    draft.refresh_from_db()
+    assert draft.is_active is False and draft.conditions == []
+
+
+def test_routing_page_dry_run_tries_the_inactive_rules_ticked(
+    manager_client, manager, org, north_team, rep
+):
+    """Issue 19: the routing page's dry run replays the active rules; an inactive
+    rule ticked is tried as if active and labelled so, the others are named as
+    left out. Nothing is written."""
+    ana = north_team.members.get(username="ana")
+    factories.RoutingRuleFactory(
+        name="Seminars to Ana",
+        business_unit=org.north,
+        target_user=ana,
+        conditions=[{"field": "source", "op": "equals", "value": LeadSource.SEMINAR}],
+    )
+    web = factories.RoutingRuleFactory(
+        name="Web to the team",
+        business_unit=org.north,
+        target_user=None,
+        target_team=north_team,
+        is_active=False,
+        conditions=[{"field": "source", "op": "equals", "value": LeadSource.WEB}],
+    )
+    factories.RoutingRuleFactory(
+        name="Adverts to rep",
+        business_unit=org.north,
+        target_user=rep,
+        is_active=False,
+        conditions=[
+            {"field": "source", "op": "equals", "value": LeadSource.ADVERTISEMENT}
+        ],
+    )
+    web_leads = [LeadSource.WEB] * 4
+    for source in [*web_leads, LeadSource.SEMINAR, LeadSource.ADVERTISEMENT]:
+        factories.LeadFactory(
+            owner_user=manager, source=source, business_unit=org.north
+        )
+    before = {lead.pk: lead.owner_user_id for lead in Lead.objects.all()}
+    page = manager_client.get("/routing/").content.decode()
+    assert f'href="?dry_run=1&amp;inactive={web.pk}#dry-run"' in page  # "Try it"
+
+    response = manager_client.get(
+        "/routing/", {"dry_run": "1", "leads": "10", "inactive": [web.pk]}
+    )
+    result = response.context["dry_run"]
+    assert dict(result.per_rule) == {
+        "Web to the team (inactive: tried as if active)": 4,
+        "Seminars to Ana": 1,
+        "No rule matched": 1,
+    }
+    would = {name: count for name, count, _now, _diff in result.per_assignee}
+    assert would[str(rep)] == 2 and would["Ana Ruiz"] == 3
+    html = response.content.decode()
+    assert "Web to the team (inactive: tried as if active)" in html
+    assert "Left out, being inactive: “Adverts to rep”" in html
+    assert response.context["dry_form"]["inactive"].value() == [str(web.pk)]
+
+    untried = manager_client.get("/routing/", {"dry_run": "1", "leads": "10"})
+    result = untried.context["dry_run"]
+    assert dict(result.per_rule) == {"Seminars to Ana": 1, "No rule matched": 5}
+    assert "Left out, being inactive: “Web to the team”, “Adverts to rep”" in (
+        untried.content.decode()
+    )
+    assert {lead.pk: lead.owner_user_id for lead in Lead.objects.all()} == before
+    assert not LeadAssignment.objects.exists()
+    web.refresh_from_db()
+    assert web.is_active is False and web.last_assigned_user is None
+
+
+def test_reps_get_no_dry_run_on_the_routing_page(rep_client, rep):
+    factories.RoutingRuleFactory(name="Parked", target_user=rep, is_active=False)
+    response = rep_client.get("/routing/", {"dry_run": "1"})
+    assert response.status_code == 200
+    assert "dry_run" not in response.context and "dry_form" not in response.context
+    assert "Try it" not in response.content.decode()
+
+
 # --- triggers on pages -----------------------------------------------------------------
 
 
@@ -365,11 +492,11 @@ def test_assignment_log_filters_and_scope(rep_client, rep, rep2):
         lead__owner_user=rep2, assigned_user=rep2, rule=rule
     )
     response = rep_client.get("/routing/log/", {"rule": rule.pk})
-    assert list(response.context["page_obj"].object_list) == [mine]
+    assert list(response.context["page"].object_list) == [mine]
     response = rep_client.get("/routing/log/", {"reason": "manual"})
-    assert len(response.context["page_obj"].object_list) == 1
+    assert len(response.context["page"].object_list) == 1
     response = rep_client.get("/routing/log/")
-    assert len(response.context["page_obj"].object_list) == 2
+    assert len(response.context["page"].object_list) == 2
 
 
 def test_lead_routed_out_of_the_creators_scope_goes_back_to_the_list(
@@ -383,5 +510,171 @@ def test_lead_routed_out_of_the_creators_scope_goes_back_to_the_list(
         "/leads/new/", {**LEAD, "last_name": "Away"}, follow=True
     )
     assert response.redirect_chain[-1][0] == "/leads/"
-    assert "It was routed to Ola Berg." in response.content.decode()
+    assert [str(m) for m in response.context["messages"]] == [
+        "Lead “Away (Wants a demo)” created and routed to Ola Berg by the rule "
+        "“All to Ola”: matched 'All to Ola' → Ola Berg. It is outside the leads "
+        "you can open, so it is not shown."
+    ]
     assert Lead.objects.get(last_name="Away").owner_user == other
+
+
+# --- a new lead stays with its creator unless a rule routes it (issue 18) ----------------
+
+
+@pytest.fixture
+def boss(org):
+    """The North unit's default owner: the fallback for leads nobody owns yet."""
+    boss = factories.UserFactory(
+        username="boss", first_name="Bo", last_name="Boss", business_unit=org.north
+    )
+    org.north.default_owner = boss
+    org.north.save()
+    return boss
+
+
+def test_new_lead_no_rule_matches_stays_with_the_rep_who_opens_it(
+    rep_client, rep, boss
+):
+    response = rep_client.post(
+        "/leads/new/", {**LEAD, "last_name": "Mine", "source": "8"}, follow=True
+    )
+    lead = Lead.objects.get(last_name="Mine")
+    assert lead.owner_user == rep
+    assert response.redirect_chain[-1][0] == lead.get_absolute_url()
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "Lead “Mine (Wants a demo)” created."
+    ]
+    entry = lead.assignments.get()
+    assert entry.reason == AssignmentReason.KEPT
+    assert "no rule matched → kept by creator" in response.content.decode()
+
+
+def test_new_lead_routed_in_the_managers_unit_opens_and_says_to_whom(
+    manager_client, manager, rep, boss
+):
+    rep.first_name, rep.last_name = "Rae", "Rep"
+    rep.save()
+    factories.RoutingRuleFactory(
+        name="Web to Rae",
+        conditions=[{"field": "source", "op": "equals", "value": 8}],
+        target_user=rep,
+    )
+    response = manager_client.post(
+        "/leads/new/", {**LEAD, "last_name": "Routed", "source": "8"}, follow=True
+    )
+    lead = Lead.objects.get(last_name="Routed")
+    assert lead.owner_user == rep
+    assert response.redirect_chain[-1][0] == lead.get_absolute_url()
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message == (
+        "Lead “Routed (Wants a demo)” created and routed to Rae Rep by the rule "
+        "“Web to Rae”: matched 'Web to Rae' (source is Web) → Rae Rep."
+    )
+
+
+PREVIEW = "/leads/new/routing/"
+
+
+@pytest.fixture
+def web_rule(org, north_team):
+    ana = north_team.members.get(username="ana")
+    return factories.RoutingRuleFactory(
+        name="Web North",
+        conditions=[{"field": "source", "op": "in", "value": [8, 7]}],
+        target_user=ana,
+    )
+
+
+def preview_text(response):
+    """The page's text, tags removed and white space collapsed."""
+    assert response.status_code == 200
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def test_routing_preview_says_where_the_values_typed_so_far_go(
+    rep_client, boss, web_rule
+):
+    assert "This lead will stay with you. No routing rule matches it so far." in (
+        preview_text(rep_client.get(PREVIEW, {"source": "1"}))
+    )
+    html = preview_text(rep_client.get(PREVIEW, {"source": "8", "rating": "2"}))
+    assert "Rule “Web North” will route it to Ana Ruiz." in html
+    assert "Tick “Assign to me” to keep it yourself." in html
+    html = preview_text(rep_client.get(PREVIEW, {"source": "8", "assign_to_me": "on"}))
+    assert "This lead will stay with you." in html
+    assert "“Assign to me” is ticked" in html
+
+
+def test_routing_preview_reads_only(rep_client, rep, north_team, web_rule):
+    rule = factories.RoutingRuleFactory(
+        name="Round robin",
+        order=1,
+        conditions=[{"field": "country", "op": "equals", "value": "Peru"}],
+        target_user=None,
+        target_team=north_team,
+    )
+    html = preview_text(rep_client.get(PREVIEW, {"country": "peru"}))
+    assert "Rule “Round robin” will route it to" not in html  # rep is first in turn
+    assert "This lead will stay with you." in html
+    rule.refresh_from_db()
+    assert rule.last_assigned_user is None
+    assert not LeadAssignment.objects.exists() and not Lead.objects.exists()
+    assert rep_client.post(PREVIEW, {"country": "peru"}).status_code == 405
+
+
+def test_routing_preview_needs_a_login_and_ignores_partners_out_of_scope(
+    rep_client, rep, rep2, org
+):
+    hidden = factories.AccountFactory(is_partner=True, owner_user=rep2)
+    factories.RoutingRuleFactory(
+        name="Hidden partner", channel_partner=hidden, target_user=rep2
+    )
+    response = Client().get(PREVIEW, {"channel_partner": hidden.pk})
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    html = preview_text(rep_client.get(PREVIEW, {"channel_partner": hidden.pk}))
+    assert "This lead will stay with you." in html and "Hidden partner" not in html
+
+
+def test_routing_preview_runs_a_constant_number_of_queries(
+    rep_client, org, north_team, web_rule, django_assert_max_num_queries
+):
+    for i in range(10):
+        factories.RoutingRuleFactory(
+            name=f"Rule {i}",
+            conditions=[{"field": "country", "op": "equals", "value": f"C{i}"}],
+            target_user=None,
+            target_team=north_team,
+        )
+    with django_assert_max_num_queries(12):
+        rep_client.get(PREVIEW, {"source": "8"})
+
+
+def test_new_lead_form_says_where_the_lead_will_go(rep_client, org, boss):
+    assert f'hx-get="{PREVIEW}"' in rep_client.get("/leads/new/").content.decode()
+    html = preview_text(rep_client.get("/leads/new/"))
+    assert "You will own the new lead" not in html
+    assert "This lead will stay with you." in html
+    ola = factories.UserFactory(
+        first_name="Ola", last_name="Berg", business_unit=org.south
+    )
+    factories.RoutingRuleFactory(name="All to Ola", target_user=ola)
+    html = preview_text(rep_client.get("/leads/new/"))
+    assert "Rule “All to Ola” will route it to Ola Berg." in html
+    # The form shows it again with what was typed when a save is refused.
+    html = preview_text(rep_client.post("/leads/new/", {**LEAD, "last_name": ""}))
+    assert "Rule “All to Ola” will route it to Ola Berg." in html
+
+
+def test_new_lead_form_preview_reads_the_forms_initial_values(rep_client, org):
+    """The rating starts at Warm: a rule on Warm leads applies before any change."""
+    ola = factories.UserFactory(
+        first_name="Ola", last_name="Berg", business_unit=org.south
+    )
+    factories.RoutingRuleFactory(
+        name="Warm to Ola",
+        conditions=[{"field": "rating", "op": "equals", "value": 2}],
+        target_user=ola,
+    )
+    html = preview_text(rep_client.get("/leads/new/"))
+    assert "Rule “Warm to Ola” will route it to Ola Berg." in html

@@ -76,6 +76,8 @@ class Route:
     # What a GET by someone in scope may answer (merge without ids: nothing to show).
     get_statuses: tuple = (200, 302)
     variants: list = field(default_factory=lambda: [None])
+    # Only the record's creator reaches it (an export job): no manager sees it.
+    owner_only: bool = False
 
 
 def _lead(owner, **kwargs):
@@ -263,6 +265,19 @@ def _import_batch_route(get=True, post=True):
     return Route(build, get=get, post=post, get_statuses=(404,))
 
 
+def _export_job_route():
+    """A built export of `owner`'s (issue 18): only its requester reaches it."""
+
+    def build(owner, actor):
+        from leads.services.exports import build_export, start_export
+
+        job = start_export(by=owner, query="view=all")
+        build_export(job_id=job.pk)
+        return {"pk": job.pk}, {}
+
+    return Route(build, post=False, owner_only=True)
+
+
 def _capture_form_route():
     def build(owner, actor):
         form = factories.CaptureFormFactory(business_unit=owner.business_unit)
@@ -275,6 +290,10 @@ TODAY = datetime.date.today().isoformat()
 ROUTES = {
     # Getting leads in and out (issue 11): reps may export; import pages are missing (404) for them.
     "leads:export": _page(post=False),
+    "leads:export-jobs": _page({"query": "view=all", "file_format": "xlsx"}),
+    "leads:export-job": _export_job_route(),
+    "leads:export-job-progress": _export_job_route(),
+    "leads:export-job-download": _export_job_route(),
     "leads:import": Route(
         lambda owner, actor: ({}, {}), takes_record=False, get_statuses=(404,)
     ),
@@ -300,11 +319,13 @@ ROUTES = {
     "leads:list-filters": _page(post=False),
     "leads:bulk-assignees": _page(post=False),
     "leads:create": _page(LEAD_DATA),
+    "leads:create-routing-preview": _page(post=False),
     "leads:bulk": _bulk_route(),
     "leads:merge": Route(
         lambda owner, actor: ({}, {}), takes_record=False, get_statuses=(404,)
     ),
     "leads:routing": _page(post=False),
+    "leads:routing-queue": _page(post=False),
     "leads:routing-log": _page(post=False),
     "leads:routing-rule-create": Route(
         lambda owner, actor: ({}, {"name": "Tampered"}),
@@ -470,7 +491,8 @@ def test_manager_gets_404_for_south_records(
 
 
 @pytest.mark.parametrize(
-    ("name", "variant"), _cases(lambda route: route.takes_record and route.get)
+    ("name", "variant"),
+    _cases(lambda route: route.takes_record and route.get and not route.owner_only),
 )
 def test_manager_sees_child_unit_records(
     manager_client, manager, north_east_rep, name, variant

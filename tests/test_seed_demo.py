@@ -9,12 +9,14 @@ from django.db.models import CheckConstraint, Count, Min, Q
 from django.utils import timezone
 
 from accounts.models import (
+    TYPICAL_PROBABILITY,
     Account,
     BusinessUnit,
     Contact,
     Opportunity,
     OpportunityState,
     Product,
+    SalesStage,
     Team,
     User,
 )
@@ -133,6 +135,25 @@ def test_qualified_leads_carry_their_records():
     }
     for opportunity in Opportunity.objects.filter(state=OpportunityState.WON):
         assert opportunity.actual_value is not None and opportunity.actual_close_date
+
+
+def test_opportunities_have_a_plausible_stage_and_probability():
+    """Won deals at Close with 100 %, lost ones at 0 %, open ones spread over the
+    stages with about the stage's usual probability."""
+    seed(leads=400)
+    rows = list(
+        Opportunity.objects.values_list("state", "sales_stage", "close_probability")
+    )
+    won = {(stage, p) for state, stage, p in rows if state == OpportunityState.WON}
+    assert won == {(SalesStage.CLOSE, 100)}
+    lost = {p for state, _, p in rows if state == OpportunityState.LOST}
+    assert lost == {0}
+    open_rows = [
+        (stage, p) for state, stage, p in rows if state == OpportunityState.OPEN
+    ]
+    assert {stage for stage, _ in open_rows} == set(SalesStage.values)
+    for stage, probability in open_rows:
+        assert abs(probability - TYPICAL_PROBABILITY[stage]) <= 5
 
 
 def test_first_activity_time_matches_the_earliest_activity():

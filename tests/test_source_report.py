@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from leads.exports import guard_formula
 from leads.models import LeadSource, LeadState, LeadStatus
 from leads.reports import source_performance_report, wilson_interval
 from leads.reports.straight import percentile_medians
@@ -470,6 +471,24 @@ def test_csv_equals_the_table_and_guards_formulas(manager_client, data):
             assert float(line[column["95% low %"]]) == round(row.interval[0] * 100, 1)
     assert any(line[2] == "'=HYPERLINK(1)" for line in body)
     assert not any(cell.startswith("=") for line in body for cell in line)
+
+
+def test_csv_guards_every_text_cell_through_the_export_guard(manager_client, data):
+    """Campaign names as formulas (issue 18): each arrives as text, guarded by the
+    same function as the lead export, in every row that names it."""
+    names = ['=HYPERLINK("http://x","y")', "@SUM(A1)"]
+    data.spring.name, data.summit.name = names
+    data.spring.save()
+    data.summit.save()
+    response = manager_client.get(URL, {"period": "90days", "format": "csv"})
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    campaigns = [line[2] for line in lines[1:] if line[0] == "campaign"]
+    for name in names:
+        assert guard_formula(name) == "'" + name
+        assert "'" + name in campaigns
+    for line in lines:
+        for cell in line:
+            assert guard_formula(cell) == cell, cell
 
 
 def test_csv_of_an_invalid_filter_is_the_error_page(manager_client, data):

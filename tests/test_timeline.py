@@ -197,6 +197,7 @@ def test_timeline_times_are_relative_for_a_day_then_dates(rep_client, lead, rep)
     page = rep_client.get(lead.get_absolute_url()).content.decode()
     assert "3\xa0hours ago" in page
     assert "5\xa0minutes ago" in page
-    assert f"{old:%m/%d/%Y} 10:30 a.m." in page
-    assert f"Due {due:%m/%d/%Y} 2:45 p.m." in page
+    # One format for every date and time (leadsite/formats/en): "Dec 3, 2026, 10:30 AM".
+    assert f"{old:%b} {old.day}, {old.year}, 10:30 AM" in page
+    assert f"Due {due:%b} {due.day}, {due.year}, 2:45 PM" in page
     assert "days ago" not in page

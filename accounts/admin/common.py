@@ -3,6 +3,7 @@ transitions through services and the scoped change history."""
 
 import logging
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from leadsite.errors import error_message
 from leadsite.permissions import visible_to
+from leadsite.versioning import (
+    MISSING_VERSION,
+    VersionField,
+    check_version,
+    has_version,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +107,37 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
 
+ADMIN_CONFLICT = (
+    "This {what} was changed by someone else after you opened this page, so "
+    "nothing was saved: saving would have undone their change. Your values are "
+    "still below; open the record again to see the current values, then make "
+    "your change there."
+)
+
+
+class VersionedAdminForm(forms.ModelForm):
+    """Mixed into the admin's change form of a versioned record (ServiceAdminMixin).
+
+    In clean() the instance is still the row as read for this POST (the posted
+    values are applied after), so its version is the stored one."""
+
+    version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].editing = True
+        self.initial["version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            check_version(self.instance, cleaned.get("version", MISSING_VERSION))
+        except ValidationError:
+            what = self.instance._meta.verbose_name
+            raise ValidationError(ADMIN_CONFLICT.format(what=what)) from None
+        return cleaned
+
+
 class ServiceAdminMixin:
     """Admin add/change/delete through the write services, never a bare ``save()``.
 
@@ -114,17 +152,41 @@ class ServiceAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """A change form of a versioned record (lead, account, contact,
+        opportunity) carries the version it was loaded at, as the site's forms do:
+        a stale form, or one posted without it, is refused beside the form with
+        the user's values kept, and the service checks again under the row lock."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or not has_version(self.model):
+            return form
+        return type(form.__name__, (VersionedAdminForm, form), {})
+
+    def get_fields(self, request, obj=None):
+        # The version is a hidden input of the form (templates/admin/change_form.html),
+        # never a row of a fieldset.
+        return [name for name in super().get_fields(request, obj) if name != "version"]
+
     def save_model(self, request, obj, form, change):
         names = form.changed_data if change else list(form.cleaned_data)
         concrete = {f.name for f in obj._meta.concrete_fields}
         fields = {
             name: getattr(obj, name)
             for name in names
-            if name in concrete and name not in self.get_readonly_fields(request, obj)
+            if name in concrete
+            and name != "version"
+            and name not in self.get_readonly_fields(request, obj)
         }
         try:
-            if change:
-                saved = self.service_update(request, obj, fields) if fields else obj
+            if change and not fields:
+                saved = obj
+            elif change and "version" in form.cleaned_data:
+                expected = form.cleaned_data["version"]
+                saved = self.service_update(
+                    request, obj, fields, expected_version=expected
+                )
+            elif change:
+                saved = self.service_update(request, obj, fields)
             else:
                 saved = self.service_create(request, obj, fields)
         except ValidationError as err:

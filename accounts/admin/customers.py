@@ -46,8 +46,10 @@ class AccountAdmin(
     def service_create(self, request, obj, fields):
         return create_account(**fields)
 
-    def service_update(self, request, obj, fields):
-        return update_account(account=obj, by=request.user, **fields)
+    def service_update(self, request, obj, fields, expected_version=None):
+        return update_account(
+            account=obj, by=request.user, expected_version=expected_version, **fields
+        )
 
 
 @admin.register(Contact)
@@ -73,5 +75,7 @@ class ContactAdmin(
     def service_create(self, request, obj, fields):
         return create_contact(**fields)
 
-    def service_update(self, request, obj, fields):
-        return update_contact(contact=obj, by=request.user, **fields)
+    def service_update(self, request, obj, fields, expected_version=None):
+        return update_contact(
+            contact=obj, by=request.user, expected_version=expected_version, **fields
+        )

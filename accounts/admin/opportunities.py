@@ -124,8 +124,13 @@ class OpportunityAdmin(
     def service_create(self, request, obj, fields):
         return create_opportunity(**fields)
 
-    def service_update(self, request, obj, fields):
-        return update_opportunity(opportunity=obj, by=request.user, **fields)
+    def service_update(self, request, obj, fields, expected_version=None):
+        return update_opportunity(
+            opportunity=obj,
+            by=request.user,
+            expected_version=expected_version,
+            **fields,
+        )
 
     def save_formset(self, request, form, formset, change):
         opportunity = form.instance

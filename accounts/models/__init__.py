@@ -18,10 +18,12 @@ from accounts.models.customers import (
 from accounts.models.opportunities import (
     OPPORTUNITY_LOST_REASONS,
     OPPORTUNITY_STATE_OF_STATUS,
+    TYPICAL_PROBABILITY,
     Opportunity,
     OpportunityProduct,
     OpportunityState,
     OpportunityStatus,
+    SalesStage,
 )
 from accounts.models.organisation import (
     BusinessUnit,
@@ -48,6 +50,8 @@ __all__ = [
     "OpportunityStatus",
     "OPPORTUNITY_STATE_OF_STATUS",
     "OPPORTUNITY_LOST_REASONS",
+    "SalesStage",
+    "TYPICAL_PROBABILITY",
     "Opportunity",
     "OpportunityProduct",
 ]

@@ -13,6 +13,7 @@ from accounts.models.common import (
     owner_constraint,
 )
 from leadsite.history import record_history
+from leadsite.phones import phone_digits_field
 
 
 class Account(AddressFields, OwnedModel):
@@ -22,6 +23,8 @@ class Account(AddressFields, OwnedModel):
     account_number = models.CharField(max_length=20, blank=True)
     website = models.URLField(max_length=200, blank=True)
     phone = models.CharField("main phone", max_length=50, blank=True)
+    # The phone's digits, kept by the database (leadsite.phones).
+    phone_digits = phone_digits_field("phone")
     email = models.EmailField(blank=True)
     industry = models.PositiveSmallIntegerField(
         choices=Industry.choices, null=True, blank=True
@@ -51,7 +54,7 @@ class Account(AddressFields, OwnedModel):
         related_name="+",
     )
 
-    history = record_history()
+    history = record_history(excluded_fields=["phone_digits"])
 
     class Meta:
         ordering = ["name"]
@@ -65,7 +68,7 @@ class Account(AddressFields, OwnedModel):
         indexes = [
             models.Index(fields=["name"]),
             models.Index(fields=["email"]),
-            models.Index(fields=["phone"]),
+            models.Index(fields=["phone_digits"], name="account_phone_digits"),
         ]
 
     def __str__(self):
@@ -85,6 +88,9 @@ class Contact(AddressFields, OwnedModel):
     email = models.EmailField(blank=True)
     business_phone = models.CharField(max_length=50, blank=True)
     mobile_phone = models.CharField(max_length=50, blank=True)
+    # The phones' digits, kept by the database (leadsite.phones).
+    business_phone_digits = phone_digits_field("business_phone")
+    mobile_phone_digits = phone_digits_field("mobile_phone")
     description = models.TextField(blank=True)
     account = models.ForeignKey(
         Account,
@@ -95,7 +101,9 @@ class Contact(AddressFields, OwnedModel):
         verbose_name="company (parent account)",
     )
 
-    history = record_history()
+    history = record_history(
+        excluded_fields=["business_phone_digits", "mobile_phone_digits"]
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -103,7 +111,8 @@ class Contact(AddressFields, OwnedModel):
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["email"]),
-            models.Index(fields=["business_phone"]),
+            models.Index(fields=["business_phone_digits"], name="contact_phone_digits"),
+            models.Index(fields=["mobile_phone_digits"], name="contact_mobile_digits"),
         ]
 
     def __str__(self):

@@ -1,6 +1,8 @@
 """Opportunities, their open/won/lost state machine and product lines."""
 
-from django.core.validators import MinValueValidator
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -47,6 +49,25 @@ OPPORTUNITY_STATE_OF_STATUS = {
 OPPORTUNITY_LOST_REASONS = [OpportunityStatus.CANCELED, OpportunityStatus.OUT_SOLD]
 
 
+class SalesStage(models.IntegerChoices):
+    """Sales stage [salesstagecode]: how far the deal has come."""
+
+    QUALIFY = 0, "Qualify"
+    DEVELOP = 1, "Develop"
+    PROPOSE = 2, "Propose"
+    CLOSE = 3, "Close"
+
+
+# The probability an open deal usually has at each stage: demo data, the form's
+# hint, and what a reopened opportunity starts from.
+TYPICAL_PROBABILITY = {
+    SalesStage.QUALIFY: 10,
+    SalesStage.DEVELOP: 30,
+    SalesStage.PROPOSE: 60,
+    SalesStage.CLOSE: 80,
+}
+
+
 class Opportunity(FSMModelMixin, OwnedModel):
     """A potential deal with an account or contact, often born from a qualified lead."""
 
@@ -77,6 +98,16 @@ class Opportunity(FSMModelMixin, OwnedModel):
     )
     estimated_close_date = models.DateField(
         "est. close date", null=True, blank=True, validators=[validate_business_date]
+    )
+    sales_stage = models.PositiveSmallIntegerField(
+        choices=SalesStage.choices,
+        default=SalesStage.QUALIFY,
+    )
+    close_probability = models.PositiveSmallIntegerField(
+        "probability (%)",
+        default=TYPICAL_PROBABILITY[SalesStage.QUALIFY],
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="The chance of winning, 0–100 %; weighs the pipeline total.",
     )
     actual_value = models.DecimalField(
         "actual revenue",
@@ -128,6 +159,16 @@ class Opportunity(FSMModelMixin, OwnedModel):
                 name="opportunity_won_has_actuals",
                 violation_error_message="A won opportunity needs actual revenue and close date.",
             ),
+            models.CheckConstraint(
+                condition=Q(close_probability__gte=0) & Q(close_probability__lte=100),
+                name="opportunity_probability_0_100",
+                violation_error_message="The probability is a percentage: 0 to 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(sales_stage__in=SalesStage.values),
+                name="opportunity_sales_stage_known",
+                violation_error_message="Unknown sales stage.",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "status"]),
@@ -149,6 +190,14 @@ class Opportunity(FSMModelMixin, OwnedModel):
         return self.state == OpportunityState.OPEN
 
     @property
+    def weighted_value(self):
+        """Estimated revenue times the probability (None without an estimate)."""
+        if self.estimated_value is None:
+            return None
+        weighted = self.estimated_value * self.close_probability / 100
+        return weighted.quantize(Decimal("0.01"))
+
+    @property
     def state_name(self):
         """ "open", "won" or "lost": for templates and CSS classes."""
         return OpportunityState(self.state).name.lower()
@@ -164,6 +213,8 @@ class Opportunity(FSMModelMixin, OwnedModel):
     )
     def win(self, *, actual_value, actual_close_date, by=None, description=None):
         self.state = OpportunityState.WON
+        self.sales_stage = SalesStage.CLOSE
+        self.close_probability = 100
         self.actual_value = actual_value
         self.actual_close_date = actual_close_date
         self.closed_at = timezone.now()
@@ -180,6 +231,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
         if reason not in OPPORTUNITY_LOST_REASONS:
             raise ValueError(f"{reason!r} is not a reason to lose an opportunity.")
         self.state = OpportunityState.LOST
+        self.close_probability = 0
         self.actual_close_date = actual_close_date or timezone.localdate()
         self.closed_at = timezone.now()
         return reason
@@ -194,6 +246,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
     )
     def reopen(self, *, by=None, description=None):
         self.state = OpportunityState.OPEN
+        self.close_probability = TYPICAL_PROBABILITY[self.sales_stage]
         self.actual_value = None
         self.actual_close_date = None
         self.closed_at = None

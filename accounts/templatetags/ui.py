@@ -3,6 +3,7 @@ and the helpers of rows drawn in Python (a list page repeats them fifty times)."
 
 import datetime
 import html
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -13,6 +14,8 @@ from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from accounts.models import SalesStage
 
 register = template.Library()
 
@@ -63,6 +66,20 @@ def money(value, places=2):
     return f"{currency}\u00a0{floatformat(amount, f'{int(places)}g')}"
 
 
+# Where an e-mail address or URL may wrap, as typesetters break them: after "@" and
+# "/" (not between the two of "//"), before ".", "?", "&", "#" and "=".
+BREAK_POINTS = re.compile(r"(?<=[@/])(?!/)|(?=[.?&#=])")
+
+
+@register.filter
+def breakable(value):
+    """`{{ lead.email|breakable }}`: the value escaped, with <wbr> at BREAK_POINTS,
+    so a narrow column wraps "ana.trujillo@" / "treyresearch" / ".example"
+    rather than inside a word. Put it on the link text, never in an href."""
+    parts = BREAK_POINTS.split(str(value))
+    return mark_safe("<wbr>".join(escape_text(part) for part in parts if part))  # noqa: S308
+
+
 @register.simple_tag
 def opportunity_badge(opportunity):
     """The opportunity's state badge ("Won · Won", "Lost · Out-sold"), drawn in
@@ -84,6 +101,7 @@ def opportunity_rows(opportunities):
     opportunity_rows.html): account and contact selected with it."""
     day = day_formatter(get_format("SHORT_DATE_FORMAT"))
     url = url_maker("accounts:opportunity-detail")
+    stages = {value: escape_text(label) for value, label in SalesStage.choices}
     rows = []
     for opportunity in opportunities:
         name = escape_text(opportunity.name)
@@ -99,14 +117,17 @@ def opportunity_rows(opportunities):
         owner = opportunity.owner
         rows.append(
             "<tr>\n"
-            f'  <td class="clip" title="{name}"><a href="{url(opportunity.pk)}">'
+            f'  <td class="clip c-name" title="{name}"><a href="{url(opportunity.pk)}">'
             f"{name}</a></td>\n"
-            f'  <td class="clip">{customer}</td>\n'
-            f'  <td class="num">{escape_text(money(opportunity.estimated_value, 0))}'
-            "</td>\n"
+            f'  <td class="clip c-customer">{customer}</td>\n'
+            '  <td class="num c-value">'
+            f"{escape_text(money(opportunity.estimated_value, 0))}</td>\n"
+            f'  <td class="c-stage">{stages[opportunity.sales_stage]}</td>\n'
+            '  <td class="num c-probability">'
+            f"{opportunity.close_probability}\u00a0%</td>\n"
             f'  <td class="c-date minor">{day(opportunity.estimated_close_date)}</td>\n'
-            f"  <td>{opportunity_badge(opportunity)}</td>\n"
-            f'  <td class="clip">{escape_text(owner) if owner else "—"}</td>\n'
+            f'  <td class="c-status">{opportunity_badge(opportunity)}</td>\n'
+            f'  <td class="clip c-owner">{escape_text(owner) if owner else "—"}</td>\n'
             "</tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped

@@ -37,8 +37,12 @@ class FilteredListView(ListView):
     selector = None
     rows = None  # narrows the queryset to the columns the rows show
 
+    def filters(self):
+        """The query's filters, or the list's default view when it names none."""
+        return self.filterset_class.with_defaults(self.request.GET)
+
     def get_queryset(self):
-        queryset = type(self).selector(user=self.request.user, filters=self.request.GET)
+        queryset = type(self).selector(user=self.request.user, filters=self.filters())
         return type(self).rows(queryset) if type(self).rows else queryset
 
     def get_context_data(self, **kwargs):
@@ -46,16 +50,19 @@ class FilteredListView(ListView):
         page = paginate(self.request, self.object_list)
         kwargs.update(page=page, object_list=page.object_list)
         context = super().get_context_data(**kwargs)
+        filters = self.filters()
         context["filter_form"] = self.filterset_class(
-            self.request.GET, user=self.request.user
+            filters, user=self.request.user
         ).form
+        context["default_view"] = filters is not self.request.GET
         context["filter_form"].is_valid()
         context["chips"] = filter_chips(context["filter_form"], self.request.GET)
         params = self.request.GET.copy()
         params.pop("page", None)
         encoded = params.urlencode()
         context["querystring_prefix"] = f"{encoded}&" if encoded else ""
-        context["is_filtered"] = bool(encoded)
+        # "?state=" (all states) names a filter but narrows nothing.
+        context["is_filtered"] = any(value for _, value in params.items())
         return context
 
 

@@ -32,6 +32,11 @@ class OpportunityListView(FilteredListView):
     selector = selectors.list_opportunities
     rows = selectors.opportunity_rows
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["totals"] = selectors.opportunity_totals(self.object_list)
+        return context
+
 
 class OpportunityDetailView(RecordDetailView):
     template_name = "accounts/opportunity_detail.html"

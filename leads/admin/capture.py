@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from leads.models import Campaign, CaptureForm
+from leads.models.capture import CAPTURE_DEFAULT_FIELDS
 
 
 @admin.register(Campaign)
@@ -30,3 +31,9 @@ class CaptureFormAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["business_unit", "campaign"]
     readonly_fields = ["token"]
+
+    def get_changeform_initial_data(self, request):
+        # A new form starts with the fields the site's editor offers first.
+        return {
+            "fields_shown": CAPTURE_DEFAULT_FIELDS
+        } | super().get_changeform_initial_data(request)

@@ -155,9 +155,12 @@ class LeadAdmin(
     def service_create(self, request, obj, fields):
         return create_lead(by=request.user, **fields)
 
-    def service_update(self, request, obj, fields):
+    def service_update(self, request, obj, fields, expected_version=None):
         owner = {name: fields.pop(name) for name in OWNER_FIELDS if name in fields}
-        lead = update_lead(lead=obj, by=request.user, **fields) if fields else obj
+        # Checked under the row lock even when only the owner changes.
+        lead = update_lead(
+            lead=obj, by=request.user, expected_version=expected_version, **fields
+        )
         if owner:
             # An owner change is an assignment, logged like one from the site.
             lead = assign_lead(

@@ -4,7 +4,7 @@ from django import forms
 
 from accounts.models import BusinessUnit
 from leads.models import Campaign, CaptureForm, Lead
-from leads.models.capture import CAPTURE_OPTIONAL_FIELDS
+from leads.models.capture import CAPTURE_DEFAULT_FIELDS, CAPTURE_OPTIONAL_FIELDS
 from leadsite.permissions import business_unit_subtree_ids, is_administrator
 
 HONEYPOT = "homepage"
@@ -66,6 +66,10 @@ class CaptureSubmissionForm(forms.Form):
     def visible(self):
         return [self[name] for name in self.order]
 
+    def invalid(self):
+        """The shown fields with an error, in page order (the error summary)."""
+        return [field for field in self.visible() if field.errors]
+
     def is_bot(self) -> bool:
         return bool(self.data.get(HONEYPOT))
 
@@ -112,6 +116,10 @@ class CaptureFormEditForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A new form starts with what website forms usually ask; an existing
+            # one keeps its choice.
+            self.initial["fields_shown"] = list(CAPTURE_DEFAULT_FIELDS)
         units = BusinessUnit.objects.order_by("name")
         if not is_administrator(user):
             units = units.filter(

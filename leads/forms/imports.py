@@ -4,7 +4,7 @@ from django import forms
 
 from leads.models import DuplicateMode
 from leads.selectors.capture import routing_available
-from leads.selectors.imports import TARGETS
+from leads.selectors.imports import REQUIRED_FIELDS, TARGETS
 from leadsite.permissions import assignable_users
 
 
@@ -32,10 +32,26 @@ class ImportOptionsForm(forms.Form):
         empty_label="Route by the rules",
     )
 
+    fill_subject = forms.CharField(
+        label="Topic where no column gives one",
+        required=False,
+        max_length=300,
+        help_text="A text (“Imported lead”) or a template: “{company_name}”, "
+        "“{first_name} {last_name} – {company_name}”.",
+    )
+    fill_last_name = forms.CharField(
+        label="Last Name where no column gives one",
+        required=False,
+        max_length=300,
+        help_text="A text or a template, e.g. “{company_name}” for leads that are "
+        "a company only.",
+    )
+
     def __init__(self, *args, batch, user, **kwargs):
         initial = {
             "duplicate_mode": batch.duplicate_mode,
             "owner": batch.owner_user_id,
+            **{f"fill_{name}": text for name, text in batch.fills.items()},
             **{
                 f"col_{i}": batch.mapping.get(str(i), "")
                 for i in range(len(batch.headers))
@@ -68,12 +84,26 @@ class ImportOptionsForm(forms.Form):
                     name, f"Also chosen for column '{self.fields[seen[target]].label}'."
                 )
             seen[target] = name
-        for required, label in (("last_name", "Last Name"), ("subject", "Topic")):
-            if required not in seen:
-                raise forms.ValidationError(
-                    f"Map a column to {label}: every lead needs one."
+        if "full_name" in seen:
+            seen.setdefault("last_name", "full_name")
+        for required, label in REQUIRED_FIELDS.items():
+            if required not in seen and not cleaned.get(f"fill_{required}"):
+                self.add_error(
+                    f"fill_{required}",
+                    f"Map a column to {label}, or give a text or template here: "
+                    "every lead needs one.",
                 )
         return cleaned
+
+    def fill_fields(self):
+        return [self[f"fill_{name}"] for name in ("subject", "last_name")]
+
+    def fills(self):
+        return {
+            name: self.cleaned_data[f"fill_{name}"]
+            for name in REQUIRED_FIELDS
+            if self.cleaned_data.get(f"fill_{name}")
+        }
 
     def mapping(self):
         return {

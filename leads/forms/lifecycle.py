@@ -6,13 +6,15 @@ Forms validate input only; the views hand cleaned_data to the services.
 from django import forms
 from django.core.validators import RegexValidator
 
-from accounts.forms import Combobox
-from accounts.models import ADDRESS_FIELDS, Account, Contact
+from accounts.forms import Combobox, DateInput
+from accounts.models import ADDRESS_FIELDS, MONEY, Account, Contact
+from leads import routing
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead
 from leads.selectors.leads import list_leads
 from leads.submissions import SubmissionTokenField
 from leadsite.forms import (
     EMPTY_LABEL,
+    BusinessDateField,
     KeepStoredChoicesMixin,
     formfield_callback,
     keep_stored_choices,
@@ -73,6 +75,23 @@ LEAD_SECTIONS = [
     ("Description", ["description"]),
 ]
 LEAD_FORM_FIELDS = [name for _, names in LEAD_SECTIONS for name in names]
+# The lead form's fields that routing conditions read (leads.routing.FIELDS): a
+# change to one of them updates the new-lead form's routing preview.
+ROUTING_FIELDS = [
+    name
+    for name in LEAD_FORM_FIELDS
+    if name in {spec.attr.removesuffix("_id") for spec in routing.FIELDS.values()}
+]
+
+
+def _limit_choices(form, user) -> None:
+    """Active campaigns; partners the user can see only (a tampered id fails)."""
+    form.fields["campaign"].queryset = Campaign.objects.filter(is_active=True).order_by(
+        "name"
+    )
+    form.fields["channel_partner"].queryset = visible_to(
+        user, Account.objects.filter(is_partner=True)
+    ).order_by("name")
 
 
 class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
@@ -84,7 +103,8 @@ class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
     assign_to_me = forms.BooleanField(
         required=False,
         label="Assign to me",
-        help_text="Keep this lead instead of routing it by the rules.",
+        help_text="Keep this lead even when a routing rule would send it to "
+        "someone else.",
     )
 
     class Meta:
@@ -136,19 +156,17 @@ class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["business_phone"].validators.append(phone_validator)
         self.fields["mobile_phone"].validators.append(phone_validator)
-        self.fields["campaign"].queryset = Campaign.objects.filter(
-            is_active=True
-        ).order_by("name")
-        # Partners the user can see only: a tampered id fails validation.
-        self.fields["channel_partner"].queryset = visible_to(
-            user, Account.objects.filter(is_partner=True)
-        ).order_by("name")
+        _limit_choices(self, user)
         for name in ("estimated_value", "annual_revenue", "budget_amount"):
             self.fields[name].widget.attrs.setdefault("min", "0")
         keep_stored_choices(self)
         carry_version(self)
         if self.instance.pk:
             del self.fields["assign_to_me"]  # routing happens on create only
+        else:
+            # The routing preview follows these (templates/leads/lead_form.html).
+            for name in (*ROUTING_FIELDS, "assign_to_me"):
+                self.fields[name].widget.attrs["data-routing"] = ""
 
     def sections(self):
         """(legend, [bound fields]) in the order D365 shows them."""
@@ -159,6 +177,34 @@ class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
     def service_fields(self) -> dict:
         """cleaned_data for create_lead / update_lead (without form-only fields)."""
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class LeadRoutingPreviewForm(forms.Form):
+    """The new-lead form's routing fields (ROUTING_FIELDS) and "Assign to me" as
+    typed so far, for the routing preview; a value that is not valid (yet) reads
+    as empty."""
+
+    assign_to_me = forms.BooleanField(required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(
+            forms.fields_for_model(
+                Lead, fields=ROUTING_FIELDS, formfield_callback=formfield_callback
+            )
+        )
+        for field in self.fields.values():
+            field.required = False
+        _limit_choices(self, user)
+
+    def routing_fields(self) -> dict:
+        """Lead field name -> value, for the valid routing fields."""
+        self.is_valid()
+        return {
+            name: self.cleaned_data[name]
+            for name in ROUTING_FIELDS
+            if self.cleaned_data.get(name) not in (None, "")
+        }
 
 
 def _optgroups(matches, others, label):
@@ -216,6 +262,8 @@ class QualifyLeadForm(QualifyChoicesForm):
         "create_contact",
         "existing_contact",
         "create_opportunity",
+        "estimated_value",
+        "estimated_close_date",
     ]
 
     existing_account = forms.ModelChoiceField(
@@ -235,6 +283,17 @@ class QualifyLeadForm(QualifyChoicesForm):
         widget=Combobox(
             "accounts:contact-autocomplete", placeholder="Search contacts by name"
         ),
+    )
+    estimated_value = forms.DecimalField(
+        label="Est. revenue",
+        required=False,
+        min_value=0,
+        max_digits=MONEY["max_digits"],
+        decimal_places=MONEY["decimal_places"],
+        help_text="Of the new opportunity: from the lead's est. value, else its budget.",
+    )
+    estimated_close_date = BusinessDateField(
+        label="Est. close date", required=False, widget=DateInput
     )
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.none(),
@@ -275,6 +334,13 @@ class QualifyLeadForm(QualifyChoicesForm):
             is_active=True
         ).order_by("name")
         self.initial.setdefault("campaign", lead.campaign_id)
+        self.initial.setdefault(
+            "estimated_value",
+            lead.estimated_value
+            if lead.estimated_value is not None
+            else lead.budget_amount,
+        )
+        self.initial.setdefault("estimated_close_date", lead.estimated_close_date)
         # A reactivated lead offers the records its earlier qualification made.
         if lead.qualifying_account_id:
             self.initial.setdefault("existing_account", lead.qualifying_account_id)
@@ -320,6 +386,8 @@ class QualifyLeadForm(QualifyChoicesForm):
             "create_account": data["create_account"] and not data["existing_account"],
             "create_contact": data["create_contact"] and not data["existing_contact"],
             "create_opportunity": data["create_opportunity"],
+            "estimated_value": data["estimated_value"],
+            "estimated_close_date": data["estimated_close_date"],
             "existing_account": data["existing_account"],
             "existing_contact": data["existing_contact"],
             "campaign": data["campaign"],

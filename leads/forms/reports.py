@@ -23,6 +23,15 @@ PERIODS = [
     ("year", "This year"),
     ("custom", "Custom range"),
 ]
+PRESETS = ["month", "90days", "quarter", "year"]
+# The report table's column groups (the page shows one; the CSV has them all).
+COLUMN_GROUPS = [
+    ("outcomes", "Outcomes"),
+    ("revenue", "Revenue"),
+    ("speed", "Speed"),
+    ("cost", "Cost"),
+]
+DEFAULT_COLUMNS = "outcomes"
 EARLIEST = datetime.date(1900, 1, 1)
 LATEST = datetime.date(2200, 12, 31)
 
@@ -108,6 +117,9 @@ class SourceReportForm(forms.Form):
         label="Compare with",
         widget=QuickSelect,
     )
+    # Which column group the table shows: kept by the filter form as a hidden field
+    # and set by the group links; an unknown value shows the default group.
+    columns = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,16 +127,24 @@ class SourceReportForm(forms.Form):
         self.fields["team"].queryset = assignable_teams(user)
         self.fields["owner"].queryset = assignable_users(user)
 
+    def clean_columns(self):
+        columns = self.cleaned_data.get("columns")
+        return columns if columns in dict(COLUMN_GROUPS) else DEFAULT_COLUMNS
+
     def clean(self):
+        """The period applied: a preset's own days (dates sent with it are replaced);
+        dates without a preset (or with "All time") are a custom range; no dates at
+        all is all time. A valid form then shows what it applied: the Period box
+        names it and the date boxes hold its first and last day."""
         cleaned = super().clean()
         period = cleaned.get("period") or "all"
         start, end = cleaned.get("created_from"), cleaned.get("created_to")
-        if period == "all" and (start or end):
-            period = "custom"  # dates given without a preset: a custom range
-        if period not in ("custom", "all"):
+        if period in PRESETS:
             start, end = period_dates(period, timezone.localdate())
-        elif period == "all":
-            start = end = None
+        elif start or end:
+            period = "custom"
+        else:
+            period = "all"
         if start and end and start > end:
             self.add_error("created_to", "The end date is before the start date.")
         cleaned.update(
@@ -133,7 +153,30 @@ class SourceReportForm(forms.Form):
             created_to=end,
             baseline=cleaned.get("baseline") or ALL,
         )
+        if not self.errors:
+            self._show_applied(cleaned)
         return cleaned
+
+    def _show_applied(self, cleaned):
+        # Widgets render the bound data: without this, dates given with "All time"
+        # (or no period) left the box on "All time", and a preset showed stale dates.
+        start, end = cleaned["created_from"], cleaned["created_to"]
+        data = self.data.copy()
+        data[self.add_prefix("period")] = cleaned["period"]
+        data[self.add_prefix("created_from")] = start.isoformat() if start else ""
+        data[self.add_prefix("created_to")] = end.isoformat() if end else ""
+        data[self.add_prefix("columns")] = cleaned.get("columns") or DEFAULT_COLUMNS
+        self.data = data
+
+    @property
+    def period_ranges(self) -> dict:
+        """Each preset's (first, last) day as ISO dates, for the page's script that
+        fills the date boxes when a preset is picked."""
+        today = timezone.localdate()
+        return {
+            period: [day.isoformat() for day in period_dates(period, today)]
+            for period in PRESETS
+        }
 
     def report_filters(self, business_unit_ids) -> dict:
         """Keyword arguments of source_performance_report for the cleaned data."""

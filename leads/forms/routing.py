@@ -251,6 +251,25 @@ class DryRunForm(forms.Form):
     )
 
 
+class RoutingDryRunForm(DryRunForm):
+    """The routing page's dry run: the active rules, and the inactive rules ticked
+    here tried as if they were active."""
+
+    inactive = forms.TypedMultipleChoiceField(
+        label="Also try these inactive rules, as if active",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, rules, **kwargs):
+        """`rules`: the rules the page lists (no query here)."""
+        super().__init__(*args, **kwargs)
+        self.fields["inactive"].choices = [
+            (rule.pk, rule.name) for rule in rules if not rule.is_active
+        ]
+
+
 class AssignmentLogFilterForm(forms.Form):
     rule = forms.ModelChoiceField(
         queryset=RoutingRule.objects.order_by("name"), required=False

@@ -113,3 +113,10 @@ from leads.models.reports import (  # noqa: E402
 )
 
 __all__ += ["SourceReportDay", "SourceReportHistogram", "SourceReportDirty"]
+from leads.models.exports import (  # noqa: E402
+    ExportFormat,
+    ExportJob,
+    ExportStatus,
+)
+
+__all__ += ["ExportFormat", "ExportJob", "ExportStatus"]

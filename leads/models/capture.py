@@ -72,6 +72,11 @@ CAPTURE_OPTIONAL_FIELDS = [
     "city",
     "country",
 ]
+# What a new capture form shows besides those: what a website's contact form
+# usually asks.
+CAPTURE_DEFAULT_FIELDS = ["first_name", "company_name", "business_phone"]
+# The heading visitors see when the form has no title (its name is internal).
+CAPTURE_DEFAULT_TITLE = "Contact us"
 
 
 def redirect_allowed(url: str) -> bool:
@@ -138,6 +143,11 @@ class CaptureForm(models.Model):
 
     def get_absolute_url(self):
         return reverse("capture", args=[self.token])
+
+    @property
+    def public_title(self):
+        """The heading visitors see: the title, never the internal name."""
+        return self.title.strip() or CAPTURE_DEFAULT_TITLE
 
     def clean(self):
         if self.redirect_url and not redirect_allowed(self.redirect_url):

@@ -1,5 +1,9 @@
 """Imports: each uploaded file is a batch; each processed row leaves a result, so a
-batch can be reported on, resumed after a crash, and undone."""
+batch can be reported on, resumed after a crash, and undone.
+
+A batch goes checking → mapping (or refused) → queued → running → done, and from
+done (or interrupted) undoing → undone. Checking, running and undoing happen in a
+background worker; a web request only stores the file or queues the next step."""
 
 from django.conf import settings
 from django.db import models
@@ -14,10 +18,13 @@ class DuplicateMode(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", "Reading the file"
+    REFUSED = "refused", "Refused"
     MAPPING = "mapping", "Waiting for mapping"
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     DONE = "done", "Finished"
+    UNDOING = "undoing", "Undoing"
     UNDONE = "undone", "Undone"
 
 
@@ -33,11 +40,25 @@ class ImportBatch(models.Model):
     file_format = models.CharField(max_length=8)  # csv or xlsx
     encoding = models.CharField(max_length=32, blank=True)
     delimiter = models.CharField(max_length=1, blank=True)
-    headers = models.JSONField(default=list)
+    headers = models.JSONField(default=list, blank=True)
     mapping = models.JSONField(
-        default=dict, help_text="Column index (as text) → lead field name."
+        default=dict, blank=True, help_text="Column index (as text) → lead field name."
     )
-    total_rows = models.PositiveIntegerField(default=0)
+    fills = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Required lead field → the text (a constant, or a template with "
+        "{field} placeholders) it takes where no column gives it a value.",
+    )
+    source_system = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="The product whose export the file is (d365, salesforce, hubspot, "
+        "odoo), recognised from its header; empty for any other file.",
+    )
+    total_rows = models.PositiveIntegerField(
+        default=0, help_text="Data rows in the file (while checking: read so far)."
+    )
     duplicate_mode = models.CharField(
         max_length=8, choices=DuplicateMode.choices, default=DuplicateMode.SKIP
     )
@@ -50,7 +71,10 @@ class ImportBatch(models.Model):
         help_text="Gets every imported lead; empty: the routing rules decide.",
     )
     status = models.CharField(
-        max_length=8, choices=ImportStatus.choices, default=ImportStatus.MAPPING
+        max_length=8, choices=ImportStatus.choices, default=ImportStatus.CHECKING
+    )
+    refusal = models.TextField(
+        blank=True, help_text="Why the file was refused (status refused)."
     )
     rows_done = models.PositiveIntegerField(
         default=0, help_text="Data rows processed and committed (the resume point)."
@@ -60,10 +84,19 @@ class ImportBatch(models.Model):
     skipped_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life of the worker checking, importing or undoing.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
-    undo_report = models.JSONField(default=dict, blank=True)
+    undo_report = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="deleted, restored, kept; while undoing also done, total and "
+        "line (the last row undone, the resume point).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -47,6 +47,7 @@ from leads.models.choices import (
 )
 from leadsite.dates import validate_business_date
 from leadsite.history import record_history
+from leadsite.phones import phone_digits_field
 
 
 # Guards of the lead's transitions: pure predicates on the row, each with the message
@@ -78,6 +79,9 @@ no_open_qualifying_opportunity.refusal = (
 WORK_LEADS = "leads.change_lead"
 
 
+PHONE_DIGIT_FIELDS = ["business_phone_digits", "mobile_phone_digits"]
+
+
 @functools.cache
 def _state_fields(model) -> tuple:
     return tuple(f for f in model._meta.fields if isinstance(f, FSMFieldMixin))
@@ -101,6 +105,10 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
     email = models.EmailField(blank=True)
     business_phone = models.CharField(max_length=50, blank=True)
     mobile_phone = models.CharField(max_length=50, blank=True)
+    # The phones' digits, kept by the database on every write (leadsite.phones):
+    # search and duplicate checks compare these, whatever the formatting.
+    business_phone_digits = phone_digits_field("business_phone")
+    mobile_phone_digits = phone_digits_field("mobile_phone")
     # Company
     company_name = models.CharField("company", max_length=100, blank=True)
     website = models.URLField(max_length=200, blank=True)
@@ -257,8 +265,15 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         related_name="+",
         editable=False,
     )
+    # The lead's record ID in the system it was imported from (a D365 export's
+    # "(Do Not Modify) Lead" GUID...): a second import of the same file finds it.
+    external_system = models.CharField(max_length=20, blank=True, editable=False)
+    external_id = models.CharField(
+        max_length=100, null=True, blank=True, editable=False
+    )
 
-    history = record_history()
+    # The digit columns follow the phones: nothing to audit of their own.
+    history = record_history(excluded_fields=PHONE_DIGIT_FIELDS)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -278,6 +293,12 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
                 name="lead_merged_has_master",
                 violation_error_message="A merged lead points at its master.",
             ),
+            # One lead per record of a source system (import matches by it).
+            models.UniqueConstraint(
+                fields=["external_system", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="lead_external_id_once",
+            ),
         ]
         indexes = [
             # "My open leads" and the list's default order (newest first, id
@@ -289,6 +310,13 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
             models.Index(
                 fields=["owner_team", "state", "-created_at", "-id"],
                 name="lead_team_state_created",
+            ),
+            # The routing page's unassigned queue (issue 19): a unit's open leads
+            # owned by a team, longest waiting first, and their capped count.
+            models.Index(
+                fields=["business_unit", "created_at", "id"],
+                condition=Q(state=LeadState.OPEN, owner_team__isnull=False),
+                name="lead_queue_bu_created",
             ),
             models.Index(
                 fields=["business_unit", "state", "-created_at", "-id"],
@@ -312,7 +340,11 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
             models.Index(fields=["email"], name="lead_email"),
             models.Index(fields=["last_name", "first_name"], name="lead_name"),
             models.Index(fields=["company_name"], name="lead_company"),
-            models.Index(fields=["business_phone"], name="lead_phone"),
+            # Same-number lookups (equality) by duplicate checks and search; the
+            # "contains"/"ends with" ones use trigram indexes on PostgreSQL (leads
+            # 0014_lead_phone_digits).
+            models.Index(fields=["business_phone_digits"], name="lead_phone_digits"),
+            models.Index(fields=["mobile_phone_digits"], name="lead_mobile_digits"),
         ]
 
     def __str__(self):

@@ -122,6 +122,7 @@ class AssignmentReason(models.TextChoices):
     MANUAL = "manual", "Assigned by hand"
     REROUTED = "rerouted", "Not contacted: re-routed"
     UNCHANGED = "unchanged", "Nobody eligible: left as is"
+    KEPT = "kept", "Not routed: kept by creator"
 
 
 class AssignmentTrigger(models.TextChoices):

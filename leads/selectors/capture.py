@@ -1,12 +1,12 @@
 """Reads for capture forms and the possible-duplicate flags they (and imports) leave."""
 
 import importlib.util
-
-from django.db.models import Q
+from dataclasses import dataclass, field
 
 from leads.models import CaptureForm, PossibleDuplicate
+from leads.selectors.duplicates import HiddenMatch, hidden_match, scope_column
 from leads.selectors.leads import has_any
-from leadsite.permissions import business_unit_subtree_ids, is_administrator, visible_to
+from leadsite.permissions import business_unit_subtree_ids, is_administrator
 
 
 def routing_available() -> bool:
@@ -40,34 +40,44 @@ def get_capture_form(*, pk, user) -> CaptureForm:
     return list_capture_forms(user=user).get(pk=pk)
 
 
-def possible_duplicates(*, lead, user) -> list[PossibleDuplicate]:
-    """The lead's possible-duplicate flags whose matched record the user may see."""
-    from accounts.models import Contact
-    from leads.models import Lead
+@dataclass
+class PossibleDuplicates:
+    """A lead's possible-duplicate flags: `flags` whose matched lead or contact the
+    user may open, `elsewhere` the others as HiddenMatch (reason and owner only)."""
 
+    flags: list[PossibleDuplicate] = field(default_factory=list)
+    elsewhere: list[HiddenMatch] = field(default_factory=list)
+    origin: str = ""
+
+    def __bool__(self):
+        return bool(self.flags or self.elsewhere)
+
+
+def possible_duplicates(*, lead, user) -> PossibleDuplicates:
+    """The lead's possible-duplicate flags, all of them: a match outside the user's
+    scope says only that it exists, why, and who owns it. One query (none when the
+    detail read says there are no flags)."""
     if not has_any(lead, "possible_duplicates"):
-        return []
-    flags = list(
-        PossibleDuplicate.objects.filter(lead=lead).select_related(
-            "matched_lead", "matched_contact"
-        )
+        return PossibleDuplicates()
+    flags = PossibleDuplicate.objects.filter(lead=lead).select_related(
+        "matched_lead__owner_user",
+        "matched_lead__owner_team",
+        "matched_contact__owner_user",
+        "matched_contact__owner_team",
     )
-    if not flags:
-        return []
-    lead_ids = {f.matched_lead_id for f in flags if f.matched_lead_id}
-    contact_ids = {f.matched_contact_id for f in flags if f.matched_contact_id}
-    seen_leads = set(
-        visible_to(user, Lead.objects.filter(pk__in=lead_ids)).values_list(
-            "pk", flat=True
-        )
+    flags = flags.annotate(
+        lead_in_scope=scope_column(user, prefix="matched_lead__"),
+        contact_in_scope=scope_column(user, prefix="matched_contact__"),
     )
-    seen_contacts = set(
-        visible_to(user, Contact.objects.filter(Q(pk__in=contact_ids))).values_list(
-            "pk", flat=True
-        )
-    )
-    return [
-        f
-        for f in flags
-        if f.matched_lead_id in seen_leads or f.matched_contact_id in seen_contacts
-    ]
+    found = PossibleDuplicates()
+    for flag in flags:
+        found.origin = found.origin or flag.origin
+        if flag.matched_lead_id:
+            kind, record, seen = "lead", flag.matched_lead, flag.lead_in_scope
+        else:
+            kind, record, seen = "contact", flag.matched_contact, flag.contact_in_scope
+        if seen:
+            found.flags.append(flag)
+        else:
+            found.elsewhere.append(hidden_match(kind, record, [flag.reason]))
+    return found

@@ -134,4 +134,5 @@ def merge_candidates(*, lead: Lead, user, q: str = "") -> list[Lead]:
         phone=lead.business_phone or lead.mobile_phone,
         exclude_pk=lead.pk,
     )
-    return [d for d in duplicates if d.state == LeadState.OPEN][:CANDIDATE_LIMIT]
+    # Only leads in the user's scope can be merged (others are not even named).
+    return [d for d in duplicates.leads if d.state == LeadState.OPEN][:CANDIDATE_LIMIT]

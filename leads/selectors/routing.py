@@ -1,12 +1,13 @@
 """Reads for the routing pages: rules by level with hit counts, the unassigned
 queue, the assignment log (through the scope gate) and a lead's routing history."""
 
+import copy
 import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Account, BusinessUnit, Team, User
@@ -20,9 +21,19 @@ from leads.models import (
     RoutingRule,
 )
 from leads.selectors.leads import has_any, list_leads
-from leadsite.permissions import can_edit_routing_rule, scope_q
+from leadsite.pagination import count_capped
+from leadsite.permissions import (
+    can_edit_routing_rule,
+    can_manage_routing,
+    scope_q,
+    team_ids,
+)
 
 HIT_DAYS = 30
+# The routing tabs' counts and the queue and log pages count to here, then say
+# "1,000+" and page on without a last page: a count stops after cap + 1 rows, so
+# it costs the same at a million leads (README, Performance).
+COUNT_CAP = 1_000
 _UNITS = BusinessUnit._meta.db_table
 _LABEL_MODELS = {
     "campaign": Campaign,
@@ -195,32 +206,94 @@ def rules_by_level(rules) -> list[RuleGroup]:
     return groups
 
 
+# What a queue row shows: the lead (its name and subject, linked), company, team,
+# unit and creation time; the lead's other columns are not read (but its state
+# and status, which the state machine reads as each lead loads).
+_QUEUE_FIELDS = [
+    "state",
+    "status",
+    "first_name",
+    "last_name",
+    "subject",
+    "company_name",
+    "created_at",
+    "owner_team",
+    "business_unit",
+]
+
+
 def unassigned_queue(*, user):
     """Open leads owned by a team rather than a person, in the user's scope, oldest
-    first (the ones waiting longest)."""
+    first (the ones waiting longest).
+
+    A lead has a person or a team as owner, never both (lead_owner_user_xor_team),
+    so of a rep's scope (own leads or their teams') only the teams' part can wait
+    here: said outright, the planner reads the teams' ranges of
+    lead_team_state_created instead of every team's open leads. A manager's queue
+    is read in order from the partial index lead_queue_bu_created. Teams and units
+    are named from two small reads after the page (prefetch): joined, they led the
+    planner to sort all the unit's waiting leads for a page (150 ms at a million
+    leads, against 4 ms)."""
+    queue = list_leads(user=user).filter(state=LeadState.OPEN, owner_team__isnull=False)
+    if not can_manage_routing(user):  # the gate's rep branch (scope_q)
+        queue = queue.filter(owner_team_id__in=team_ids(user))
     return (
-        list_leads(user=user)
-        .filter(state=LeadState.OPEN, owner_team__isnull=False)
-        .select_related("owner_team", "business_unit")
+        queue.select_related(None)
+        .only(*_QUEUE_FIELDS)
+        .prefetch_related(
+            Prefetch("owner_team", Team.objects.only("name")),
+            Prefetch("business_unit", BusinessUnit.objects.only("name")),
+        )
         .order_by("created_at", "id")
     )
 
 
+# What the routing pages read of a user: the name shown.
+_NAMES = ["username", "first_name", "last_name"]
+# What a log row shows: the entry, its lead's name and subject, the rule's name,
+# the users' and the team's names (not whole leads and users, password hashes
+# included).
+_LOG_FIELDS = [
+    "created_at",
+    "reason",
+    "detail",
+    "trigger",
+    *(f"lead__{name}" for name in ("first_name", "last_name", "subject")),
+    "lead__state",  # read by the lead's state machine as it loads
+    "lead__status",
+    "rule__name",
+    *(f"{user}__{name}" for user in ("assigned_user", "by") for name in _NAMES),
+    "assigned_team__name",
+]
+
+
 def _log_queryset(user):
-    entries = LeadAssignment.objects.select_related(
-        "lead", "rule", "assigned_user", "assigned_team", "by"
-    ).order_by("-id")
+    """Log rows are appended as routing decides, so id order is time order; ordering
+    by id lets the primary key index serve the page."""
+    entries = (
+        LeadAssignment.objects.select_related(
+            "lead", "rule", "assigned_user", "assigned_team", "by"
+        )
+        .only(*_LOG_FIELDS)
+        .order_by("-id")
+    )
     scope = scope_q(user, prefix="lead__")
     return entries if scope is None else entries.filter(scope)
 
 
-def recent_assignments(*, user, limit: int = 50):
-    """The latest assignment log entries for leads in the user's scope.
+@dataclass
+class CappedCount:
+    """A count that stops past COUNT_CAP, read like a Page's: `total` is at most
+    the cap + 1, and `total_capped` says it went past (shown "1,000+")."""
 
-    Log rows are appended as routing decides, so id order is time order; ordering by
-    id lets the primary key index serve the page.
-    """
-    return _log_queryset(user)[:limit]
+    total: int
+    total_capped: bool
+
+
+def capped_count(queryset) -> CappedCount:
+    """COUNT over at most COUNT_CAP + 1 rows of `queryset` (never the whole table)."""
+    total = count_capped(queryset, COUNT_CAP)
+    return CappedCount(total=total, total_capped=total > COUNT_CAP)
 
 
 def assignment_log(*, user, filters: dict):
@@ -242,7 +315,6 @@ def assignment_log(*, user, filters: dict):
 
 # What the lead page's routing history shows of each entry and of its users.
 _HISTORY_FIELDS = ["lead", "reason", "detail", "trigger", "created_at"]
-_NAMES = ["username", "first_name", "last_name"]
 
 
 def lead_routing_history(*, lead):
@@ -263,13 +335,28 @@ def lead_routing_history(*, lead):
     )
 
 
+def latest_assignment(*, lead) -> LeadAssignment | None:
+    """The lead's latest assignment log row with its rule, or None (the caller has
+    already checked the lead is in scope, or has just created it)."""
+    return (
+        LeadAssignment.objects.filter(lead=lead)
+        .select_related("rule")
+        .order_by("-id")
+        .first()
+    )
+
+
 # --- dry run ---------------------------------------------------------------------------
+
+
+AS_IF_ACTIVE = "inactive: tried as if active"
 
 
 @dataclass
 class DryRunRow:
     lead: Lead
     rule: object
+    rule_label: str  # the rule's name, saying when it was tried as if active
     would: object  # the user the lead would go to, or None (stays)
     now: object  # its owner today (user or team)
     detail: str
@@ -280,20 +367,66 @@ class DryRunRow:
 class DryRunResult:
     rows: list
     per_assignee: list  # (name, would get, owns today among these leads)
-    per_rule: list  # (rule name, leads)
+    per_rule: list  # (rule label, leads)
     changed: int
     chart: dict
+    as_if_active: list  # inactive rules tried as if active
+    left_out: list  # inactive rules not tried
 
 
-def dry_run(*, user, rule: RoutingRule | None = None, limit: int = 500) -> DryRunResult:
+def _as_if_active(rule: RoutingRule) -> RoutingRule:
+    """A copy of the inactive `rule` that routing treats as active, marked so the
+    dry run can say so; the rule itself (a form's instance) is left as it is."""
+    trial = copy.copy(rule)
+    trial.is_active = True
+    trial.tried_as_if_active = True
+    return trial
+
+
+def rule_label(rule) -> str:
+    """The rule's name, with "(inactive: tried as if active)" for a dry run's trial
+    copy of an inactive rule."""
+    if getattr(rule, "tried_as_if_active", False):
+        return f"{rule.name} ({AS_IF_ACTIVE})"
+    return rule.name
+
+
+def dry_run(
+    *,
+    user,
+    rule: RoutingRule | None = None,
+    limit: int = 500,
+    inactive=(),
+    saved: list | None = None,
+) -> DryRunResult:
     """Replay the last `limit` leads in the user's scope (oldest of them first)
     against the saved active rules, with `rule` (saved or not, possibly edited)
-    taking its saved version's place. Round-robin cursors and open-lead counts
-    start from today's values and move in memory only: nothing is written.
-    Constant queries: leads, rules, units, members, users, loads, labels."""
-    rules = [r for r in _rules_queryset().filter(is_active=True)]
+    taking its saved version's place, plus the saved inactive rules whose ids are
+    in `inactive`. An inactive rule tried (`rule` unticked "Active", or one of
+    `inactive`) is tried as if active, since trying a rule before switching it on
+    is what a dry run is for; the result names those (`as_if_active`, and each
+    row's `rule_label`) and the inactive rules left out (`left_out`). `saved`: the
+    saved rules, when the caller has read them (list_routing_rules). Round-robin
+    cursors and open-lead counts start from today's values and move in memory
+    only: nothing is written. Constant queries: leads, rules, units, members,
+    users, loads, labels."""
+    wanted = set(inactive)
+    replaced = rule.pk if rule is not None else None
+    rules, as_if_active, left_out = [], [], []
+    for saved_rule in _rules_queryset() if saved is None else saved:
+        if replaced is not None and saved_rule.pk == replaced:
+            continue
+        if saved_rule.is_active:
+            rules.append(saved_rule)
+        elif saved_rule.pk in wanted:
+            rules.append(_as_if_active(saved_rule))
+            as_if_active.append(saved_rule)
+        else:
+            left_out.append(saved_rule)
     if rule is not None:
-        rules = [r for r in rules if r.pk != rule.pk or rule.pk is None]
+        if not rule.is_active:
+            as_if_active.append(rule)
+            rule = _as_if_active(rule)
         rules.append(rule)
     ruleset = RuleSet.load(rules)
     leads = list(
@@ -302,54 +435,19 @@ def dry_run(*, user, rule: RoutingRule | None = None, limit: int = 500) -> DryRu
         .order_by("-created_at", "-id")[:limit]
     )
     leads.reverse()
-    team_ids = {r.target_team_id for r in rules if r.target_team_id}
-    members: dict = {}
-    for team_id, user_id in (
-        Team.members.through.objects.filter(team_id__in=team_ids)
-        .order_by("user_id")
-        .values_list("team_id", "user_id")
-    ):
-        members.setdefault(team_id, []).append(user_id)
-    ids = {pk for group in members.values() for pk in group}
-    ids |= {r.target_user_id for r in rules if r.target_user_id}
-    ids |= {pk for pk in ruleset.default_owners.values() if pk}
-    users = {
-        u.pk: u for u in User.objects.filter(Q(pk__in=ids) | fallback_owner_query())
-    }
-    fallback = getattr(settings, "LEADSITE_FALLBACK_OWNER", "")
-    situation = routing.Situation(
-        users=users,
-        team_members=members,
-        loads=open_loads(
-            users,
-            least_loaded={
-                pk
-                for r in rules
-                if r.distribution == "least_loaded"
-                for pk in members.get(r.target_team_id, ())
-            },
-        ),
-        cursors={r.pk: r.last_assigned_user_id for r in rules if r.pk},
-        parents=ruleset.parents,
-        default_owners=ruleset.default_owners,
-        unit_names=ruleset.unit_names,
-        labels=condition_labels([c for r in rules for c in r.conditions or []]),
-        fallback_owner_id=next(
-            (pk for pk, u in users.items() if fallback and u.username == fallback),
-            None,
-        ),
-        today=timezone.localdate(),
-    )
+    situation = _replay_situation(rules, ruleset)
     rows, would_count, now_count, rule_count = [], {}, {}, {}
     for lead in leads:
         decision = routing.decide(routing.lead_values(lead), ruleset.rules, situation)
         routing.apply_decision(decision, situation, lead.owner_user_id)
         target = decision.user or lead.owner  # nobody eligible: it stays
         owner = lead.owner
+        label = rule_label(decision.rule) if decision.rule else None
         rows.append(
             DryRunRow(
                 lead=lead,
                 rule=decision.rule,
+                rule_label=label,
                 would=target,
                 now=owner,
                 detail=decision.detail,
@@ -358,7 +456,7 @@ def dry_run(*, user, rule: RoutingRule | None = None, limit: int = 500) -> DryRu
         )
         would_count[str(target)] = would_count.get(str(target), 0) + 1
         now_count[str(owner)] = now_count.get(str(owner), 0) + 1
-        name = decision.rule.name if decision.rule else "No rule matched"
+        name = label or "No rule matched"
         rule_count[name] = rule_count.get(name, 0) + 1
     names = sorted(
         set(would_count) | set(now_count), key=lambda n: -would_count.get(n, 0)
@@ -382,6 +480,91 @@ def dry_run(*, user, rule: RoutingRule | None = None, limit: int = 500) -> DryRu
             "would": [would_count.get(n, 0) for n in names],
             "now": [now_count.get(n, 0) for n in names],
         },
+        as_if_active=as_if_active,
+        left_out=left_out,
+    )
+
+
+def _replay_situation(rules, ruleset: RuleSet) -> routing.Situation:
+    """What routing.decide needs to replay `rules` in memory: every team member,
+    target and default owner (with the fallback owner), today's open-lead counts
+    and round-robin cursors. Reads only, a constant number of queries."""
+    team_ids = {r.target_team_id for r in rules if r.target_team_id}
+    members: dict = {}
+    for team_id, user_id in (
+        Team.members.through.objects.filter(team_id__in=team_ids)
+        .order_by("user_id")
+        .values_list("team_id", "user_id")
+    ):
+        members.setdefault(team_id, []).append(user_id)
+    ids = {pk for group in members.values() for pk in group}
+    ids |= {r.target_user_id for r in rules if r.target_user_id}
+    ids |= {pk for pk in ruleset.default_owners.values() if pk}
+    users = {
+        u.pk: u for u in User.objects.filter(Q(pk__in=ids) | fallback_owner_query())
+    }
+    fallback = getattr(settings, "LEADSITE_FALLBACK_OWNER", "")
+    return routing.Situation(
+        users=users,
+        team_members=members,
+        loads=open_loads(
+            users,
+            least_loaded={
+                pk
+                for r in rules
+                if r.distribution == "least_loaded"
+                for pk in members.get(r.target_team_id, ())
+            },
+        ),
+        cursors={r.pk: r.last_assigned_user_id for r in rules if r.pk},
+        parents=ruleset.parents,
+        default_owners=ruleset.default_owners,
+        unit_names=ruleset.unit_names,
+        labels=condition_labels([c for r in rules for c in r.conditions or []]),
+        fallback_owner_id=next(
+            (pk for pk, u in users.items() if fallback and u.username == fallback),
+            None,
+        ),
+        today=timezone.localdate(),
+    )
+
+
+@dataclass
+class RoutingPreview:
+    """Where a new lead would go if its creator saved it now."""
+
+    stays: bool  # it stays with its creator
+    owner: object  # who would own it
+    rule: object  # the rule that matched, or None
+    detail: str  # the decision in words, as the assignment log would say it
+    assigned_to_me: bool = False  # "Assign to me" keeps it: no rule applied
+
+
+def routing_preview(
+    *, user, fields: dict, assign_to_me: bool = False
+) -> RoutingPreview:
+    """Where a lead `user` creates with the lead form's `fields` (Lead field name ->
+    value; its unit is `user`'s, as create_lead sets it) would go: the active
+    rules, today's turns and open-lead counts, decided by leads.routing.decide
+    with `user` as the keeper, as create_lead routes it; with `assign_to_me` it
+    stays, unrouted. Reads only; constant queries (rules, units, members, users,
+    loads, labels). A round-robin turn or a capacity may have moved by the time
+    the lead is saved."""
+    if assign_to_me:
+        return RoutingPreview(
+            stays=True, owner=user, rule=None, detail="", assigned_to_me=True
+        )
+    rules = list(_rules_queryset().filter(is_active=True))
+    ruleset = RuleSet.load(rules)
+    situation = _replay_situation(rules, ruleset)
+    situation.keeper = user
+    draft = Lead(business_unit_id=user.business_unit_id, **fields)
+    decision = routing.decide(routing.lead_values(draft), ruleset.rules, situation)
+    return RoutingPreview(
+        stays=decision.user == user,
+        owner=decision.user or user,
+        rule=decision.rule,
+        detail=decision.detail,
     )
 
 

@@ -4,11 +4,12 @@ user's scope, grouped by kind.
 Constant queries: one per kind, each LIMIT n + 1 (the extra row says "more"). Leads are
 matched with the lead list's own search (LeadFilter.q: every word in last name, first
 name, company or email, icontains), which the PostgreSQL trigram indexes of migration
-0003 serve on a million rows; a query that looks like a phone number matches the phone
-columns instead (trigram indexes of migration 0004_h6).
+0003 serve on a million rows. A query that looks like a phone number matches phone
+numbers by their digits instead, whatever the formatting on either side
+(leadsite.phones: the generated *_digits columns; trigram indexes of leads
+0014_lead_phone_digits on PostgreSQL).
 """
 
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -19,11 +20,14 @@ from accounts.models import Account, Contact, Opportunity
 from leads.models import Lead
 from leads.selectors.leads import filter_leads
 from leadsite.permissions import visible_to
+from leadsite.phones import looks_like_phone, phone_digits, phone_search_q
 
 LIMIT = 8
 MIN_LENGTH = 2
 MAX_LENGTH = 100
-PHONE_RE = re.compile(r"^\+?[\d\s().\-/]{4,}$")
+# A phone query of at least this many digits is matched anywhere in the number
+# (contains); a longer one also finds its national form (leadsite.phones).
+PHONE_MIN_DIGITS = 4
 
 
 @dataclass
@@ -50,10 +54,6 @@ def clean_query(value: str) -> str:
     return (value or "").replace("\x00", "").strip()[:MAX_LENGTH]
 
 
-def looks_like_phone(q: str) -> bool:
-    return bool(PHONE_RE.match(q)) and sum(ch.isdigit() for ch in q) >= 4
-
-
 def _split(rows, limit):
     return rows[:limit], len(rows) > limit
 
@@ -71,15 +71,16 @@ def global_search(*, user, q: str, limit: int = LIMIT) -> SearchResults:
     results = SearchResults(q=q)
     if len(q) < MIN_LENGTH:
         return results
-    phone = looks_like_phone(q)
-    digits = q
+    # ("0000" looks like a phone number but has no digits once leading zeros go.)
+    phone = looks_like_phone(q) and len(phone_digits(q)) >= PHONE_MIN_DIGITS
+
+    def phone_q(*fields):
+        return phone_search_q(list(fields), q, min_digits=PHONE_MIN_DIGITS)
 
     if phone:
         leads_qs = (
             visible_to(user, Lead.objects.all())
-            .filter(
-                Q(business_phone__icontains=digits) | Q(mobile_phone__icontains=digits)
-            )
+            .filter(phone_q("business_phone_digits", "mobile_phone_digits"))
             .order_by("-created_at", "-id")
         )
     else:
@@ -97,7 +98,7 @@ def global_search(*, user, q: str, limit: int = LIMIT) -> SearchResults:
     )
 
     accounts = visible_to(user, Account.objects.all()).filter(
-        Q(phone__icontains=digits) if phone else search_q(q, ["name", "email"])
+        phone_q("phone_digits") if phone else search_q(q, ["name", "email"])
     )
     rows, more = _split(list(accounts.order_by("name", "pk")[: limit + 1]), limit)
     results.groups.append(
@@ -107,9 +108,7 @@ def global_search(*, user, q: str, limit: int = LIMIT) -> SearchResults:
     )
 
     if phone:
-        contact_q = Q(business_phone__icontains=digits) | Q(
-            mobile_phone__icontains=digits
-        )
+        contact_q = phone_q("business_phone_digits", "mobile_phone_digits")
     else:
         contact_q = search_q(q, ["first_name", "last_name", "email", "account__name"])
     contacts = (
@@ -125,8 +124,14 @@ def global_search(*, user, q: str, limit: int = LIMIT) -> SearchResults:
     )
 
     if phone:
-        opportunity_q = Q(account__phone__icontains=digits) | Q(
-            contact__business_phone__icontains=digits
+        # Through the accounts and contacts with the number (their digit indexes),
+        # not a join filtered row by row.
+        opportunity_q = Q(
+            account__in=Account.objects.filter(phone_q("phone_digits")).values("pk")
+        ) | Q(
+            contact__in=Contact.objects.filter(
+                phone_q("business_phone_digits", "mobile_phone_digits")
+            ).values("pk")
         )
     else:
         opportunity_q = search_q(q, ["name", "account__name", "contact__last_name"])

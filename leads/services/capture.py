@@ -20,6 +20,7 @@ from accounts.models import Contact, User
 from leads.models import CaptureForm, CaptureSubmission, Lead, PossibleDuplicate
 from leads.models.capture import CAPTURE_OPTIONAL_FIELDS
 from leads.services.lifecycle import create_lead
+from leadsite.phones import same_phone_q
 from leadsite.services import service
 
 BUCKET_SECONDS = 600
@@ -58,16 +59,17 @@ def route_incoming_lead(*, lead: Lead, by, trigger: str) -> Lead:
 
 
 def find_existing_matches(*, email: str, phone: str, exclude_pk=None):
-    """Existing leads and contacts (any owner) with the same email or phone."""
+    """Existing leads and contacts (any owner) with the same email or the same
+    phone number (by digits, leadsite.phones)."""
     email = (email or "").strip()
-    phone = (phone or "").strip()
     lead_q, contact_q = Q(pk__in=[]), Q(pk__in=[])
     if email:
         lead_q |= Q(email__in={email, email.lower()})
         contact_q |= Q(email__in={email, email.lower()})
-    if phone:
-        lead_q |= Q(business_phone=phone) | Q(mobile_phone=phone)
-        contact_q |= Q(business_phone=phone) | Q(mobile_phone=phone)
+    phone_q = same_phone_q(["business_phone_digits", "mobile_phone_digits"], phone)
+    if phone_q is not None:
+        lead_q |= phone_q
+        contact_q |= phone_q
     leads = Lead.objects.filter(lead_q).exclude(pk=exclude_pk).order_by("-pk")[:5]
     contacts = Contact.objects.filter(contact_q).order_by("-pk")[:5]
     return list(leads), list(contacts)

@@ -26,7 +26,7 @@ from leads.models import (
 from leads.services.locks import lock_lead
 from leads.submissions import claim_submission, record_submission
 from leadsite.services import service, through
-from leadsite.versioning import check_version
+from leadsite.versioning import changed_fields, check_version
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
 # full_clean would write the protected FSM field back; the DB constraint guards it.
@@ -107,11 +107,15 @@ def create_lead(
     logged with `trigger`) unless an owner is given or `assign_to_me` keeps it
     with `by`.
 
-    The owner defaults to `by` when neither owner_user nor owner_team is given; the
-    owning business unit is the owner's (then the creator's). Validates with
-    full_clean, so a missing topic or last name is a ValidationError. With the
-    form's `submission_token`, a second POST of the same form (even at the same
-    moment) returns the lead the first one created (leads.submissions).
+    The owner defaults to `by` when neither owner_user nor owner_team is given, and
+    a lead `by` creates stays with them unless a rule actually routes it: no match,
+    or a rule whose target cannot take it, keeps it with `by` (logged as KEPT),
+    never the fallback owner (that chain is for leads nobody owns yet: capture,
+    imports). The owning business unit is the owner's (then the creator's).
+    Validates with full_clean, so a missing topic or last name is a
+    ValidationError. With the form's `submission_token`, a second POST of the same
+    form (even at the same moment) returns the lead the first one created
+    (leads.submissions).
     """
     existing = claim_submission(token=submission_token, kind="lead", by=by)
     if existing is not None:
@@ -131,7 +135,7 @@ def create_lead(
     if route:
         from leads.services.routing import route_lead  # routing builds on this module
 
-        lead = route_lead(lead=lead, by=by, trigger=trigger).lead
+        lead = route_lead(lead=lead, by=by, trigger=trigger, keep_with=by).lead
     return lead
 
 
@@ -145,7 +149,8 @@ def update_lead(
     Ownership changes go through assign_lead, state changes through the transitions.
     With `expected_version` (the version the edit form was loaded at), a save over
     a change made meanwhile raises leadsite.versioning.EditConflict, checked under
-    the row lock; the version rises with every save.
+    the row lock; the version rises with every save that changes a value (one
+    that changes nothing writes nothing).
     """
     refused = _NOT_EDITABLE.intersection(fields)
     if refused:
@@ -154,10 +159,14 @@ def update_lead(
     if not locked.is_open:
         raise TransitionRefused(closed_message(locked))
     check_version(locked, expected_version)
+    fields = changed_fields(locked, fields)
+    if not fields:
+        return locked
     untouched = untouched_relations(locked, fields)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean(exclude=[*PROTECTED, *untouched])
+    locked.version += 1
     locked.save()
     return locked
 

@@ -17,17 +17,36 @@ from leads.models import Lead
 
 def lock_lead(lead: Lead | int, *, related=("qualifying_opportunity",)) -> Lead:
     """The lead's row (a Lead or its pk), freshly read and locked until the
-    transaction ends, with its `related` records joined, unlocked: by default the
-    qualifying opportunity, for the transition guards."""
+    transaction ends, with its `related` records (unlocked) loaded: by default the
+    qualifying opportunity, for the transition guards; `related=()` loads none.
+
+    The locking statement reads the lead's table alone. Joined to another table,
+    a lock that waited for a concurrent change of the lead is taken on the new
+    row, but PostgreSQL re-checks the join against the other table's row as first
+    read: when the change moved the lead to another business unit (or owner), the
+    join no longer holds and the lead reads as missing. So the related records
+    are read after the lock, in a second statement (only when one is set).
+    """
     pk = getattr(lead, "pk", lead)
     try:
-        return (
-            Lead.objects.select_for_update(of=("self",))
-            .select_related(*related)
-            .get(pk=pk)
-        )
+        locked = Lead.objects.select_for_update().get(pk=pk)
     except Lead.DoesNotExist:
         raise TransitionRefused("This lead no longer exists.") from None
+    wanted = [
+        name for name in related if getattr(locked, _field(name).attname) is not None
+    ]
+    if wanted:
+        # The row is locked: this statement sees the version just locked.
+        first = {name.split("__")[0] for name in wanted}
+        joined = Lead.objects.select_related(*wanted).only(*first).get(pk=pk)
+        for name in first:
+            field = _field(name)
+            field.set_cached_value(locked, field.get_cached_value(joined))
+    return locked
+
+
+def _field(name):
+    return Lead._meta.get_field(name.split("__")[0])
 
 
 def lock_leads(queryset, pks) -> dict[int, Lead]:

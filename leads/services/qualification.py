@@ -1,7 +1,9 @@
 """Qualify a lead (D365 QualifyLead): create or link the account, contact and
 opportunity it becomes, in one transaction with the lead row locked."""
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,6 +37,11 @@ class QualificationResult:
                 created = getattr(self, f"{name}_created")
                 found[name] = "created" if created else "linked"
         return found
+
+
+# The default of qualify_lead's estimated_value/estimated_close_date: the lead's own.
+# (None is a value there: an opportunity without an estimate.)
+FROM_LEAD = object()
 
 
 def _copy(lead: Lead, names) -> dict:
@@ -81,6 +88,8 @@ def qualify_lead(
     create_account: bool = True,
     create_contact: bool = True,
     create_opportunity: bool = True,
+    estimated_value: Decimal | None = FROM_LEAD,
+    estimated_close_date: datetime.date | None = FROM_LEAD,
     existing_account: Account | None = None,
     existing_contact: Contact | None = None,
     campaign: Campaign | None = None,
@@ -93,9 +102,11 @@ def qualify_lead(
       employees; contact copies names, job title, email, phones and address, and its
       parent account is the new or chosen account; a new account's primary contact is
       the new contact (a chosen account keeps its primary contact if it has one).
-    - Opportunity copies topic, estimated value and close date, description and the
-      product interests; its customer is the account and/or contact. Wanting an
-      opportunity without any customer is a ValidationError.
+    - Opportunity copies topic, description and the product interests; its
+      estimated value and close date are `estimated_value`/`estimated_close_date`
+      (the qualifier's figures; by default the lead's, None for none); its customer
+      is the account and/or contact. Wanting an opportunity without any customer is
+      a ValidationError.
     - With no account (created or chosen), the lead's parent account is the
       opportunity's customer; with no contact, its parent contact (D365 does the
       same). The lead's qualifying account/contact stay the ones made or chosen.
@@ -197,8 +208,12 @@ def qualify_lead(
             name=locked.subject,
             account=account or locked.parent_account,
             contact=contact or locked.parent_contact,
-            estimated_value=locked.estimated_value,
-            estimated_close_date=locked.estimated_close_date,
+            estimated_value=locked.estimated_value
+            if estimated_value is FROM_LEAD
+            else estimated_value,
+            estimated_close_date=locked.estimated_close_date
+            if estimated_close_date is FROM_LEAD
+            else estimated_close_date,
             description=locked.description,
             products=[
                 (interest.product, interest.quantity, interest.note)

@@ -9,11 +9,12 @@ routings take turns one after another and never overfill a capacity.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
@@ -40,6 +41,9 @@ from leads.services.lifecycle import closed_message
 from leads.services.locks import lock_lead
 from leadsite.permissions import can_edit_routing_rule
 from leadsite.services import service
+from leadsite.transactions import is_transient
+
+logger = logging.getLogger(__name__)
 
 TRIGGERS = set(AssignmentTrigger.values)
 
@@ -48,6 +52,17 @@ TRIGGERS = set(AssignmentTrigger.values)
 class BulkRouteResult:
     routed: list = field(default_factory=list)  # LeadAssignment rows
     refused: list = field(default_factory=list)  # (lead, message)
+
+
+@dataclass
+class RerouteResult:
+    """What a response-time run did: re-routed leads (their log rows), leads that
+    were no longer overdue when their turn came (another run, a call, an
+    assignment got there first), and leads that failed, with why."""
+
+    rerouted: list = field(default_factory=list)  # LeadAssignment rows
+    skipped: list = field(default_factory=list)  # leads
+    failed: list = field(default_factory=list)  # (lead, message)
 
 
 # The round-robin turn and the candidates are read (and locked), and the turn moved,
@@ -118,15 +133,29 @@ def _lock_candidates(ids, fallback: str | None) -> dict:
     return {user.pk: user for user in users}
 
 
-def _route(
-    *, lead, by, trigger, ruleset=None, prefix="", exclude_owner=False, now=None
-):
-    if trigger not in TRIGGERS:
-        raise ValueError(f"Unknown routing trigger {trigger!r}.")
+def _lock_open(lead) -> Lead:
+    """The lead's row, locked; TransitionRefused when it is closed."""
     # Routing never reads the qualifying opportunity: nothing joined.
     locked = lock_lead(lead, related=())
     if not locked.is_open:
         raise TransitionRefused(closed_message(locked))
+    return locked
+
+
+def _route(
+    *,
+    locked,
+    by,
+    trigger,
+    ruleset=None,
+    prefix="",
+    exclude_owner=False,
+    keep_with=None,
+    now=None,
+):
+    """Decide for the `locked` (open) lead and write the owner and the log row."""
+    if trigger not in TRIGGERS:
+        raise ValueError(f"Unknown routing trigger {trigger!r}.")
     ruleset = ruleset or RuleSet.load()
     values = routing.lead_values(locked)
     ancestry = routing.unit_ancestry(values["business_unit"], ruleset.parents)
@@ -162,6 +191,7 @@ def _route(
         fallback_owner_id=fallback_id,
         today=timezone.localdate(),
         exclude={locked.owner_user_id} if exclude_owner else set(),
+        keeper=keep_with,
     )
     decision = routing.decide(values, [rule] if rule else [], situation)
 
@@ -199,17 +229,26 @@ def _route(
 
 @service
 @transaction.atomic
-def route_lead(*, lead: Lead, by: User | None, trigger: str = "form") -> LeadAssignment:
+def route_lead(
+    *,
+    lead: Lead,
+    by: User | None,
+    trigger: str = "form",
+    keep_with: User | None = None,
+) -> LeadAssignment:
     """Route an open lead by the active rules and log the decision (one row).
 
-    Skips inactive and unavailable users and users at their open-lead capacity;
-    when the rule's target cannot take it: the nearest business unit default owner
-    (from the rule's unit, else the lead's), then LEADSITE_FALLBACK_OWNER, else the
-    lead stays where it is. Sets owner and owning business unit. Locks the lead row,
-    a round-robin rule's row and the candidate users' rows. Returns the log row;
-    its `lead` is the fresh, saved lead. Closed leads raise TransitionRefused.
+    Skips inactive and unavailable users and users at their open-lead capacity.
+    When no rule matches or the rule's target cannot take it, a lead a person
+    creates (`keep_with`, that person) stays with them (reason KEPT); a lead
+    nobody owns yet (capture, import) goes down the fallback chain: the nearest
+    business unit default owner (from the rule's unit, else the lead's), then
+    LEADSITE_FALLBACK_OWNER, else it stays where it is. Sets owner and owning
+    business unit. Locks the lead row, a round-robin rule's row and the candidate
+    users' rows. Returns the log row; its `lead` is the fresh, saved lead. Closed
+    leads raise TransitionRefused.
     """
-    return _route(lead=lead, by=by, trigger=trigger)
+    return _route(locked=_lock_open(lead), by=by, trigger=trigger, keep_with=keep_with)
 
 
 def bulk_route_leads(
@@ -232,53 +271,99 @@ def bulk_route_leads(
 @service
 @transaction.atomic
 def _route_one(*, lead, by, trigger, ruleset):
-    return _route(lead=lead, by=by, trigger=trigger, ruleset=ruleset)
+    return _route(locked=_lock_open(lead), by=by, trigger=trigger, ruleset=ruleset)
+
+
+def _overdue_through(rule, *, now: datetime.datetime):
+    """Leads overdue through `rule` at `now`: Open/New, no completed activity, and
+    their latest log row gave them to a user through `rule` before the rule's
+    response time (a lead its creator kept is theirs: never taken away)."""
+    cutoff = now - datetime.timedelta(hours=rule.reroute_after_hours)
+    latest = LeadAssignment.objects.filter(lead=OuterRef("pk")).order_by("-id")
+    due = (
+        LeadAssignment.objects.filter(
+            pk=OuterRef("last_assignment"), rule=rule, created_at__lte=cutoff
+        )
+        .exclude(assigned_user__isnull=True)
+        .exclude(reason=AssignmentReason.KEPT)
+    )
+    return (
+        Lead.objects.filter(
+            state=LeadState.OPEN,
+            status=LeadStatus.NEW,
+            first_activity_at__isnull=True,
+            assignments__rule=rule,
+        )
+        .annotate(last_assignment=Subquery(latest.values("pk")[:1]))
+        .filter(Exists(due))
+        .distinct()
+    )
 
 
 def overdue_leads(*, now: datetime.datetime):
-    """Open/New leads without a completed activity whose latest routing came through
-    a rule with a response time that has passed by `now`."""
-    latest = LeadAssignment.objects.filter(lead=OuterRef("pk")).order_by("-id")
+    """(lead, rule) for the Open/New leads without a completed activity whose
+    latest routing came through a rule with a response time that has passed by
+    `now`, by lead pk (the order runs lock them in)."""
     found = []
     for rule in RoutingRule.objects.filter(
         is_active=True, reroute_after_hours__isnull=False
     ):
-        cutoff = now - datetime.timedelta(hours=rule.reroute_after_hours)
-        due = LeadAssignment.objects.filter(
-            pk=OuterRef("last_assignment"), rule=rule, created_at__lte=cutoff
-        ).exclude(assigned_user__isnull=True)
-        leads = (
-            Lead.objects.filter(
-                state=LeadState.OPEN,
-                status=LeadStatus.NEW,
-                first_activity_at__isnull=True,
-                assignments__rule=rule,
-            )
-            .annotate(last_assignment=Subquery(latest.values("pk")[:1]))
-            .filter(Exists(due))
-            .distinct()
-        )
-        found += [(lead, rule) for lead in leads]
-    return found
+        found += [(lead, rule) for lead in _overdue_through(rule, now=now)]
+    return sorted(found, key=lambda pair: pair[0].pk)
 
 
-def reroute_overdue_leads(*, now: datetime.datetime | None = None, by=None) -> list:
+def reroute_overdue_leads(
+    *, now: datetime.datetime | None = None, by=None
+) -> RerouteResult:
     """Give each overdue lead (see overdue_leads) to the next eligible member of its
     rule's target (never the current owner) or the fallback chain; one transaction
-    and one log row per lead. Returns the log rows."""
+    and one log row per lead.
+
+    Each lead is checked again under its row lock: one that stopped being overdue
+    since the list was read (another run re-routed it, someone called or took it)
+    is skipped, so overlapping runs re-route a lead once. A lead that fails (busy
+    past the lock timeout, closed) is reported and the run goes on."""
     now = now or timezone.now()
-    entries = []
+    result = RerouteResult()
     for lead, rule in overdue_leads(now=now):
-        entries.append(_reroute_one(lead=lead, rule=rule, by=by, now=now))
-    return entries
+        try:
+            entry = _reroute_one(lead=lead, rule=rule, by=by, now=now)
+        except ValidationError as error:
+            result.failed.append((lead, " ".join(error.messages)))
+        except DatabaseError as error:
+            if not is_transient(error):
+                logger.exception("Re-routing lead %s failed", lead.pk)
+            result.failed.append((lead, _database_failure(error)))
+        else:
+            if entry is None:
+                result.skipped.append(lead)
+            else:
+                result.rerouted.append(entry)
+    return result
+
+
+def _database_failure(error) -> str:
+    if is_transient(error):
+        return "busy (another change held it too long); the next run tries again"
+    return f"database error: {error}"
 
 
 @service
 @transaction.atomic
 def _reroute_one(*, lead, rule, by, now):
+    """Re-route `lead` if it is still overdue through `rule` once its row is
+    locked; None when it no longer is."""
+    locked = lock_lead(lead, related=())
+    if not _overdue_through(rule, now=now).filter(pk=locked.pk).exists():
+        return None
     prefix = f"not contacted within {rule.reroute_after_hours} h → re-routed: "
     return _route(
-        lead=lead, by=by, trigger="reroute", prefix=prefix, exclude_owner=True, now=now
+        locked=locked,
+        by=by,
+        trigger="reroute",
+        prefix=prefix,
+        exclude_owner=True,
+        now=now,
     )
 
 

@@ -46,7 +46,8 @@ class _Clock:
             text = self.times[key] = _escape(
                 dateformat.time_format(value, self.time_format)
             )
-        return f"{self.day(value)} {text}"
+        # SHORT_DATETIME_FORMAT, with each part formatted once per rendering.
+        return f"{self.day(value)}, {text}"
 
     def ago(self, value):
         if datetime.timedelta(0) <= self.now - value < datetime.timedelta(days=1):

@@ -1,9 +1,19 @@
-from django.http import StreamingHttpResponse
-from django.utils import timezone
-from django.views.decorators.http import require_GET
+"""Exports of the lead list: CSV streams at once; XLSX downloads at once up to
+LEADSITE_EXPORT_DIRECT_MAX_ROWS leads, and beyond that is built in the background
+(an export job) with a progress page and a download only its requester may use."""
 
-from leads import exports
-from leads.selectors.leads import filter_leads
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from leads import exports, tasks
+from leads.forms.exports import ExportStartForm
+from leads.models import ExportFormat, ExportJob
+from leads.selectors import exports as selectors
+from leads.services import exports as services
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -17,15 +27,22 @@ def export_leads(request):
     file_format = request.GET.get("format", "csv")
     if file_format not in CONTENT_TYPES:
         file_format = "csv"
-    params = request.GET.copy()
-    params.pop("format", None)
-    params.pop("page", None)
-    queryset = filter_leads(user=request.user, params=params, request=request).qs
-    chunks = (
-        exports.xlsx_chunks(queryset)
-        if file_format == "xlsx"
-        else exports.csv_chunks(queryset)
-    )
+    query = selectors.export_query(request.GET)
+    queryset = selectors.export_leads(user=request.user, query=query, request=request)
+    if file_format == "xlsx":
+        limit = settings.LEADSITE_EXPORT_DIRECT_MAX_ROWS
+        if selectors.more_than(queryset, limit):
+            form = ExportStartForm(
+                initial={"query": query, "file_format": ExportFormat.XLSX}
+            )
+            return render(
+                request,
+                "leads/export_start.html",
+                {"form": form, "query": query, "limit": limit},
+            )
+        chunks = exports.xlsx_chunks(queryset)
+    else:
+        chunks = exports.csv_chunks(queryset)
     response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[file_format])
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = (
@@ -33,3 +50,67 @@ def export_leads(request):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def export_jobs(request):
+    """GET: the user's recent background exports. POST: start one (PRG to its page)."""
+    form = ExportStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        job = services.start_export(
+            by=request.user,
+            query=form.cleaned_data["query"],
+            file_format=form.cleaned_data["file_format"],
+        )
+        tasks.run_export.enqueue(job.pk)
+        messages.success(request, "The export has started.")
+        return redirect(job)
+    jobs = selectors.list_export_jobs(user=request.user)[: selectors.RECENT_JOBS]
+    return render(request, "leads/export_jobs.html", {"jobs": jobs, "form": form})
+
+
+def _job_or_404(request, pk) -> ExportJob:
+    """The job if the user asked for it; anyone else's is missing (404)."""
+    try:
+        return selectors.get_export_job(pk=pk, user=request.user)
+    except ExportJob.DoesNotExist:
+        raise Http404("No such export.") from None
+
+
+def _panel_context(job):
+    return {
+        "job": job,
+        "progress": selectors.export_progress(job),
+        "again": ExportStartForm(
+            initial={"query": job.query, "file_format": job.file_format}
+        ),
+    }
+
+
+@require_GET
+def export_job(request, pk):
+    job = _job_or_404(request, pk)
+    return render(request, "leads/export_job.html", _panel_context(job))
+
+
+@require_GET
+def export_job_progress(request, pk):
+    job = _job_or_404(request, pk)
+    return render(request, "leads/export_job_panel.html", _panel_context(job))
+
+
+@require_GET
+def export_job_download(request, pk):
+    job = _job_or_404(request, pk)
+    if not selectors.is_downloadable(job):
+        raise Http404("This export's file is not ready or was removed.")
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=job.download_name,
+        content_type=CONTENT_TYPES[job.file_format],
+    )

@@ -2,17 +2,18 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from leads import tasks
 from leads.exceptions import TransitionRefused
-from leads.exports import Echo
+from leads.exports import Echo, sheet_row
 from leads.forms.imports import ImportOptionsForm, ImportUploadForm
 from leads.models import ImportBatch, ImportStatus
 from leads.selectors import imports as selectors
 from leads.services import imports as services
+from leadsite.middleware import takes_uploads
 from leadsite.permissions import is_administrator, is_manager
 
 RECENT_BATCHES = 20
@@ -33,6 +34,7 @@ def _batch_or_404(request, pk):
     return batch
 
 
+@takes_uploads("LEADSITE_IMPORT_MAX_SIZE")
 def import_upload(request):
     _require_importer(request)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
@@ -44,10 +46,13 @@ def import_upload(request):
         except selectors.TableError as error:
             form.add_error("file", str(error))
         else:
+            tasks.enqueue_next_step(batch, by=request.user)
             return redirect(batch)
     batches = selectors.list_batches(user=request.user)[:RECENT_BATCHES]
     return render(
-        request, "leads/import_upload.html", {"form": form, "batches": batches}
+        request,
+        "leads/import_upload.html",
+        {"form": form, "batches": batches, "limits": selectors.import_limits()},
     )
 
 
@@ -66,11 +71,12 @@ def import_detail(request, pk):
                 mapping=form.mapping(),
                 duplicate_mode=form.cleaned_data["duplicate_mode"],
                 owner_user=form.cleaned_data["owner"],
+                fills=form.fills(),
             )
             if request.POST.get("action") == "start":
+                # No message: the progress page says where the import is.
                 batch = services.start_import(batch=batch, by=request.user)
-                tasks.run_import.enqueue(batch.pk)
-                messages.success(request, "The import has started.")
+                tasks.enqueue_next_step(batch, by=request.user)
             return redirect(batch)
         except ValidationError as error:
             form.add_error(None, error)
@@ -81,13 +87,23 @@ def import_detail(request, pk):
     return render(
         request,
         "leads/import_mapping.html",
-        {"batch": batch, "form": form, "preview": preview},
+        {
+            "batch": batch,
+            "form": form,
+            "preview": preview,
+            "system_name": selectors.SYSTEM_NAMES.get(batch.source_system, ""),
+        },
     )
 
 
 @require_GET
 def import_progress(request, pk):
     batch = _batch_or_404(request, pk)
+    if batch.status == ImportStatus.MAPPING:
+        # The worker has read the file: the polling page moves on to the mapping.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = batch.get_absolute_url()
+        return response
     return render(
         request, "leads/import_progress_panel.html", selectors.progress_context(batch)
     )
@@ -99,10 +115,19 @@ def import_report(request, pk):
     writer = csv.writer(Echo())
 
     def rows():
-        yield "\ufeff" + writer.writerow(["row", "outcome", "lead", "message"])
+        yield "\ufeff" + writer.writerow(
+            sheet_row(["row", "outcome", "lead", "message"])
+        )
         for row in batch.rows.order_by("line").iterator(chunk_size=2000):
             yield writer.writerow(
-                [row.line, row.get_outcome_display(), row.lead_id or "", row.message]
+                sheet_row(
+                    [
+                        row.line,
+                        row.get_outcome_display(),
+                        row.lead_id or "",
+                        row.message,
+                    ]
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
@@ -121,12 +146,8 @@ def import_undo(request, pk):
     except TransitionRefused as error:
         messages.error(request, str(error))
     else:
-        report = batch.undo_report
-        messages.success(
-            request,
-            f"Import undone: {report['deleted']} leads deleted, "
-            f"{report['restored']} restored, {len(report['kept'])} kept.",
-        )
+        # No message: the progress page shows the undo as it goes and when done.
+        tasks.enqueue_next_step(batch, by=request.user)
     return redirect(batch)
 
 
@@ -138,6 +159,6 @@ def import_resume(request, pk):
     except TransitionRefused as error:
         messages.error(request, str(error))
     else:
-        tasks.run_import.enqueue(batch.pk)
-        messages.success(request, "The import goes on from its last saved row.")
+        # No message: the progress page shows the resumed work as it goes.
+        tasks.enqueue_next_step(batch, by=request.user)
     return redirect(batch)

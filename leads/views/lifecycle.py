@@ -3,17 +3,20 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from leads.exceptions import TransitionRefused
 from leads.forms.lifecycle import (
+    ROUTING_FIELDS,
     DisqualifyLeadForm,
     LeadForm,
+    LeadRoutingPreviewForm,
 )
 from leads.selectors import leads as selectors
 from leads.selectors.duplicates import (
     find_duplicate_leads,
 )
+from leads.selectors.routing import latest_assignment, routing_preview
 from leads.services import lifecycle
 from leads.submissions import submitted_object_id
 from leads.views.common import (
@@ -37,12 +40,59 @@ def _earlier_lead(request):
     return redirect("leads:detail", pk=earlier)
 
 
+def _preview(request, data=None):
+    """Where a new lead with the routing fields in `data` would go."""
+    form = LeadRoutingPreviewForm(data or {}, user=request.user)
+    return routing_preview(
+        user=request.user,
+        fields=form.routing_fields(),
+        assign_to_me=form.cleaned_data.get("assign_to_me", False),
+    )
+
+
+@require_GET
+def lead_routing_preview(request):
+    """The new-lead form's "Owner" box for the values typed so far (htmx GET when a
+    routing field changes). Reads only."""
+    return render(
+        request,
+        "leads/partials/routing_preview.html",
+        {"preview": _preview(request, request.GET)},
+    )
+
+
+def _created(request, lead):
+    """After a create: say where the lead went. Its page, or the list when routing
+    gave it to someone outside the creator's scope."""
+    if lead.owner_user_id == request.user.pk:
+        messages.success(request, f"Lead “{lead}” created.")
+        return redirect(lead)
+    entry = latest_assignment(lead=lead)
+    rule = entry.rule if entry is not None else None
+    text = f"Lead “{lead}” created and routed to {lead.owner}" + (
+        f" by the rule “{rule}”: {entry.detail}." if rule else "."
+    )
+    if selectors.list_leads(user=request.user).filter(pk=lead.pk).exists():
+        messages.success(request, text)
+        return redirect(lead)
+    messages.success(
+        request, f"{text} It is outside the leads you can open, so it is not shown."
+    )
+    return redirect("leads:list")
+
+
 def _lead_form_page(request, *, lead=None):
-    """Create (lead=None) or edit; warns about duplicates before saving."""
+    """Create (lead=None) or edit; warns about duplicates before saving. The
+    create form says where the new lead will go (routing preview)."""
     template = "leads/lead_form.html"
     if request.method != "POST":
         form = LeadForm(instance=lead, user=request.user)
-        return render(request, template, {"form": form, "lead": lead})
+        context = {"form": form, "lead": lead}
+        if lead is None:
+            # The form's initial values (a default rating) may already match a rule.
+            initial = {name: form[name].value() for name in ROUTING_FIELDS}
+            context["routing_preview"] = _preview(request, initial)
+        return render(request, template, context)
     if lead is None and (earlier := _earlier_lead(request)) is not None:
         return earlier
     form = LeadForm(request.POST, instance=lead, user=request.user)
@@ -66,7 +116,14 @@ def _lead_form_page(request, *, lead=None):
             return render(
                 request,
                 template,
-                {"form": form, "lead": lead, "duplicates": duplicates},
+                {
+                    "form": form,
+                    "lead": lead,
+                    "duplicates": duplicates,
+                    "routing_preview": None
+                    if lead
+                    else _preview(request, request.POST),
+                },
             )
         try:
             if lead is None:
@@ -76,15 +133,7 @@ def _lead_form_page(request, *, lead=None):
                     assign_to_me=form.cleaned_data.get("assign_to_me", False),
                     **form.service_fields(),
                 )
-                messages.success(request, f"Lead “{saved}” created.")
-                if (
-                    not selectors.list_leads(user=request.user)
-                    .filter(pk=saved.pk)
-                    .exists()
-                ):
-                    # Routing gave it to someone outside the creator's scope.
-                    messages.info(request, f"It was routed to {saved.owner}.")
-                    return redirect("leads:list")
+                return _created(request, saved)
             else:
                 saved = lifecycle.update_lead(
                     lead=lead,
@@ -107,7 +156,14 @@ def _lead_form_page(request, *, lead=None):
         else:
             return redirect(saved)
     return render(
-        request, template, {"form": form, "lead": lead, "duplicates": duplicates}
+        request,
+        template,
+        {
+            "form": form,
+            "lead": lead,
+            "duplicates": duplicates,
+            "routing_preview": None if lead else _preview(request, request.POST),
+        },
     )
 
 

@@ -1,13 +1,13 @@
-import csv
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.http import StreamingHttpResponse
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView
 
-from leads.forms.reports import SourceReportForm
+from leads.exports import csv_line
+from leads.forms.reports import COLUMN_GROUPS, SourceReportForm
 from leads.models import LeadState, LeadStatus
 from leads.reports import source_performance_report
 from leadsite.permissions import business_unit_subtree_ids
@@ -99,140 +99,203 @@ def _drill_down(row, data):
     return links
 
 
-PHONE_LABELS = {
-    "created": "Created",
-    "qualified": "Qualified",
-    "rate": "Rate",
-    "won_revenue": "Won",
-}
-
-
 def _count(value):
     return f"{value:,}"
 
 
 def _money(value):
-    return f"{round(value):,}"
+    return None if value is None else f"{round(value):,}"
 
 
 def _pct(value):
     return None if value is None else f"{value * 100:.1f}%"
 
 
-def _cells(row):
-    """The row's cells after the label, formatted once here rather than by template
-    filters: (text, link or None, data-count name, small note or None)."""
-    links = row.links
+def _one_place(value):
+    return None if value is None else f"{value:.1f}"
+
+
+def _cents(value):
+    return None if value is None else f"{value:,.2f}"
+
+
+def _rate(row):
     interval = row.interval
-    counts = ["created", "open", "qualified", *REASON_STATUS, "merged"]
-    cells = [(_count(row.sums[name]), links[name], name, None) for name in counts]
-    rate = _pct(row.qualification_rate)
-    cells.append(
-        (
-            rate or "—",
-            None,
-            "rate",
-            f"({interval[0] * 100:.1f}–{interval[1] * 100:.1f})" if interval else None,
-        )
-    )
-    won_share = _pct(row.won_share)
-    cells += [
-        (
-            _count(row.won_leads),
-            links["won_leads"],
-            "won_leads",
-            f"({won_share})" if won_share else None,
-        ),
-        (_money(row.won_revenue), links["won_revenue"], "won_revenue", None),
-        (_money(row.pipeline), links["pipeline"], "pipeline", None),
-        (_pct(row.win_rate) or "—", None, "win_rate", None),
-    ]
-    for value, name in [
-        (row.median_days_to_qualify, "median_days"),
-        (row.median_hours_to_first_work, "median_hours"),
-    ]:
-        cells.append(("—" if value is None else f"{value:.1f}", None, name, None))
-    cells.append((_pct(row.worked_within_24h_share) or "—", None, "worked_24h", None))
-    for value, name in [
-        (row.cost, "cost"),
-        (row.cost_per_lead, "cost_per_lead"),
-        (row.cost_per_qualified, "cost_per_qualified"),
-    ]:
-        text = (
-            "—"
-            if value is None
-            else (_money(value) if name == "cost" else f"{value:,.2f}")
-        )
-        cells.append((text, None, name, None))
+    note = f"({interval[0] * 100:.1f}–{interval[1] * 100:.1f})" if interval else None
+    return _pct(row.qualification_rate), note
+
+
+def _won_leads(row):
+    share = _pct(row.won_share)
+    return _count(row.won_leads), f"({share})" if share else None
+
+
+def _return(row):
     ratio = row.return_on_cost
-    cells.append(("—" if ratio is None else f"{ratio:.2f}×", None, "return", None))
+    return (None if ratio is None else f"{ratio:.2f}×"), None
+
+
+def _counted(name):
+    return lambda row: (_count(row.sums[name]), None)
+
+
+def _shown(attribute, format_value):
+    return lambda row: (format_value(getattr(row, attribute)), None)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the table: `name` keys its drill-down link (if any) and its cells'
+    class c-<name>; `value` gives a row's (text, small note), text None for "—";
+    `phone` labels the value on a phone's stacked row (default: the label)."""
+
+    name: str
+    label: str
+    value: Callable
+    phone: str = ""
+    numeric: bool = True
+
+    @property
+    def css(self) -> str:
+        return f"c-{self.name}" + (" num" if self.numeric else "")
+
+
+COUNTS = [
+    ("created", "Created"),
+    ("open", "Open"),
+    ("qualified", "Qualified"),
+    ("lost", "Lost"),
+    ("cannot_contact", "Cannot contact"),
+    ("no_longer_interested", "No longer interested"),
+    ("canceled", "Canceled"),
+    ("merged", "Merged"),
+]
+# Every column of the page, each in one group (leads.forms.reports.COLUMN_GROUPS);
+# the CSV (CSV_HEADER below) has them all.
+COLUMNS = {
+    "outcomes": [
+        *[Column(name, label, _counted(name)) for name, label in COUNTS],
+        Column("rate", "Qualification rate (95%)", _rate, phone="Rate"),
+        Column(
+            "versus",
+            "Versus {baseline}",
+            lambda row: (SIGNIFICANCE_LABELS.get(row.significance, ""), None),
+            numeric=False,
+        ),
+    ],
+    "revenue": [
+        Column("won_leads", "Leads won (share)", _won_leads, phone="Leads won"),
+        Column("won_revenue", "Won revenue", _shown("won_revenue", _money)),
+        Column("pipeline", "Open pipeline", _shown("pipeline", _money)),
+        Column("win_rate", "Win rate", _shown("win_rate", _pct)),
+    ],
+    "speed": [
+        Column(
+            "median_days",
+            "Median days to qualify",
+            _shown("median_days_to_qualify", _one_place),
+            phone="Days to qualify",
+        ),
+        Column(
+            "median_hours",
+            "Median hours to first activity",
+            _shown("median_hours_to_first_work", _one_place),
+            phone="Hours to first activity",
+        ),
+        Column("worked_24h", "Worked ≤ 24 h", _shown("worked_within_24h_share", _pct)),
+    ],
+    "cost": [
+        Column("cost", "Campaign cost", _shown("cost", _money), phone="Cost"),
+        Column("cost_per_lead", "Cost / lead", _shown("cost_per_lead", _cents)),
+        Column(
+            "cost_per_qualified",
+            "Cost / qualified lead",
+            _shown("cost_per_qualified", _cents),
+            phone="Cost / qualified",
+        ),
+        Column("return", "Return (won revenue ÷ cost)", _return, phone="Return"),
+    ],
+}
+SIGNIFICANCE_BADGES = {
+    "higher": "badge-qualified",
+    "lower": "badge-disqualified",
+}
+
+
+def _cells(row, columns, phone_labels):
+    """The row's cells for the shown columns, formatted once here so that the
+    template's one loop only prints them: classes, text ("—", muted, for no value),
+    small note, drill-down link, label on a phone, significance badge."""
+    cells = []
+    for column, phone in zip(columns, phone_labels, strict=True):
+        text, note = column.value(row)
+        css = column.css + (" nowrap" if note else "")
+        if text is None:
+            text, css = "—", css + " muted"
+        cells.append(
+            {
+                "name": column.name,
+                "css": css,
+                "text": text,
+                "note": note,
+                "url": row.links.get(column.name),
+                "phone": phone if text else None,
+                "badge": (
+                    SIGNIFICANCE_BADGES.get(row.significance, "badge-reason")
+                    if column.name == "versus" and text
+                    else None
+                ),
+            }
+        )
     return cells
 
 
-def _cell_html(text, url, name, note, phone):
-    classes = "num" + (" nowrap" if note else "") + ("" if phone else " minor")
-    label = f' data-label="{escape(phone)}"' if phone else ""
-    if url:
-        body = f'<a href="{escape(url)}" data-count="{escape(name)}">{escape(text)}</a>'
-    elif text == "—":
-        body = '<span class="muted">—</span>'
-    else:
-        body = escape(text)
-    if note:
-        body += f' <span class="muted small">{escape(note)}</span>'
-    return f'<td class="{classes}"{label}>{body}</td>'
+def _source_key(source):
+    return "none" if source is None else str(source)
 
 
-SIGNIFICANCE_BADGES = {"higher": " badge-qualified", "lower": " badge-disqualified"}
+def _table(report, data, columns):
+    """The table's header and its parts: the source rows, each followed by its
+    campaign lines (folded under it by the page's script), and the total. Every
+    row keeps its drill-down links (`row.links`, followed by the tests)."""
+    baseline = report.baseline_label
+    header = [
+        {"css": column.css, "label": column.label.format(baseline=baseline)}
+        for column in columns
+    ]
+    phone_labels = [
+        (column.phone or column.label).format(baseline=baseline) for column in columns
+    ]
+
+    def line(row, parent=None):
+        row.links = _drill_down(row, data)
+        return {
+            "kind": row.kind,
+            "label": row.label,
+            "source": _source_key(row.source),
+            "parent": _source_key(parent.source) if parent else None,
+            "folds": row.kind == "source" and bool(row.campaigns),
+            "cells": _cells(row, columns, phone_labels),
+        }
+
+    body = []
+    for row in report.rows:
+        body.append(line(row))
+        body += [line(campaign, parent=row) for campaign in row.campaigns]
+    return header, [("tbody", body), ("tfoot", [line(report.total)])]
 
 
-def _row_html(row, head_cells, tail_cells, parent=None):
-    """One table row of the report, every value escaped. Built here, not by an
-    {% include %} with two loops of 25 cells: the template engine spent most of the
-    page's Python time on it (about 55 rows at a million leads)."""
-    source = escape(row.source or "none")
-    label = escape(row.label)
-    if row.kind == "campaign":
-        parent_source = escape((parent.source if parent else None) or "none")
-        attrs = f' data-parent="{parent_source}"'
-        head = f'<span class="small">↳ {label}</span>'
-    elif row.kind == "source":
-        attrs = f' data-source="{source}"'
-        head = (
-            '<button type="button" class="button report-toggle" aria-expanded="true"'
-            f' data-source="{source}"><span class="report-toggle-mark"'
-            f' aria-hidden="true">▾</span> {label}</button>'
-            if row.campaigns
-            else label
+def _group_links(request, shown):
+    """A link per column group that keeps every filter of the page."""
+    links = []
+    for name, label in COLUMN_GROUPS:
+        query = request.GET.copy()
+        query.pop("format", None)
+        query["columns"] = name
+        links.append(
+            {"label": label, "url": f"?{query.urlencode()}", "active": name == shown}
         )
-    else:
-        attrs, head = "", label
-    significance = SIGNIFICANCE_LABELS.get(row.significance, "")
-    badge = (
-        f'<span class="badge'
-        f'{SIGNIFICANCE_BADGES.get(row.significance, " badge-reason")}">'
-        f"{escape(significance)}</span>"
-        if significance
-        else ""
-    )
-    head_cells = "".join(_cell_html(*cell) for cell in head_cells)
-    tail_cells = "".join(_cell_html(*cell) for cell in tail_cells)
-    return mark_safe(  # noqa: S308 - every value above is escaped
-        f'<tr class="report-{escape(row.kind)}"{attrs}>\n'
-        f'  <th scope="row">{head}</th>\n  {head_cells}\n'
-        f'  <td class="minor">{badge}</td>\n  {tail_cells}\n</tr>'
-    )
-
-
-def _decorate(row, data, parent=None):
-    """Drill-down links (kept on the row: tests follow them) and the row's HTML."""
-    row.links = _drill_down(row, data)
-    # On a phone the table stacks: these cells stay, labelled; the others hide.
-    cells = [(*cell, PHONE_LABELS.get(cell[2])) for cell in _cells(row)]
-    row.html = _row_html(row, cells[:10], cells[10:], parent)
-    for line in row.campaigns:
-        _decorate(line, data, parent=row)
-    return row
+    return links
 
 
 def _chart_data(report):
@@ -276,30 +339,23 @@ class SourceReportView(TemplateView):
         )
         if request.GET.get("format") == "csv":
             return _csv(report)
-        for row in report.rows:
-            _decorate(row, data)
-        _decorate(report.total, data)
+        shown = data["columns"]
+        header, table = _table(report, data, COLUMNS[shown])
         query = request.GET.copy()
+        query.pop("columns", None)
         query["format"] = "csv"
         context = self.get_context_data(
             form=form,
             report=report,
+            columns=header,
+            table=table,
+            column_groups=_group_links(request, shown),
+            # Cost figures exist on campaign lines only: that group opens them.
+            campaigns_open=shown == "cost",
             chart_data=_chart_data(report),
             csv_query=query.urlencode(),
         )
         return self.render_to_response(context)
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _safe(value):
-    """A text cell a spreadsheet would run as a formula is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _number(value, places=1):
@@ -341,8 +397,8 @@ def _csv_line(row, source_label):
     interval = row.interval
     return [
         row.kind,
-        _safe(source_label),
-        _safe(row.label) if row.kind == "campaign" else "",
+        source_label,
+        row.label if row.kind == "campaign" else "",
         row.created,
         row.open,
         row.qualified,
@@ -380,9 +436,9 @@ def _csv_rows(report):
 
 
 def _csv(report):
-    writer = csv.writer(_Echo())
+    """The report as CSV; every text cell through the exports' formula guard."""
     response = StreamingHttpResponse(
-        (writer.writerow(line) for line in _csv_rows(report)),
+        (csv_line(line) for line in _csv_rows(report)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="lead-sources.csv"'

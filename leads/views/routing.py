@@ -1,9 +1,9 @@
-"""Routing pages: rules by level, the unassigned queue, the assignment log, the
-rule form with its dry run, and the route actions on leads."""
+"""Routing pages: rules by level with the rule set's dry run, the unassigned queue
+and the assignment log (tabs, each paginated), the rule form with its dry run, and
+the route actions on leads."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from leads.forms.routing import (
     AssignmentLogFilterForm,
     ConditionFormSet,
     DryRunForm,
+    RoutingDryRunForm,
     RoutingRuleForm,
     condition_initial,
 )
@@ -25,44 +26,104 @@ from leads.selectors import leads as lead_selectors
 from leads.selectors import routing as routing_selectors
 from leads.services import routing as routing_services
 from leadsite.http import safe_next_url
+from leadsite.pagination import paginate
 from leadsite.permissions import can_edit_routing_rule, can_manage_routing
 
-QUEUE_SIZE = 50
+QUEUE_PAGE = 50
 LOG_PAGE = 50
 
 
+def _tabs(*, user, queue=None, log=None) -> dict:
+    """The routing tabs' counts: `queue` and `log` when the page has counted them
+    already (its paginator's Page), else a capped count each."""
+    if queue is None:
+        queue = routing_selectors.capped_count(
+            routing_selectors.unassigned_queue(user=user)
+        )
+    if log is None:
+        log = routing_selectors.capped_count(
+            routing_selectors.assignment_log(user=user, filters={})
+        )
+    return {"queue": queue, "log": log}
+
+
 class RoutingView(TemplateView):
+    """The rules and, for those who change them, the dry run of the rule set (GET:
+    it writes nothing); the queue and the log are tabs of their own."""
+
     template_name = "leads/routing.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        queue = routing_selectors.unassigned_queue(user=user)
         rules = routing_selectors.list_routing_rules(user=user)
+        can_manage = can_manage_routing(user)
         context.update(
             rules=rules,
             groups=routing_selectors.rules_by_level(rules),
             hit_days=routing_selectors.HIT_DAYS,
-            can_manage=can_manage_routing(user),
-            queue=queue[:QUEUE_SIZE],
-            queue_count=queue.count(),
-            queue_size=QUEUE_SIZE,
-            assignments=routing_selectors.recent_assignments(user=user),
+            can_manage=can_manage,
+            tabs=_tabs(user=user),
+            current_tab="rules",
         )
+        if can_manage:
+            params = self.request.GET if "dry_run" in self.request.GET else None
+            dry_form = RoutingDryRunForm(
+                params, initial={"leads": DRY_RUN_DEFAULT}, rules=rules
+            )
+            context["dry_form"] = dry_form
+            if params is not None and dry_form.is_valid():
+                limit = dry_form.cleaned_data["leads"] or DRY_RUN_DEFAULT
+                context.update(
+                    dry_run=routing_selectors.dry_run(
+                        user=user,
+                        limit=limit,
+                        inactive=dry_form.cleaned_data["inactive"],
+                        saved=rules,
+                    ),
+                    dry_limit=limit,
+                )
         return context
+
+
+def unassigned_queue(request):
+    page = paginate(
+        request,
+        routing_selectors.unassigned_queue(user=request.user),
+        per_page=QUEUE_PAGE,
+        cap=routing_selectors.COUNT_CAP,
+    )
+    return render(
+        request,
+        "leads/routing_queue.html",
+        {
+            "page": page,
+            "tabs": _tabs(user=request.user, queue=page),
+            "current_tab": "queue",
+        },
+    )
 
 
 def assignment_log(request):
     form = AssignmentLogFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
-    entries = routing_selectors.assignment_log(user=request.user, filters=filters)
-    page = Paginator(entries, LOG_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paginate(
+        request,
+        routing_selectors.assignment_log(user=request.user, filters=filters),
+        per_page=LOG_PAGE,
+        cap=routing_selectors.COUNT_CAP,
+    )
+    filtered = any(value not in (None, "") for value in filters.values())
     return render(
         request,
         "leads/routing_log.html",
-        {"form": form, "page_obj": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "filtered": filtered,
+            "tabs": _tabs(user=request.user, log=None if filtered else page),
+            "current_tab": "log",
+        },
     )
 
 

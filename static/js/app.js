@@ -1,5 +1,24 @@
 // LeadSite: small progressive enhancements, no inline handlers (CSP forbids them).
+document.documentElement.classList.add("js");
 document.addEventListener("DOMContentLoaded", () => {
+  // Phones: the Menu button opens and closes the navigation (sections, user, log out).
+  document.querySelectorAll("[data-menu-toggle]").forEach((button) => {
+    const menu = document.getElementById(button.getAttribute("aria-controls"));
+    button.addEventListener("click", () => {
+      const open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      menu.classList.toggle("open", open);
+    });
+  });
+  // The lead form's routing preview (htmx) follows the fields routing reads: a
+  // change of one of them is announced to its form as "routing-change" (an htmx
+  // trigger filter would need eval, which the CSP forbids).
+  document.addEventListener("change", (event) => {
+    const field = event.target;
+    if (field.form && field.hasAttribute("data-routing")) {
+      field.form.dispatchEvent(new Event("routing-change"));
+    }
+  });
   // "Select all" checkbox for bulk actions on list pages.
   document.querySelectorAll("[data-select-all]").forEach((box) => {
     box.addEventListener("change", () => {

@@ -1,6 +1,9 @@
-// Source report: campaign rows fold under their source; three charts from the
-// json_script block: qualification rate bars with 95% interval whiskers (a small
-// plugin of ours), leads per month per source (lines), won revenue per source (bars).
+// Source report: the Period box and the date boxes stay in step (a preset fills in
+// its days, "All time" clears them, a date typed by hand makes the period "Custom
+// range"); campaign rows fold under their source (open in the Cost group, whose
+// figures are on campaign lines only); three charts from the json_script
+// block: qualification rate bars with 95% interval whiskers (a small plugin of ours),
+// leads per month per source (lines), won revenue per source (bars).
 (function () {
   "use strict";
 
@@ -9,7 +12,43 @@
     "#0e7490", "#a15c07", "#c11574", "#475467", "#3b7d23", "#7a5af8"
   ];
 
+  function linkPeriodAndDates() {
+    var period = document.getElementById("id_period");
+    var from = document.getElementById("id_created_from");
+    var to = document.getElementById("id_created_to");
+    var rangesNode = document.getElementById("source-report-periods");
+    if (!period || !from || !to || !rangesNode) {
+      return;
+    }
+    var ranges = JSON.parse(rangesNode.textContent);
+    period.addEventListener("change", function () {
+      var range = ranges[period.value];
+      if (range) {
+        from.value = range[0];
+        to.value = range[1];
+      } else if (period.value === "all") {
+        from.value = "";
+        to.value = "";
+      }
+    });
+    function typed() {
+      var range = ranges[period.value];
+      var unchanged = range
+        ? from.value === range[0] && to.value === range[1]
+        : period.value === "custom" || (!from.value && !to.value);
+      if (!unchanged) {
+        period.value = "custom";
+      }
+    }
+    [from, to].forEach(function (input) {
+      input.addEventListener("input", typed);
+      input.addEventListener("change", typed);
+    });
+  }
+
   function foldCampaigns() {
+    var table = document.getElementById("source-report");
+    var startOpen = Boolean(table) && table.getAttribute("data-campaigns") === "open";
     var buttons = document.querySelectorAll(".report-toggle");
     buttons.forEach(function (button) {
       var source = button.getAttribute("data-source");
@@ -22,7 +61,7 @@
         }
         rows.forEach(function (row) { row.hidden = !open; });
       }
-      show(false);
+      show(startOpen);
       button.addEventListener("click", function () {
         show(button.getAttribute("aria-expanded") !== "true");
       });
@@ -72,6 +111,7 @@
   }
 
   function draw() {
+    linkPeriodAndDates();
     foldCampaigns();
     var dataNode = document.getElementById("source-report-data");
     if (!dataNode || typeof window.Chart === "undefined") {

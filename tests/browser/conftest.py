@@ -1,14 +1,22 @@
 """Playwright on Debian's Chromium (/usr/bin/chromium); never a downloaded browser.
 
-Browser tests skip, with the reason printed, only when no Chromium is installed.
+Browser tests skip, with the reason printed, only when no Chromium is found (or
+LEADSITE_CHROMIUM names a file that is not there); a Chromium that is found but does
+not start fails them, naming the executable launched. Background tasks run in a real
+worker (the task_worker fixture), as `manage.py db_worker` runs them in production.
 """
 
+import contextlib
 import os
 import shutil
+import threading
 
 import pytest
 
-CHROMIUM = os.environ.get("LEADSITE_CHROMIUM", "/usr/bin/chromium")
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+# How long a test waits for what a user waits for (the worker's progress): long
+# enough for a busy two-core CI machine.
+USER_WAIT_MS = 120_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -29,18 +37,51 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+def chromium_executable() -> str:
+    """The Chromium to launch: LEADSITE_CHROMIUM when set, else Debian's, else
+    `chromium` on PATH. Skips, naming what was looked for, when there is none."""
+    configured = os.environ.get("LEADSITE_CHROMIUM")
+    if configured:
+        if not os.path.isfile(configured):
+            pytest.skip(
+                f"LEADSITE_CHROMIUM={configured}: no such file; point it at a "
+                "Chromium executable, or unset it to use Debian's chromium package"
+            )
+        return configured
+    found = DEBIAN_CHROMIUM if os.path.isfile(DEBIAN_CHROMIUM) else None
+    found = found or shutil.which("chromium")
+    if not found:
+        pytest.skip(
+            f"no Chromium at {DEBIAN_CHROMIUM} or on PATH: install Debian's "
+            "chromium package, or set LEADSITE_CHROMIUM"
+        )
+    return found
+
+
+def launch_chromium(playwright, executable: str):
+    """Chromium started headless from `executable`; a failure names it."""
+    try:
+        return playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+    except Exception as error:
+        pytest.fail(f"Chromium {executable} did not start: {error}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
+def playwright_driver():
+    """Playwright's driver, once per session (its sync API runs one event loop)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    browser = launch_chromium(playwright_driver, chromium_executable())
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -77,3 +118,160 @@ def screenshot(page, request):
         page.screenshot(path=f"test-artifacts/{name}.png", full_page=True)
 
     return _shot
+
+
+class TaskWorker:
+    """django_tasks_db's Worker, the code `manage.py db_worker` runs, in a thread
+    against the live server's database: it claims each queued task and runs it.
+
+    On PostgreSQL the worker has its own connection, as in production. SQLite's
+    in-memory test database refuses a second connection's write at once ("database
+    table is locked") where a file database would wait, so there the live server's
+    threads, the worker and the test share the test's connection, as Django shares it
+    with the live server, and take turns with a lock: a request holds it until its
+    response is sent, the worker for each transaction (and each query outside one),
+    the test in `quiet()` blocks. Between two transactions of a task (e.g. two
+    chunks of an import) the requests get their turn, so the page shows progress."""
+
+    def __init__(self, live_server):
+        from django.db import connections
+
+        self.httpd = live_server.thread.httpd
+        self.app = self.httpd.get_app()
+        self.overrides = self.httpd.connections_override
+        self.shared = {
+            alias: connections[alias]
+            for alias in connections
+            if connections[alias].vendor == "sqlite"
+            and connections[alias].is_in_memory_db()
+        }
+        self.lock = threading.Lock() if self.shared else None
+        self.holding = False  # the worker thread holds the lock
+        self.stopping = threading.Event()
+        self.error = None
+        self.thread = threading.Thread(target=self._work, name="task-worker")
+
+    def start(self):
+        if self.shared:
+            for connection in self.shared.values():
+                connection.inc_thread_sharing()
+                connection.execute_wrappers.append(self._take_turn)
+            self.httpd.connections_override = self.shared
+            self.httpd.set_app(self._one_request_at_a_time)
+        self.thread.start()
+
+    def stop(self, timeout: float):
+        """Stop after the task running now; fail if it does not end in `timeout`."""
+        self.stopping.set()
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            pytest.fail(f"the task worker was still running a task after {timeout} s")
+        if self.shared:
+            with self.lock:  # no request is running
+                self.httpd.set_app(self.app)
+                self.httpd.connections_override = self.overrides
+                for connection in self.shared.values():
+                    connection.execute_wrappers.remove(self._take_turn)
+            # Stays shareable: a request thread that just ended still closes it.
+        if self.error is not None:
+            raise self.error
+
+    def quiet(self):
+        """A block in which the test may use the database itself."""
+        return self.lock if self.lock is not None else contextlib.nullcontext()
+
+    def _one_request_at_a_time(self, environ, start_response):
+        self.lock.acquire()
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self.lock.release()
+            raise
+        return _ReleasedOnClose(body, self.lock)
+
+    def _take_turn(self, execute, sql, params, many, context):
+        """Execute wrapper: the worker thread's queries run in its turns."""
+        if threading.current_thread() is not self.thread:
+            return execute(sql, params, many, context)
+        if not self.holding:
+            self.lock.acquire()
+            self.holding = True
+        connection = context["connection"]
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            if connection.in_atomic_block:
+                # Until the transaction commits (or the next query outside it).
+                connection.on_commit(self._end_turn)
+            elif not sql.lstrip().upper().startswith("BEGIN"):
+                self._end_turn()
+
+    def _end_turn(self):
+        if self.holding:
+            self.holding = False
+            self.lock.release()
+
+    def _work(self):
+        from django.db import connections
+
+        from tests.task_worker import make_worker
+
+        for alias, connection in self.shared.items():
+            connections[alias] = connection
+        try:
+            while not self.stopping.is_set():
+                # One poll of the queue, running at most one task.
+                make_worker("browser-tests", batch=True, max_tasks=1).run()
+                if self.shared and not connections["default"].in_atomic_block:
+                    self._end_turn()
+                self.stopping.wait(0.2)
+        except BaseException as error:  # reported by stop()
+            self.error = error
+        finally:
+            if self.shared:
+                self._end_turn()
+            else:
+                connections.close_all()
+
+
+class _ReleasedOnClose:
+    """A response body that gives the lock back once the server closes it."""
+
+    def __init__(self, body, lock):
+        self.body = body
+        self.lock = lock
+        self.released = False
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self):
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            if not self.released:
+                self.released = True
+                self.lock.release()
+
+
+@pytest.fixture
+def task_worker(live_server, transactional_db, settings):
+    """Tasks go to the database queue and a TaskWorker runs them while the test
+    runs; teardown waits for the task it is running, then fails the test with the
+    traceback of any task that failed."""
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.task_worker import DATABASE_TASKS
+
+    settings.TASKS = DATABASE_TASKS
+    worker = TaskWorker(live_server)
+    worker.start()
+    yield worker
+    worker.stop(timeout=USER_WAIT_MS / 1000)
+    failed = list(DBTaskResult.objects.failed().values_list("task_path", "traceback"))
+    if failed:
+        pytest.fail(
+            "\n".join(f"task {path} failed:\n{trace}" for path, trace in failed),
+            pytrace=False,
+        )

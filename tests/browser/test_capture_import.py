@@ -1,32 +1,23 @@
 """Getting leads in and out in Chromium: a visitor's capture form (twice), a
-manager's 1,000-row import with 10 bad rows (watched to the end, reported, undone),
-and an export imported back unchanged. Screenshots land in test-artifacts/."""
-
-import threading
+manager's 1,000-row import with 10 bad rows (read, run and undone by a real task
+worker while the page shows its progress), and an export imported back unchanged.
+Screenshots land in test-artifacts/."""
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from playwright.sync_api import expect
 
 from leads.models import ImportBatch, Lead
 from leadsite.permissions import SALES_MANAGER
 from tests import factories
+from tests.browser.conftest import USER_WAIT_MS
 from tests.conftest import ensure_roles
 
 FIELDS = ["subject", "owner_user_id", "last_name", "email", "company_name", "source"]
 
 
-# On PostgreSQL the import runs in a real db_worker (in a thread here) while the page
-# polls; SQLite's shared in-memory test database locks whole tables between threads,
-# so there the task runs inline, as the other tests run it.
-REAL_WORKER = connection.vendor == "postgresql"
-
-
 @pytest.fixture
-def north(transactional_db, settings):
-    if REAL_WORKER:
-        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+def north(transactional_db):
     ensure_roles()
     unit = factories.BusinessUnitFactory(name="North")
     manager = factories.UserFactory(
@@ -38,32 +29,20 @@ def north(transactional_db, settings):
     return unit, manager
 
 
-def run_worker():
-    """A db_worker (the one `make run` starts) in a thread, until the queue is empty."""
-    if not REAL_WORKER:
-        return None
-    from django_tasks_db.management.commands.db_worker import Worker
+def upload_and_wait_for_mapping(page, path):
+    """Upload; the worker reads the file while the page waits, then the page moves
+    on to the mapping and preview by itself."""
+    page.goto("/leads/import/")
+    page.set_input_files("#id_file", str(path))
+    page.click("#import-upload button[type=submit]")
+    page.wait_for_selector("#import-preview", timeout=USER_WAIT_MS)
 
-    def work():
-        from django.db import connections
 
-        try:
-            Worker(
-                queue_names=["default"],
-                interval=0.2,
-                batch=True,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id="browser-test",
-                excluded_queue_names=[],
-            ).run()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    return thread
+def wait_until(page, status):
+    """The progress panel's heading, as the user watches it."""
+    expect(page.locator("#import-progress h2")).to_have_text(
+        status, timeout=USER_WAIT_MS
+    )
 
 
 def make_csv(path, rows=1000, bad=10):
@@ -83,20 +62,29 @@ def make_csv(path, rows=1000, bad=10):
 
 
 def test_capture_import_undo_export_roundtrip(
-    page, browser, live_server, login, screenshot, north, tmp_path, monkeypatch
+    page,
+    browser,
+    live_server,
+    login,
+    screenshot,
+    north,
+    task_worker,
+    tmp_path,
+    monkeypatch,
 ):
     unit, manager = north
-    campaign = factories.CampaignFactory(name="Spring trade fair")
-    form = factories.CaptureFormFactory(
-        name="Talk to sales",
-        title="Talk to our sales team",
-        intro_text="Tell us what you need; we answer within one working day.",
-        business_unit=unit,
-        campaign=campaign,
-        fields_shown=["first_name", "company_name", "business_phone"],
-        consent_text="I agree that Contoso may contact me about this request.",
-        thank_you_text="Thank you! Mia from our North team will be in touch today.",
-    )
+    with task_worker.quiet():
+        campaign = factories.CampaignFactory(name="Spring trade fair")
+        form = factories.CaptureFormFactory(
+            name="Talk to sales",
+            title="Talk to our sales team",
+            intro_text="Tell us what you need; we answer within one working day.",
+            business_unit=unit,
+            campaign=campaign,
+            fields_shown=["first_name", "company_name", "business_phone"],
+            consent_text="I agree that Contoso may contact me about this request.",
+            thank_you_text="Thank you! Mia from our North team will be in touch today.",
+        )
 
     # A visitor, on a desktop and on a phone, sends the same request twice.
     page.goto(f"/capture/{form.token}/")
@@ -121,30 +109,28 @@ def test_capture_import_undo_export_roundtrip(
         mobile.wait_for_selector("#capture-thanks")
         assert "Mia from our North team" in mobile.inner_text("#capture-thanks")
     phone.close()
-    [captured] = Lead.objects.all()
+    with task_worker.quiet():
+        [captured] = Lead.objects.select_related("owner_user")
     assert captured.owner_user == manager
     assert captured.original_message == "We need 40 city bikes for our staff by May."
 
     # The manager imports a trade-show list: 1,000 rows, 10 of them bad.
     monkeypatch.setattr("leads.selectors.imports.rows.CHUNK_ROWS", 50)
     login("manager")
-    page.goto("/leads/import/")
-    page.set_input_files("#id_file", str(make_csv(tmp_path / "trade-show.csv")))
-    page.click("#import-upload button[type=submit]")
-    page.wait_for_selector("#import-preview")
+    upload_and_wait_for_mapping(page, make_csv(tmp_path / "trade-show.csv"))
     assert "990" in page.inner_text("#import-preview")
     assert page.locator("#preview-errors tbody tr").count() == 10
     page.locator("#import-mapping").screenshot(path="test-artifacts/import-mapping.png")
     page.locator("#import-preview").screenshot(path="test-artifacts/import-preview.png")
     page.click("#start-import")
     page.wait_for_selector("#import-progress")
-    run_worker()
-    # The first chunk of 50 routed rows: seconds on a busy CI machine, not 5.
-    expect(page.locator("#import-counts strong")).not_to_have_text("0", timeout=60_000)
+    expect(page.locator("#import-counts strong")).not_to_have_text(
+        "0", timeout=USER_WAIT_MS
+    )
     page.locator("#import-progress").screenshot(
         path="test-artifacts/import-progress.png"
     )
-    page.wait_for_selector("#download-report", timeout=60_000)
+    wait_until(page, "Finished")
     report = page.inner_text("#import-report")
     assert "990\ncreated" in report.replace(" ", "\n") or "990 created" in report
     assert page.locator("#import-failures tbody tr").count() == 10
@@ -153,32 +139,35 @@ def test_capture_import_undo_export_roundtrip(
     with page.expect_download() as download:
         page.click("#download-report")
     assert "Failed" in download.value.path().read_text(encoding="utf-8-sig")
-    assert Lead.objects.count() == 991
+    with task_worker.quiet():
+        assert Lead.objects.count() == 991
 
     page.click("#undo-import")
-    page.wait_for_selector("#undo-report", timeout=60_000)
+    wait_until(page, "Undone")
     assert "990 created leads deleted" in page.inner_text("#undo-report")
-    assert list(Lead.objects.all()) == [captured]
+    with task_worker.quiet():
+        assert list(Lead.objects.all()) == [captured]
 
     # Export the list and import it back: nothing changes.
-    factories.LeadFactory(owner_user=manager, last_name="Second", email="s@example.org")
-    before = sorted(Lead.objects.values_list(*FIELDS))
+    with task_worker.quiet():
+        factories.LeadFactory(
+            owner_user=manager, last_name="Second", email="s@example.org"
+        )
+        before = sorted(Lead.objects.values_list(*FIELDS))
     page.goto("/leads/?view=all")
     with page.expect_download() as download:
         page.click("#export-leads")
     exported = tmp_path / "export.csv"
     download.value.save_as(exported)
-    page.goto("/leads/import/")
-    page.set_input_files("#id_file", str(exported))
-    page.click("#import-upload button[type=submit]")
-    page.wait_for_selector("#import-preview")
+    upload_and_wait_for_mapping(page, exported)
     page.check("input[name=duplicate_mode][value=update]")
     page.click("#start-import")
-    run_worker()
-    page.wait_for_selector("#download-report", timeout=60_000)
-    batch = ImportBatch.objects.latest("pk")
+    wait_until(page, "Finished")
+    with task_worker.quiet():
+        batch = ImportBatch.objects.latest("pk")
+        after = sorted(Lead.objects.values_list(*FIELDS))
     assert (batch.created_count, batch.updated_count, batch.skipped_count) == (0, 0, 2)
-    assert sorted(Lead.objects.values_list(*FIELDS)) == before
+    assert after == before
 
     # The manager sees the form's settings and the embed snippet.
     page.goto(f"/capture-forms/{form.pk}/")

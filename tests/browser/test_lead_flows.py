@@ -182,3 +182,37 @@ def test_rep_disqualifies_and_reactivates_a_lead(page, login, sales_rep, screens
     lead.refresh_from_db()
     assert lead.status == LeadStatus.NEW
     screenshot("lead-reactivated")
+
+
+def test_rep_is_told_who_owns_a_matching_lead_outside_their_scope(
+    page, login, sales_rep, screenshot
+):
+    """Issue 19: the duplicate check sees a colleague's lead by its phone, typed
+    another way, and names only its owner."""
+    colleague = factories.UserFactory(
+        first_name="Mia", last_name="Manager", business_unit=sales_rep.business_unit
+    )
+    theirs = factories.LeadFactory(
+        owner_user=colleague,
+        first_name="Wilhelmina",
+        last_name="Quaintrelle",
+        company_name="Obscura Holdings",
+        business_phone="+1 (415) 555-9941",
+    )
+    login("rep")
+    page.goto("/leads/new/")
+    fill_lead_form(
+        page, subject="Seats", last_name="Turing", business_phone="415.555.9941"
+    )
+    page.get_by_role("button", name="Create lead").click()
+    warning = page.locator(".duplicates")
+    expect(warning).to_contain_text(
+        "A matching lead (same phone) exists, owned by Mia Manager."
+    )
+    text = warning.inner_text()
+    assert "Quaintrelle" not in text and "Obscura" not in text
+    assert warning.locator(f"a[href='/leads/{theirs.pk}/']").count() == 0
+    screenshot("lead-duplicate-elsewhere")
+    page.get_by_role("button", name="Save anyway").click()
+    page.wait_for_url("**/leads/*/")
+    assert Lead.objects.filter(last_name="Turing").count() == 1

@@ -126,22 +126,27 @@ def home_rep(bench):
 
 @scenario("opportunities_list")
 def opportunities_list(bench):
+    """The list's default view: the open deals, a page of them, their count and
+    their totals (estimated and weighted revenue)."""
     scope, params = in_list(bench.manager_units)
+    where = f"WHERE o.business_unit_id IN {scope} AND o.state = 0"
     floor = [
         (
             "SELECT o.id, o.name, o.estimated_value, o.estimated_close_date, o.state, "
+            "o.sales_stage, o.close_probability, "
             "a.name, c.first_name, c.last_name, u.first_name, u.last_name "
             "FROM accounts_opportunity o "
             "LEFT JOIN accounts_account a ON a.id = o.account_id "
             "LEFT JOIN accounts_contact c ON c.id = o.contact_id "
             "LEFT JOIN accounts_user u ON u.id = o.owner_user_id "
-            f"WHERE o.business_unit_id IN {scope} "
-            "ORDER BY o.created_at DESC LIMIT 50",
+            f"{where} ORDER BY o.created_at DESC LIMIT 50",
             params,
         ),
+        (f"SELECT count(*) FROM accounts_opportunity o {where}", params),
         (
-            "SELECT count(*) FROM accounts_opportunity "
-            f"WHERE business_unit_id IN {scope}",
+            "SELECT SUM(o.estimated_value), "
+            "SUM(o.estimated_value * o.close_probability) "
+            f"FROM accounts_opportunity o {where}",
             params,
         ),
     ]

@@ -1,9 +1,15 @@
 """Rows qualification creates: the account, contact and opportunity of a qualified
 lead, copied from the lead as the qualification service copies them."""
 
+import random
 from decimal import Decimal
 
-from accounts.models import OpportunityState, OpportunityStatus
+from accounts.models import (
+    TYPICAL_PROBABILITY,
+    OpportunityState,
+    OpportunityStatus,
+    SalesStage,
+)
 from leads.management.seeding.values import OPPORTUNITY_LOST_STATUSES, between
 
 ADDRESS = ["address_line1", "city", "state_or_province", "postal_code", "country"]
@@ -54,9 +60,28 @@ def contact_row(lead, pk, account_id):
     }
 
 
+# Open deals by stage: most are early.
+STAGE_WEIGHTS = {
+    SalesStage.QUALIFY: 35,
+    SalesStage.DEVELOP: 30,
+    SalesStage.PROPOSE: 22,
+    SalesStage.CLOSE: 13,
+}
+
+
+def _stage_and_probability(pk):
+    """A plausible stage and probability (the stage's usual one, give or take 5);
+    drawn from a generator of its own so the demo's other draws stay as they were."""
+    rng = random.Random(pk)
+    stage = rng.choices(list(STAGE_WEIGHTS), weights=list(STAGE_WEIGHTS.values()))[0]
+    return stage, TYPICAL_PROBABILITY[stage] + rng.choice([-5, 0, 0, 5])
+
+
 def opportunity_row(ctx, lead, pk):
-    """The opportunity; older ones are often won or lost already."""
+    """The opportunity; older ones are often won or lost already. Open and lost
+    ones are at some stage (a lost one at 0 %), won ones at Close with 100 %."""
     rng = ctx.rng
+    stage, probability = _stage_and_probability(pk)
     row = {
         "id": pk,
         "name": lead["subject"],
@@ -64,6 +89,8 @@ def opportunity_row(ctx, lead, pk):
         "contact_id": lead["qualifying_contact_id"],
         "estimated_value": lead["estimated_value"],
         "estimated_close_date": lead["estimated_close_date"],
+        "sales_stage": int(stage),
+        "close_probability": probability,
         "owner_user_id": lead["owner_user_id"],
         "owner_team_id": lead["owner_team_id"],
         "business_unit_id": lead["business_unit_id"],
@@ -78,6 +105,8 @@ def opportunity_row(ctx, lead, pk):
         if outcome < 0.35:
             row["state"] = int(OpportunityState.WON)
             row["status"] = int(OpportunityStatus.WON)
+            row["sales_stage"] = int(SalesStage.CLOSE)
+            row["close_probability"] = 100
             row["actual_value"] = (
                 lead["estimated_value"]
                 * Decimal(rng.choice([70, 85, 100, 110, 125]))
@@ -86,4 +115,5 @@ def opportunity_row(ctx, lead, pk):
         else:
             row["state"] = int(OpportunityState.LOST)
             row["status"] = rng.choice(OPPORTUNITY_LOST_STATUSES)
+            row["close_probability"] = 0
     return row

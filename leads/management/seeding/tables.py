@@ -41,7 +41,8 @@ def _default(field, now):
 
 
 class Table:
-    """Write rows of one model's table; columns come from _meta.concrete_fields."""
+    """Write rows of one model's table; columns come from _meta.concrete_fields
+    (generated ones left out)."""
 
     def __init__(self, model, *, now):
         self.model = model
@@ -49,7 +50,10 @@ class Table:
         self.db_table = meta.db_table
         self.pk_column = meta.pk.column
         self.pk_attname = meta.pk.attname
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        # Generated columns (the phones' digits) are the database's to write.
+        fields = [
+            f for f in meta.concrete_fields if not f.primary_key and not f.generated
+        ]
         self.columns = [f.column for f in fields]
         defaults = {f.attname: _default(f, now) for f in fields}
         self.required = {name for name, value in defaults.items() if value is REQUIRED}

@@ -1,10 +1,13 @@
-"""Reads for imports, by concern: files (format, encoding, rows, mapping), rows
-(conversion and validation) and batches (matches, preview, scope, progress)."""
+"""Reads for imports, by concern: files (format, encoding, rows, mapping), sources
+(the exports of other products: headers, values, dates, names), rows (conversion
+and validation) and batches (matches, preview, scope, progress)."""
 
 from leads.selectors.imports.batches import (
     PREVIEW_CHECK_LIMIT,
     PREVIEW_ERRORS,
     STALE_SECONDS,
+    STEP_TASKS,
+    WORKER_WAIT_SECONDS,
     Preview,
     find_matches,
     get_batch,
@@ -14,17 +17,23 @@ from leads.selectors.imports.batches import (
     not_imported_rows,
     progress,
     progress_context,
+    worker_wait,
 )
 from leads.selectors.imports.files import (
     ALIASES,
     REQUIRED_FIELDS,
     TARGET_FIELDS,
     TARGETS,
+    ImportLimits,
     TableError,
     TableInfo,
+    aliases,
+    auto_fills,
     auto_mapping,
+    import_limits,
     inspect_table,
     iter_rows,
+    sniff_upload,
 )
 from leads.selectors.imports.rows import (
     CHUNK_ROWS,
@@ -32,7 +41,9 @@ from leads.selectors.imports.rows import (
     Lookups,
     convert_row,
     converted_chunks,
+    render_fill,
 )
+from leads.selectors.imports.sources import SYSTEM_NAMES, detect_system
 
 __all__ = [
     "ALIASES",
@@ -41,18 +52,26 @@ __all__ = [
     "PREVIEW_ERRORS",
     "REQUIRED_FIELDS",
     "STALE_SECONDS",
+    "STEP_TASKS",
+    "SYSTEM_NAMES",
+    "WORKER_WAIT_SECONDS",
     "TARGETS",
     "TARGET_FIELDS",
     "ConvertedRow",
+    "ImportLimits",
     "Lookups",
     "Preview",
     "TableError",
     "TableInfo",
+    "aliases",
+    "auto_fills",
     "auto_mapping",
     "convert_row",
     "converted_chunks",
+    "detect_system",
     "find_matches",
     "get_batch",
+    "import_limits",
     "import_preview",
     "inspect_table",
     "is_interrupted",
@@ -61,4 +80,7 @@ __all__ = [
     "not_imported_rows",
     "progress",
     "progress_context",
+    "render_fill",
+    "sniff_upload",
+    "worker_wait",
 ]

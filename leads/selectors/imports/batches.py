@@ -1,20 +1,24 @@
 """Reads about import batches: matches with existing leads, the preview, the
 batches a user may see, and a batch's progress."""
 
+import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from leads.models import (
     ImportBatch,
     ImportStatus,
     Lead,
 )
+from leads.selectors.imports.files import import_limits
 from leads.selectors.imports.rows import ConvertedRow, converted_chunks
 from leadsite.permissions import (
-    business_unit_subtree_ids,
     is_administrator,
     is_manager,
+    unit_subtree_ids,
     visible_to,
 )
 
@@ -23,16 +27,48 @@ PREVIEW_ERRORS = 200
 # The preview checks this many rows in the request (a few seconds); the import itself
 # checks every row and reports the rest.
 PREVIEW_CHECK_LIMIT = 10_000
+# ... and at most this many cells (rows × columns): openpyxl reads a workbook at
+# about 60,000 cells a second, so a 200-column workbook is previewed on 500 rows.
+PREVIEW_CELL_LIMIT = 100_000
 STALE_SECONDS = 60
+# A batch whose task no worker has taken for this long says that no worker seems to
+# be running (db_worker polls the queue every second).
+WORKER_WAIT_SECONDS = 60
+# The task that takes a batch on from each waiting status (leads.tasks.NEXT_STEP).
+STEP_TASKS = {
+    ImportStatus.CHECKING: "leads.tasks.check_import",
+    ImportStatus.QUEUED: "leads.tasks.run_import",
+    ImportStatus.UNDOING: "leads.tasks.run_undo",
+}
+DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
+# A worker has (or is about to take) the batch in hand: its page polls.
+WORKING = (
+    ImportStatus.CHECKING,
+    ImportStatus.QUEUED,
+    ImportStatus.RUNNING,
+    ImportStatus.UNDOING,
+)
 
 
-def find_matches(rows: list[ConvertedRow], *, user) -> dict[int, Lead]:
-    """Row index → the existing lead (in the user's scope) it matches: the same lead
-    ID when the file has one, else the same email."""
+def find_matches(
+    rows: list[ConvertedRow], *, user, system: str = ""
+) -> dict[int, Lead]:
+    """Row index → the existing lead (in the user's scope) it matches: the same
+    record ID of the source system (a D365 export's lead GUID) when the file has
+    one, else the same lead ID, else the same email."""
+    external = {r.external_id for r in rows if r.external_id}
     ids = {r.match_id for r in rows if r.match_id}
     emails = {r.fields["email"].strip() for r in rows if r.fields.get("email")}
     variants = emails | {e.lower() for e in emails}
-    by_id, by_email = {}, {}
+    by_external, by_id, by_email = {}, {}, {}
+    if external:
+        by_external = {
+            lead.external_id: lead
+            for lead in visible_to(
+                user,
+                Lead.objects.filter(external_system=system, external_id__in=external),
+            )
+        }
     if ids:
         by_id = {
             lead.pk: lead for lead in visible_to(user, Lead.objects.filter(pk__in=ids))
@@ -44,7 +80,9 @@ def find_matches(rows: list[ConvertedRow], *, user) -> dict[int, Lead]:
             by_email.setdefault(lead.email.lower(), lead)
     found = {}
     for row in rows:
-        lead = by_id.get(row.match_id) if row.match_id else None
+        lead = by_external.get(row.external_id) if row.external_id else None
+        if lead is None and row.match_id:
+            lead = by_id.get(row.match_id)
         if lead is None and row.fields.get("email"):
             lead = by_email.get(row.fields["email"].strip().lower())
         if lead is not None:
@@ -57,44 +95,95 @@ class Preview:
     sample: list = field(default_factory=list)  # ConvertedRow, valid, first rows
     invalid: list = field(default_factory=list)  # (line, column, reason)
     invalid_rows: int = 0
-    matches: list = field(default_factory=list)  # (line, lead)
+    matches: list = field(default_factory=list)  # (line, lead or None, repeated line)
     match_count: int = 0
     valid_rows: int = 0
     checked_rows: int = 0
     total_rows: int = 0
+    # (column, value) → [rows, what it becomes], for option values no product knows
+    unknown_values: dict = field(default_factory=dict)
+    # owner column text → [rows, user or None]
+    owners: dict = field(default_factory=dict)
 
     @property
     def partial(self) -> bool:
         return self.checked_rows < self.total_rows
 
+    @property
+    def new_rows(self) -> int:
+        """Valid rows that match no existing lead and repeat no earlier row."""
+        return self.valid_rows - self.match_count
+
+    @property
+    def unknown_list(self) -> list:
+        return [
+            (column, value, rows, becomes)
+            for (column, value), (rows, becomes) in sorted(self.unknown_values.items())
+        ]
+
+    @property
+    def owner_list(self) -> list:
+        """(text, rows, user or None), unmatched first."""
+        return sorted(
+            ((text, rows, user) for text, (rows, user) in self.owners.items()),
+            key=lambda item: (item[2] is not None, item[0].lower()),
+        )
+
+    @property
+    def unmatched_owners(self) -> int:
+        return sum(rows for _, rows, user in self.owner_list if user is None)
+
 
 def import_preview(*, batch: ImportBatch, user) -> Preview:
     """Rows checked as the import will check them, before anything is written (the
-    first PREVIEW_CHECK_LIMIT rows of a larger file): the first valid rows as they
-    will be saved, every invalid row (the first PREVIEW_ERRORS listed) and the rows
-    that match existing leads."""
+    first PREVIEW_CHECK_LIMIT rows, and PREVIEW_CELL_LIMIT cells, of a larger file):
+    the first valid rows as they will be saved, every invalid row (the first
+    PREVIEW_ERRORS listed), the rows that match existing leads or repeat an earlier
+    row of the file (the import treats both alike), option values no product knows
+    (with what they become) and the owners named, matched to users or not."""
     preview = Preview(total_rows=batch.total_rows)
+    limit = min(PREVIEW_CHECK_LIMIT, PREVIEW_CELL_LIMIT // max(len(batch.headers), 1))
+    first_line = {}  # key → line of the first valid row with it
     with batch.file.open("rb") as handle:
         for chunk in converted_chunks(handle, batch):
-            if preview.checked_rows >= PREVIEW_CHECK_LIMIT:
+            if preview.checked_rows >= limit:
                 break
             preview.checked_rows += len(chunk)
-            matches = find_matches([r for r in chunk if not r.errors], user=user)
+            matches = find_matches(
+                [r for r in chunk if not r.errors],
+                user=user,
+                system=batch.source_system,
+            )
             for row in chunk:
-                if row.errors:
-                    preview.invalid_rows += 1
-                    for column, reason in row.errors:
-                        if len(preview.invalid) < PREVIEW_ERRORS:
-                            preview.invalid.append((row.line, column, reason))
-                    continue
-                preview.valid_rows += 1
-                if row.index in matches:
-                    preview.match_count += 1
-                    if len(preview.matches) < PREVIEW_ERRORS:
-                        preview.matches.append((row.line, matches[row.index]))
-                if len(preview.sample) < PREVIEW_ROWS:
-                    preview.sample.append(row)
+                _count_row(preview, row, matches.get(row.index), first_line)
     return preview
+
+
+def _count_row(preview, row, match, first_line):
+    for column, value, becomes in row.notes:
+        entry = preview.unknown_values.setdefault((column, value), [0, becomes])
+        entry[0] += 1
+    if row.owner_text:
+        entry = preview.owners.setdefault(row.owner_text, [0, row.owner])
+        entry[0] += 1
+    if row.errors:
+        preview.invalid_rows += 1
+        for column, reason in row.errors:
+            if len(preview.invalid) < PREVIEW_ERRORS:
+                preview.invalid.append((row.line, column, reason))
+        return
+    preview.valid_rows += 1
+    repeated = next(
+        (first_line[k] for k in sorted(row.keys, key=str) if k in first_line), None
+    )
+    for k in row.keys:
+        first_line.setdefault(k, row.line)
+    if match is not None or repeated is not None:
+        preview.match_count += 1
+        if len(preview.matches) < PREVIEW_ERRORS:
+            preview.matches.append((row.line, match, repeated))
+    if len(preview.sample) < PREVIEW_ROWS:
+        preview.sample.append(row)
 
 
 def list_batches(*, user):
@@ -104,7 +193,9 @@ def list_batches(*, user):
     if is_administrator(user):
         return qs
     if is_manager(user) and user.business_unit_id:
-        units = business_unit_subtree_ids(user.business_unit_id)
+        # The unit tree as read once per request (the lead list's import filter
+        # builds this queryset beside the list's own scope).
+        units = unit_subtree_ids(user)
         return qs.filter(created_by__business_unit_id__in=units)
     return qs.filter(created_by=user)
 
@@ -114,15 +205,50 @@ def get_batch(*, pk, user) -> ImportBatch:
 
 
 def is_interrupted(batch: ImportBatch) -> bool:
-    """Running, but the worker has not reported for STALE_SECONDS: it stopped."""
-    return batch.status == ImportStatus.RUNNING and (
-        batch.heartbeat_at is None
-        or (timezone.now() - batch.heartbeat_at).total_seconds() > STALE_SECONDS
+    """A worker took the batch on (checking, running or undoing) but has not
+    reported for STALE_SECONDS: it stopped. A running batch has a heartbeat from
+    the moment it is claimed; a checking or undoing one has none until a worker
+    starts on it (until then it waits in the queue)."""
+    if batch.status == ImportStatus.RUNNING and batch.heartbeat_at is None:
+        return True
+    return (
+        batch.status in WORKING
+        and batch.heartbeat_at is not None
+        and (timezone.now() - batch.heartbeat_at).total_seconds() > STALE_SECONDS
     )
 
 
+def worker_wait(batch: ImportBatch) -> dict | None:
+    """When the batch waits for a worker (queued, or checking or undoing before a
+    worker reported) and its task has stayed unclaimed in the database queue for
+    more than WORKER_WAIT_SECONDS: the seconds it has waited and how many other
+    tasks are running (workers may be busy rather than absent). None otherwise,
+    and always with another task backend."""
+    if batch.status not in STEP_TASKS or batch.heartbeat_at is not None:
+        return None
+    if settings.TASKS["default"]["BACKEND"] != DATABASE_BACKEND:
+        return None
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=WORKER_WAIT_SECONDS)
+    waiting = [
+        task.enqueued_at
+        for task in DBTaskResult.objects.ready()
+        .filter(task_path=STEP_TASKS[batch.status], enqueued_at__lte=cutoff)
+        .only("args_kwargs", "enqueued_at")[:100]
+        if (task.args_kwargs.get("args") or [None])[0] == batch.pk
+    ]
+    if not waiting:
+        return None
+    return {
+        "seconds": round((now - min(waiting)).total_seconds()),
+        "busy": DBTaskResult.objects.running().count(),
+    }
+
+
 def progress(batch: ImportBatch) -> dict:
-    """Rows done, percent, rows per second and seconds left."""
+    """Rows done, percent, rows per second and seconds left; rows undone and to
+    undo while undoing."""
+    interrupted = is_interrupted(batch)
     done, total = batch.rows_done, max(batch.total_rows, 1)
     rate = None
     left = None
@@ -137,7 +263,13 @@ def progress(batch: ImportBatch) -> dict:
         "percent": min(100, round(100 * done / total)),
         "rate": rate,
         "left": left,
-        "interrupted": is_interrupted(batch),
+        "interrupted": interrupted,
+        "polling": batch.status in WORKING and not interrupted,
+        "can_undo": batch.status == ImportStatus.DONE
+        or (batch.status == ImportStatus.RUNNING and interrupted),
+        "undo_done": batch.undo_report.get("done", 0),
+        "undo_total": batch.undo_report.get("total", 0),
+        "worker_wait": worker_wait(batch),
     }
 
 
@@ -151,9 +283,14 @@ def not_imported_rows(batch: ImportBatch, limit: int = PREVIEW_ERRORS):
 def progress_context(batch: ImportBatch) -> dict:
     from leads.selectors.capture import routing_available
 
+    owner_column = next(
+        (batch.headers[int(i)] for i, t in batch.mapping.items() if t == "owner"), ""
+    )
     return {
         "routing_available": routing_available(),
+        "owner_column": owner_column,
         "batch": batch,
         "progress": progress(batch),
         "failures": not_imported_rows(batch),
+        "limits": import_limits(),
     }

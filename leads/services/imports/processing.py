@@ -1,5 +1,5 @@
-"""Writes for imports: create a batch from an upload, set its mapping, start it,
-process it (the background task's body), resume it, undo it.
+"""Running an import: claim a queued batch and import its rows (the background
+task's body).
 
 Processing runs in chunks of CHUNK_ROWS rows, each chunk one transaction that writes
 its leads, one ImportRow per row and the batch's counters together. A worker that
@@ -11,7 +11,6 @@ imported twice.
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,7 +18,6 @@ from simple_history.utils import bulk_create_with_history
 
 from leads.exceptions import TransitionRefused
 from leads.models import (
-    Activity,
     DuplicateMode,
     ImportBatch,
     ImportRow,
@@ -27,7 +25,6 @@ from leads.models import (
     Lead,
     LeadState,
     LeadStatus,
-    Note,
     PossibleDuplicate,
     RowOutcome,
 )
@@ -40,8 +37,6 @@ from leads.services.capture import (
 from leads.services.lifecycle import update_lead
 from leadsite.services import service, through
 
-UNDO_CHUNK = 1000
-
 
 def _jsonable(value):
     if isinstance(value, Decimal):
@@ -49,81 +44,6 @@ def _jsonable(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
-
-
-@service
-@transaction.atomic
-def create_import_batch(*, upload, by) -> ImportBatch:
-    """Store an uploaded file as a new batch, or raise reading.TableError with the
-    reason it is refused (not a table, empty, too big, no last-name or topic
-    column). The mapping starts as guessed from the header."""
-    info = reading.inspect_table(
-        upload, name=upload.name, max_size=settings.LEADSITE_IMPORT_MAX_SIZE
-    )
-    batch = ImportBatch(
-        created_by=by,
-        original_name=upload.name[:255],
-        file_format=info.file_format,
-        encoding=info.encoding,
-        delimiter=info.delimiter,
-        headers=info.headers,
-        mapping=reading.auto_mapping(info.headers),
-        total_rows=info.total_rows,
-    )
-    upload.seek(0)
-    batch.file.save(
-        f"import-{timezone.now():%Y%m%d%H%M%S}.{info.file_format}", upload, save=False
-    )
-    batch.full_clean()
-    batch.save()
-    return batch
-
-
-@service
-@transaction.atomic
-def set_import_options(*, batch, by, mapping, duplicate_mode, owner_user=None):
-    """Change a waiting batch's column mapping, duplicate choice and owner."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status != ImportStatus.MAPPING:
-        raise TransitionRefused("This import has already started.")
-    targets = [t for t in mapping.values() if t]
-    if len(targets) != len(set(targets)):
-        raise ValidationError("Each lead field can take one column only.")
-    missing = [
-        label for name, label in reading.REQUIRED_FIELDS.items() if name not in targets
-    ]
-    if missing:
-        raise ValidationError(f"Map a column to {' and '.join(missing)}.")
-    batch.mapping = {k: v for k, v in mapping.items() if v}
-    batch.duplicate_mode = duplicate_mode
-    batch.owner_user = owner_user
-    batch.full_clean()
-    batch.save()
-    return batch
-
-
-@service
-@transaction.atomic
-def start_import(*, batch, by) -> ImportBatch:
-    """Queue a waiting batch (the caller enqueues the task after commit)."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status != ImportStatus.MAPPING:
-        raise TransitionRefused("This import has already started.")
-    batch.status = ImportStatus.QUEUED
-    batch.save(update_fields=["status"])
-    return batch
-
-
-@service
-@transaction.atomic
-def resume_import(*, batch, by) -> ImportBatch:
-    """Queue an interrupted batch again; it goes on after its last committed row."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if not reading.is_interrupted(batch):
-        raise TransitionRefused("This import is not interrupted.")
-    batch.status = ImportStatus.QUEUED
-    batch.save(update_fields=["status"])
-    return batch
 
 
 def _claim(batch_id) -> bool:
@@ -137,9 +57,12 @@ def _claim(batch_id) -> bool:
 
 
 def _prepare(row, batch, *, flagged_of=None):
-    """The row's lead, ready to insert (saved with its chunk, see _save_new)."""
-    owner = batch.import_owner
+    """The row's lead, ready to insert (saved with its chunk, see _save_new): owned
+    by the user its owner column names (not routed then), else by the batch's
+    owner (routed by the rules when the batch names none)."""
+    owner = row.owner or batch.import_owner
     lead = row.lead
+    lead.import_owner_named = row.owner is not None
     lead.owner_user = owner
     lead.owner_team = None
     lead.business_unit_id = owner.business_unit_id or batch.created_by.business_unit_id
@@ -187,7 +110,8 @@ def _save_new(entries, batch):
         if entry[1] != RowOutcome.CREATED:
             continue
         flagged_of = lead.import_flagged_of
-        if batch.owner_user is None and lead.state == LeadState.OPEN:
+        routed = batch.owner_user is None and not lead.import_owner_named
+        if routed and lead.state == LeadState.OPEN:
             entry[2] = lead = route_incoming_lead(
                 lead=lead, by=batch.created_by, trigger="import"
             )
@@ -205,7 +129,11 @@ def _save_new(entries, batch):
 
 
 def _update(row, batch, existing):
-    fields = {k: v for k, v in row.fields.items() if k != "status"}
+    # An existing lead keeps its status, and the values only a fill gave the row
+    # (a topic made from the company name is no news about the lead).
+    fields = {
+        k: v for k, v in row.fields.items() if k != "status" and k not in row.filled
+    }
     changed = {
         name: value
         for name, value in fields.items()
@@ -272,7 +200,9 @@ def _process_chunk(batch, chunk):
     entries = []
     with transaction.atomic():
         matches = reading.find_matches(
-            [r for r in chunk if not r.errors], user=batch.created_by
+            [r for r in chunk if not r.errors],
+            user=batch.created_by,
+            system=batch.source_system,
         )
         for row in chunk:
             try:
@@ -341,80 +271,4 @@ def process_import(*, batch_id: int) -> ImportBatch | None:
     batch.finished_at = timezone.now()
     batch.rows_done = batch.rows.count()
     batch.save(update_fields=["status", "finished_at", "rows_done"])
-    return batch
-
-
-def _worked_on(lead, row, has_timeline) -> str:
-    if lead.modified_at != row.lead_modified_at:
-        return f"changed on {timezone.localtime(lead.modified_at):%Y-%m-%d %H:%M} after the import"
-    if has_timeline:
-        return "has activities or notes logged since the import"
-    return ""
-
-
-@service
-@through("import")
-@transaction.atomic
-def undo_import(*, batch, by) -> ImportBatch:
-    """Delete the leads a batch created and restore the fields it updated, except
-    where someone worked on the lead since (it is kept and the report says why).
-
-    Refused while the batch is running (an interrupted batch can be undone)."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status == ImportStatus.UNDONE:
-        raise TransitionRefused("This import was already undone.")
-    if batch.status == ImportStatus.MAPPING:
-        raise TransitionRefused("This import has not started: nothing to undo.")
-    if batch.status in (
-        ImportStatus.QUEUED,
-        ImportStatus.RUNNING,
-    ) and not reading.is_interrupted(batch):
-        raise TransitionRefused("This import is still running; wait for it to finish.")
-    kept = []
-    deleted = restored = 0
-    rows = batch.rows.filter(
-        outcome__in=[RowOutcome.CREATED, RowOutcome.UPDATED], lead__isnull=False
-    ).order_by("line")
-    chunk = []
-
-    def flush():
-        nonlocal deleted, restored
-        ids = [r.lead_id for r in chunk]
-        leads = Lead.objects.in_bulk(ids)
-        busy = set(
-            Activity.objects.filter(lead_id__in=ids).values_list("lead_id", flat=True)
-        ) | set(Note.objects.filter(lead_id__in=ids).values_list("lead_id", flat=True))
-        to_delete = []
-        for row in chunk:
-            lead = leads.get(row.lead_id)
-            if lead is None:
-                continue
-            why = _worked_on(lead, row, lead.pk in busy)
-            if why:
-                kept.append(
-                    {"line": row.line, "lead": lead.pk, "name": str(lead), "why": why}
-                )
-                continue
-            if row.outcome == RowOutcome.CREATED:
-                to_delete.append(lead.pk)
-            else:
-                for attname, value in row.previous.items():
-                    setattr(lead, attname, value)
-                lead.full_clean(exclude=["status"])
-                lead.save()
-                restored += 1
-        if to_delete:
-            Lead.objects.filter(pk__in=to_delete).delete()
-            deleted += len(to_delete)
-        chunk.clear()
-
-    for row in rows.iterator(chunk_size=UNDO_CHUNK):
-        chunk.append(row)
-        if len(chunk) >= UNDO_CHUNK:
-            flush()
-    flush()
-    batch.status = ImportStatus.UNDONE
-    batch.undone_at = timezone.now()
-    batch.undo_report = {"deleted": deleted, "restored": restored, "kept": kept}
-    batch.save(update_fields=["status", "undone_at", "undo_report"])
     return batch
