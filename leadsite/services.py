@@ -95,7 +95,12 @@ GUARDED_MODELS = (
     "leads.Activity",
     "leads.Note",
     "leads.Attachment",
+    "leads.RoutingRule",
+    "leads.CaptureForm",
+    "accounts.Account",
+    "accounts.Contact",
     "accounts.Opportunity",
+    "accounts.OpportunityProduct",
 )
 
 

@@ -70,9 +70,11 @@ def test_add_page_renders_or_is_refused_for_logs(admin_client_, app_label, model
         "capturesubmission",
         "possibleduplicate",
         "exportjob",
+        "opportunityproduct",
     }:
         # Logs: assignments by routing, form tokens, exports, imports and captures by
-        # services; the source report's summary rows by its triggers and refresh.
+        # services; the source report's summary rows by its triggers and refresh;
+        # product lines on their opportunity's page.
         assert response.status_code == 403
     else:
         assert response.status_code == 200

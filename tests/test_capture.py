@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from leads.models import CaptureForm, Lead, LeadSource, PossibleDuplicate
-from leads.services.capture import capture_lead
+from leads.services.capture import capture_lead, save_capture_form
 from tests import factories
 
 
@@ -156,8 +156,7 @@ def test_known_email_or_phone_is_flagged_not_dropped(client, web_form, manager):
 
 def test_inactive_or_unknown_token_is_404(client, web_form):
     assert client.get("/capture/no-such-token/").status_code == 404
-    web_form.is_active = False
-    web_form.save()
+    save_capture_form(by=None, instance=web_form, data={"is_active": False})
     assert client.get(f"/capture/{web_form.token}/").status_code == 404
     assert _post(client, web_form).status_code == 404
 
@@ -175,9 +174,11 @@ def test_csrf_is_enforced(web_form):
 
 def test_redirect_goes_to_allowed_hosts_only(client, web_form, settings):
     settings.LEADSITE_CAPTURE_REDIRECT_HOSTS = ["www.contoso.example"]
-    web_form.redirect_url = "https://www.contoso.example/thanks"
-    web_form.full_clean()
-    web_form.save()
+    save_capture_form(
+        by=None,
+        instance=web_form,
+        data={"redirect_url": "https://www.contoso.example/thanks"},
+    )
     assert _post(client, web_form)["Location"] == "https://www.contoso.example/thanks"
     web_form.redirect_url = "https://evil.example/phish"
     with pytest.raises(Exception, match="LEADSITE_CAPTURE_REDIRECT_HOSTS"):

@@ -9,6 +9,7 @@ from django_fsm_log.models import StateLog
 
 from accounts import services as account_services
 from accounts.models import Account, Contact, Opportunity, OpportunityProduct
+from accounts.services import update_account
 from leads.exceptions import TransitionRefused
 from leads.models import Lead, LeadState, LeadStatus
 from leads.selectors.duplicates import (
@@ -105,8 +106,7 @@ def test_product_interests_become_opportunity_lines(rep, lead):
 def test_qualify_linking_an_existing_account_creates_no_account(rep, lead):
     existing = factories.AccountFactory(owner_user=rep, name="Analytical Engines")
     primary = factories.ContactFactory(owner_user=rep, account=existing)
-    existing.primary_contact = primary
-    existing.save()
+    existing = update_account(account=existing, by=rep, primary_contact=primary)
     result = qualify_lead(lead=lead, by=rep, existing_account=existing)
     assert Account.objects.count() == 1
     assert result.account == existing

@@ -42,3 +42,42 @@ def test_writes_inside_a_service_pass_and_the_marker_is_the_outermost(rep):
     note = outer()
     assert note.pk and seen == [f"{__name__}.{outer.__qualname__}"]
     assert current_service() is None
+
+
+def test_admin_writes_every_guarded_model_through_its_services(rf, administrator):
+    """Every admin of a model whose rows only services write either saves through
+    the services (ServiceAdminMixin) or is read-only."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    from accounts.admin import ServiceAdminMixin
+    from leadsite.services import GUARDED_MODELS
+
+    request = rf.get("/admin/")
+    request.user = administrator
+    bypassing = []
+    for label in GUARDED_MODELS:
+        model_admin = admin.site._registry.get(apps.get_model(label))
+        if model_admin is None or isinstance(model_admin, ServiceAdminMixin):
+            continue
+        if model_admin.has_add_permission(request) or model_admin.has_change_permission(
+            request
+        ):
+            bypassing.append(label)
+    assert not bypassing
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rep: factories.AccountFactory(owner_user=rep),
+        lambda rep: factories.ContactFactory(owner_user=rep),
+        lambda rep: factories.RoutingRuleFactory(),
+        lambda rep: factories.CaptureFormFactory(),
+        lambda rep: factories.OpportunityProductFactory(),
+    ],
+)
+def test_direct_save_of_more_guarded_rows_fails(rep, make):
+    row = make(rep)
+    with pytest.raises(WriteOutsideService):
+        row.save()

@@ -181,6 +181,10 @@ class OpportunityAdmin(
 
 @admin.register(OpportunityProduct)
 class OpportunityProductAdmin(admin.ModelAdmin):
+    """Product lines, read-only: they are added and removed on their opportunity
+    (its inline calls add_opportunity_product / remove_opportunity_product, which
+    refuse a closed opportunity)."""
+
     list_display = ["opportunity", "product", "quantity", "price_per_unit"]
     list_select_related = ["opportunity", "product"]
     search_fields = ["opportunity__name", "product__name"]
@@ -190,3 +194,12 @@ class OpportunityProductAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         scope = scope_q(request.user, prefix="opportunity__")
         return queryset if scope is None else queryset.filter(scope)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

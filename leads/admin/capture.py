@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 
+from accounts.admin import ServiceAdminMixin
 from leads.models import Campaign, CaptureForm
 from leads.models.capture import CAPTURE_DEFAULT_FIELDS
+from leads.services.capture import save_capture_form
 
 
 @admin.register(Campaign)
@@ -24,7 +26,10 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaptureForm)
-class CaptureFormAdmin(admin.ModelAdmin):
+class CaptureFormAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Saved through save_capture_form, as by the site's editor; switched off, not
+    deleted."""
+
     list_display = ["name", "business_unit", "campaign", "default_source", "is_active"]
     list_select_related = ["business_unit", "campaign"]
     list_filter = ["is_active", "business_unit"]
@@ -37,3 +42,9 @@ class CaptureFormAdmin(admin.ModelAdmin):
         return {
             "fields_shown": CAPTURE_DEFAULT_FIELDS
         } | super().get_changeform_initial_data(request)
+
+    def service_create(self, request, obj, fields):
+        return save_capture_form(by=request.user, instance=None, data=fields)
+
+    def service_update(self, request, obj, fields):
+        return save_capture_form(by=request.user, instance=obj, data=fields)

@@ -2,12 +2,19 @@
 
 from django.contrib import admin
 
+from accounts.admin import ServiceAdminMixin
 from leads.admin.common import _scoped_by_lead
 from leads.models import LeadAssignment, RoutingRule
+from leads.services.routing import save_routing_rule
+from leadsite.permissions import can_edit_routing_rule
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Rules are saved through save_routing_rule (conditions normalised, the
+    editor's permission checked), as on the routing pages; switched off, not
+    deleted."""
+
     list_display = [
         "order",
         "name",
@@ -56,6 +63,21 @@ class RoutingRuleAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit_routing_rule(request.user, obj))
+
+    def service_create(self, request, obj, fields):
+        conditions = fields.pop("conditions", None) or []
+        return save_routing_rule(by=request.user, conditions=conditions, **fields)
+
+    def service_update(self, request, obj, fields):
+        # `obj` carries the posted values: its conditions are the form's.
+        conditions = fields.pop("conditions", obj.conditions)
+        return save_routing_rule(
+            by=request.user, rule=obj, conditions=conditions, **fields
+        )
 
 
 @admin.register(LeadAssignment)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import OpportunityState
+from accounts.services import update_account
 from leads.models import (
     ActivityKind,
     ActivityState,
@@ -178,8 +179,7 @@ def build_world(rep, manager, org):
         email="omar.haddad@fabrikam.example",
         account=fabrikam,
     )
-    northwind.primary_contact = nancy
-    northwind.save()
+    northwind = update_account(account=northwind, by=manager, primary_contact=nancy)
 
     open_leads = [
         ("Ana", "Silva", "Mercado Foods", "Stock system for 12 stores", "48000"),
