@@ -1,7 +1,8 @@
 """Reads for the routing pages: rules by level with hit counts, the unassigned
-queue, the assignment log (through the scope gate) and a lead's routing history."""
+queue, the assignment log (through the scope gate) and a lead's routing history;
+the rules, people and loads routing decides with (RuleSet). The dry run and the
+lead form's preview are in leads.selectors.routing_dry_run."""
 
-import copy
 import datetime
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ from django.db import connections, router
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import Account, BusinessUnit, Team, User
+from accounts.models import Account, BusinessUnit, Team
 from leads import routing
 from leads.models import (
     Campaign,
@@ -155,7 +156,7 @@ def rule_conditions(rule: RoutingRule, labels: dict | None = None) -> list[str]:
     return [routing.describe_condition(c, labels) for c in rule.conditions or []]
 
 
-def _rules_queryset():
+def rules_queryset():
     return RoutingRule.objects.select_related(
         "business_unit", "channel_partner", "target_user", "target_team"
     ).order_by("order", "id")
@@ -166,7 +167,7 @@ def list_routing_rules(*, user=None) -> list[RoutingRule]:
     with `conditions_text`, `hits` (log rows in the last 30 days) and `can_edit`
     for `user`. Rules are organisation settings: every signed-in user may read
     them. Constant queries: rules, hit counts, and one per kind of named record."""
-    rules = list(_rules_queryset())
+    rules = list(rules_queryset())
     since = timezone.now() - datetime.timedelta(days=HIT_DAYS)
     hits = dict(
         LeadAssignment.objects.filter(rule__isnull=False, created_at__gte=since)
@@ -343,235 +344,4 @@ def latest_assignment(*, lead) -> LeadAssignment | None:
         .select_related("rule")
         .order_by("-id")
         .first()
-    )
-
-
-# --- dry run ---------------------------------------------------------------------------
-
-
-AS_IF_ACTIVE = "inactive: tried as if active"
-
-
-@dataclass
-class DryRunRow:
-    lead: Lead
-    rule: object
-    rule_label: str  # the rule's name, saying when it was tried as if active
-    would: object  # the user the lead would go to, or None (stays)
-    now: object  # its owner today (user or team)
-    detail: str
-    differs: bool
-
-
-@dataclass
-class DryRunResult:
-    rows: list
-    per_assignee: list  # (name, would get, owns today among these leads)
-    per_rule: list  # (rule label, leads)
-    changed: int
-    chart: dict
-    as_if_active: list  # inactive rules tried as if active
-    left_out: list  # inactive rules not tried
-
-
-def _as_if_active(rule: RoutingRule) -> RoutingRule:
-    """A copy of the inactive `rule` that routing treats as active, marked so the
-    dry run can say so; the rule itself (a form's instance) is left as it is."""
-    trial = copy.copy(rule)
-    trial.is_active = True
-    trial.tried_as_if_active = True
-    return trial
-
-
-def rule_label(rule) -> str:
-    """The rule's name, with "(inactive: tried as if active)" for a dry run's trial
-    copy of an inactive rule."""
-    if getattr(rule, "tried_as_if_active", False):
-        return f"{rule.name} ({AS_IF_ACTIVE})"
-    return rule.name
-
-
-def dry_run(
-    *,
-    user,
-    rule: RoutingRule | None = None,
-    limit: int = 500,
-    inactive=(),
-    saved: list | None = None,
-) -> DryRunResult:
-    """Replay the last `limit` leads in the user's scope (oldest of them first)
-    against the saved active rules, with `rule` (saved or not, possibly edited)
-    taking its saved version's place, plus the saved inactive rules whose ids are
-    in `inactive`. An inactive rule tried (`rule` unticked "Active", or one of
-    `inactive`) is tried as if active, since trying a rule before switching it on
-    is what a dry run is for; the result names those (`as_if_active`, and each
-    row's `rule_label`) and the inactive rules left out (`left_out`). `saved`: the
-    saved rules, when the caller has read them (list_routing_rules). Round-robin
-    cursors and open-lead counts start from today's values and move in memory
-    only: nothing is written. Constant queries: leads, rules, units, members,
-    users, loads, labels."""
-    wanted = set(inactive)
-    replaced = rule.pk if rule is not None else None
-    rules, as_if_active, left_out = [], [], []
-    for saved_rule in _rules_queryset() if saved is None else saved:
-        if replaced is not None and saved_rule.pk == replaced:
-            continue
-        if saved_rule.is_active:
-            rules.append(saved_rule)
-        elif saved_rule.pk in wanted:
-            rules.append(_as_if_active(saved_rule))
-            as_if_active.append(saved_rule)
-        else:
-            left_out.append(saved_rule)
-    if rule is not None:
-        if not rule.is_active:
-            as_if_active.append(rule)
-            rule = _as_if_active(rule)
-        rules.append(rule)
-    ruleset = RuleSet.load(rules)
-    leads = list(
-        list_leads(user=user)
-        .select_related("owner_user", "owner_team")
-        .order_by("-created_at", "-id")[:limit]
-    )
-    leads.reverse()
-    situation = _replay_situation(rules, ruleset)
-    rows, would_count, now_count, rule_count = [], {}, {}, {}
-    for lead in leads:
-        decision = routing.decide(routing.lead_values(lead), ruleset.rules, situation)
-        routing.apply_decision(decision, situation, lead.owner_user_id)
-        target = decision.user or lead.owner  # nobody eligible: it stays
-        owner = lead.owner
-        label = rule_label(decision.rule) if decision.rule else None
-        rows.append(
-            DryRunRow(
-                lead=lead,
-                rule=decision.rule,
-                rule_label=label,
-                would=target,
-                now=owner,
-                detail=decision.detail,
-                differs=target != owner,
-            )
-        )
-        would_count[str(target)] = would_count.get(str(target), 0) + 1
-        now_count[str(owner)] = now_count.get(str(owner), 0) + 1
-        name = label or "No rule matched"
-        rule_count[name] = rule_count.get(name, 0) + 1
-    names = sorted(
-        set(would_count) | set(now_count), key=lambda n: -would_count.get(n, 0)
-    )
-    per_assignee = [
-        (
-            n,
-            would_count.get(n, 0),
-            now_count.get(n, 0),
-            _signed(n, would_count, now_count),
-        )
-        for n in names
-    ]
-    return DryRunResult(
-        rows=rows,
-        per_assignee=per_assignee,
-        per_rule=sorted(rule_count.items(), key=lambda item: -item[1]),
-        changed=sum(row.differs for row in rows),
-        chart={
-            "labels": names,
-            "would": [would_count.get(n, 0) for n in names],
-            "now": [now_count.get(n, 0) for n in names],
-        },
-        as_if_active=as_if_active,
-        left_out=left_out,
-    )
-
-
-def _replay_situation(rules, ruleset: RuleSet) -> routing.Situation:
-    """What routing.decide needs to replay `rules` in memory: every team member,
-    target and default owner (with the fallback owner), today's open-lead counts
-    and round-robin cursors. Reads only, a constant number of queries."""
-    team_ids = {r.target_team_id for r in rules if r.target_team_id}
-    members: dict = {}
-    for team_id, user_id in (
-        Team.members.through.objects.filter(team_id__in=team_ids)
-        .order_by("user_id")
-        .values_list("team_id", "user_id")
-    ):
-        members.setdefault(team_id, []).append(user_id)
-    ids = {pk for group in members.values() for pk in group}
-    ids |= {r.target_user_id for r in rules if r.target_user_id}
-    ids |= {pk for pk in ruleset.default_owners.values() if pk}
-    users = {
-        u.pk: u for u in User.objects.filter(Q(pk__in=ids) | fallback_owner_query())
-    }
-    fallback = getattr(settings, "LEADSITE_FALLBACK_OWNER", "")
-    return routing.Situation(
-        users=users,
-        team_members=members,
-        loads=open_loads(
-            users,
-            least_loaded={
-                pk
-                for r in rules
-                if r.distribution == "least_loaded"
-                for pk in members.get(r.target_team_id, ())
-            },
-        ),
-        cursors={r.pk: r.last_assigned_user_id for r in rules if r.pk},
-        parents=ruleset.parents,
-        default_owners=ruleset.default_owners,
-        unit_names=ruleset.unit_names,
-        labels=condition_labels([c for r in rules for c in r.conditions or []]),
-        fallback_owner_id=next(
-            (pk for pk, u in users.items() if fallback and u.username == fallback),
-            None,
-        ),
-        today=timezone.localdate(),
-    )
-
-
-@dataclass
-class RoutingPreview:
-    """Where a new lead would go if its creator saved it now."""
-
-    stays: bool  # it stays with its creator
-    owner: object  # who would own it
-    rule: object  # the rule that matched, or None
-    detail: str  # the decision in words, as the assignment log would say it
-    assigned_to_me: bool = False  # "Assign to me" keeps it: no rule applied
-
-
-def routing_preview(
-    *, user, fields: dict, assign_to_me: bool = False
-) -> RoutingPreview:
-    """Where a lead `user` creates with the lead form's `fields` (Lead field name ->
-    value; its unit is `user`'s, as create_lead sets it) would go: the active
-    rules, today's turns and open-lead counts, decided by leads.routing.decide
-    with `user` as the keeper, as create_lead routes it; with `assign_to_me` it
-    stays, unrouted. Reads only; constant queries (rules, units, members, users,
-    loads, labels). A round-robin turn or a capacity may have moved by the time
-    the lead is saved."""
-    if assign_to_me:
-        return RoutingPreview(
-            stays=True, owner=user, rule=None, detail="", assigned_to_me=True
-        )
-    rules = list(_rules_queryset().filter(is_active=True))
-    ruleset = RuleSet.load(rules)
-    situation = _replay_situation(rules, ruleset)
-    situation.keeper = user
-    draft = Lead(business_unit_id=user.business_unit_id, **fields)
-    decision = routing.decide(routing.lead_values(draft), ruleset.rules, situation)
-    return RoutingPreview(
-        stays=decision.user == user,
-        owner=decision.user or user,
-        rule=decision.rule,
-        detail=decision.detail,
-    )
-
-
-def _signed(name, would, now) -> str:
-    difference = would.get(name, 0) - now.get(name, 0)
-    return (
-        f"+{difference}"
-        if difference > 0
-        else (f"−{-difference}" if difference else "—")
     )

@@ -24,6 +24,7 @@ from leads.forms.routing import (
 from leads.models import Lead, RoutingRule
 from leads.selectors import leads as lead_selectors
 from leads.selectors import routing as routing_selectors
+from leads.selectors.routing_dry_run import dry_run
 from leads.services import routing as routing_services
 from leadsite.http import safe_next_url
 from leadsite.pagination import paginate
@@ -75,7 +76,7 @@ class RoutingView(TemplateView):
             if params is not None and dry_form.is_valid():
                 limit = dry_form.cleaned_data["leads"] or DRY_RUN_DEFAULT
                 context.update(
-                    dry_run=routing_selectors.dry_run(
+                    dry_run=dry_run(
                         user=user,
                         limit=limit,
                         inactive=dry_form.cleaned_data["inactive"],
@@ -175,7 +176,7 @@ def _rule_form_page(request, *, rule):
             draft.conditions = formset.conditions()
             limit = dry_form.cleaned_data["leads"] or DRY_RUN_DEFAULT
             context.update(
-                dry_run=routing_selectors.dry_run(user=user, rule=draft, limit=limit),
+                dry_run=dry_run(user=user, rule=draft, limit=limit),
                 dry_limit=limit,
             )
         return render(request, "leads/routing_rule_form.html", context)
