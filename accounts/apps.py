@@ -6,6 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and organisation"
 
     def ready(self):
-        from leadsite import dates
+        from leadsite.core import dates
 
         dates.install()

@@ -16,9 +16,9 @@ from accounts.models import (
     OpportunityStatus,
     SalesStage,
 )
-from leadsite.forms import BusinessDatesFilterMixin
-from leadsite.permissions import business_unit_subtree_ids, mine_q
-from leadsite.phones import phone_search_q
+from accounts.permissions import business_unit_subtree_ids, mine_q
+from leadsite.core.forms import BusinessDatesFilterMixin
+from leadsite.core.phones import phone_search_q
 
 # Id filters accept primary keys only: a tampered 20-digit value is ignored like
 # any invalid filter instead of overflowing the database integer.
@@ -40,7 +40,7 @@ class SearchFilterSet(BusinessDatesFilterMixin, django_filters.FilterSet):
     """A free-text `q` over `search_fields` and a "Mine only" switch."""
 
     search_fields: list[str] = []
-    # Digit columns a phone-number query matches (leadsite.phones), whatever the
+    # Digit columns a phone-number query matches (leadsite.core.phones), whatever the
     # formatting on either side.
     phone_fields: list[str] = []
 

@@ -24,13 +24,13 @@ from accounts.models import (
     Opportunity,
     OpportunityStatus,
 )
-from leadsite.forms import (
+from leadsite.core.forms import (
     BusinessDateField,
     KeepStoredChoicesMixin,
     formfield_callback,
     keep_stored_choices,
 )
-from leadsite.versioning import VersionField, carry_version
+from leadsite.core.versioning import VersionField, carry_version
 
 
 class DateInput(forms.DateInput):

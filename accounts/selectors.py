@@ -15,7 +15,8 @@ from accounts.models import (
     OpportunityStatus,
     Product,
 )
-from leadsite.permissions import visible_to
+from accounts.permissions import may_see_changes, visible_to
+from leadsite.core.history import field_changes
 
 # How many contacts/opportunities a detail page lists before linking to the full list.
 RELATED_LIMIT = 20
@@ -276,3 +277,11 @@ def get_opportunity_product(
 ) -> OpportunityProduct | None:
     """A product line of `opportunity` (with its product), or None if it is gone."""
     return opportunity.product_lines.select_related("product").filter(pk=pk).first()
+
+
+def changes_context(*, user, record) -> dict:
+    """{"changes": [...]} (the record's field history) for managers and
+    administrators, {} for everyone else."""
+    if not may_see_changes(user):
+        return {}
+    return {"changes": field_changes(record)}

@@ -22,10 +22,10 @@ from accounts.models import (
     Team,
     User,
 )
-from leadsite.services import service
-from leadsite.transactions import retry_transient
-from leadsite.validation import full_clean
-from leadsite.versioning import changed_fields, check_version
+from leadsite.core.services import service
+from leadsite.core.transactions import retry_transient
+from leadsite.core.validation import full_clean
+from leadsite.core.versioning import changed_fields, check_version
 
 
 def _full_clean_opportunity(opportunity: Opportunity) -> None:
@@ -200,7 +200,7 @@ def update_account(
     Refuses a parent account that is the account itself or one of its sub-accounts
     (a cycle), walking up the parent chain (short in practice). With
     `expected_version` (the version the edit form was loaded at), a save over a
-    change made meanwhile raises leadsite.versioning.EditConflict.
+    change made meanwhile raises leadsite.core.versioning.EditConflict.
 
     The account and its new parent are locked together in pk order before the
     check, and each ancestor is read locked, so two users making two accounts each

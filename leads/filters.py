@@ -8,6 +8,13 @@ from django import forms
 from django.db.models import Q
 
 from accounts.models import BusinessUnit, OpportunityState, Team, User
+from accounts.permissions import (
+    assignable_teams,
+    assignable_users,
+    business_unit_subtree_ids,
+    mine_q,
+    visible_business_units,
+)
 from leads.models import (
     Campaign,
     ImportBatch,
@@ -19,15 +26,8 @@ from leads.models import (
     RowOutcome,
 )
 from leads.selectors.imports import list_batches
-from leadsite.forms import BusinessDatesFilterMixin, QuickSelect
-from leadsite.permissions import (
-    assignable_teams,
-    assignable_users,
-    business_unit_subtree_ids,
-    mine_q,
-    visible_business_units,
-)
-from leadsite.phones import phone_search_q
+from leadsite.core.forms import BusinessDatesFilterMixin, QuickSelect
+from leadsite.core.phones import phone_search_q
 
 # Saved views: (key, label). "mine" is the default when the URL names none.
 SAVED_VIEWS = [
@@ -221,7 +221,7 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
         if "@" in value:
             return queryset.filter(email__icontains=value)
         # A phone number of MIN_DIGITS digits or more: by its digits, whatever the
-        # formatting on either side (leadsite.phones); the words below still match
+        # formatting on either side (leadsite.core.phones); the words below still match
         # too (an email or company with those digits).
         phone = phone_search_q(["business_phone_digits", "mobile_phone_digits"], value)
         condition = Q()

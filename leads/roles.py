@@ -8,7 +8,7 @@ hold every permission of our apps.
 
 from django.contrib.auth.management import create_permissions
 
-from leadsite.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
+from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
 
 REP_MODELS = {
     "leads": [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leads.views import leads, lifecycle, qualification, related, routing
+from leads.views import leads, lifecycle, links, merge, qualification, routing, timeline
 from leads.views import reports as report_views
 
 app_name = "leads"
@@ -32,54 +32,54 @@ urlpatterns = [
     ),
 ]
 
-# --- related records, timeline, merge (issue 4) -------------------------------------
+# --- links, timeline, merge ---------------------------------------------------------
 urlpatterns += [
-    path("leads/merge/", related.merge_leads, name="merge"),
-    path("leads/<int:pk>/accounts/link/", related.link_account, name="link-account"),
+    path("leads/merge/", merge.merge_leads, name="merge"),
+    path("leads/<int:pk>/accounts/link/", links.link_account, name="link-account"),
     path(
         "leads/<int:pk>/accounts/<int:account_pk>/unlink/",
-        related.unlink_account,
+        links.unlink_account,
         name="unlink-account",
     ),
-    path("leads/<int:pk>/contacts/link/", related.link_contact, name="link-contact"),
+    path("leads/<int:pk>/contacts/link/", links.link_contact, name="link-contact"),
     path(
         "leads/<int:pk>/contacts/<int:contact_pk>/unlink/",
-        related.unlink_contact,
+        links.unlink_contact,
         name="unlink-contact",
     ),
-    path("leads/<int:pk>/interests/add/", related.add_interest, name="add-interest"),
+    path("leads/<int:pk>/interests/add/", links.add_interest, name="add-interest"),
     path(
         "leads/<int:pk>/interests/<int:interest_pk>/remove/",
-        related.remove_interest,
+        links.remove_interest,
         name="remove-interest",
     ),
     # Timeline items on any record: record_type is lead, account, contact or opportunity.
     path(
         "timeline/<str:record_type>/<int:pk>/notes/add/",
-        related.add_note,
+        timeline.add_note,
         name="add-note",
     ),
     path(
         "timeline/<str:record_type>/<int:pk>/activities/add/",
-        related.add_activity,
+        timeline.add_activity,
         name="add-activity",
     ),
     path(
         "timeline/<str:record_type>/<int:pk>/attachments/add/",
-        related.add_attachment,
+        timeline.add_attachment,
         name="add-attachment",
     ),
     path(
         "activities/<int:pk>/complete/",
-        related.complete_activity,
+        timeline.complete_activity,
         name="complete-activity",
     ),
     path(
-        "activities/<int:pk>/cancel/", related.cancel_activity, name="cancel-activity"
+        "activities/<int:pk>/cancel/", timeline.cancel_activity, name="cancel-activity"
     ),
     path(
         "attachments/<int:pk>/download/",
-        related.download_attachment,
+        timeline.download_attachment,
         name="download-attachment",
     ),
 ]

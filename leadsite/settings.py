@@ -47,13 +47,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body: oversized or unreadable uploads.
-    "leadsite.middleware.RequestBodyMiddleware",
+    "leadsite.core.middleware.RequestBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Cache-Control: private, no-store on every signed-in response.
-    "leadsite.middleware.PrivatePagesMiddleware",
+    "leadsite.core.middleware.PrivatePagesMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Deadlocks and lock/statement timeouts: a "try again" page, not a 500.
-    "leadsite.middleware.TransientDatabaseErrorMiddleware",
+    "leadsite.core.middleware.TransientDatabaseErrorMiddleware",
 ]
 
 ROOT_URLCONF = "leadsite.urls"
@@ -77,7 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "leadsite.context_processors.navigation",
+                "accounts.context_processors.navigation",
             ],
         },
     },
@@ -113,7 +113,7 @@ if (
 ):
     # Below gunicorn's worker timeout (30 s by default): a statement stuck behind
     # a lock or running away is cancelled, and the request gets LeadSite's "busy,
-    # try again" page (leadsite.middleware) instead of a killed worker.
+    # try again" page (leadsite.core.middleware) instead of a killed worker.
     DB_STATEMENT_TIMEOUT_MS = env.int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=20000)
     DB_LOCK_TIMEOUT_MS = env.int("DJANGO_DB_LOCK_TIMEOUT_MS", default=10000)
     _options = DATABASES["default"].setdefault("OPTIONS", {})
@@ -139,7 +139,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "leadsite.backends.ModelBackend",
+    "accounts.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -176,8 +176,8 @@ STORAGES = {
 }
 # Attachments: size limit in bytes (default 5 MiB). A request body above it plus
 # 1 MiB for the form's other fields is refused from its Content-Length, before any
-# of it is read (leadsite.middleware.RequestBodyMiddleware), except on a view that
-# takes larger files (leadsite.middleware.takes_uploads: the import upload).
+# of it is read (leadsite.core.middleware.RequestBodyMiddleware), except on a view that
+# takes larger files (leadsite.core.middleware.takes_uploads: the import upload).
 LEADSITE_MAX_UPLOAD_SIZE = env.int("LEADSITE_MAX_UPLOAD_SIZE", default=5 * 1024 * 1024)
 # Form fields (not files) read into memory; files above 1 MiB go to a temp file
 # (in DJANGO_FILE_UPLOAD_TEMP_DIR, default the system's), removed at request end.
@@ -214,7 +214,7 @@ CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=False)
 # DJANGO_BEHIND_PROXY: False/0 (no proxy), True/1 or the number of reverse proxies
 # in front of the app that append to X-Forwarded-For (e.g. 2: a load balancer and
 # nginx). It trusts X-Forwarded-Proto and gives the login lockout the real client
-# address (leadsite.http.client_ip).
+# address (leadsite.core.http.client_ip).
 _behind_proxy = env("DJANGO_BEHIND_PROXY", default="False").strip().lower()
 LEADSITE_TRUSTED_PROXIES = (
     int(_behind_proxy)
@@ -244,7 +244,7 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "leadsite.http.client_ip"
+AXES_CLIENT_IP_CALLABLE = "leadsite.core.http.client_ip"
 AXES_RESET_ON_SUCCESS = True
 
 LOGGING = {
@@ -336,7 +336,7 @@ LEADSITE_CAPTURE_RATE_PER_FORM = env("LEADSITE_CAPTURE_RATE_PER_FORM", default="
 RATELIMIT_USE_CACHE = "default"
 # The rate limits' "ip" key is the same client address as the login lockout's:
 # behind DJANGO_BEHIND_PROXY proxies, the client's entry of X-Forwarded-For.
-RATELIMIT_IP_META_KEY = "leadsite.http.client_ip"
+RATELIMIT_IP_META_KEY = "leadsite.core.http.client_ip"
 # A capture form framed by another site posts cross-site: browsers then send the CSRF
 # cookie only with SameSite=None (and CSRF_COOKIE_SECURE=True, over HTTPS).
 CSRF_COOKIE_SAMESITE = env("DJANGO_CSRF_COOKIE_SAMESITE", default="Lax")

@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from leadsite.transactions import sqlstate
+from leadsite.core.transactions import sqlstate
 
 LOCK_WAITS = """
     SELECT count(*) FROM pg_stat_activity

@@ -2,16 +2,16 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 
+from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
 from leads.roles import sync_roles
-from leadsite.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
-from leadsite.services import install_write_guard, service_context
+from leadsite.core.services import install_write_guard, service_context
 from tests import factories
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _write_guard():
     """Lead, Activity, Note, Attachment and Opportunity rows are written only by
-    services (leadsite/services.py): any other save or delete fails the test.
+    services (leadsite/core/services.py): any other save or delete fails the test.
     Factories are allowed (tests/factories.py)."""
     undo = install_write_guard()
     yield

@@ -10,7 +10,7 @@ from factory import django as factory_django
 
 from accounts import models as am
 from leads import models as lm
-from leadsite.services import service_context
+from leadsite.core.services import service_context
 
 
 class DjangoModelFactory(factory_django.DjangoModelFactory):

@@ -1,6 +1,6 @@
 """Files shaped exactly like the exports of the products people leave for LeadSite
 (headers, order and value formats as each product writes them; see
-leads/selectors/imports/sources.py for where each shape comes from)."""
+leads/imports/sources.py for where each shape comes from)."""
 
 import csv
 import datetime

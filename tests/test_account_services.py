@@ -187,7 +187,7 @@ def test_remove_line_of_another_opportunity_is_refused(rep):
 
 def test_records_handed_to_a_service_are_not_read_back_to_check_they_exist(rep):
     """full_clean() would SELECT the owner, the unit and the account to prove they
-    exist; the service was given them (leadsite.validation)."""
+    exist; the service was given them (leadsite.core.validation)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Opportunity, OpportunityState, OpportunityStatus
 from leads.models import Campaign, Lead, LeadState, LeadStatus
-from leadsite.validation import check_passes
+from leadsite.core.validation import check_passes
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -23,8 +23,8 @@ from leads.services.lifecycle import (
 from leads.services.merge import merge_leads
 from leads.services.qualification import qualify_lead
 from leads.services.timeline import log_activity
-from leadsite.history import field_changes
-from leadsite.services import through
+from leadsite.core.history import field_changes
+from leadsite.core.services import through
 from tests import factories
 from tests.test_admin import _change_form_data
 from tests.test_lead_views import lead_post_data

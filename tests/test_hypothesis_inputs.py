@@ -73,7 +73,7 @@ class JunkInputTests(TestCase):
         ensure_roles()
         from django.contrib.auth.models import Group
 
-        from leadsite.permissions import SALES_REP
+        from accounts.permissions import SALES_REP
 
         unit = factories.BusinessUnitFactory(name="North")
         cls.user = factories.UserFactory(username="fuzz", business_unit=unit)

@@ -306,10 +306,10 @@ def test_import_to_chosen_owner(manager_client, manager, org):
 def test_worker_crash_mid_batch_can_be_resumed_without_duplicates(
     manager_client, monkeypatch, settings
 ):
-    from leads.selectors import imports as reading
+    from leads import imports as parsing
     from leads.services.imports import processing as services
 
-    monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(parsing.rows, "CHUNK_ROWS", 10)
     rows = "".join(f"T{i},L{i},,l{i}@example.org,,Web\n" for i in range(35))
     _upload(manager_client, _csv(HEADER + "\n" + rows))
     batch = _batch()
@@ -344,10 +344,10 @@ def test_worker_crash_mid_batch_can_be_resumed_without_duplicates(
 
 
 def test_interrupted_batch_can_be_undone(manager_client, monkeypatch):
-    from leads.selectors import imports as reading
+    from leads import imports as parsing
     from leads.services.imports import processing as services
 
-    monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 5)
+    monkeypatch.setattr(parsing.rows, "CHUNK_ROWS", 5)
     rows = "".join(f"T{i},L{i},,u{i}@example.org,,Web\n" for i in range(12))
     _upload(manager_client, _csv(HEADER + "\n" + rows))
     real = services._process_row
@@ -374,10 +374,11 @@ def test_interrupted_batch_can_be_undone(manager_client, monkeypatch):
 def test_large_file_preview_checks_the_first_rows_and_says_so(
     manager_client, monkeypatch
 ):
+    from leads import imports as parsing
     from leads.selectors import imports as reading
 
     monkeypatch.setattr(reading.batches, "PREVIEW_CHECK_LIMIT", 10)
-    monkeypatch.setattr(reading.rows, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(parsing.rows, "CHUNK_ROWS", 10)
     rows = "".join(f"T{i},L{i},,p{i}@example.org,,Web\n" for i in range(25))
     _upload(manager_client, _csv(HEADER + "\n" + rows))
     response = manager_client.get(f"/leads/import/{_batch().pk}/")
@@ -418,7 +419,7 @@ def test_progress_page_polls_until_finished(manager_client):
 def test_imported_and_undone_leads_are_in_the_change_history(manager_client, manager):
     """Bulk-inserted leads still get a history row each, through "import"; so does
     their deletion by undo."""
-    from leadsite.history import CHANNELS
+    from leadsite.core.history import CHANNELS
 
     _upload(
         manager_client, _csv(HEADER + "\nT,L,,h@example.org,,\nU,M,,i@example.org,,\n")

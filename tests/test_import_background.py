@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from leads.models import ImportBatch, ImportStatus, Lead
-from leadsite.middleware import FORM_ROOM
+from leadsite.core.middleware import FORM_ROOM
 from tests import factories
 from tests.import_helpers import csv_upload, latest_batch, start, undo, upload
 from tests.task_worker import DATABASE_TASKS, queued_tasks, run_queued_tasks
@@ -237,7 +237,7 @@ def test_check_stopped_mid_way_can_be_resumed(manager_client, monkeypatch):
         raise SystemExit("worker killed")
 
     with monkeypatch.context() as patch:
-        patch.setattr(batches.reading, "inspect_table", worker_killed)
+        patch.setattr(batches.parsing, "inspect_table", worker_killed)
         run_queued_tasks(allow_failures=True)
     batch.refresh_from_db()
     assert batch.status == ImportStatus.CHECKING

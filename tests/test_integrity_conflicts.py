@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.services import update_account
 from leads.services.lifecycle import update_lead
-from leadsite.versioning import EditConflict
+from leadsite.core.versioning import EditConflict
 from tests import factories
 from tests.integrity_helpers import browser_post_data
 from tests.test_lead_concurrency import run_together

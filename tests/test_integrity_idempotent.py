@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from accounts.permissions import SALES_REP
 from leads.models import Activity, Attachment, Lead, Note
-from leadsite.permissions import SALES_REP
 from tests import factories
 from tests.conftest import ensure_roles
 from tests.integrity_helpers import on_postgresql

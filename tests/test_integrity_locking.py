@@ -10,7 +10,7 @@ from django.test import RequestFactory
 
 from accounts.models import Account
 from accounts.services import update_account
-from leadsite.middleware import TransientDatabaseErrorMiddleware
+from leadsite.core.middleware import TransientDatabaseErrorMiddleware
 from tests import factories
 from tests.integrity_helpers import on_postgresql
 from tests.test_lead_concurrency import run_together

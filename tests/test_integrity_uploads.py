@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from leads.models import Attachment
-from leadsite.middleware import FORM_ROOM
+from leadsite.core.middleware import FORM_ROOM
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Account, Contact, Opportunity
+from accounts.permissions import SALES_REP
 from leads.exceptions import TransitionRefused
 from leads.models import Lead, LeadState, LeadStatus
 from leads.services.lifecycle import disqualify_lead
 from leads.services.qualification import qualify_lead
-from leadsite.permissions import SALES_REP
 from tests import factories
 from tests.conftest import ensure_roles
 

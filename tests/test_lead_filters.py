@@ -193,7 +193,7 @@ def test_deep_pages_show_the_same_rows_as_near_ones(
 ):
     """Past DEFERRED_JOIN_OFFSET the page's ids are picked first, then joined: the
     pages must still tile the list in order, with nothing repeated or skipped."""
-    from leadsite import pagination
+    from leadsite.core import pagination
 
     monkeypatch.setattr(lead_views, "PAGE_SIZE", 3)
     monkeypatch.setattr(pagination, "DEFERRED_JOIN_OFFSET", 3)
@@ -214,7 +214,7 @@ def test_deep_pages_show_the_same_rows_as_near_ones(
 
 
 def test_count_is_capped_never_the_whole_table(manager_client, manager, monkeypatch):
-    from leadsite import pagination
+    from leadsite.core import pagination
 
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
     factories.LeadFactory.create_batch(5, owner_user=manager)

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from leads.exceptions import TransitionRefused
 from leads.models import LeadAccount, LeadContact, LeadProduct
-from leads.selectors.timeline import lead_related_context, timeline_context
-from leads.services.related import (
+from leads.selectors.links import lead_links_context
+from leads.selectors.timeline import timeline_context
+from leads.services.links import (
     add_interest,
     link_account,
     link_contact,
@@ -107,7 +108,7 @@ def test_pick_list_suggests_visible_unlinked_records_like_the_lead(
     form = _picker(rep_client, lead, "account")
     options = [label for _, label in form.fields["account"].widget.choices]
     assert options == ["—", str(mine)]
-    context = lead_related_context(lead=lead, user=rep)
+    context = lead_links_context(lead=lead, user=rep)
     assert context["linked_accounts"] == [linked]
 
 

@@ -9,10 +9,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection, connections, transaction
 
+from accounts.permissions import SALES_REP
 from leads.models import Activity, Lead
 from leads.services.merge import merge_leads
 from leads.services.timeline import complete_activity
-from leadsite.permissions import SALES_REP
 from tests import factories
 from tests.conftest import ensure_roles
 

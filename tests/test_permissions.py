@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import Account, Contact, Opportunity
+from accounts.permissions import SALES_REP, _group_names, visible_to
 from leads.models import Lead
-from leadsite.permissions import SALES_REP, _group_names, visible_to
 from tests import factories
 
 OWNED = [
@@ -124,7 +124,7 @@ def test_anonymous_user_sees_nothing(world):
 def test_manager_without_business_unit_falls_back_to_own_records(org, world):
     from django.contrib.auth.models import Group
 
-    from leadsite.permissions import SALES_MANAGER
+    from accounts.permissions import SALES_MANAGER
 
     loose = factories.UserFactory(username="loose", business_unit=None)
     loose.groups.add(Group.objects.get(name=SALES_MANAGER))
@@ -151,14 +151,14 @@ def test_out_of_scope_lead_page_is_404(rep_client, rep2):
 
 
 def test_permissions_read_with_the_groups_match_djangos(org, django_assert_num_queries):
-    """has_perm answers from the one access query (leadsite.backends.ModelBackend)
+    """has_perm answers from the one access query (accounts.backends.ModelBackend)
     exactly as Django's own backend would: direct permissions, permissions through
     groups, none for an inactive user; and a later has_perm costs no query."""
     from django.contrib.auth.backends import ModelBackend as DjangoBackend
     from django.contrib.auth.models import Group, Permission
 
+    from accounts.backends import ModelBackend
     from accounts.models import User
-    from leadsite.backends import ModelBackend
 
     user = factories.UserFactory(business_unit=org.north)
     direct = Permission.objects.get(codename="view_lead")

@@ -17,7 +17,7 @@ from leads.selectors.search import global_search
 from leads.services.lifecycle import create_lead, update_lead
 from leads.services.merge import merge_leads
 from leads.services.qualification import qualify_lead
-from leadsite.phones import phone_digits, same_number
+from leadsite.core.phones import phone_digits, same_number
 from tests import factories
 from tests.import_helpers import csv_upload, latest_batch, start, upload
 from tests.task_worker import DATABASE_TASKS
@@ -52,7 +52,7 @@ def _digits_in_db(model, pk, *names):
 @pytest.mark.parametrize(("typed", "digits"), ACCEPTED)
 def test_generated_digits_are_the_numbers_digits_on_this_database(rep, typed, digits):
     """The database's expression (regexp on PostgreSQL, REPLACEs on SQLite) agrees
-    with leadsite.phones.phone_digits for everything the phone fields accept."""
+    with leadsite.core.phones.phone_digits for everything the phone fields accept."""
     lead = factories.LeadFactory(owner_user=rep, business_phone=typed, mobile_phone="")
     assert phone_digits(typed) == digits
     assert _digits_in_db(

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.permissions import SALES_REP
 from leads.exceptions import TransitionRefused
 from leads.models import (
     AssignmentReason,
@@ -25,7 +26,6 @@ from leads.services.routing import (
     reroute_overdue_leads,
     route_lead,
 )
-from leadsite.permissions import SALES_REP
 from tests import factories
 from tests.conftest import ensure_roles
 

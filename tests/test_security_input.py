@@ -7,8 +7,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Account, Contact, Opportunity, OpportunityProduct
-from leads.forms.lifecycle import BulkActionForm, LeadForm, QualifyLeadForm
-from leads.forms.related import ActivityForm, InterestForm, MergeLeadsForm, NoteForm
+from leads.forms.lifecycle import BulkActionForm, LeadForm
+from leads.forms.links import InterestForm
+from leads.forms.merge import MergeLeadsForm
+from leads.forms.qualification import QualifyLeadForm
+from leads.forms.timeline import ActivityForm, NoteForm
 from leads.models import Attachment, Lead, LeadAccount, LeadContact
 from tests import factories
 from tests.test_security_audit import ROUTES, URL_NAMES, _build, snapshot

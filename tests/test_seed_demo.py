@@ -20,6 +20,7 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.permissions import is_administrator, is_manager
 from leads.models import (
     LEAD_STATE_OF_STATUS,
     Activity,
@@ -30,7 +31,6 @@ from leads.models import (
     LeadState,
     Note,
 )
-from leadsite.permissions import is_administrator, is_manager
 
 pytestmark = pytest.mark.django_db
 

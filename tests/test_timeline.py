@@ -5,7 +5,9 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.template import RequestContext, Template
 from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -100,7 +102,7 @@ def test_opportunity_timeline_includes_its_originating_lead_items(rep):
     assert entries[lead_note].from_lead == lead
     assert entries[own_note].from_lead is None
     assert context["originating_leads"] == [lead]
-    html = render_to_string("leads/partials/record_related.html", context)
+    html = render_to_string("leads/partials/record_timeline.html", context)
     assert "Wants a demo" in html
     assert "Originating lead" in html
     assert "Web" in html
@@ -109,8 +111,10 @@ def test_opportunity_timeline_includes_its_originating_lead_items(rep):
 def test_account_partial_renders_timeline_forms_and_leads(rep):
     account = factories.AccountFactory(owner_user=rep)
     add_note(record=account, by=rep, text="Key account")
-    html = render_to_string(
-        "leads/partials/record_related.html", timeline_context(user=rep, record=account)
+    request = RequestFactory().get(account.get_absolute_url())
+    request.user = rep
+    html = Template("{% load timeline %}{% record_timeline account %}").render(
+        RequestContext(request, {"account": account})
     )
     assert "Key account" in html
     assert reverse("leads:add-note", args=["account", account.pk]) in html

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
+from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
 from leads.models import Lead, LeadState, LeadStatus
 from leads.services.lifecycle import disqualify_lead, mark_contacted, reactivate_lead
 from leads.services.qualification import qualify_lead
-from leadsite.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
 from tests import factories
 from tests.conftest import ensure_roles
 

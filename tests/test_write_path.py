@@ -3,7 +3,7 @@
 import pytest
 
 from leads.services.timeline import add_note
-from leadsite.services import WriteOutsideService, current_service, service
+from leadsite.core.services import WriteOutsideService, current_service, service
 from tests import factories
 
 
@@ -51,7 +51,7 @@ def test_admin_writes_every_guarded_model_through_its_services(rf, administrator
     from django.contrib import admin
 
     from accounts.admin import ServiceAdminMixin
-    from leadsite.services import GUARDED_MODELS
+    from leadsite.core.services import GUARDED_MODELS
 
     request = rf.get("/admin/")
     request.user = administrator

@@ -13,9 +13,9 @@ from django_fsm import TransitionNotAllowed
 from django_fsm.admin import FSMAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from leadsite.errors import error_message
-from leadsite.permissions import visible_to
-from leadsite.versioning import (
+from accounts.permissions import visible_to
+from leadsite.core.errors import error_message
+from leadsite.core.versioning import (
     MISSING_VERSION,
     VersionField,
     check_version,

@@ -19,13 +19,13 @@ from accounts.models import (
     OpportunityProduct,
     OpportunityStatus,
 )
+from accounts.permissions import scope_q
 from accounts.services import (
     add_opportunity_product,
     create_opportunity,
     remove_opportunity_product,
     update_opportunity,
 )
-from leadsite.permissions import scope_q
 
 
 class WinOpportunityForm(forms.Form):

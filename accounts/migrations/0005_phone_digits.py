@@ -1,5 +1,5 @@
 """Accounts' and contacts' phones as digits (issue 19): stored generated columns
-(leadsite.phones.PhoneDigits) that the database fills for existing rows as it adds
+(leadsite.core.phones.PhoneDigits) that the database fills for existing rows as it adds
 them and keeps on every write, with btree indexes for same-number lookups. They
 replace the indexes on the formatted phone columns (only exact matches used them).
 On PostgreSQL, trigram indexes serve the searches' "contains" and "ends with", and
@@ -8,7 +8,7 @@ contact_mobile_phone (0002_h7, the qualify page's exact mobile match) goes.
 
 from django.db import migrations, models
 
-import leadsite.phones
+import leadsite.core.phones
 
 TRIGRAM_INDEXES = [
     ("account_phone_digits_trgm", "accounts_account", "phone_digits"),
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
             name="phone_digits",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=leadsite.phones.PhoneDigits("phone"),
+                expression=leadsite.core.phones.PhoneDigits("phone"),
                 output_field=models.CharField(max_length=50),
             ),
         ),
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
             name="business_phone_digits",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=leadsite.phones.PhoneDigits("business_phone"),
+                expression=leadsite.core.phones.PhoneDigits("business_phone"),
                 output_field=models.CharField(max_length=50),
             ),
         ),
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
             name="mobile_phone_digits",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=leadsite.phones.PhoneDigits("mobile_phone"),
+                expression=leadsite.core.phones.PhoneDigits("mobile_phone"),
                 output_field=models.CharField(max_length=50),
             ),
         ),

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from leadsite.validation import ChecksInPython
+from leadsite.core.validation import ChecksInPython
 
 MONEY = {"max_digits": 19, "decimal_places": 2}
 
@@ -113,7 +113,7 @@ class OwnedModel(ChecksInPython, models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     modified_at = models.DateTimeField(auto_now=True)
-    # Raised by every edit service (leadsite.versioning); an edit form carries the
+    # Raised by every edit service (leadsite.core.versioning); an edit form carries the
     # version it was loaded at, so a save over someone else's change is detected.
     version = models.PositiveIntegerField(default=1, editable=False)
 

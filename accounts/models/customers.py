@@ -12,8 +12,8 @@ from accounts.models.common import (
     OwnedModel,
     owner_constraint,
 )
-from leadsite.history import record_history
-from leadsite.phones import phone_digits_field
+from leadsite.core.history import record_history
+from leadsite.core.phones import phone_digits_field
 
 
 class Account(AddressFields, OwnedModel):
@@ -23,7 +23,7 @@ class Account(AddressFields, OwnedModel):
     account_number = models.CharField(max_length=20, blank=True)
     website = models.URLField(max_length=200, blank=True)
     phone = models.CharField("main phone", max_length=50, blank=True)
-    # The phone's digits, kept by the database (leadsite.phones).
+    # The phone's digits, kept by the database (leadsite.core.phones).
     phone_digits = phone_digits_field("phone")
     email = models.EmailField(blank=True)
     industry = models.PositiveSmallIntegerField(
@@ -88,7 +88,7 @@ class Contact(AddressFields, OwnedModel):
     email = models.EmailField(blank=True)
     business_phone = models.CharField(max_length=50, blank=True)
     mobile_phone = models.CharField(max_length=50, blank=True)
-    # The phones' digits, kept by the database (leadsite.phones).
+    # The phones' digits, kept by the database (leadsite.core.phones).
     business_phone_digits = phone_digits_field("business_phone")
     mobile_phone_digits = phone_digits_field("mobile_phone")
     description = models.TextField(blank=True)

@@ -18,9 +18,9 @@ from accounts.models.common import (
 )
 from accounts.models.customers import Account, Contact
 from accounts.models.organisation import Product
-from leadsite.dates import validate_business_date
-from leadsite.history import record_history
-from leadsite.validation import ChecksInPython
+from leadsite.core.dates import validate_business_date
+from leadsite.core.history import record_history
+from leadsite.core.validation import ChecksInPython
 
 
 class OpportunityState(models.IntegerChoices):

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models.common import MONEY
-from leadsite.validation import ChecksInPython
+from leadsite.core.validation import ChecksInPython
 
 
 class BusinessUnit(models.Model):

@@ -9,11 +9,10 @@ from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView
 
 from accounts.models import Account, Contact, Opportunity
-from leads.selectors.timeline import timeline_context
-from leadsite.filter_chips import filter_chips
-from leadsite.history import changes_context
-from leadsite.pagination import paginate
-from leadsite.versioning import EditConflict, resolve_conflict
+from accounts.selectors import changes_context
+from leadsite.core.filter_chips import filter_chips
+from leadsite.core.pagination import paginate
+from leadsite.core.versioning import EditConflict, resolve_conflict
 
 
 def add_service_error(form, error: ValidationError) -> None:
@@ -68,7 +67,8 @@ class FilteredListView(ListView):
 
 class RecordDetailView(DetailView):
     """Detail page of an owned record: getter(user=, pk=) and a context selector,
-    plus the related-records part (timeline, leads) from the leads app."""
+    (the leads app's part, timeline and linked leads, is the template tag
+    record_timeline)."""
 
     getter = None
     context_selector = None
@@ -85,7 +85,6 @@ class RecordDetailView(DetailView):
                 user=self.request.user, **{self.context_object_name: self.object}
             )
         )
-        context.update(timeline_context(user=self.request.user, record=self.object))
         context.update(changes_context(user=self.request.user, record=self.object))
         return context
 

@@ -23,7 +23,7 @@ from accounts.views.common import (
     initial_from_query,
     record_or_404,
 )
-from leadsite.errors import error_message
+from leadsite.core.errors import error_message
 
 
 class OpportunityListView(FilteredListView):

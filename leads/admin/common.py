@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from leadsite.permissions import scope_q
+from accounts.permissions import scope_q
 
 TIMELINE_TARGETS = ["lead", "account", "contact", "opportunity"]
 

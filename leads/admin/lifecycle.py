@@ -20,10 +20,11 @@ from leads.admin.links import (
     save_links_formset,
 )
 from leads.admin.timeline import ActivityInline, AttachmentInline, NoteInline
-from leads.forms.lifecycle import DisqualifyLeadForm, QualifyChoicesForm
+from leads.forms.lifecycle import DisqualifyLeadForm
+from leads.forms.qualification import QualifyChoicesForm
 from leads.models import LEAD_FIELD_GROUPS, FormSubmission, Lead, LeadStatus
 from leads.services.lifecycle import assign_lead, create_lead, update_lead
-from leadsite.admin_counts import EstimatedCountAdminMixin
+from leadsite.core.admin_counts import EstimatedCountAdminMixin
 
 OWNER_FIELDS = ("owner_user", "owner_team")
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from leads.admin.common import _scoped_by_lead
 from leads.models import LeadAccount, LeadContact, LeadProduct
-from leads.services.related import (
+from leads.services.links import (
     add_interest,
     link_account,
     link_contact,

@@ -5,8 +5,8 @@ from django.contrib import admin
 from accounts.admin import ServiceAdminMixin
 from leads.admin.common import _scoped_by_lead
 from leads.models import LeadAssignment, RoutingRule
+from leads.permissions import can_edit_routing_rule
 from leads.services.routing import save_routing_rule
-from leadsite.permissions import can_edit_routing_rule
 
 
 @admin.register(RoutingRule)

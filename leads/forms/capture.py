@@ -3,9 +3,9 @@
 from django import forms
 
 from accounts.models import BusinessUnit
+from accounts.permissions import business_unit_subtree_ids, is_administrator
 from leads.models import Campaign, CaptureForm, Lead
 from leads.models.capture import CAPTURE_DEFAULT_FIELDS, CAPTURE_OPTIONAL_FIELDS
-from leadsite.permissions import business_unit_subtree_ids, is_administrator
 
 HONEYPOT = "homepage"
 

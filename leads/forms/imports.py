@@ -2,10 +2,10 @@
 
 from django import forms
 
+from accounts.permissions import assignable_users
+from leads.imports import REQUIRED_FIELDS, TARGETS
 from leads.models import DuplicateMode
 from leads.selectors.capture import routing_available
-from leads.selectors.imports import REQUIRED_FIELDS, TARGETS
-from leadsite.permissions import assignable_users
 
 
 class ImportUploadForm(forms.Form):

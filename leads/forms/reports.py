@@ -4,16 +4,16 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import BusinessUnit
-from leads.models import Campaign, LeadSource
-from leads.reports import ALL
-from leadsite.forms import QuickSelect
-from leadsite.permissions import (
+from accounts.permissions import (
     assignable_teams,
     assignable_users,
     business_unit_subtree_ids,
     is_administrator,
     is_manager,
 )
+from leads.models import Campaign, LeadSource
+from leads.reports import ALL
+from leadsite.core.forms import QuickSelect
 
 PERIODS = [
     ("all", "All time"),

@@ -5,10 +5,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Account, BusinessUnit, Team, User
+from accounts.permissions import visible_to
 from leads import routing
 from leads.models import AssignmentReason, Campaign, CaptureForm, RoutingRule
-from leadsite.forms import formfield_callback
-from leadsite.permissions import routing_unit_ids, visible_to
+from leads.permissions import routing_unit_ids
+from leadsite.core.forms import formfield_callback
 
 DRY_RUN_DEFAULT = 500
 DRY_RUN_MAX = 5000

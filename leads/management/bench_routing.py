@@ -15,7 +15,7 @@ from accounts.models import Team
 from leads.management.bench.core import summarise, vacuum_written_tables
 from leads.models import Lead, LeadState, RoutingRule
 from leads.services.routing import bulk_route_leads, route_lead
-from leadsite.services import service_context
+from leadsite.core.services import service_context
 
 RULES = 20
 BULK = 10_000

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import leadsite.dates
+import leadsite.core.dates
 from django.conf import settings
 from django.db import migrations, models
 
@@ -23,32 +23,32 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='activity',
             name='due_at',
-            field=models.DateTimeField(blank=True, null=True, validators=[leadsite.dates.validate_business_date], verbose_name='due'),
+            field=models.DateTimeField(blank=True, null=True, validators=[leadsite.core.dates.validate_business_date], verbose_name='due'),
         ),
         migrations.AlterField(
             model_name='activity',
             name='end_at',
-            field=models.DateTimeField(blank=True, null=True, validators=[leadsite.dates.validate_business_date], verbose_name='end'),
+            field=models.DateTimeField(blank=True, null=True, validators=[leadsite.core.dates.validate_business_date], verbose_name='end'),
         ),
         migrations.AlterField(
             model_name='activity',
             name='start_at',
-            field=models.DateTimeField(blank=True, null=True, validators=[leadsite.dates.validate_business_date], verbose_name='start'),
+            field=models.DateTimeField(blank=True, null=True, validators=[leadsite.core.dates.validate_business_date], verbose_name='start'),
         ),
         migrations.AlterField(
             model_name='campaign',
             name='end_date',
-            field=models.DateField(blank=True, null=True, validators=[leadsite.dates.validate_business_date]),
+            field=models.DateField(blank=True, null=True, validators=[leadsite.core.dates.validate_business_date]),
         ),
         migrations.AlterField(
             model_name='campaign',
             name='start_date',
-            field=models.DateField(blank=True, null=True, validators=[leadsite.dates.validate_business_date]),
+            field=models.DateField(blank=True, null=True, validators=[leadsite.core.dates.validate_business_date]),
         ),
         migrations.AlterField(
             model_name='lead',
             name='estimated_close_date',
-            field=models.DateField(blank=True, null=True, validators=[leadsite.dates.validate_business_date], verbose_name='est. close date'),
+            field=models.DateField(blank=True, null=True, validators=[leadsite.core.dates.validate_business_date], verbose_name='est. close date'),
         ),
         migrations.CreateModel(
             name='FormSubmission',

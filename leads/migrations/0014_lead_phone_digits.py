@@ -1,7 +1,7 @@
 """The lead's phones as digits (issue 19): generated columns, their indexes.
 
 business_phone_digits and mobile_phone_digits are stored generated columns
-(leadsite.phones.PhoneDigits): the database computes them on every insert and
+(leadsite.core.phones.PhoneDigits): the database computes them on every insert and
 update, and for the rows already there when the column is added (PostgreSQL and
 SQLite both rewrite the table then), so no data step is needed.
 
@@ -19,7 +19,7 @@ its own stored SQL.
 
 from django.db import migrations, models
 
-import leadsite.phones
+import leadsite.core.phones
 
 DIGIT_COLUMNS = ["business_phone_digits", "mobile_phone_digits"]
 FORMATTED_COLUMNS = ["business_phone", "mobile_phone"]
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
             name="business_phone_digits",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=leadsite.phones.PhoneDigits("business_phone"),
+                expression=leadsite.core.phones.PhoneDigits("business_phone"),
                 output_field=models.CharField(max_length=50),
             ),
         ),
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
             name="mobile_phone_digits",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=leadsite.phones.PhoneDigits("mobile_phone"),
+                expression=leadsite.core.phones.PhoneDigits("mobile_phone"),
                 output_field=models.CharField(max_length=50),
             ),
         ),

@@ -15,8 +15,8 @@ from accounts.models import (
     BusinessUnit,
 )
 from leads.models.choices import LeadSource
-from leadsite.dates import validate_business_date
-from leadsite.validation import ChecksInPython
+from leadsite.core.dates import validate_business_date
+from leadsite.core.validation import ChecksInPython
 
 
 class Campaign(ChecksInPython, models.Model):

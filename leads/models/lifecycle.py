@@ -45,9 +45,9 @@ from leads.models.choices import (
     PurchaseProcess,
     PurchaseTimeframe,
 )
-from leadsite.dates import validate_business_date
-from leadsite.history import record_history
-from leadsite.phones import phone_digits_field
+from leadsite.core.dates import validate_business_date
+from leadsite.core.history import record_history
+from leadsite.core.phones import phone_digits_field
 
 
 # Guards of the lead's transitions: pure predicates on the row, each with the message
@@ -105,7 +105,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
     email = models.EmailField(blank=True)
     business_phone = models.CharField(max_length=50, blank=True)
     mobile_phone = models.CharField(max_length=50, blank=True)
-    # The phones' digits, kept by the database on every write (leadsite.phones):
+    # The phones' digits, kept by the database on every write (leadsite.core.phones):
     # search and duplicate checks compare these, whatever the formatting.
     business_phone_digits = phone_digits_field("business_phone")
     mobile_phone_digits = phone_digits_field("mobile_phone")

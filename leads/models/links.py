@@ -11,7 +11,7 @@ from accounts.models import (
     Product,
 )
 from leads.models.lifecycle import Lead
-from leadsite.validation import ChecksInPython
+from leadsite.core.validation import ChecksInPython
 
 
 class LeadAccount(models.Model):

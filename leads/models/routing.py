@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Account, BusinessUnit, Team
 from leads.models.lifecycle import Lead
-from leadsite.validation import ChecksInPython
+from leadsite.core.validation import ChecksInPython
 
 
 def validate_conditions(value):

@@ -19,8 +19,8 @@ from accounts.models import (
     Opportunity,
 )
 from leads.models.lifecycle import Lead
-from leadsite.dates import validate_business_date
-from leadsite.validation import ChecksInPython
+from leadsite.core.dates import validate_business_date
+from leadsite.core.validation import ChecksInPython
 
 
 def regarding_constraint(name):

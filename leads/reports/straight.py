@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Aggregate, F, FloatField, Q
 from django.utils import timezone
 
+from accounts.permissions import visible_to
 from leads.models import Lead
 from leads.reports.facts import (
     AGGREGATES,
@@ -21,7 +22,6 @@ from leads.reports.facts import (
     lead_facts_sql,
     month_of,
 )
-from leadsite.permissions import visible_to
 
 
 class Median(Aggregate):

@@ -16,6 +16,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from accounts.permissions import visible_to
 from leads.models import (
     Lead,
     SourceReportDay,
@@ -30,7 +31,6 @@ from leads.reports.facts import (
     month_of,
     year_of,
 )
-from leadsite.permissions import visible_to
 
 ADVISORY_LOCK = 742_010  # serialises concurrent refreshes on PostgreSQL
 DAY_TABLE = SourceReportDay._meta.db_table

@@ -3,10 +3,10 @@
 import importlib.util
 from dataclasses import dataclass, field
 
+from accounts.permissions import business_unit_subtree_ids, is_administrator
 from leads.models import CaptureForm, PossibleDuplicate
 from leads.selectors.duplicates import HiddenMatch, hidden_match, scope_column
 from leads.selectors.leads import has_any
-from leadsite.permissions import business_unit_subtree_ids, is_administrator
 
 
 def routing_available() -> bool:

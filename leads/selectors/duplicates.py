@@ -9,7 +9,7 @@ reach a page. One query per kind of record, whatever the number of matches: the
 scope is a column of the same query (with_scope), owners are joined.
 
 Matches: same email (case-insensitive); same phone number by its digits
-(leadsite.phones: the generated *_digits columns, "+1 (415) 555-9941" is
+(leadsite.core.phones: the generated *_digits columns, "+1 (415) 555-9941" is
 "415.555.9941"); same last name with the same normalised company name. Email and
 phone are indexed lookups; the normalised comparisons run in Python on the small
 candidate set.
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Q, Value, When
 
 from accounts.models import Account, Contact
+from accounts.permissions import scope_q
 from leads.models import Lead
-from leadsite.permissions import scope_q
-from leadsite.phones import phone_digits, same_number, same_phone_q
+from leadsite.core.phones import phone_digits, same_number, same_phone_q
 
 CANDIDATE_LIMIT = 50
 _LEGAL_SUFFIXES = {

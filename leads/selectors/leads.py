@@ -9,6 +9,7 @@ from django.db.models.expressions import RawSQL
 from django_fsm_log.models import StateLog
 
 from accounts.models import Account, Contact, Opportunity, User
+from accounts.permissions import visible_and_owned_by, visible_to
 from leads.filters import DEFAULT_VIEW, LeadFilter
 from leads.models import (
     Activity,
@@ -24,7 +25,6 @@ from leads.models import (
     Note,
     PossibleDuplicate,
 )
-from leadsite.permissions import visible_and_owned_by, visible_to
 
 # Transitions a user starts from the lead page, in button order; merge has its own page.
 USER_TRANSITIONS = ["mark_contacted", "qualify", "disqualify", "reactivate"]

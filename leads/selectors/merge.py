@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from accounts.permissions import visible_to
 from leads.models import LEAD_FIELD_GROUPS, Lead, LeadState
 from leads.selectors.duplicates import find_duplicate_leads
-from leadsite.permissions import visible_to
 
 MERGE_FIELDS = [name for _, names in LEAD_FIELD_GROUPS for name in names]
 CANDIDATE_LIMIT = 20

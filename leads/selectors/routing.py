@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Account, BusinessUnit, Team
+from accounts.permissions import scope_q, team_ids
 from leads import routing
 from leads.models import (
     Campaign,
@@ -21,14 +22,9 @@ from leads.models import (
     LeadState,
     RoutingRule,
 )
+from leads.permissions import can_edit_routing_rule, can_manage_routing
 from leads.selectors.leads import has_any, list_leads
-from leadsite.pagination import count_capped
-from leadsite.permissions import (
-    can_edit_routing_rule,
-    can_manage_routing,
-    scope_q,
-    team_ids,
-)
+from leadsite.core.pagination import count_capped
 
 HIT_DAYS = 30
 # The routing tabs' counts and the queue and log pages count to here, then say

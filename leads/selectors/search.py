@@ -6,7 +6,7 @@ matched with the lead list's own search (LeadFilter.q: every word in last name, 
 name, company or email, icontains), which the PostgreSQL trigram indexes of migration
 0003 serve on a million rows. A query that looks like a phone number matches phone
 numbers by their digits instead, whatever the formatting on either side
-(leadsite.phones: the generated *_digits columns; trigram indexes of leads
+(leadsite.core.phones: the generated *_digits columns; trigram indexes of leads
 0014_lead_phone_digits on PostgreSQL).
 """
 
@@ -17,16 +17,16 @@ from django.http import QueryDict
 
 from accounts.filters import search_q
 from accounts.models import Account, Contact, Opportunity
+from accounts.permissions import visible_to
 from leads.models import Lead
 from leads.selectors.leads import filter_leads
-from leadsite.permissions import visible_to
-from leadsite.phones import looks_like_phone, phone_digits, phone_search_q
+from leadsite.core.phones import looks_like_phone, phone_digits, phone_search_q
 
 LIMIT = 8
 MIN_LENGTH = 2
 MAX_LENGTH = 100
 # A phone query of at least this many digits is matched anywhere in the number
-# (contains); a longer one also finds its national form (leadsite.phones).
+# (contains); a longer one also finds its national form (leadsite.core.phones).
 PHONE_MIN_DIGITS = 4
 
 

@@ -1,7 +1,7 @@
 """Reads for the timeline and related records of leads, accounts, contacts and
 opportunities (activities, notes, attachments, links, interests).
 
-Every lookup goes through the scope gate (leadsite.permissions.visible_to). The
+Every lookup goes through the scope gate (accounts.permissions.visible_to). The
 timeline of a record costs one query per item kind whatever its length.
 """
 
@@ -9,25 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
-from django.urls import reverse
 
 from accounts.models import Account, Contact, Opportunity, User
-from leads.forms.related import (
-    NoteForm,
-)
+from accounts.permissions import scope_q, visible_to
 from leads.models import (
     Activity,
     ActivityState,
     Attachment,
     Lead,
-    LeadAccount,
-    LeadContact,
-    LeadProduct,
-    LeadState,
     Note,
 )
 from leads.selectors.leads import has_any
-from leadsite.permissions import scope_q, visible_to
 
 RECORD_TYPES = {
     "lead": Lead,
@@ -165,80 +157,28 @@ def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]
     return entries
 
 
-def _timeline_forms(record_type: str, pk: int, record) -> dict:
-    """The add URLs of a record's timeline; a GET on each is its form, loaded when
-    the page's disclosure opens. Only the note form is drawn with the page (open
-    when the timeline is empty)."""
-    args = [record_type, pk]
-    return {
-        # Complete/cancel come back here, also for lead items on an opportunity.
-        "timeline_return_url": record.get_absolute_url(),
-        "note_form": NoteForm(auto_id=f"id_note_{record_type}_%s"),
-        "timeline_urls": {
-            "note": reverse("leads:add-note", args=args),
-            "activity": reverse("leads:add-activity", args=args),
-            "attachment": reverse("leads:add-attachment", args=args),
-        },
-    }
-
-
-def lead_related_context(*, lead, user) -> dict:
-    """Template context for the related-records part of the lead detail page
-    (templates/leads/partials/lead_related.html).
-
-    The timeline with its add forms, the linked accounts and contacts the user may see
-    with link/unlink forms, product interests and the leads merged into this one
-    (the detail page itself shows the original message and "merged into"). A constant number of queries whatever the number of items.
+def timeline_context(*, user, record) -> dict:
+    """Template context for templates/leads/partials/record_timeline.html on an
+    account, contact or opportunity page: its timeline with add forms, the leads
+    linked to it (account/contact) and, for an opportunity, the lead(s) it came
+    from with their source. The caller has already found `record` through the gate.
     """
-    editable = lead.state == LeadState.OPEN
+    record_type = record_type_of(record)
     context = {
-        "related_lead": lead,
-        "related_editable": editable,
-        "timeline": list_timeline(record=lead),
-        "timeline_record_type": "lead",
-        "timeline_record": lead,
+        "related_record": record,
+        "timeline": list_timeline(record=record),
+        "timeline_record_type": record_type,
+        "timeline_record": record,
         "open_activity_state": ActivityState.OPEN,
-        # Each list is read only when the lead has rows in it (has_any).
-        "linked_accounts": [
-            link.account
-            for link in LeadAccount.objects.filter(
-                lead=lead, account__in=visible_to(user, Account.objects.all())
-            )
-            .select_related("account")
-            .order_by("account__name")
-        ]
-        if has_any(lead, "account_links")
-        else [],
-        "linked_contacts": [
-            link.contact
-            for link in LeadContact.objects.filter(
-                lead=lead, contact__in=visible_to(user, Contact.objects.all())
-            )
-            .select_related("contact", "contact__account")
-            .order_by("contact__last_name", "contact__first_name")
-        ]
-        if has_any(lead, "contact_links")
-        else [],
-        "interests": list(
-            LeadProduct.objects.filter(lead=lead).select_related("product")
-        )
-        if has_any(lead, "interests")
-        else [],
-        "merged_leads": list(
-            visible_to(user, Lead.objects.filter(master=lead)).order_by("-closed_at")
-        )
-        if has_any(lead, "merged_leads")
-        else [],
-        "merge_url": reverse("leads:merge") + f"?ids={lead.pk}",
-        **_timeline_forms("lead", lead.pk, lead),
     }
-    if editable:
-        # Each add form is loaded when its disclosure opens (GET on its URL).
-        context["panel_urls"] = {
-            "interest": reverse("leads:add-interest", args=[lead.pk]),
-            "link_account": reverse("leads:link-account", args=[lead.pk]),
-            "link_contact": reverse("leads:link-contact", args=[lead.pk]),
-        }
+    if isinstance(record, (Account, Contact)):
+        context["linked_leads"] = linked_leads(user=user, record=record)
+    if isinstance(record, Opportunity):
+        context["originating_leads"] = list(
+            visible_to(user, Lead.objects.filter(qualifying_opportunity=record))
+            .select_related("campaign", "owner_user", "owner_team")
+            .order_by("qualified_at")
+        )
     return context
 
 
@@ -255,29 +195,3 @@ def linked_leads(*, user, record) -> list[Lead]:
             :LINKED_LEADS_LIMIT
         ]
     )
-
-
-def timeline_context(*, user, record) -> dict:
-    """Template context for templates/leads/partials/record_related.html on an
-    account, contact or opportunity page: its timeline with add forms, the leads
-    linked to it (account/contact) and, for an opportunity, the lead(s) it came
-    from with their source. The caller has already found `record` through the gate.
-    """
-    record_type = record_type_of(record)
-    context = {
-        "related_record": record,
-        "timeline": list_timeline(record=record),
-        "timeline_record_type": record_type,
-        "timeline_record": record,
-        "open_activity_state": ActivityState.OPEN,
-        **_timeline_forms(record_type, record.pk, record),
-    }
-    if isinstance(record, (Account, Contact)):
-        context["linked_leads"] = linked_leads(user=user, record=record)
-    if isinstance(record, Opportunity):
-        context["originating_leads"] = list(
-            visible_to(user, Lead.objects.filter(qualifying_opportunity=record))
-            .select_related("campaign", "owner_user", "owner_team")
-            .order_by("qualified_at")
-        )
-    return context

@@ -20,8 +20,8 @@ from accounts.models import Contact, User
 from leads.models import CaptureForm, CaptureSubmission, Lead, PossibleDuplicate
 from leads.models.capture import CAPTURE_OPTIONAL_FIELDS
 from leads.services.lifecycle import create_lead
-from leadsite.phones import same_phone_q
-from leadsite.services import service
+from leadsite.core.phones import same_phone_q
+from leadsite.core.services import service
 
 BUCKET_SECONDS = 600
 CAPTURE_FIELDS = CAPTURE_OPTIONAL_FIELDS
@@ -60,7 +60,7 @@ def route_incoming_lead(*, lead: Lead, by, trigger: str) -> Lead:
 
 def find_existing_matches(*, email: str, phone: str, exclude_pk=None):
     """Existing leads and contacts (any owner) with the same email or the same
-    phone number (by digits, leadsite.phones)."""
+    phone number (by digits, leadsite.core.phones)."""
     email = (email or "").strip()
     lead_q, contact_q = Q(pk__in=[]), Q(pk__in=[])
     if email:

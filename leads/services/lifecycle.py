@@ -25,8 +25,8 @@ from leads.models import (
 )
 from leads.services.locks import lock_lead
 from leads.submissions import claim_submission, record_submission
-from leadsite.services import service, through
-from leadsite.versioning import changed_fields, check_version
+from leadsite.core.services import service, through
+from leadsite.core.versioning import changed_fields, check_version
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
 # full_clean would write the protected FSM field back; the DB constraint guards it.
@@ -148,7 +148,7 @@ def update_lead(
 
     Ownership changes go through assign_lead, state changes through the transitions.
     With `expected_version` (the version the edit form was loaded at), a save over
-    a change made meanwhile raises leadsite.versioning.EditConflict, checked under
+    a change made meanwhile raises leadsite.core.versioning.EditConflict, checked under
     the row lock; the version rises with every save that changes a value (one
     that changes nothing writes nothing).
     """

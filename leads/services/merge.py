@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 
+from accounts.permissions import visible_to
 from leads.exceptions import TransitionRefused
 from leads.models import (
     LEAD_FIELD_GROUPS,
@@ -18,8 +19,7 @@ from leads.models import (
     Note,
 )
 from leads.services.locks import lock_leads
-from leadsite.permissions import visible_to
-from leadsite.services import service, through
+from leadsite.core.services import service, through
 
 # Fields the user picks field by field: every group of a lead's own fields. Owner,
 # business unit, lifecycle and qualification fields stay the master's: ownership

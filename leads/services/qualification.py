@@ -13,7 +13,7 @@ from accounts.models import ADDRESS_FIELDS, Account, Contact, Opportunity, User
 from leads.models import Campaign, Lead
 from leads.services.lifecycle import refuse_unless_allowed
 from leads.services.locks import lock_lead
-from leadsite.services import service
+from leadsite.core.services import service
 
 
 @dataclass

@@ -30,6 +30,7 @@ from leads.models import (
     LeadStatus,
     RoutingRule,
 )
+from leads.permissions import can_edit_routing_rule
 from leads.selectors.routing import (
     USER_FIELDS,
     RuleSet,
@@ -39,9 +40,8 @@ from leads.selectors.routing import (
 )
 from leads.services.lifecycle import closed_message
 from leads.services.locks import lock_lead
-from leadsite.permissions import can_edit_routing_rule
-from leadsite.services import service
-from leadsite.transactions import is_transient
+from leadsite.core.services import service
+from leadsite.core.transactions import is_transient
 
 logger = logging.getLogger(__name__)
 

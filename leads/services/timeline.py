@@ -22,7 +22,7 @@ from leads.models import (
 )
 from leads.services.locks import lock_lead
 from leads.submissions import claim_submission, record_submission
-from leadsite.services import service
+from leadsite.core.services import service
 
 RECORD_FIELDS = {
     Lead: "lead",

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import is_ratelimited
 
+from accounts.permissions import is_administrator, is_manager
 from leads.forms.capture import CaptureFormEditForm, CaptureSubmissionForm
 from leads.models import CaptureForm
 from leads.models.capture import redirect_allowed
 from leads.selectors import capture as selectors
 from leads.services import capture as services
-from leadsite.permissions import is_administrator, is_manager
 
 
 def _frameable(response):

@@ -2,20 +2,23 @@
 the add forms loaded into a record page's disclosures."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.core.exceptions import ObjectDoesNotExist
+from django.forms.utils import pretty_name
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from leads.exceptions import TransitionRefused
-from leads.models import Lead, LeadState
-from leads.selectors import leads as selectors
-from leadsite.permissions import (
+from accounts.permissions import (
     assignable_teams,
     assignable_users,
 )
+from leads.exceptions import TransitionRefused
+from leads.models import Lead, LeadState
+from leads.selectors import leads as selectors
+from leads.selectors import timeline as timeline_selectors
 
 PAGE_SIZE = 50
 STALE_MESSAGE = (
@@ -102,3 +105,32 @@ def form_panel(request, record, *, title: str, template: str, context: dict, bac
     )
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def record_or_404(request, record_type, pk):
+    """A lead, account, contact or opportunity in the user's scope, else 404."""
+    try:
+        return timeline_selectors.get_record(
+            record_type=record_type, pk=pk, user=request.user
+        )
+    except (LookupError, ObjectDoesNotExist):
+        raise Http404("No such record.") from None
+
+
+def back_to(record, anchor=""):
+    return HttpResponseRedirect(record.get_absolute_url() + anchor)
+
+
+def form_error_message(form) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        text = " ".join(errors)
+        if name == "__all__":
+            parts.append(text)
+        else:
+            parts.append(f"{form.fields[name].label or pretty_name(name)}: {text}")
+    return " ".join(parts)
+
+
+def fail(request, what: str, detail: str):
+    messages.error(request, f"{what} — {detail}")

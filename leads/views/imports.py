@@ -6,6 +6,8 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import is_administrator, is_manager
+from leads import imports as parsing
 from leads import tasks
 from leads.exceptions import TransitionRefused
 from leads.exports import Echo, sheet_row
@@ -13,8 +15,7 @@ from leads.forms.imports import ImportOptionsForm, ImportUploadForm
 from leads.models import ImportBatch, ImportStatus
 from leads.selectors import imports as selectors
 from leads.services import imports as services
-from leadsite.middleware import takes_uploads
-from leadsite.permissions import is_administrator, is_manager
+from leadsite.core.middleware import takes_uploads
 
 RECENT_BATCHES = 20
 
@@ -43,7 +44,7 @@ def import_upload(request):
             batch = services.create_import_batch(
                 upload=form.cleaned_data["file"], by=request.user
             )
-        except selectors.TableError as error:
+        except parsing.TableError as error:
             form.add_error("file", str(error))
         else:
             tasks.enqueue_next_step(batch, by=request.user)
@@ -52,7 +53,7 @@ def import_upload(request):
     return render(
         request,
         "leads/import_upload.html",
-        {"form": form, "batches": batches, "limits": selectors.import_limits()},
+        {"form": form, "batches": batches, "limits": parsing.import_limits()},
     )
 
 
@@ -91,7 +92,7 @@ def import_detail(request, pk):
             "batch": batch,
             "form": form,
             "preview": preview,
-            "system_name": selectors.SYSTEM_NAMES.get(batch.source_system, ""),
+            "system_name": parsing.SYSTEM_NAMES.get(batch.source_system, ""),
         },
     )
 

@@ -10,16 +10,21 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from accounts.models import Account
-from leads.filters import SAVED_VIEWS, SORT_FIELDS
-from leads.forms.lifecycle import (
-    BulkActionForm,
+from accounts.permissions import (
+    is_administrator,
+    is_manager,
+    visible_to,
 )
+from accounts.selectors import changes_context
+from leads.filters import SAVED_VIEWS, SORT_FIELDS
+from leads.forms.lifecycle import BulkActionForm
+from leads.forms.timeline import timeline_forms
 from leads.models import LeadStatus
 from leads.reports.sources import source_highlights
 from leads.selectors import leads as selectors
 from leads.selectors.capture import possible_duplicates
+from leads.selectors.links import lead_links_context
 from leads.selectors.routing import lead_routing_history
-from leads.selectors.timeline import lead_related_context
 from leads.services import lifecycle
 from leads.services.routing import bulk_route_leads
 from leads.views.common import (
@@ -29,16 +34,10 @@ from leads.views.common import (
     lead_or_404,
     reuse_choices,
 )
-from leadsite.errors import error_message
-from leadsite.filter_chips import filter_chips
-from leadsite.history import changes_context
-from leadsite.http import safe_next_url
-from leadsite.pagination import paginate
-from leadsite.permissions import (
-    is_administrator,
-    is_manager,
-    visible_to,
-)
+from leadsite.core.errors import error_message
+from leadsite.core.filter_chips import filter_chips
+from leadsite.core.http import safe_next_url
+from leadsite.core.pagination import paginate
 
 
 class HomeView(TemplateView):
@@ -228,7 +227,8 @@ class LeadDetailView(TemplateView):
                 "routing_history": lead_routing_history(lead=lead),
             }
         )
-        context.update(lead_related_context(lead=lead, user=user))
+        context.update(lead_links_context(lead=lead, user=user))
+        context.update(timeline_forms(lead))
         context.update(changes_context(user=user, record=lead))
         context["possible_duplicates"] = possible_duplicates(lead=lead, user=user)
         return context

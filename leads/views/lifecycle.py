@@ -25,8 +25,8 @@ from leads.views.common import (
     lead_or_404,
     refusal_message,
 )
-from leadsite.errors import error_message
-from leadsite.versioning import EditConflict, resolve_conflict
+from leadsite.core.errors import error_message
+from leadsite.core.versioning import EditConflict, resolve_conflict
 
 
 def _earlier_lead(request):

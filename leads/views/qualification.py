@@ -5,9 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 
-from leads.forms.lifecycle import (
-    QualifyLeadForm,
-)
+from leads.forms.qualification import QualifyLeadForm
 from leads.models import Lead, LeadState
 from leads.selectors.duplicates import (
     find_matching_accounts_contacts,

@@ -6,11 +6,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.generic import TemplateView
 
+from accounts.permissions import business_unit_subtree_ids
 from leads.exports import csv_line
 from leads.forms.reports import COLUMN_GROUPS, SourceReportForm
 from leads.models import LeadState, LeadStatus
 from leads.reports import source_performance_report
-from leadsite.permissions import business_unit_subtree_ids
 
 REASON_STATUS = {
     "lost": LeadStatus.LOST,

@@ -22,13 +22,13 @@ from leads.forms.routing import (
     condition_initial,
 )
 from leads.models import Lead, RoutingRule
+from leads.permissions import can_edit_routing_rule, can_manage_routing
 from leads.selectors import leads as lead_selectors
 from leads.selectors import routing as routing_selectors
 from leads.selectors.routing_dry_run import dry_run
 from leads.services import routing as routing_services
-from leadsite.http import safe_next_url
-from leadsite.pagination import paginate
-from leadsite.permissions import can_edit_routing_rule, can_manage_routing
+from leadsite.core.http import safe_next_url
+from leadsite.core.pagination import paginate
 
 QUEUE_PAGE = 50
 LOG_PAGE = 50

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
+from accounts.permissions import SALES_MANAGER
 from leads.models import ImportBatch, Lead
-from leadsite.permissions import SALES_MANAGER
 from tests import factories
 from tests.browser.conftest import USER_WAIT_MS
 from tests.conftest import ensure_roles
@@ -115,7 +115,7 @@ def test_capture_import_undo_export_roundtrip(
     assert captured.original_message == "We need 40 city bikes for our staff by May."
 
     # The manager imports a trade-show list: 1,000 rows, 10 of them bad.
-    monkeypatch.setattr("leads.selectors.imports.rows.CHUNK_ROWS", 50)
+    monkeypatch.setattr("leads.imports.rows.CHUNK_ROWS", 50)
     login("manager")
     upload_and_wait_for_mapping(page, make_csv(tmp_path / "trade-show.csv"))
     assert "990" in page.inner_text("#import-preview")

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from leadsite.permissions import SALES_MANAGER
+from accounts.permissions import SALES_MANAGER
 from tests import factories
 from tests.conftest import ensure_roles
 

@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
+from accounts.permissions import SALES_MANAGER, SALES_REP
 from leads.models import ImportBatch, Lead
-from leadsite.permissions import SALES_MANAGER, SALES_REP
 from tests import factories
 from tests.browser.conftest import USER_WAIT_MS
 from tests.conftest import ensure_roles

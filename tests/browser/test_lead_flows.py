@@ -10,8 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Account, Contact, Opportunity
+from accounts.permissions import SALES_REP
 from leads.models import Lead, LeadRating, LeadSource, LeadStatus
-from leadsite.permissions import SALES_REP
 from tests import factories
 from tests.conftest import ensure_roles
 

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django_fsm_log.models import StateLog
 
 from accounts.models import Account, Contact, Opportunity, Team, User
+from accounts.permissions import business_unit_subtree_ids
 from leads.models import (
     Lead,
     LeadAssignment,
@@ -20,7 +21,6 @@ from leads.models import (
     SourceReportHistogram,
 )
 from leads.reports.summary import refresh_source_summary
-from leadsite.permissions import business_unit_subtree_ids
 
 
 class _Rollback(Exception):

@@ -29,7 +29,7 @@ from leads.management.seeding.organisation import LARGE_ORG_FROM, build_organisa
 from leads.management.seeding.tables import deferred_indexes
 from leads.management.seeding.values import build_pools, creation_times
 from leads.models import Lead
-from leadsite.services import service_context
+from leadsite.core.services import service_context
 
 DEFER_INDEXES_FROM = 20_000  # leads added; below that, indexes are kept up to date
 BAR_WIDTH = 30
@@ -77,7 +77,7 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         ctx = SeedContext(rng=rng, now=timezone.now(), pools=build_pools(seed))
         large = org == "large" or (org == "auto" and leads >= LARGE_ORG_FROM)
-        # The demo-data loader writes its rows directly (leadsite.services).
+        # The demo-data loader writes its rows directly (leadsite.core.services).
         with transaction.atomic(), service_context("seed_demo"):
             build_organisation(ctx, password=password, large=large)
             build_catalog(ctx)

@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from accounts.models import BusinessUnit, Team, User
-from leadsite.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
+from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
 
 LARGE_ORG_FROM = 100_000  # leads
 LARGE_USERS = 200

@@ -1,6 +1,6 @@
-"""Reads for imports, by concern: files (format, encoding, rows, mapping), sources
-(the exports of other products: headers, values, dates, names), rows (conversion
-and validation) and batches (matches, preview, scope, progress)."""
+"""Reads for imports: batches (matches, preview, scope, progress). Reading the
+uploaded file itself (format, mapping, conversion, other products' exports) is
+leads/imports/."""
 
 from leads.selectors.imports.batches import (
     PREVIEW_CHECK_LIMIT,
@@ -19,68 +19,21 @@ from leads.selectors.imports.batches import (
     progress_context,
     worker_wait,
 )
-from leads.selectors.imports.files import (
-    ALIASES,
-    REQUIRED_FIELDS,
-    TARGET_FIELDS,
-    TARGETS,
-    ImportLimits,
-    TableError,
-    TableInfo,
-    aliases,
-    auto_fills,
-    auto_mapping,
-    import_limits,
-    inspect_table,
-    iter_rows,
-    sniff_upload,
-)
-from leads.selectors.imports.rows import (
-    CHUNK_ROWS,
-    ConvertedRow,
-    Lookups,
-    convert_row,
-    converted_chunks,
-    render_fill,
-)
-from leads.selectors.imports.sources import SYSTEM_NAMES, detect_system
 
 __all__ = [
-    "ALIASES",
-    "CHUNK_ROWS",
     "PREVIEW_CHECK_LIMIT",
     "PREVIEW_ERRORS",
-    "REQUIRED_FIELDS",
     "STALE_SECONDS",
     "STEP_TASKS",
-    "SYSTEM_NAMES",
     "WORKER_WAIT_SECONDS",
-    "TARGETS",
-    "TARGET_FIELDS",
-    "ConvertedRow",
-    "ImportLimits",
-    "Lookups",
     "Preview",
-    "TableError",
-    "TableInfo",
-    "aliases",
-    "auto_fills",
-    "auto_mapping",
-    "convert_row",
-    "converted_chunks",
-    "detect_system",
     "find_matches",
     "get_batch",
-    "import_limits",
     "import_preview",
-    "inspect_table",
     "is_interrupted",
-    "iter_rows",
     "list_batches",
     "not_imported_rows",
     "progress",
     "progress_context",
-    "render_fill",
-    "sniff_upload",
     "worker_wait",
 ]

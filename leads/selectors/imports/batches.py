@@ -8,18 +8,18 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from leads.models import (
-    ImportBatch,
-    ImportStatus,
-    Lead,
-)
-from leads.selectors.imports.files import import_limits
-from leads.selectors.imports.rows import ConvertedRow, converted_chunks
-from leadsite.permissions import (
+from accounts.permissions import (
     is_administrator,
     is_manager,
     unit_subtree_ids,
     visible_to,
+)
+from leads.imports.files import import_limits
+from leads.imports.rows import ConvertedRow, converted_chunks
+from leads.models import (
+    ImportBatch,
+    ImportStatus,
+    Lead,
 )
 
 PREVIEW_ROWS = 10

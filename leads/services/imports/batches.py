@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from leads import imports as parsing
 from leads.exceptions import TransitionRefused
 from leads.models import ImportBatch, ImportStatus
 from leads.selectors import imports as reading
-from leadsite.services import service
+from leadsite.core.services import service
 
 # Seconds between two progress writes while the worker reads a file.
 PROGRESS_SECONDS = 1.0
@@ -21,10 +22,10 @@ PROGRESS_SECONDS = 1.0
 @transaction.atomic
 def create_import_batch(*, upload, by) -> ImportBatch:
     """Store an uploaded file as a new batch waiting to be read (checking), or raise
-    reading.TableError when its size or first bytes already refuse it (empty, too
+    parsing.TableError when its size or first bytes already refuse it (empty, too
     big, named .xlsx but not a workbook). Reads nothing else: the worker reads the
     file (check_import_file); the caller queues that after commit."""
-    file_format = reading.sniff_upload(
+    file_format = parsing.sniff_upload(
         upload, name=upload.name, max_size=settings.LEADSITE_IMPORT_MAX_SIZE
     )
     batch = ImportBatch(
@@ -62,7 +63,7 @@ def _progress_writer(batch_id):
 @service
 def check_import_file(*, batch_id: int) -> ImportBatch | None:
     """The worker's reading of an uploaded file: its format details, header and data
-    rows, against the limits (reading.import_limits). The batch then waits for its
+    rows, against the limits (parsing.import_limits). The batch then waits for its
     mapping, guessed from the header, or is refused with the reason. While reading,
     the rows counted so far and a heartbeat are written every PROGRESS_SECONDS.
     Returns None when the batch is no longer being checked."""
@@ -74,13 +75,13 @@ def check_import_file(*, batch_id: int) -> ImportBatch | None:
     batch = ImportBatch.objects.get(pk=batch_id)
     try:
         with batch.file.open("rb") as handle:
-            info = reading.inspect_table(
+            info = parsing.inspect_table(
                 handle,
                 file_format=batch.file_format,
-                limits=reading.import_limits(),
+                limits=parsing.import_limits(),
                 progress=_progress_writer(batch_id),
             )
-    except reading.TableError as error:
+    except parsing.TableError as error:
         return _finish_check(batch_id, refusal=str(error))
     except FileNotFoundError:
         return _finish_check(
@@ -102,9 +103,9 @@ def _finish_check(batch_id, *, info=None, refusal="") -> ImportBatch | None:
         batch.encoding = info.encoding
         batch.delimiter = info.delimiter
         batch.headers = info.headers
-        batch.source_system = reading.detect_system(info.headers)
-        batch.mapping = reading.auto_mapping(info.headers, batch.source_system)
-        batch.fills = reading.auto_fills(batch.mapping)
+        batch.source_system = parsing.detect_system(info.headers)
+        batch.mapping = parsing.auto_mapping(info.headers, batch.source_system)
+        batch.fills = parsing.auto_fills(batch.mapping)
         batch.total_rows = info.total_rows
     batch.heartbeat_at = None
     batch.full_clean()
@@ -114,7 +115,7 @@ def _finish_check(batch_id, *, info=None, refusal="") -> ImportBatch | None:
 
 # What a fill's {placeholders} may name: the row's lead fields, and its full name.
 FILL_FIELDS = (
-    set(reading.TARGET_FIELDS) - {"id", "owner", "created_at", "external_id"}
+    set(parsing.TARGET_FIELDS) - {"id", "owner", "created_at", "external_id"}
 ) | {"full_name"}
 
 
@@ -122,11 +123,11 @@ def _check_fills(fills) -> None:
     for target, template in fills.items():
         unknown = {
             name
-            for name in reading.rows.PLACEHOLDER.findall(template)
+            for name in parsing.rows.PLACEHOLDER.findall(template)
             if name not in FILL_FIELDS
         }
         if unknown:
-            label = reading.REQUIRED_FIELDS[target]
+            label = parsing.REQUIRED_FIELDS[target]
             raise ValidationError(
                 f"{label}: the template names no lead field "
                 + ", ".join(f"{{{name}}}" for name in sorted(unknown))
@@ -155,7 +156,7 @@ def set_import_options(
     if "full_name" in given:
         given.add("last_name")
     missing = [
-        label for name, label in reading.REQUIRED_FIELDS.items() if name not in given
+        label for name, label in parsing.REQUIRED_FIELDS.items() if name not in given
     ]
     if missing:
         raise ValidationError(

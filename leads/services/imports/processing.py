@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from leads import imports as parsing
 from leads.exceptions import TransitionRefused
 from leads.models import (
     DuplicateMode,
@@ -35,7 +36,7 @@ from leads.services.capture import (
     route_incoming_lead,
 )
 from leads.services.lifecycle import update_lead
-from leadsite.services import service, through
+from leadsite.core.services import service, through
 
 
 def _jsonable(value):
@@ -265,7 +266,7 @@ def process_import(*, batch_id: int) -> ImportBatch | None:
     last = batch.rows.order_by("-line").values_list("line", flat=True).first()
     start = last - 1 if last else 0  # data row index after the last committed row
     with batch.file.open("rb") as handle:
-        for chunk in reading.converted_chunks(handle, batch, start=start):
+        for chunk in parsing.converted_chunks(handle, batch, start=start):
             _process_chunk(batch, chunk)
     batch.status = ImportStatus.DONE
     batch.finished_at = timezone.now()

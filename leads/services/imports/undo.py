@@ -17,7 +17,7 @@ from leads.models import (
     RowOutcome,
 )
 from leads.selectors import imports as reading
-from leadsite.services import service, through
+from leadsite.core.services import service, through
 
 UNDO_CHUNK = 1000
 

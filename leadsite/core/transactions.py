@@ -1,7 +1,7 @@
 """Transient database failures: a deadlock, a serialization failure, a lock or
 statement timeout. They are nobody's fault and leave nothing half-saved (the
 transaction rolled back), so a write service retries them (`retry_transient`) and
-whatever still fails becomes a "try again" page (leadsite.middleware), never a 500.
+whatever still fails becomes a "try again" page (leadsite.core.middleware), never a 500.
 """
 
 import functools

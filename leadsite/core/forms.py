@@ -6,7 +6,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from leadsite.dates import validate_business_date
+from leadsite.core.dates import validate_business_date
 
 EMPTY_LABEL = "—"
 

@@ -6,8 +6,12 @@ Record scope mirrors D365 access levels:
 - Administrator (group) and superusers: everything.
 """
 
-from django.db import connections
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router
 from django.db.models import Q, QuerySet
+
+from accounts.models import BusinessUnit, Team, User
 
 SALES_REP = "Sales rep"
 SALES_MANAGER = "Sales manager"
@@ -19,11 +23,6 @@ def _access_sql(connection) -> str:
     """One statement for what the gates ask of a user: group names, team ids and
     permission names ("app_label.codename", own and through groups). Four small
     reads in one round trip; each was a query of its own (about 0.7 ms each)."""
-    from django.contrib.auth.models import Group, Permission
-    from django.contrib.contenttypes.models import ContentType
-
-    from accounts.models import Team, User
-
     qn = connection.ops.quote_name
     user_groups = qn(User.groups.through._meta.db_table)
     user_perms = qn(User.user_permissions.through._meta.db_table)
@@ -51,10 +50,6 @@ def _access_sql(connection) -> str:
 def _load_access(user) -> None:
     """Read the user's groups, teams and permissions once (see _access_sql) and keep
     them on the user object, which lives as long as the request."""
-    from django.db import router
-
-    from accounts.models import User
-
     groups, teams, perms = set(), [], set()
     if user.pk is not None:
         connection = connections[router.db_for_read(User)]
@@ -88,7 +83,7 @@ def team_ids(user) -> list[int]:
 
 def permission_names(user) -> set[str]:
     """The user's permissions, own and through groups, as "app_label.codename"
-    (read with the groups; leadsite.backends.ModelBackend answers has_perm from it)."""
+    (read with the groups; accounts.backends.ModelBackend answers has_perm from it)."""
     if not hasattr(user, "_leadsite_perms"):
         _load_access(user)
     return user._leadsite_perms
@@ -104,8 +99,6 @@ def is_manager(user) -> bool:
 
 def business_unit_subtree_ids(root_id) -> list[int]:
     """Ids of a business unit and all units below it (the BU table is small)."""
-    from accounts.models import BusinessUnit
-
     children: dict[int | None, list[int]] = {}
     for pk, parent_id in BusinessUnit.objects.values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(pk)
@@ -151,38 +144,6 @@ def visible_to(user, queryset: QuerySet) -> QuerySet:
     return queryset if q is None else queryset.filter(q)
 
 
-# --- routing rules (issue 9) -----------------------------------------------------------
-
-
-def routing_unit_ids(user) -> list[int] | None:
-    """Business units whose rules `user` may edit: None means every rule (the
-    organisation's too), [] means none (reps)."""
-    if is_administrator(user):
-        return None
-    if is_manager(user) and user.business_unit_id:
-        return unit_subtree_ids(user)
-    return []
-
-
-def can_manage_routing(user) -> bool:
-    """Administrators and managers with a business unit may create rules."""
-    return routing_unit_ids(user) != []
-
-
-def can_edit_routing_rule(user, rule) -> bool:
-    """Administrators edit every rule; managers the rules of their unit and below
-    and of channel partners owned there; organisation rules are administrators'.
-    Uses rule.channel_partner (select it with the rule)."""
-    units = routing_unit_ids(user)
-    if units is None:
-        return True
-    if rule.business_unit_id:
-        return rule.business_unit_id in units
-    if rule.channel_partner_id:
-        return rule.channel_partner.business_unit_id in units
-    return False
-
-
 # --- What filters and forms ask the gate ----------------------------------------------
 # Choices in filters and forms follow the same rules as the records: the business
 # units a user's records can be in, and the people and teams a user may give records to.
@@ -191,8 +152,6 @@ def can_edit_routing_rule(user, rule) -> bool:
 def visible_business_units(user) -> QuerySet:
     """Business units in the user's scope: all for administrators, the subtree for
     managers, the own unit for everyone else (by name)."""
-    from accounts.models import BusinessUnit
-
     qs = BusinessUnit.objects.order_by("name")
     if is_administrator(user):
         return qs
@@ -204,8 +163,6 @@ def visible_business_units(user) -> QuerySet:
 def assignable_users(user) -> QuerySet:
     """Active users `user` may give records to: everyone for administrators, the
     business unit subtree for managers, the own business unit (and self) for reps."""
-    from accounts.models import User
-
     qs = User.objects.filter(is_active=True).order_by(
         "first_name", "last_name", "username"
     )
@@ -223,8 +180,6 @@ def assignable_users(user) -> QuerySet:
 def assignable_teams(user) -> QuerySet:
     """Teams `user` may give records to (the rule of assignable_users, plus the
     user's own teams)."""
-    from accounts.models import Team
-
     qs = Team.objects.order_by("name")
     if is_administrator(user):
         return qs
@@ -243,6 +198,11 @@ def mine_q(user, *, prefix: str = "") -> Q:
     they are in the user's scope but not "mine".
     """
     return Q(**{f"{prefix}owner_user": user})
+
+
+def may_see_changes(user) -> bool:
+    """Managers and administrators see the Changes tab (a record's field history)."""
+    return is_administrator(user) or is_manager(user)
 
 
 def visible_and_owned_by(user, queryset: QuerySet) -> QuerySet:

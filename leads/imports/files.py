@@ -25,10 +25,10 @@ from leads.exports import (
     COLUMNS,
     ID,
 )
+from leads.imports import sources
 from leads.models import (
     Lead,
 )
-from leads.selectors.imports import sources
 
 REQUIRED_FIELDS = {"last_name": "Last Name", "subject": "Topic"}
 # D365 writes its "Do not allow ..." flags as "Do Not Allow" (set) and "Allow".

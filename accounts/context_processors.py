@@ -1,4 +1,4 @@
-from leadsite.permissions import is_administrator, is_manager
+from accounts.permissions import is_administrator, is_manager
 
 
 def navigation(request):

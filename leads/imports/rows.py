@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Value
 from django.db.models.functions import Concat, Lower
 
+from accounts.permissions import assignable_users
 from leads.exports import (
     BOOL,
     CAMPAIGN,
@@ -24,24 +25,23 @@ from leads.exports import (
     OPTION,
     unguard_formula,
 )
-from leads.models import (
-    LEAD_STATE_OF_STATUS,
-    Campaign,
-    ImportBatch,
-    Lead,
-)
-from leads.selectors.imports import sources
-from leads.selectors.imports.files import (
+from leads.imports import sources
+from leads.imports.files import (
     FALSE_WORDS,
     REQUIRED_FIELDS,
     TRUE_WORDS,
     TableInfo,
     iter_rows,
 )
-from leadsite.permissions import assignable_users
+from leads.models import (
+    LEAD_STATE_OF_STATUS,
+    Campaign,
+    ImportBatch,
+    Lead,
+)
 
 CHUNK_ROWS = 500
-# Targets that are no lead column of their own (leads.selectors.imports.sources).
+# Targets that are no lead column of their own (leads.imports.sources).
 EXTRA_TARGETS = {target for target, _ in sources.EXTRA_TARGETS}
 
 

@@ -12,7 +12,7 @@ from accounts.models import Account, Contact, Product
 from leads.exceptions import TransitionRefused
 from leads.models import Lead, LeadAccount, LeadContact, LeadProduct, LeadState
 from leads.services.locks import lock_lead
-from leadsite.services import service
+from leadsite.core.services import service
 
 
 def ensure_lead_editable(lead: Lead) -> None:

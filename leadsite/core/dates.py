@@ -100,4 +100,4 @@ def _on_connection(sender, connection, **kwargs):
 
 def install() -> None:
     """Clamp out-of-range dates on every database connection (AppConfig.ready)."""
-    connection_created.connect(_on_connection, dispatch_uid="leadsite.dates")
+    connection_created.connect(_on_connection, dispatch_uid="leadsite.core.dates")

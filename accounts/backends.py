@@ -2,12 +2,12 @@
 
 from django.contrib.auth import backends
 
-from leadsite.permissions import permission_names
+from accounts.permissions import permission_names
 
 
 class ModelBackend(backends.ModelBackend):
     """Django's ModelBackend, answering from the permissions read with the user's
-    groups and teams (leadsite.permissions.permission_names: one query a request
+    groups and teams (accounts.permissions.permission_names: one query a request
     for all three) instead of two permission queries of its own. Superusers and
     the per-object API behave as in Django."""
 

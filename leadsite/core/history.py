@@ -2,7 +2,7 @@
 (django-simple-history): who changed which field from what to what, when, and
 through what (form, admin, bulk, import, routing, ...).
 
-Every write goes through a service (leadsite/services.py), so the history user is
+Every write goes through a service (leadsite/core/services.py), so the history user is
 the service's `by=` (falling back to the request's user, HistoryRequestMiddleware),
 and the channel is what the caller declared with ``through()``, else "admin" for
 the Django admin, "form" for any other request and "command" without a request.
@@ -20,8 +20,7 @@ from simple_history.manager import HistoryManager as BaseHistoryManager
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
-from leadsite.permissions import is_administrator, is_manager
-from leadsite.services import current_actor, current_channel
+from leadsite.core.services import current_actor, current_channel
 
 CHANNELS = {
     "form": "Form",
@@ -93,11 +92,6 @@ class FieldChange:
     who: object
     when: datetime
     through: str
-
-
-def may_see_changes(user) -> bool:
-    """Managers and administrators see the Changes tab."""
-    return is_administrator(user) or is_manager(user)
 
 
 def _display(field, value, related: dict) -> str:
@@ -186,10 +180,3 @@ def field_changes(record, *, limit: int = CHANGES_LIMIT) -> list[FieldChange]:
     ]
     changes.reverse()
     return changes[:limit]
-
-
-def changes_context(*, user, record) -> dict:
-    """{"changes": [...]} for managers and administrators, {} for everyone else."""
-    if not may_see_changes(user):
-        return {}
-    return {"changes": field_changes(record)}

@@ -16,8 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
-from leadsite.http import safe_next_url
-from leadsite.transactions import is_transient
+from leadsite.core.http import safe_next_url
+from leadsite.core.transactions import is_transient
 
 # Room in a request body for the form's other fields and the multipart headers,
 # above the largest file a view takes.
