@@ -54,8 +54,7 @@ run: seed
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: setup check-constraints
-	$(VENV)/bin/ruff check .
+test: setup check-constraints lint
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
@@ -65,9 +64,11 @@ check-constraints: setup
 	@diff <(grep -v '^#' constraints.txt | sort -f) <($(PY) -m pip freeze --exclude-editable --disable-pip-version-check | sort -f) \
 	  || { echo "constraints.txt differs from the installed packages (< pinned only, > installed only): run make constraints"; exit 1; }
 
+# ruff, then the import-linter contracts in pyproject.toml (layers, no cycles).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

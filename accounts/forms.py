@@ -100,10 +100,6 @@ class Combobox(forms.Select):
         return mark_safe(render_to_string(template_name, context))
 
 
-# The earlier name, kept for code written against it.
-AutocompleteSelect = Combobox
-
-
 class FieldsetsMixin:
     """`fieldsets` = [(legend, [field names], css class)] for grouped rendering."""
 

@@ -6,12 +6,10 @@ Record scope mirrors D365 access levels:
 - Administrator (group) and superusers: everything.
 """
 
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
-from django.db import connections, router
 from django.db.models import Q, QuerySet
 
 from accounts.models import BusinessUnit, Team, User
+from accounts.sql import user_access_rows
 
 SALES_REP = "Sales rep"
 SALES_MANAGER = "Sales manager"
@@ -19,49 +17,19 @@ ADMINISTRATOR = "Administrator"
 ROLES = [SALES_REP, SALES_MANAGER, ADMINISTRATOR]
 
 
-def _access_sql(connection) -> str:
-    """One statement for what the gates ask of a user: group names, team ids and
-    permission names ("app_label.codename", own and through groups). Four small
-    reads in one round trip; each was a query of its own (about 0.7 ms each)."""
-    qn = connection.ops.quote_name
-    user_groups = qn(User.groups.through._meta.db_table)
-    user_perms = qn(User.user_permissions.through._meta.db_table)
-    group_perms = qn(Group.permissions.through._meta.db_table)
-    members = qn(Team.members.through._meta.db_table)
-    perm, ctype = qn(Permission._meta.db_table), qn(ContentType._meta.db_table)
-    perm_name = "ct.app_label || '.' || p.codename"
-    perm_from = f"{perm} p JOIN {ctype} ct ON ct.id = p.content_type_id"
-    return (
-        f"SELECT 'group', g.name FROM {qn(Group._meta.db_table)} g"
-        f" JOIN {user_groups} ug ON ug.group_id = g.id WHERE ug.user_id = %s"
-        " UNION ALL"
-        f" SELECT 'team', CAST(m.team_id AS VARCHAR(20)) FROM {members} m"
-        " WHERE m.user_id = %s"
-        " UNION ALL"
-        f" SELECT 'perm', {perm_name} FROM {perm_from}"
-        f" JOIN {user_perms} up ON up.permission_id = p.id WHERE up.user_id = %s"
-        " UNION ALL"
-        f" SELECT 'perm', {perm_name} FROM {perm_from}"
-        f" JOIN {group_perms} gp ON gp.permission_id = p.id"
-        f" JOIN {user_groups} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s"
-    )
-
-
 def _load_access(user) -> None:
-    """Read the user's groups, teams and permissions once (see _access_sql) and keep
-    them on the user object, which lives as long as the request."""
+    """Read the user's groups, teams and permissions once (one statement:
+    accounts.sql.user_access_rows) and keep them on the user object, which lives
+    as long as the request."""
     groups, teams, perms = set(), [], set()
     if user.pk is not None:
-        connection = connections[router.db_for_read(User)]
-        with connection.cursor() as cursor:
-            cursor.execute(_access_sql(connection), [user.pk] * 4)
-            for kind, value in cursor.fetchall():
-                if kind == "group":
-                    groups.add(value)
-                elif kind == "team":
-                    teams.append(int(value))
-                else:
-                    perms.add(value)
+        for kind, value in user_access_rows(user.pk):
+            if kind == "group":
+                groups.add(value)
+            elif kind == "team":
+                teams.append(int(value))
+            else:
+                perms.add(value)
     user._leadsite_groups = groups
     user._leadsite_team_ids = sorted(teams)
     user._leadsite_perms = perms

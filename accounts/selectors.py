@@ -58,8 +58,8 @@ def list_opportunities(*, user, filters=None) -> QuerySet[Opportunity]:
     return qs
 
 
-# What a row of the opportunity list shows ({% opportunity_rows %} in
-# accounts/templatetags/ui.py): the other columns are not read.
+# What a row of the opportunity list shows (accounts.presenters.opportunity_rows):
+# the other columns are not read.
 OPPORTUNITY_ROW_FIELDS = [
     "name",
     "estimated_value",

@@ -50,6 +50,7 @@ def _owner_fields(
 
 
 @service
+@transaction.atomic
 def create_account(
     *,
     name: str,
@@ -72,6 +73,7 @@ def create_account(
 
 
 @service
+@transaction.atomic
 def create_contact(
     *,
     last_name: str,
@@ -94,6 +96,7 @@ def create_contact(
 
 
 @service
+@transaction.atomic
 def set_primary_contact(*, account: Account, contact: Contact) -> Account:
     """Make `contact` the account's primary contact."""
     account.primary_contact = contact

@@ -1,4 +1,8 @@
-"""Domain errors raised by lead services; views turn them into messages or form errors."""
+"""Domain errors raised by lead services; views turn them into messages or form errors.
+
+This module imports nothing of ours (the lowest layer of the leads app), so the
+wording of a closed lead's refusal reads the row's own attributes only.
+"""
 
 from django.core.exceptions import ValidationError
 
@@ -8,3 +12,32 @@ class TransitionRefused(ValidationError):
 
     The message is written for the user, e.g. "This lead is already qualified."
     """
+
+
+def closed_message(lead, *, named: bool = False) -> str:
+    """Why a closed lead (merged, qualified or disqualified) cannot change, in the
+    user's words: the one wording of services, pages and admin alike.
+
+    `named=True` names the lead instead of "This lead" (a page about two leads).
+    """
+    subject = f"“{lead}”" if named else "This lead"
+    if lead.merged:
+        return f"{subject} was merged into another lead and is read-only."
+    if lead.is_qualified:
+        return f"{subject} is already qualified. Reactivate it to change it."
+    return f"{subject} is disqualified. Reactivate it to change it."
+
+
+class LeadClosed(TransitionRefused):
+    """A write to a closed lead (Lead.is_editable is False), worded by closed_message.
+
+    Services raise it after reading the row under its lock, so a lead closed by a
+    concurrent request is refused too.
+    """
+
+    def __init__(self, lead, *, named: bool = False):
+        super().__init__(closed_message(lead, named=named), code="closed")
+
+    def __reduce__(self):
+        # Pickled and copied as the message it carries: the lead is not rebuilt.
+        return TransitionRefused, (self.message, self.code, self.params)

@@ -25,7 +25,7 @@ from leads.models import (
     LeadStatus,
     RowOutcome,
 )
-from leads.selectors.imports import list_batches
+from leads.permissions import visible_import_batches
 from leadsite.core.forms import BusinessDatesFilterMixin, QuickSelect
 from leadsite.core.phones import phone_search_q
 
@@ -73,7 +73,7 @@ def _business_units(request):
 def _import_batches(request):
     if request is None:
         return ImportBatch.objects.none()
-    return list_batches(user=request.user)
+    return visible_import_batches(request.user)
 
 
 class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):

@@ -1,7 +1,10 @@
-"""Who may create and edit routing rules (the record-scope gate itself is
-accounts.permissions)."""
+"""What the leads app adds to the record-scope gate (accounts.permissions): who
+may create and edit routing rules, whose import batches a user sees."""
+
+from django.db.models import QuerySet
 
 from accounts.permissions import is_administrator, is_manager, unit_subtree_ids
+from leads.models import ImportBatch
 
 
 def routing_unit_ids(user) -> list[int] | None:
@@ -31,3 +34,16 @@ def can_edit_routing_rule(user, rule) -> bool:
     if rule.channel_partner_id:
         return rule.channel_partner.business_unit_id in units
     return False
+
+
+def visible_import_batches(user) -> QuerySet:
+    """Import batches the user may see: administrators all, managers those made by
+    users of their business unit and below, everyone else their own."""
+    qs = ImportBatch.objects.select_related("created_by")
+    if is_administrator(user):
+        return qs
+    if is_manager(user) and user.business_unit_id:
+        # The unit tree as read once per request (the lead list's import filter
+        # builds this queryset beside the list's own scope).
+        return qs.filter(created_by__business_unit_id__in=unit_subtree_ids(user))
+    return qs.filter(created_by=user)

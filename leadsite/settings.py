@@ -81,6 +81,13 @@ TEMPLATES = [
             ],
         },
     },
+    # The tables a page repeats by the hundred and the badges they share
+    # (leadsite/core/jinja.py): templates/jinja2/, rendered by Jinja2.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+    },
 ]
 
 # SQLite file by default; DATABASE_URL=postgres://... for PostgreSQL.
@@ -269,7 +276,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # of DECLARE/FETCH/CLOSE, and safe behind a transaction-pooling PgBouncer.
     DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", True)
 # A read replica: with DATABASE_REPLICA_URL set, report and export reads go there
-# (leadsite/routers.py; everything else, and every write, stays on the primary).
+# (leadsite/core/replicas.py; everything else, and every write, stays on the primary).
 # Test runs (pytest) always have the alias as a MIRROR of the test database, so the
 # router's choices are exercised against both aliases; reads reach it only where
 # LEADSITE_REPLICA_READS is on (by default: when a replica URL is set).
@@ -284,13 +291,13 @@ if DATABASE_REPLICA_URL or env("PYTEST_VERSION", default=""):
         if _key in DATABASES["default"]:
             DATABASES["replica"].setdefault(_key, DATABASES["default"][_key])
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-    DATABASE_ROUTERS = ["leadsite.routers.ReplicaRouter"]
+    DATABASE_ROUTERS = ["leadsite.core.replicas.ReplicaRouter"]
 LEADSITE_REPLICA_READS = env.bool(
     "LEADSITE_REPLICA_READS", default=bool(DATABASE_REPLICA_URL)
 )
 # URL prefixes whose GET requests read from the replica: reports and exports.
 LEADSITE_REPLICA_PATHS = ["/reports/", "/leads/export/"]
-MIDDLEWARE.append("leadsite.routers.ReplicaReadsMiddleware")
+MIDDLEWARE.append("leadsite.core.replicas.ReplicaReadsMiddleware")
 
 # Organisation currency (ISO 4217 code) shown beside every amount.
 LEADSITE_CURRENCY = env("LEADSITE_CURRENCY", default="USD")

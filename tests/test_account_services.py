@@ -1,4 +1,5 @@
-"""Editing accounts, contacts and opportunities and their product lines."""
+"""Editing accounts, contacts and opportunities and their product lines; two
+accounts never become each other's parent, even when linked at the same moment."""
 
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from accounts import services
 from accounts.models import Account, OpportunityProduct
 from tests import factories
+from tests.support import on_postgresql, run_together
 
 
 def test_update_account_changes_fields_and_keeps_owner(rep):
@@ -205,3 +207,29 @@ def test_constraints_still_hold_for_records_handed_over(rep):
     with pytest.raises(ValidationError):
         services.create_account(name="Both owners", owner_user=rep, owner_team=team)
     assert not Account.objects.filter(name="Both owners").exists()
+
+
+@pytest.mark.django_db
+def test_account_cannot_become_its_childs_parent(rep):
+    parent = factories.AccountFactory(owner_user=rep)
+    child = factories.AccountFactory(owner_user=rep, parent_account=parent)
+    with pytest.raises(ValidationError, match="own parent or ancestor"):
+        services.update_account(account=parent, by=rep, parent_account=child)
+
+
+@on_postgresql
+@pytest.mark.parametrize("attempt", range(5))
+def test_two_accounts_made_each_others_parent_at_once(rep, attempt):
+    first = factories.AccountFactory(owner_user=rep)
+    second = factories.AccountFactory(owner_user=rep)
+    outcomes = run_together(
+        lambda: services.update_account(account=first, by=rep, parent_account=second),
+        lambda: services.update_account(account=second, by=rep, parent_account=first),
+    )
+    kinds = sorted(kind for kind, _ in outcomes)
+    assert kinds == ["error", "ok"], outcomes
+    [error] = [value for kind, value in outcomes if kind == "error"]
+    assert isinstance(error, ValidationError), error
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert not (first.parent_account_id and second.parent_account_id)

@@ -10,6 +10,8 @@ from django_fsm_log.models import StateLog
 from accounts.models import OpportunityState, OpportunityStatus
 from leads.models import DISQUALIFY_REASONS, LeadState, LeadStatus
 from tests import factories
+from tests.reading import page
+from tests.support import change_form_data, snapshot
 
 OUR_APPS = {"accounts", "leads"}
 REGISTERED = sorted(
@@ -161,31 +163,10 @@ def test_disqualify_form_offers_the_four_reasons(admin_client_, administrator):
         assert f'value="{int(reason)}"' in html
 
 
-def _change_form_data(client, url):
-    """The page and what the browser would post back for an unchanged admin form."""
-    response = client.get(url)
-    form = response.context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-            continue
-        data[name] = value.pk if hasattr(value, "pk") else value
-    for formset in response.context["inline_admin_formsets"]:
-        management = formset.formset.management_form
-        for key, value in management.initial.items():
-            data[f"{management.prefix}-{key}"] = value
-    return response, data
-
-
 def _post_transition_button(client, lead, transition):
     """Submit the change form with a transition button, like a browser would."""
     change_url = reverse("admin:leads_lead_change", args=[lead.pk])
-    _response, data = _change_form_data(client, change_url)
+    _response, data = change_form_data(client, change_url)
     data["_fsm_transition_to"] = transition
     return client.post(change_url, data, follow=True)
 
@@ -322,9 +303,9 @@ def test_qualify_through_admin_form_creates_the_records(admin_client_, administr
     assert lead.qualifying_account_id and lead.qualifying_opportunity_id
 
 
-def test_changelist_row_checkbox_is_djangos_own_html(rep):
-    """The big tables' admin writes the row checkbox out instead of rendering the
-    widget template: byte for byte what Django renders, escaping included."""
+def test_changelist_row_checkbox_is_djangos_own(rep):
+    """The big tables' admin draws the row checkbox from one template instead of
+    the widget's three: the same checkbox as Django's, its label as text."""
     from django.contrib.admin.options import ModelAdmin
 
     from leads.models import Lead
@@ -333,6 +314,72 @@ def test_changelist_row_checkbox_is_djangos_own_html(rep):
         owner_user=rep, first_name='Jo "<b>', last_name="O'Hara & Co"
     )
     model_admin = admin.site._registry[Lead]
-    ours = model_admin.action_checkbox(lead)
-    assert ours == ModelAdmin.action_checkbox(model_admin, lead)
-    assert "<b>" not in ours
+    [ours] = page(model_admin.action_checkbox(lead)).find_all("input")
+    [djangos] = page(ModelAdmin.action_checkbox(model_admin, lead)).find_all("input")
+    assert ours.attrs == djangos.attrs
+    assert ours.attrs["aria-label"] == f"Select this object for an action - {lead}"
+
+
+# --- the admin for a staff user who is a sales rep ---------------------------------------
+
+
+@pytest.fixture
+def staff_rep_client(client, rep):
+    rep.is_staff = True
+    rep.save(update_fields=["is_staff"])
+    client.force_login(rep)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("model", "make"),
+    [
+        ("leads/lead", lambda owner: factories.LeadFactory(owner_user=owner)),
+        ("accounts/account", lambda owner: factories.AccountFactory(owner_user=owner)),
+        ("accounts/contact", lambda owner: factories.ContactFactory(owner_user=owner)),
+        (
+            "accounts/opportunity",
+            lambda owner: factories.OpportunityFactory(owner_user=owner),
+        ),
+        (
+            "leads/note",
+            lambda owner: factories.NoteFactory(
+                lead=factories.LeadFactory(owner_user=owner)
+            ),
+        ),
+        (
+            "leads/activity",
+            lambda owner: factories.ActivityFactory(
+                lead=factories.LeadFactory(owner_user=owner), owner=owner
+            ),
+        ),
+        (
+            "leads/attachment",
+            lambda owner: factories.AttachmentFactory(
+                lead=factories.LeadFactory(owner_user=owner)
+            ),
+        ),
+        (
+            "leads/leadproduct",
+            lambda owner: factories.LeadProductFactory(
+                lead=factories.LeadFactory(owner_user=owner)
+            ),
+        ),
+    ],
+)
+def test_admin_scope_for_a_staff_rep(staff_rep_client, rep, rep2, model, make):
+    mine, other = make(rep), make(rep2)
+    changelist = staff_rep_client.get(f"/admin/{model}/")
+    assert changelist.status_code == 200
+    shown = {obj.pk for obj in changelist.context["cl"].result_list}
+    assert mine.pk in shown
+    assert other.pk not in shown
+    before = snapshot()
+    for suffix in ("change/", "history/", "delete/"):
+        response = staff_rep_client.get(f"/admin/{model}/{other.pk}/{suffix}")
+        assert response.status_code in (302, 403, 404), suffix
+        if response.status_code == 302:
+            assert f"/{other.pk}/" not in response["Location"]
+    response = staff_rep_client.post(f"/admin/{model}/{other.pk}/change/", {})
+    assert response.status_code in (302, 403, 404)
+    assert snapshot() == before

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import OpportunityState
 from leads.models import Attachment, Lead, LeadAssignment, LeadState, Note
 from tests import factories
-from tests.test_admin import _change_form_data
+from tests.support import change_form_data
 
 
 def test_qualified_lead_is_read_only_in_admin(admin_client_, administrator):
@@ -16,7 +16,7 @@ def test_qualified_lead_is_read_only_in_admin(admin_client_, administrator):
         owner_user=administrator, qualified=True, subject="Original topic"
     )
     url = reverse("admin:leads_lead_change", args=[lead.pk])
-    response, data = _change_form_data(admin_client_, url)
+    response, data = change_form_data(admin_client_, url)
     assert "subject" not in response.context["adminform"].form.fields
     assert response.context["inline_admin_formsets"][0].has_add_permission is False
     data["subject"] = "Changed in admin"
@@ -29,7 +29,7 @@ def test_qualified_lead_is_read_only_in_admin(admin_client_, administrator):
 def test_open_lead_edit_in_admin_goes_through_update_lead(admin_client_, administrator):
     lead = factories.LeadFactory(owner_user=administrator)
     url = reverse("admin:leads_lead_change", args=[lead.pk])
-    _response, data = _change_form_data(admin_client_, url)
+    _response, data = change_form_data(admin_client_, url)
     data["subject"] = "Changed in admin"
     response = admin_client_.post(url, data)
     assert response.status_code == 302
@@ -42,7 +42,7 @@ def test_owner_change_in_admin_is_a_logged_assignment(
 ):
     lead = factories.LeadFactory(owner_user=administrator)
     url = reverse("admin:leads_lead_change", args=[lead.pk])
-    _response, data = _change_form_data(admin_client_, url)
+    _response, data = change_form_data(admin_client_, url)
     data["owner_user"] = rep.pk
     response = admin_client_.post(url, data)
     assert response.status_code == 302
@@ -55,7 +55,7 @@ def test_owner_change_in_admin_is_a_logged_assignment(
 
 def test_lead_added_in_admin_is_created_by_the_user(admin_client_, administrator):
     url = reverse("admin:leads_lead_add")
-    _response, data = _change_form_data(admin_client_, url)
+    _response, data = change_form_data(admin_client_, url)
     data.update(
         subject="From admin",
         last_name="Admin",
@@ -118,7 +118,7 @@ def test_closed_opportunity_is_read_only_in_admin(admin_client_, administrator):
     )
     opportunity.refresh_from_db()
     assert opportunity.state == OpportunityState.WON
-    response, data = _change_form_data(admin_client_, url)
+    response, data = change_form_data(admin_client_, url)
     assert "name" not in response.context["adminform"].form.fields
 
 
@@ -135,7 +135,7 @@ def test_refused_admin_save_is_a_message_and_writes_nothing(
     """The lead was qualified between opening the page and saving it."""
     lead = factories.LeadFactory(owner_user=administrator, subject="Before")
     url = reverse("admin:leads_lead_change", args=[lead.pk])
-    _response, data = _change_form_data(admin_client_, url)
+    _response, data = change_form_data(admin_client_, url)
     from leads.services.qualification import qualify_lead
 
     qualify_lead(lead=lead, by=administrator)
@@ -153,7 +153,7 @@ def test_service_refusal_in_admin_is_a_message_and_rolls_back(
     opportunity = factories.OpportunityFactory(owner_user=administrator, name="Deal")
     retired = factories.ProductFactory(is_active=False)
     url = reverse("admin:accounts_opportunity_change", args=[opportunity.pk])
-    _response, data = _change_form_data(admin_client_, url)
+    _response, data = change_form_data(admin_client_, url)
     data["name"] = "Renamed"
     prefix = "product_lines"
     data.update(

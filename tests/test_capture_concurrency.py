@@ -8,7 +8,7 @@ from django.test import Client
 from leads.models import CaptureSubmission, Lead
 from tests import factories
 from tests.conftest import ensure_roles
-from tests.test_lead_concurrency import run_together
+from tests.support import run_together
 
 pytestmark = [
     pytest.mark.postgres,

@@ -1,16 +1,25 @@
-"""Database constraints hold even when code bypasses model validation."""
+"""Check and unique constraints: a service or form refuses a record that breaks one
+with the constraint's message and writes nothing (Django's full_clean asks the
+database); a write around validation is refused by the database itself, and
+refusal_for() turns that refusal into the same message."""
 
 import contextlib
 import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import OpportunityState, OpportunityStatus
-from leads.models import LeadState, LeadStatus
+from accounts import services as account_services
+from accounts.models import Account, Opportunity, OpportunityState, OpportunityStatus
+from leads.models import Campaign, Lead, LeadProduct, LeadState, LeadStatus
+from leadsite.core.validation import refusal_for
 from tests import factories
+from tests.import_helpers import csv_upload, latest_batch, start, upload
+from tests.task_worker import DATABASE_TASKS
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +31,121 @@ def rejected():
     """The failing statement runs in its own savepoint so PostgreSQL can go on."""
     with pytest.raises(IntegrityError), transaction.atomic():
         yield
+
+
+def refused(write) -> ValidationError | None:
+    """refusal_for() of the IntegrityError that `write()` raises."""
+    with pytest.raises(IntegrityError) as raised, transaction.atomic():
+        write()
+    return refusal_for(raised.value)
+
+
+# --- what a user reads ----------------------------------------------------------------
+
+
+def test_service_refuses_a_record_owned_by_user_and_team(rep, org):
+    team = factories.TeamFactory(business_unit=org.north)
+    with pytest.raises(ValidationError) as raised:
+        account_services.create_account(
+            name="Fabrikam", owner_user=rep, owner_team=team
+        )
+    assert raised.value.messages == [
+        "A record is owned by a user or by a team, exactly one."
+    ]
+    assert not Account.objects.exists()
+
+
+def test_service_refuses_an_opportunity_without_customer(rep):
+    with pytest.raises(ValidationError) as raised:
+        account_services.create_opportunity(name="Big deal", owner_user=rep)
+    assert raised.value.messages == [
+        "An opportunity needs a customer account or contact."
+    ]
+    assert not Opportunity.objects.exists()
+
+
+def test_form_shows_the_constraint_message(admin_client_):
+    response = admin_client_.post(
+        reverse("admin:leads_campaign_add"),
+        {"name": "Spring", "start_date": "2026-05-01", "end_date": "2026-04-01"},
+    )
+    assert response.status_code == 200
+    assert "A campaign cannot end before it starts." in response.content.decode()
+    assert not Campaign.objects.exists()
+
+
+def test_constraint_without_its_own_message_names_itself(rep):
+    lead = factories.LeadFactory.build(
+        owner_user=rep, business_unit=rep.business_unit, estimated_value=NEGATIVE
+    )
+    with pytest.raises(ValidationError) as raised:
+        lead.validate_constraints()
+    assert raised.value.messages == [
+        "Constraint “lead_money_non_negative” is violated."
+    ]
+
+
+def test_database_refusal_reads_as_the_constraint_message(db):
+    refusal = refused(
+        lambda: Campaign.objects.bulk_create(
+            [
+                Campaign(
+                    name="Spring",
+                    start_date=datetime.date(2026, 5, 1),
+                    end_date=datetime.date(2026, 4, 1),
+                )
+            ]
+        )
+    )
+    assert refusal.messages == ["A campaign cannot end before it starts."]
+    assert not Campaign.objects.exists()
+
+
+def test_database_refusal_of_one_field_is_beside_that_field(db):
+    refusal = refused(
+        lambda: Campaign.objects.bulk_create([Campaign(name="Old", cost=NEGATIVE)])
+    )
+    assert refusal.message_dict == {
+        "cost": ["Constraint “campaign_cost_non_negative” is violated."]
+    }
+
+
+def test_database_refusal_of_a_unique_constraint_is_found(rep):
+    interest = factories.LeadProductFactory(lead__owner_user=rep)
+    refusal = refused(
+        lambda: LeadProduct.objects.bulk_create(
+            [LeadProduct(lead=interest.lead, product=interest.product)]
+        )
+    )
+    assert refusal.messages == ["Constraint “lead_product_unique” is violated."]
+
+
+def test_import_row_the_database_refuses_reads_as_the_message(
+    settings, manager_client, manager
+):
+    """Imported rows go in with one insert, checked by the database only: a row it
+    refuses fails with the constraint's message, and the others are imported."""
+    settings.TASKS = DATABASE_TASKS
+    upload(
+        manager_client,
+        csv_upload(
+            "Topic,Last Name,Created On\nA,Recent,2023-03-14\nB,Old,0001-01-01\n"
+        ),
+    )
+    batch = start(manager_client, latest_batch())
+    assert (batch.created_count, batch.failed_count) == (1, 1)
+    assert batch.rows.get(line=3).message == (
+        "Refused: created_at: Enter a date between 1900 and 2200."
+    )
+    assert list(Lead.objects.values_list("last_name", flat=True)) == ["Recent"]
+
+
+def test_other_database_errors_are_no_refusal(rep):
+    lead = factories.LeadFactory(owner_user=rep)
+    assert refused(lambda: Lead.objects.filter(pk=lead.pk).update(subject=None)) is None
+
+
+# --- the database's own guard -------------------------------------------------------------
 
 
 OWNED = [

@@ -1,9 +1,5 @@
 """Option sets carry D365's codes and labels, so files round-trip with D365."""
 
-import importlib
-
-from django.apps import apps
-
 from accounts.models import Industry
 from leads.models import (
     BudgetStatus,
@@ -16,7 +12,6 @@ from leads.models import (
     PurchaseProcess,
     PurchaseTimeframe,
 )
-from tests import factories
 
 D365_INDUSTRY = {
     1: "Accounting",
@@ -56,21 +51,3 @@ def test_lead_option_sets_use_d365_codes_and_labels():
     assert dict(ContactMethod.choices)[5] == "Mail"
     assert dict(LeadState.choices) == {0: "Open", 1: "Qualified", 2: "Disqualified"}
     assert dict(LeadStatus.choices)[5] == "Cannot Contact"
-
-
-def test_industry_migration_maps_old_codes_by_meaning(db):
-    """Rows saved with the old codes keep their meaning under D365's codes."""
-    old = {13: 16, 15: 11, 18: 20, 20: 12, 25: 25, 26: 6, 29: 30, 33: 31, 7: 7}
-    leads = {code: factories.LeadFactory(industry=code) for code in old}
-    accounts = {code: factories.AccountFactory(industry=code) for code in old}
-    leads_migration = importlib.import_module("leads.migrations.0004_h3_industry_codes")
-    accounts_migration = importlib.import_module(
-        "accounts.migrations.0002_h3_industry_codes"
-    )
-    leads_migration.forwards(apps, None)
-    accounts_migration.forwards(apps, None)
-    for code, new in old.items():
-        leads[code].refresh_from_db()
-        accounts[code].refresh_from_db()
-        assert leads[code].industry == new
-        assert accounts[code].industry == new

@@ -26,8 +26,7 @@ from leads.services.timeline import log_activity
 from leadsite.core.history import field_changes
 from leadsite.core.services import through
 from tests import factories
-from tests.test_admin import _change_form_data
-from tests.test_lead_views import lead_post_data
+from tests.support import change_form_data, lead_post_data
 
 
 def _latest(record):
@@ -56,7 +55,7 @@ def test_site_form_edit_is_recorded_with_user_and_form(rep_client, rep):
 def test_admin_edit_is_recorded_through_admin(admin_client_, administrator):
     lead = factories.LeadFactory(owner_user=administrator, subject="Before")
     url = reverse("admin:leads_lead_change", args=[lead.pk])
-    _response, data = _change_form_data(admin_client_, url)
+    _response, data = change_form_data(admin_client_, url)
     data["subject"] = "From admin"
     admin_client_.post(url, data)
     change = _changed(lead, "topic")[0]

@@ -1,11 +1,9 @@
 """Two users acting on the same lead at the same moment, on real concurrent
 PostgreSQL connections (SQLite serialises writers, so these skip there)."""
 
-import threading
-
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +15,7 @@ from leads.services.lifecycle import disqualify_lead
 from leads.services.qualification import qualify_lead
 from tests import factories
 from tests.conftest import ensure_roles
+from tests.support import run_together
 
 pytestmark = [
     pytest.mark.postgres,
@@ -26,30 +25,6 @@ pytestmark = [
         reason="needs PostgreSQL: SQLite has no row locks or concurrent writers",
     ),
 ]
-
-
-def run_together(*calls):
-    """Run each call in its own thread and DB connection, released at once."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", call())
-        except Exception as error:  # noqa: BLE001 - the outcome is what is tested
-            outcomes[index] = ("error", error)
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""The lead list's saved views, filters, search, sorting and paging."""
+"""The lead list's saved views, filters, search, sorting and paging; a tampered
+filter, page or sort is an error on the page, never a 500."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from leads.models import LeadRating, LeadSource
@@ -260,3 +262,15 @@ def test_text_search_can_use_the_trigram_indexes_on_postgresql(db, column):
         cursor.execute("SET LOCAL enable_indexscan = off")
         plan = queryset.explain()
     assert f"lead_{column}_trgm" in plan
+
+
+def test_lead_list_shows_an_error_for_a_tampered_filter(rep_client, rep):
+    factories.LeadFactory(owner_user=rep)
+    response = rep_client.get(reverse("leads:list"), {"owner": "abc"})
+    assert response.status_code == 200
+    assert response.context["filter"].form.errors
+    assert response.context["leads"] == []
+    for page in ("-1", "99999", "abc", "99999999999999999999"):
+        assert rep_client.get(reverse("leads:list"), {"page": page}).status_code == 200
+    response = rep_client.get(reverse("leads:list"), {"sort": "password"})
+    assert response.status_code == 200

@@ -1,20 +1,24 @@
 """Lead lifecycle services: create, edit, mark contacted, disqualify, reactivate,
-assign and the bulk actions."""
+assign and the bulk actions; a closed lead refused with one message on every path."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django_fsm_log.models import StateLog
 
-from leads.exceptions import TransitionRefused
+from leads.exceptions import LeadClosed, TransitionRefused, closed_message
 from leads.models import (
     AssignmentReason,
     Lead,
+    LeadAccount,
     LeadAssignment,
     LeadState,
     LeadStatus,
 )
-from leads.services import lifecycle
+from leads.services import lifecycle, links, routing
+from leads.services.merge import merge_leads
 from tests import factories
+from tests.support import shown_messages, snapshot
 
 
 def logs_for(lead):
@@ -71,8 +75,9 @@ def test_update_lead_changes_fields_of_an_open_lead(rep):
 @pytest.mark.parametrize("trait", ["qualified", "disqualified"])
 def test_update_lead_refuses_a_closed_lead(rep, trait):
     lead = factories.LeadFactory(owner_user=rep, **{trait: True})
-    with pytest.raises(TransitionRefused, match="Reactivate it"):
+    with pytest.raises(LeadClosed) as refusal:
         lifecycle.update_lead(lead=lead, by=rep, subject="Changed")
+    assert refusal.value.messages == [closed_message(lead)]
     lead.refresh_from_db()
     assert lead.subject != "Changed"
 
@@ -360,3 +365,161 @@ def test_completing_the_first_activity_marks_a_new_lead_contacted(rep):
     assert lead.status == LeadStatus.CONTACTED
     [log] = logs_for(lead)
     assert (log.transition, log.by) == ("mark_contacted", rep)
+
+
+# --- a closed lead is read-only: one guard, one message -----------------------------
+
+CLOSED_WORDING = {
+    "qualified": "This lead is already qualified. Reactivate it to change it.",
+    "disqualified": "This lead is disqualified. Reactivate it to change it.",
+    "merged": "This lead was merged into another lead and is read-only.",
+}
+
+
+@pytest.fixture(params=CLOSED_WORDING)
+def closed_lead(request, administrator):
+    """(lead, the sentence it is refused with) for each way a lead closes; the
+    administrator owns it, so the site and the admin both show it."""
+    if request.param == "merged":
+        lead = factories.LeadFactory(owner_user=administrator)
+        master = factories.LeadFactory(owner_user=administrator)
+        merge_leads(master=master, subordinate=lead, by=administrator, field_values={})
+    else:
+        lead = factories.LeadFactory(owner_user=administrator, **{request.param: True})
+    return Lead.objects.get(pk=lead.pk), CLOSED_WORDING[request.param]
+
+
+WRITES = {
+    "update": lambda lead, by: lifecycle.update_lead(
+        lead=lead, by=by, subject="Changed"
+    ),
+    "assign": lambda lead, by: lifecycle.assign_lead(
+        lead=lead, by=by, owner_user=factories.UserFactory()
+    ),
+    "link account": lambda lead, by: links.link_account(
+        lead=lead, account=factories.AccountFactory(owner_user=by), by=by
+    ),
+    "link contact": lambda lead, by: links.link_contact(
+        lead=lead, contact=factories.ContactFactory(owner_user=by), by=by
+    ),
+    "interest": lambda lead, by: links.add_interest(
+        lead=lead, product=factories.ProductFactory(), by=by
+    ),
+    "reroute": lambda lead, by: routing.route_lead(lead=lead, by=by, trigger="again"),
+}
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_every_write_refuses_a_closed_lead_with_the_one_message(
+    closed_lead, administrator, write
+):
+    lead, wording = closed_lead
+    assert not lead.is_editable
+    with pytest.raises(LeadClosed) as refusal:
+        WRITES[write](lead, administrator)
+    assert refusal.value.messages == [wording] == [closed_message(lead)]
+    assert Lead.objects.get(pk=lead.pk).modified_at == lead.modified_at
+
+
+def test_merge_refuses_a_closed_lead_naming_it_in_the_same_words(
+    closed_lead, administrator
+):
+    lead, wording = closed_lead
+    other = factories.LeadFactory(owner_user=administrator)
+    with pytest.raises(LeadClosed) as refusal:
+        merge_leads(master=other, subordinate=lead, by=administrator, field_values={})
+    named = wording.replace("This lead", f"“{lead}”")
+    assert refusal.value.messages == [named] == [closed_message(lead, named=True)]
+
+
+def test_pages_and_admin_show_a_closed_lead_the_one_message(
+    closed_lead, admin_client_, administrator
+):
+    lead, wording = closed_lead
+    account = factories.AccountFactory(owner_user=administrator)
+    client = admin_client_
+    responses = {
+        "edit page": client.get(reverse("leads:edit", args=[lead.pk])),
+        "link panel": client.get(reverse("leads:link-account", args=[lead.pk])),
+        "interest panel": client.get(reverse("leads:add-interest", args=[lead.pk])),
+        "assign panel": client.get(reverse("leads:assign", args=[lead.pk])),
+        "disqualify": client.get(
+            reverse("leads:disqualify", args=[lead.pk]), follow=True
+        ),
+        "link": client.post(
+            reverse("leads:link-account", args=[lead.pk]),
+            {"account": account.pk},
+            follow=True,
+        ),
+        "route again": client.post(
+            reverse("leads:route-again", args=[lead.pk]), follow=True
+        ),
+        "admin link": client.post(
+            reverse("admin:leads_leadaccount_add"),
+            {
+                "lead": lead.pk,
+                "account": account.pk,
+                "created_at_0": "2025-01-02",
+                "created_at_1": "10:00:00",
+            },
+            follow=True,
+        ),
+    }
+    for name, response in responses.items():
+        assert wording in response.content.decode(), name
+    other = factories.LeadFactory(owner_user=administrator)
+    merge_page = client.get(reverse("leads:merge") + f"?ids={other.pk},{lead.pk}")
+    assert closed_message(lead, named=True) in merge_page.content.decode()
+    assert wording.removeprefix("This lead") in merge_page.content.decode()
+    assert not LeadAccount.objects.exists()
+    assert Lead.objects.get(pk=lead.pk).modified_at == lead.modified_at
+
+
+def test_admin_keeps_the_links_of_a_closed_lead(closed_lead, admin_client_):
+    lead, _wording = closed_lead
+    link = factories.LeadAccountFactory(lead=lead)
+    delete_url = reverse("admin:leads_leadaccount_delete", args=[link.pk])
+    assert admin_client_.post(delete_url, {"post": "yes"}).status_code == 403
+    admin_client_.post(
+        reverse("admin:leads_leadaccount_changelist"),
+        {"action": "delete_selected", "_selected_action": [link.pk], "post": "yes"},
+    )
+    assert LeadAccount.objects.filter(pk=link.pk).exists()
+
+
+# --- bulk actions with tampered ids ------------------------------------------------------
+
+
+def test_bulk_action_with_an_out_of_scope_id_changes_nothing(rep_client, rep, rep2):
+    own, other = (
+        factories.LeadFactory(owner_user=rep),
+        factories.LeadFactory(owner_user=rep2),
+    )
+    before = snapshot()
+    response = rep_client.post(
+        reverse("leads:bulk"),
+        {"action": "disqualify", "ids": [own.pk, other.pk], "reason": 4},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "One of the selected leads is not available to you." in shown_messages(
+        response
+    )
+    assert snapshot() == before
+
+
+def test_bulk_assign_to_a_user_or_team_outside_the_allowed_set_is_refused(
+    rep_client, rep, rep2, org
+):
+    own = factories.LeadFactory(owner_user=rep)
+    south_team = factories.TeamFactory(business_unit=org.south)
+    before = snapshot()
+    for target in ({"owner_user": rep2.pk}, {"owner_team": south_team.pk}):
+        response = rep_client.post(
+            reverse("leads:bulk"),
+            {"action": "assign", "ids": [own.pk], **target},
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert any("valid choice" in m for m in shown_messages(response))
+    assert snapshot() == before

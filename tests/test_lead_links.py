@@ -1,4 +1,5 @@
-"""Lead ↔ account/contact links and product interests."""
+"""Lead ↔ account/contact links and product interests; a record or product the user
+may not link is refused and nothing is written."""
 
 from decimal import Decimal
 
@@ -6,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from leads.exceptions import TransitionRefused
+from leads.exceptions import LeadClosed, closed_message
 from leads.models import LeadAccount, LeadContact, LeadProduct
 from leads.selectors.links import lead_links_context
 from leads.selectors.timeline import timeline_context
@@ -20,6 +21,7 @@ from leads.services.links import (
 )
 from tests import factories
 from tests.conftest import ensure_roles
+from tests.support import shown_messages, snapshot
 
 
 @pytest.fixture
@@ -62,8 +64,11 @@ def test_unlink_removes_only_that_link(lead, rep):
 def test_closed_lead_refuses_link_changes(rep):
     lead = factories.LeadFactory(owner_user=rep, qualified=True)
     account = factories.AccountFactory(owner_user=rep)
-    with pytest.raises(TransitionRefused, match="qualified and read-only"):
+    with pytest.raises(LeadClosed) as refusal:
         link_account(lead=lead, account=account, by=rep)
+    assert refusal.value.messages == [
+        "This lead is already qualified. Reactivate it to change it."
+    ]
     assert not LeadAccount.objects.exists()
 
 
@@ -144,7 +149,7 @@ def test_link_on_closed_lead_through_page_is_a_message(rep_client, rep):
         {"account": account.pk},
         follow=True,
     )
-    assert "read-only" in response.content.decode()
+    assert closed_message(lead) in response.content.decode()
     assert not LeadAccount.objects.exists()
 
 
@@ -194,7 +199,7 @@ def test_remove_interest(lead, rep):
 
 def test_closed_lead_refuses_interest_changes(rep):
     lead = factories.LeadFactory(owner_user=rep, qualified=True)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(LeadClosed):
         add_interest(lead=lead, product=factories.ProductFactory(), by=rep)
 
 
@@ -280,3 +285,74 @@ def test_concurrent_links_of_the_same_pair_keep_one_row(_role_groups, rep):
         thread.join(timeout=30)
     assert sorted(outcomes, key=str) == [False, False, False, True]
     assert LeadAccount.objects.filter(lead=lead, account=account).count() == 1
+
+
+# --- refused links: out of scope, retired products -------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["account", "contact"])
+def test_linking_an_out_of_scope_account_or_contact_is_refused(
+    rep_client, rep, rep2, kind
+):
+    lead = factories.LeadFactory(owner_user=rep)
+    factory = (
+        factories.AccountFactory if kind == "account" else factories.ContactFactory
+    )
+    other = factory(owner_user=rep2)
+    before = snapshot()
+    response = rep_client.post(
+        reverse(f"leads:link-{kind}", args=[lead.pk]), {kind: other.pk}, follow=True
+    )
+    assert response.status_code == 200
+    assert any("not linked" in m for m in shown_messages(response))
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("kind", ["account", "contact"])
+def test_unlinking_with_an_out_of_scope_record_id_is_404(rep_client, rep, rep2, kind):
+    lead = factories.LeadFactory(owner_user=rep)
+    factory = (
+        factories.AccountFactory if kind == "account" else factories.ContactFactory
+    )
+    other = factory(owner_user=rep2)
+    link = (LeadAccount if kind == "account" else LeadContact).objects.create(
+        lead=lead, **{kind: other}
+    )
+    before = snapshot()
+    response = rep_client.post(
+        reverse(f"leads:unlink-{kind}", args=[lead.pk, other.pk])
+    )
+    assert response.status_code == 404
+    assert snapshot() == before
+    assert type(link).objects.filter(pk=link.pk).exists()
+
+
+def test_removing_another_leads_interest_is_404(rep_client, rep, rep2):
+    lead = factories.LeadFactory(owner_user=rep)
+    foreign = factories.LeadProductFactory(lead=factories.LeadFactory(owner_user=rep2))
+    before = snapshot()
+    response = rep_client.post(
+        reverse("leads:remove-interest", args=[lead.pk, foreign.pk])
+    )
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
+def test_inactive_product_is_refused_as_interest_and_opportunity_line(rep_client, rep):
+    lead = factories.LeadFactory(owner_user=rep)
+    opportunity = factories.OpportunityFactory(owner_user=rep)
+    retired = factories.ProductFactory(is_active=False)
+    before = snapshot()
+    response = rep_client.post(
+        reverse("leads:add-interest", args=[lead.pk]),
+        {"product": retired.pk, "quantity": "1"},
+        follow=True,
+    )
+    assert any("not saved" in m for m in shown_messages(response))
+    response = rep_client.post(
+        reverse("accounts:opportunity-add-product", args=[opportunity.pk]),
+        {"product": retired.pk, "quantity": "1", "price_per_unit": "10"},
+    )
+    assert response.status_code == 400
+    assert "product" in response.context["product_form"].errors
+    assert snapshot() == before

@@ -1,4 +1,5 @@
-"""Merging two leads: field choice, moving every kind of child, refusals, the page."""
+"""Merging two leads: field choice, moving every kind of child, refusals, the page
+(out-of-scope or junk ids: a 404 or the page, nothing written)."""
 
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
-from leads.exceptions import TransitionRefused
+from leads.exceptions import LeadClosed, TransitionRefused, closed_message
 from leads.models import (
     Activity,
     Attachment,
@@ -23,6 +24,7 @@ from leads.models import (
 from leads.services.merge import merge_leads
 from tests import factories
 from tests.conftest import ensure_roles
+from tests.support import JUNK, snapshot
 
 
 @pytest.fixture
@@ -137,8 +139,9 @@ def test_merge_refuses_closed_leads(rep, which):
     open_lead = factories.LeadFactory(owner_user=rep)
     factories.NoteFactory(lead=open_lead)
     leads = {"master": open_lead, "subordinate": open_lead, which: closed}
-    with pytest.raises(TransitionRefused, match="only open leads can be merged"):
+    with pytest.raises(LeadClosed) as refusal:
         merge_leads(by=rep, field_values={}, **leads)
+    assert refusal.value.messages == [closed_message(closed, named=True)]
     assert Note.objects.get().lead_id == open_lead.pk
     assert not Lead.objects.filter(merged=True).exists()
 
@@ -222,7 +225,7 @@ def test_merge_page_with_closed_lead_explains_and_refuses(rep_client, rep):
     closed = factories.LeadFactory(owner_user=rep, disqualified=True)
     url = reverse("leads:merge") + f"?ids={open_lead.pk},{closed.pk}"
     response = rep_client.get(url)
-    assert "only open leads can be merged" in response.content.decode()
+    assert closed_message(closed, named=True) in response.content.decode()
     response = rep_client.post(url, {"master": "a"})
     assert response.status_code == 200
     assert not _get(closed).merged and not _get(open_lead).merged
@@ -305,5 +308,38 @@ def test_crossed_concurrent_merges_yield_one_merge(_role_groups, rep):
         thread.join(timeout=30)
     assert outcomes.count("done") == 1
     (refusal,) = [o for o in outcomes if o != "done"]
-    assert "only open leads can be merged" in refusal
+    assert refusal in {
+        closed_message(_get(lead_a), named=True),
+        closed_message(_get(lead_b), named=True),
+    }
+    assert refusal.endswith("was merged into another lead and is read-only.")
     assert Lead.objects.filter(merged=True).count() == 1
+
+
+def test_merge_with_an_out_of_scope_lead_is_404(rep_client, rep, rep2):
+    own = factories.LeadFactory(owner_user=rep)
+    other = factories.LeadFactory(owner_user=rep2, last_name="Other")
+    before = snapshot()
+    url = reverse("leads:merge") + f"?ids={own.pk},{other.pk}"
+    assert rep_client.get(url).status_code == 404
+    assert rep_client.post(url, {"master": "a"}).status_code == 404
+    assert snapshot() == before
+
+
+def test_merge_ids_junk_is_a_404_or_a_page(rep_client, rep):
+    lead = factories.LeadFactory(owner_user=rep)
+    for ids in (
+        "1,abc",
+        "abc",
+        "-1",
+        f"{lead.pk},abc",
+        "99999999999999999999",
+        f"{lead.pk},99999999999999999999",
+        f"{lead.pk},\u00b2",
+        ",",
+    ):
+        response = rep_client.get(reverse("leads:merge"), {"ids": ids})
+        assert response.status_code in (200, 404), ids
+    for q in JUNK:
+        response = rep_client.get(reverse("leads:merge"), {"ids": lead.pk, "q": q})
+        assert response.status_code == 200, q

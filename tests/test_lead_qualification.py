@@ -1,10 +1,13 @@
-"""qualify_lead (DESIGN §5) and the duplicate/match selectors it relies on."""
+"""qualify_lead (DESIGN §5), the duplicate/match selectors it relies on and the
+qualify page's inputs: none it ignores, out-of-scope records refused, the lead's
+parent account / contact as the opportunity's customer."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django_fsm_log.models import StateLog
 
 from accounts import services as account_services
@@ -20,6 +23,7 @@ from leads.selectors.duplicates import (
 )
 from leads.services.qualification import qualify_lead
 from tests import factories
+from tests.support import snapshot
 
 
 @pytest.fixture
@@ -384,3 +388,69 @@ def test_qualify_lead_takes_the_amount_and_defaults_to_the_leads(rep, lead):
     result = qualify_lead(lead=other, by=rep, estimated_value=None)
     assert result.opportunity.estimated_value is None
     assert result.opportunity.estimated_close_date == datetime.date(2030, 2, 1)
+
+
+# --- The qualify page's inputs ----------------------------------------------------------
+
+
+def test_qualify_form_shows_no_status_reason_it_would_drop(rep_client, rep):
+    """D365 has one status reason for a qualified lead (Qualified); the form offered
+    it as a choice and dropped it, so the choice is gone."""
+    lead = factories.LeadFactory(owner_user=rep)
+    response = rep_client.get(reverse("leads:qualify", args=[lead.pk]))
+    assert "status_reason" not in response.context["form"].fields
+    assert "Status reason" not in response.content.decode()
+
+
+@pytest.mark.parametrize("field", ["existing_account", "existing_contact"])
+def test_qualify_with_an_out_of_scope_existing_record_is_a_form_error(
+    rep_client, rep, rep2, field
+):
+    lead = factories.LeadFactory(owner_user=rep)
+    other = (
+        factories.AccountFactory(owner_user=rep2)
+        if field == "existing_account"
+        else factories.ContactFactory(owner_user=rep2)
+    )
+    before = snapshot()
+    response = rep_client.post(
+        reverse("leads:qualify", args=[lead.pk]),
+        {field: other.pk, "create_opportunity": "on", "status_reason": 3},
+    )
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert snapshot() == before
+
+
+def _lead_with_parents(rep):
+    parent_account = factories.AccountFactory(owner_user=rep, name="Parent Co")
+    parent_contact = factories.ContactFactory(owner_user=rep, account=parent_account)
+    lead = factories.LeadFactory(
+        owner_user=rep, parent_account=parent_account, parent_contact=parent_contact
+    )
+    return lead, parent_account, parent_contact
+
+
+def test_parent_account_and_contact_become_the_opportunitys_customer(rep_client, rep):
+    lead, parent_account, parent_contact = _lead_with_parents(rep)
+    response = rep_client.post(
+        reverse("leads:qualify", args=[lead.pk]), {"create_opportunity": "on"}
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    opportunity = Opportunity.objects.get()
+    assert opportunity.account == parent_account
+    assert opportunity.contact == parent_contact
+    lead.refresh_from_db()
+    assert lead.qualifying_opportunity == opportunity
+
+
+def test_a_created_account_wins_over_the_parent(rep_client, rep):
+    lead, parent_account, parent_contact = _lead_with_parents(rep)
+    rep_client.post(
+        reverse("leads:qualify", args=[lead.pk]),
+        {"create_account": "on", "create_opportunity": "on"},
+    )
+    opportunity = Opportunity.objects.get()
+    assert opportunity.account != parent_account
+    assert opportunity.account.name == lead.company_name
+    assert opportunity.contact == parent_contact

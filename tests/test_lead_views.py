@@ -1,32 +1,24 @@
 """Lead pages: home, list, detail, create/edit, qualify, disqualify, reactivate,
 mark contacted and bulk actions; refusals as messages; tampered input; query counts."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Account, Contact, Opportunity
-from leads.models import Lead, LeadAssignment, LeadState, LeadStatus
+from leads.models import Lead, LeadAssignment, LeadRating, LeadState, LeadStatus
 from tests import factories
+from tests.reading import links, page, table_rows
+from tests.support import lead_post_data
 
 
 def texts(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def lead_post_data(**overrides):
-    data = {
-        "subject": "Needs 20 seats",
-        "first_name": "Grace",
-        "last_name": "Hopper",
-        "email": "grace@navy.example",
-        "business_phone": "+1 555 0100",
-        "company_name": "Navy Labs",
-        "preferred_contact_method": "1",
-        "rating": "2",
-    }
-    data.update(overrides)
-    return data
 
 
 # --- home and list ------------------------------------------------------------------
@@ -501,7 +493,7 @@ MARKUP = '<script>alert("x")</script>'
 
 
 def test_list_rows_show_stored_markup_as_text(rep_client, rep):
-    """The list's rows are drawn in Python ({% lead_rows %}): every value escaped."""
+    """What a lead's fields hold is shown as text, never run as markup."""
     factories.LeadFactory(
         owner_user=rep,
         first_name=MARKUP,
@@ -510,19 +502,65 @@ def test_list_rows_show_stored_markup_as_text(rep_client, rep):
         company_name=MARKUP,
         email="",
     )
-    html = rep_client.get(reverse("leads:list")).content.decode()
-    assert MARKUP not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Hara" in html
-    assert '<td class="c-email clip minor" title="">—</td>' in html
+    html = rep_client.get(reverse("leads:list")).content
+    assert not [s for s in page(html).find_all("script") if "alert" in s.raw_text]
+    [row] = table_rows(html, "lead-table")
+    name, topic, company, email = row[1:5]
+    assert (name, topic, company) == (f"{MARKUP} O'Hara", MARKUP, MARKUP)
+    assert email == "—"
+
+
+def test_list_rows_show_each_column_as_a_rep_reads_it(rep_client, rep, org):
+    """Name (linked), topic, company, email, status, rating, value, close date,
+    owner (a team says so) and creation date; "—" where a value is missing."""
+    team = factories.TeamFactory(business_unit=org.north, members=[rep], name="Desk")
+    lead = factories.LeadFactory(
+        owner_user=rep,
+        first_name="Ana",
+        last_name="Trujillo",
+        subject="Bikes",
+        company_name="Trey",
+        email="ana@trey.example",
+        rating=LeadRating.HOT,
+        estimated_value=Decimal("75000"),
+        estimated_close_date=datetime.date(2030, 1, 2),
+    )
+    factories.LeadFactory(
+        owner_user=None,
+        owner_team=team,
+        first_name="",
+        last_name="Pool",
+        company_name="",
+    )
+    html = rep_client.get(reverse("leads:list"), {"view": "all"}).content
+    rows = {row[1]: row[1:] for row in table_rows(html, "lead-table")}
+    created = date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
+    assert rows["Ana Trujillo"] == [
+        "Ana Trujillo",
+        "Bikes",
+        "Trey",
+        "ana@trey.example",
+        "New",
+        "Hot",
+        "USD 75,000",
+        "Jan 2, 2030",
+        str(rep),
+        created,
+    ]
+    assert rows["Pool"][2] == "—" and rows["Pool"][8] == "Team Desk"
+    table = page(html).find("table", css="lead-table")
+    assert ("Ana Trujillo", lead.get_absolute_url()) in links(table)
 
 
 def test_timeline_items_show_stored_markup_as_text(rep_client, rep):
-    """The timeline's items are drawn in Python ({% timeline_items %})."""
+    """A note's and an activity's texts are shown as text, line breaks kept."""
     lead = factories.LeadFactory(owner_user=rep)
     factories.NoteFactory(lead=lead, title=MARKUP, text=f"{MARKUP}\nsecond line")
     factories.ActivityFactory(lead=lead, subject=MARKUP, description=MARKUP)
-    html = rep_client.get(reverse("leads:detail", args=[lead.pk])).content.decode()
-    assert MARKUP not in html
-    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
-    assert f"<strong>{escaped}</strong>" in html
-    assert f'<div class="timeline-text">{escaped}<br>second line</div>' in html
+    html = rep_client.get(reverse("leads:detail", args=[lead.pk])).content
+    timeline = page(html).find("ol", css="timeline")
+    assert not timeline.find_all("script")
+    assert [s.text for s in timeline.find_all("strong")] == [MARKUP, MARKUP]
+    texts = timeline.find_all(css="timeline-text")
+    assert [t.raw_text for t in texts] == [MARKUP, f"{MARKUP}second line"]
+    assert [len(t.find_all("br")) for t in texts] == [0, 1]

@@ -1,5 +1,5 @@
 """The documented lock order (leads/services/locks.py): a lead before its children,
-leads by pk. Completing an activity and merging its lead away at the same moment,
+leads by pk, lead rows only. Completing an activity and merging its lead away at the same moment,
 on real PostgreSQL connections, finish without a deadlock."""
 
 import threading
@@ -7,10 +7,12 @@ import time
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
+from accounts.models import User
 from accounts.permissions import SALES_REP
 from leads.models import Activity, Lead
+from leads.services.locks import lock_leads
 from leads.services.merge import merge_leads
 from leads.services.timeline import complete_activity
 from tests import factories
@@ -103,3 +105,35 @@ def test_complete_activity_and_merge_do_not_deadlock():
     assert activity.state == "completed"
     assert activity.lead_id == master.pk
     assert Lead.objects.get(pk=subordinate.pk).merged
+
+
+def test_lock_leads_locks_the_lead_rows_only_whatever_the_queryset_joins():
+    """A scoped queryset may join the owner, team and campaign (nullable: outer
+    joins): the leads are locked, the joined rows are not."""
+    unit = factories.BusinessUnitFactory(name="North")
+    user = factories.UserFactory(username="ann", business_unit=unit)
+    lead = factories.LeadFactory(owner_user=user)
+    outcome = {}
+
+    def other_session():
+        try:
+            with transaction.atomic():
+                User.objects.select_for_update(nowait=True).get(pk=user.pk)
+                outcome["owner"] = "free"
+                try:
+                    with transaction.atomic():
+                        Lead.objects.select_for_update(nowait=True).get(pk=lead.pk)
+                        outcome["lead"] = "free"
+                except DatabaseError:
+                    outcome["lead"] = "locked"
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        joined = Lead.objects.select_related("owner_user", "owner_team", "campaign")
+        locked = lock_leads(joined, [lead.pk])
+        thread = threading.Thread(target=other_session)
+        thread.start()
+        thread.join(timeout=30)
+    assert list(locked) == [lead.pk]
+    assert outcome == {"owner": "free", "lead": "locked"}

@@ -1,6 +1,8 @@
-"""The record-scope gate `visible_to` for every role and owned model."""
+"""The record-scope gate `visible_to` for every role and owned model; pages name a
+related record outside the viewer's scope without linking to it."""
 
 import pytest
+from django.urls import reverse
 
 from accounts.models import Account, Contact, Opportunity
 from accounts.permissions import SALES_REP, _group_names, visible_to
@@ -148,6 +150,21 @@ def test_gate_costs_a_bounded_number_of_queries(rep, world, django_assert_num_qu
 def test_out_of_scope_lead_page_is_404(rep_client, rep2):
     other = factories.LeadFactory(owner_user=rep2)
     assert rep_client.get(f"/leads/{other.pk}/").status_code == 404
+
+
+def test_partner_outside_the_viewers_scope_is_named_not_linked(rep_client, rep, rep2):
+    partner = factories.AccountFactory(owner_user=rep2, is_partner=True)
+    lead = factories.LeadFactory(owner_user=rep, channel_partner=partner)
+    html = rep_client.get(reverse("leads:detail", args=[lead.pk])).content.decode()
+    assert partner.name in html
+    assert partner.get_absolute_url() not in html
+
+
+def test_partner_in_scope_is_linked(rep_client, rep):
+    partner = factories.AccountFactory(owner_user=rep, is_partner=True)
+    lead = factories.LeadFactory(owner_user=rep, channel_partner=partner)
+    html = rep_client.get(reverse("leads:detail", args=[lead.pk])).content.decode()
+    assert f'href="{partner.get_absolute_url()}"' in html
 
 
 def test_permissions_read_with_the_groups_match_djangos(org, django_assert_num_queries):

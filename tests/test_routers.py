@@ -9,9 +9,9 @@ from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from leads.models import Lead
-from leadsite.routers import ReplicaRouter, replica_reads
+from leadsite.core.replicas import ReplicaRouter, replica_reads
 from tests import factories
-from tests.test_settings import run_python
+from tests.support import run_python
 
 router = ReplicaRouter()
 
@@ -100,5 +100,5 @@ def test_a_replica_url_adds_the_alias_and_the_router():
     assert shown["replica"]["NAME"] == "leadsite"
     assert shown["replica"]["CONN_MAX_AGE"] == "60"
     assert "MIRROR" in shown["replica"]["TEST"]
-    assert shown["routers"] == ["leadsite.routers.ReplicaRouter"]
+    assert shown["routers"] == ["leadsite.core.replicas.ReplicaRouter"]
     assert shown["reads"] is True

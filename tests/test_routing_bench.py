@@ -3,7 +3,7 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from leads.management.bench_routing import bench_route, bench_route_bulk
+from leads.management.bench.routing import bench_route, bench_route_bulk
 from leads.models import Lead, LeadAssignment, RoutingRule
 from tests import factories
 

@@ -17,7 +17,7 @@ from leads.services.lifecycle import assign_lead, create_lead
 from leads.services.locks import lock_lead
 from leads.services.routing import reroute_overdue_leads, route_lead
 from tests import factories
-from tests.test_lead_concurrency import run_together
+from tests.support import run_together
 
 pytestmark = [
     pytest.mark.postgres,

@@ -1,4 +1,4 @@
-"""The pure matcher in leads.routing: operators, precedence of levels, order,
+"""The pure routing engine (leads.routing): operators, precedence of levels, order,
 member choice and the decision's words. No database: rules and users are unsaved
 objects or plain namespaces."""
 
@@ -9,8 +9,17 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ValidationError
 
-from leads import routing
 from leads.models import LeadRating, LeadSource
+from leads.routing.conditions import (
+    FIELDS,
+    clean_condition,
+    condition_holds,
+    describe_condition,
+    validate_conditions,
+)
+from leads.routing.decision import apply_decision, decide, least_loaded, next_in_turn
+from leads.routing.matching import match_rule, unit_ancestry
+from leads.routing.situation import Situation, ineligible_reason
 
 TODAY = datetime.date(2026, 12, 1)
 
@@ -21,7 +30,7 @@ def rule(pk, name="R", *, order=100, conditions=(), unit=None, partner=None, **k
         name=name,
         order=order,
         is_active=True,
-        conditions=[routing.clean_condition(c) for c in conditions],
+        conditions=[clean_condition(c) for c in conditions],
         business_unit_id=unit,
         channel_partner_id=partner,
         target_user_id=None,
@@ -38,7 +47,7 @@ def cond(field, op, value=None):
 
 
 def values(**kw):
-    base = {key: None for key in routing.FIELDS}
+    base = {key: None for key in FIELDS}
     base.update(kw)
     return base
 
@@ -109,7 +118,7 @@ def user(pk, name, **kw):
     ],
 )
 def test_each_operator(condition, lead, expected):
-    assert routing.condition_holds(routing.clean_condition(condition), lead) is expected
+    assert condition_holds(clean_condition(condition), lead) is expected
 
 
 @pytest.mark.parametrize(
@@ -130,37 +139,33 @@ def test_each_operator(condition, lead, expected):
 )
 def test_malformed_conditions_are_refused(condition, message):
     with pytest.raises(ValidationError, match=message):
-        routing.clean_condition(condition)
+        clean_condition(condition)
 
 
 def test_validate_conditions_refuses_unnormalised_or_non_list():
-    routing.validate_conditions([cond("source", "in", [8, 7])])
+    validate_conditions([cond("source", "in", [8, 7])])
     with pytest.raises(ValidationError):
-        routing.validate_conditions({"field": "source"})
+        validate_conditions({"field": "source"})
     with pytest.raises(ValidationError):
-        routing.validate_conditions([cond("source", "in", ["8"])])
+        validate_conditions([cond("source", "in", ["8"])])
 
 
 def test_conditions_in_words():
     labels = {("campaign", 3): "Spring fair"}
     assert (
-        routing.describe_condition(
-            routing.clean_condition(cond("source", "in", [8, 7]))
-        )
+        describe_condition(clean_condition(cond("source", "in", [8, 7])))
         == "source in Web, Trade Show"
     )
     assert (
-        routing.describe_condition(cond("campaign", "equals", 3), labels)
+        describe_condition(cond("campaign", "equals", 3), labels)
         == "campaign is Spring fair"
     )
     assert (
-        routing.describe_condition(cond("estimated_value", "gte", "50000"))
+        describe_condition(cond("estimated_value", "gte", "50000"))
         == "est. value ≥ 50,000.00"
     )
-    assert routing.describe_condition(cond("employees", "lte", 1000)) == (
-        "employees ≤ 1,000"
-    )
-    assert routing.describe_condition(cond("industry", "empty")) == "industry is empty"
+    assert describe_condition(cond("employees", "lte", 1000)) == ("employees ≤ 1,000")
+    assert describe_condition(cond("industry", "empty")) == "industry is empty"
 
 
 # --- rules: levels, order --------------------------------------------------------------
@@ -169,13 +174,13 @@ PARENTS = {1: None, 2: 1, 3: 2}  # root 1 > region 2 > office 3
 
 
 def test_empty_rule_set_matches_nothing():
-    assert routing.match_rule([], values(source=8), [3, 2, 1]) is None
+    assert match_rule([], values(source=8), [3, 2, 1]) is None
 
 
 def test_order_decides_within_a_level_and_first_match_wins():
     late = rule(1, "late", order=20, conditions=[cond("source", "equals", 8)])
     early = rule(2, "early", order=10, conditions=[cond("source", "equals", 8)])
-    found = routing.match_rule([late, early], values(source=8), [])
+    found = match_rule([late, early], values(source=8), [])
     assert found.rule is early
 
 
@@ -184,8 +189,8 @@ def test_all_conditions_must_hold():
         1,
         conditions=[cond("source", "equals", 8), cond("country", "equals", "UK")],
     )
-    assert routing.match_rule([both], values(source=8, country="DE"), []) is None
-    found = routing.match_rule([both], values(source=8, country="UK"), [])
+    assert match_rule([both], values(source=8, country="DE"), []) is None
+    found = match_rule([both], values(source=8, country="UK"), [])
     assert len(found.conditions) == 2
 
 
@@ -194,66 +199,66 @@ def test_partner_rules_before_unit_rules_before_organisation_rules():
     unit_rule = rule(2, "unit", order=50, unit=2)
     partner_rule = rule(3, "partner", order=99, partner=7)
     rules = [org_rule, unit_rule, partner_rule]
-    ancestry = routing.unit_ancestry(3, PARENTS)
+    ancestry = unit_ancestry(3, PARENTS)
     assert ancestry == [3, 2, 1]
     lead = values(business_unit=3, channel_partner=7)
-    assert routing.match_rule(rules, lead, ancestry).rule is partner_rule
+    assert match_rule(rules, lead, ancestry).rule is partner_rule
     other_partner = values(business_unit=3, channel_partner=8)
-    assert routing.match_rule(rules, other_partner, ancestry).rule is unit_rule
+    assert match_rule(rules, other_partner, ancestry).rule is unit_rule
     elsewhere = values(business_unit=9)
-    assert routing.match_rule(rules, elsewhere, [9]).rule is org_rule
+    assert match_rule(rules, elsewhere, [9]).rule is org_rule
 
 
 def test_unit_rules_apply_to_children_nearest_unit_first():
     region = rule(1, "region", order=1, unit=2)
     office = rule(2, "office", order=50, unit=3)
-    ancestry = routing.unit_ancestry(3, PARENTS)
+    ancestry = unit_ancestry(3, PARENTS)
     lead = values(business_unit=3)
-    assert routing.match_rule([region, office], lead, ancestry).rule is office
-    assert routing.match_rule([region], values(business_unit=2), [2, 1]).rule is region
+    assert match_rule([region, office], lead, ancestry).rule is office
+    assert match_rule([region], values(business_unit=2), [2, 1]).rule is region
     # A sibling unit's rules never apply.
-    assert routing.match_rule([office], values(business_unit=2), [2, 1]) is None
+    assert match_rule([office], values(business_unit=2), [2, 1]) is None
 
 
 def test_inactive_rules_are_skipped():
     off = rule(1, is_active=False)
-    assert routing.match_rule([off], values(), []) is None
+    assert match_rule([off], values(), []) is None
 
 
 # --- members -------------------------------------------------------------------------
 
 
 def test_round_robin_takes_the_next_eligible_after_the_cursor():
-    assert routing.next_in_turn([5, 3, 9], None, {3, 5, 9}) == 3
-    assert routing.next_in_turn([3, 5, 9], 3, {3, 5, 9}) == 5
-    assert routing.next_in_turn([3, 5, 9], 9, {3, 5, 9}) == 3
-    assert routing.next_in_turn([3, 5, 9], 3, {3, 9}) == 9
-    assert routing.next_in_turn([3, 5, 9], 3, set()) is None
+    assert next_in_turn([5, 3, 9], None, {3, 5, 9}) == 3
+    assert next_in_turn([3, 5, 9], 3, {3, 5, 9}) == 5
+    assert next_in_turn([3, 5, 9], 9, {3, 5, 9}) == 3
+    assert next_in_turn([3, 5, 9], 3, {3, 9}) == 9
+    assert next_in_turn([3, 5, 9], 3, set()) is None
 
 
 def test_least_loaded_picks_fewest_open_leads_lowest_id_on_tie():
-    assert routing.least_loaded([1, 2, 3], {1: 4, 2: 1, 3: 1}, {1, 2, 3}) == 2
-    assert routing.least_loaded([1, 2, 3], {1: 4, 2: 1, 3: 1}, {1, 3}) == 3
+    assert least_loaded([1, 2, 3], {1: 4, 2: 1, 3: 1}, {1, 2, 3}) == 2
+    assert least_loaded([1, 2, 3], {1: 4, 2: 1, 3: 1}, {1, 3}) == 3
 
 
 def test_ineligible_reasons():
-    assert routing.ineligible_reason(person(1, "a"), load=0, today=TODAY) is None
+    assert ineligible_reason(person(1, "a"), load=0, today=TODAY) is None
     inactive = person(1, "a", is_active=False)
-    assert routing.ineligible_reason(inactive, load=0, today=TODAY) == "inactive"
+    assert ineligible_reason(inactive, load=0, today=TODAY) == "inactive"
     away = person(1, "a", available_for_leads=False)
-    assert routing.ineligible_reason(away, load=0, today=TODAY) == "unavailable"
+    assert ineligible_reason(away, load=0, today=TODAY) == "unavailable"
     until_today = person(1, "a", available_for_leads=False, unavailable_until=TODAY)
-    assert routing.ineligible_reason(until_today, load=0, today=TODAY) == "unavailable"
+    assert ineligible_reason(until_today, load=0, today=TODAY) == "unavailable"
     back = person(
         1,
         "a",
         available_for_leads=False,
         unavailable_until=TODAY - datetime.timedelta(days=1),
     )
-    assert routing.ineligible_reason(back, load=0, today=TODAY) is None
+    assert ineligible_reason(back, load=0, today=TODAY) is None
     full = person(1, "a", lead_capacity=3)
-    assert routing.ineligible_reason(full, load=3, today=TODAY) == "at capacity"
-    assert routing.ineligible_reason(full, load=2, today=TODAY) is None
+    assert ineligible_reason(full, load=3, today=TODAY) == "at capacity"
+    assert ineligible_reason(full, load=2, today=TODAY) is None
 
 
 # --- decisions in words ----------------------------------------------------------------
@@ -271,7 +276,7 @@ def situation(users, **kw):
         today=TODAY,
     )
     base.update(kw)
-    return routing.Situation(**base)
+    return Situation(**base)
 
 
 def test_team_round_robin_decision_names_rule_conditions_and_turn():
@@ -285,7 +290,7 @@ def test_team_round_robin_decision_names_rule_conditions_and_turn():
         target_team=team,
     )
     s = situation([ana, ben], team_members={50: [11, 12]}, cursors={1: 12})
-    decision = routing.decide(values(source=8, country="UK", business_unit=1), [web], s)
+    decision = decide(values(source=8, country="UK", business_unit=1), [web], s)
     assert decision.user is ana and decision.turn and decision.reason == "matched"
     assert decision.detail == (
         "matched 'Web EMEA' (source is Web; country in UK, DE) → team EMEA, "
@@ -296,7 +301,7 @@ def test_team_round_robin_decision_names_rule_conditions_and_turn():
 def test_no_match_goes_to_the_fallback_owner():
     sam = user(5, "Sam Lee")
     s = situation([sam], fallback_owner_id=5)
-    decision = routing.decide(values(business_unit=1), [], s)
+    decision = decide(values(business_unit=1), [], s)
     assert decision.user is sam and decision.reason == "fallback"
     assert decision.detail == "no rule matched → fallback owner Sam Lee"
 
@@ -312,7 +317,7 @@ def test_team_at_capacity_goes_to_the_unit_default_owner():
         loads={11: 2},
         default_owners={1: 7},
     )
-    decision = routing.decide(values(business_unit=1), [web], s)
+    decision = decide(values(business_unit=1), [web], s)
     assert decision.user is boss and decision.reason == "team_full"
     assert decision.detail.endswith(
         "team EMEA: everyone at capacity → Contoso default owner Bo Boss"
@@ -323,7 +328,7 @@ def test_nobody_eligible_leaves_the_lead_where_it_is():
     away = user(11, "Ana Ruiz", available_for_leads=False)
     target = rule(1, "To Ana", target_user_id=11)
     s = situation([away])
-    decision = routing.decide(values(business_unit=1), [target], s)
+    decision = decide(values(business_unit=1), [target], s)
     assert decision.user is None and decision.reason == "unchanged"
     assert "Ana Ruiz: unavailable" in decision.detail
 
@@ -335,10 +340,8 @@ def test_apply_decision_moves_cursor_and_loads_in_memory():
     s = situation([ana, ben], team_members={50: [11, 12]})
     picked = []
     for _ in range(4):
-        decision = routing.decide(
-            values(business_unit=1, source=LeadSource.WEB), [rr], s
-        )
-        routing.apply_decision(decision, s)
+        decision = decide(values(business_unit=1, source=LeadSource.WEB), [rr], s)
+        apply_decision(decision, s)
         picked.append(decision.user.pk)
     assert picked == [11, 12, 11, 12]
     assert s.loads == {11: 2, 12: 2}
@@ -350,7 +353,7 @@ def test_apply_decision_moves_cursor_and_loads_in_memory():
 def test_no_match_keeps_a_persons_lead_with_them_not_the_fallback_chain():
     rep, boss, sam = user(3, "Rae Rep"), user(7, "Bo Boss"), user(5, "Sam Lee")
     s = situation([boss, sam], default_owners={1: 7}, fallback_owner_id=5, keeper=rep)
-    decision = routing.decide(values(business_unit=1), [], s)
+    decision = decide(values(business_unit=1), [], s)
     assert decision.user is rep and decision.reason == "kept"
     assert decision.rule is None
     assert decision.detail == "no rule matched → kept by creator Rae Rep"
@@ -367,7 +370,7 @@ def test_a_rule_whose_team_is_full_keeps_a_persons_lead_with_them():
         default_owners={1: 7},
         keeper=rep,
     )
-    decision = routing.decide(values(business_unit=1), [web], s)
+    decision = decide(values(business_unit=1), [web], s)
     assert decision.user is rep and decision.reason == "kept" and decision.rule is web
     assert decision.detail.endswith(
         "team EMEA: everyone at capacity → kept by creator Rae Rep"
@@ -378,5 +381,5 @@ def test_a_matching_rule_still_routes_a_persons_lead():
     rep, ana = user(3, "Rae Rep"), user(11, "Ana Ruiz")
     to_ana = rule(1, "To Ana", target_user_id=11)
     s = situation([ana], keeper=rep)
-    decision = routing.decide(values(business_unit=1), [to_ana], s)
+    decision = decide(values(business_unit=1), [to_ana], s)
     assert decision.user is ana and decision.reason == "matched"

@@ -101,8 +101,8 @@ def test_search_needs_login(client):
 )
 @pytest.mark.parametrize("column", ["business_phone_digits", "mobile_phone_digits"])
 def test_phone_search_can_use_the_trigram_indexes_on_postgresql(db, column):
-    """Migration 0014_lead_phone_digits indexes the phones' digits (what a phone
-    query is matched against) for "contains"."""
+    """Migration leads 0004_postgresql_search_indexes indexes the phones' digits
+    (what a phone query is matched against) for "contains"."""
     from leads.models import Lead
 
     queryset = Lead.objects.filter(**{f"{column}__contains": "5550147"}).order_by()

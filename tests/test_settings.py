@@ -1,13 +1,14 @@
-"""Settings come from the environment: database URLs and production switches."""
+"""Settings come from the environment: database URLs and timeouts, the trusted
+proxy count and production switches."""
 
 import json
-import os
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+import pytest
+
+from tests.support import BASE_DIR, clean_env, run_python
 
 PRINT_DB = (
     "import json, leadsite.settings as s; "
@@ -15,26 +16,6 @@ PRINT_DB = (
     "print(json.dumps({k: str(d.get(k, '')) for k in ('ENGINE', 'NAME', 'USER', "
     "'PASSWORD', 'HOST', 'PORT')}))"
 )
-
-
-def clean_env(**overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.pop("DATABASE_URL", None)
-    env.update(overrides)
-    return env
-
-
-def run_python(code, **env):
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=BASE_DIR,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def test_database_url_selects_postgresql():
@@ -53,6 +34,35 @@ def test_default_database_is_the_sqlite_file():
     db = json.loads(run_python(PRINT_DB))
     assert db["ENGINE"] == "django.db.backends.sqlite3"
     assert db["NAME"] == str(BASE_DIR / "db.sqlite3")
+
+
+PRINT_OPTIONS = (
+    "import leadsite.settings as s; "
+    "print(s.DATABASES['default'].get('OPTIONS', {}).get('options', ''))"
+)
+PG = "postgres://postgres@127.0.0.1:5432/leadsite"
+
+
+def test_postgresql_timeouts_come_from_the_environment():
+    options = run_python(
+        PRINT_OPTIONS,
+        DATABASE_URL=PG,
+        DJANGO_DB_STATEMENT_TIMEOUT_MS="15000",
+        DJANGO_DB_LOCK_TIMEOUT_MS="4000",
+    )
+    assert "-c statement_timeout=15000" in options
+    assert "-c lock_timeout=4000" in options
+    defaults = run_python(PRINT_OPTIONS, DATABASE_URL=PG)
+    assert "statement_timeout=20000" in defaults and "lock_timeout=10000" in defaults
+
+
+@pytest.mark.parametrize(
+    "value, count", [("False", 0), ("True", 1), ("1", 1), ("2", 2), ("", 0)]
+)
+def test_behind_proxy_setting_is_a_trusted_proxy_count(value, count):
+    """DJANGO_BEHIND_PROXY is read as the number of trusted reverse proxies."""
+    code = "import leadsite.settings as s; print(s.LEADSITE_TRUSTED_PROXIES)"
+    assert run_python(code, DJANGO_BEHIND_PROXY=value).strip() == str(count)
 
 
 def test_defaults_are_safe_for_a_laptop():

@@ -12,11 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.exports import guard_formula
-from leads.models import LeadSource, LeadState, LeadStatus
+from leads.models import LeadSource
 from leads.reports import source_performance_report, wilson_interval
 from leads.reports.straight import percentile_medians
 from leads.reports.summary import refresh_source_summary
 from tests import factories
+from tests.reading import options, page
+from tests.support import lead_at, qualified_lead_at
 
 URL = "/reports/sources/"
 WEB, PARTNER, SEMINAR, OTHER = (
@@ -27,109 +29,6 @@ WEB, PARTNER, SEMINAR, OTHER = (
 )
 H = datetime.timedelta(hours=1)
 D = datetime.timedelta(days=1)
-
-
-def _lead(owner, created, **fields):
-    return factories.LeadFactory(owner_user=owner, created_at=created, **fields)
-
-
-def _qualified(owner, created, days, **fields):
-    return _lead(
-        owner,
-        created,
-        state=LeadState.QUALIFIED,
-        status=LeadStatus.QUALIFIED,
-        qualified_at=created + days * D,
-        closed_at=created + days * D,
-        **fields,
-    )
-
-
-def _disqualified(owner, created, status, **fields):
-    return _lead(
-        owner,
-        created,
-        state=LeadState.DISQUALIFIED,
-        status=status,
-        closed_at=created + D,
-        **fields,
-    )
-
-
-def _worked(lead, hours, *, completed=True):
-    done = lead.created_at + hours * H
-    factories.ActivityFactory(
-        lead=lead,
-        owner=lead.owner_user,
-        state="completed" if completed else "open",
-        completed_at=done if completed else None,
-    )
-
-
-@pytest.fixture
-def data(rep, rep2, manager, org):
-    """Rep (North), ten days ago unless said otherwise:
-    Web / campaign "Spring" (cost 1,000): L1 qualified after 4 d, opportunity won
-      4,500, worked after 2 h; L2 qualified after 6 d, opportunity open 5,000, worked
-      after 30 h; L3 lost, worked after 5 h; L4 open.
-    Web / no campaign: L5 canceled; L6 merged into L4; L7 qualified after 1 d,
-      opportunity lost, worked after 10 h (an open activity at 1 h, a later
-      completed one at 50 h do not count).
-    Partner / campaign "Summit" (no cost): L8 cannot contact, L9 no longer
-      interested, L10 contacted.
-    No source: L11 open.  Seminar: L14 open, 200 days ago.
-    Another North rep: Other L13 (manager sees it, rep does not).
-    Rep2 (South): a qualified Web lead nobody in North sees."""
-    base = timezone.now() - 10 * D
-    spring = factories.CampaignFactory(name="Spring", source=WEB, cost=Decimal("1000"))
-    summit = factories.CampaignFactory(name="Summit", source=PARTNER, cost=None)
-    won = factories.OpportunityFactory(
-        owner_user=rep, won=True, actual_value=Decimal("4500.00")
-    )
-    open_opportunity = factories.OpportunityFactory(
-        owner_user=rep, estimated_value=Decimal("5000.00")
-    )
-    lost = factories.OpportunityFactory(owner_user=rep, lost=True)
-    leads = {}
-    leads[1] = _qualified(
-        rep, base, 4, source=WEB, campaign=spring, qualifying_opportunity=won
-    )
-    leads[2] = _qualified(
-        rep,
-        base,
-        6,
-        source=WEB,
-        campaign=spring,
-        qualifying_opportunity=open_opportunity,
-    )
-    leads[3] = _disqualified(rep, base, LeadStatus.LOST, source=WEB, campaign=spring)
-    leads[4] = _lead(rep, base, source=WEB, campaign=spring)
-    leads[5] = _disqualified(rep, base, LeadStatus.CANCELED, source=WEB)
-    leads[6] = _disqualified(
-        rep, base, LeadStatus.CANCELED, source=WEB, merged=True, master=leads[4]
-    )
-    leads[7] = _qualified(rep, base, 1, source=WEB, qualifying_opportunity=lost)
-    leads[8] = _disqualified(
-        rep, base, LeadStatus.CANNOT_CONTACT, source=PARTNER, campaign=summit
-    )
-    leads[9] = _disqualified(
-        rep, base, LeadStatus.NO_LONGER_INTERESTED, source=PARTNER, campaign=summit
-    )
-    leads[10] = _lead(
-        rep, base, source=PARTNER, campaign=summit, status=LeadStatus.CONTACTED
-    )
-    leads[11] = _lead(rep, base, source=None)
-    north_rep = factories.UserFactory(business_unit=org.north)
-    leads[13] = _lead(north_rep, base, source=OTHER)
-    leads[14] = _lead(rep, timezone.now() - 200 * D, source=SEMINAR)
-    _qualified(rep2, base, 2, source=WEB)
-    _worked(leads[1], 2)
-    _worked(leads[2], 30)
-    _worked(leads[3], 5)
-    _worked(leads[7], 1, completed=False)
-    _worked(leads[7], 10)
-    _worked(leads[7], 50)
-    return type("Data", (), {"leads": leads, "spring": spring, "summit": summit})
 
 
 def last_90_days():
@@ -353,11 +252,18 @@ def test_filters_keep_the_choice_and_names_stay_text(manager_client, manager, da
         campaign=campaign,
     )
     response = manager_client.get(URL, {"period": "all", "owner": owner.pk})
-    html = response.content.decode()
-    assert f'<option value="{owner.pk}" selected>&lt;b&gt;Bold Owner</option>' in html
-    assert "<b>Bold" not in html
-    assert "&lt;i&gt;Launch&lt;/i&gt;" in html
-    assert "<i>Launch" not in html
+    html = response.content
+    chosen = [
+        (value, label) for value, label, selected in options(html, "owner") if selected
+    ]
+    assert chosen == [(str(owner.pk), "<b>Bold Owner")]
+    shown = page(html)
+    assert not shown.find_all("b") and not shown.find_all("i")
+    labels = [
+        row.find("th").text
+        for row in shown.find("table", id="source-report").find_all("tr")
+    ]
+    assert "↳ <i>Launch</i>" in labels
 
 
 @pytest.mark.parametrize(
@@ -508,10 +414,10 @@ def test_manager_home_card_shows_top_sources_and_slowest_speed(
     won = factories.OpportunityFactory(
         owner_user=rep, won=True, actual_value=Decimal("9000.00")
     )
-    web = _qualified(
+    web = qualified_lead_at(
         rep, now, 0, source=WEB, campaign=spring, qualifying_opportunity=won
     )
-    partner = _lead(rep, now - H, source=PARTNER)
+    partner = lead_at(rep, now - H, source=PARTNER)
     factories.ActivityFactory(
         lead=web, owner=rep, state="completed", completed_at=web.created_at + 2 * H
     )

@@ -16,10 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.reports.summary import refresh_source_summary
-from tests import test_source_report
 
-URL = test_source_report.URL
-data = test_source_report.data  # the fixture: leads of known figures
+URL = "/reports/sources/"  # `data` (tests/conftest.py): leads of known figures
 
 D = datetime.timedelta(days=1)
 # The headers a manager reads in each group, in order (after "Source / campaign").

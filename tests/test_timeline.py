@@ -16,6 +16,7 @@ from leads.models import Note
 from leads.selectors.timeline import list_timeline, timeline_context
 from leads.services.timeline import add_note
 from tests import factories
+from tests.reading import links, page
 
 
 @pytest.fixture
@@ -205,3 +206,66 @@ def test_timeline_times_are_relative_for_a_day_then_dates(rep_client, lead, rep)
     assert f"{old:%b} {old.day}, {old.year}, 10:30 AM" in page
     assert f"Due {due:%b} {due.day}, {due.year}, 2:45 PM" in page
     assert "days ago" not in page
+
+
+def test_each_kind_of_item_shows_what_a_rep_reads(rep_client, rep):
+    """An open activity with its two buttons, a note whose author is gone, a
+    file to download; on the opportunity, each item links to its lead."""
+    opportunity = factories.OpportunityFactory(owner_user=rep)
+    lead = factories.LeadFactory(
+        owner_user=rep,
+        first_name="Ana",
+        last_name="Trujillo",
+        subject="Bikes",
+        qualified=True,
+        qualifying_opportunity=opportunity,
+    )
+    call = factories.ActivityFactory(
+        lead=lead, owner=rep, subject="Call back", description="Budget\nTimeline"
+    )
+    factories.NoteFactory(lead=lead, title="Met", text="At the fair", created_by=None)
+    file = factories.AttachmentFactory(lead=lead, created_by=rep, size=2048)
+    html = rep_client.get(lead.get_absolute_url()).content
+    shown = {
+        item.attrs["id"]: item
+        for item in page(html).find("ol", css="timeline").find_all("li")
+    }
+    activity = shown[f"activity-{call.pk}"]
+    assert (
+        activity.find(css="timeline-title").text == "Phone call Outgoing Call back Open"
+    )
+    text = activity.find(css="timeline-text")
+    assert (text.raw_text, len(text.find_all("br"))) == ("BudgetTimeline", 1)
+    assert activity.find(css="meta").text.startswith(f"Owner {rep} · logged ")
+    buttons = {
+        form.find("button").text: (
+            form.attrs["action"],
+            form.find(name="next").attrs["value"],
+        )
+        for form in activity.find_all("form")
+    }
+    assert buttons == {
+        "Complete": (
+            reverse("leads:complete-activity", args=[call.pk]),
+            lead.get_absolute_url(),
+        ),
+        "Cancel activity": (
+            reverse("leads:cancel-activity", args=[call.pk]),
+            lead.get_absolute_url(),
+        ),
+    }
+    note = next(item for key, item in shown.items() if key.startswith("note-"))
+    assert note.find(css="timeline-title").text == "Note Met"
+    assert note.find(css="meta").text.startswith("Unknown user · ")
+    attachment = shown[f"attachment-{file.pk}"]
+    assert links(attachment) == [
+        ("notes.txt", reverse("leads:download-attachment", args=[file.pk]))
+    ]
+    assert attachment.find(css="timeline-title").text == "File notes.txt 2.0 KB"
+
+    on_opportunity = page(rep_client.get(opportunity.get_absolute_url()).content)
+    items = on_opportunity.find("ol", css="timeline").find_all("li")
+    assert len(items) == 3
+    assert {links(item.find(css="meta"))[0] for item in items} == {
+        (str(lead), lead.get_absolute_url())
+    }

@@ -5,8 +5,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from leadsite.core.validation import ChecksInPython
-
 MONEY = {"max_digits": 19, "decimal_places": 2}
 
 
@@ -86,7 +84,7 @@ def owner_constraint(name):
     )
 
 
-class OwnedModel(ChecksInPython, models.Model):
+class OwnedModel(models.Model):
     """Owned by exactly one user or team, within an owning business unit."""
 
     owner_user = models.ForeignKey(

@@ -18,9 +18,8 @@ from accounts.models.common import (
 )
 from accounts.models.customers import Account, Contact
 from accounts.models.organisation import Product
-from leadsite.core.dates import validate_business_date
+from leadsite.core.dates import business_date_check, validate_business_date
 from leadsite.core.history import record_history
-from leadsite.core.validation import ChecksInPython
 
 
 class OpportunityState(models.IntegerChoices):
@@ -69,7 +68,11 @@ TYPICAL_PROBABILITY = {
 
 
 class Opportunity(FSMModelMixin, OwnedModel):
-    """A potential deal with an account or contact, often born from a qualified lead."""
+    """A potential deal with an account or contact, often born from a qualified lead.
+
+    Database triggers report_dirty_accounts_opportunity_update and _delete (the leads
+    app's source report) mark the day of the lead it came from.
+    """
 
     name = models.CharField("topic", max_length=300)
     account = models.ForeignKey(
@@ -169,6 +172,8 @@ class Opportunity(FSMModelMixin, OwnedModel):
                 name="opportunity_sales_stage_known",
                 violation_error_message="Unknown sales stage.",
             ),
+            business_date_check("opportunity", "estimated_close_date"),
+            business_date_check("opportunity", "actual_close_date"),
         ]
         indexes = [
             models.Index(fields=["state", "status"]),
@@ -252,7 +257,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
         self.closed_at = None
 
 
-class OpportunityProduct(ChecksInPython, models.Model):
+class OpportunityProduct(models.Model):
     """A product line on an opportunity."""
 
     opportunity = models.ForeignKey(

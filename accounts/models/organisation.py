@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models.common import MONEY
-from leadsite.core.validation import ChecksInPython
+from leadsite.core.dates import business_date_check
 
 
 class BusinessUnit(models.Model):
@@ -65,6 +65,7 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         ordering = ["username"]
+        constraints = [business_date_check("user", "unavailable_until")]
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -86,7 +87,7 @@ class Team(models.Model):
         return self.name
 
 
-class Product(ChecksInPython, models.Model):
+class Product(models.Model):
     """A catalog item a lead can be interested in and an opportunity can carry."""
 
     name = models.CharField(max_length=160)

@@ -23,7 +23,16 @@ from leads.admin.timeline import ActivityInline, AttachmentInline, NoteInline
 from leads.forms.lifecycle import DisqualifyLeadForm
 from leads.forms.qualification import QualifyChoicesForm
 from leads.models import LEAD_FIELD_GROUPS, FormSubmission, Lead, LeadStatus
-from leads.services.lifecycle import assign_lead, create_lead, update_lead
+from leads.services.lifecycle import (
+    assign_lead,
+    create_lead,
+    disqualify_lead,
+    mark_contacted,
+    reactivate_lead,
+    update_lead,
+)
+from leads.services.qualification import qualify_lead
+from leads.services.routing import bulk_route_leads
 from leadsite.core.admin_counts import EstimatedCountAdminMixin
 
 OWNER_FIELDS = ("owner_user", "owner_team")
@@ -32,8 +41,6 @@ OWNER_FIELDS = ("owner_user", "owner_team")
 @admin.action(description="Route selected leads by the routing rules")
 def route_leads_action(modeladmin, request, queryset):
     """The admin's "route again", through the routing service."""
-    from leads.services.routing import bulk_route_leads
-
     result = bulk_route_leads(leads=list(queryset), by=request.user, trigger="admin")
     if result.routed:
         modeladmin.message_user(
@@ -144,7 +151,7 @@ class LeadAdmin(
         if obj is not None and obj.pk:
             # The owning business unit follows the owner (assign_lead).
             fields.append("business_unit")
-            if not obj.is_open:
+            if not obj.is_editable:
                 # A closed lead is read-only, as on the site: reactivate it first.
                 fields += [
                     name
@@ -178,8 +185,6 @@ class LeadAdmin(
     # Transitions, each through its service (side effects, locking, logging).
 
     def _mark_contacted(self, request, obj):
-        from leads.services.lifecycle import mark_contacted
-
         mark_contacted(lead=obj, by=request.user)
 
     def _qualify(
@@ -191,8 +196,6 @@ class LeadAdmin(
         create_contact=True,
         create_opportunity=True,
     ):
-        from leads.services.qualification import qualify_lead
-
         qualify_lead(
             lead=obj,
             by=request.user,
@@ -202,8 +205,6 @@ class LeadAdmin(
         )
 
     def _disqualify(self, request, obj, *, reason, description=""):
-        from leads.services.lifecycle import disqualify_lead
-
         disqualify_lead(
             lead=obj,
             by=request.user,
@@ -212,8 +213,6 @@ class LeadAdmin(
         )
 
     def _reactivate(self, request, obj):
-        from leads.services.lifecycle import reactivate_lead
-
         reactivate_lead(lead=obj, by=request.user)
 
 

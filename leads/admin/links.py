@@ -1,6 +1,8 @@
 """Admin for a lead's links: linked accounts and contacts, product interests."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 
 from leads.admin.common import _scoped_by_lead
 from leads.models import LeadAccount, LeadContact, LeadProduct
@@ -12,6 +14,7 @@ from leads.services.links import (
     unlink_account,
     unlink_contact,
 )
+from leadsite.core.errors import error_message
 
 
 def _add_link(*, lead, item, by):
@@ -58,15 +61,17 @@ class OpenLeadInlineMixin:
     """Links of a closed lead are read-only."""
 
     def has_add_permission(self, request, obj=None):
-        return (obj is None or obj.is_open) and super().has_add_permission(request, obj)
+        return (obj is None or obj.is_editable) and super().has_add_permission(
+            request, obj
+        )
 
     def has_change_permission(self, request, obj=None):
-        return (obj is None or obj.is_open) and super().has_change_permission(
+        return (obj is None or obj.is_editable) and super().has_change_permission(
             request, obj
         )
 
     def has_delete_permission(self, request, obj=None):
-        return (obj is None or obj.is_open) and super().has_delete_permission(
+        return (obj is None or obj.is_editable) and super().has_delete_permission(
             request, obj
         )
 
@@ -104,13 +109,35 @@ class LinkAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        # A closed lead's links stay as they are, as in the inlines; the delete page
+        # and the delete action ask this for each link.
+        return (obj is None or obj.lead.is_editable) and super().has_delete_permission(
+            request, obj
+        )
+
     def save_model(self, request, obj, form, change):
-        _add_link(lead=obj.lead, item=obj, by=request.user)
+        try:
+            _add_link(lead=obj.lead, item=obj, by=request.user)
+        except ValidationError as error:
+            # A closed lead (LeadClosed): its message, nothing added, no 500.
+            messages.error(request, error_message(error))
+            request._service_refused = True
+            return
         obj.pk = (
             type(obj)
             .objects.values_list("pk", flat=True)
             .get(**{"lead": obj.lead, **self._target(obj)})
         )
+
+    def log_addition(self, request, obj, message):
+        if not getattr(request, "_service_refused", False):
+            return super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "_service_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
 
     def delete_model(self, request, obj):
         _remove_link(lead=obj.lead, item=obj, by=request.user)

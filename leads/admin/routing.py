@@ -6,7 +6,10 @@ from accounts.admin import ServiceAdminMixin
 from leads.admin.common import _scoped_by_lead
 from leads.models import LeadAssignment, RoutingRule
 from leads.permissions import can_edit_routing_rule
-from leads.services.routing import save_routing_rule
+from leads.services.routing import RULE_FIELD_GROUPS, save_routing_rule
+
+# A rule's relations: picked with autocomplete, joined in the changelist.
+_RELATIONS = ["business_unit", "channel_partner", "target_user", "target_team"]
 
 
 @admin.register(RoutingRule)
@@ -26,41 +29,21 @@ class RoutingRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "distribution",
     ]
     list_display_links = ["name"]
-    list_select_related = [
-        "business_unit",
-        "channel_partner",
-        "target_user",
-        "target_team",
-    ]
+    list_select_related = _RELATIONS
     list_filter = ["is_active", "business_unit", "distribution"]
     search_fields = ["name"]
-    autocomplete_fields = [
-        "business_unit",
-        "channel_partner",
-        "target_user",
-        "target_team",
-    ]
+    autocomplete_fields = _RELATIONS
     readonly_fields = ["last_assigned_user"]
     fieldsets = [
-        (None, {"fields": ["name", "order", "is_active"]}),
-        (
-            "Level (neither: organisation)",
-            {"fields": ["business_unit", "channel_partner"]},
-        ),
+        (None, {"fields": RULE_FIELD_GROUPS["rule"]}),
+        ("Level (neither: organisation)", {"fields": RULE_FIELD_GROUPS["level"]}),
         (
             "Conditions: a list of {field, op, value}, joined by AND",
             {"fields": ["conditions"]},
         ),
         (
             "Target",
-            {
-                "fields": [
-                    ("target_user", "target_team"),
-                    "distribution",
-                    "reroute_after_hours",
-                    "last_assigned_user",
-                ]
-            },
+            {"fields": [*RULE_FIELD_GROUPS["target"], "last_assigned_user"]},
         ),
     ]
 

@@ -5,7 +5,6 @@ from django import forms
 from accounts.permissions import assignable_users
 from leads.imports import REQUIRED_FIELDS, TARGETS
 from leads.models import DuplicateMode
-from leads.selectors.capture import routing_available
 
 
 class ImportUploadForm(forms.Form):
@@ -59,8 +58,6 @@ class ImportOptionsForm(forms.Form):
         }
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["owner"].queryset = assignable_users(user)
-        if not routing_available():
-            self.fields["owner"].empty_label = "The business unit's default owner"
         self.columns = []
         for index, header in enumerate(batch.headers):
             name = f"col_{index}"

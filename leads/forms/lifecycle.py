@@ -8,8 +8,17 @@ from django.core.validators import RegexValidator
 
 from accounts.models import ADDRESS_FIELDS, Account
 from accounts.permissions import assignable_teams, assignable_users, visible_to
-from leads import routing
-from leads.models import DISQUALIFY_REASONS, Campaign, Lead
+from leads.models import (
+    DISQUALIFY_REASONS,
+    LEAD_COMPANY_FIELDS,
+    LEAD_CONTACT_FIELDS,
+    LEAD_DO_NOT_CONTACT_FIELDS,
+    LEAD_QUALIFICATION_FIELDS,
+    LEAD_SOURCE_FIELDS,
+    Campaign,
+    Lead,
+)
+from leads.routing.conditions import FIELDS as CONDITION_FIELDS
 from leads.selectors.leads import list_leads
 from leads.submissions import SubmissionTokenField
 from leadsite.core.forms import (
@@ -25,60 +34,23 @@ phone_validator = RegexValidator(
     "Enter a phone number: digits, spaces, + ( ) - . / and an optional extension.",
 )
 
-# Sections as Dynamics 365 groups a lead's fields: (legend, field names).
+# The form's sections, denser than the merge page's and the admin's groups
+# (LEAD_FIELD_GROUPS): (legend, field names), built from the same field lists.
 LEAD_SECTIONS = [
-    (
-        "Contact",
-        [
-            "subject",
-            "salutation",
-            "first_name",
-            "last_name",
-            "job_title",
-            "email",
-            "business_phone",
-            "mobile_phone",
-            "preferred_contact_method",
-        ],
-    ),
-    (
-        "Company",
-        [
-            "company_name",
-            "website",
-            "industry",
-            "annual_revenue",
-            "number_of_employees",
-            *ADDRESS_FIELDS,
-        ],
-    ),
-    (
-        "Qualification details",
-        [
-            "budget_amount",
-            "budget_status",
-            "purchase_timeframe",
-            "purchase_process",
-            "need",
-            "decision_maker",
-            "estimated_value",
-            "estimated_close_date",
-        ],
-    ),
-    ("Source and campaign", ["source", "rating", "campaign", "channel_partner"]),
-    (
-        "Contact preferences",
-        ["do_not_email", "do_not_bulk_email", "do_not_phone", "do_not_postal_mail"],
-    ),
+    ("Contact", ["subject", *LEAD_CONTACT_FIELDS, "preferred_contact_method"]),
+    ("Company", [*LEAD_COMPANY_FIELDS, *ADDRESS_FIELDS]),
+    ("Qualification details", LEAD_QUALIFICATION_FIELDS),
+    ("Source and campaign", LEAD_SOURCE_FIELDS),
+    ("Contact preferences", LEAD_DO_NOT_CONTACT_FIELDS),
     ("Description", ["description"]),
 ]
 LEAD_FORM_FIELDS = [name for _, names in LEAD_SECTIONS for name in names]
-# The lead form's fields that routing conditions read (leads.routing.FIELDS): a
-# change to one of them updates the new-lead form's routing preview.
+# The lead form's fields that routing conditions read (CONDITION_FIELDS): a change
+# to one of them updates the new-lead form's routing preview.
 ROUTING_FIELDS = [
     name
     for name in LEAD_FORM_FIELDS
-    if name in {spec.attr.removesuffix("_id") for spec in routing.FIELDS.values()}
+    if name in {spec.attr.removesuffix("_id") for spec in CONDITION_FIELDS.values()}
 ]
 
 
@@ -108,40 +80,7 @@ class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
     class Meta:
         model = Lead
         formfield_callback = formfield_callback
-        fields = [
-            "subject",
-            "salutation",
-            "first_name",
-            "last_name",
-            "job_title",
-            "email",
-            "business_phone",
-            "mobile_phone",
-            "preferred_contact_method",
-            "company_name",
-            "website",
-            "industry",
-            "annual_revenue",
-            "number_of_employees",
-            *ADDRESS_FIELDS,
-            "budget_amount",
-            "budget_status",
-            "purchase_timeframe",
-            "purchase_process",
-            "need",
-            "decision_maker",
-            "estimated_value",
-            "estimated_close_date",
-            "source",
-            "rating",
-            "campaign",
-            "channel_partner",
-            "do_not_email",
-            "do_not_bulk_email",
-            "do_not_phone",
-            "do_not_postal_mail",
-            "description",
-        ]
+        fields = LEAD_FORM_FIELDS
         widgets = {
             "estimated_close_date": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 4}),

@@ -6,9 +6,18 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, BusinessUnit, Team, User
 from accounts.permissions import visible_to
-from leads import routing
 from leads.models import AssignmentReason, Campaign, CaptureForm, RoutingRule
 from leads.permissions import routing_unit_ids
+from leads.routing.conditions import (
+    CHOICE,
+    FIELDS,
+    LIST_OPERATORS,
+    OPERATORS,
+    OPERATORS_BY_KIND,
+    REF,
+    clean_condition,
+)
+from leads.services.routing import RULE_FIELDS
 from leadsite.core.forms import formfield_callback
 
 DRY_RUN_DEFAULT = 500
@@ -17,10 +26,10 @@ DRY_RUN_MAX = 5000
 FIELD_KINDS = {
     key: {
         "kind": spec.kind,
-        "ops": list(routing.OPERATORS_BY_KIND[spec.kind]),
+        "ops": list(OPERATORS_BY_KIND[spec.kind]),
         "integer": spec.integer,
     }
-    for key, spec in routing.FIELDS.items()
+    for key, spec in FIELDS.items()
 }
 
 
@@ -28,17 +37,7 @@ class RoutingRuleForm(forms.ModelForm):
     class Meta:
         model = RoutingRule
         formfield_callback = formfield_callback
-        fields = [
-            "name",
-            "order",
-            "is_active",
-            "business_unit",
-            "channel_partner",
-            "target_user",
-            "target_team",
-            "distribution",
-            "reroute_after_hours",
-        ]
+        fields = RULE_FIELDS
         labels = {
             "business_unit": "Business unit (level)",
             "channel_partner": "Channel partner (level)",
@@ -102,8 +101,8 @@ class RoutingRuleForm(forms.ModelForm):
 def _value_choices(user):
     """Grouped choices "field:value" for every field whose values can be listed."""
     groups = []
-    for key, spec in routing.FIELDS.items():
-        if spec.kind == routing.CHOICE:
+    for key, spec in FIELDS.items():
+        if spec.kind == CHOICE:
             options = [(f"{key}:{value}", label) for value, label in spec.choices]
             groups.append((spec.label.capitalize(), options))
     refs = {
@@ -118,7 +117,7 @@ def _value_choices(user):
         options = [
             (f"{key}:{pk}", name) for pk, name in queryset.values_list("pk", "name")
         ]
-        groups.append((routing.FIELDS[key].label.capitalize(), options))
+        groups.append((FIELDS[key].label.capitalize(), options))
     return groups
 
 
@@ -128,12 +127,12 @@ class ConditionForm(forms.Form):
 
     field = forms.ChoiceField(
         choices=[("", "— field —")]
-        + [(key, spec.label.capitalize()) for key, spec in routing.FIELDS.items()],
+        + [(key, spec.label.capitalize()) for key, spec in FIELDS.items()],
         widget=forms.Select(attrs={"class": "condition-field"}),
     )
     op = forms.ChoiceField(
         label="Operator",
-        choices=list(routing.OPERATORS.items()),
+        choices=list(OPERATORS.items()),
         widget=forms.Select(attrs={"class": "condition-op"}),
     )
     value = forms.CharField(
@@ -160,27 +159,27 @@ class ConditionForm(forms.Form):
         key, op = data.get("field"), data.get("op")
         if not key or not op:
             return data
-        spec = routing.FIELDS[key]
-        if spec.kind in (routing.CHOICE, routing.REF):
+        spec = FIELDS[key]
+        if spec.kind in (CHOICE, REF):
             picked = [
                 item.split(":", 1)[1]
                 for item in data.get("values") or []
                 if item.split(":", 1)[0] == key
             ]
-            value = picked if op in routing.LIST_OPERATORS else (picked or [None])[0]
+            value = picked if op in LIST_OPERATORS else (picked or [None])[0]
             if op == "equals" and len(picked) > 1:
                 self.add_error("values", "“is” takes one value: use “in” for several.")
                 return data
             target = "values"
         else:
             text = (data.get("value") or "").strip()
-            if op in routing.LIST_OPERATORS:
+            if op in LIST_OPERATORS:
                 value = [part.strip() for part in text.split(",") if part.strip()]
             else:
                 value = text
             target = "value"
         try:
-            data["condition"] = routing.clean_condition(
+            data["condition"] = clean_condition(
                 {"field": key, "op": op, "value": value}
             )
         except ValidationError as error:
@@ -228,13 +227,13 @@ def condition_initial(conditions) -> list[dict]:
     """Formset initial rows for stored conditions."""
     rows = []
     for condition in conditions or []:
-        spec = routing.FIELDS[condition["field"]]
+        spec = FIELDS[condition["field"]]
         value = condition["value"]
         items = value if isinstance(value, list) else [value]
         row = {"field": condition["field"], "op": condition["op"]}
         if value is None:
             pass
-        elif spec.kind in (routing.CHOICE, routing.REF):
+        elif spec.kind in (CHOICE, REF):
             row["values"] = [f"{condition['field']}:{item}" for item in items]
         else:
             row["value"] = ", ".join(str(item) for item in items)

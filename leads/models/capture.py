@@ -15,11 +15,10 @@ from accounts.models import (
     BusinessUnit,
 )
 from leads.models.choices import LeadSource
-from leadsite.core.dates import validate_business_date
-from leadsite.core.validation import ChecksInPython
+from leadsite.core.dates import business_date_check, validate_business_date
 
 
-class Campaign(ChecksInPython, models.Model):
+class Campaign(models.Model):
     """A marketing effort leads can come from; its cost feeds cost-per-lead."""
 
     name = models.CharField(max_length=128, unique=True)
@@ -54,6 +53,8 @@ class Campaign(ChecksInPython, models.Model):
                 name="campaign_period_ordered",
                 violation_error_message="A campaign cannot end before it starts.",
             ),
+            business_date_check("campaign", "start_date"),
+            business_date_check("campaign", "end_date"),
         ]
 
     def __str__(self):
@@ -191,7 +192,7 @@ class CaptureSubmission(models.Model):
         return f"{self.capture_form_id}:{self.fingerprint[:8]}@{self.bucket}"
 
 
-class PossibleDuplicate(ChecksInPython, models.Model):
+class PossibleDuplicate(models.Model):
     """A lead that came in (capture or import) looking like an existing lead or
     contact: kept as a lead, flagged with a link for its owner to check."""
 

@@ -106,64 +106,63 @@ DISQUALIFY_REASONS = [
 CLOSED_STATUSES = [LeadStatus.QUALIFIED, *DISQUALIFY_REASONS]
 
 
+# A lead's own fields by what they describe, each list defined once: the groups
+# below, the lead form's sections (leads.forms.lifecycle), qualification and the
+# demo data are built from them.
+# The person: qualification copies these (and the address) to the contact it creates.
+LEAD_CONTACT_FIELDS = [
+    "salutation",
+    "first_name",
+    "last_name",
+    "job_title",
+    "email",
+    "business_phone",
+    "mobile_phone",
+]
+LEAD_COMPANY_FIELDS = [
+    "company_name",
+    "website",
+    "industry",
+    "annual_revenue",
+    "number_of_employees",
+]
+LEAD_SOURCE_FIELDS = ["source", "rating", "campaign", "channel_partner"]
+LEAD_QUALIFICATION_FIELDS = [
+    "budget_amount",
+    "budget_status",
+    "purchase_timeframe",
+    "purchase_process",
+    "need",
+    "decision_maker",
+    "estimated_value",
+    "estimated_close_date",
+]
+LEAD_DO_NOT_CONTACT_FIELDS = [
+    "do_not_email",
+    "do_not_bulk_email",
+    "do_not_phone",
+    "do_not_postal_mail",
+]
+# What qualification copies to the account it creates besides its name (the company
+# name) and the address: account field -> lead field.
+ACCOUNT_FIELDS_FROM_LEAD = {
+    "website": "website",
+    "phone": "business_phone",
+    "industry": "industry",
+    "annual_revenue": "annual_revenue",
+    "number_of_employees": "number_of_employees",
+}
+
 # A lead's own fields in groups, as Dynamics 365 shows them: the merge page and the
 # admin list them from here (the lead form has its own, denser sections).
 LEAD_FIELD_GROUPS = [
-    (
-        "Contact",
-        [
-            "subject",
-            "salutation",
-            "first_name",
-            "last_name",
-            "job_title",
-            "email",
-            "business_phone",
-            "mobile_phone",
-        ],
-    ),
-    (
-        "Company",
-        [
-            "company_name",
-            "website",
-            "industry",
-            "annual_revenue",
-            "number_of_employees",
-            "description",
-        ],
-    ),
-    (
-        "Address",
-        ADDRESS_FIELDS,
-    ),
+    ("Contact", ["subject", *LEAD_CONTACT_FIELDS]),
+    ("Company", [*LEAD_COMPANY_FIELDS, "description"]),
+    ("Address", ADDRESS_FIELDS),
     (
         "Source and details",
-        [
-            "source",
-            "rating",
-            "campaign",
-            "channel_partner",
-            "original_message",
-            "budget_amount",
-            "budget_status",
-            "purchase_timeframe",
-            "purchase_process",
-            "decision_maker",
-            "need",
-            "estimated_value",
-            "estimated_close_date",
-        ],
+        [*LEAD_SOURCE_FIELDS, "original_message", *LEAD_QUALIFICATION_FIELDS],
     ),
-    (
-        "Contact preferences",
-        [
-            "preferred_contact_method",
-            "do_not_email",
-            "do_not_bulk_email",
-            "do_not_phone",
-            "do_not_postal_mail",
-        ],
-    ),
+    ("Contact preferences", ["preferred_contact_method", *LEAD_DO_NOT_CONTACT_FIELDS]),
     ("Related", ["parent_account", "parent_contact"]),
 ]

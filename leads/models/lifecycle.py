@@ -45,7 +45,11 @@ from leads.models.choices import (
     PurchaseProcess,
     PurchaseTimeframe,
 )
-from leadsite.core.dates import validate_business_date
+from leadsite.core.dates import (
+    business_date_check,
+    business_datetime_check,
+    validate_business_date,
+)
 from leadsite.core.history import record_history
 from leadsite.core.phones import phone_digits_field
 
@@ -88,7 +92,12 @@ def _state_fields(model) -> tuple:
 
 
 class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
-    """A person or company that showed interest and has not been qualified yet."""
+    """A person or company that showed interest and has not been qualified yet.
+
+    Database triggers report_dirty_leads_lead_insert, _update and _delete (leads
+    migration 0006_source_report_triggers) mark the creation day of every lead a
+    write touches for the source report's summary (leads.models.reports).
+    """
 
     @property
     def state_fields(self):
@@ -299,6 +308,9 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
                 condition=Q(external_id__isnull=False),
                 name="lead_external_id_once",
             ),
+            business_date_check("lead", "estimated_close_date"),
+            # An import sets it from the file's "Created On".
+            business_datetime_check("lead", "created_at"),
         ]
         indexes = [
             # "My open leads" and the list's default order (newest first, id
@@ -342,7 +354,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
             models.Index(fields=["company_name"], name="lead_company"),
             # Same-number lookups (equality) by duplicate checks and search; the
             # "contains"/"ends with" ones use trigram indexes on PostgreSQL (leads
-            # 0014_lead_phone_digits).
+            # 0004_postgresql_search_indexes).
             models.Index(fields=["business_phone_digits"], name="lead_phone_digits"),
             models.Index(fields=["mobile_phone_digits"], name="lead_mobile_digits"),
         ]
@@ -359,6 +371,13 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
 
     @property
     def is_open(self):
+        return self.state == LeadState.OPEN
+
+    @property
+    def is_editable(self):
+        """Whether the lead's fields, links, owner and routing may change: only while
+        open. A closed lead (qualified, disqualified, merged) is read-only until
+        reactivated; leads.exceptions.closed_message says why."""
         return self.state == LeadState.OPEN
 
     @property

@@ -11,7 +11,6 @@ from accounts.models import (
     Product,
 )
 from leads.models.lifecycle import Lead
-from leadsite.core.validation import ChecksInPython
 
 
 class LeadAccount(models.Model):
@@ -58,7 +57,7 @@ class LeadContact(models.Model):
         return f"Lead {self.lead_id} ↔ contact {self.contact_id}"
 
 
-class LeadProduct(ChecksInPython, models.Model):
+class LeadProduct(models.Model):
     """A product or service the lead asked about (customer request)."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="interests")

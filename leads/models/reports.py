@@ -1,10 +1,17 @@
 """Summary rows behind the lead-source report (derived data, never edited by hand).
 
-Database triggers (migration 0004_h2_source_report_summary) append the UTC creation
-day of every lead touched by a write on leads, their opportunities or their
-activities to SourceReportDirty; leads.reports.summary.refresh_source_summary()
-recomputes exactly those days before a report reads. No service has to call
-anything, and a write path nobody thought of (admin, import, raw SQL) is covered too.
+Database triggers append the UTC creation day of every lead touched by a write on
+leads, their opportunities or their activities to SourceReportDirty;
+leads.reports.summary.refresh_source_summary() recomputes exactly those days before a
+report reads. No service has to call anything, and a write path nobody thought of
+(admin, import, raw SQL) is covered too. The triggers (leads migration
+0006_source_report_triggers, PostgreSQL and SQLite; tests/test_source_report_triggers.py
+checks they are all there):
+
+    report_dirty_leads_lead_insert, report_dirty_leads_lead_update,
+    report_dirty_leads_lead_delete, report_dirty_accounts_opportunity_update,
+    report_dirty_accounts_opportunity_delete, report_dirty_leads_activity_insert,
+    report_dirty_leads_activity_update, report_dirty_leads_activity_delete
 
 Foreign keys here carry no database constraint and no cascade: a summary row never
 blocks deleting a user, team, unit or campaign, and the trigger on that delete (the

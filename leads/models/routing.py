@@ -8,14 +8,8 @@ from django.utils import timezone
 
 from accounts.models import Account, BusinessUnit, Team
 from leads.models.lifecycle import Lead
-from leadsite.core.validation import ChecksInPython
-
-
-def validate_conditions(value):
-    """Model-level guard: a malformed condition list never reaches the table."""
-    from leads.routing import validate_conditions as validate
-
-    validate(value)
+from leads.routing.conditions import validate_conditions
+from leads.routing.matching import rule_level
 
 
 class Distribution(models.TextChoices):
@@ -23,7 +17,7 @@ class Distribution(models.TextChoices):
     LEAST_LOADED = "least_loaded", "Least loaded"
 
 
-class RoutingRule(ChecksInPython, models.Model):
+class RoutingRule(models.Model):
     """An ordered rule: conditions on lead fields and a user or team to assign to."""
 
     name = models.CharField(max_length=128)
@@ -47,7 +41,7 @@ class RoutingRule(ChecksInPython, models.Model):
         help_text="A channel partner's rule: applies to that partner's leads, first.",
     )
     # Conditions: a validated list of {"field", "op", "value"} joined by AND (see
-    # leads.routing); an empty list matches every lead of the rule's level.
+    # leads.routing.conditions); an empty list matches every lead of its level.
     conditions = models.JSONField(
         default=list, blank=True, validators=[validate_conditions]
     )
@@ -110,8 +104,6 @@ class RoutingRule(ChecksInPython, models.Model):
 
     @property
     def level(self) -> str:
-        from leads.routing import rule_level
-
         return rule_level(self)
 
 

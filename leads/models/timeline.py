@@ -19,8 +19,7 @@ from accounts.models import (
     Opportunity,
 )
 from leads.models.lifecycle import Lead
-from leadsite.core.dates import validate_business_date
-from leadsite.core.validation import ChecksInPython
+from leadsite.core.dates import business_datetime_check, validate_business_date
 
 
 def regarding_constraint(name):
@@ -38,7 +37,7 @@ def regarding_constraint(name):
     )
 
 
-class TimelineItem(ChecksInPython, models.Model):
+class TimelineItem(models.Model):
     """Regards exactly one lead, account, contact or opportunity (explicit FKs)."""
 
     lead = models.ForeignKey(
@@ -90,7 +89,11 @@ class ActivityState(models.TextChoices):
 
 
 class Activity(FSMModelMixin, TimelineItem):
-    """A phone call, email, task or appointment."""
+    """A phone call, email, task or appointment.
+
+    Database triggers report_dirty_leads_activity_insert, _update and _delete mark
+    its lead's day for the source report (leads.models.reports).
+    """
 
     kind = models.CharField(max_length=20, choices=ActivityKind.choices)
     subject = models.CharField(max_length=200)
@@ -128,6 +131,9 @@ class Activity(FSMModelMixin, TimelineItem):
                 name="activity_ends_after_start",
                 violation_error_message="An appointment cannot end before it starts.",
             ),
+            business_datetime_check("activity", "due_at"),
+            business_datetime_check("activity", "start_at"),
+            business_datetime_check("activity", "end_at"),
         ]
         indexes = [
             models.Index(fields=["lead", "-created_at"], name="activity_lead"),

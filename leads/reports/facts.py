@@ -1,17 +1,34 @@
-"""Per-lead report facts as one SQL select, shared by the summary refresh and the
-straight (reference) computation, so both count exactly the same thing."""
+"""What the source report counts, per lead: the facts of each lead (lead_facts, which
+leads.sql sums into the summary rows) and the same figures as ORM aggregates over
+the leads (figures, for the straight computation that the summary is tested
+against). Codes come from the enums."""
 
-from django.db import connection
-from django.db.models import F, Func, IntegerField, Min, OuterRef, Subquery
-from django.db.models.functions import TruncDate
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from leads.models import Activity, ActivityState
-
-# Status reason and state codes as the SQL below compares them.
-OPEN, QUALIFIED = 0, 1
-LOST, CANNOT_CONTACT, NO_LONGER_INTERESTED, CANCELED = 4, 5, 6, 7
-OPP_OPEN, OPP_WON, OPP_LOST = 0, 1, 2
+from accounts.models import MONEY, OpportunityState
+from leads.models import (
+    Activity,
+    ActivityState,
+    LeadState,
+    LeadStatus,
+    SourceReportHistogram,
+)
 
 
 class WholeUnitsBetween(Func):
@@ -56,104 +73,88 @@ def first_completed_activity():
     )
 
 
-FACT_COLUMNS = [
-    "r_day",
-    "r_source",
-    "r_campaign",
-    "r_unit",
-    "r_user",
-    "r_team",
-    "r_state",
-    "r_status",
-    "r_merged",
-    "r_opp_state",
-    "r_opp_actual",
-    "r_opp_estimated",
-    "r_qualify_days",
-    "r_work_hours",
-]
-KEY_COLUMNS = ["r_source", "r_campaign", "r_unit", "r_user", "r_team"]
-
-
-def lead_facts_sql(leads):
-    """(sql, params) of one row per lead of the queryset `leads` with FACT_COLUMNS:
-    local creation day, the dimensions, state, status, merged, the originating
-    opportunity's state and values, whole days to qualification and whole hours from
-    creation to the first completed activity."""
-    facts = leads.order_by().values(
-        r_day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
-        r_source=F("source"),
-        r_campaign=F("campaign_id"),
-        r_unit=F("business_unit_id"),
-        r_user=F("owner_user_id"),
-        r_team=F("owner_team_id"),
-        r_state=F("state"),
-        r_status=F("status"),
-        r_merged=F("merged"),
-        r_opp_state=F("qualifying_opportunity__state"),
-        r_opp_actual=F("qualifying_opportunity__actual_value"),
-        r_opp_estimated=F("qualifying_opportunity__estimated_value"),
+def with_spans(leads):
+    """`leads` annotated with r_qualify_days (whole days from creation to
+    qualification) and r_work_hours (whole hours from creation to the first
+    completed activity); NULL while there is none."""
+    return leads.annotate(
         r_qualify_days=WholeDaysBetween(F("created_at"), F("qualified_at")),
         r_work_hours=WholeHoursBetween(F("created_at"), first_completed_activity()),
     )
-    return facts.query.sql_with_params()
 
 
-def _count(condition):
-    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
-
-
-# (summary column, SQL aggregate over the facts) in SourceReportDay's order.
-AGGREGATES = [
-    ("created", "COUNT(*)"),
-    ("open", _count(f"r_state = {OPEN}")),
-    ("qualified", _count(f"r_state = {QUALIFIED}")),
-    ("lost", _count(f"r_status = {LOST}")),
-    ("cannot_contact", _count(f"r_status = {CANNOT_CONTACT}")),
-    ("no_longer_interested", _count(f"r_status = {NO_LONGER_INTERESTED}")),
-    ("canceled", _count(f"r_status = {CANCELED} AND r_merged = FALSE")),
-    ("merged", _count("r_merged = TRUE")),
-    ("won_leads", _count(f"r_opp_state = {OPP_WON}")),
-    ("opportunities_lost", _count(f"r_opp_state = {OPP_LOST}")),
-    ("opportunities_open", _count(f"r_opp_state = {OPP_OPEN}")),
-    (
-        "won_revenue",
-        f"COALESCE(SUM(CASE WHEN r_opp_state = {OPP_WON} THEN r_opp_actual END), 0)",
-    ),
-    (
-        "pipeline",
-        f"COALESCE(SUM(CASE WHEN r_opp_state = {OPP_OPEN} THEN r_opp_estimated END), 0)",
-    ),
-    ("worked", _count("r_work_hours IS NOT NULL")),
-    ("worked_within_24h", _count("r_work_hours < 24")),
-]
-# (metric code, facts column) of the two histograms.
-HISTOGRAMS = [(1, "r_qualify_days"), (2, "r_work_hours")]
-
-
-def histogram_sql(facts_sql, facts_params, *, columns: str, group_by: str):
-    """(sql, params) of both histograms over the facts: rows of `columns`, metric,
-    bucket and count, grouped by `group_by` and the bucket."""
-    selects, params = [], []
-    for metric, column in HISTOGRAMS:
-        selects.append(
-            f"SELECT {columns}, {metric} AS metric, {column} AS bucket, "
-            f"COUNT(*) AS count FROM ({facts_sql}) facts "
-            f"WHERE {column} IS NOT NULL GROUP BY {group_by}, {column}"
+def lead_facts(leads):
+    """One row per lead of the queryset `leads`: local creation day (r_day), the
+    dimensions (r_source, r_campaign, r_unit, r_user, r_team), state, status,
+    merged, the originating opportunity's state and values, and the spans of
+    with_spans. leads.sql sums these rows into the summary."""
+    return (
+        with_spans(leads)
+        .order_by()
+        .values(
+            "r_qualify_days",
+            "r_work_hours",
+            r_day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
+            r_source=F("source"),
+            r_campaign=F("campaign_id"),
+            r_unit=F("business_unit_id"),
+            r_user=F("owner_user_id"),
+            r_team=F("owner_team_id"),
+            r_state=F("state"),
+            r_status=F("status"),
+            r_merged=F("merged"),
+            r_opp_state=F("qualifying_opportunity__state"),
+            r_opp_actual=F("qualifying_opportunity__actual_value"),
+            r_opp_estimated=F("qualifying_opportunity__estimated_value"),
         )
-        params += facts_params
-    return " UNION ALL ".join(selects), params
+    )
 
 
-def month_of(column: str) -> str:
-    """SQL for the first day of the month of a date column."""
-    if connection.vendor == "postgresql":
-        return f"CAST(date_trunc('month', {column}) AS date)"
-    return f"date({column}, 'start of month')"
+def _count(**condition):
+    return Count("pk", filter=Q(**condition))
 
 
-def year_of(column: str) -> str:
-    """SQL for the first day of the year of a date column."""
-    if connection.vendor == "postgresql":
-        return f"CAST(date_trunc('year', {column}) AS date)"
-    return f"date({column}, 'start of year')"
+def _total(column, **condition):
+    return Coalesce(
+        Sum(column, filter=Q(**condition)),
+        Value(Decimal(0)),
+        output_field=DecimalField(**MONEY),
+    )
+
+
+def figures() -> dict:
+    """The report's figures as aggregates over leads annotated by with_spans, named
+    and ordered as SourceReportDay's summed columns."""
+    opportunity = "qualifying_opportunity__state"
+    return {
+        "created": Count("pk"),
+        "open": _count(state=LeadState.OPEN),
+        "qualified": _count(state=LeadState.QUALIFIED),
+        "lost": _count(status=LeadStatus.LOST),
+        "cannot_contact": _count(status=LeadStatus.CANNOT_CONTACT),
+        "no_longer_interested": _count(status=LeadStatus.NO_LONGER_INTERESTED),
+        # A merged lead is counted as merged, not as canceled.
+        "canceled": _count(status=LeadStatus.CANCELED, merged=False),
+        "merged": _count(merged=True),
+        "won_leads": _count(**{opportunity: OpportunityState.WON}),
+        "opportunities_lost": _count(**{opportunity: OpportunityState.LOST}),
+        "opportunities_open": _count(**{opportunity: OpportunityState.OPEN}),
+        "won_revenue": _total(
+            "qualifying_opportunity__actual_value",
+            **{opportunity: OpportunityState.WON},
+        ),
+        "pipeline": _total(
+            "qualifying_opportunity__estimated_value",
+            **{opportunity: OpportunityState.OPEN},
+        ),
+        "worked": _count(r_work_hours__isnull=False),
+        "worked_within_24h": _count(r_work_hours__lt=24),
+    }
+
+
+FIGURES = list(figures())  # their names
+# (histogram metric, span annotation of with_spans)
+SPANS = [
+    (SourceReportHistogram.QUALIFY_DAYS, "r_qualify_days"),
+    (SourceReportHistogram.FIRST_WORK_HOURS, "r_work_hours"),
+]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from leads.models import Campaign, LeadSource, SourceReportHistogram
-from leads.reports.facts import AGGREGATES
+from leads.reports.facts import FIGURES
 from leads.reports.stats import (
     TOO_FEW,
     compare_rates,
@@ -19,7 +19,7 @@ from leads.reports.stats import (
 from leads.reports.straight import straight_queries
 from leads.reports.summary import summary_queries
 
-SUM_FIELDS = [name for name, _ in AGGREGATES]
+SUM_FIELDS = FIGURES
 REASONS = [
     ("lost", "Lost"),
     ("cannot_contact", "Cannot Contact"),

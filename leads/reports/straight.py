@@ -1,27 +1,20 @@
 """The report's numbers computed straight from the leads, without the summary rows:
 the reference the summary is tested against (and a way to check it in production).
 
-Same three reads as leads.reports.summary.summary_queries, from leads.reports.facts
-over the leads the viewer may see; medians also by PostgreSQL's percentile_cont.
+Same three reads as leads.reports.summary.summary_queries, by the ORM over the leads
+the viewer may see (leads.reports.facts); medians also by PostgreSQL's
+percentile_cont.
 """
 
 import datetime
 
-from django.db import connection
-from django.db.models import Aggregate, F, FloatField, Q
+from django.db.models import Aggregate, Count, DateField, F, FloatField, Q
+from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from accounts.permissions import visible_to
 from leads.models import Lead
-from leads.reports.facts import (
-    AGGREGATES,
-    WholeDaysBetween,
-    WholeHoursBetween,
-    first_completed_activity,
-    histogram_sql,
-    lead_facts_sql,
-    month_of,
-)
+from leads.reports.facts import SPANS, figures, with_spans
 
 
 class Median(Aggregate):
@@ -48,40 +41,28 @@ def scoped_leads(*, user, start=None, end=None, dimensions: Q | None = None):
     return leads
 
 
-def _fetch(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [c[0] for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
 def straight_queries(*, user, start=None, end=None, dimensions: Q | None = None):
-    """(groups, trend, histograms) shaped like summary_queries, from the leads."""
+    """(groups, trend, histograms) shaped like summary_queries, from the leads by
+    the ORM (figures and spans of leads.reports.facts)."""
     leads = scoped_leads(user=user, start=start, end=end, dimensions=dimensions)
-    facts_sql, params = lead_facts_sql(leads)
-    aggregates = ", ".join(f"{sql} AS {name}" for name, sql in AGGREGATES)
-    groups = _fetch(
-        f"SELECT r_source AS source, r_campaign AS campaign_id, {aggregates} "
-        f"FROM ({facts_sql}) facts GROUP BY r_source, r_campaign",
-        params,
+    leads = leads.order_by()
+    spanned = with_spans(leads)
+    groups = list(spanned.values("source", "campaign_id").annotate(**figures()))
+    month = Trunc(
+        "created_at",
+        "month",
+        output_field=DateField(),
+        tzinfo=timezone.get_current_timezone(),
     )
-    trend = _fetch(
-        f"SELECT r_source AS source, {month_of('r_day')} AS month, "
-        f"COUNT(*) AS created FROM ({facts_sql}) facts "
-        f"GROUP BY r_source, {month_of('r_day')}",
-        params,
-    )
-    for item in trend:
-        if isinstance(item["month"], str):
-            item["month"] = datetime.date.fromisoformat(item["month"])
-    histograms = _fetch(
-        *histogram_sql(
-            facts_sql,
-            params,
-            columns="r_source AS source, r_campaign AS campaign_id",
-            group_by="r_source, r_campaign",
+    trend = list(leads.values("source", month=month).annotate(created=Count("pk")))
+    histograms = []
+    for metric, span in SPANS:
+        rows = (
+            spanned.filter(**{f"{span}__isnull": False})
+            .values("source", "campaign_id", bucket=F(span))
+            .annotate(count=Count("pk"))
         )
-    )
+        histograms += [{**row, "metric": metric} for row in rows]
     return groups, trend, histograms
 
 
@@ -90,12 +71,9 @@ def percentile_medians(*, user, group_by: list[str], **filters) -> dict:
     first completed activity)} by percentile_cont over the same whole-unit values."""
     leads = scoped_leads(user=user, **filters).order_by()
     rows = (
-        leads.annotate(
-            m_days=WholeDaysBetween(F("created_at"), F("qualified_at")),
-            m_hours=WholeHoursBetween(F("created_at"), first_completed_activity()),
-        )
+        with_spans(leads)
         .values(*group_by)
-        .annotate(days=Median("m_days"), hours=Median("m_hours"))
+        .annotate(days=Median("r_qualify_days"), hours=Median("r_work_hours"))
     )
     return {
         tuple(row[name] for name in group_by): (row["days"], row["hours"])

@@ -5,44 +5,35 @@ Every write that can change a number (a lead created, edited, routed, transition
 merged or deleted; an activity logged or completed; an opportunity won, lost,
 reopened or re-valued) fires a trigger that appends the lead's UTC creation day to
 leads_sourcereportdirty. refresh_source_summary() recomputes those days from the
-leads (leads.reports.facts) before every read, so the summary always equals the
-straight computation at the moment of reading, without any service calling it.
+leads (the facts of leads.reports.facts, summed by the statements of leads.sql)
+before every read, so the summary always equals the straight computation at the
+moment of reading, without any service calling it.
 """
 
 import datetime
 
-from django.db import connection, transaction
+from django.db import router, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.permissions import visible_to
+from leads import sql
 from leads.models import (
     Lead,
     SourceReportDay,
     SourceReportDirty,
     SourceReportHistogram,
 )
-from leads.reports.facts import (
-    AGGREGATES,
-    KEY_COLUMNS,
-    histogram_sql,
-    lead_facts_sql,
-    month_of,
-    year_of,
-)
+from leads.reports.facts import FIGURES, SPANS, lead_facts
 
-ADVISORY_LOCK = 742_010  # serialises concurrent refreshes on PostgreSQL
-DAY_TABLE = SourceReportDay._meta.db_table
-HISTOGRAM_TABLE = SourceReportHistogram._meta.db_table
-DIRTY_TABLE = SourceReportDirty._meta.db_table
 # A refresh that recomputes at least this many days refreshes the planner statistics.
 ANALYZE_FROM_DAYS = 28
+# Marks consumed per DELETE (SQLite caps the parameters of a statement).
+MARKS_PER_DELETE = 1000
 DAY, MONTH, YEAR = SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR
 EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2200, 12, 31)
 ONE_DAY = datetime.timedelta(days=1)
-KEYS = "source, campaign_id, business_unit_id, owner_user_id, owner_team_id"
-COLUMNS = ", ".join(name for name, _ in AGGREGATES)
 
 
 def _runs(days):
@@ -70,49 +61,37 @@ def _local_days_of(utc_days):
     return days
 
 
-def _as_date(value):
-    return (
-        value
-        if isinstance(value, datetime.date)
-        else datetime.date.fromisoformat(value)
-    )
-
-
 def refresh_source_summary() -> int:
     """Recompute the summary rows of every day the triggers marked; returns how many
     local days were recomputed (0 when nothing changed since the last refresh).
 
-    One transaction; on PostgreSQL an advisory lock keeps two refreshes apart. Only
-    the dirty marks this transaction can see are consumed: a write committing
-    meanwhile leaves its mark for the next refresh.
+    One transaction; on PostgreSQL an advisory lock keeps two refreshes apart
+    (leads.sql.lock_summary). Only the dirty marks this transaction read are
+    consumed: a write committing meanwhile leaves its mark for the next refresh.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {DIRTY_TABLE} LIMIT 1")
-        if cursor.fetchone() is None:
+    # The marks are written on the primary: look there, also from a report view
+    # that reads from the replica.
+    if not SourceReportDirty.objects.using(
+        router.db_for_write(SourceReportDirty)
+    ).exists():
+        return 0
+    with transaction.atomic():
+        sql.lock_summary()
+        marks = dict(SourceReportDirty.objects.values_list("pk", "day"))
+        if not marks:
             return 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
-            # A day's recomputation is small; compiling it (JIT) costs more than it.
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute(f"DELETE FROM {DIRTY_TABLE} RETURNING day")
-        utc_days = {_as_date(row[0]) for row in cursor.fetchall()}
-        if not utc_days:
-            return 0
-        days = _local_days_of(utc_days)
+        pks = sorted(marks)
+        for start in range(0, len(pks), MARKS_PER_DELETE):
+            chunk = pks[start : start + MARKS_PER_DELETE]
+            SourceReportDirty.objects.filter(pk__in=chunk).delete()
+        days = _local_days_of(set(marks.values()))
         recompute_days(days)
         if len(days) >= ANALYZE_FROM_DAYS:
-            _analyze(cursor)
+            # Autovacuum would get there eventually; until it does, the planner
+            # takes the refilled tables for tiny and sorts the histogram rows on
+            # disk instead of hashing them (README, "Source report").
+            sql.analyze_summary()
         return len(days)
-
-
-def _analyze(cursor) -> None:
-    """Fresh planner statistics after a large recompute (a bulk load, a rebuild).
-    Autovacuum would get there eventually; until it does, the planner takes the
-    refilled tables for tiny and sorts half a million histogram rows on disk
-    instead of hashing them (all-time report at 1M leads: 345 ms -> 200 ms)."""
-    if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {DAY_TABLE}, {HISTOGRAM_TABLE}")
 
 
 def rebuild_source_summary() -> None:
@@ -120,26 +99,25 @@ def rebuild_source_summary() -> None:
     TIME_ZONE)."""
     with transaction.atomic():
         SourceReportDirty.objects.all().delete()
-        SourceReportDay.objects.all().delete()
-        SourceReportHistogram.objects.all().delete()
         first = Lead.objects.order_by("created_at").values_list("created_at", flat=True)
         start = first.first()
         if start is None:
+            SourceReportDay.objects.all().delete()
+            SourceReportHistogram.objects.all().delete()
             return
         last = Lead.objects.order_by("-created_at").values_list("created_at", flat=True)
         first_day = timezone.localtime(start).date()
         last_day = timezone.localtime(last.first()).date()
         recompute_days({first_day, last_day}, whole_span=True)
-        with connection.cursor() as cursor:
-            _analyze(cursor)
+        sql.analyze_summary()
 
 
 def recompute_days(days, *, whole_span: bool = False) -> None:
     """Replace the day rows of the given local days by rows computed from the leads
     and move the month and year roll-ups by the difference (old day rows taken out,
-    new ones added: an upsert on each roll-up row's unique key, then rows left at
-    zero removed). A whole-span rebuild recomputes the roll-ups outright. A
-    constant number of statements.
+    new ones added, then roll-up rows left at zero removed). A whole-span rebuild
+    recomputes the roll-ups outright. A constant number of statements (the
+    summing ones in leads.sql).
 
     Keys hold 0, never NULL, for "no source/campaign/user/team", so that the unique
     constraints match them on both backends.
@@ -148,90 +126,33 @@ def recompute_days(days, *, whole_span: bool = False) -> None:
     if whole_span:
         runs = [[runs[0][0], runs[-1][1]]]
     lead_q, period_q = Q(), Q()
-    day_sql, day_params = [], []
     for first, last in runs:
         lead_q |= Q(
             created_at__gte=_local_midnight(first),
             created_at__lt=_local_midnight(last + datetime.timedelta(days=1)),
         )
         period_q |= Q(period__range=(first, last))
-        day_sql.append("period BETWEEN %s AND %s")
-        day_params += [first, last]
-    days_where = f"level = {DAY} AND ({' OR '.join(day_sql)})"
+    summary = (SourceReportDay, SourceReportHistogram)
+    if whole_span:
+        for model in summary:
+            model.objects.all().delete()
+    else:
+        sql.move_summary_roll_ups(runs, sign="-")
+        for model in summary:
+            model.objects.filter(period_q, level=DAY).delete()
+    sql.insert_summary_days(lead_facts(Lead.objects.filter(lead_q)), histograms=SPANS)
+    if whole_span:
+        sql.move_summary_roll_ups(None, sign="")
+        return
+    sql.move_summary_roll_ups(runs, sign="")
     first, last = runs[0][0], runs[-1][1]
-    with connection.cursor() as cursor:
-        if whole_span:
-            for table in (DAY_TABLE, HISTOGRAM_TABLE):
-                cursor.execute(f"DELETE FROM {table}")
-        else:
-            _move_roll_ups(cursor, days_where, day_params, sign="-")
-            for model in (SourceReportDay, SourceReportHistogram):
-                model.objects.filter(period_q, level=DAY).delete()
-        facts_sql, facts_params = lead_facts_sql(Lead.objects.filter(lead_q))
-        keys = ", ".join(f"COALESCE({column}, 0)" for column in KEY_COLUMNS)
-        aggregates = ", ".join(sql for _, sql in AGGREGATES)
-        cursor.execute(
-            f"INSERT INTO {DAY_TABLE} (period, level, {KEYS}, {COLUMNS}) "
-            f"SELECT r_day, {DAY}, {keys}, {aggregates} "
-            f"FROM ({facts_sql}) facts GROUP BY r_day, {keys}",
-            facts_params,
-        )
-        histograms, params = histogram_sql(
-            facts_sql,
-            facts_params,
-            columns=f"r_day, {DAY}, {keys}",
-            group_by=f"r_day, {keys}",
-        )
-        cursor.execute(
-            f"INSERT INTO {HISTOGRAM_TABLE} "
-            f"(period, level, {KEYS}, metric, bucket, count) {histograms}",
-            params,
-        )
-        if whole_span:
-            _move_roll_ups(cursor, f"level = {DAY}", [], sign="")
-            return
-        _move_roll_ups(cursor, days_where, day_params, sign="")
-        start = first.replace(month=1, day=1)
-        end = last.replace(year=last.year + 1, month=1, day=1)
-        for table, empty in [
-            (DAY_TABLE, "created = 0"),
-            (HISTOGRAM_TABLE, "count = 0"),
-        ]:
-            cursor.execute(
-                f"DELETE FROM {table} WHERE level IN ({MONTH}, {YEAR}) "
-                f"AND period >= %s AND period < %s AND {empty}",
-                [start, end],
-            )
-
-
-def _move_roll_ups(cursor, where, params, *, sign):
-    """Add (sign "") or take out (sign "-") the day rows matching `where` to or
-    from their month and year roll-up rows. Years are taken from the months when
-    the roll-ups are built from scratch (where covers every day)."""
-    for table, grouped, targets in [
-        (DAY_TABLE, KEYS, COLUMNS.split(", ")),
-        (HISTOGRAM_TABLE, f"{KEYS}, metric, bucket", ["count"]),
-    ]:
-        conflict = f"level, period, {grouped}"
-        values = ", ".join(f"{sign}SUM({name})" for name in targets)
-        update = ", ".join(
-            f"{name} = {table}.{name} + excluded.{name}" for name in targets
-        )
-        for level in (MONTH, YEAR):
-            rolled = _start_of(level, "period")
-            cursor.execute(
-                f"INSERT INTO {table} (period, level, {grouped}, {', '.join(targets)}) "
-                f"SELECT {rolled}, {level}, {grouped}, {values} FROM {table} "
-                f"WHERE {where} GROUP BY {rolled}, {grouped} "
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {update}",
-                params,
-            )
-
-
-def _start_of(level, column):
-    if level == MONTH:
-        return month_of(column)
-    return year_of(column)
+    years = Q(
+        level__in=[MONTH, YEAR],
+        period__gte=first.replace(month=1, day=1),
+        period__lt=last.replace(year=last.year + 1, month=1, day=1),
+    )
+    SourceReportDay.objects.filter(years, created=0).delete()
+    SourceReportHistogram.objects.filter(years, count=0).delete()
 
 
 def _next_month(day):
@@ -303,7 +224,7 @@ def summary_queries(*, user, start=None, end=None, dimensions: Q | None = None):
     refresh_source_summary()
     dimensions = dimensions or Q()
     days = visible_to(user, SourceReportDay.objects.all()).filter(dimensions)
-    sums = {name: Sum(name) for name, _ in AGGREGATES}
+    sums = {name: Sum(name) for name in FIGURES}
     groups = list(
         days.filter(period_q(start, end))
         .order_by()

@@ -1,17 +1,11 @@
 """Reads for capture forms and the possible-duplicate flags they (and imports) leave."""
 
-import importlib.util
 from dataclasses import dataclass, field
 
 from accounts.permissions import business_unit_subtree_ids, is_administrator
 from leads.models import CaptureForm, PossibleDuplicate
 from leads.selectors.duplicates import HiddenMatch, hidden_match, scope_column
 from leads.selectors.leads import has_any
-
-
-def routing_available() -> bool:
-    """Whether the routing service (issue 9) is installed."""
-    return importlib.util.find_spec("leads.services.routing") is not None
 
 
 def get_active_capture_form(*, token: str) -> CaptureForm:

@@ -3,9 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.models import BooleanField, F, Prefetch, prefetch_related_objects
-from django.db.models.expressions import RawSQL
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django_fsm_log.models import StateLog
 
 from accounts.models import Account, Contact, Opportunity, User
@@ -25,6 +23,7 @@ from leads.models import (
     Note,
     PossibleDuplicate,
 )
+from leads.sql import presence_flags
 
 # Transitions a user starts from the lead page, in button order; merge has its own page.
 USER_TRANSITIONS = ["mark_contacted", "qualify", "disqualify", "reactivate"]
@@ -35,8 +34,8 @@ def _list_columns():
     return Lead.objects.select_related("owner_user", "owner_team", "campaign")
 
 
-# What a row of the lead list shows ({% lead_rows %} in
-# leads/templatetags/lead_html.py): the lead's other columns are not read.
+# What a row of the lead list shows (leads.presenters.leads.lead_rows): the
+# lead's other columns are not read.
 LIST_ROW_FIELDS = [
     "id",
     "first_name",
@@ -103,7 +102,8 @@ RARE_RELATIONS = [
 ]
 
 
-# Whether each related list of a lead has any rows: (flag, model, field to the lead).
+# Whether each related list of a lead has any rows: (flag, model, field to the lead);
+# the flags are EXISTS in the lead's query (leads.sql.presence_flags).
 PRESENCE = [
     # Captured/imported leads flagged as possible duplicates (issue 11).
     ("has_possible_duplicates", PossibleDuplicate, "lead"),
@@ -117,29 +117,6 @@ PRESENCE = [
     ("has_assignments", LeadAssignment, "lead"),
     ("has_history", StateLog, "object_id"),
 ]
-
-
-def _presence():
-    """The PRESENCE flags as annotations of a lead query: one index probe each.
-
-    Written as SQL: the same ten EXISTS built as ORM subqueries took longer to
-    construct and compile (about 3 ms a page) than the database takes to run them.
-    The outer lead is the query's base table, which Django never aliases."""
-    qn = connection.ops.quote_name
-    outer = f"{qn(Lead._meta.db_table)}.{qn(Lead._meta.pk.column)}"
-    history_type = ContentType.objects.get_for_model(Lead).pk
-    flags = {}
-    for name, model, field in PRESENCE:
-        column = model._meta.get_field(field).column
-        sql = (
-            f"SELECT 1 FROM {qn(model._meta.db_table)} x WHERE x.{qn(column)} = {outer}"
-        )
-        params = []
-        if model is StateLog:
-            sql += " AND x.content_type_id = %s"
-            params.append(history_type)
-        flags[name] = RawSQL(f"EXISTS ({sql})", params, output_field=BooleanField())
-    return flags
 
 
 def has_any(record, relation: str) -> bool:
@@ -166,7 +143,7 @@ def get_lead_for_detail(*, pk, user):
         # Whether each related list has any rows: one index probe each inside this
         # query, so that the page reads only the lists that are not empty (most
         # leads have no links, interests, merged leads or attachments).
-        .annotate(**_presence())
+        .annotate(**presence_flags(PRESENCE))
         .get(pk=pk)
     )
     prefetch_related_objects(

@@ -11,7 +11,6 @@ from leads.models import (
     LeadAccount,
     LeadContact,
     LeadProduct,
-    LeadState,
 )
 from leads.selectors.leads import has_any
 from leads.selectors.timeline import list_timeline
@@ -25,7 +24,7 @@ def lead_links_context(*, lead, user) -> dict:
     with link/unlink forms, product interests and the leads merged into this one
     (the detail page itself shows the original message and "merged into"). A constant number of queries whatever the number of items.
     """
-    editable = lead.state == LeadState.OPEN
+    editable = lead.is_editable
     context = {
         "related_lead": lead,
         "related_editable": editable,

@@ -1,29 +1,29 @@
 """Reads for the routing pages: rules by level with hit counts, the unassigned
-queue, the assignment log (through the scope gate) and a lead's routing history;
-the rules, people and loads routing decides with (RuleSet). The dry run and the
-lead form's preview are in leads.selectors.routing_dry_run."""
+queue, the assignment log (through the scope gate) and a lead's routing history.
+What a routing decision reads (the rule set, the situation) is in
+leads.selectors.routing_situation; the dry run and the lead form's preview are in
+leads.selectors.routing_dry_run."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import connections, router
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 
-from accounts.models import Account, BusinessUnit, Team
+from accounts.models import BusinessUnit, Team
 from accounts.permissions import scope_q, team_ids
-from leads import routing
-from leads.models import (
-    Campaign,
-    CaptureForm,
-    Lead,
-    LeadAssignment,
-    LeadState,
-    RoutingRule,
-)
+from leads.models import LeadAssignment, LeadState, RoutingRule
 from leads.permissions import can_edit_routing_rule, can_manage_routing
+from leads.routing.conditions import describe_condition
+from leads.routing.matching import (
+    LEVEL_LABELS,
+    ORGANISATION,
+    PARTNER,
+    UNIT,
+    rule_level,
+)
 from leads.selectors.leads import has_any, list_leads
+from leads.selectors.routing_situation import condition_labels
 from leadsite.core.pagination import count_capped
 
 HIT_DAYS = 30
@@ -31,125 +31,11 @@ HIT_DAYS = 30
 # "1,000+" and page on without a last page: a count stops after cap + 1 rows, so
 # it costs the same at a million leads (README, Performance).
 COUNT_CAP = 1_000
-_UNITS = BusinessUnit._meta.db_table
-_LABEL_MODELS = {
-    "campaign": Campaign,
-    "channel_partner": Account,
-    "capture_form": CaptureForm,
-}
-
-
-@dataclass
-class RuleSet:
-    """The configuration routing reads: active rules and the unit tree. Loaded once
-    per routing (or once per bulk run)."""
-
-    rules: list
-    parents: dict
-    default_owners: dict
-    unit_names: dict
-
-    @classmethod
-    def load(cls, rules=None) -> "RuleSet":
-        if rules is None:
-            rules = list(
-                # Target users come with the candidates; the team names the decision.
-                # Unordered: leads.routing sorts the rules it applies itself.
-                RoutingRule.objects.filter(is_active=True)
-                .select_related("target_team")
-                .order_by()
-            )
-        parents, owners, names = {}, {}, {}
-        # Plain SQL: four columns of a small table, read on every routing; the ORM
-        # took longer to build this query than the database takes to run it.
-        with connections[router.db_for_read(BusinessUnit)].cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, parent_id, default_owner_id, name FROM {_UNITS}"
-            )
-            for pk, parent_id, owner_id, name in cursor.fetchall():
-                parents[pk], owners[pk], names[pk] = parent_id, owner_id, name
-        return cls(
-            rules=rules, parents=parents, default_owners=owners, unit_names=names
-        )
-
-
-# What routing reads of a user: eligibility, name, unit (not the password hash).
-USER_FIELDS = (
-    "username",
-    "first_name",
-    "last_name",
-    "is_active",
-    "business_unit",
-    "lead_capacity",
-    "available_for_leads",
-    "unavailable_until",
-)
-
-
-def fallback_owner_query() -> Q:
-    """Q for the LEADSITE_FALLBACK_OWNER user (matches nobody when unset)."""
-    username = getattr(settings, "LEADSITE_FALLBACK_OWNER", "") or ""
-    return Q(username=username) if username else Q(pk__in=[])
-
-
-def condition_labels(conditions) -> dict:
-    """(field, id) → name for the record conditions among `conditions`; one query
-    per kind of record named (at most four)."""
-    wanted: dict[str, set] = {}
-    for condition in conditions:
-        if routing.FIELDS[condition["field"]].kind == routing.REF and condition[
-            "value"
-        ] not in (None, []):
-            value = condition["value"]
-            wanted.setdefault(condition["field"], set()).update(
-                value if isinstance(value, list) else [value]
-            )
-    labels = {}
-    for name, ids in wanted.items():
-        model = _LABEL_MODELS.get(name, BusinessUnit)
-        for pk, label in model.objects.filter(pk__in=ids).values_list("pk", "name"):
-            labels[(name, pk)] = label
-    return labels
-
-
-def open_loads(users: dict, *, least_loaded=()) -> dict:
-    """user id → number of open leads they own, for the users whose load can change
-    a decision: those with a lead capacity, and the members of least-loaded teams
-    (`least_loaded`). Nobody else is counted (a missing id reads as 0, and nothing
-    compares it). COUNT(*), so the (owner, state, created) index answers it alone."""
-    wanted = [
-        pk
-        for pk, user in users.items()
-        if user.lead_capacity is not None or pk in least_loaded
-    ]
-    if not wanted:
-        return {}
-    rows = (
-        Lead.objects.filter(owner_user_id__in=wanted, state=LeadState.OPEN)
-        .values_list("owner_user_id")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    return dict(rows)
-
-
-def candidate_ids(rule, values, ruleset: RuleSet, *, members=()) -> set:
-    """Every user id the decision may look at for `rule`: its team's `members`, its
-    target user and the default owners up the lead's and the rule's units."""
-    ids = set(members)
-    if rule is not None and rule.target_user_id:
-        ids.add(rule.target_user_id)
-    units = routing.unit_ancestry(values.get("business_unit"), ruleset.parents)
-    if rule is not None and rule.business_unit_id:
-        units += routing.unit_ancestry(rule.business_unit_id, ruleset.parents)
-    ids.update(ruleset.default_owners.get(u) for u in units)
-    ids.discard(None)
-    return ids
 
 
 def rule_conditions(rule: RoutingRule, labels: dict | None = None) -> list[str]:
     """The rule's conditions in words; empty means it matches every lead."""
-    return [routing.describe_condition(c, labels) for c in rule.conditions or []]
+    return [describe_condition(c, labels) for c in rule.conditions or []]
 
 
 def rules_queryset():
@@ -190,8 +76,8 @@ def rules_by_level(rules) -> list[RuleGroup]:
     """Rules grouped in the order levels are tried: partner, unit, organisation;
     partner and unit rules grouped by their owner, then by order."""
     groups = []
-    for level in (routing.PARTNER, routing.UNIT, routing.ORGANISATION):
-        members = [r for r in rules if routing.rule_level(r) == level]
+    for level in (PARTNER, UNIT, ORGANISATION):
+        members = [r for r in rules if rule_level(r) == level]
         members.sort(
             key=lambda r: (
                 str(r.channel_partner or r.business_unit or ""),
@@ -199,7 +85,7 @@ def rules_by_level(rules) -> list[RuleGroup]:
                 r.pk,
             )
         )
-        groups.append(RuleGroup(level, routing.LEVEL_LABELS[level], members))
+        groups.append(RuleGroup(level, LEVEL_LABELS[level], members))
     return groups
 
 

@@ -1,29 +1,17 @@
 """Reads for trying routing without writing: the dry run of a rule set over recent
 leads (the routing page and the rule form) and the lead form's preview of where a
-new lead will go. Both decide with the pure leads.routing and the rules, people
-and loads leads.selectors.routing reads."""
+new lead will go. Both decide with the pure engine (leads.routing) in the
+situation leads.selectors.routing_situation loads, and write nothing."""
 
 import copy
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db.models import Q
-from django.utils import timezone
-
-from accounts.models import Team, User
-from leads import routing
-from leads.models import (
-    Lead,
-    RoutingRule,
-)
+from leads.models import Lead, RoutingRule
+from leads.routing.conditions import lead_values
+from leads.routing.decision import apply_decision, decide
 from leads.selectors.leads import list_leads
-from leads.selectors.routing import (
-    RuleSet,
-    condition_labels,
-    fallback_owner_query,
-    open_loads,
-    rules_queryset,
-)
+from leads.selectors.routing import rules_queryset
+from leads.selectors.routing_situation import RuleSet, load_situation
 
 AS_IF_ACTIVE = "inactive: tried as if active"
 
@@ -111,11 +99,11 @@ def dry_run(
         .order_by("-created_at", "-id")[:limit]
     )
     leads.reverse()
-    situation = _replay_situation(rules, ruleset)
+    situation = load_situation(ruleset=ruleset, rules=rules)
     rows, would_count, now_count, rule_count = [], {}, {}, {}
     for lead in leads:
-        decision = routing.decide(routing.lead_values(lead), ruleset.rules, situation)
-        routing.apply_decision(decision, situation, lead.owner_user_id)
+        decision = decide(lead_values(lead), ruleset.rules, situation)
+        apply_decision(decision, situation, lead.owner_user_id)
         target = decision.user or lead.owner  # nobody eligible: it stays
         owner = lead.owner
         label = rule_label(decision.rule) if decision.rule else None
@@ -161,50 +149,6 @@ def dry_run(
     )
 
 
-def _replay_situation(rules, ruleset: RuleSet) -> routing.Situation:
-    """What routing.decide needs to replay `rules` in memory: every team member,
-    target and default owner (with the fallback owner), today's open-lead counts
-    and round-robin cursors. Reads only, a constant number of queries."""
-    team_ids = {r.target_team_id for r in rules if r.target_team_id}
-    members: dict = {}
-    for team_id, user_id in (
-        Team.members.through.objects.filter(team_id__in=team_ids)
-        .order_by("user_id")
-        .values_list("team_id", "user_id")
-    ):
-        members.setdefault(team_id, []).append(user_id)
-    ids = {pk for group in members.values() for pk in group}
-    ids |= {r.target_user_id for r in rules if r.target_user_id}
-    ids |= {pk for pk in ruleset.default_owners.values() if pk}
-    users = {
-        u.pk: u for u in User.objects.filter(Q(pk__in=ids) | fallback_owner_query())
-    }
-    fallback = getattr(settings, "LEADSITE_FALLBACK_OWNER", "")
-    return routing.Situation(
-        users=users,
-        team_members=members,
-        loads=open_loads(
-            users,
-            least_loaded={
-                pk
-                for r in rules
-                if r.distribution == "least_loaded"
-                for pk in members.get(r.target_team_id, ())
-            },
-        ),
-        cursors={r.pk: r.last_assigned_user_id for r in rules if r.pk},
-        parents=ruleset.parents,
-        default_owners=ruleset.default_owners,
-        unit_names=ruleset.unit_names,
-        labels=condition_labels([c for r in rules for c in r.conditions or []]),
-        fallback_owner_id=next(
-            (pk for pk, u in users.items() if fallback and u.username == fallback),
-            None,
-        ),
-        today=timezone.localdate(),
-    )
-
-
 @dataclass
 class RoutingPreview:
     """Where a new lead would go if its creator saved it now."""
@@ -221,7 +165,7 @@ def routing_preview(
 ) -> RoutingPreview:
     """Where a lead `user` creates with the lead form's `fields` (Lead field name ->
     value; its unit is `user`'s, as create_lead sets it) would go: the active
-    rules, today's turns and open-lead counts, decided by leads.routing.decide
+    rules, today's turns and open-lead counts, decided by leads.routing.decision
     with `user` as the keeper, as create_lead routes it; with `assign_to_me` it
     stays, unrouted. Reads only; constant queries (rules, units, members, users,
     loads, labels). A round-robin turn or a capacity may have moved by the time
@@ -232,10 +176,11 @@ def routing_preview(
         )
     rules = list(rules_queryset().filter(is_active=True))
     ruleset = RuleSet.load(rules)
-    situation = _replay_situation(rules, ruleset)
-    situation.keeper = user
     draft = Lead(business_unit_id=user.business_unit_id, **fields)
-    decision = routing.decide(routing.lead_values(draft), ruleset.rules, situation)
+    situation = load_situation(
+        ruleset=ruleset, rules=rules, unit_ids=[draft.business_unit_id], keeper=user
+    )
+    decision = decide(lead_values(draft), ruleset.rules, situation)
     return RoutingPreview(
         stays=decision.user == user,
         owner=decision.user or user,

@@ -12,14 +12,17 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.models import Contact, User
+from accounts.permissions import SALES_MANAGER
 from leads.models import CaptureForm, CaptureSubmission, Lead, PossibleDuplicate
 from leads.models.capture import CAPTURE_OPTIONAL_FIELDS
+from leads.routing.fallback import fallback_owner
+from leads.selectors.routing_situation import RuleSet, load_situation
 from leads.services.lifecycle import create_lead
+from leads.services.routing import route_lead
 from leadsite.core.phones import same_phone_q
 from leadsite.core.services import service
 
@@ -27,23 +30,23 @@ BUCKET_SECONDS = 600
 CAPTURE_FIELDS = CAPTURE_OPTIONAL_FIELDS
 
 
-def fallback_owner(business_unit) -> User | None:
-    """Who owns an incoming lead until routing decides: the business unit's default
-    owner, else LEADSITE_FALLBACK_OWNER, else the unit's first active manager or
-    any superuser."""
-    if business_unit is not None and business_unit.default_owner_id:
-        owner = business_unit.default_owner
-        if owner.is_active:
-            return owner
-    username = getattr(settings, "LEADSITE_FALLBACK_OWNER", "")
-    if username:
-        owner = User.objects.filter(username=username, is_active=True).first()
-        if owner:
-            return owner
+def incoming_owner(business_unit) -> User | None:
+    """Who owns a lead that comes in through a capture form until routing decides:
+    its fallback owner (leads.routing.fallback, the rule routing applies when no
+    rule routes the lead), so a lead no rule routes keeps the owner it was created
+    with. When nobody can take it, a lead still has an owner: the business unit's
+    first active sales manager, else the first active superuser."""
+    unit_id = getattr(business_unit, "pk", None)
+    situation = load_situation(
+        ruleset=RuleSet.load(rules=[]), rules=[], unit_ids=[unit_id]
+    )
+    owner, _ = fallback_owner(situation, unit_id)
+    if owner is not None:
+        return owner
     candidates = User.objects.filter(is_active=True).order_by("pk")
     if business_unit is not None:
         owner = candidates.filter(
-            business_unit=business_unit, groups__name="Sales manager"
+            business_unit=business_unit, groups__name=SALES_MANAGER
         ).first()
         if owner:
             return owner
@@ -53,8 +56,6 @@ def fallback_owner(business_unit) -> User | None:
 def route_incoming_lead(*, lead: Lead, by, trigger: str) -> Lead:
     """Route a lead that just came in by the routing rules (route_lead); returns the
     fresh, saved lead."""
-    from leads.services.routing import route_lead
-
     return route_lead(lead=lead, by=by, trigger=trigger).lead
 
 
@@ -161,7 +162,7 @@ def capture_lead(*, form: CaptureForm, data: dict, now: float | None = None):
             capture_form=form, fingerprint=fingerprint, bucket=bucket
         )
         return CaptureResult(lead=first.lead, repeated=True)
-    owner = fallback_owner(form.business_unit)
+    owner = incoming_owner(form.business_unit)
     fields = {name: data[name] for name in CAPTURE_FIELDS if data.get(name)}
     lead = create_lead(
         by=owner,

@@ -20,8 +20,8 @@ from django.utils import timezone
 from leads.exports import write_xlsx
 from leads.models import ExportFormat, ExportJob, ExportStatus
 from leads.selectors import exports as reading
+from leadsite.core.replicas import replica_reads
 from leadsite.core.services import service
-from leadsite.routers import replica_reads
 
 # The job's row is updated (progress and heartbeat) after this many leads.
 PROGRESS_EVERY = 2000

@@ -14,16 +14,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Team, User
-from leads.exceptions import TransitionRefused
+from leads.exceptions import LeadClosed, TransitionRefused, closed_message
 from leads.models import (
     DISQUALIFY_REASONS,
     AssignmentReason,
     Lead,
     LeadAssignment,
-    LeadState,
     LeadStatus,
 )
 from leads.services.locks import lock_lead
+from leads.services.routing import route_lead
 from leads.submissions import claim_submission, record_submission
 from leadsite.core.services import service, through
 from leadsite.core.versioning import changed_fields, check_version
@@ -32,15 +32,6 @@ from leadsite.core.versioning import changed_fields, check_version
 # full_clean would write the protected FSM field back; the DB constraint guards it.
 PROTECTED = ["status"]
 _NOT_EDITABLE = {"owner_user", "owner_team", "business_unit", "status", "state"}
-
-
-def closed_message(lead: Lead) -> str:
-    """Why a closed lead cannot change, in the user's words."""
-    if lead.merged:
-        return "This lead was merged into another lead and is read-only."
-    if lead.state == LeadState.QUALIFIED:
-        return "This lead is already qualified. Reactivate it to change it."
-    return "This lead is disqualified. Reactivate it to change it."
 
 
 def transition_refusal(
@@ -133,8 +124,6 @@ def create_lead(
     lead.save()
     record_submission(token=submission_token, kind="lead", object_id=lead.pk)
     if route:
-        from leads.services.routing import route_lead  # routing builds on this module
-
         lead = route_lead(lead=lead, by=by, trigger=trigger, keep_with=by).lead
     return lead
 
@@ -144,7 +133,8 @@ def create_lead(
 def update_lead(
     *, lead: Lead, by: User, expected_version: int | None = None, **fields
 ) -> Lead:
-    """Change an open lead's editable fields; closed leads are read-only.
+    """Change an open lead's editable fields; a closed lead is refused (LeadClosed,
+    checked under the row lock).
 
     Ownership changes go through assign_lead, state changes through the transitions.
     With `expected_version` (the version the edit form was loaded at), a save over
@@ -156,8 +146,8 @@ def update_lead(
     if refused:
         raise ValueError(f"update_lead cannot change {', '.join(sorted(refused))}.")
     locked = lock_lead(lead)
-    if not locked.is_open:
-        raise TransitionRefused(closed_message(locked))
+    if not locked.is_editable:
+        raise LeadClosed(locked)
     check_version(locked, expected_version)
     fields = changed_fields(locked, fields)
     if not fields:
@@ -244,15 +234,16 @@ def assign_lead(
     owner_user: User | None = None,
     owner_team: Team | None = None,
 ) -> Lead:
-    """Give an open lead to a user or a team (exactly one) and log it (reason MANUAL).
+    """Give an open lead to a user or a team (exactly one) and log it (reason MANUAL);
+    a closed lead is refused (LeadClosed, checked under the row lock).
 
     The owning business unit follows the new owner when the owner has one.
     """
     if bool(owner_user) == bool(owner_team):
         raise ValidationError("Assign the lead to a user or to a team, exactly one.")
     locked = lock_lead(lead)
-    if not locked.is_open:
-        raise TransitionRefused(closed_message(locked))
+    if not locked.is_editable:
+        raise LeadClosed(locked)
     new_owner = owner_user or owner_team
     if locked.owner_user_id == getattr(owner_user, "pk", None) and (
         locked.owner_team_id == getattr(owner_team, "pk", None)

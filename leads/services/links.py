@@ -9,25 +9,21 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from accounts.models import Account, Contact, Product
-from leads.exceptions import TransitionRefused
-from leads.models import Lead, LeadAccount, LeadContact, LeadProduct, LeadState
+from leads.exceptions import LeadClosed
+from leads.models import Lead, LeadAccount, LeadContact, LeadProduct
 from leads.services.locks import lock_lead
 from leadsite.core.services import service
 
 
 def ensure_lead_editable(lead: Lead) -> None:
-    """Refuse edits of a closed lead with a message for the user.
+    """Refuse edits of a closed lead (LeadClosed).
 
     Reads the state under a row lock so a concurrent qualify cannot slip between the
     check and the write (call inside a transaction).
     """
-    state = lock_lead(lead).state
-    if state != LeadState.OPEN:
-        raise TransitionRefused(
-            "This lead is %(state)s and read-only; reactivate it to change it.",
-            code="closed",
-            params={"state": LeadState(state).label.lower()},
-        )
+    locked = lock_lead(lead, related=())  # the guard reads the row alone
+    if not locked.is_editable:
+        raise LeadClosed(locked)
 
 
 def _get_or_create_link(model, **fields):

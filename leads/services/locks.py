@@ -4,11 +4,14 @@ Lock order (every service follows it, so two services never wait on each other i
 a cycle on PostgreSQL):
 1. leads before their children (activities, notes, attachments, links, interests);
 2. several leads by ascending pk (merge locks master and subordinate together);
-3. records of the accounts app (opportunity, account) after the leads.
+3. records of the accounts app (opportunity, account) after the leads;
+4. routing: after the lead, the round-robin rule's row, then the candidate users by
+   ascending id.
 
 So complete_activity locks the activity's lead, then the activity; merge_leads locks
-both leads (by pk), then moves their children. SQLite has no row locks: there the
-helpers simply read the fresh rows.
+both leads (by pk), then moves their children. The helpers lock the lead rows only
+(select_for_update(of=("self",))), whatever the queryset joins. SQLite has no row
+locks: there the helpers simply read the fresh rows.
 """
 
 from leads.exceptions import TransitionRefused
@@ -29,7 +32,7 @@ def lock_lead(lead: Lead | int, *, related=("qualifying_opportunity",)) -> Lead:
     """
     pk = getattr(lead, "pk", lead)
     try:
-        locked = Lead.objects.select_for_update().get(pk=pk)
+        locked = Lead.objects.select_for_update(of=("self",)).get(pk=pk)
     except Lead.DoesNotExist:
         raise TransitionRefused("This lead no longer exists.") from None
     wanted = [
@@ -53,5 +56,7 @@ def lock_leads(queryset, pks) -> dict[int, Lead]:
     """Lock the leads `pks` of `queryset` (scope it first) in pk order: {pk: lead}."""
     return {
         lead.pk: lead
-        for lead in queryset.select_for_update().filter(pk__in=pks).order_by("pk")
+        for lead in queryset.select_for_update(of=("self",))
+        .filter(pk__in=pks)
+        .order_by("pk")
     }

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Model
 
 from accounts.permissions import visible_to
-from leads.exceptions import TransitionRefused
+from leads.exceptions import LeadClosed, TransitionRefused
 from leads.models import (
     LEAD_FIELD_GROUPS,
     Activity,
@@ -84,8 +84,9 @@ def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> L
 
     One transaction; both rows are locked (select_for_update, ordered by pk, so two
     merges of the same pair cannot deadlock). Raises Lead.DoesNotExist when either lead is
-    outside `by`'s scope, TransitionRefused when they are the same lead or either is
-    closed. Applies `field_values` (field name -> value; FKs as instance or pk) to the
+    outside `by`'s scope, TransitionRefused when they are the same lead, LeadClosed
+    (naming the lead) when either is closed, checked under the locks. Applies
+    `field_values` (field name -> value; FKs as instance or pk) to the
     master and validates it (full_clean); moves activities, notes, attachments,
     product interests (one row per product) and account/contact links (no duplicate
     rows) to the master; re-points leads merged earlier into the subordinate; keeps
@@ -99,12 +100,9 @@ def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> L
         raise Lead.DoesNotExist("No such lead in your scope.")
     master, subordinate = locked[master.pk], locked[subordinate.pk]
     for lead in (master, subordinate):
-        if not lead.is_open:
-            raise TransitionRefused(
-                "“%(lead)s” is %(state)s; only open leads can be merged.",
-                code="closed",
-                params={"lead": lead, "state": lead.get_status_display().lower()},
-            )
+        if not lead.is_editable:
+            # Two leads: the refusal names the closed one.
+            raise LeadClosed(lead, named=True)
 
     with through("merge"):
         return _merge_locked(

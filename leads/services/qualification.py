@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts import services as account_services
 from accounts.models import ADDRESS_FIELDS, Account, Contact, Opportunity, User
-from leads.models import Campaign, Lead
+from leads.models import ACCOUNT_FIELDS_FROM_LEAD, LEAD_CONTACT_FIELDS, Campaign, Lead
 from leads.services.lifecycle import refuse_unless_allowed
 from leads.services.locks import lock_lead
 from leadsite.core.services import service
@@ -98,10 +98,11 @@ def qualify_lead(
     """Open → Qualified, creating or linking the account, contact and opportunity.
 
     - A chosen existing account/contact wins over creating one.
-    - Account copies company name, website, phone, address, industry, revenue and
-      employees; contact copies names, job title, email, phones and address, and its
-      parent account is the new or chosen account; a new account's primary contact is
-      the new contact (a chosen account keeps its primary contact if it has one).
+    - Account copies company name, address and ACCOUNT_FIELDS_FROM_LEAD (website,
+      phone, industry, revenue, employees); contact copies LEAD_CONTACT_FIELDS
+      (names, job title, email, phones) and address, and its parent account is the
+      new or chosen account; a new account's primary contact is the new contact (a
+      chosen account keeps its primary contact if it has one).
     - Opportunity copies topic, description and the product interests; its
       estimated value and close date are `estimated_value`/`estimated_close_date`
       (the qualifier's figures; by default the lead's, None for none); its customer
@@ -162,11 +163,10 @@ def qualify_lead(
             "account",
             account_services.create_account,
             name=locked.company_name.strip(),
-            website=locked.website,
-            phone=locked.business_phone,
-            industry=locked.industry,
-            annual_revenue=locked.annual_revenue,
-            number_of_employees=locked.number_of_employees,
+            **{
+                field: getattr(locked, lead_field)
+                for field, lead_field in ACCOUNT_FIELDS_FROM_LEAD.items()
+            },
             **_copy(locked, ADDRESS_FIELDS),
             **_owner(locked),
         )
@@ -179,19 +179,7 @@ def qualify_lead(
             "contact",
             account_services.create_contact,
             account=result.account,
-            **_copy(
-                locked,
-                [
-                    "last_name",
-                    "salutation",
-                    "first_name",
-                    "job_title",
-                    "email",
-                    "business_phone",
-                    "mobile_phone",
-                    *ADDRESS_FIELDS,
-                ],
-            ),
+            **_copy(locked, [*LEAD_CONTACT_FIELDS, *ADDRESS_FIELDS]),
             **_owner(locked),
         )
         result.contact_created = True

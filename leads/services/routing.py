@@ -1,26 +1,26 @@
-"""Routing writes: route one lead, route many, re-route leads nobody contacted.
+"""Routing writes: route one lead, route many, re-route leads nobody contacted, and
+the rules' own changes.
 
-route_lead reads the rules and the people it may pick in a constant number of
-queries (however many rules there are), decides with the pure leads.routing, then
-writes the owner and one LeadAssignment row. Fairness under concurrency: a
-round-robin rule's row is locked before its cursor is read, and every candidate
-user's row is locked (in id order) before open leads are counted, so concurrent
-routings take turns one after another and never overfill a capacity.
+route_lead reads the rules and the situation (leads.selectors.routing_situation) in
+a constant number of queries (however many rules there are), decides with the pure
+engine (leads.routing), then writes the owner and one LeadAssignment row. Fairness
+under concurrency: a round-robin rule's row is locked before its cursor is read,
+and every candidate user's row is locked (in id order) before open leads are
+counted, so concurrent routings take turns one after another and never overfill a
+capacity.
 """
 
 import datetime
 import logging
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.models import Team, User
-from leads import routing
-from leads.exceptions import TransitionRefused
+from accounts.models import User
+from leads.exceptions import LeadClosed
 from leads.models import (
     AssignmentReason,
     AssignmentTrigger,
@@ -31,14 +31,10 @@ from leads.models import (
     RoutingRule,
 )
 from leads.permissions import can_edit_routing_rule
-from leads.selectors.routing import (
-    USER_FIELDS,
-    RuleSet,
-    candidate_ids,
-    condition_labels,
-    open_loads,
-)
-from leads.services.lifecycle import closed_message
+from leads.routing.conditions import clean_condition, lead_values
+from leads.routing.decision import decide
+from leads.routing.matching import match_rule, unit_ancestry
+from leads.selectors.routing_situation import RuleSet, load_situation
 from leads.services.locks import lock_lead
 from leadsite.core.services import service
 from leadsite.core.transactions import is_transient
@@ -65,80 +61,26 @@ class RerouteResult:
     failed: list = field(default_factory=list)  # (lead, message)
 
 
-# The round-robin turn and the candidates are read (and locked), and the turn moved,
-# in plain SQL: short statements on small tables, which the ORM took several times
-# longer to build than the database takes to run (about 1 ms of a routing's ~8).
-# SQLite has no row locks; there the statements run without the lock clause.
 _RULES = RoutingRule._meta.db_table
-_MEMBERS = Team.members.through._meta.db_table
-_USERS = User._meta.db_table
-_USER_COLUMNS = ", ".join(
-    User._meta.get_field(name).column for name in ("id", *USER_FIELDS)
-)
-
-
-def _for_update(*, of=()) -> str:
-    """The row-lock clause, where the database has one (SQLite does not)."""
-    if not connection.features.has_select_for_update:
-        return ""
-    return " " + connection.ops.for_update_sql(of=of)
-
-
-def _team_turn(rule) -> tuple:
-    """(round-robin cursor, member ids in id order) of a team rule: one query.
-
-    A round-robin rule's row (that row only, not the team's) is locked before the
-    cursor is read: concurrent routings through the rule wait here in line, and
-    each reads the cursor the one before it moved. The members come with it."""
-    lock = _for_update(of=("r",)) if rule.distribution == "round_robin" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT r.last_assigned_user_id, m.user_id FROM {_RULES} r"
-            f" LEFT JOIN {_MEMBERS} m ON m.team_id = r.target_team_id"
-            f" WHERE r.id = %s{lock}",
-            [rule.pk],
-        )
-        rows = cursor.fetchall()
-    members = sorted(user_id for _, user_id in rows if user_id is not None)
-    return (rows[0][0] if rows else None), members
 
 
 def _move_turn(rule, user) -> None:
-    """Move a round-robin rule's cursor to `user` (its row is locked: _team_turn)."""
+    """Move a round-robin rule's cursor to `user` (its row is locked: the situation
+    was loaded with lock=True)."""
+    # Plain SQL, as the turn is read (leads.selectors.routing_situation).
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_RULES} SET last_assigned_user_id = %s WHERE id = %s",
+            f"UPDATE {_RULES} SET last_assigned_user_id = %s WHERE id = %s",  # noqa: S608
             [user.pk, rule.pk],
         )
 
 
-def _lock_candidates(ids, fallback: str | None) -> dict:
-    """id -> user for the users `ids` and the one named `fallback`, locked in id
-    order, with the fields routing reads (USER_FIELDS; the rest load on use)."""
-    where, params = [], []
-    if ids:
-        where.append(f"id IN ({', '.join(['%s'] * len(ids))})")
-        params += sorted(ids)
-    if fallback:
-        where.append("username = %s")
-        params.append(fallback)
-    if not where:
-        return {}
-    users = User.objects.raw(
-        f"SELECT {_USER_COLUMNS} FROM {_USERS} WHERE {' OR '.join(where)}"
-        f" ORDER BY id{_for_update()}",
-        params,
-        using=connection.alias,
-    )
-    return {user.pk: user for user in users}
-
-
 def _lock_open(lead) -> Lead:
-    """The lead's row, locked; TransitionRefused when it is closed."""
+    """The lead's row, locked; LeadClosed when it is closed."""
     # Routing never reads the qualifying opportunity: nothing joined.
     locked = lock_lead(lead, related=())
-    if not locked.is_open:
-        raise TransitionRefused(closed_message(locked))
+    if not locked.is_editable:
+        raise LeadClosed(locked)
     return locked
 
 
@@ -157,43 +99,19 @@ def _route(
     if trigger not in TRIGGERS:
         raise ValueError(f"Unknown routing trigger {trigger!r}.")
     ruleset = ruleset or RuleSet.load()
-    values = routing.lead_values(locked)
-    ancestry = routing.unit_ancestry(values["business_unit"], ruleset.parents)
-    found = routing.match_rule(ruleset.rules, values, ancestry)
-    rule = found.rule if found else None
-
-    cursors, members = {}, []
-    if rule is not None and rule.target_team_id:
-        cursor, members = _team_turn(rule)
-        if rule.distribution == "round_robin":
-            cursors[rule.pk] = cursor
-    ids = candidate_ids(rule, values, ruleset, members=members)
-    fallback = getattr(settings, "LEADSITE_FALLBACK_OWNER", "")
-    users = _lock_candidates(ids, fallback)
-    fallback_id = next(
-        (pk for pk, user in users.items() if user.username == fallback),
-        None,
-    )
-    situation = routing.Situation(
-        users=users,
-        team_members={rule.target_team_id: members} if rule is not None else {},
-        loads=open_loads(
-            users,
-            least_loaded=members
-            if rule is not None and rule.distribution == "least_loaded"
-            else (),
-        ),
-        cursors=cursors,
-        parents=ruleset.parents,
-        default_owners=ruleset.default_owners,
-        unit_names=ruleset.unit_names,
-        labels=condition_labels(found.conditions) if found else {},
-        fallback_owner_id=fallback_id,
-        today=timezone.localdate(),
-        exclude={locked.owner_user_id} if exclude_owner else set(),
+    values = lead_values(locked)
+    unit_id = values["business_unit"]
+    found = match_rule(ruleset.rules, values, unit_ancestry(unit_id, ruleset.parents))
+    rules = [found.rule] if found else []
+    situation = load_situation(
+        ruleset=ruleset,
+        rules=rules,
+        unit_ids=[unit_id],
+        lock=True,
+        exclude={locked.owner_user_id} if exclude_owner else (),
         keeper=keep_with,
     )
-    decision = routing.decide(values, [rule] if rule else [], situation)
+    decision = decide(values, rules, situation)
 
     user = decision.user
     if user is not None and (locked.owner_user_id != user.pk or locked.owner_team_id):
@@ -206,7 +124,7 @@ def _route(
             update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
         )
     if decision.turn:
-        _move_turn(rule, user)
+        _move_turn(decision.rule, user)
     reason = decision.reason
     if prefix and user is not None:
         reason = AssignmentReason.REROUTED
@@ -241,9 +159,10 @@ def route_lead(
     Skips inactive and unavailable users and users at their open-lead capacity.
     When no rule matches or the rule's target cannot take it, a lead a person
     creates (`keep_with`, that person) stays with them (reason KEPT); a lead
-    nobody owns yet (capture, import) goes down the fallback chain: the nearest
-    business unit default owner (from the rule's unit, else the lead's), then
-    LEADSITE_FALLBACK_OWNER, else it stays where it is. Sets owner and owning
+    nobody owns yet (capture, import) goes to its fallback owner
+    (leads.routing.fallback: the nearest business unit default owner, from the
+    rule's unit else the lead's, then LEADSITE_FALLBACK_OWNER), else it stays
+    where it is. Sets owner and owning
     business unit. Locks the lead row, a round-robin rule's row and the candidate
     users' rows. Returns the log row; its `lead` is the fresh, saved lead. Closed
     leads raise TransitionRefused.
@@ -369,17 +288,14 @@ def _reroute_one(*, lead, rule, by, now):
 
 # --- rules -----------------------------------------------------------------------------
 
-RULE_FIELDS = {
-    "name",
-    "order",
-    "is_active",
-    "business_unit",
-    "channel_partner",
-    "target_user",
-    "target_team",
-    "distribution",
-    "reroute_after_hours",
+# What an editor sets on a rule besides its conditions, grouped as the rule form and
+# the admin show it: the one list the form, the admin and save_routing_rule use.
+RULE_FIELD_GROUPS = {
+    "rule": ("name", "order", "is_active"),
+    "level": ("business_unit", "channel_partner"),
+    "target": ("target_user", "target_team", "distribution", "reroute_after_hours"),
 }
+RULE_FIELDS = tuple(name for names in RULE_FIELD_GROUPS.values() for name in names)
 
 
 def _check_may_edit(by, rule):
@@ -394,8 +310,9 @@ def save_routing_rule(
 ) -> RoutingRule:
     """Create (rule=None) or change a rule. Managers may only touch rules of their
     business unit and below (before and after the change); conditions are
-    normalised and validated, so a malformed one is a ValidationError."""
-    unknown = set(fields) - RULE_FIELDS
+    normalised and validated, so a malformed one is a ValidationError. `fields`:
+    any of RULE_FIELDS."""
+    unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
         raise ValueError(f"save_routing_rule cannot set {', '.join(sorted(unknown))}.")
     if rule is None:
@@ -405,7 +322,7 @@ def save_routing_rule(
         _check_may_edit(by, rule)
     for name, value in fields.items():
         setattr(rule, name, value)
-    rule.conditions = [routing.clean_condition(c) for c in conditions]
+    rule.conditions = [clean_condition(c) for c in conditions]
     _check_may_edit(by, rule)
     rule.full_clean()
     rule.save()

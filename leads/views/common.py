@@ -56,10 +56,6 @@ def refusal_message(request, error, lead):
 REFUSALS = (TransitionRefused, TransitionNotAllowed, ConcurrentTransition)
 
 
-def duplicate_ids(duplicates):
-    return [lead.pk for lead in duplicates]
-
-
 def assignees(user):
     """Users and teams for the assign pickers, each read once."""
     return {

@@ -16,6 +16,7 @@ from accounts.permissions import (
     visible_to,
 )
 from accounts.selectors import changes_context
+from leads.exceptions import closed_message
 from leads.filters import SAVED_VIEWS, SORT_FIELDS
 from leads.forms.lifecycle import BulkActionForm
 from leads.forms.timeline import timeline_forms
@@ -240,10 +241,10 @@ def lead_assign(request, pk):
     it posts to the bulk action like the list's assign bar."""
     lead = lead_or_404(request, pk)
     context = {}
-    if lead.is_open:
+    if lead.is_editable:
         context.update(assignees(request.user))
     else:
-        context["closed"] = lifecycle.closed_message(lead)
+        context["closed"] = closed_message(lead)
     return form_panel(
         request,
         lead,

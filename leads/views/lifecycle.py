@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from leads.exceptions import TransitionRefused
+from leads.exceptions import TransitionRefused, closed_message
 from leads.forms.lifecycle import (
     ROUTING_FIELDS,
     DisqualifyLeadForm,
@@ -174,13 +174,13 @@ def lead_create(request):
 
 def lead_edit(request, pk):
     lead = lead_or_404(request, pk)
-    if not lead.is_open:
+    if not lead.is_editable:
         return render(
             request,
             "leads/lead_form.html",
             {
                 "lead": lead,
-                "closed_message": lifecycle.closed_message(lead),
+                "closed_message": closed_message(lead),
                 "transitions": selectors.available_transitions(
                     lead=lead, user=request.user
                 ),
@@ -191,8 +191,8 @@ def lead_edit(request, pk):
 
 def lead_disqualify(request, pk):
     lead = lead_or_404(request, pk, detail=True)
-    if not lead.is_open:
-        messages.warning(request, lifecycle.closed_message(lead))
+    if not lead.is_editable:
+        messages.warning(request, closed_message(lead))
         return redirect(lead)
     form = DisqualifyLeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.views.decorators.http import require_http_methods, require_POST
 
+from leads.exceptions import closed_message
 from leads.forms.links import InterestForm, LinkAccountForm, LinkContactForm
-from leads.models import LeadProduct, LeadState
+from leads.models import LeadProduct
 from leads.services import links as link_services
-from leads.services.lifecycle import closed_message
 from leads.views.common import (
     back_to,
     fail,
@@ -32,7 +32,7 @@ def _lead_panel(request, pk, *, title, template, form_factory):
     why it cannot be changed instead."""
     lead = lead_or_404(request, pk)
     context = {"action": request.path}
-    if lead.state != LeadState.OPEN:
+    if not lead.is_editable:
         context["closed"] = closed_message(lead)
     else:
         context["form"] = form_factory(lead)

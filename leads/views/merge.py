@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_fsm import TransitionNotAllowed
 
+from leads.exceptions import closed_message
 from leads.forms.merge import MergeLeadsForm
 from leads.selectors.merge import (
     differing_fields,
@@ -48,7 +49,11 @@ def merge_leads(request):
     form = MergeLeadsForm(
         request.POST or None, lead_a=lead_a, lead_b=lead_b, fields=fields
     )
-    closed = [lead for lead in (lead_a, lead_b) if not lead.is_open]
+    closed = [
+        closed_message(lead, named=True)
+        for lead in (lead_a, lead_b)
+        if not lead.is_editable
+    ]
     if request.method == "POST" and not closed and form.is_valid():
         try:
             master = merge_leads_service(by=request.user, **form.merge_arguments())
@@ -72,7 +77,7 @@ def merge_leads(request):
             "lead_b": lead_b,
             "form": form,
             "rows": merge_rows(lead_a, lead_b, form),
-            "closed_leads": closed,
+            "closed_messages": closed,
             "merge_action": reverse("leads:merge") + f"?ids={lead_a.pk},{lead_b.pk}",
         },
     )

@@ -5,12 +5,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 
+from leads.exceptions import closed_message
 from leads.forms.qualification import QualifyLeadForm
 from leads.models import Lead, LeadState
 from leads.selectors.duplicates import (
     find_matching_accounts_contacts,
 )
-from leads.services import lifecycle, qualification
+from leads.services import qualification
 from leads.views.common import (
     REFUSALS,
     lead_or_404,
@@ -26,8 +27,8 @@ def lead_qualify(request, pk):
     if lead.state == LeadState.QUALIFIED:
         messages.info(request, "This lead is already qualified.")
         return redirect("leads:qualified", pk=lead.pk)
-    if not lead.is_open:
-        messages.warning(request, lifecycle.closed_message(lead))
+    if not lead.is_editable:
+        messages.warning(request, closed_message(lead))
         return redirect(lead)
     # Read only when the page is shown (a valid POST redirects without them).
     matches = SimpleLazyObject(

@@ -16,8 +16,9 @@ from django.contrib.admin import helpers
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from leadsite.core import jinja
 
 EXACT_BELOW = 10_000
 
@@ -61,12 +62,14 @@ class EstimatedCountAdminMixin:
     list_per_page = 50
 
     def action_checkbox(self, obj):
-        """Django's row checkbox, the same HTML written out: drawn through the
-        form widget templates it cost about 0.2 ms a row."""
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select"'
-            ' aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            format_html(_("Select this object for an action - {}"), str(obj)),
+        """Django's row checkbox from one template (admin/action_checkbox.html of
+        the Jinja2 engine): through the form widget templates it cost about 0.2 ms
+        a row."""
+        return jinja.render(
+            "admin/action_checkbox.html",
+            {
+                "name": helpers.ACTION_CHECKBOX_NAME,
+                "value": obj.pk,
+                "label": _("Select this object for an action - {}").format(obj),
+            },
         )

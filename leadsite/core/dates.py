@@ -1,31 +1,32 @@
-"""The business date range every date and datetime input is held to, and the guard
-that keeps a date already stored outside Python's range from breaking a page.
+"""The business date range (1900–2200) every date and datetime is held to.
 
 Inputs: `validate_business_date` (model fields, forms, filters, admin, imports)
-refuses anything outside 1900–2200 with a message beside the field.
+refuses anything outside it with a message beside the field.
 
-Stored values: a row written before the bound existed (or by a script) can hold a
-year 10000 or BC timestamp, which psycopg cannot load ("timestamp too large"), or a
-year-9999 value that overflows when shown in a time zone east of UTC. `install()`
-clamps such values on load, on every connection: the page shows the clamped date
-(and the field refuses it on the next save) instead of a 500 for every user.
+Stored values: `business_date_check` / `business_datetime_check` are the CHECK
+constraints (Meta.constraints) on every column a user or a file can set, so a write
+that skips validation (a script, raw SQL, a bulk insert) cannot store a date psycopg
+cannot load (year 10000, BC) or a page cannot show (year 9999 overflows east of
+UTC). The migrations that added them (accounts and leads `*_business_date_range`)
+repaired the values stored before.
 """
 
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.backends.signals import connection_created
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import CheckConstraint, Q
 
 DATE_MIN = datetime.date(1900, 1, 1)
 DATE_MAX = datetime.date(2200, 12, 31)
 RANGE_MESSAGE = "Enter a date between 1900 and 2200."
+RANGE_CODE = "date_out_of_range"
 
-# A day inside Python's datetime range on both ends, so converting to any local
-# time zone (offsets stay below a day) cannot overflow.
-SAFE_MIN = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
-SAFE_MAX = datetime.datetime(9999, 12, 30, tzinfo=datetime.UTC)
-SAFE_MIN_DATE = datetime.date(1, 1, 2)
-SAFE_MAX_DATE = datetime.date(9999, 12, 30)
+# A datetime column is checked in UTC with a day of slack on either side: the
+# validator reads the day in the user's time zone (offsets stay under a day), so a
+# value it accepts is never refused by the database. MAX is exclusive.
+DATETIME_MIN = datetime.datetime(1899, 12, 31, tzinfo=datetime.UTC)
+DATETIME_MAX = datetime.datetime(2201, 1, 2, tzinfo=datetime.UTC)
 
 
 def validate_business_date(value) -> None:
@@ -34,70 +35,44 @@ def validate_business_date(value) -> None:
         return
     day = value.date() if isinstance(value, datetime.datetime) else value
     if not DATE_MIN <= day <= DATE_MAX:
-        raise ValidationError(RANGE_MESSAGE, code="date_out_of_range")
+        raise ValidationError(RANGE_MESSAGE, code=RANGE_CODE)
 
 
-def clamp_datetime(value):
-    if value is None or not isinstance(value, datetime.datetime):
-        return value
-    if value.tzinfo is None:
-        return min(
-            max(value, SAFE_MIN.replace(tzinfo=None)), SAFE_MAX.replace(tzinfo=None)
-        )
-    return min(max(value, SAFE_MIN), SAFE_MAX)
+class BusinessDateCheck(CheckConstraint):
+    """The database's CHECK that a date column stays in the range. Before a save,
+    validate() decides it in Python with validate_business_date, the rule itself,
+    and puts the message beside the field; Django's CheckConstraint.validate would
+    run a savepoint and a query to ask the database the same."""
+
+    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        (name,) = Q(self.condition).referenced_base_fields
+        if exclude and name in exclude:
+            return
+        field = model._meta.get_field(name)
+        try:
+            validate_business_date(field.to_python(getattr(instance, field.attname)))
+        except ValidationError as error:
+            raise ValidationError({name: error.error_list}) from None
 
 
-def _postgresql_loaders(wrapper):
-    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
-    from psycopg import DataError
-    from psycopg.types.datetime import DateLoader
-
-    def too_early(data) -> bool:
-        return bytes(data).rstrip().endswith(b"BC")
-
-    class ClampingTzLoader(BaseTzLoader):
-        timezone = wrapper.timezone
-
-        def load(self, data):
-            try:
-                value = super().load(data)
-            except DataError:
-                value = SAFE_MIN if too_early(data) else SAFE_MAX
-                return value.astimezone(self.timezone)
-            return clamp_datetime(value)
-
-    class ClampingDateLoader(DateLoader):
-        def load(self, data):
-            try:
-                return super().load(data)
-            except DataError:
-                return SAFE_MIN_DATE if too_early(data) else SAFE_MAX_DATE
-
-    adapters = wrapper.connection.adapters
-    adapters.register_loader("timestamptz", ClampingTzLoader)
-    adapters.register_loader("date", ClampingDateLoader)
+def business_date_check(model: str, field: str) -> BusinessDateCheck:
+    """CHECK: the DateField `field` is empty or within 1900–2200."""
+    return BusinessDateCheck(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__gte": DATE_MIN, f"{field}__lte": DATE_MAX}),
+        name=f"{model}_{field}_in_range",
+        violation_error_message=RANGE_MESSAGE,
+        violation_error_code=RANGE_CODE,
+    )
 
 
-def _sqlite_converter(wrapper):
-    ops = wrapper.ops
-    if getattr(ops, "_clamps_datetimes", False):
-        return
-    convert = type(ops).convert_datetimefield_value
-
-    def convert_clamped(value, expression, connection):
-        return clamp_datetime(convert(ops, value, expression, connection))
-
-    ops.convert_datetimefield_value = convert_clamped
-    ops._clamps_datetimes = True
-
-
-def _on_connection(sender, connection, **kwargs):
-    if connection.vendor == "postgresql":
-        _postgresql_loaders(connection)
-    elif connection.vendor == "sqlite":
-        _sqlite_converter(connection)
-
-
-def install() -> None:
-    """Clamp out-of-range dates on every database connection (AppConfig.ready)."""
-    connection_created.connect(_on_connection, dispatch_uid="leadsite.core.dates")
+def business_datetime_check(model: str, field: str) -> BusinessDateCheck:
+    """CHECK: the DateTimeField `field` is empty or within 1900–2200 in any time
+    zone."""
+    return BusinessDateCheck(
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__gte": DATETIME_MIN, f"{field}__lt": DATETIME_MAX}),
+        name=f"{model}_{field}_in_range",
+        violation_error_message=RANGE_MESSAGE,
+        violation_error_code=RANGE_CODE,
+    )

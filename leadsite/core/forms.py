@@ -2,10 +2,8 @@
 
 from django import forms
 from django.db import models
-from django.forms.utils import flatatt
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
+from leadsite.core import jinja
 from leadsite.core.dates import validate_business_date
 
 EMPTY_LABEL = "—"
@@ -112,30 +110,12 @@ class KeepStoredChoicesMixin:
 
 
 class QuickSelect(forms.Select):
-    """A <select> rendered in Python: the same markup as Django's select.html and
-    select_option.html, without a template render per option (a picker of 200
-    owners cost more than the rest of a report page)."""
+    """A <select> whose options are drawn in one loop of one template
+    (templates/jinja2/partials/quick_select.html, the markup of Django's
+    select.html): Django's own template includes a template per option, and a
+    picker of 200 owners cost more than the rest of a report page."""
+
+    template_name = "partials/quick_select.html"
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [
-            format_html(
-                '<select name="{}"{}>', widget["name"], flatatt(widget["attrs"])
-            )
-        ]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(format_html('\n  <optgroup label="{}">', group_name))
-            for option in options:
-                parts.append(
-                    format_html(
-                        '\n  <option value="{}"{}>{}</option>',
-                        str(option["value"]),
-                        flatatt(option["attrs"]),
-                        option["label"],
-                    )
-                )
-            if group_name:
-                parts.append(mark_safe("\n  </optgroup>"))
-        parts.append(mark_safe("\n</select>"))
-        return mark_safe("".join(parts))
+        return super().render(name, value, attrs, renderer=jinja.renderer)

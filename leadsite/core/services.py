@@ -10,6 +10,10 @@ import contextlib
 import contextvars
 import functools
 
+from django.db import IntegrityError
+
+from leadsite.core.validation import refusal_for
+
 _current_service: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "leadsite_current_service", default=None
 )
@@ -25,7 +29,11 @@ _current_channel: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 
 def service(func):
-    """Mark ``func`` as a write service; put it above ``@transaction.atomic``."""
+    """Mark ``func`` as a write service; put it above ``@transaction.atomic``.
+
+    The outermost service turns the database's refusal of one of our constraints
+    (an IntegrityError, after its transaction rolled back) into the constraint's
+    message for the user (refusal_for); any other IntegrityError stays an error."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -35,6 +43,11 @@ def service(func):
         actor = _current_actor.set(kwargs.get("by"))
         try:
             return func(*args, **kwargs)
+        except IntegrityError as error:
+            refusal = refusal_for(error)
+            if refusal is None:
+                raise
+            raise refusal from error
         finally:
             _current_actor.reset(actor)
             _current_service.reset(token)

@@ -1,20 +1,30 @@
-"""full_clean() without the existence queries for relations the caller handed over.
+"""Validation around saves: full_clean() without needless queries, and the sentence
+a user reads when the database refuses a write.
 
-Model.full_clean() checks every foreign key by querying its row (ForeignKey.validate).
-A service that was given the related record itself (read from the database, often
-under lock) knows it exists, and the database's foreign key still guards the write:
-those queries only cost time (qualify ran nine of them). Relations with
+full_clean(): Model.full_clean() checks every foreign key by querying its row
+(ForeignKey.validate) and asks the database about every check and unique constraint
+(Model.validate_constraints: a savepoint and a query each; qualify ran about thirty).
+Write paths are not hot, but those queries bought nothing: the database enforces the
+same constraints on the write itself. So a service validates the fields and its own
+rules in Python and leaves Meta.constraints to the database. A service that was given
+the related record itself (read from the database, often under lock) knows it exists,
+and the database's foreign key still guards the write. Relations with
 limit_choices_to keep their check (it is a business rule, not an existence test).
 
-ChecksInPython (below) does the same for check constraints: decided on the
-instance's values instead of by a query each.
+refusal_for(): the one translation of the database's refusal. @service
+(leadsite/core/services.py) turns an IntegrityError for one of our constraints into a
+ValidationError carrying the constraint's violation_error_message, beside the field
+when the constraint reads only one field, so the user reads the same sentence on a
+form, in the admin and in an import's row report.
 """
 
-import operator
+import functools
+import re
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import router
-from django.db.models import CheckConstraint, Q
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db.models import CheckConstraint, Q, UniqueConstraint
 
 
 def known_relations(instance) -> list[str]:
@@ -37,132 +47,75 @@ def known_relations(instance) -> list[str]:
 
 
 def full_clean(instance, *, skip_fields=()) -> None:
-    """instance.full_clean(), minus the existence queries of known_relations() and
-    the field checks of `skip_fields`; unique and constraint checks still cover
-    every field."""
+    """instance.full_clean() for the fields and clean(), minus the existence queries
+    of known_relations() and the field checks of `skip_fields`. Unique fields are
+    checked for every field; Meta.constraints are the database's (refusal_for)."""
     instance.full_clean(
         exclude=[*skip_fields, *known_relations(instance)],
         validate_unique=False,
         validate_constraints=False,
     )
     instance.validate_unique()
-    instance.validate_constraints()
 
 
-# --- check constraints in Python ------------------------------------------------------
+# --- database refusals -----------------------------------------------------------
 
-_COMPARE = {
-    "exact": operator.eq,
-    "gt": operator.gt,
-    "gte": operator.ge,
-    "lt": operator.lt,
-    "lte": operator.le,
-}
+# SQLite names the columns of a failed unique constraint, not the constraint.
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
 
 
-class _Unsupported(Exception):
-    """The condition has a part evaluated by the database only (F(), a join, a
-    lookup not listed here): the constraint is checked by its query."""
+@functools.cache
+def _constraints_by_name() -> dict:
+    return {
+        constraint.name: (model, constraint)
+        for model in apps.get_models()
+        for constraint in model._meta.constraints
+    }
 
 
-class _Excluded(Exception):
-    """The condition reads a field left out of validation: Django skips it too."""
+def _violated(error: IntegrityError):
+    """(model, constraint) the database names in `error`, or None."""
+    text = str(error)
+    known = _constraints_by_name()
+    # PostgreSQL: ... violates check constraint "name"; SQLite: CHECK constraint
+    # failed: name.
+    for name in re.findall(r'"([^"]+)"|constraint failed: (\w+)', text):
+        found = known.get(name[0] or name[1])
+        if found is not None:
+            return found
+    unique = _SQLITE_UNIQUE.search(text)
+    if unique is not None:
+        columns = [part.strip() for part in unique.group(1).split(",")]
+        for model, constraint in known.values():
+            if isinstance(constraint, UniqueConstraint) and constraint.fields:
+                table = model._meta.db_table
+                names = [
+                    f"{table}.{model._meta.get_field(f).column}"
+                    for f in constraint.fields
+                ]
+                if names == columns:
+                    return model, constraint
+    return None
 
 
-def _leaf(instance, exclude, lookup: str, value):
-    name, _, op = lookup.partition("__")
-    op = op or "exact"
-    try:
-        field = instance._meta.get_field(name)
-    except FieldDoesNotExist:
-        raise _Unsupported from None
-    if not getattr(field, "concrete", False) or hasattr(value, "resolve_expression"):
-        raise _Unsupported
-    if field.name in exclude:
-        raise _Excluded
-    try:
-        current = field.to_python(getattr(instance, field.attname))
-    except ValidationError:
-        raise _Unsupported from None
-    if op == "isnull":
-        return (current is None) == bool(value)
-    if current is None:
-        return None  # NULL: the condition is unknown, which passes
-    try:
-        if op == "in":
-            return current in [field.to_python(item) for item in value]
-        if op in _COMPARE:
-            return _COMPARE[op](current, field.to_python(value))
-    except (TypeError, ValidationError):
-        raise _Unsupported from None
-    raise _Unsupported
-
-
-def _verdict(instance, exclude, node):
-    """True, False or None (SQL's unknown) for a Q tree over the instance's own
-    fields and constants, with SQL's three-valued AND, OR and NOT."""
-    if not isinstance(node, Q):
-        if isinstance(node, tuple) and len(node) == 2:
-            return _leaf(instance, exclude, *node)
-        raise _Unsupported
-    results = [_verdict(instance, exclude, child) for child in node.children]
-    if node.connector == Q.AND:
-        value = False if False in results else None if None in results else True
-    elif node.connector == Q.OR:
-        value = True if True in results else None if None in results else False
-    else:
-        raise _Unsupported
-    if node.negated and value is not None:
-        value = not value
-    return value
-
-
-def check_passes(constraint, instance, exclude=()) -> bool | None:
-    """Whether `instance` passes the CheckConstraint, decided in Python as the
-    database would (a NULL outcome passes); None when only the database can say."""
-    try:
-        return _verdict(instance, set(exclude), Q(constraint.condition)) is not False
-    except _Excluded:
-        return True
-    except _Unsupported:
+def refusal_for(error: IntegrityError) -> ValidationError | None:
+    """The ValidationError a user reads when the database refused a write for one of
+    our models' constraints: the constraint's violation_error_message, beside the
+    field when the constraint reads only one. None for any other IntegrityError
+    (a foreign key, NOT NULL), which stays a programming error."""
+    found = _violated(error)
+    if found is None:
         return None
-
-
-class ChecksInPython:
-    """Model mixin: validate_constraints() decides each check constraint on the
-    instance's own values in Python. Django asks the database (a savepoint, a
-    SELECT and a release for each): a lead's four checks were twelve queries on
-    every save. Conditions with F() or other expressions still go to the database;
-    unique constraints always do; the table's CHECK guards every write anyway."""
-
-    def validate_constraints(self, exclude=None):
-        exclude = set(exclude or ())
-        using = router.db_for_write(self.__class__, instance=self)
-        errors = {}
-        for model_class, constraints in self.get_constraints():
-            for constraint in constraints:
-                try:
-                    passes = (
-                        check_passes(constraint, self, exclude)
-                        if isinstance(constraint, CheckConstraint)
-                        else None
-                    )
-                    if passes is None:
-                        constraint.validate(
-                            model_class, self, exclude=exclude, using=using
-                        )
-                    elif not passes:
-                        raise ValidationError(
-                            constraint.get_violation_error_message(),
-                            code=constraint.violation_error_code,
-                        )
-                except ValidationError as error:
-                    if (
-                        getattr(error, "code", None) == "unique"
-                        and len(getattr(constraint, "fields", ())) == 1
-                    ):
-                        errors.setdefault(constraint.fields[0], []).append(error)
-                    else:
-                        errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
+    _model, constraint = found
+    refusal = ValidationError(
+        constraint.get_violation_error_message(),
+        code=constraint.violation_error_code,
+    )
+    fields = (
+        Q(constraint.condition).referenced_base_fields
+        if isinstance(constraint, CheckConstraint)
+        else set(constraint.fields)
+    )
+    if len(fields) == 1:
+        return ValidationError({fields.pop(): refusal})
+    return refusal

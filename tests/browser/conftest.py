@@ -1,40 +1,65 @@
-"""Playwright on Debian's Chromium (/usr/bin/chromium); never a downloaded browser.
+"""Browser tests: pytest-playwright's fixtures (`page`, `context`, `browser`) drive
+Debian's Chromium (/usr/bin/chromium), never a downloaded browser, against
+pytest-django's live server.
 
 Browser tests skip, with the reason printed, only when no Chromium is found (or
 LEADSITE_CHROMIUM names a file that is not there); a Chromium that is found but does
-not start fails them, naming the executable launched. Background tasks run in a real
-worker (the task_worker fixture), as `manage.py db_worker` runs them in production.
+not start fails them, Playwright's error naming the executable launched. Background
+tasks run in a real worker (the task_worker fixture), as `manage.py db_worker` runs
+them in production.
 """
 
 import contextlib
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 
+BROWSER_TESTS = Path(__file__).parent
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+VIEWPORT = {"width": 1280, "height": 900}
+# How long a Playwright call waits for an element before the test fails.
+DEFAULT_TIMEOUT_MS = 15_000
 # How long a test waits for what a user waits for (the worker's progress): long
 # enough for a busy two-core CI machine.
 USER_WAIT_MS = 120_000
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-# Playwright's sync API runs an event loop; Django must allow ORM calls beside it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "tests/browser" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
+    """Browser tests get the `browser` marker and run last. Playwright's sync API
+    leaves its event loop marked as running in the test process from the first
+    browser test on, and Django refuses ORM calls beside a running loop unless
+    DJANGO_ALLOW_ASYNC_UNSAFE is set, which only browser tests get (below). xdist
+    hands each worker its tests in this order, so no other test runs after one."""
+    browser_tests = [item for item in items if _is_browser_test(item)]
+    for item in browser_tests:
+        item.add_marker(pytest.mark.browser)
+    others = [item for item in items if not _is_browser_test(item)]
+    items[:] = others + browser_tests
+
+
+def _is_browser_test(item) -> bool:
+    return item.path.is_relative_to(BROWSER_TESTS)
+
+
+# Setup, call and teardown hooks of this conftest run for the tests of this folder
+# only. Set for a test's whole run (fixtures set up before an autouse fixture of this
+# file, such as the live server's transactional_db, use the ORM in teardown too).
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def chromium_executable() -> str:
@@ -58,41 +83,36 @@ def chromium_executable() -> str:
     return found
 
 
-def launch_chromium(playwright, executable: str):
-    """Chromium started headless from `executable`; a failure names it."""
-    try:
-        return playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, browser_name):
+    """pytest-playwright launches the installed Chromium with these (its own
+    options such as --headed and --slowmo still apply)."""
+    if browser_name != "chromium":
+        pytest.skip(
+            f"only Chromium is installed for the browser tests, not {browser_name}"
         )
-    except Exception as error:
-        pytest.fail(f"Chromium {executable} did not start: {error}", pytrace=False)
+    return {
+        **browser_type_launch_args,
+        "executable_path": chromium_executable(),
+        "args": CHROMIUM_ARGS,
+    }
 
 
 @pytest.fixture(scope="session")
-def playwright_driver():
-    """Playwright's driver, once per session (its sync API runs one event loop)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        yield playwright
+def base_url(live_server):
+    """Pages open on the live server: `page.goto("/leads/")`."""
+    return live_server.url
 
 
 @pytest.fixture(scope="session")
-def browser(playwright_driver):
-    browser = launch_chromium(playwright_driver, chromium_executable())
-    yield browser
-    browser.close()
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": VIEWPORT}
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def context(context):
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    return context
 
 
 @pytest.fixture

@@ -63,8 +63,7 @@ def make_csv(path, rows=1000, bad=10):
 
 def test_capture_import_undo_export_roundtrip(
     page,
-    browser,
-    live_server,
+    new_context,
     login,
     screenshot,
     north,
@@ -89,10 +88,9 @@ def test_capture_import_undo_export_roundtrip(
     # A visitor, on a desktop and on a phone, sends the same request twice.
     page.goto(f"/capture/{form.token}/")
     screenshot("capture-form-desktop")
-    phone = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}
-    )
+    phone = new_context()
     mobile = phone.new_page()
+    mobile.set_viewport_size({"width": 390, "height": 844})
     for _ in range(2):
         mobile.goto(f"/capture/{form.token}/")
         mobile.fill("#id_first_name", "Dana")

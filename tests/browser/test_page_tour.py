@@ -784,18 +784,10 @@ async () => {
 """
 
 
-def test_main_pages_have_no_serious_axe_violations(browser, live_server, world):
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 1366, "height": 900},
-        bypass_csp=True,  # axe is injected as a script tag; the app's CSP stays on
-    )
-    page = context.new_page()
-    page.goto("/login/")
-    page.fill("input[name=username]", "rep")
-    page.fill("input[name=password]", "leadsite")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
+# axe is injected as a script tag; the app's CSP stays on.
+@pytest.mark.browser_context_args(bypass_csp=True)
+def test_main_pages_have_no_serious_axe_violations(page, login, world):
+    login("rep")
     urls = main_pages(world["leads"])
     problems = []
     for width, height in [(1366, 900), (390, 844)]:
@@ -805,5 +797,4 @@ def test_main_pages_have_no_serious_axe_violations(browser, live_server, world):
             page.add_script_tag(path=AXE)
             for violation in page.evaluate(AXE_RUN_JS):
                 problems.append(f"{url} at {width}: {violation}")
-    context.close()
     assert problems == [], "\n".join(problems)

@@ -4,8 +4,10 @@ import datetime
 
 from django.utils import timezone
 
+from accounts.models import OpportunityState
 from leads.management.bench import scenario
 from leads.management.bench.core import in_list
+from leads.models import ActivityState, LeadSource, LeadState, LeadStatus
 from leads.views.leads import SEARCH_COUNT_CAP
 
 PAGE = 51  # the list reads one row past its 50 to know whether a next page exists
@@ -20,6 +22,8 @@ LEAD_FROM = (
     "leads_lead l LEFT JOIN accounts_user u ON u.id = l.owner_user_id "
     "LEFT JOIN accounts_team t ON t.id = l.owner_team_id"
 )
+# Codes in the floors' parameters, from the enums.
+OPEN, NEW, WEB = int(LeadState.OPEN), int(LeadStatus.NEW), int(LeadSource.WEB)
 
 
 def lead_page(where, params, *, offset=0, cap=CAP):
@@ -46,21 +50,21 @@ def _manager_scope(bench):
 @scenario("lead_list_mine")
 def lead_list_mine(bench):
     rep = bench.users["rep"].pk
-    floor = lead_page("l.owner_user_id = %s AND l.state = 0", [rep])
+    floor = lead_page("l.owner_user_id = %s AND l.state = %s", [rep, OPEN])
     return bench.get("rep", "/leads/?view=mine", floor=floor)
 
 
 @scenario("lead_list_all_open_p1")
 def lead_list_all_open_p1(bench):
     scope, params = _manager_scope(bench)
-    floor = lead_page(f"{scope} AND l.state = 0", params)
+    floor = lead_page(f"{scope} AND l.state = %s", [*params, OPEN])
     return bench.get("manager", "/leads/?view=open", floor=floor)
 
 
 @scenario("lead_list_all_open_p100")
 def lead_list_all_open_p100(bench):
     scope, params = _manager_scope(bench)
-    floor = lead_page(f"{scope} AND l.state = 0", params, offset=99 * 50)
+    floor = lead_page(f"{scope} AND l.state = %s", [*params, OPEN], offset=99 * 50)
     return bench.get("manager", "/leads/?view=open&page=100", floor=floor)
 
 
@@ -76,13 +80,15 @@ def lead_list_filtered(bench):
         for c in ("last_name", "first_name", "company_name", "email")
     )
     where = (
-        f"{scope} AND l.source = 8 AND l.created_at >= %s AND l.created_at < %s "
+        f"{scope} AND l.source = %s AND l.created_at >= %s AND l.created_at < %s "
         f"AND ({text})"
     )
     end = today + datetime.timedelta(days=1)
-    floor = lead_page(where, [*params, start, end, *["%smith%"] * 4], cap=SEARCH_CAP)
+    floor = lead_page(
+        where, [*params, WEB, start, end, *["%smith%"] * 4], cap=SEARCH_CAP
+    )
     url = (
-        f"/leads/?view=all&source=8&created_after={start.isoformat()}"
+        f"/leads/?view=all&source={WEB}&created_after={start.isoformat()}"
         f"&created_before={today.isoformat()}&q=smith"
     )
     return bench.get("manager", url, floor=floor)
@@ -105,20 +111,20 @@ def home_rep(bench):
     floor = [
         (
             "SELECT id, first_name, last_name, company_name, status, created_at "
-            "FROM leads_lead WHERE owner_user_id = %s AND state = 0 "
+            "FROM leads_lead WHERE owner_user_id = %s AND state = %s "
             "ORDER BY created_at DESC, id DESC LIMIT 10",
-            [rep],
+            [rep, OPEN],
         ),
         (
-            "SELECT count(*), count(*) FILTER (WHERE status = 1) FROM (SELECT status "
-            f"FROM leads_lead WHERE owner_user_id = %s AND state = 0 LIMIT {CAP}) c",
-            [rep],
+            "SELECT count(*), count(*) FILTER (WHERE status = %s) FROM (SELECT status "
+            f"FROM leads_lead WHERE owner_user_id = %s AND state = %s LIMIT {CAP}) c",
+            [NEW, rep, OPEN],
         ),
         (
             "SELECT id, kind, subject, due_at, lead_id FROM leads_activity "
-            "WHERE owner_id = %s AND state = 'open' "
+            "WHERE owner_id = %s AND state = %s "
             "ORDER BY due_at ASC NULLS LAST, created_at DESC LIMIT 10",
-            [rep],
+            [rep, str(ActivityState.OPEN)],
         ),
     ]
     return bench.get("rep", "/", floor=floor)
@@ -129,7 +135,8 @@ def opportunities_list(bench):
     """The list's default view: the open deals, a page of them, their count and
     their totals (estimated and weighted revenue)."""
     scope, params = in_list(bench.manager_units)
-    where = f"WHERE o.business_unit_id IN {scope} AND o.state = 0"
+    where = f"WHERE o.business_unit_id IN {scope} AND o.state = %s"
+    params.append(int(OpportunityState.OPEN))
     floor = [
         (
             "SELECT o.id, o.name, o.estimated_value, o.estimated_close_date, o.state, "

@@ -1,10 +1,128 @@
-"""Routing: one lead through 20 rules (route), and 10,000 leads routed in one bulk
-run (route_bulk_10k), both rolled back (leads/management/bench_routing.py). The
-service is timed directly: routing has no page of its own to wait for; a new lead
-is routed inside the create request."""
+"""Routing scenarios for `manage.py bench`: one lead through 20 rules (route), and
+10,000 leads through the bulk routing service (in rolled-back runs of 500). Everything,
+rules included, is written inside transactions that are rolled back, so the data set
+is left as it was; on PostgreSQL the dead row versions the bulk runs leave behind
+are vacuumed afterwards. The service is timed directly: routing has no page of its
+own to wait for; a new lead is routed inside the create request."""
 
+import itertools
+import statistics
+import time
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Team
 from leads.management.bench import RESULT_KEYS, scenario
-from leads.management.bench_routing import bench_route, bench_route_bulk
+from leads.management.bench.core import summarise, vacuum_written_tables
+from leads.models import Lead, LeadState, RoutingRule
+from leads.services.routing import bulk_route_leads, route_lead
+from leadsite.core.services import service_context
+
+RULES = 20
+BULK = 10_000
+# Leads per rolled-back run of the bulk scenario (see bench_route_bulk).
+CHUNK = 500
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _rules(viewer):
+    """19 rules that never match, then a catch-all team rule (the 20th), written
+    directly like demo data (in the scenario's rolled-back transaction)."""
+    with service_context("bench"):
+        return _write_rules(viewer)
+
+
+def _write_rules(viewer):
+    team = Team.objects.filter(members__isnull=False).first()
+    for i in range(RULES - 1):
+        RoutingRule.objects.create(
+            name=f"bench never {i}",
+            order=i,
+            conditions=[{"field": "country", "op": "equals", "value": f"Nowhere {i}"}],
+            target_user=viewer,
+        )
+    if team is None:
+        return RoutingRule.objects.create(
+            name="bench all", order=999, target_user=viewer
+        )
+    return RoutingRule.objects.create(
+        name="bench all", order=999, target_team=team, target_user=None
+    )
+
+
+def _open_leads(count):
+    return list(Lead.objects.filter(state=LeadState.OPEN).order_by("-id")[:count])
+
+
+def bench_route(*, viewer, runs):
+    samples, counts, sql = [], [], []
+    try:
+        with transaction.atomic():
+            RoutingRule.objects.update(is_active=False)
+            _rules(viewer)
+            leads = _open_leads(runs + 1)
+            if not leads:
+                return {"skipped": "no open leads"}
+            route_lead(lead=leads[0], by=viewer)  # warm up
+            for lead in itertools.islice(itertools.cycle(leads), runs):
+                with CaptureQueriesContext(connection) as ctx:
+                    start = time.perf_counter()
+                    route_lead(lead=lead, by=viewer)
+                    samples.append(time.perf_counter() - start)
+                counts.append(len(ctx.captured_queries))
+                sql.append(sum(float(q["time"]) for q in ctx.captured_queries))
+            raise _Rollback
+    except _Rollback:
+        pass
+    median, p95 = summarise(samples)
+    return {
+        "rules": RULES,
+        "median_ms": median,
+        "p95_ms": p95,
+        "queries": max(counts),
+        "sql_ms": round(statistics.median(sql) * 1000, 2),
+    }
+
+
+def bench_route_bulk(*, viewer, count=BULK, chunk=CHUNK):
+    """`count` open leads through bulk_route_leads, in rolled-back runs of `chunk`
+    leads (the same 20 rules in each), timed together.
+
+    In production bulk_route_leads commits every lead on its own. Run as one
+    transaction, all 10,000 routings would update the round-robin rule's row
+    10,000 times without a commit, and every later routing would step over the
+    row versions the earlier ones left (1.3 ms per lead more by the 1,000th,
+    growing): the total then measured the rollback, not the routing."""
+    leads = _open_leads(count)
+    if len(leads) < count:
+        return {
+            "skipped": f"needs {count:,} open leads, found {len(leads):,} "
+            "(seed_demo --leads 30000 or more)"
+        }
+    elapsed = 0.0
+    for start in range(0, count, chunk):
+        try:
+            with transaction.atomic():
+                RoutingRule.objects.update(is_active=False)
+                _rules(viewer)
+                began = time.perf_counter()
+                bulk_route_leads(leads=leads[start : start + chunk], by=viewer)
+                elapsed += time.perf_counter() - began
+                raise _Rollback
+        except _Rollback:
+            pass
+    return {
+        "rules": RULES,
+        "leads": count,
+        "chunk": chunk,
+        "total_s": round(elapsed, 2),
+        "per_lead_ms": round(elapsed / count * 1000, 3),
+        "vacuum_s": vacuum_written_tables(),
+    }
 
 
 @scenario("route")

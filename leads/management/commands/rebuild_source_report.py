@@ -4,7 +4,7 @@
 
 Needed only after changing DJANGO_TIME_ZONE (summary days are local days) or when
 summary rows were lost (a partial restore); ordinary writes keep them exact through
-the triggers of migration leads 0004_h2_source_report_summary.
+the triggers of migration leads 0006_source_report_triggers.
 """
 
 import time

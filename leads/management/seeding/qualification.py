@@ -5,23 +5,20 @@ import random
 from decimal import Decimal
 
 from accounts.models import (
+    ADDRESS_FIELDS,
     TYPICAL_PROBABILITY,
     OpportunityState,
     OpportunityStatus,
     SalesStage,
 )
 from leads.management.seeding.values import OPPORTUNITY_LOST_STATUSES, between
+from leads.models import ACCOUNT_FIELDS_FROM_LEAD, LEAD_CONTACT_FIELDS
 
-ADDRESS = ["address_line1", "city", "state_or_province", "postal_code", "country"]
-CONTACT_DETAILS = [
-    "salutation",
-    "first_name",
-    "last_name",
-    "job_title",
-    "email",
-    "business_phone",
-    "mobile_phone",
-]
+
+def _copied(lead, names):
+    """The lead row's values of `names`; a column the row leaves out (an address
+    line the demo never fills) stays at its default in the copy too."""
+    return {name: lead[name] for name in names if name in lead}
 
 
 def _full_name(row):
@@ -33,12 +30,11 @@ def account_row(lead, pk, primary_contact_id):
     return {
         "id": pk,
         "name": lead["company_name"] or _full_name(lead),
-        "website": lead["website"],
-        "phone": lead["business_phone"],
-        "industry": lead["industry"],
-        "annual_revenue": lead["annual_revenue"],
-        "number_of_employees": lead["number_of_employees"],
-        **{name: lead[name] for name in ADDRESS},
+        **{
+            field: lead[lead_field]
+            for field, lead_field in ACCOUNT_FIELDS_FROM_LEAD.items()
+        },
+        **_copied(lead, ADDRESS_FIELDS),
         "owner_user_id": lead["owner_user_id"],
         "owner_team_id": lead["owner_team_id"],
         "business_unit_id": lead["business_unit_id"],
@@ -50,9 +46,9 @@ def account_row(lead, pk, primary_contact_id):
 def contact_row(lead, pk, account_id):
     return {
         "id": pk,
-        **{name: lead[name] for name in CONTACT_DETAILS},
+        **{name: lead[name] for name in LEAD_CONTACT_FIELDS},
         "account_id": account_id,
-        **{name: lead[name] for name in ADDRESS},
+        **_copied(lead, ADDRESS_FIELDS),
         "owner_user_id": lead["owner_user_id"],
         "owner_team_id": lead["owner_team_id"],
         "business_unit_id": lead["business_unit_id"],

@@ -9,9 +9,6 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.permissions import (
-    is_administrator,
-    is_manager,
-    unit_subtree_ids,
     visible_to,
 )
 from leads.imports.files import import_limits
@@ -21,6 +18,7 @@ from leads.models import (
     ImportStatus,
     Lead,
 )
+from leads.permissions import visible_import_batches
 
 PREVIEW_ROWS = 10
 PREVIEW_ERRORS = 200
@@ -187,17 +185,8 @@ def _count_row(preview, row, match, first_line):
 
 
 def list_batches(*, user):
-    """Import batches the user may see: administrators all, managers those made by
-    users of their business unit and below, everyone else their own."""
-    qs = ImportBatch.objects.select_related("created_by")
-    if is_administrator(user):
-        return qs
-    if is_manager(user) and user.business_unit_id:
-        # The unit tree as read once per request (the lead list's import filter
-        # builds this queryset beside the list's own scope).
-        units = unit_subtree_ids(user)
-        return qs.filter(created_by__business_unit_id__in=units)
-    return qs.filter(created_by=user)
+    """Import batches the user may see (leads.permissions.visible_import_batches)."""
+    return visible_import_batches(user)
 
 
 def get_batch(*, pk, user) -> ImportBatch:
@@ -281,13 +270,10 @@ def not_imported_rows(batch: ImportBatch, limit: int = PREVIEW_ERRORS):
 
 
 def progress_context(batch: ImportBatch) -> dict:
-    from leads.selectors.capture import routing_available
-
     owner_column = next(
         (batch.headers[int(i)] for i, t in batch.mapping.items() if t == "owner"), ""
     )
     return {
-        "routing_available": routing_available(),
         "owner_column": owner_column,
         "batch": batch,
         "progress": progress(batch),

@@ -30,13 +30,10 @@ from leads.models import (
     RowOutcome,
 )
 from leads.selectors import imports as reading
-from leads.services.capture import (
-    fallback_owner,
-    flag_possible_duplicates,
-    route_incoming_lead,
-)
+from leads.services.capture import flag_possible_duplicates, route_incoming_lead
 from leads.services.lifecycle import update_lead
 from leadsite.core.services import service, through
+from leadsite.core.validation import refusal_for
 
 
 def _jsonable(value):
@@ -105,7 +102,8 @@ def _save_new(entries, batch):
                     entry[2].pk = None
                     entry[2].save()
             except IntegrityError as error:
-                entry[1:] = [RowOutcome.FAILED, None, f"Refused: {error}", {}, {}]
+                reason = _error_message(refusal_for(error) or error)
+                entry[1:] = [RowOutcome.FAILED, None, f"Refused: {reason}", {}, {}]
     for entry in pending:
         lead = entry[2]
         if entry[1] != RowOutcome.CREATED:
@@ -258,11 +256,9 @@ def process_import(*, batch_id: int) -> ImportBatch | None:
     batch = ImportBatch.objects.select_related("created_by", "owner_user").get(
         pk=batch_id
     )
-    batch.import_owner = (
-        batch.owner_user
-        or fallback_owner(batch.created_by.business_unit)
-        or batch.created_by
-    )
+    # Routed rows are held by the importer (their unit's rules apply) until routing
+    # decides; one no rule routes goes to its fallback owner (leads.routing.fallback).
+    batch.import_owner = batch.owner_user or batch.created_by
     last = batch.rows.order_by("-line").values_list("line", flat=True).first()
     start = last - 1 if last else 0  # data row index after the last committed row
     with batch.file.open("rb") as handle:

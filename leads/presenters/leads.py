@@ -1,0 +1,65 @@
+"""The lead list's rows (templates/jinja2/leads/partials/lead_table.html)."""
+
+from dataclasses import dataclass
+
+from leads.models import LeadRating, LeadStatus
+from leadsite.core.display import day_formatter, money_formatter, url_maker
+
+_STATUSES = dict(LeadStatus.choices)
+_RATINGS = dict(LeadRating.choices)
+
+
+@dataclass(slots=True)
+class LeadRow:
+    pk: int
+    url: str
+    name: str
+    subject: str
+    company: str
+    email: str
+    state: str  # "open", "qualified", "disqualified": the status pill's kind
+    status: str  # the status reason's label
+    rating: str  # "" for none
+    value: str
+    close: str
+    owner: str  # the user, or the team when owner_is_team
+    owner_is_team: bool
+    created: str
+
+
+def _owner(lead) -> tuple[str, bool]:
+    if lead.owner_user_id:
+        return str(lead.owner_user), False
+    if lead.owner_team_id:
+        return str(lead.owner_team), True
+    return "", False
+
+
+def lead_rows(leads) -> list[LeadRow]:
+    """A row per lead: the columns leads.selectors.leads.LIST_ROW_FIELDS reads, as
+    LIST_COLUMNS in leads/views/leads.py orders them."""
+    day = day_formatter()
+    money = money_formatter(places=0)
+    url = url_maker("leads:detail")
+    rows = []
+    for lead in leads:
+        owner, owner_is_team = _owner(lead)
+        rows.append(
+            LeadRow(
+                pk=lead.pk,
+                url=url(lead.pk),
+                name=lead.full_name or lead.last_name,
+                subject=lead.subject,
+                company=lead.company_name,
+                email=lead.email,
+                state=lead.state_name,
+                status=_STATUSES.get(lead.status, lead.status),
+                rating=_RATINGS.get(lead.rating, ""),
+                value=money(lead.estimated_value),
+                close=day(lead.estimated_close_date),
+                owner=owner,
+                owner_is_team=owner_is_team,
+                created=day(lead.created_at),
+            )
+        )
+    return rows

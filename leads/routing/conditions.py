@@ -1,0 +1,213 @@
+"""The condition vocabulary: which lead fields a rule's conditions read, with which
+operators, and one condition validated, tested against a lead and put in words.
+
+A condition is a dict {"field": ..., "op": ..., "value": ...}; a rule's conditions
+are joined by AND. This module imports no models: the rule model validates its
+conditions with validate_conditions, and the options of a choice field are the
+Lead field's own choices, read through the app registry when first needed.
+"""
+
+import functools
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+
+CHOICE, REF, TEXT, NUMBER = "choice", "ref", "text", "number"
+
+
+@functools.cache
+def _lead_choices(attr: str) -> tuple:
+    return tuple(apps.get_model("leads", "Lead")._meta.get_field(attr).choices)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    label: str
+    kind: str
+    attr: str  # the Lead attribute the condition reads
+    integer: bool = False
+
+    @property
+    def choices(self) -> tuple:
+        """(value, label) for a CHOICE field: the Lead field's choices."""
+        return _lead_choices(self.attr) if self.kind == CHOICE else ()
+
+
+FIELDS = {
+    "source": FieldSpec("source", CHOICE, "source"),
+    "country": FieldSpec("country", TEXT, "country"),
+    "state": FieldSpec("state/province", TEXT, "state_or_province"),
+    "industry": FieldSpec("industry", CHOICE, "industry"),
+    "employees": FieldSpec("employees", NUMBER, "number_of_employees", integer=True),
+    "estimated_value": FieldSpec("est. value", NUMBER, "estimated_value"),
+    "rating": FieldSpec("rating", CHOICE, "rating"),
+    "campaign": FieldSpec("campaign", REF, "campaign_id"),
+    "channel_partner": FieldSpec("channel partner", REF, "channel_partner_id"),
+    "capture_form": FieldSpec("capture form", REF, "capture_form_id"),
+    "business_unit": FieldSpec("business unit", REF, "business_unit_id"),
+}
+
+OPERATORS = {
+    "equals": "is",
+    "in": "in",
+    "not_in": "not in",
+    "contains": "contains",
+    "gte": "≥",
+    "lte": "≤",
+    "empty": "is empty",
+}
+OPERATORS_BY_KIND = {
+    CHOICE: ("equals", "in", "not_in", "empty"),
+    REF: ("equals", "in", "not_in", "empty"),
+    TEXT: ("equals", "in", "not_in", "contains", "empty"),
+    NUMBER: ("equals", "gte", "lte", "empty"),
+}
+LIST_OPERATORS = ("in", "not_in")
+
+
+def _scalar(spec: FieldSpec, raw):
+    """One value for `spec`, normalised for storage (ValueError when it is not one)."""
+    if spec.kind in (CHOICE, REF):
+        if isinstance(raw, bool):
+            raise ValueError
+        number = int(raw)
+        if spec.kind == CHOICE and number not in {v for v, _ in spec.choices}:
+            raise ValueError
+        if number < 1 and spec.kind == REF:
+            raise ValueError
+        return number
+    if spec.kind == NUMBER:
+        if isinstance(raw, bool) or raw is None or str(raw).strip() == "":
+            raise ValueError
+        try:
+            number = Decimal(str(raw).strip())
+        except InvalidOperation:
+            raise ValueError from None
+        if not number.is_finite():
+            raise ValueError
+        if spec.integer:
+            if number != number.to_integral_value():
+                raise ValueError
+            return int(number)
+        return str(number)
+    text = str(raw).strip() if raw is not None else ""
+    if not text:
+        raise ValueError
+    return text
+
+
+def clean_condition(raw) -> dict:
+    """A condition in its stored form, or ValidationError saying what is wrong."""
+    if not isinstance(raw, dict):
+        raise ValidationError("A condition is a field, an operator and a value.")
+    spec = FIELDS.get(raw.get("field"))
+    if spec is None:
+        raise ValidationError("Choose a lead field for the condition.")
+    op = raw.get("op")
+    if op not in OPERATORS_BY_KIND[spec.kind]:
+        allowed = ", ".join(OPERATORS[o] for o in OPERATORS_BY_KIND[spec.kind])
+        raise ValidationError(f"For {spec.label} the operator is one of: {allowed}.")
+    value = raw.get("value")
+    if op == "empty":
+        return {"field": raw["field"], "op": op, "value": None}
+    try:
+        if op in LIST_OPERATORS:
+            if not isinstance(value, list | tuple) or not value:
+                raise ValueError
+            cleaned = []
+            for item in value:
+                item = _scalar(spec, item)
+                if item not in cleaned:
+                    cleaned.append(item)
+        else:
+            if isinstance(value, list | tuple):
+                raise ValueError
+            cleaned = _scalar(spec, value)
+    except (TypeError, ValueError):
+        wanted = {
+            CHOICE: "one of the listed values",
+            REF: "one of the listed records",
+            TEXT: "some text",
+            NUMBER: "a whole number" if spec.integer else "a number",
+        }[spec.kind]
+        many = " (one or more)" if op in LIST_OPERATORS else ""
+        raise ValidationError(
+            f"{spec.label.capitalize()} {OPERATORS[op]} needs {wanted}{many}."
+        ) from None
+    return {"field": raw["field"], "op": op, "value": cleaned}
+
+
+def validate_conditions(value) -> None:
+    """Raise ValidationError unless `value` is a list of well-formed conditions
+    (the rule model's validator: a malformed list never reaches the table)."""
+    if not isinstance(value, list):
+        raise ValidationError("Conditions are a list.")
+    for item in value:
+        if clean_condition(item) != item:
+            raise ValidationError("A condition is not in its stored form.")
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip().casefold()
+
+
+def condition_holds(condition: dict, values: dict) -> bool:
+    """Whether the lead `values` (see lead_values) satisfy one condition."""
+    spec = FIELDS[condition["field"]]
+    op, expected = condition["op"], condition["value"]
+    actual = values.get(condition["field"])
+    if op == "empty":
+        return actual is None or actual == ""
+    if actual is None or actual == "":
+        return op == "not_in"
+    if spec.kind == TEXT:
+        actual = _text(actual)
+        if op == "contains":
+            return _text(expected) in actual
+        if op in LIST_OPERATORS:
+            found = actual in {_text(item) for item in expected}
+            return found if op == "in" else not found
+        return actual == _text(expected)
+    if spec.kind == NUMBER:
+        actual, target = Decimal(str(actual)), Decimal(str(expected))
+        return {
+            "equals": actual == target,
+            "gte": actual >= target,
+            "lte": actual <= target,
+        }[op]
+    if op in LIST_OPERATORS:
+        found = actual in expected
+        return found if op == "in" else not found
+    return actual == expected
+
+
+def describe_condition(condition: dict, labels: dict | None = None) -> str:
+    """The condition in words: "source in Web, Trade Show".
+
+    `labels` maps (field, id) to a record's name for campaign, channel partner,
+    capture form and business unit conditions.
+    """
+    spec = FIELDS[condition["field"]]
+    op, value = condition["op"], condition["value"]
+    if op == "empty":
+        return f"{spec.label} is empty"
+
+    def word(item):
+        if spec.kind == CHOICE:
+            return dict(spec.choices).get(item, str(item))
+        if spec.kind == REF:
+            return (labels or {}).get((condition["field"], item), f"#{item}")
+        if spec.kind == NUMBER:
+            number = Decimal(str(item))
+            return f"{number:,.2f}" if not spec.integer else f"{int(number):,}"
+        return str(item)
+
+    shown = ", ".join(word(i) for i in value) if op in LIST_OPERATORS else word(value)
+    return f"{spec.label} {OPERATORS[op]} {shown}"
+
+
+def lead_values(lead) -> dict:
+    """The values conditions read, taken from a Lead (or any object with its fields)."""
+    return {key: getattr(lead, spec.attr, None) for key, spec in FIELDS.items()}

@@ -1,0 +1,264 @@
+"""What a routing decision reads: the rule set (active rules and the unit tree) and
+the situation (leads.routing.situation): the people the decision may pick, their
+open-lead counts, the teams' members and round-robin turns, and the names its words
+use.
+
+load_situation is the one builder of a Situation: the routing service (which locks
+what it reads), the dry run and the lead form's preview all call it. Whom to read
+is decided by the pure leads.routing.situation.candidate_ids.
+
+The turns and the users are read in plain SQL: short statements on small tables,
+read on every routing, which the ORM took several times longer to build than the
+database takes to run (README, Performance). SQLite has no row locks: there the
+statements run without the lock clause.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, connections, router
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import Account, BusinessUnit, Team, User
+from leads.models import (
+    Campaign,
+    CaptureForm,
+    Distribution,
+    Lead,
+    LeadState,
+    RoutingRule,
+)
+from leads.routing.conditions import FIELDS, REF
+from leads.routing.situation import Situation, candidate_ids
+
+ROUND_ROBIN, LEAST_LOADED = Distribution.ROUND_ROBIN, Distribution.LEAST_LOADED
+_RULES = RoutingRule._meta.db_table
+_MEMBERS = Team.members.through._meta.db_table
+_USERS = User._meta.db_table
+_UNITS = BusinessUnit._meta.db_table
+_LABEL_MODELS = {
+    "campaign": Campaign,
+    "channel_partner": Account,
+    "capture_form": CaptureForm,
+}
+# What routing reads of a user: eligibility, name, unit (not the password hash).
+USER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "is_active",
+    "business_unit",
+    "lead_capacity",
+    "available_for_leads",
+    "unavailable_until",
+)
+_USER_COLUMNS = ", ".join(
+    User._meta.get_field(name).column for name in ("id", *USER_FIELDS)
+)
+
+
+@dataclass
+class RuleSet:
+    """The configuration routing reads: active rules and the unit tree. Loaded once
+    per routing (or once per bulk run)."""
+
+    rules: list
+    parents: dict
+    default_owners: dict
+    unit_names: dict
+
+    @classmethod
+    def load(cls, rules=None) -> "RuleSet":
+        """The active rules (or `rules`, when given) and the unit tree."""
+        if rules is None:
+            rules = list(
+                # Target users come with the candidates; the team names the decision.
+                # Unordered: leads.routing.matching sorts the rules it applies.
+                RoutingRule.objects.filter(is_active=True)
+                .select_related("target_team")
+                .order_by()
+            )
+        parents, owners, names = {}, {}, {}
+        # Plain SQL: four columns of a small table, read on every routing.
+        with connections[router.db_for_read(BusinessUnit)].cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, parent_id, default_owner_id, name FROM {_UNITS}"  # noqa: S608
+            )
+            for pk, parent_id, owner_id, name in cursor.fetchall():
+                parents[pk], owners[pk], names[pk] = parent_id, owner_id, name
+        return cls(
+            rules=rules, parents=parents, default_owners=owners, unit_names=names
+        )
+
+
+def condition_labels(conditions) -> dict:
+    """(field, id) → name for the record conditions among `conditions`; one query
+    per kind of record named (at most four)."""
+    wanted: dict[str, set] = {}
+    for condition in conditions:
+        if FIELDS[condition["field"]].kind == REF and condition["value"] not in (
+            None,
+            [],
+        ):
+            value = condition["value"]
+            wanted.setdefault(condition["field"], set()).update(
+                value if isinstance(value, list) else [value]
+            )
+    labels = {}
+    for name, ids in wanted.items():
+        model = _LABEL_MODELS.get(name, BusinessUnit)
+        for pk, label in model.objects.filter(pk__in=ids).values_list("pk", "name"):
+            labels[(name, pk)] = label
+    return labels
+
+
+def open_loads(users: dict, *, least_loaded=()) -> dict:
+    """user id → number of open leads they own, for the users whose load can change
+    a decision: those with a lead capacity, and the members of least-loaded teams
+    (`least_loaded`). Nobody else is counted (a missing id reads as 0, and nothing
+    compares it). COUNT(*), so the (owner, state, created) index answers it alone."""
+    wanted = [
+        pk
+        for pk, user in users.items()
+        if user.lead_capacity is not None or pk in least_loaded
+    ]
+    if not wanted:
+        return {}
+    rows = (
+        Lead.objects.filter(owner_user_id__in=wanted, state=LeadState.OPEN)
+        .values_list("owner_user_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def _for_update(*, of=()) -> str:
+    """The row-lock clause, where the database has one (SQLite does not)."""
+    if not connection.features.has_select_for_update:
+        return ""
+    return " " + connection.ops.for_update_sql(of=of)
+
+
+def _turns(rules, *, lock: bool) -> tuple[dict, dict]:
+    """(team id -> member ids in id order, rule id -> round-robin cursor) for the
+    team rules among `rules`; one query.
+
+    With `lock`, the rules' rows are read with their members, locked when one of
+    them shares by round robin (the rule's row only, not the team's): concurrent
+    routings through the rule wait here in line, and each reads the cursor the
+    one before it moved. Without, the cursors are the rules' own (the dry run
+    tries rules that are not saved, or edited)."""
+    team_of = {r.pk: r.target_team_id for r in rules if r.target_team_id}
+    if not team_of:
+        return {}, {}
+    turned = [
+        r.pk
+        for r in rules
+        if r.target_team_id and r.distribution == ROUND_ROBIN and r.pk
+    ]
+    members = {team_id: set() for team_id in team_of.values()}
+    if lock:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r.id, r.last_assigned_user_id, m.user_id FROM {_RULES} r"  # noqa: S608
+                f" LEFT JOIN {_MEMBERS} m ON m.team_id = r.target_team_id"
+                f" WHERE r.id IN ({', '.join(['%s'] * len(team_of))})"
+                f"{_for_update(of=('r',)) if turned else ''}",
+                list(team_of),
+            )
+            rows = cursor.fetchall()
+        saved = {}
+        for rule_id, cursor_id, user_id in rows:
+            saved[rule_id] = cursor_id
+            if user_id is not None:
+                members[team_of[rule_id]].add(user_id)
+    else:
+        saved = {r.pk: r.last_assigned_user_id for r in rules if r.pk in turned}
+        for team_id, user_id in Team.members.through.objects.filter(
+            team_id__in=members
+        ).values_list("team_id", "user_id"):
+            members[team_id].add(user_id)
+    cursors = {pk: saved.get(pk) for pk in turned}
+    return {team: sorted(ids) for team, ids in members.items()}, cursors
+
+
+def _read_users(ids, fallback: str, *, lock: bool) -> dict:
+    """id -> user for the users `ids` and the one named `fallback`, in id order
+    (locked with `lock`), with the fields routing reads (USER_FIELDS; the rest
+    load on use)."""
+    where, params = [], []
+    if ids:
+        where.append(f"id IN ({', '.join(['%s'] * len(ids))})")
+        params += sorted(ids)
+    if fallback:
+        where.append("username = %s")
+        params.append(fallback)
+    if not where:
+        return {}
+    users = User.objects.raw(
+        f"SELECT {_USER_COLUMNS} FROM {_USERS} WHERE {' OR '.join(where)}"  # noqa: S608
+        f" ORDER BY id{_for_update() if lock else ''}",
+        params,
+        using=connection.alias if lock else router.db_for_read(User),
+    )
+    return {user.pk: user for user in users}
+
+
+def load_situation(
+    *,
+    ruleset: RuleSet,
+    rules,
+    unit_ids=None,
+    lock: bool = False,
+    exclude=(),
+    keeper=None,
+) -> Situation:
+    """The situation a decision over `rules` reads, from the database as it is now.
+
+    `rules`: the rules whose targets the decision may pick (the routing service:
+    the one the lead matched; the dry run: every rule it tries). `unit_ids`: the
+    units of the leads to decide, whose default owners (up the tree) are read;
+    None for every unit's. The LEADSITE_FALLBACK_OWNER user is read too.
+    `lock` (the routing service, inside its transaction): a round-robin rule's row
+    is locked before its cursor is read, then the users in id order before their
+    open leads are counted, so concurrent routings take turns one after another
+    and never overfill a capacity (leads.services.locks: the lock order).
+    `exclude`: users the lead may not go to; `keeper`: see Situation.
+
+    Queries: members and turns (one), users (one), open leads (at most one),
+    condition labels (one per kind of record named)."""
+    members, cursors = _turns(rules, lock=lock)
+    ids = candidate_ids(
+        rules,
+        members=members,
+        parents=ruleset.parents,
+        default_owners=ruleset.default_owners,
+        unit_ids=ruleset.parents if unit_ids is None else unit_ids,
+    )
+    fallback = getattr(settings, "LEADSITE_FALLBACK_OWNER", "") or ""
+    users = _read_users(ids, fallback, lock=lock)
+    least_loaded = {
+        pk
+        for rule in rules
+        if rule.target_team_id and rule.distribution == LEAST_LOADED
+        for pk in members.get(rule.target_team_id, ())
+    }
+    return Situation(
+        users=users,
+        team_members=members,
+        loads=open_loads(users, least_loaded=least_loaded),
+        cursors=cursors,
+        parents=ruleset.parents,
+        default_owners=ruleset.default_owners,
+        unit_names=ruleset.unit_names,
+        labels=condition_labels([c for r in rules for c in r.conditions or []]),
+        fallback_owner_id=next(
+            (pk for pk, u in users.items() if fallback and u.username == fallback),
+            None,
+        ),
+        today=timezone.localdate(),
+        exclude=set(exclude),
+        keeper=keeper,
+    )

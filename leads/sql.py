@@ -1,0 +1,197 @@
+"""The leads app's hand-written SQL: only statements measured to matter on a hot
+read (README, "Performance", "Hand-written SQL"). Each has a test that it returns
+what the ORM version returns, on seeded data (tests/test_sql.py). Everything else
+is ORM, and every code comes from the enums.
+
+- presence_flags: the lead page's "has any rows" flags, EXISTS in the lead's query.
+- The source report's summary, recomputed before every report read: the day and
+  histogram rows inserted from the lead facts (INSERT ... SELECT), the month and
+  year roll-ups moved by the difference (an upsert that adds). The ORM has
+  neither, and the same rows through Python were much slower.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+from django_fsm_log.models import StateLog
+
+from accounts.models import OpportunityState
+from leads.models import (
+    Lead,
+    LeadState,
+    LeadStatus,
+    SourceReportDay,
+    SourceReportHistogram,
+)
+
+# --- The lead page ----------------------------------------------------------------
+
+
+def presence_flags(presence) -> dict[str, RawSQL]:
+    """{flag: EXISTS (a row of model whose field is the lead)} for the
+    (flag, model, field) entries of `presence`, as annotations of a Lead query:
+    one index probe each. The outer lead is the query's base table, which Django
+    never aliases."""
+    qn = connection.ops.quote_name
+    outer = f"{qn(Lead._meta.db_table)}.{qn(Lead._meta.pk.column)}"
+    flags = {}
+    for name, model, field in presence:
+        column = model._meta.get_field(field).column
+        # Kept as SQL: README "Performance", "Hand-written SQL" (presence_flags:
+        # the same flags as ORM Exists() made the lead page slower).
+        sql = (
+            f"SELECT 1 FROM {qn(model._meta.db_table)} x "  # noqa: S608
+            f"WHERE x.{qn(column)} = {outer}"
+        )
+        params = []
+        if model is StateLog:
+            sql += " AND x.content_type_id = %s"
+            params.append(ContentType.objects.get_for_model(Lead).pk)
+        flags[name] = RawSQL(f"EXISTS ({sql})", params, output_field=BooleanField())
+    return flags
+
+
+# --- The source report's summary ----------------------------------------------------
+# The facts come from the ORM (leads.reports.facts.lead_facts); the statements below
+# sum them into the summary rows.
+
+DAY_TABLE = SourceReportDay._meta.db_table
+HISTOGRAM_TABLE = SourceReportHistogram._meta.db_table
+DAY, MONTH, YEAR = SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR
+KEYS = "source, campaign_id, business_unit_id, owner_user_id, owner_team_id"
+# The facts' key columns, in the order of KEYS; NULL is stored as 0 (the unique
+# constraints then match "none" on both backends).
+FACT_KEYS = ", ".join(
+    f"COALESCE({column}, 0)"
+    for column in ["r_source", "r_campaign", "r_unit", "r_user", "r_team"]
+)
+
+
+def _count(condition: str) -> str:
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def _total(column: str, condition: str) -> str:
+    return f"COALESCE(SUM(CASE WHEN {condition} THEN {column} END), 0)"
+
+
+def _summed():
+    """(SourceReportDay column, its SQL over the facts), in the model's order: the
+    same figures as leads.reports.facts.figures() (tests/test_sql.py)."""
+    state = {code: f"r_state = {int(code)}" for code in LeadState}
+    status = {code: f"r_status = {int(code)}" for code in LeadStatus}
+    opportunity = {code: f"r_opp_state = {int(code)}" for code in OpportunityState}
+    return [
+        ("created", "COUNT(*)"),
+        ("open", _count(state[LeadState.OPEN])),
+        ("qualified", _count(state[LeadState.QUALIFIED])),
+        ("lost", _count(status[LeadStatus.LOST])),
+        ("cannot_contact", _count(status[LeadStatus.CANNOT_CONTACT])),
+        ("no_longer_interested", _count(status[LeadStatus.NO_LONGER_INTERESTED])),
+        ("canceled", _count(f"{status[LeadStatus.CANCELED]} AND r_merged = FALSE")),
+        ("merged", _count("r_merged = TRUE")),
+        ("won_leads", _count(opportunity[OpportunityState.WON])),
+        ("opportunities_lost", _count(opportunity[OpportunityState.LOST])),
+        ("opportunities_open", _count(opportunity[OpportunityState.OPEN])),
+        ("won_revenue", _total("r_opp_actual", opportunity[OpportunityState.WON])),
+        ("pipeline", _total("r_opp_estimated", opportunity[OpportunityState.OPEN])),
+        ("worked", _count("r_work_hours IS NOT NULL")),
+        ("worked_within_24h", _count("r_work_hours < 24")),
+    ]
+
+
+SUMMED = _summed()
+COLUMNS = ", ".join(name for name, _ in SUMMED)
+SUMMARY_LOCK = 742_010  # the advisory lock that keeps two refreshes apart
+
+
+def lock_summary() -> None:
+    """PostgreSQL: wait for any other refresh to end (an advisory lock held until
+    the transaction ends); JIT off for it, as compiling a day's recomputation
+    costs more than running it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # set_config(..., true) is SET LOCAL: until the transaction ends.
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s), set_config('jit', 'off', true)",
+                [SUMMARY_LOCK],
+            )
+
+
+def analyze_summary() -> None:
+    """PostgreSQL: fresh planner statistics for the summary tables."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DAY_TABLE}, {HISTOGRAM_TABLE}")
+
+
+def insert_summary_days(facts, *, histograms) -> None:
+    """Insert the day rows of the lead facts `facts` (a leads.reports.facts.lead_facts
+    query; one row per local day and key), and the day rows of the `histograms`
+    ((metric, facts column) pairs; one row per local day, key and value)."""
+    facts_sql, params = facts.query.sql_with_params()
+    summed = ", ".join(sql for _, sql in SUMMED)
+    # Kept as SQL (both statements): README "Performance", "Hand-written SQL"
+    # (the summary's refresh, measured against the same rows through the ORM).
+    histogram_rows = " UNION ALL ".join(
+        f"SELECT r_day, {DAY}, {FACT_KEYS}, {metric}, {column}, COUNT(*) "  # noqa: S608
+        f"FROM ({facts_sql}) facts WHERE {column} IS NOT NULL "
+        f"GROUP BY r_day, {FACT_KEYS}, {column}"
+        for metric, column in histograms
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DAY_TABLE} (period, level, {KEYS}, {COLUMNS}) "  # noqa: S608
+            f"SELECT r_day, {DAY}, {FACT_KEYS}, {summed} "
+            f"FROM ({facts_sql}) facts GROUP BY r_day, {FACT_KEYS}",
+            params,
+        )
+        cursor.execute(
+            f"INSERT INTO {HISTOGRAM_TABLE} "
+            f"(period, level, {KEYS}, metric, bucket, count) {histogram_rows}",
+            params * len(histograms),
+        )
+
+
+def move_summary_roll_ups(runs, *, sign: str) -> None:
+    """Add (sign "") or take out (sign "-") the day rows of the days `runs`
+    ((first, last) pairs; None: every day) to or from their month and year
+    roll-up rows, creating the roll-up rows that are missing."""
+    where, params = f"level = {DAY}", []
+    if runs is not None:
+        periods = " OR ".join(["period BETWEEN %s AND %s"] * len(runs))
+        where += f" AND ({periods})"
+        params = [day for run in runs for day in run]
+    for table, grouped, targets in [
+        (DAY_TABLE, KEYS, [name for name, _ in SUMMED]),
+        (HISTOGRAM_TABLE, f"{KEYS}, metric, bucket", ["count"]),
+    ]:
+        values = ", ".join(f"{sign}SUM({name})" for name in targets)
+        update = ", ".join(
+            f"{name} = {table}.{name} + excluded.{name}" for name in targets
+        )
+        for level, rolled in [(MONTH, _month_of("period")), (YEAR, _year_of("period"))]:
+            with connection.cursor() as cursor:
+                # Kept as SQL: README "Performance", "Hand-written SQL" (the
+                # summary's refresh; the ORM has no upsert that adds).
+                cursor.execute(
+                    f"INSERT INTO {table} "  # noqa: S608
+                    f"(period, level, {grouped}, {', '.join(targets)}) "
+                    f"SELECT {rolled}, {level}, {grouped}, {values} FROM {table} "
+                    f"WHERE {where} GROUP BY {rolled}, {grouped} "
+                    f"ON CONFLICT (level, period, {grouped}) DO UPDATE SET {update}",
+                    params,
+                )
+
+
+def _month_of(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _year_of(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('year', {column}) AS date)"
+    return f"date({column}, 'start of year')"

@@ -1,0 +1,623 @@
+"""Access to every URL of the site: login, record scope, methods and CSRF, and
+junk in query strings and POST bodies.
+
+Driven by the URL resolver: every named URL outside PUBLIC_NAMES / PUBLIC_NAMESPACES
+needs an entry in ROUTES, so a new page without a scope case fails
+test_every_url_has_an_audit_case. Each case builds the page's target records for a
+given owner and a POST body that would write if a gate were missing; "nothing was
+written" compares every row of the leads, accounts and transition-log tables before
+and after the request.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+
+from accounts.models import (
+    Account,
+    Contact,
+    Opportunity,
+    OpportunityProduct,
+    OpportunityStatus,
+)
+from accounts.permissions import SALES_REP
+from leads.forms.lifecycle import BulkActionForm, LeadForm
+from leads.forms.links import InterestForm
+from leads.forms.merge import MergeLeadsForm
+from leads.forms.qualification import QualifyLeadForm
+from leads.forms.timeline import ActivityForm, NoteForm
+from leads.models import ActivityKind, Direction, ImportBatch, LeadStatus, Note
+from leads.services.exports import build_export, start_export
+from tests import factories
+from tests.conftest import _user_in
+from tests.support import JUNK, snapshot
+
+PUBLIC_NAMES = {"login", "logout", "healthz", "capture", "capture-thanks"}
+# The Django admin has its own login (test_admin.py: test_admin_scope_for_a_staff_rep).
+PUBLIC_NAMESPACES = {"admin"}
+
+
+def iter_url_patterns(patterns=None, namespace=None):
+    """(full name, pattern) for every named URL pattern, recursively."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(n for n in (namespace, pattern.namespace) if n) or None
+            yield from iter_url_patterns(pattern.url_patterns, inner)
+        elif pattern.name:
+            yield (
+                (f"{namespace}:{pattern.name}" if namespace else pattern.name),
+                pattern,
+            )
+
+
+def _is_public(name):
+    return name in PUBLIC_NAMES or name.split(":")[0] in PUBLIC_NAMESPACES
+
+
+URL_NAMES = sorted({name for name, _ in iter_url_patterns() if not _is_public(name)})
+
+
+def _data(data):
+    """POST body with upload factories called (a file can be read only once)."""
+    return {key: value() if callable(value) else value for key, value in data.items()}
+
+
+# --- the audit table: URL name -> how to build its target for an owner -----------------
+
+
+@dataclass
+class Route:
+    build: Callable  # (owner, actor) -> (url kwargs, POST data)
+    get: bool = True  # the view answers GET
+    post: bool = True  # the view answers POST
+    takes_record: bool = True
+    # What a GET by someone in scope may answer (merge without ids: nothing to show).
+    get_statuses: tuple = (200, 302)
+    variants: list = field(default_factory=lambda: [None])
+    # Only the record's creator reaches it (an export job): no manager sees it.
+    owner_only: bool = False
+
+
+def _lead(owner, **kwargs):
+    return factories.LeadFactory(owner_user=owner, **kwargs)
+
+
+def _opportunity(owner, **kwargs):
+    return factories.OpportunityFactory(owner_user=owner, **kwargs)
+
+
+def _record(kind, owner):
+    return {
+        "lead": lambda: _lead(owner),
+        "account": lambda: factories.AccountFactory(owner_user=owner),
+        "contact": lambda: factories.ContactFactory(owner_user=owner),
+        "opportunity": lambda: _opportunity(owner),
+    }[kind]()
+
+
+LEAD_DATA = {
+    "subject": "Tampered",
+    "last_name": "Mallory",
+    "source": "8",
+    "confirm_duplicates": "on",
+}
+ACTIVITY_DATA = {
+    "kind": ActivityKind.PHONE_CALL,
+    "subject": "Tampered call",
+    "direction": Direction.OUTGOING,
+    "completed": "on",
+}
+RECORD_TYPES = ["lead", "account", "contact", "opportunity"]
+
+
+def _text_upload():
+    return SimpleUploadedFile("t.txt", b"tampered\n", content_type="text/plain")
+
+
+def _lead_route(data=None, get=True, post=True, **lead_kwargs):
+    def build(owner, actor):
+        return {"pk": _lead(owner, **lead_kwargs).pk}, dict(data or {})
+
+    return Route(build, get=get, post=post)
+
+
+def _link_route(kind):
+    def build(owner, actor):
+        lead = _lead(owner)
+        target = (
+            factories.AccountFactory(owner_user=actor)
+            if kind == "account"
+            else factories.ContactFactory(owner_user=actor)
+        )
+        return {"pk": lead.pk}, {kind: target.pk}
+
+    # GET: the picker alone (loaded into the lead page's disclosure).
+    return Route(build)
+
+
+def _unlink_route(kind):
+    def build(owner, actor):
+        lead = _lead(owner)
+        if kind == "account":
+            link = factories.LeadAccountFactory(
+                lead=lead, account=factories.AccountFactory(owner_user=owner)
+            )
+            return {"pk": lead.pk, "account_pk": link.account_id}, {}
+        link = factories.LeadContactFactory(
+            lead=lead, contact=factories.ContactFactory(owner_user=owner)
+        )
+        return {"pk": lead.pk, "contact_pk": link.contact_id}, {}
+
+    return Route(build, get=False)
+
+
+def _timeline_route(data):
+    def build(owner, actor, variant):
+        record = _record(variant, owner)
+        return {"record_type": variant, "pk": record.pk}, dict(data)
+
+    # GET: the add form alone (loaded into the record page's disclosure).
+    return Route(build, variants=RECORD_TYPES)
+
+
+def _activity_route():
+    def build(owner, actor):
+        activity = factories.ActivityFactory(lead=_lead(owner), owner=owner)
+        return {"pk": activity.pk}, {"next": "/"}
+
+    return Route(build, get=False)
+
+
+def _attachment_route():
+    def build(owner, actor):
+        return {"pk": factories.AttachmentFactory(lead=_lead(owner)).pk}, {}
+
+    return Route(build, post=False)
+
+
+def _owned_route(factory, data=None, get=True, post=True):
+    def build(owner, actor):
+        return {"pk": factory(owner).pk}, dict(data or {})
+
+    return Route(build, get=get, post=post)
+
+
+def _product_line_route():
+    def build(owner, actor):
+        line = factories.OpportunityProductFactory(opportunity=_opportunity(owner))
+        return {"pk": line.opportunity_id, "line_pk": line.pk}, {}
+
+    return Route(build, get=False)
+
+
+def _opportunity_product_route():
+    def build(owner, actor):
+        product = factories.ProductFactory()
+        return {"pk": _opportunity(owner).pk}, {"product": product.pk, "quantity": "1"}
+
+    return Route(build, get=False)
+
+
+def _interest_route(add):
+    def build(owner, actor):
+        lead = _lead(owner)
+        if add:
+            product = factories.ProductFactory()
+            return {"pk": lead.pk}, {"product": product.pk, "quantity": "1"}
+        interest = factories.LeadProductFactory(lead=lead)
+        return {"pk": lead.pk, "interest_pk": interest.pk}, {}
+
+    return Route(build, get=add)
+
+
+def _page(data=None, get=True, post=True):
+    return Route(
+        lambda owner, actor: ({}, dict(data or {})),
+        get=get,
+        post=post,
+        takes_record=False,
+    )
+
+
+def _bulk_route():
+    def build(owner, actor):
+        lead = _lead(owner)
+        return {}, {
+            "action": "disqualify",
+            "ids": [lead.pk],
+            "reason": LeadStatus.LOST,
+        }
+
+    return Route(build, get=False, takes_record=False)
+
+
+def _rule_route(get=True, post=True):
+    """A routing rule of the owner's business unit; reps never edit."""
+
+    def build(owner, actor):
+        rule = factories.RoutingRuleFactory(
+            business_unit=owner.business_unit, target_user=owner
+        )
+        return {"pk": rule.pk}, {"name": "Tampered", "direction": "up"}
+
+    return Route(build, get=get, post=post, get_statuses=(404,))
+
+
+def _import_batch_route(get=True, post=True):
+    """A finished import made by `owner`; reps may not import (404 even on their own)."""
+
+    def build(owner, actor):
+        batch = ImportBatch.objects.create(
+            created_by=owner,
+            file="imports/audit.csv",
+            original_name="audit.csv",
+            file_format="csv",
+            headers=["subject", "lastname"],
+            total_rows=1,
+            status="done",
+        )
+        return {"pk": batch.pk}, {}
+
+    return Route(build, get=get, post=post, get_statuses=(404,))
+
+
+def _export_job_route():
+    """A built export of `owner`'s: only its requester reaches it."""
+
+    def build(owner, actor):
+        job = start_export(by=owner, query="view=all")
+        build_export(job_id=job.pk)
+        return {"pk": job.pk}, {}
+
+    return Route(build, post=False, owner_only=True)
+
+
+def _capture_form_route():
+    def build(owner, actor):
+        form = factories.CaptureFormFactory(business_unit=owner.business_unit)
+        return {"pk": form.pk}, {"name": "Tampered"}
+
+    return Route(build, get_statuses=(404,))
+
+
+TODAY = datetime.date.today().isoformat()
+ROUTES = {
+    # Getting leads in and out: reps may export; import pages are missing (404) for them.
+    "leads:export": _page(post=False),
+    "leads:export-jobs": _page({"query": "view=all", "file_format": "xlsx"}),
+    "leads:export-job": _export_job_route(),
+    "leads:export-job-progress": _export_job_route(),
+    "leads:export-job-download": _export_job_route(),
+    "leads:import": Route(
+        lambda owner, actor: ({}, {}), takes_record=False, get_statuses=(404,)
+    ),
+    "leads:import-detail": _import_batch_route(),
+    "leads:import-progress": _import_batch_route(post=False),
+    "leads:import-report": _import_batch_route(post=False),
+    "leads:import-undo": _import_batch_route(get=False),
+    "leads:import-resume": _import_batch_route(get=False),
+    "leads:capture-forms": Route(
+        lambda owner, actor: ({}, {}),
+        post=False,
+        takes_record=False,
+        get_statuses=(404,),
+    ),
+    "leads:capture-form-create": Route(
+        lambda owner, actor: ({}, {"name": "Tampered"}),
+        takes_record=False,
+        get_statuses=(404,),
+    ),
+    "leads:capture-form-edit": _capture_form_route(),
+    "leads:home": _page(post=False),
+    "leads:list": _page(post=False),
+    "leads:list-filters": _page(post=False),
+    "leads:bulk-assignees": _page(post=False),
+    "leads:create": _page(LEAD_DATA),
+    "leads:create-routing-preview": _page(post=False),
+    "leads:bulk": _bulk_route(),
+    "leads:merge": Route(
+        lambda owner, actor: ({}, {}), takes_record=False, get_statuses=(404,)
+    ),
+    "leads:routing": _page(post=False),
+    "leads:routing-queue": _page(post=False),
+    "leads:routing-log": _page(post=False),
+    "leads:routing-rule-create": Route(
+        lambda owner, actor: ({}, {"name": "Tampered"}),
+        takes_record=False,
+        get_statuses=(404,),
+    ),
+    "leads:routing-rule-edit": _rule_route(),
+    "leads:routing-rule-toggle": _rule_route(get=False),
+    "leads:routing-rule-move": _rule_route(get=False),
+    "leads:route-again": _lead_route(get=False),
+    "leads:source-report": _page(post=False),
+    "leads:detail": _lead_route(post=False),
+    "leads:edit": _lead_route(LEAD_DATA),
+    "leads:assign": _lead_route(post=False),
+    "leads:qualify": _lead_route(
+        {
+            "create_account": "on",
+            "create_contact": "on",
+            "create_opportunity": "on",
+            "status_reason": LeadStatus.QUALIFIED,
+        }
+    ),
+    "leads:qualified": _lead_route(),
+    "leads:disqualify": _lead_route({"reason": LeadStatus.LOST}),
+    "leads:reactivate": _lead_route(get=False, disqualified=True),
+    "leads:mark-contacted": _lead_route(get=False),
+    "leads:link-account": _link_route("account"),
+    "leads:unlink-account": _unlink_route("account"),
+    "leads:link-contact": _link_route("contact"),
+    "leads:unlink-contact": _unlink_route("contact"),
+    "leads:add-interest": _interest_route(add=True),
+    "leads:remove-interest": _interest_route(add=False),
+    "leads:add-note": _timeline_route({"title": "Tampered", "text": "Tampered"}),
+    "leads:add-activity": _timeline_route(ACTIVITY_DATA),
+    "leads:add-attachment": _timeline_route({"file": _text_upload}),
+    "leads:complete-activity": _activity_route(),
+    "leads:cancel-activity": _activity_route(),
+    "leads:download-attachment": _attachment_route(),
+    "leads:search": _page(post=False),
+    "accounts:account-list": _page(post=False),
+    "accounts:account-create": _page({"name": "Tampered Inc"}),
+    "accounts:account-autocomplete": _page(post=False),
+    "accounts:account-detail": _owned_route(
+        lambda o: factories.AccountFactory(owner_user=o), post=False
+    ),
+    "accounts:account-edit": _owned_route(
+        lambda o: factories.AccountFactory(owner_user=o), {"name": "Tampered Inc"}
+    ),
+    "accounts:contact-list": _page(post=False),
+    "accounts:contact-create": _page({"last_name": "Tampered"}),
+    "accounts:contact-autocomplete": _page(post=False),
+    "accounts:contact-detail": _owned_route(
+        lambda o: factories.ContactFactory(owner_user=o), post=False
+    ),
+    "accounts:contact-edit": _owned_route(
+        lambda o: factories.ContactFactory(owner_user=o), {"last_name": "Tampered"}
+    ),
+    "accounts:opportunity-list": _page(post=False),
+    "accounts:opportunity-create": _page(),
+    "accounts:opportunity-detail": _owned_route(_opportunity, post=False),
+    "accounts:opportunity-edit": _owned_route(
+        _opportunity, {"name": "Tampered", "estimated_value": "1"}
+    ),
+    "accounts:opportunity-win": _owned_route(
+        _opportunity, {"actual_value": "1.00", "actual_close_date": TODAY}
+    ),
+    "accounts:opportunity-lose": _owned_route(
+        _opportunity, {"reason": OpportunityStatus.OUT_SOLD}
+    ),
+    "accounts:opportunity-reopen": _owned_route(
+        lambda o: _opportunity(o, lost=True), get=False
+    ),
+    "accounts:opportunity-add-product": _opportunity_product_route(),
+    "accounts:opportunity-remove-product": _product_line_route(),
+}
+
+
+def _build(route, variant, owner, actor):
+    if variant is None:
+        return route.build(owner, actor)
+    return route.build(owner, actor, variant)
+
+
+def _cases(predicate=lambda route: True):
+    cases = []
+    for name in URL_NAMES:
+        route = ROUTES.get(name)
+        if route is None or not predicate(route):
+            continue
+        for variant in route.variants:
+            cases.append(pytest.param(name, variant, id=f"{name}-{variant or ''}"))
+    return cases
+
+
+def test_every_url_has_an_audit_case():
+    """A URL added without an entry in ROUTES (or a stale entry) fails here."""
+    assert set(URL_NAMES) == set(ROUTES)
+
+
+def test_public_allow_list_is_what_it_says(db):
+    client = Client()
+    assert client.get(reverse("login")).status_code == 200
+    assert client.get(reverse("healthz")).status_code == 200
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- 1. anonymous visitors ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "variant"), _cases())
+def test_anonymous_get_and_post_redirect_to_login(client, rep, name, variant):
+    kwargs, data = _build(ROUTES[name], variant, rep, rep)
+    url = reverse(name, kwargs=kwargs)
+    before = snapshot()
+    for method in ("get", "post"):
+        kwargs = {"data": _data(data)} if method == "post" else {}
+        response = getattr(client, method)(url, **kwargs)
+        assert response.status_code == 302, (method, url)
+        assert response["Location"].startswith(reverse("login") + "?next=")
+    assert snapshot() == before
+
+
+# --- 1. record scope: another unit's records are missing ------------------------------
+
+
+def _assert_scope_refused(client, name, kwargs, data):
+    route = ROUTES[name]
+    url = reverse(name, kwargs=kwargs)
+    before = snapshot()
+    response = client.get(url)
+    assert response.status_code == (404 if route.get else 405), ("GET", url)
+    response = client.post(url, _data(data))
+    assert response.status_code == (404 if route.post else 405), ("POST", url)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("name", "variant"), _cases(lambda route: route.takes_record))
+def test_rep_gets_404_for_another_units_record(rep_client, rep, rep2, name, variant):
+    kwargs, data = _build(ROUTES[name], variant, rep2, rep)
+    _assert_scope_refused(rep_client, name, kwargs, data)
+
+
+@pytest.fixture
+def north_east(org):
+    return factories.BusinessUnitFactory(name="North East", parent=org.north)
+
+
+@pytest.fixture
+def north_east_rep(north_east):
+    return _user_in(SALES_REP, username="ne-rep", business_unit=north_east)
+
+
+@pytest.mark.parametrize(("name", "variant"), _cases(lambda route: route.takes_record))
+def test_manager_gets_404_for_south_records(
+    manager_client, manager, rep2, name, variant
+):
+    kwargs, data = _build(ROUTES[name], variant, rep2, manager)
+    _assert_scope_refused(manager_client, name, kwargs, data)
+
+
+@pytest.mark.parametrize(
+    ("name", "variant"),
+    _cases(lambda route: route.takes_record and route.get and not route.owner_only),
+)
+def test_manager_sees_child_unit_records(
+    manager_client, manager, north_east_rep, name, variant
+):
+    kwargs, _ = _build(ROUTES[name], variant, north_east_rep, manager)
+    response = manager_client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 200
+
+
+# --- 2. methods: POST-only views refuse GET and write nothing --------------------------
+
+
+@pytest.mark.parametrize(("name", "variant"), _cases())
+def test_get_never_writes_and_post_only_views_answer_405(
+    rep_client, rep, name, variant
+):
+    route = ROUTES[name]
+    kwargs, _ = _build(route, variant, rep, rep)
+    before = snapshot()
+    response = rep_client.get(reverse(name, kwargs=kwargs))
+    if route.get:
+        assert response.status_code in route.get_statuses
+    else:
+        assert response.status_code == 405
+    assert snapshot() == before
+
+
+# --- 3. CSRF on every write ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "variant"), _cases(lambda route: route.post))
+def test_post_without_csrf_token_is_refused(rep, name, variant):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+    kwargs, data = _build(ROUTES[name], variant, rep, rep)
+    before = snapshot()
+    response = client.post(reverse(name, kwargs=kwargs), _data(data))
+    assert response.status_code == 403
+    assert snapshot() == before
+
+
+def test_login_post_without_csrf_token_is_refused(rep):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        reverse("login"), {"username": "rep", "password": "leadsite"}
+    )
+    assert response.status_code == 403
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_csrf_control_case_writes(rep):
+    """The CSRF test above is meaningful: the same POST with a token does write."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+    lead = _lead(rep)
+    page = client.get(reverse("leads:detail", args=[lead.pk]))
+    token = page.cookies["csrftoken"].value
+    response = client.post(
+        reverse("leads:add-note", args=["lead", lead.pk]),
+        {"title": "Hello", "text": "World", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert Note.objects.filter(lead=lead, title="Hello").exists()
+
+
+# --- 4. junk in query strings and POST bodies: never a 500 ----------------------------
+
+QUERY_KEYS = [
+    "owner", "team", "business_unit", "campaign", "state", "status", "source",
+    "rating", "view", "q", "sort", "page", "ids", "format", "created_after",
+    "created_before", "close_after", "close_before", "created_from", "created_to",
+    "partner", "account", "contact", "parent_account", "industry", "is_partner",
+]  # fmt: skip
+SORT_JUNK = ["password", "-password", "owner_user__password", "?", "--created"]
+
+
+LIST_PAGES = {
+    "leads:list",
+    "leads:merge",
+    "leads:source-report",
+    "accounts:account-list",
+    "accounts:contact-list",
+    "accounts:opportunity-list",
+}
+GET_CASES = [
+    pytest.param(name, variant, id=f"{name}-{variant or ''}")
+    for name in URL_NAMES
+    if ROUTES[name].get
+    for variant in ROUTES[name].variants
+]
+
+
+@pytest.mark.parametrize(("name", "variant"), GET_CASES)
+def test_junk_query_strings_never_cause_a_500(rep_client, rep, name, variant):
+    """List pages get each junk value in each key; other pages all keys at once."""
+    kwargs, _ = _build(ROUTES[name], variant, rep, rep)
+    url = reverse(name, kwargs=kwargs)
+    for value in [*JUNK, *SORT_JUNK]:
+        if name in LIST_PAGES:
+            queries = [{key: value} for key in QUERY_KEYS]
+        else:
+            queries = [{key: value for key in QUERY_KEYS}]
+        for query in queries:
+            response = rep_client.get(url, query)
+            assert response.status_code in (200, 302, 404), (url, query)
+
+
+FORMS = [
+    LeadForm, QualifyLeadForm, BulkActionForm, NoteForm, ActivityForm, InterestForm,
+    MergeLeadsForm,
+]  # fmt: skip
+JUNK_FIELD_NAMES = sorted(
+    {name for form in FORMS for name in form.base_fields}
+    | {f.name for m in (Account, Contact, Opportunity, OpportunityProduct) for f in m._meta.fields}
+    | {"ids", "next", "master", "reason", "actual_value", "actual_close_date", "file"}
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_junk_post_bodies_never_cause_a_500(rep_client, rep, junk):
+    for name in URL_NAMES:
+        route = ROUTES[name]
+        if not route.post:
+            continue
+        for variant in route.variants:
+            kwargs, _ = _build(route, variant, rep, rep)
+            data = {field: junk for field in JUNK_FIELD_NAMES}
+            response = rep_client.post(reverse(name, kwargs=kwargs), data)
+            assert response.status_code in (200, 302, 400, 404), (name, junk)
