@@ -161,7 +161,7 @@ class OpportunityFilter(SearchFilterSet):
     contact = django_filters.NumberFilter(
         **PK_BOUNDS, field_name="contact_id", widget=forms.HiddenInput
     )
-    # Drill-down from the lead-source report (issue 10): opportunities whose
+    # Drill-down from the lead-source report: opportunities whose
     # originating lead matches. Field lookups only: accounts never imports leads.
     lead_source = django_filters.CharFilter(
         method="filter_lead_source", widget=forms.HiddenInput

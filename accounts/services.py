@@ -145,7 +145,7 @@ def create_opportunity(
     return opportunity
 
 
-# --- Editing and the opportunity outcome (issue 4: related records) -----------------
+# --- Editing and the opportunity outcome --------------------------------------------
 #
 # Each service below locks the row it changes (select_for_update) inside its own
 # atomic block, so two users acting on the same record at once are serialised and the

@@ -19,8 +19,8 @@ def _access_sql(connection) -> str:
     perm, ctype = qn(Permission._meta.db_table), qn(ContentType._meta.db_table)
     perm_name = "ct.app_label || '.' || p.codename"
     perm_from = f"{perm} p JOIN {ctype} ct ON ct.id = p.content_type_id"
-    # Kept as SQL: on every request; README "Performance", third round, "One query
-    # for who the user is" (four ORM queries became this one).
+    # Kept as SQL: read on every request, one round trip instead of four ORM
+    # queries (see README, Performance).
     return (
         f"SELECT 'group', g.name FROM {qn(Group._meta.db_table)} g"  # noqa: S608
         f" JOIN {user_groups} ug ON ug.group_id = g.id WHERE ug.user_id = %s"

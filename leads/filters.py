@@ -148,7 +148,7 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
         fields={field: key for key, field in SORT_FIELDS.items()},
         label="Sort",
     )
-    # Drill-down from the source report (issue 10): exact sets behind its numbers.
+    # Drill-down from the source report: exact sets behind its numbers.
     no_source = django_filters.BooleanFilter(
         field_name="source", lookup_expr="isnull", label="No source"
     )

@@ -5,7 +5,7 @@ from leads.views import reports as report_views
 
 app_name = "leads"
 
-# --- lead lifecycle (issue 3) -------------------------------------------------------
+# --- lead lifecycle -----------------------------------------------------------------
 urlpatterns = [
     path("", leads.HomeView.as_view(), name="home"),
     path("leads/", leads.LeadListView.as_view(), name="list"),
@@ -105,17 +105,17 @@ urlpatterns += [
     ),
 ]
 
-# --- global search in the top bar (issue 12) ----------------------------------------
+# --- global search in the top bar ---------------------------------------------------
 from leads.views import search as search_views  # noqa: E402
 
 urlpatterns += [path("search/", search_views.search, name="search")]
 
-# --- getting leads in and out: export, import (issue 11) ----------------------------
+# --- getting leads in and out: export, import ---------------------------------------
 from leads.views import exports as export_views  # noqa: E402
 
 urlpatterns += [
     path("leads/export/", export_views.export_leads, name="export"),
-    # Background exports (issue 18): not under leads/export/, whose GETs read from
+    # Background exports: not under leads/export/, whose GETs read from
     # the replica (settings.LEADSITE_REPLICA_PATHS): a job's page reads the primary.
     path("leads/exports/", export_views.export_jobs, name="export-jobs"),
     path("leads/exports/<int:pk>/", export_views.export_job, name="export-job"),

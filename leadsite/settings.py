@@ -264,7 +264,7 @@ LOGGING = {
     },
 }
 
-# --- Many app servers (issue 13) ----------------------------------------------------
+# --- Many app servers ---------------------------------------------------------------
 # PostgreSQL connections persist across requests (one per gunicorn thread) and are
 # checked before reuse, so a restarted database costs one failed check, not a 500.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -305,11 +305,11 @@ LEADSITE_CURRENCY = env("LEADSITE_CURRENCY", default="USD")
 # Change history (django-simple-history): read-only; records change through services.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-# --- Getting leads in and out (issue 11) ---------------------------------------------
+# --- Getting leads in and out --------------------------------------------------------
 # Largest import file in bytes (default 50 MiB); bigger files are refused at upload
 # (the import upload URL takes bodies up to this plus 1 MiB).
 LEADSITE_IMPORT_MAX_SIZE = env.int("LEADSITE_IMPORT_MAX_SIZE", default=50 * 1024 * 1024)
-# Imports are read by the worker (issue 18), which refuses a file at the first limit
+# Imports are read by the worker, which refuses a file at the first limit
 # passed: columns, data rows, a workbook's unpacked size and its unpacked/packed
 # ratio (both from its zip directory, before anything is unpacked).
 LEADSITE_IMPORT_MAX_COLUMNS = env.int("LEADSITE_IMPORT_MAX_COLUMNS", default=200)
@@ -320,7 +320,7 @@ LEADSITE_IMPORT_MAX_UNPACKED_SIZE = env.int(
 LEADSITE_IMPORT_MAX_COMPRESSION_RATIO = env.int(
     "LEADSITE_IMPORT_MAX_COMPRESSION_RATIO", default=100
 )
-# Exports (issue 18): an XLSX export of more leads than this is built in the
+# Exports: an XLSX export of more leads than this is built in the
 # background by the worker (`manage.py db_worker`) with a progress page; smaller ones
 # download at once. Built files are removed this many hours after they are ready.
 LEADSITE_EXPORT_DIRECT_MAX_ROWS = env.int(

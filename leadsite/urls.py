@@ -16,7 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("leads.urls")),
-    # Public capture forms (no login; issue 11).
+    # Public capture forms (no login).
     path("capture/<str:token>/", capture_views.capture, name="capture"),
     path(
         "capture/<str:token>/thanks/",

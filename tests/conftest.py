@@ -1,20 +1,19 @@
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
 from leads.models import LeadSource, LeadStatus
-from leads.roles import sync_roles
 from leadsite.core.services import install_write_guard, service_context
 from tests import factories
 from tests.support import (
     D,
     disqualified_lead_at,
+    ensure_roles,
     lead_at,
     qualified_lead_at,
+    user_in,
     worked_after,
 )
 
@@ -64,51 +63,29 @@ def org(db):
     return type("Org", (), {"root": root, "north": north, "south": south})
 
 
-def ensure_roles():
-    """Transactional tests (live server, concurrency) flush the tables between tests,
-    which removes the groups and permissions the roles data migration made: run it
-    again when they are missing."""
-    complete = (
-        Group.objects.filter(name__in=[SALES_REP, SALES_MANAGER, ADMINISTRATOR])
-        .exclude(permissions=None)
-        .values("pk")
-        .distinct()
-        .count()
-    )
-    if complete < 3:
-        sync_roles(apps)
-
-
 @pytest.fixture
 def roles(db):
     ensure_roles()
 
 
-def _user_in(role, **kwargs):
-    ensure_roles()
-    user = factories.UserFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 @pytest.fixture
 def rep(org):
-    return _user_in(SALES_REP, username="rep", business_unit=org.north)
+    return user_in(SALES_REP, username="rep", business_unit=org.north)
 
 
 @pytest.fixture
 def rep2(org):
-    return _user_in(SALES_REP, username="rep2", business_unit=org.south)
+    return user_in(SALES_REP, username="rep2", business_unit=org.south)
 
 
 @pytest.fixture
 def manager(org):
-    return _user_in(SALES_MANAGER, username="manager", business_unit=org.north)
+    return user_in(SALES_MANAGER, username="manager", business_unit=org.north)
 
 
 @pytest.fixture
 def administrator(org):
-    return _user_in(
+    return user_in(
         ADMINISTRATOR, username="administrator", business_unit=org.root, is_staff=True
     )
 
@@ -132,7 +109,7 @@ def admin_client_(client, administrator):
 
 
 @pytest.fixture
-def data(rep, rep2, manager, org):
+def source_report_data(rep, rep2, manager, org):
     """The source report's known figures (tests/test_source_report*.py).
     Rep (North), ten days ago unless said otherwise:
     Web / campaign "Spring" (cost 1,000): L1 qualified after 4 d, opportunity won

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import Group
 from django.db import connection, connections
 
+from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
 from leads.models import LeadState, LeadStatus
+from leads.roles import sync_roles
 from tests import factories
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -230,3 +233,25 @@ def worked_after(lead, hours, *, completed=True):
         state="completed" if completed else "open",
         completed_at=done if completed else None,
     )
+
+
+def ensure_roles():
+    """Transactional tests (live server, concurrency) flush the tables between tests,
+    which removes the groups and permissions the roles data migration made: run it
+    again when they are missing."""
+    complete = (
+        Group.objects.filter(name__in=[SALES_REP, SALES_MANAGER, ADMINISTRATOR])
+        .exclude(permissions=None)
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    if complete < 3:
+        sync_roles(apps)
+
+
+def user_in(role, **kwargs):
+    ensure_roles()
+    user = factories.UserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user

@@ -307,7 +307,7 @@ def test_capture_with_a_redis_cache_counts_in_redis(client, web_form, redis_cach
     assert keys, "the rate-limit counters should be stored in Redis"
 
 
-# --- Issue 19: defaults, a public heading, an error summary ------------------------
+# --- Defaults, a public heading, an error summary ----------------------------------
 
 
 def test_a_new_capture_form_starts_with_the_usual_website_fields(manager_client):

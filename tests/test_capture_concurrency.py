@@ -7,8 +7,7 @@ from django.test import Client
 
 from leads.models import CaptureSubmission, Lead
 from tests import factories
-from tests.conftest import ensure_roles
-from tests.support import run_together
+from tests.support import ensure_roles, run_together
 
 pytestmark = [
     pytest.mark.postgres,

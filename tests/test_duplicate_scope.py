@@ -1,4 +1,4 @@
-"""Duplicate checks see every record (issue 19, finding 4): a match the user may
+"""Duplicate checks see every record: a match the user may
 open is shown and linked as before; one outside the user's scope says only that a
 matching record exists, why, and who owns it. Constant queries."""
 

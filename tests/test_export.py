@@ -88,7 +88,7 @@ def test_export_needs_login(client):
     assert response.status_code == 302
 
 
-# --- the formula guard on every text cell (issue 18) ---------------------------------
+# --- the formula guard on every text cell --------------------------------------------
 
 EVIL = '=HYPERLINK("http://x","y")'
 

@@ -1,4 +1,4 @@
-"""Large XLSX exports built in the background (issue 18): the request answers at once,
+"""Large XLSX exports built in the background: the request answers at once,
 the worker writes the file with the list's scope and filters, a progress page polls,
 and only the requester downloads the file, for a limited time."""
 

@@ -44,7 +44,7 @@ def test_the_lead_page_links_each_disclosure_to_its_form(rep_client, rep):
 
 @pytest.mark.parametrize("with_items", [False, True])
 def test_add_note_and_log_activity_both_start_closed(rep_client, rep, with_items):
-    """Issue 19: "Add note" was open on an empty timeline while "Log activity" was
+    """The "Add note" form was open on an empty timeline while "Log activity" was
     closed; now every add form is a closed disclosure, empty timeline or not."""
     lead = factories.LeadFactory(owner_user=rep)
     if with_items:

@@ -14,7 +14,7 @@ from accounts.models import Account, Contact, Opportunity
 from leads.forms.lifecycle import LEAD_FORM_FIELDS
 from leads.models import Activity, Attachment, Lead, Note
 from tests import factories
-from tests.conftest import ensure_roles
+from tests.support import ensure_roles
 
 BOUNDED = settings(
     max_examples=25,

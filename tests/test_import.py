@@ -295,9 +295,9 @@ def test_undo_keeps_leads_worked_on_since(manager_client, manager):
 
 
 def test_import_to_chosen_owner(manager_client, manager, org):
-    from tests.conftest import _user_in
+    from tests.support import user_in
 
-    other = _user_in("Sales rep", username="chosen", business_unit=org.north)
+    other = user_in("Sales rep", username="chosen", business_unit=org.north)
     _upload(manager_client, _csv(HEADER + "\nT,L,,l@example.org,,\n"))
     _run(manager_client, _batch(), owner=other.pk)
     assert Lead.objects.get().owner_user == other

@@ -1,4 +1,4 @@
-"""Issue 18 (findings 6 and 8): imports up to LEADSITE_IMPORT_MAX_SIZE get through the
+"""Imports up to LEADSITE_IMPORT_MAX_SIZE get through the
 body check; the upload request only stores the file, the worker reads it and refuses
 it past the limits the page states; undo runs in the worker, in chunks."""
 
@@ -27,7 +27,7 @@ def _tasks_in_the_database(settings):
     settings.TASKS = DATABASE_TASKS
 
 
-# --- Finding 6: one limit per upload kind, before the body is read ----------------
+# --- One limit per upload kind, before the body is read ---------------------------
 
 
 def test_import_of_7_mib_is_accepted_stored_and_read(manager_client, settings):
@@ -91,7 +91,7 @@ def test_upload_page_states_the_limits(manager_client, settings):
     assert "100 times its size" in limits
 
 
-# --- Finding 8: the request stores, the worker reads and refuses ------------------
+# --- The request stores, the worker reads and refuses -----------------------------
 
 
 def test_upload_request_only_stores_the_file_and_the_worker_reads_it(manager_client):

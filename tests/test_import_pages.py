@@ -1,4 +1,4 @@
-"""What the import pages tell the manager (issue 19, finding 8): no flash message
+"""What the import pages tell the manager: no flash message
 beside the live panel, a start button that counts the file's rows and says which
 will not become new leads, "Go to leads" showing the import's leads, and a batch
 that no worker takes saying so."""
@@ -13,8 +13,8 @@ from leads.models import ImportStatus, Lead
 from leads.selectors import imports as reading
 from leads.tasks import NEXT_STEP
 from tests import factories
-from tests.conftest import _user_in
 from tests.import_helpers import csv_upload, latest_batch, start, undo, upload
+from tests.support import user_in
 from tests.task_worker import DATABASE_TASKS, queued_tasks, run_queued_tasks
 
 HEADER = "subject,lastname,emailaddress1"
@@ -123,7 +123,7 @@ def test_import_filter_is_scoped(client, manager, org):
     client.force_login(manager)
     upload(client, csv_upload(HEADER + "\nT,L,l@example.org\n"))
     batch = start(client, latest_batch())
-    south = _user_in("Sales manager", username="southboss", business_unit=org.south)
+    south = user_in("Sales manager", username="southboss", business_unit=org.south)
     client.force_login(south)
     response = client.get(f"/leads/?view=all&import_batch={batch.pk}")
     assert list(response.context["leads"]) == []

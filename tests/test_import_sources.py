@@ -1,4 +1,4 @@
-"""Imports of the exports of the systems people leave (issue 19, finding 13):
+"""Imports of the exports of the systems people leave:
 Salesforce, Dynamics 365, HubSpot and Odoo files, shaped as those products write
 them (tests/import_files.py), go to the mapping page instead of being refused, map
 their headers and values by themselves, match owners, keep the original creation
@@ -20,8 +20,8 @@ from leads.models import (
 )
 from leads.reports import source_performance_report
 from tests import import_files
-from tests.conftest import _user_in
 from tests.import_helpers import latest_batch, start, upload
+from tests.support import user_in
 from tests.task_worker import DATABASE_TASKS
 
 
@@ -35,7 +35,7 @@ def people(manager, org):
     """The manager is Mia Meyer; Rex Rep works in her unit; Sam South in another."""
     manager.first_name, manager.last_name = "Mia", "Meyer"
     manager.save()
-    rex = _user_in(
+    rex = user_in(
         "Sales rep",
         username="rex",
         first_name="Rex",
@@ -43,7 +43,7 @@ def people(manager, org):
         email="rex@example.org",
         business_unit=org.north,
     )
-    south = _user_in(
+    south = user_in(
         "Sales rep",
         username="sam",
         first_name="Jon",

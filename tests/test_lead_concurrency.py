@@ -14,8 +14,7 @@ from leads.models import Lead, LeadState, LeadStatus
 from leads.services.lifecycle import disqualify_lead
 from leads.services.qualification import qualify_lead
 from tests import factories
-from tests.conftest import ensure_roles
-from tests.support import run_together
+from tests.support import ensure_roles, run_together
 
 pytestmark = [
     pytest.mark.postgres,

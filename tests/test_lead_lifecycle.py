@@ -523,3 +523,15 @@ def test_bulk_assign_to_a_user_or_team_outside_the_allowed_set_is_refused(
         assert response.status_code == 200
         assert any("valid choice" in m for m in shown_messages(response))
     assert snapshot() == before
+
+
+def test_a_step_refused_on_a_qualified_lead_links_to_what_qualification_created(
+    rep_client, rep
+):
+    lead = factories.LeadFactory(owner_user=rep, qualified=True)
+    response = rep_client.post(
+        reverse("leads:mark-contacted", args=[lead.pk]), follow=True
+    )
+    page = response.content.decode()
+    assert "See what qualification created." in page
+    assert f'href="{reverse("leads:qualified", args=[lead.pk])}"' in page

@@ -19,9 +19,9 @@ from leads.services.links import (
     unlink_account,
     unlink_contact,
 )
+from leadsite.core.services import service_context
 from tests import factories
-from tests.conftest import ensure_roles
-from tests.support import shown_messages, snapshot
+from tests.support import ensure_roles, shown_messages, snapshot
 
 
 @pytest.fixture
@@ -315,9 +315,10 @@ def test_unlinking_with_an_out_of_scope_record_id_is_404(rep_client, rep, rep2, 
         factories.AccountFactory if kind == "account" else factories.ContactFactory
     )
     other = factory(owner_user=rep2)
-    link = (LeadAccount if kind == "account" else LeadContact).objects.create(
-        lead=lead, **{kind: other}
-    )
+    with service_context("tests.link_out_of_scope"):  # rep could not link it
+        link = (LeadAccount if kind == "account" else LeadContact).objects.create(
+            lead=lead, **{kind: other}
+        )
     before = snapshot()
     response = rep_client.post(
         reverse(f"leads:unlink-{kind}", args=[lead.pk, other.pk])

@@ -23,8 +23,7 @@ from leads.models import (
 )
 from leads.services.merge import merge_leads
 from tests import factories
-from tests.conftest import ensure_roles
-from tests.support import JUNK, snapshot
+from tests.support import JUNK, ensure_roles, snapshot
 
 
 @pytest.fixture

@@ -304,7 +304,7 @@ def test_matching_accounts_and_contacts_for_qualification(rep, rep2, lead):
     ]
 
 
-# --- The opportunity's amount and close date (issue 19) -------------------------------
+# --- The opportunity's amount and close date ------------------------------------------
 
 
 def test_qualify_page_asks_for_the_amount_and_close_date_from_the_lead(

@@ -16,7 +16,7 @@ from leads.services.locks import lock_leads
 from leads.services.merge import merge_leads
 from leads.services.timeline import complete_activity
 from tests import factories
-from tests.conftest import ensure_roles
+from tests.support import ensure_roles
 
 pytestmark = [
     pytest.mark.postgres,

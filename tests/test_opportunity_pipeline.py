@@ -1,4 +1,4 @@
-"""The pipeline (issue 19): an opportunity's sales stage and probability, the
+"""The pipeline: an opportunity's sales stage and probability, the
 opportunity list that opens on the open deals with their totals, and the detail
 page whose primary action is Edit."""
 

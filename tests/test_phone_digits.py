@@ -1,4 +1,4 @@
-"""Phone numbers match by their digits (issue 19, finding 3): the generated
+"""Phone numbers match by their digits: the generated
 *_digits columns stay right on every write path, and the lead list, the global
 search and the duplicate checks find a number whatever its formatting."""
 

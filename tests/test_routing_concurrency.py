@@ -117,7 +117,7 @@ def test_least_loaded_never_overfills_capacity_under_a_race(setup):
     assert LeadAssignment.objects.filter(reason="unchanged").count() == 8
 
 
-# --- response-time runs and the lead lock (issue 18) ------------------------------------
+# --- response-time runs and the lead lock ---------------------------------------------
 
 
 def _lock_waiters() -> int:

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.models import AssignmentReason, LeadSource
-from leads.selectors import routing as routing_selectors
+from leads.selectors.routing import pages as routing_selectors
 from tests import factories
 
 URL = "/routing/"
@@ -62,7 +62,7 @@ def test_rules_listed_in_order_with_conditions_and_target(rep_client, rep, teams
 def test_routing_page_shows_counts_and_links_not_the_queue_and_log_tables(
     rep_client, rep, teams
 ):
-    """Issue 19: the queue and the log are tabs of their own; the routing page
+    """The queue and the log are tabs of their own; the routing page
     says how many rows each holds and links to them."""
     factories.RoutingRuleFactory(name="Web leads", target_user=rep)
     for _ in range(3):

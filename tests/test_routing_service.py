@@ -27,7 +27,7 @@ from leads.services.routing import (
     route_lead,
 )
 from tests import factories
-from tests.conftest import ensure_roles
+from tests.support import ensure_roles
 
 pytestmark = pytest.mark.django_db
 

@@ -265,7 +265,7 @@ def test_dry_run_for_a_new_rule_creates_no_rule(manager_client, org, north_team)
 def test_rule_form_dry_run_tries_an_inactive_rule_as_if_active(
     manager_client, manager, org, north_team, rep
 ):
-    """Issue 19: a dry run of a rule that is switched off used to leave it out
+    """A dry run of a rule that is switched off used to leave it out
     silently ("No rule matched" for every lead); it is tried as if active, and
     the result says so. The other inactive rules are named as left out."""
     draft = factories.RoutingRuleFactory(
@@ -314,7 +314,7 @@ def test_rule_form_dry_run_tries_an_inactive_rule_as_if_active(
 def test_routing_page_dry_run_tries_the_inactive_rules_ticked(
     manager_client, manager, org, north_team, rep
 ):
-    """Issue 19: the routing page's dry run replays the active rules; an inactive
+    """The routing page's dry run replays the active rules; an inactive
     rule ticked is tried as if active and labelled so, the others are named as
     left out. Nothing is written."""
     ana = north_team.members.get(username="ana")
@@ -518,7 +518,7 @@ def test_lead_routed_out_of_the_creators_scope_goes_back_to_the_list(
     assert Lead.objects.get(last_name="Away").owner_user == other
 
 
-# --- a new lead stays with its creator unless a rule routes it (issue 18) ----------------
+# --- a new lead stays with its creator unless a rule routes it ------------------------
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def bounds(row):
     return round(low, 3), round(high, 3)
 
 
-def test_every_number_of_the_web_row(rep, data):
+def test_every_number_of_the_web_row(rep, source_report_data):
     web = by_source(source_performance_report(user=rep, **last_90_days()))[WEB]
     assert (web.created, web.open, web.qualified) == (7, 1, 3)
     assert (web.lost, web.cannot_contact, web.no_longer_interested) == (1, 0, 0)
@@ -68,7 +68,7 @@ def test_every_number_of_the_web_row(rep, data):
     assert web.significance == "too_few"
 
 
-def test_campaign_rows_with_and_without_cost(rep, data):
+def test_campaign_rows_with_and_without_cost(rep, source_report_data):
     report = source_performance_report(user=rep, **last_90_days())
     web = campaigns(by_source(report)[WEB])
     assert list(web) == ["Spring", "No campaign"]
@@ -99,7 +99,7 @@ def test_campaign_rows_with_and_without_cost(rep, data):
     assert summit.cost is None and summit.cost_per_qualified is None
 
 
-def test_empty_source_and_total_row(rep, data):
+def test_empty_source_and_total_row(rep, source_report_data):
     report = source_performance_report(user=rep, **last_90_days())
     rows = by_source(report)
     assert [row.label for row in report.rows] == ["Partner", "Web", "No source"]
@@ -118,14 +118,16 @@ def test_empty_source_and_total_row(rep, data):
     assert total.won_revenue == Decimal("4500.00")
 
 
-def test_period_all_time_includes_older_leads(rep, data):
+def test_period_all_time_includes_older_leads(rep, source_report_data):
     report = source_performance_report(user=rep)
     assert by_source(report)[SEMINAR].created == 1
     assert report.total.created == 12
     assert sum(sum(months.values()) for months in report.trend.values()) == 12
 
 
-def test_scope_rep_versus_manager(rep, rep2, manager, administrator, data):
+def test_scope_rep_versus_manager(
+    rep, rep2, manager, administrator, source_report_data
+):
     assert source_performance_report(user=rep).total.created == 12
     assert OTHER not in by_source(source_performance_report(user=rep))
     manager_report = source_performance_report(user=manager)
@@ -135,9 +137,11 @@ def test_scope_rep_versus_manager(rep, rep2, manager, administrator, data):
     assert source_performance_report(user=administrator).total.created == 14
 
 
-def test_owner_team_campaign_and_unit_filters(manager, rep, org, data):
+def test_owner_team_campaign_and_unit_filters(manager, rep, org, source_report_data):
     assert source_performance_report(user=manager, owner=rep).total.created == 12
-    only_spring = source_performance_report(user=manager, campaign=data.spring)
+    only_spring = source_performance_report(
+        user=manager, campaign=source_report_data.spring
+    )
     assert only_spring.total.created == 4
     south = source_performance_report(user=manager, business_unit_ids=[org.south.pk])
     assert south.rows == []
@@ -146,7 +150,7 @@ def test_owner_team_campaign_and_unit_filters(manager, rep, org, data):
     assert source_performance_report(user=manager, team=team).total.created == 1
 
 
-def test_medians_match_percentile_cont(manager, data):
+def test_medians_match_percentile_cont(manager, source_report_data):
     if connection.vendor != "postgresql":
         pytest.skip("percentile_cont is PostgreSQL's")
     report = source_performance_report(user=manager)
@@ -193,7 +197,9 @@ def test_wilson_interval_shrinks_with_more_trials():
     assert wilson_interval(0, 0) is None
 
 
-def test_query_count_does_not_grow_with_sources_and_campaigns(manager, rep, data):
+def test_query_count_does_not_grow_with_sources_and_campaigns(
+    manager, rep, source_report_data
+):
     refresh_source_summary()
     fresh = type(manager).objects.get
     with CaptureQueriesContext(connection) as few:
@@ -220,7 +226,7 @@ def test_query_count_does_not_grow_with_sources_and_campaigns(manager, rep, data
 
 
 def test_page_renders_table_charts_and_method(
-    manager_client, data, django_assert_max_num_queries
+    manager_client, source_report_data, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(40):  # 20 of them refresh the summary
         response = manager_client.get(URL, {"period": "90days"})
@@ -238,7 +244,9 @@ def test_page_renders_table_charts_and_method(
         assert fragment in html
 
 
-def test_filters_keep_the_choice_and_names_stay_text(manager_client, manager, data):
+def test_filters_keep_the_choice_and_names_stay_text(
+    manager_client, manager, source_report_data
+):
     """The filter pickers (rendered without a template per option) keep what was
     chosen and show names as text, and row labels are escaped too."""
     owner = factories.UserFactory(
@@ -278,7 +286,9 @@ def test_filters_keep_the_choice_and_names_stay_text(manager_client, manager, da
         {"business_unit": "abc"},
     ],
 )
-def test_invalid_filter_shows_its_error_and_no_figures(manager_client, data, query):
+def test_invalid_filter_shows_its_error_and_no_figures(
+    manager_client, source_report_data, query
+):
     response = manager_client.get(URL, query)
     assert response.status_code == 200
     html = response.content.decode()
@@ -288,7 +298,7 @@ def test_invalid_filter_shows_its_error_and_no_figures(manager_client, data, que
     assert response.context["form"].errors
 
 
-def test_rep_cannot_filter_by_another_unit(rep_client, org, data):
+def test_rep_cannot_filter_by_another_unit(rep_client, org, source_report_data):
     response = rep_client.get(URL, {"business_unit": org.south.pk})
     assert response.context["form"].errors["business_unit"]
 
@@ -322,10 +332,12 @@ LEAD_LINKS = [
     "query",
     [{"period": "90days"}, {"period": "all", "campaign": "spring"}, {"owner": "rep"}],
 )
-def test_every_drill_down_link_lists_the_same_count(manager_client, rep, data, query):
+def test_every_drill_down_link_lists_the_same_count(
+    manager_client, rep, source_report_data, query
+):
     query = dict(query)
     if query.get("campaign") == "spring":
-        query["campaign"] = data.spring.pk
+        query["campaign"] = source_report_data.spring.pk
     if query.get("owner") == "rep":
         query["owner"] = rep.pk
     report = manager_client.get(URL, query).context["report"]
@@ -352,9 +364,9 @@ def test_every_drill_down_link_lists_the_same_count(manager_client, rep, data, q
     assert checked >= 9
 
 
-def test_csv_equals_the_table_and_guards_formulas(manager_client, data):
-    data.spring.name = "=HYPERLINK(1)"
-    data.spring.save()
+def test_csv_equals_the_table_and_guards_formulas(manager_client, source_report_data):
+    source_report_data.spring.name = "=HYPERLINK(1)"
+    source_report_data.spring.save()
     page = manager_client.get(URL, {"period": "90days"})
     report = page.context["report"]
     response = manager_client.get(URL, {"period": "90days", "format": "csv"})
@@ -379,13 +391,15 @@ def test_csv_equals_the_table_and_guards_formulas(manager_client, data):
     assert not any(cell.startswith("=") for line in body for cell in line)
 
 
-def test_csv_guards_every_text_cell_through_the_export_guard(manager_client, data):
-    """Campaign names as formulas (issue 18): each arrives as text, guarded by the
+def test_csv_guards_every_text_cell_through_the_export_guard(
+    manager_client, source_report_data
+):
+    """Campaign names as formulas: each arrives as text, guarded by the
     same function as the lead export, in every row that names it."""
     names = ['=HYPERLINK("http://x","y")', "@SUM(A1)"]
-    data.spring.name, data.summit.name = names
-    data.spring.save()
-    data.summit.save()
+    source_report_data.spring.name, source_report_data.summit.name = names
+    source_report_data.spring.save()
+    source_report_data.summit.save()
     response = manager_client.get(URL, {"period": "90days", "format": "csv"})
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     campaigns = [line[2] for line in lines[1:] if line[0] == "campaign"]
@@ -397,7 +411,7 @@ def test_csv_guards_every_text_cell_through_the_export_guard(manager_client, dat
             assert guard_formula(cell) == cell, cell
 
 
-def test_csv_of_an_invalid_filter_is_the_error_page(manager_client, data):
+def test_csv_of_an_invalid_filter_is_the_error_page(manager_client, source_report_data):
     response = manager_client.get(URL, {"created_to": "9999-12-31", "format": "csv"})
     assert response["Content-Type"].startswith("text/html")
     assert response.context["form"].errors

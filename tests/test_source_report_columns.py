@@ -1,4 +1,4 @@
-"""The source report's table by column group (issue 19, finding 5): one group at a
+"""The source report's table by column group: one group at a
 time, each column in exactly one group, links that keep the filters, drill-down links
 in every group, the CSV with every column, the Period box naming what is applied, the
 same queries for every group."""
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from leads.reports.summary import refresh_source_summary
 
-URL = "/reports/sources/"  # `data` (tests/conftest.py): leads of known figures
+URL = "/reports/sources/"  # `source_report_data` (tests/conftest.py): leads of known figures
 
 D = datetime.timedelta(days=1)
 # The headers a manager reads in each group, in order (after "Source / campaign").
@@ -131,7 +131,9 @@ def read(response):
 
 
 @pytest.mark.parametrize("group", GROUPS)
-def test_each_group_shows_its_columns_and_no_other(manager_client, data, group):
+def test_each_group_shows_its_columns_and_no_other(
+    manager_client, source_report_data, group
+):
     table = read(manager_client.get(URL, {"period": "90days", "columns": group}))
     assert table.headers == ["Source / campaign", *GROUPS[group]]
     assert table.rows and all(len(row) == len(table.headers) for row in table.rows)
@@ -142,7 +144,9 @@ def test_each_group_shows_its_columns_and_no_other(manager_client, data, group):
     ]
 
 
-def test_outcomes_is_the_default_and_every_column_is_in_one_group(manager_client, data):
+def test_outcomes_is_the_default_and_every_column_is_in_one_group(
+    manager_client, source_report_data
+):
     table = read(manager_client.get(URL, {"period": "90days"}))
     assert table.headers[1:] == GROUPS["outcomes"]
     assert table.inputs["columns"] == "outcomes"
@@ -153,15 +157,19 @@ def test_outcomes_is_the_default_and_every_column_is_in_one_group(manager_client
 
 
 def test_group_links_and_the_filter_form_keep_the_other_choice(
-    manager_client, rep, data
+    manager_client, rep, source_report_data
 ):
-    query = {"period": "90days", "owner": rep.pk, "campaign": data.spring.pk}
+    query = {
+        "period": "90days",
+        "owner": rep.pk,
+        "campaign": source_report_data.spring.pk,
+    }
     table = read(manager_client.get(URL, {**query, "columns": "cost"}))
     for link, group in zip(table.groups, GROUPS, strict=True):
         params = parse_qs(urlsplit(link["href"]).query)
         assert params["columns"] == [group]
         assert params["owner"] == [str(rep.pk)]
-        assert params["campaign"] == [str(data.spring.pk)]
+        assert params["campaign"] == [str(source_report_data.spring.pk)]
         assert params["period"] == ["90days"]
     # Apply on the filters keeps the group: the form sends it as a hidden field.
     assert table.inputs["columns"] == "cost"
@@ -173,7 +181,7 @@ def _shown(text):
 
 @pytest.mark.parametrize("group", GROUPS)
 def test_every_number_links_to_the_records_behind_it_in_every_group(
-    manager_client, data, group
+    manager_client, source_report_data, group
 ):
     """Each linked number of the shown group lists as many leads (or, for revenue,
     opportunities of that value) as it shows."""
@@ -194,7 +202,9 @@ def test_every_number_links_to_the_records_behind_it_in_every_group(
             assert page.context["page"].total == _shown(link["text"]), link
 
 
-def test_csv_has_every_column_whatever_group_is_shown(manager_client, data):
+def test_csv_has_every_column_whatever_group_is_shown(
+    manager_client, source_report_data
+):
     page = read(manager_client.get(URL, {"period": "90days", "columns": "speed"}))
     assert page.headers[1:] == GROUPS["speed"]
     exports = []
@@ -222,7 +232,9 @@ def test_csv_has_every_column_whatever_group_is_shown(manager_client, data):
         {"period": "", "created_from": "2026-01-05"},
     ],
 )
-def test_period_box_says_custom_when_dates_are_set(manager_client, data, query):
+def test_period_box_says_custom_when_dates_are_set(
+    manager_client, source_report_data, query
+):
     table = read(manager_client.get(URL, query))
     assert table.selected["period"] == "custom"
     assert table.inputs["created_from"] == "2026-01-05"
@@ -231,7 +243,9 @@ def test_period_box_says_custom_when_dates_are_set(manager_client, data, query):
     assert form.cleaned_data["period"] == "custom"
 
 
-def test_a_preset_shows_its_own_days_and_all_time_none(manager_client, data):
+def test_a_preset_shows_its_own_days_and_all_time_none(
+    manager_client, source_report_data
+):
     today = timezone.localdate()
     stale = {"created_from": "2020-01-01", "created_to": "2020-02-01"}
     table = read(manager_client.get(URL, {"period": "90days", **stale}))
@@ -248,7 +262,7 @@ def test_a_preset_shows_its_own_days_and_all_time_none(manager_client, data):
         assert table.inputs["created_from"] == table.inputs["created_to"] == ""
 
 
-def test_an_invalid_range_keeps_what_was_typed(manager_client, data):
+def test_an_invalid_range_keeps_what_was_typed(manager_client, source_report_data):
     query = {
         "period": "custom",
         "created_from": "2026-03-02",
@@ -263,7 +277,7 @@ def test_an_invalid_range_keeps_what_was_typed(manager_client, data):
 
 
 def test_every_group_runs_the_same_queries(
-    manager_client, data, django_assert_max_num_queries
+    manager_client, source_report_data, django_assert_max_num_queries
 ):
     refresh_source_summary()
     manager_client.get(URL, {"period": "90days"})  # session and caches warm

@@ -1,30 +1,52 @@
 """The hand-written SQL (accounts/sql.py, leads/sql.py) returns the same rows as the
-ORM version of each statement, on seeded demo data."""
+ORM version of each statement, on seeded demo data (routing: on rules made for it),
+and its locking reads lock the rows the ORM's select_for_update(of=...) locks."""
 
+import collections
 import io
+import threading
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+)
 from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from accounts.models import Team, User
+from accounts.models import BusinessUnit, Team, User
 from accounts.sql import user_access_rows
 from leads.models import (
+    Distribution,
     Lead,
     LeadSource,
     LeadState,
+    RoutingRule,
     SourceReportDay,
     SourceReportHistogram,
 )
 from leads.reports.facts import FIGURES, SPANS, figures, with_spans
 from leads.reports.summary import refresh_source_summary
 from leads.selectors.leads import PRESENCE
-from leads.sql import presence_flags
+from leads.selectors.routing.situation import RuleSet, load_situation
+from leads.sql import (
+    CANDIDATE_FIELDS,
+    business_unit_rows,
+    candidate_users,
+    presence_flags,
+    team_rule_rows,
+)
+from tests import factories
 
 
 @pytest.fixture
@@ -91,6 +113,214 @@ def test_presence_flags_are_the_orms_on_seeded_leads(seeded):
     # Seeded leads have timelines and interests, and some have none.
     for name in ("has_activities", "has_notes", "has_interests"):
         assert {row[name] for row in rows} == {True, False}, name
+
+
+# --- leads.sql: routing ----------------------------------------------------------------
+
+
+def _routing_rules(org, settings):
+    """A round-robin team rule (its turn moved), a least-loaded team rule, a user
+    rule of a unit, unit default owners and the fallback owner setting."""
+    south = [factories.UserFactory(business_unit=org.south) for _ in range(3)]
+    north = [factories.UserFactory(business_unit=org.north) for _ in range(2)]
+    south_team = factories.TeamFactory(business_unit=org.south, members=south)
+    north_team = factories.TeamFactory(business_unit=org.north, members=north)
+    capped = factories.UserFactory(business_unit=org.north, lead_capacity=5)
+    factories.LeadFactory.create_batch(2, owner_user=capped)
+    factories.LeadFactory(owner_user=north[0])
+    factories.LeadFactory(owner_user=north[1], disqualified=True)
+    boss = factories.UserFactory(username="boss", business_unit=org.root)
+    org.root.default_owner = boss
+    org.root.save()
+    factories.UserFactory(username="sam", business_unit=org.south)
+    settings.LEADSITE_FALLBACK_OWNER = "sam"
+    return [
+        factories.RoutingRuleFactory(
+            target_user=None, target_team=south_team, last_assigned_user=south[1]
+        ),
+        factories.RoutingRuleFactory(
+            target_user=None,
+            target_team=north_team,
+            distribution=Distribution.LEAST_LOADED,
+        ),
+        factories.RoutingRuleFactory(target_user=capped, business_unit=org.north),
+    ]
+
+
+def test_business_unit_rows_are_the_orms(org, direct_writes):
+    org.north.default_owner = factories.UserFactory(business_unit=org.north)
+    org.north.save()
+    rows = BusinessUnit.objects.values_list(
+        "pk", "parent_id", "default_owner_id", "name"
+    )
+    assert sorted(business_unit_rows()) == sorted(rows)
+    ruleset = RuleSet.load(rules=[])
+    assert ruleset.parents == {pk: parent for pk, parent, _, _ in rows}
+    assert ruleset.default_owners == {pk: owner for pk, _, owner, _ in rows}
+    assert ruleset.unit_names == {pk: name for pk, _, _, name in rows}
+    assert ruleset.rules == []
+
+
+def test_team_rule_rows_are_the_orms_locked_or_not(org, settings, direct_writes):
+    """A row per member with the rule's cursor; a team without members, one row."""
+    rules = _routing_rules(org, settings)
+    empty = factories.TeamFactory(business_unit=org.north, members=[])
+    rules.append(factories.RoutingRuleFactory(target_user=None, target_team=empty))
+    ids = [rule.pk for rule in rules if rule.target_team_id]
+    by_orm = RoutingRule.objects.filter(pk__in=ids).values_list(
+        "pk", "last_assigned_user_id", "target_team__members"
+    )
+    expected = collections.Counter(by_orm)
+    assert (rules[-1].pk, None, None) in expected
+    with transaction.atomic():
+        assert collections.Counter(team_rule_rows(ids, lock=True)) == expected
+    assert collections.Counter(team_rule_rows(ids, lock=False)) == expected
+
+
+def test_candidate_users_are_the_orms(org, settings, direct_writes):
+    """By id, by username, or both: the same users in id order, with the fields
+    routing reads."""
+    _routing_rules(org, settings)
+    ids = set(User.objects.exclude(username="sam").values_list("pk", flat=True)[:4])
+    for wanted, username in [(ids, "sam"), (ids, ""), (set(), "sam"), (ids, "nobody")]:
+        by_orm = User.objects.filter(
+            Q(pk__in=wanted) | Q(username=username or None)
+        ).order_by("pk")
+        for lock in (True, False):
+            with transaction.atomic():
+                read = candidate_users(wanted, username=username, lock=lock)
+            assert list(read) == [user.pk for user in by_orm]
+            for user in by_orm:
+                assert [getattr(read[user.pk], name) for name in CANDIDATE_FIELDS] == [
+                    getattr(user, name) for name in CANDIDATE_FIELDS
+                ]
+    assert candidate_users(set(), username="", lock=False) == {}
+
+
+def test_locked_situation_reads_what_the_orm_reads(org, settings, direct_writes):
+    rules = _routing_rules(org, settings)
+    ruleset = RuleSet.load()
+    with transaction.atomic():
+        locked = load_situation(
+            ruleset=ruleset, rules=rules, unit_ids=[org.south.pk], lock=True
+        )
+    members = {
+        rule.target_team_id: sorted(
+            Team.objects.get(pk=rule.target_team_id).members.values_list(
+                "pk", flat=True
+            )
+        )
+        for rule in rules[:2]
+    }
+    assert locked.team_members == members
+    assert locked.cursors == {rules[0].pk: rules[0].last_assigned_user_id}
+    wanted = {pk for ids in members.values() for pk in ids}
+    wanted |= {rules[2].target_user_id, org.root.default_owner_id}
+    wanted |= {User.objects.get(username="sam").pk}
+    assert set(locked.users) == wanted
+    for user in User.objects.filter(pk__in=wanted):
+        read = locked.users[user.pk]
+        assert [getattr(read, name) for name in CANDIDATE_FIELDS] == [
+            getattr(user, name) for name in CANDIDATE_FIELDS
+        ]
+    assert locked.fallback_owner_id == User.objects.get(username="sam").pk
+    north = members[rules[1].target_team_id]
+    # Counted: the capped user and the least-loaded team (open leads only).
+    assert locked.loads == {rules[2].target_user_id: 2, north[0]: 1}
+
+
+def test_one_builder_reads_the_same_locked_or_not(org, settings, direct_writes):
+    """The locked situation (leads.sql) and the dry run's (the members through the
+    ORM, the cursors from the rules given) agree."""
+    rules = _routing_rules(org, settings)
+    ruleset = RuleSet.load()
+    with transaction.atomic():
+        locked = load_situation(ruleset=ruleset, rules=rules, lock=True)
+    unlocked = load_situation(ruleset=ruleset, rules=rules)
+    assert set(locked.users) == set(unlocked.users)
+    for name in ("team_members", "cursors", "loads", "fallback_owner_id", "labels"):
+        assert getattr(locked, name) == getattr(unlocked, name), name
+
+
+def _rows_locked_by(read, probes) -> dict:
+    """{name: "locked" or "free"} for each (name, queryset) of `probes`, tried with
+    NOWAIT from another connection while `read()` holds its transaction open."""
+    outcome = {}
+
+    def other_session():
+        try:
+            for name, rows in probes:
+                try:
+                    with transaction.atomic():
+                        list(rows.select_for_update(nowait=True))
+                    outcome[name] = "free"
+                except DatabaseError:
+                    outcome[name] = "locked"
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        read()
+        thread = threading.Thread(target=other_session)
+        thread.start()
+        thread.join(timeout=30)
+    return outcome
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite has no row locks or concurrent writers",
+)
+def test_routing_locks_are_the_rows_the_orms_select_for_update_locks():
+    """The turn: the rule's row, not its team's or the membership rows; the
+    candidates: their own rows, no one else's (leads.services.locks)."""
+    unit = factories.BusinessUnitFactory(name="North")
+    ann, bob, cat = [
+        factories.UserFactory(username=name, business_unit=unit)
+        for name in ("ann", "bob", "cat")
+    ]
+    team = factories.TeamFactory(business_unit=unit, members=[ann, bob])
+    rule = factories.RoutingRuleFactory(target_user=None, target_team=team)
+    other = factories.RoutingRuleFactory(target_user=cat)
+    probes = [
+        ("rule", RoutingRule.objects.filter(pk=rule.pk)),
+        ("other rule", RoutingRule.objects.filter(pk=other.pk)),
+        ("team", Team.objects.filter(pk=team.pk)),
+        ("membership", Team.members.through.objects.filter(team=team)),
+        ("ann", User.objects.filter(pk=ann.pk)),
+        ("bob", User.objects.filter(pk=bob.pk)),
+        ("cat", User.objects.filter(pk=cat.pk)),
+    ]
+    locked_rows = _rows_locked_by(
+        lambda: (
+            team_rule_rows([rule.pk], lock=True),
+            candidate_users({ann.pk}, username="bob", lock=True),
+        ),
+        probes,
+    )
+    by_orm = _rows_locked_by(
+        lambda: (
+            list(
+                RoutingRule.objects.filter(pk=rule.pk)
+                .values_list("pk", "last_assigned_user_id", "target_team__members")
+                .select_for_update(of=("self",))
+            ),
+            list(
+                User.objects.filter(Q(pk=ann.pk) | Q(username="bob"))
+                .order_by("pk")
+                .select_for_update(of=("self",))
+            ),
+        ),
+        probes,
+    )
+    assert locked_rows == by_orm
+    assert {name for name, state in locked_rows.items() if state == "locked"} == {
+        "rule",
+        "ann",
+        "bob",
+    }
 
 
 # --- leads.sql: the source report's summary -------------------------------------------

@@ -10,8 +10,7 @@ from django.urls import reverse
 from accounts.permissions import SALES_REP
 from leads.models import Activity, Attachment, Lead, Note
 from tests import factories
-from tests.conftest import ensure_roles
-from tests.support import on_postgresql, run_together
+from tests.support import ensure_roles, on_postgresql, run_together
 
 NEW_LEAD = {
     "subject": "Fleet renewal",

@@ -12,7 +12,7 @@ from leads.models import Lead, LeadState, LeadStatus
 from leads.services.lifecycle import disqualify_lead, mark_contacted, reactivate_lead
 from leads.services.qualification import qualify_lead
 from tests import factories
-from tests.conftest import ensure_roles
+from tests.support import ensure_roles
 
 SERVICES = {
     "mark_contacted": lambda lead, by: mark_contacted(lead=lead, by=by),

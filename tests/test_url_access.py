@@ -31,11 +31,18 @@ from leads.forms.links import InterestForm
 from leads.forms.merge import MergeLeadsForm
 from leads.forms.qualification import QualifyLeadForm
 from leads.forms.timeline import ActivityForm, NoteForm
-from leads.models import ActivityKind, Direction, ImportBatch, LeadStatus, Note
+from leads.models import (
+    ActivityKind,
+    Direction,
+    ImportBatch,
+    ImportStatus,
+    LeadStatus,
+    Note,
+)
 from leads.services.exports import build_export, start_export
+from leadsite.core.services import service_context
 from tests import factories
-from tests.conftest import _user_in
-from tests.support import JUNK, snapshot
+from tests.support import JUNK, snapshot, user_in
 
 PUBLIC_NAMES = {"login", "logout", "healthz", "capture", "capture-thanks"}
 # The Django admin has its own login (test_admin.py: test_admin_scope_for_a_staff_rep).
@@ -254,15 +261,16 @@ def _import_batch_route(get=True, post=True):
     """A finished import made by `owner`; reps may not import (404 even on their own)."""
 
     def build(owner, actor):
-        batch = ImportBatch.objects.create(
-            created_by=owner,
-            file="imports/audit.csv",
-            original_name="audit.csv",
-            file_format="csv",
-            headers=["subject", "lastname"],
-            total_rows=1,
-            status="done",
-        )
+        with service_context("tests.import_batch_route"):  # a finished import's row
+            batch = ImportBatch.objects.create(
+                created_by=owner,
+                file="imports/audit.csv",
+                original_name="audit.csv",
+                file_format="csv",
+                headers=["subject", "lastname"],
+                total_rows=1,
+                status=ImportStatus.DONE,
+            )
         return {"pk": batch.pk}, {}
 
     return Route(build, get=get, post=post, get_statuses=(404,))
@@ -478,7 +486,7 @@ def north_east(org):
 
 @pytest.fixture
 def north_east_rep(north_east):
-    return _user_in(SALES_REP, username="ne-rep", business_unit=north_east)
+    return user_in(SALES_REP, username="ne-rep", business_unit=north_east)
 
 
 @pytest.mark.parametrize(("name", "variant"), _cases(lambda route: route.takes_record))

@@ -1,5 +1,5 @@
 """E-mail addresses and URLs on record pages wrap at their break points (after "@"
-and "/", before "."), never inside a word (issue 19)."""
+and "/", before "."), never inside a word."""
 
 import pytest
 

@@ -1,9 +1,18 @@
 """The write-path guard: guarded rows are written only inside a @service."""
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
 
+from accounts.admin import ServiceAdminMixin
+from leads.admin.links import LinkAdmin
 from leads.services.timeline import add_note
-from leadsite.core.services import WriteOutsideService, current_service, service
+from leadsite.core.services import (
+    GUARDED_MODELS,
+    WriteOutsideService,
+    current_service,
+    service,
+)
 from tests import factories
 
 
@@ -46,19 +55,15 @@ def test_writes_inside_a_service_pass_and_the_marker_is_the_outermost(rep):
 
 def test_admin_writes_every_guarded_model_through_its_services(rf, administrator):
     """Every admin of a model whose rows only services write either saves through
-    the services (ServiceAdminMixin) or is read-only."""
-    from django.apps import apps
-    from django.contrib import admin
-
-    from accounts.admin import ServiceAdminMixin
-    from leadsite.core.services import GUARDED_MODELS
-
+    the services (ServiceAdminMixin, the link admins) or is read-only."""
     request = rf.get("/admin/")
     request.user = administrator
     bypassing = []
     for label in GUARDED_MODELS:
         model_admin = admin.site._registry.get(apps.get_model(label))
-        if model_admin is None or isinstance(model_admin, ServiceAdminMixin):
+        if model_admin is None or isinstance(
+            model_admin, (ServiceAdminMixin, LinkAdmin)
+        ):
             continue
         if model_admin.has_add_permission(request) or model_admin.has_change_permission(
             request

@@ -23,8 +23,11 @@ from accounts.permissions import scope_q
 from accounts.services import (
     add_opportunity_product,
     create_opportunity,
+    lose_opportunity,
     remove_opportunity_product,
+    reopen_opportunity,
     update_opportunity,
+    win_opportunity,
 )
 
 
@@ -154,8 +157,6 @@ class OpportunityAdmin(
             )
 
     def _win(self, request, obj, *, actual_value, actual_close_date):
-        from accounts.services import win_opportunity
-
         win_opportunity(
             opportunity=obj,
             by=request.user,
@@ -164,8 +165,6 @@ class OpportunityAdmin(
         )
 
     def _lose(self, request, obj, *, reason, description=""):
-        from accounts.services import lose_opportunity
-
         lose_opportunity(
             opportunity=obj,
             by=request.user,
@@ -174,8 +173,6 @@ class OpportunityAdmin(
         )
 
     def _reopen(self, request, obj):
-        from accounts.services import reopen_opportunity
-
         reopen_opportunity(opportunity=obj, by=request.user)
 
 

@@ -1,4 +1,4 @@
-"""Admin for imports and capture logs (issue 11): read-only, written by services."""
+"""Admin for imports and capture logs: read-only, written by services."""
 
 from django.contrib import admin
 

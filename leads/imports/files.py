@@ -238,10 +238,10 @@ def _workbook_reader():
 
     A read-only sheet looks for the <dimension> its XML states before its rows, and
     parses the whole sheet when there is none (openpyxl's own write-only files and
-    LeadSite's exports have none): seconds for a large sheet, before the first row,
-    on every preview. Nor is a stated dimension to be trusted (it may be missing,
-    short, or pad every row to 16,384 columns), so the sheets here have none: their
-    rows are read as the cells are. openpyxl is pinned (constraints.txt)."""
+    LeadSite's exports have none): a whole extra pass over a large sheet before its
+    first row, on every preview. Nor is a stated dimension to be trusted (it may be
+    missing, short, or pad every row to 16,384 columns), so the sheets here have
+    none: their rows are read as the cells are. openpyxl is pinned (constraints.txt)."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 

@@ -18,6 +18,7 @@ from leads.models.choices import (
     LEAD_CONTACT_FIELDS,
     LEAD_DO_NOT_CONTACT_FIELDS,
     LEAD_FIELD_GROUPS,
+    LEAD_FIELDS,
     LEAD_QUALIFICATION_FIELDS,
     LEAD_SOURCE_FIELDS,
     LEAD_STATE_OF_STATUS,
@@ -39,10 +40,7 @@ from leads.models.imports import (
     ImportStatus,
     RowOutcome,
 )
-from leads.models.lifecycle import (
-    FormSubmission,
-    Lead,
-)
+from leads.models.lifecycle import Lead
 from leads.models.links import (
     LeadAccount,
     LeadContact,
@@ -55,6 +53,7 @@ from leads.models.routing import (
     LeadAssignment,
     RoutingRule,
 )
+from leads.models.submissions import FormSubmission
 from leads.models.timeline import (
     Activity,
     ActivityKind,
@@ -94,6 +93,7 @@ __all__ = [
     "FormSubmission",
     "Lead",
     "LEAD_FIELD_GROUPS",
+    "LEAD_FIELDS",
     "LEAD_CONTACT_FIELDS",
     "LEAD_COMPANY_FIELDS",
     "LEAD_SOURCE_FIELDS",

@@ -166,3 +166,7 @@ LEAD_FIELD_GROUPS = [
     ("Contact preferences", ["preferred_contact_method", *LEAD_DO_NOT_CONTACT_FIELDS]),
     ("Related", ["parent_account", "parent_contact"]),
 ]
+# The fields a merge lets the user pick one by one: every group's. Owner, business
+# unit, lifecycle and qualification fields stay the master's (ownership decides who
+# may see the merged lead, so a merge never moves it out of its owner's hands).
+LEAD_FIELDS = [name for _, names in LEAD_FIELD_GROUPS for name in names]

@@ -45,6 +45,7 @@ from leads.models.choices import (
     PurchaseProcess,
     PurchaseTimeframe,
 )
+from leads.models.guards import WORK_LEADS, no_open_qualifying_opportunity, not_merged
 from leadsite.core.dates import (
     business_date_check,
     business_datetime_check,
@@ -52,36 +53,6 @@ from leadsite.core.dates import (
 )
 from leadsite.core.history import record_history
 from leadsite.core.phones import phone_digits_field
-
-
-# Guards of the lead's transitions: pure predicates on the row, each with the message
-# a refused user reads. They read only the row and the qualifying opportunity, which
-# the detail selector and lock_lead load with it (select_related), so evaluating
-# them costs no query there; elsewhere at most one, and none for a lead that never
-# had an opportunity (the FK id is checked first).
-def not_merged(lead) -> bool:
-    return not lead.merged
-
-
-not_merged.refusal = (
-    "This lead was merged into another lead; work on that lead instead."
-)
-
-
-def no_open_qualifying_opportunity(lead) -> bool:
-    if lead.qualifying_opportunity_id is None:
-        return True
-    return not lead.qualifying_opportunity.is_open
-
-
-no_open_qualifying_opportunity.refusal = (
-    "The open opportunity “{lead.qualifying_opportunity}” came from this lead. "
-    "Close the opportunity before disqualifying the lead."
-)
-
-# Who may start a lead transition at all (record scope is the gate's job).
-WORK_LEADS = "leads.change_lead"
-
 
 PHONE_DIGIT_FIELDS = ["business_phone_digits", "mobile_phone_digits"]
 
@@ -323,7 +294,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
                 fields=["owner_team", "state", "-created_at", "-id"],
                 name="lead_team_state_created",
             ),
-            # The routing page's unassigned queue (issue 19): a unit's open leads
+            # The routing page's unassigned queue: a unit's open leads
             # owned by a team, longest waiting first, and their capped count.
             models.Index(
                 fields=["business_unit", "created_at", "id"],
@@ -473,20 +444,3 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         self.closed_at = timezone.now()
         self.merged = True
         self.master = master
-
-
-class FormSubmission(models.Model):
-    """The one-time token of a create form (lead, note, activity, upload) and the
-    record its first POST made: the unique token makes a second POST of the same
-    form (a double click, a resend) land on that record instead of a duplicate."""
-
-    token = models.CharField(max_length=64, unique=True)
-    kind = models.CharField(max_length=20)
-    object_id = models.BigIntegerField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self):
-        return f"{self.kind} {self.object_id}"

@@ -11,6 +11,6 @@ all of it is unit-testable without a database and the dry run replays it in memo
 - decision: where a lead goes and why (rule, member of a team, fallback).
 
 The routing service (leads.services.routing) loads the rules and the situation
-(leads.selectors.routing_situation), decides here and writes the assignment. This
+(leads.selectors.routing.situation), decides here and writes the assignment. This
 package imports no models, so the models may import it.
 """

@@ -1,7 +1,7 @@
 """What a routing decision reads besides the lead and the rules, and who of those
 people can take a lead now.
 
-leads.selectors.routing_situation.load_situation is the one place that fills a
+leads.selectors.routing.situation.load_situation is the one place that fills a
 Situation from the database (the routing service, the dry run and the lead form's
 preview all call it); the choice of whom to read is made here (candidate_ids),
 without a database.

@@ -15,7 +15,7 @@ from leads.selectors.leads import filter_leads
 # Query-string keys that are about the page or the file, not about which leads.
 NOT_FILTERS = ("format", "page")
 # A running job whose worker has not reported for this long has stopped. The
-# worker reports after counting and after every PROGRESS_EVERY leads (a few seconds).
+# worker reports after counting and after every PROGRESS_EVERY leads, far more often.
 STALE_SECONDS = 120
 RECENT_JOBS = 20
 

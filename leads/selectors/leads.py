@@ -105,7 +105,7 @@ RARE_RELATIONS = [
 # Whether each related list of a lead has any rows: (flag, model, field to the lead);
 # the flags are EXISTS in the lead's query (leads.sql.presence_flags).
 PRESENCE = [
-    # Captured/imported leads flagged as possible duplicates (issue 11).
+    # Captured/imported leads flagged as possible duplicates.
     ("has_possible_duplicates", PossibleDuplicate, "lead"),
     ("has_activities", Activity, "lead"),
     ("has_notes", Note, "lead"),

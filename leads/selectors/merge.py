@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from accounts.permissions import visible_to
-from leads.models import LEAD_FIELD_GROUPS, Lead, LeadState
+from leads.models import LEAD_FIELD_GROUPS, LEAD_FIELDS, Lead, LeadState
 from leads.selectors.duplicates import find_duplicate_leads
 
-MERGE_FIELDS = [name for _, names in LEAD_FIELD_GROUPS for name in names]
 CANDIDATE_LIMIT = 20
 
 
@@ -57,7 +56,7 @@ def differing_fields(lead_a: Lead, lead_b: Lead) -> list[str]:
     """Merge fields whose stored values differ between the two leads."""
     return [
         name
-        for name in MERGE_FIELDS
+        for name in LEAD_FIELDS
         if _comparable(lead_a, name) != _comparable(lead_b, name)
     ]
 

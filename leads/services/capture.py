@@ -20,7 +20,7 @@ from accounts.permissions import SALES_MANAGER
 from leads.models import CaptureForm, CaptureSubmission, Lead, PossibleDuplicate
 from leads.models.capture import CAPTURE_OPTIONAL_FIELDS
 from leads.routing.fallback import fallback_owner
-from leads.selectors.routing_situation import RuleSet, load_situation
+from leads.selectors.routing.situation import RuleSet, load_situation
 from leads.services.lifecycle import create_lead
 from leads.services.routing import route_lead
 from leadsite.core.phones import same_phone_q

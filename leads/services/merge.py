@@ -9,7 +9,7 @@ from django.db.models import Model
 from accounts.permissions import visible_to
 from leads.exceptions import LeadClosed, TransitionRefused
 from leads.models import (
-    LEAD_FIELD_GROUPS,
+    LEAD_FIELDS,
     Activity,
     Attachment,
     Lead,
@@ -21,16 +21,9 @@ from leads.models import (
 from leads.services.locks import lock_leads
 from leadsite.core.services import service, through
 
-# Fields the user picks field by field: every group of a lead's own fields. Owner,
-# business unit, lifecycle and qualification fields stay the master's: ownership
-# decides who may see the merged lead, so a merge never moves it out of its owner's
-# hands.
-MERGE_FIELD_GROUPS = LEAD_FIELD_GROUPS
-MERGE_FIELDS = [name for _, names in MERGE_FIELD_GROUPS for name in names]
-
 
 def _apply_field_values(*, master: Lead, field_values: dict) -> None:
-    unknown = set(field_values) - set(MERGE_FIELDS)
+    unknown = set(field_values) - set(LEAD_FIELDS)
     if unknown:
         raise ValidationError(
             "These fields cannot be chosen in a merge: %(fields)s.",

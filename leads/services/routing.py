@@ -1,7 +1,7 @@
 """Routing writes: route one lead, route many, re-route leads nobody contacted, and
 the rules' own changes.
 
-route_lead reads the rules and the situation (leads.selectors.routing_situation) in
+route_lead reads the rules and the situation (leads.selectors.routing.situation) in
 a constant number of queries (however many rules there are), decides with the pure
 engine (leads.routing), then writes the owner and one LeadAssignment row. Fairness
 under concurrency: a round-robin rule's row is locked before its cursor is read,
@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
@@ -34,7 +34,7 @@ from leads.permissions import can_edit_routing_rule
 from leads.routing.conditions import clean_condition, lead_values
 from leads.routing.decision import decide
 from leads.routing.matching import match_rule, unit_ancestry
-from leads.selectors.routing_situation import RuleSet, load_situation
+from leads.selectors.routing.situation import RuleSet, load_situation
 from leads.services.locks import lock_lead
 from leadsite.core.services import service
 from leadsite.core.transactions import is_transient
@@ -59,20 +59,6 @@ class RerouteResult:
     rerouted: list = field(default_factory=list)  # LeadAssignment rows
     skipped: list = field(default_factory=list)  # leads
     failed: list = field(default_factory=list)  # (lead, message)
-
-
-_RULES = RoutingRule._meta.db_table
-
-
-def _move_turn(rule, user) -> None:
-    """Move a round-robin rule's cursor to `user` (its row is locked: the situation
-    was loaded with lock=True)."""
-    # Plain SQL, as the turn is read (leads.selectors.routing_situation).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_RULES} SET last_assigned_user_id = %s WHERE id = %s",  # noqa: S608
-            [user.pk, rule.pk],
-        )
 
 
 def _lock_open(lead) -> Lead:
@@ -124,7 +110,10 @@ def _route(
             update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
         )
     if decision.turn:
-        _move_turn(decision.rule, user)
+        # The rule's row was locked when the situation was loaded (lock=True).
+        RoutingRule.objects.filter(pk=decision.rule.pk).update(
+            last_assigned_user_id=user.pk
+        )
     reason = decision.reason
     if prefix and user is not None:
         reason = AssignmentReason.REROUTED

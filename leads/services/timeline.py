@@ -20,6 +20,7 @@ from leads.models import (
     LeadStatus,
     Note,
 )
+from leads.services.lifecycle import mark_contacted
 from leads.services.locks import lock_lead
 from leads.submissions import claim_submission, record_submission
 from leadsite.core.services import service
@@ -90,8 +91,6 @@ def _after_lead_activity(*, lead: Lead, by, completed: bool) -> None:
         lead.first_activity_at = timezone.now()
         lead.save(update_fields=["first_activity_at"])
     if completed and lead.status == LeadStatus.NEW:
-        from leads.services.lifecycle import mark_contacted
-
         mark_contacted(lead=lead, by=by)
 
 

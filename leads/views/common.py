@@ -6,9 +6,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.forms.utils import pretty_name
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.permissions import (
@@ -41,14 +40,10 @@ def refusal_message(request, error, lead):
         text = STALE_MESSAGE
     fresh = Lead.objects.filter(pk=lead.pk).values_list("state", flat=True).first()
     if fresh == LeadState.QUALIFIED:
-        messages.warning(
-            request,
-            format_html(
-                '{} <a href="{}">See what qualification created.</a>',
-                text,
-                reverse("leads:qualified", args=[lead.pk]),
-            ),
+        link = render_to_string(
+            "leads/partials/qualified_refusal.html", {"text": text, "lead_pk": lead.pk}
         )
+        messages.warning(request, link.strip())
     else:
         messages.warning(request, text)
 

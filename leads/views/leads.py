@@ -25,7 +25,7 @@ from leads.reports.sources import source_highlights
 from leads.selectors import leads as selectors
 from leads.selectors.capture import possible_duplicates
 from leads.selectors.links import lead_links_context
-from leads.selectors.routing import lead_routing_history
+from leads.selectors.routing.pages import lead_routing_history
 from leads.services import lifecycle
 from leads.services.routing import bulk_route_leads
 from leads.views.common import (
@@ -62,7 +62,7 @@ class HomeView(TemplateView):
         context["count_cap"] = selectors.COUNT_CAP
         context["now"] = timezone.now()
         if is_manager(user) or is_administrator(user):
-            # Issue 10: the manager's source card, linking to the report.
+            # The manager's source card, linking to the report.
             context["source_highlights"] = source_highlights(
                 user=user, today=timezone.localdate()
             )
@@ -131,8 +131,8 @@ class LeadListView(TemplateView):
         # Shared paginator: page rows + one, and a capped count (never the table).
         # A text search counts to SEARCH_COUNT_CAP ("500+", ten pages): past that
         # the user narrows the search rather than pages, and the count of a broad
-        # two-letter search scans rows in proportion to the cap (about 60,000 of a
-        # unit's rows for 1,000 matches of "jo", 33 ms).
+        # two-letter search scans rows in proportion to the cap (see README,
+        # Performance).
         searching = bool(request.GET.get("q", "").strip())
         page = paginate(
             request,

@@ -16,8 +16,8 @@ from leads.selectors import leads as selectors
 from leads.selectors.duplicates import (
     find_duplicate_leads,
 )
-from leads.selectors.routing import latest_assignment
-from leads.selectors.routing_dry_run import routing_preview
+from leads.selectors.routing.dry_run import routing_preview
+from leads.selectors.routing.pages import latest_assignment
 from leads.services import lifecycle
 from leads.submissions import submitted_object_id
 from leads.views.common import (

@@ -24,8 +24,8 @@ from leads.forms.routing import (
 from leads.models import Lead, RoutingRule
 from leads.permissions import can_edit_routing_rule, can_manage_routing
 from leads.selectors import leads as lead_selectors
-from leads.selectors import routing as routing_selectors
-from leads.selectors.routing_dry_run import dry_run
+from leads.selectors.routing import pages as routing_selectors
+from leads.selectors.routing.dry_run import dry_run
 from leads.services import routing as routing_services
 from leadsite.core.http import safe_next_url
 from leadsite.core.pagination import paginate

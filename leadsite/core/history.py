@@ -52,8 +52,9 @@ class HistoryManager(BaseHistoryManager):
 
     simple_history's descriptor calls from_queryset() on every access of
     `instance.history`, which is every save of an audited record: Django builds a
-    new manager class each time (inspect.getmembers over the queryset class, about
-    0.3 ms a save). The class depends only on its arguments, so it is cached."""
+    new manager class each time (inspect.getmembers over the queryset class; see
+    README, Performance). The class depends only on its arguments, so it is
+    cached."""
 
     @classmethod
     @functools.cache

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Industry, Opportunity, OpportunityStatus
 from tests import factories
-from tests.conftest import ensure_roles
+from tests.support import ensure_roles
 
 
 @pytest.fixture(autouse=True)

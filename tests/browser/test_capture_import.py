@@ -11,7 +11,7 @@ from accounts.permissions import SALES_MANAGER
 from leads.models import ImportBatch, Lead
 from tests import factories
 from tests.browser.conftest import USER_WAIT_MS
-from tests.conftest import ensure_roles
+from tests.support import ensure_roles
 
 FIELDS = ["subject", "owner_user_id", "last_name", "email", "company_name", "source"]
 

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from accounts.permissions import SALES_MANAGER
 from tests import factories
-from tests.conftest import ensure_roles
+from tests.support import ensure_roles
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A manager moves her Salesforce leads to LeadSite in Chromium (issue 19): the
+"""A manager moves her Salesforce leads to LeadSite in Chromium: the
 report export is mapped by itself (a topic from the company, owners matched by name
 or email), a real worker imports it while the page shows the progress, and "Go to
 leads" shows exactly the imported leads. Desktop and phone screenshots of the
@@ -14,8 +14,8 @@ from accounts.permissions import SALES_MANAGER, SALES_REP
 from leads.models import ImportBatch, Lead
 from tests import factories
 from tests.browser.conftest import USER_WAIT_MS
-from tests.conftest import ensure_roles
 from tests.import_files import salesforce_report_rows
+from tests.support import ensure_roles
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

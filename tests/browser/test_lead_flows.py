@@ -13,7 +13,7 @@ from accounts.models import Account, Contact, Opportunity
 from accounts.permissions import SALES_REP
 from leads.models import Lead, LeadRating, LeadSource, LeadStatus
 from tests import factories
-from tests.conftest import ensure_roles
+from tests.support import ensure_roles
 
 
 @pytest.fixture
@@ -187,7 +187,7 @@ def test_rep_disqualifies_and_reactivates_a_lead(page, login, sales_rep, screens
 def test_rep_is_told_who_owns_a_matching_lead_outside_their_scope(
     page, login, sales_rep, screenshot
 ):
-    """Issue 19: the duplicate check sees a colleague's lead by its phone, typed
+    """The duplicate check sees a colleague's lead by its phone, typed
     another way, and names only its owner."""
     colleague = factories.UserFactory(
         first_name="Mia", last_name="Manager", business_unit=sales_rep.business_unit

@@ -40,7 +40,7 @@ def test_manager_sees_routing_rules_queue_and_source_chart(
     page.goto("/routing/")
     expect(page.get_by_role("cell", name="Web leads to North")).to_be_visible()
     screenshot("routing")
-    # The queue is a tab of its own (issue 19).
+    # The queue is a tab of its own.
     page.get_by_role("link", name="Unassigned queue (1)").click()
     expect(page.get_by_role("link", name="Waiting")).to_be_visible()
 

@@ -545,7 +545,7 @@ def test_rep_tour(page, login, screenshot, world, live_server, settings):
     opportunity.refresh_from_db()
     assert opportunity.state == OpportunityState.OPEN
 
-    # A large Excel export (issue 18): the page that starts it, the job's page once
+    # A large Excel export: the page that starts it, the job's page once
     # built (tasks run inline in tests) with its download, and the list of exports.
     settings.LEADSITE_EXPORT_DIRECT_MAX_ROWS = 3
     big_export = "/leads/export/?view=all&format=xlsx"
@@ -603,7 +603,7 @@ def test_admin_tour(page, login, screenshot, world):
     tour.check_clean()
 
 
-# --- Density, phones and accessible names (issue 12) ---------------------------------
+# --- Density, phones and accessible names --------------------------------------------
 
 ROWS_ABOVE_FOLD_JS = """
 [...document.querySelectorAll('.lead-table tbody tr')]

@@ -1,4 +1,4 @@
-"""On a phone (issue 19): the opportunity list opens on the open deals with their
+"""On a phone: the opportunity list opens on the open deals with their
 totals, each row a card with stage and probability; a capture form sent with
 mistakes says what to fix on top and outlines the fields."""
 
@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import SalesStage
 from tests import factories
-from tests.conftest import ensure_roles
+from tests.support import ensure_roles
 
 PHONE = {"width": 390, "height": 844}
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.models import Opportunity, OpportunityStatus
 from leads.models import Attachment, Lead, LeadStatus, Note
 from tests import factories
-from tests.conftest import ensure_roles
+from tests.support import ensure_roles
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

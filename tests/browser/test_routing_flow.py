@@ -117,7 +117,7 @@ def test_manager_rule_dry_run_then_rep_lead_is_routed(
 def test_new_lead_form_says_where_the_lead_will_go_as_fields_change(
     page, login, rep, org, screenshot
 ):
-    """Issue 18: the Owner box follows the routing fields; a lead no rule routes
+    """The Owner box follows the routing fields; a lead no rule routes
     stays with the rep, who lands on its page."""
     ana = factories.UserFactory(
         username="ana", first_name="Ana", last_name="Ruiz", business_unit=org.south
@@ -157,7 +157,7 @@ def test_new_lead_form_says_where_the_lead_will_go_as_fields_change(
 def test_routing_page_tabs_queue_pages_and_inactive_rule_dry_run(
     page, login, manager, rep, rep2, org, screenshot
 ):
-    """Issue 19: /routing/ holds the rules and the dry run; the queue and the log
+    """/routing/ holds the rules and the dry run; the queue and the log
     are tabs with their counts, each paginated. A dry run with an inactive rule
     ticked tries it as if active and says so. Desktop and phone screenshots."""
     team = factories.TeamFactory(

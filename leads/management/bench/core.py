@@ -142,8 +142,8 @@ def _written_models():
 # ...and small tables that a bulk run rewrites thousands of times: the rules (every
 # routing moves a round-robin turn), the teams and the source report's marks (written
 # by triggers, consumed by the report). VACUUM leaves their emptied pages in place,
-# and every later routing read all of them (the rules table grew to 1.2 MB for four
-# rules; routing 7.3 -> 9.4 ms); VACUUM FULL rewrites them at their real size.
+# and every later routing read all of them (a table of a few rules grew to many
+# pages, and routing slowed with it); VACUUM FULL rewrites them at their real size.
 def _rewritten_models():
     return [RoutingRule, Team, SourceReportDirty]
 
@@ -153,14 +153,15 @@ def vacuum_written_tables():
     a transaction): seconds taken, else None.
 
     With autovacuum off, or before it comes round, every later run pays for the
-    dead versions (10,000 routed leads made the filtered list 52 -> 75 ms). Run
-    before the scenarios and after the bulk routing, as autovacuum would in
-    production, where no rollback of 10,000 routings bloats the small tables.
+    dead versions (those of the bulk routing slowed every list run after it; see
+    README, Performance). Run before the scenarios and after the bulk routing, as
+    autovacuum would in production, where no rollback of 10,000 routings bloats
+    the small tables.
 
     The source report's summary is brought up to date first, as the report's
     readers keep it on a live system: after a bulk load (seed_demo) the first read
-    rewrites 2.4 million summary rows, and until a vacuum marks them visible the
-    all-time report cannot read them from its covering index (200 -> 160 ms)."""
+    rewrites the summary rows, and until a vacuum marks them visible the all-time
+    report cannot read them from its covering index (see README, Performance)."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return None
     refresh_source_summary()

@@ -1,5 +1,5 @@
 """The lead-source report: all time as an administrator, the last 90 days as a
-manager (issue 10's two targets)."""
+manager."""
 
 from leads.management.bench import scenario
 

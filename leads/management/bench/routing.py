@@ -95,8 +95,8 @@ def bench_route_bulk(*, viewer, count=BULK, chunk=CHUNK):
     In production bulk_route_leads commits every lead on its own. Run as one
     transaction, all 10,000 routings would update the round-robin rule's row
     10,000 times without a commit, and every later routing would step over the
-    row versions the earlier ones left (1.3 ms per lead more by the 1,000th,
-    growing): the total then measured the rollback, not the routing."""
+    row versions the earlier ones left (the time per lead grew with each one; see
+    README, Performance): the total then measured the rollback, not the routing."""
     leads = _open_leads(count)
     if len(leads) < count:
         return {

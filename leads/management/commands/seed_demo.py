@@ -88,7 +88,8 @@ class Command(BaseCommand):
         ctx.created_times = creation_times(rng, missing, now=ctx.now)
         if defer_indexes == "yes" or (
             # A rebuild costs in proportion to the whole table, keeping indexes up
-            # about twice as much per added row: rebuild when the load doubles it.
+            # costs more per added row (see README, Performance): rebuild when the
+            # load at least doubles the table.
             # SQLite keeps its indexes: with foreign key indexes gone, each parent
             # row inserted while a deferred check is pending scans the child table.
             defer_indexes == "auto"

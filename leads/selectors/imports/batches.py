@@ -22,11 +22,12 @@ from leads.permissions import visible_import_batches
 
 PREVIEW_ROWS = 10
 PREVIEW_ERRORS = 200
-# The preview checks this many rows in the request (a few seconds); the import itself
-# checks every row and reports the rest.
+# The preview checks this many rows in the request; the import itself checks every
+# row and reports the rest.
 PREVIEW_CHECK_LIMIT = 10_000
-# ... and at most this many cells (rows × columns): openpyxl reads a workbook at
-# about 60,000 cells a second, so a 200-column workbook is previewed on 500 rows.
+# ... and at most this many cells (rows × columns), since openpyxl's reading time
+# grows with the cells (see README, Performance): a 200-column workbook is previewed
+# on 500 rows.
 PREVIEW_CELL_LIMIT = 100_000
 STALE_SECONDS = 60
 # A batch whose task no worker has taken for this long says that no worker seems to

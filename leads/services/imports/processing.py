@@ -79,9 +79,9 @@ def _save_new(entries, batch):
 
     Their fields were validated by convert_row (full_clean without constraints);
     the check constraints are the database's own. Django's Python-side constraint
-    validation (a query per constraint, ~35 ms a row) and a round trip per row are
-    what this saves. Should the database refuse the bulk insert, each lead is
-    inserted alone so only the offending rows fail."""
+    validation (a query per constraint and row) and a round trip per row are what
+    this saves (see README, Performance). Should the database refuse the bulk
+    insert, each lead is inserted alone so only the offending rows fail."""
     pending = [e for e in entries if e[1] == RowOutcome.CREATED]
     leads = [e[2] for e in pending]
     if not leads:

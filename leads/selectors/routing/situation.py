@@ -7,20 +7,18 @@ load_situation is the one builder of a Situation: the routing service (which loc
 what it reads), the dry run and the lead form's preview all call it. Whom to read
 is decided by the pure leads.routing.situation.candidate_ids.
 
-The turns and the users are read in plain SQL: short statements on small tables,
-read on every routing, which the ORM took several times longer to build than the
-database takes to run (README, Performance). SQLite has no row locks: there the
-statements run without the lock clause.
+The unit tree, the turns with the teams' members and the users are read by the
+hand-written statements of leads.sql (README, "Performance", "Hand-written SQL");
+the rest through the ORM.
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, connections, router
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts.models import Account, BusinessUnit, Team, User
+from accounts.models import Account, BusinessUnit, Team
 from leads.models import (
     Campaign,
     CaptureForm,
@@ -31,31 +29,14 @@ from leads.models import (
 )
 from leads.routing.conditions import FIELDS, REF
 from leads.routing.situation import Situation, candidate_ids
+from leads.sql import business_unit_rows, candidate_users, team_rule_rows
 
 ROUND_ROBIN, LEAST_LOADED = Distribution.ROUND_ROBIN, Distribution.LEAST_LOADED
-_RULES = RoutingRule._meta.db_table
-_MEMBERS = Team.members.through._meta.db_table
-_USERS = User._meta.db_table
-_UNITS = BusinessUnit._meta.db_table
 _LABEL_MODELS = {
     "campaign": Campaign,
     "channel_partner": Account,
     "capture_form": CaptureForm,
 }
-# What routing reads of a user: eligibility, name, unit (not the password hash).
-USER_FIELDS = (
-    "username",
-    "first_name",
-    "last_name",
-    "is_active",
-    "business_unit",
-    "lead_capacity",
-    "available_for_leads",
-    "unavailable_until",
-)
-_USER_COLUMNS = ", ".join(
-    User._meta.get_field(name).column for name in ("id", *USER_FIELDS)
-)
 
 
 @dataclass
@@ -80,13 +61,8 @@ class RuleSet:
                 .order_by()
             )
         parents, owners, names = {}, {}, {}
-        # Plain SQL: four columns of a small table, read on every routing.
-        with connections[router.db_for_read(BusinessUnit)].cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, parent_id, default_owner_id, name FROM {_UNITS}"  # noqa: S608
-            )
-            for pk, parent_id, owner_id, name in cursor.fetchall():
-                parents[pk], owners[pk], names[pk] = parent_id, owner_id, name
+        for pk, parent_id, owner_id, name in business_unit_rows():
+            parents[pk], owners[pk], names[pk] = parent_id, owner_id, name
         return cls(
             rules=rules, parents=parents, default_owners=owners, unit_names=names
         )
@@ -134,13 +110,6 @@ def open_loads(users: dict, *, least_loaded=()) -> dict:
     return dict(rows)
 
 
-def _for_update(*, of=()) -> str:
-    """The row-lock clause, where the database has one (SQLite does not)."""
-    if not connection.features.has_select_for_update:
-        return ""
-    return " " + connection.ops.for_update_sql(of=of)
-
-
 def _turns(rules, *, lock: bool) -> tuple[dict, dict]:
     """(team id -> member ids in id order, rule id -> round-robin cursor) for the
     team rules among `rules`; one query.
@@ -160,16 +129,8 @@ def _turns(rules, *, lock: bool) -> tuple[dict, dict]:
     ]
     members = {team_id: set() for team_id in team_of.values()}
     if lock:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT r.id, r.last_assigned_user_id, m.user_id FROM {_RULES} r"  # noqa: S608
-                f" LEFT JOIN {_MEMBERS} m ON m.team_id = r.target_team_id"
-                f" WHERE r.id IN ({', '.join(['%s'] * len(team_of))})"
-                f"{_for_update(of=('r',)) if turned else ''}",
-                list(team_of),
-            )
-            rows = cursor.fetchall()
         saved = {}
+        rows = team_rule_rows(list(team_of), lock=bool(turned))
         for rule_id, cursor_id, user_id in rows:
             saved[rule_id] = cursor_id
             if user_id is not None:
@@ -182,28 +143,6 @@ def _turns(rules, *, lock: bool) -> tuple[dict, dict]:
             members[team_id].add(user_id)
     cursors = {pk: saved.get(pk) for pk in turned}
     return {team: sorted(ids) for team, ids in members.items()}, cursors
-
-
-def _read_users(ids, fallback: str, *, lock: bool) -> dict:
-    """id -> user for the users `ids` and the one named `fallback`, in id order
-    (locked with `lock`), with the fields routing reads (USER_FIELDS; the rest
-    load on use)."""
-    where, params = [], []
-    if ids:
-        where.append(f"id IN ({', '.join(['%s'] * len(ids))})")
-        params += sorted(ids)
-    if fallback:
-        where.append("username = %s")
-        params.append(fallback)
-    if not where:
-        return {}
-    users = User.objects.raw(
-        f"SELECT {_USER_COLUMNS} FROM {_USERS} WHERE {' OR '.join(where)}"  # noqa: S608
-        f" ORDER BY id{_for_update() if lock else ''}",
-        params,
-        using=connection.alias if lock else router.db_for_read(User),
-    )
-    return {user.pk: user for user in users}
 
 
 def load_situation(
@@ -238,7 +177,7 @@ def load_situation(
         unit_ids=ruleset.parents if unit_ids is None else unit_ids,
     )
     fallback = getattr(settings, "LEADSITE_FALLBACK_OWNER", "") or ""
-    users = _read_users(ids, fallback, lock=lock)
+    users = candidate_users(ids, username=fallback, lock=lock)
     least_loaded = {
         pk
         for rule in rules

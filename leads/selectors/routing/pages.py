@@ -1,8 +1,8 @@
 """Reads for the routing pages: rules by level with hit counts, the unassigned
 queue, the assignment log (through the scope gate) and a lead's routing history.
 What a routing decision reads (the rule set, the situation) is in
-leads.selectors.routing_situation; the dry run and the lead form's preview are in
-leads.selectors.routing_dry_run."""
+leads.selectors.routing.situation; the dry run and the lead form's preview are in
+leads.selectors.routing.dry_run."""
 
 import datetime
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ from leads.routing.matching import (
     rule_level,
 )
 from leads.selectors.leads import has_any, list_leads
-from leads.selectors.routing_situation import condition_labels
+from leads.selectors.routing.situation import condition_labels
 from leadsite.core.pagination import count_capped
 
 HIT_DAYS = 30
@@ -115,8 +115,8 @@ def unassigned_queue(*, user):
     lead_team_state_created instead of every team's open leads. A manager's queue
     is read in order from the partial index lead_queue_bu_created. Teams and units
     are named from two small reads after the page (prefetch): joined, they led the
-    planner to sort all the unit's waiting leads for a page (150 ms at a million
-    leads, against 4 ms)."""
+    planner to sort all the unit's waiting leads for a page (see README,
+    Performance)."""
     queue = list_leads(user=user).filter(state=LeadState.OPEN, owner_team__isnull=False)
     if not can_manage_routing(user):  # the gate's rep branch (scope_q)
         queue = queue.filter(owner_team_id__in=team_ids(user))

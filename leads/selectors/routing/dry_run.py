@@ -1,7 +1,7 @@
 """Reads for trying routing without writing: the dry run of a rule set over recent
 leads (the routing page and the rule form) and the lead form's preview of where a
 new lead will go. Both decide with the pure engine (leads.routing) in the
-situation leads.selectors.routing_situation loads, and write nothing."""
+situation leads.selectors.routing.situation loads, and write nothing."""
 
 import copy
 from dataclasses import dataclass
@@ -10,8 +10,8 @@ from leads.models import Lead, RoutingRule
 from leads.routing.conditions import lead_values
 from leads.routing.decision import apply_decision, decide
 from leads.selectors.leads import list_leads
-from leads.selectors.routing import rules_queryset
-from leads.selectors.routing_situation import RuleSet, load_situation
+from leads.selectors.routing.pages import rules_queryset
+from leads.selectors.routing.situation import RuleSet, load_situation
 
 AS_IF_ACTIVE = "inactive: tried as if active"
 

@@ -1,0 +1,29 @@
+"""Guards of the lead's transitions: pure predicates on the row, each with the message
+a refused user reads. They read only the row and the qualifying opportunity, which
+the detail selector and lock_lead load with it (select_related), so evaluating them
+costs no query there; elsewhere at most one, and none for a lead that never had an
+opportunity (the FK id is checked first)."""
+
+
+def not_merged(lead) -> bool:
+    return not lead.merged
+
+
+not_merged.refusal = (
+    "This lead was merged into another lead; work on that lead instead."
+)
+
+
+def no_open_qualifying_opportunity(lead) -> bool:
+    if lead.qualifying_opportunity_id is None:
+        return True
+    return not lead.qualifying_opportunity.is_open
+
+
+no_open_qualifying_opportunity.refusal = (
+    "The open opportunity “{lead.qualifying_opportunity}” came from this lead. "
+    "Close the opportunity before disqualifying the lead."
+)
+
+# Who may start a lead transition at all (record scope is the gate's job).
+WORK_LEADS = "leads.change_lead"
