@@ -4,6 +4,7 @@ Every choice of a related record is limited to the records the user may see (the
 scope gate), so an id typed into a tampered request is a form error, not a leak.
 """
 
+import datetime
 from urllib.parse import urlencode
 
 from django import forms
@@ -23,6 +24,7 @@ from accounts.models import (
     Contact,
     Opportunity,
     OpportunityStatus,
+    TokenScope,
 )
 from leadsite.core.forms import (
     BusinessDateField,
@@ -336,3 +338,34 @@ class OpportunityProductForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = selectors.list_active_products()
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: its name, scope and optional last day."""
+
+    name = forms.CharField(
+        max_length=100, help_text="What the token is for, e.g. “Website sync”."
+    )
+    scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ)
+    expires_on = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        label="Expires on",
+        help_text="The last day it works. Leave empty for no expiry.",
+    )
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day <= timezone.localdate():
+            raise forms.ValidationError("Choose a day after today.")
+        return day
+
+    def expires_at(self):
+        """The end of the chosen day (midnight after it, local time), or None."""
+        day = self.cleaned_data["expires_on"]
+        if day is None:
+            return None
+        midnight = datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time()
+        )
+        return timezone.make_aware(midnight)

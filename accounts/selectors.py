@@ -1,5 +1,6 @@
 """Reads for account, contact and opportunity pages, always through the scope gate."""
 
+import hmac
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -9,11 +10,14 @@ from django_fsm_log.models import StateLog
 from accounts.filters import AccountFilter, ContactFilter, OpportunityFilter, search_q
 from accounts.models import (
     Account,
+    ApiToken,
     Contact,
     Opportunity,
     OpportunityProduct,
     OpportunityStatus,
     Product,
+    hash_secret,
+    split_api_key,
 )
 from accounts.permissions import may_see_changes, visible_to
 from leadsite.core.history import field_changes
@@ -285,3 +289,31 @@ def changes_context(*, user, record) -> dict:
     if not may_see_changes(user):
         return {}
     return {"changes": field_changes(record)}
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+def list_api_tokens(*, user) -> QuerySet[ApiToken]:
+    """The user's own tokens, newest first (nobody lists another user's tokens on
+    the site; administrators use the Django admin)."""
+    return ApiToken.objects.filter(user=user)
+
+
+def get_api_token(*, user, pk) -> ApiToken:
+    """One of the user's own tokens; ApiToken.DoesNotExist for anyone else's."""
+    return ApiToken.objects.get(user=user, pk=pk)
+
+
+def get_api_token_for_key(*, key: str) -> ApiToken | None:
+    """The token a presented key belongs to (with its user), revoked or expired ones
+    included, or None. The prefix finds the row; the secret's hash is compared in
+    constant time."""
+    parts = split_api_key(key)
+    if parts is None:
+        return None
+    prefix, secret = parts
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or not hmac.compare_digest(token.key_hash, hash_secret(secret)):
+        return None
+    return token

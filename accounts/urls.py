@@ -78,4 +78,10 @@ urlpatterns = [
         views.opportunity_remove_product,
         name="opportunity-remove-product",
     ),
+    path("account/api-tokens/", views.api_tokens, name="api-tokens"),
+    path(
+        "account/api-tokens/<int:pk>/revoke/",
+        views.api_token_revoke,
+        name="api-token-revoke",
+    ),
 ]

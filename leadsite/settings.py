@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "leads",
 ]
@@ -246,6 +249,45 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "base-uri": [SELF],
     }
+}
+
+# --- The REST API (/api/, docs/api.md) ---------------------------------------------
+# Session authentication (CSRF enforced) for the browser; every endpoint needs a
+# signed-in user. Errors are problem details (leadsite.core.api).
+# The API: personal tokens (Authorization: Bearer ls_...) first, so an anonymous
+# caller gets 401 with WWW-Authenticate; the browser's session (with CSRF) second.
+# A read-only token may only read; each token (else user, else address) is
+# throttled at LEADSITE_API_RATE through the default cache.
+LEADSITE_API_RATE = env("LEADSITE_API_RATE", default="600/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.api.permissions.TokenScopePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [],
+    "DEFAULT_PAGINATION_CLASS": "leadsite.core.api.KeysetPagination",
+    "EXCEPTION_HANDLER": "leadsite.core.api.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LeadSite API",
+    "DESCRIPTION": "Leads through the same services and record scope as the pages "
+    "(docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from drf-spectacular-sidecar (static files, no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge fetched from validator.swagger.io (the CSP allows this site only).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

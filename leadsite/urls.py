@@ -1,9 +1,28 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leads.views import capture as capture_views
+from leadsite.core.api import ApiLoginMixin
 from leadsite.views import healthz
+
+
+class SchemaView(ApiLoginMixin, SpectacularAPIView):
+    pass
+
+
+class DocsView(ApiLoginMixin, SpectacularSwaggerSplitView):
+    # Without the inline <style> of drf-spectacular's page (the CSP allows none).
+    template_name = "api/swagger_ui.html"
+
+
+# The REST API (docs/api.md): every URL name in the "api" namespace.
+api_patterns = [
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("", include("leads.api.urls")),
+]
 
 urlpatterns = [
     path(
@@ -14,6 +33,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include((api_patterns, "api"))),
     path("", include("accounts.urls")),
     path("", include("leads.urls")),
     # Public capture forms (no login).

@@ -26,6 +26,7 @@ from accounts.models import (
     OpportunityStatus,
 )
 from accounts.permissions import SALES_REP
+from accounts.services.tokens import create_api_token
 from leads.forms.lifecycle import BulkActionForm, LeadForm
 from leads.forms.links import InterestForm
 from leads.forms.merge import MergeLeadsForm
@@ -90,6 +91,10 @@ class Route:
     variants: list = field(default_factory=lambda: [None])
     # Only the record's creator reaches it (an export job): no manager sees it.
     owner_only: bool = False
+    # The REST API (/api/): JSON in and out, problem details instead of redirects
+    # and pages (tests/test_api_*.py): anonymous callers get 401/403, refused
+    # input a 4xx problem.
+    api: bool = False
 
 
 def _lead(owner, **kwargs):
@@ -295,6 +300,16 @@ def _capture_form_route():
     return Route(build, get_statuses=(404,))
 
 
+def _api_token_route():
+    """One of `owner`'s API tokens: nobody else reaches it, managers included."""
+
+    def build(owner, actor):
+        token, _ = create_api_token(user=owner, name="Audit", by=owner)
+        return {"pk": token.pk}, {}
+
+    return Route(build, get=False)
+
+
 TODAY = datetime.date.today().isoformat()
 ROUTES = {
     # Getting leads in and out: reps may export; import pages are missing (404) for them.
@@ -409,7 +424,36 @@ ROUTES = {
     ),
     "accounts:opportunity-add-product": _opportunity_product_route(),
     "accounts:opportunity-remove-product": _product_line_route(),
+    "accounts:api-tokens": _page({"name": "Tampered", "scope": "read-write"}),
+    "accounts:api-token-revoke": _api_token_route(),
 }
+
+
+def _api_lead_route(get=True, post=True):
+    def build(owner, actor):
+        return {"pk": _lead(owner).pk}, {"reason": "4"}
+
+    return Route(build, get=get, post=post, api=True)
+
+
+def _api_page(get=True, post=False):
+    return Route(
+        lambda owner, actor: ({}, {}), get=get, post=post, takes_record=False, api=True
+    )
+
+
+API_ROUTES = {
+    "api:schema": _api_page(),
+    "api:docs": _api_page(),
+    "api:lead-list": _api_page(post=True),
+    "api:lead-detail": _api_lead_route(post=False),
+    "api:lead-disqualify": _api_lead_route(get=False),
+    "api:lead-reactivate": _api_lead_route(get=False),
+    "api:lead-qualify": _api_lead_route(get=False),
+}
+ROUTES.update(API_ROUTES)
+# What the API answers junk with: a problem (400 invalid, 412/428 If-Match).
+API_REFUSALS = (400, 404, 412, 415, 428)
 
 
 def _build(route, variant, owner, actor):
@@ -454,6 +498,10 @@ def test_anonymous_get_and_post_redirect_to_login(client, rep, name, variant):
     for method in ("get", "post"):
         kwargs = {"data": _data(data)} if method == "post" else {}
         response = getattr(client, method)(url, **kwargs)
+        if ROUTES[name].api:
+            assert response.status_code in (401, 403), (method, url)
+            assert response["Content-Type"] == "application/problem+json"
+            continue
         assert response.status_code == 302, (method, url)
         assert response["Location"].startswith(reverse("login") + "?next=")
     assert snapshot() == before
@@ -604,7 +652,8 @@ def test_junk_query_strings_never_cause_a_500(rep_client, rep, name, variant):
             queries = [{key: value for key in QUERY_KEYS}]
         for query in queries:
             response = rep_client.get(url, query)
-            assert response.status_code in (200, 302, 404), (url, query)
+            allowed = (200, 302, 404, *(API_REFUSALS if ROUTES[name].api else ()))
+            assert response.status_code in allowed, (url, query)
 
 
 FORMS = [
@@ -628,4 +677,5 @@ def test_junk_post_bodies_never_cause_a_500(rep_client, rep, junk):
             kwargs, _ = _build(route, variant, rep, rep)
             data = {field: junk for field in JUNK_FIELD_NAMES}
             response = rep_client.post(reverse(name, kwargs=kwargs), data)
-            assert response.status_code in (200, 302, 400, 404), (name, junk)
+            allowed = (200, 302, 400, 404, *(API_REFUSALS if route.api else ()))
+            assert response.status_code in allowed, (name, junk)

@@ -1,9 +1,15 @@
 """Django admin for the accounts app, by sub-domain: organisation (business units,
-users, teams, products), customers (accounts, contacts), opportunities. The mixins in
-`common` (scope gate, service writes, service transitions, history) serve both apps.
+users, teams, products), customers (accounts, contacts), opportunities, tokens (API
+tokens). The mixins in `common` (scope gate, service writes, service transitions,
+history) serve both apps.
 """
 
-from accounts.admin import customers, opportunities, organisation  # noqa: F401
+from accounts.admin import (  # noqa: F401
+    customers,
+    opportunities,
+    organisation,
+    tokens,
+)
 from accounts.admin.common import (
     OWNED_AUTOCOMPLETE,
     OwnedServiceAdminMixin,

@@ -1,6 +1,6 @@
 """Who we sell to and who sells, one module per sub-domain: common (money,
 industries, addresses, ownership), organisation (business units, users, teams,
-products), customers (accounts, contacts), opportunities."""
+products), customers (accounts, contacts), opportunities, tokens (API keys)."""
 
 from accounts.models.common import (
     ADDRESS_FIELDS,
@@ -31,6 +31,13 @@ from accounts.models.organisation import (
     Team,
     User,
 )
+from accounts.models.tokens import (
+    ApiToken,
+    TokenScope,
+    hash_secret,
+    new_api_key,
+    split_api_key,
+)
 
 __all__ = [
     "MONEY",
@@ -54,4 +61,9 @@ __all__ = [
     "TYPICAL_PROBABILITY",
     "Opportunity",
     "OpportunityProduct",
+    "ApiToken",
+    "TokenScope",
+    "new_api_key",
+    "hash_secret",
+    "split_api_key",
 ]

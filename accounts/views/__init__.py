@@ -1,5 +1,5 @@
 """Account, contact and opportunity pages, by sub-domain: common, customers,
-opportunities."""
+opportunities; and the user's API tokens (tokens)."""
 
 from accounts.views.customers import (
     AccountCreateView,
@@ -25,6 +25,7 @@ from accounts.views.opportunities import (
     opportunity_remove_product,
     opportunity_reopen,
 )
+from accounts.views.tokens import api_token_revoke, api_tokens
 
 __all__ = [
     "AccountListView",
@@ -47,4 +48,6 @@ __all__ = [
     "opportunity_reopen",
     "opportunity_add_product",
     "opportunity_remove_product",
+    "api_tokens",
+    "api_token_revoke",
 ]

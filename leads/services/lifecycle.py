@@ -81,7 +81,10 @@ def untouched_relations(lead: Lead, fields: dict) -> list[str]:
 
 
 def _save_transition(lead: Lead, *fields: str) -> None:
-    lead.save(update_fields=["status", "state", "modified_at", *fields])
+    """Save a transition's fields; the state changed, so the version moves on (an
+    edit form or API client holding the old version is told, not overwritten)."""
+    lead.version += 1
+    lead.save(update_fields=["status", "state", "modified_at", "version", *fields])
 
 
 @service

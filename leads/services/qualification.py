@@ -223,7 +223,9 @@ def qualify_lead(
         "status",
         "state",
         "modified_at",
+        "version",
     ]
+    locked.version += 1
     if campaign is not None:
         locked.campaign = campaign
         update_fields.append("campaign")

@@ -120,6 +120,7 @@ GUARDED_MODELS = (
     "accounts.Contact",
     "accounts.Opportunity",
     "accounts.OpportunityProduct",
+    "accounts.ApiToken",
 )
 
 

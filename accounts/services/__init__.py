@@ -1,4 +1,4 @@
-"""Every write to accounts, contacts and opportunities.
+"""Every write to accounts, contacts and opportunities (API tokens: tokens.py).
 
 Services validate with full_clean() before saving and raise ValidationError with a
 human message on a business-rule failure. Callers own the outer transaction.

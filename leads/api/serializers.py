@@ -1,0 +1,168 @@
+"""The lead's API shapes. They validate shape and choices only; the services decide
+(required fields, closed leads, transitions, ownership)."""
+
+from rest_framework import serializers
+
+from accounts.models import Account, Contact
+from accounts.permissions import visible_to
+from leads.forms.lifecycle import LEAD_FORM_FIELDS, phone_validator
+from leads.models import DISQUALIFY_REASONS, Campaign, Lead
+from leadsite.core.api import FieldsMixin
+from leadsite.core.dates import validate_business_date
+
+READ_ONLY_FIELDS = [
+    "id",
+    "version",
+    "state",
+    "state_label",
+    "status",
+    "status_label",
+    "owner_user",
+    "owner_team",
+    "owner_name",
+    "business_unit",
+    "qualifying_account",
+    "qualifying_contact",
+    "qualifying_opportunity",
+    "created_at",
+    "modified_at",
+]
+
+
+def _limit_choices(serializer) -> None:
+    """As the lead form: active campaigns, partner accounts the user can see (an id
+    outside them is "does not exist", whether or not the record exists)."""
+    request = serializer.context.get("request")
+    user = getattr(request, "user", None)
+    fields = serializer.fields
+    fields["campaign"].queryset = Campaign.objects.filter(is_active=True)
+    fields["channel_partner"].queryset = (
+        visible_to(user, Account.objects.filter(is_partner=True))
+        if user is not None and user.is_authenticated
+        else Account.objects.none()
+    )
+
+
+class LeadSerializer(FieldsMixin, serializers.ModelSerializer):
+    """A lead as the API shows it (status codes are D365's, with their labels)."""
+
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    owner_name = serializers.CharField(source="owner", read_only=True, default="")
+
+    class Meta:
+        model = Lead
+        fields = [*READ_ONLY_FIELDS, *LEAD_FORM_FIELDS]
+        read_only_fields = fields
+
+
+class LeadWriteSerializer(serializers.ModelSerializer):
+    """Create (POST) and partial update (PATCH): the lead form's fields."""
+
+    assign_to_me = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="On create: keep the lead even when a routing rule would send it "
+        "to someone else.",
+    )
+
+    class Meta:
+        model = Lead
+        fields = [*LEAD_FORM_FIELDS, "assign_to_me"]
+        extra_kwargs = {
+            "business_phone": {"validators": [phone_validator]},
+            "mobile_phone": {"validators": [phone_validator]},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _limit_choices(self)
+
+
+class DisqualifySerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=[(int(s), s.label) for s in DISQUALIFY_REASONS],
+        help_text="Status reason: 4 Lost, 5 Cannot Contact, 6 No Longer Interested, "
+        "7 Canceled.",
+    )
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, default=""
+    )
+
+
+class ReactivateSerializer(serializers.Serializer):
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, default=""
+    )
+
+
+class QualifySerializer(serializers.Serializer):
+    """D365 QualifyLead: which records to create, or existing ones to link."""
+
+    create_account = serializers.BooleanField(required=False, default=True)
+    create_contact = serializers.BooleanField(required=False, default=True)
+    create_opportunity = serializers.BooleanField(required=False, default=True)
+    existing_account = serializers.PrimaryKeyRelatedField(
+        queryset=Account.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="An account you can see, linked instead of creating one.",
+    )
+    existing_contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="A contact you can see, linked instead of creating one.",
+    )
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="The source campaign to credit (an active one).",
+    )
+    estimated_value = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="The opportunity's estimated value; absent: the lead's.",
+    )
+    estimated_close_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        validators=[validate_business_date],
+        help_text="The opportunity's estimated close date; absent: the lead's.",
+    )
+    # The qualify page's limit (leads/forms/qualification.py).
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, default=""
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self.fields["existing_account"].queryset = visible_to(
+                user, Account.objects.all()
+            )
+            self.fields["existing_contact"].queryset = visible_to(
+                user, Contact.objects.all()
+            )
+
+
+class RecordReference(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    result = serializers.ChoiceField(choices=["created", "linked"])
+
+
+class QualificationSerializer(serializers.Serializer):
+    """What qualify answers: the lead and every record created or linked."""
+
+    lead = LeadSerializer()
+    account = RecordReference(allow_null=True)
+    contact = RecordReference(allow_null=True)
+    opportunity = RecordReference(allow_null=True)
