@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from leads.models import Lead, LeadState, LeadStatus
+from leadsite.core.history import field_changes
 from tests import factories
 from tests.support import snapshot
 
@@ -348,3 +349,12 @@ def test_docs_page_for_a_signed_in_user_uses_no_cdn(rep_client):
     script = rep_client.get(reverse("api:docs"), {"script": ""})
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
+
+
+def test_an_api_edit_is_recorded_through_the_api(rep_client, rep, lead):
+    response = _patch(
+        rep_client, lead, {"subject": "Renewal"}, if_match=f'"{lead.version}"'
+    )
+    assert response.status_code == 200, response.json()
+    change = next(c for c in field_changes(lead) if c.field == "topic")
+    assert (change.new, change.who, change.through) == ("Renewal", rep, "API")

@@ -5,7 +5,8 @@ through what (form, admin, bulk, import, routing, ...).
 Every write goes through a service (leadsite/core/services.py), so the history user is
 the service's `by=` (falling back to the request's user, HistoryRequestMiddleware),
 and the channel is what the caller declared with ``through()``, else "admin" for
-the Django admin, "form" for any other request and "command" without a request.
+the Django admin, "api" for the REST API, "form" for any other request and
+"command" without a request.
 """
 
 import functools
@@ -25,6 +26,7 @@ from leadsite.core.services import current_actor, current_channel
 CHANNELS = {
     "form": "Form",
     "admin": "Admin",
+    "api": "API",
     "bulk": "Bulk action",
     "import": "Import",
     "routing": "Routing",
@@ -75,6 +77,8 @@ def _request_channel() -> str:
         return "command"
     if request.path.startswith(reverse("admin:index")):
         return "admin"
+    if request.path.startswith("/api/"):
+        return "api"
     return "form"
 
 
