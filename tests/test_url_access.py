@@ -436,6 +436,13 @@ def _api_lead_route(get=True, post=True):
     return Route(build, get=get, post=post, api=True)
 
 
+def _api_link_route(kind):
+    def build(owner, actor):
+        return {"pk": _lead(owner).pk, f"{kind}_id": _record(kind, owner).pk}, {}
+
+    return Route(build, get=False, post=False, api=True)
+
+
 def _api_page(get=True, post=False):
     return Route(
         lambda owner, actor: ({}, {}), get=get, post=post, takes_record=False, api=True
@@ -450,6 +457,14 @@ API_ROUTES = {
     "api:lead-disqualify": _api_lead_route(get=False),
     "api:lead-reactivate": _api_lead_route(get=False),
     "api:lead-qualify": _api_lead_route(get=False),
+    "api:lead-route": _api_lead_route(get=False),
+    "api:lead-assign": _api_lead_route(get=False),
+    "api:lead-merge": _api_page(get=False, post=True),
+    "api:lead-accounts": _api_lead_route(post=False),
+    "api:lead-contacts": _api_lead_route(post=False),
+    # PUT and DELETE (tests/test_api_lead_messages.py): GET and POST answer 405.
+    "api:lead-account-link": _api_link_route("account"),
+    "api:lead-contact-link": _api_link_route("contact"),
 }
 ROUTES.update(API_ROUTES)
 # What the API answers junk with: a problem (400 invalid, 412/428 If-Match).

@@ -3,8 +3,8 @@
 
 from rest_framework import serializers
 
-from accounts.models import Account, Contact
-from accounts.permissions import visible_to
+from accounts.models import Account, Contact, Team, User
+from accounts.permissions import assignable_teams, assignable_users, visible_to
 from leads.forms.lifecycle import LEAD_FORM_FIELDS, phone_validator
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead
 from leadsite.core.api import FieldsMixin
@@ -139,6 +139,13 @@ class QualifySerializer(serializers.Serializer):
     description = serializers.CharField(
         required=False, allow_blank=True, max_length=500, default=""
     )
+    create_duplicates = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Create the account and contact even though records like them "
+        "exist. Without it such a qualify is a 409 listing the matches: name one in "
+        "existing_account / existing_contact to link it instead.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,3 +173,111 @@ class QualificationSerializer(serializers.Serializer):
     account = RecordReference(allow_null=True)
     contact = RecordReference(allow_null=True)
     opportunity = RecordReference(allow_null=True)
+
+
+class MatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class HiddenMatchSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["lead", "account", "contact"])
+    reasons = serializers.ListField(child=serializers.CharField())
+    owner = serializers.CharField()
+
+
+class RouteSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only say where the lead would go; nothing is written.",
+    )
+
+
+class OwnerReference(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["user", "team"])
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RouteResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    rule = RecordReference(allow_null=True, help_text="The rule that matched.")
+    owner = OwnerReference(
+        allow_null=True, help_text="Who owns (or would own) the lead."
+    )
+    changed = serializers.BooleanField(help_text="The owner is (would be) another.")
+    detail = serializers.CharField(help_text="The decision in words.")
+    lead = LeadSerializer(
+        allow_null=True,
+        help_text="The lead after routing; null on a dry run, or when it left your "
+        "scope with its new owner.",
+    )
+
+
+class AssignSerializer(serializers.Serializer):
+    """Exactly one of owner_user and owner_team (the people you may assign to)."""
+
+    owner_user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), required=False, allow_null=True
+    )
+    owner_team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.none(), required=False, allow_null=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self.fields["owner_user"].queryset = assignable_users(user)
+            self.fields["owner_team"].queryset = assignable_teams(user)
+
+    def validate(self, data):
+        if bool(data.get("owner_user")) == bool(data.get("owner_team")):
+            raise serializers.ValidationError(
+                "Assign the lead to a user or to a team, exactly one."
+            )
+        return data
+
+
+class LeadOutOfScopeSerializer(serializers.Serializer):
+    """A lead written and then gone out of the caller's scope with its new owner."""
+
+    id = serializers.IntegerField()
+    detail = serializers.CharField()
+
+
+class MergeSerializer(serializers.Serializer):
+    """D365 Merge: the subordinate is merged into the master and closed."""
+
+    master = serializers.IntegerField(help_text="The lead that survives.")
+    subordinate = serializers.IntegerField(help_text="The lead merged into it.")
+    master_version = serializers.IntegerField(
+        help_text="The master's version (its ETag without quotes) from your read."
+    )
+    subordinate_version = serializers.IntegerField(
+        help_text="The subordinate's version from your read."
+    )
+    from_subordinate = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="Fields whose value the master takes from the subordinate (D365's "
+        "UpdateContent); every other field keeps the master's value.",
+    )
+
+    def validate_from_subordinate(self, names):
+        known = set(LEAD_FORM_FIELDS)
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise serializers.ValidationError(
+                f"Not fields a merge can take: {', '.join(unknown)}."
+            )
+        return names
+
+
+class LinkedRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()

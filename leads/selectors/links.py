@@ -16,6 +16,14 @@ from leads.selectors.leads import has_any
 from leads.selectors.timeline import list_timeline
 
 
+def lead_interests(*, lead):
+    """The lead's product interests with their products, in the order they were
+    added (the caller has already checked that the user may see `lead`)."""
+    return LeadProduct.objects.filter(lead=lead).select_related("product").order_by(
+        "id"
+    )
+
+
 def lead_links_context(*, lead, user) -> dict:
     """Template context for the related-records part of the lead detail page
     (templates/leads/partials/lead_links.html).
@@ -33,29 +41,13 @@ def lead_links_context(*, lead, user) -> dict:
         "timeline_record": lead,
         "open_activity_state": ActivityState.OPEN,
         # Each list is read only when the lead has rows in it (has_any).
-        "linked_accounts": [
-            link.account
-            for link in LeadAccount.objects.filter(
-                lead=lead, account__in=visible_to(user, Account.objects.all())
-            )
-            .select_related("account")
-            .order_by("account__name")
-        ]
+        "linked_accounts": linked_accounts(lead=lead, user=user)
         if has_any(lead, "account_links")
         else [],
-        "linked_contacts": [
-            link.contact
-            for link in LeadContact.objects.filter(
-                lead=lead, contact__in=visible_to(user, Contact.objects.all())
-            )
-            .select_related("contact", "contact__account")
-            .order_by("contact__last_name", "contact__first_name")
-        ]
+        "linked_contacts": linked_contacts(lead=lead, user=user)
         if has_any(lead, "contact_links")
         else [],
-        "interests": list(
-            LeadProduct.objects.filter(lead=lead).select_related("product")
-        )
+        "interests": list(lead_interests(lead=lead))
         if has_any(lead, "interests")
         else [],
         "merged_leads": list(
@@ -73,3 +65,27 @@ def lead_links_context(*, lead, user) -> dict:
             "link_contact": reverse("leads:link-contact", args=[lead.pk]),
         }
     return context
+
+
+def linked_accounts(*, lead, user) -> list:
+    """The accounts linked to `lead` that `user` may see, by name (one query)."""
+    return [
+        link.account
+        for link in LeadAccount.objects.filter(
+            lead=lead, account__in=visible_to(user, Account.objects.all())
+        )
+        .select_related("account")
+        .order_by("account__name", "account_id")
+    ]
+
+
+def linked_contacts(*, lead, user) -> list:
+    """The contacts linked to `lead` that `user` may see, by name (one query)."""
+    return [
+        link.contact
+        for link in LeadContact.objects.filter(
+            lead=lead, contact__in=visible_to(user, Contact.objects.all())
+        )
+        .select_related("contact", "contact__account")
+        .order_by("contact__last_name", "contact__first_name", "contact_id")
+    ]

@@ -32,9 +32,7 @@ from leads.models import (
 )
 from leads.permissions import can_edit_routing_rule
 from leads.routing.conditions import clean_condition, lead_values
-from leads.routing.decision import decide
-from leads.routing.matching import match_rule, unit_ancestry
-from leads.selectors.routing.situation import RuleSet, load_situation
+from leads.selectors.routing.situation import RuleSet, decide_for_lead
 from leads.services.locks import lock_lead
 from leadsite.core.services import service
 from leadsite.core.transactions import is_transient
@@ -85,19 +83,13 @@ def _route(
     if trigger not in TRIGGERS:
         raise ValueError(f"Unknown routing trigger {trigger!r}.")
     ruleset = ruleset or RuleSet.load()
-    values = lead_values(locked)
-    unit_id = values["business_unit"]
-    found = match_rule(ruleset.rules, values, unit_ancestry(unit_id, ruleset.parents))
-    rules = [found.rule] if found else []
-    situation = load_situation(
+    decision = decide_for_lead(
+        lead_values(locked),
         ruleset=ruleset,
-        rules=rules,
-        unit_ids=[unit_id],
         lock=True,
         exclude={locked.owner_user_id} if exclude_owner else (),
         keeper=keep_with,
     )
-    decision = decide(values, rules, situation)
 
     user = decision.user
     if user is not None and (locked.owner_user_id != user.pk or locked.owner_team_id):

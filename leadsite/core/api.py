@@ -29,6 +29,9 @@ OUR_PROBLEMS = {
     "edit-conflict": "The record changed since you read it.",
     "precondition-required": "Send the record's ETag in If-Match.",
     "parse-error": "The request body could not be read.",
+    "possible-duplicates": "Records like these already exist.",
+    "idempotency-key-reused": "This Idempotency-Key was used for another request.",
+    "idempotency-key-in-use": "A request with this Idempotency-Key is running.",
 }
 
 
@@ -36,11 +39,18 @@ OUR_PROBLEMS = {
 
 
 class Conflict(exceptions.APIException):
-    """409: the services refused the step (the sentence the page shows)."""
+    """409: the services refused the step (the sentence the page shows). `members`
+    go into the problem as they are (e.g. the matches a qualify found)."""
 
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the record's current state."
     default_code = "transition-refused"
+
+    def __init__(self, detail=None, *, code=None, members=None):
+        super().__init__(detail, code)
+        if code:
+            self.default_code = code
+        self.members = members or {}
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -149,6 +159,7 @@ def problem_exception_handler(exc, context):
         detail = str(exc.detail) if hasattr(exc, "detail") else ""
     if isinstance(exc, PreconditionFailed) and exc.current is not None:
         members["current"] = exc.current
+    members.update(getattr(exc, "members", {}))
     result = problem(response.status_code, code=code, detail=detail, **members)
     # Problems are JSON whatever the view renders (the schema's YAML, the docs' HTML).
     request = context.get("request")

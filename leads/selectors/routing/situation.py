@@ -28,6 +28,8 @@ from leads.models import (
     RoutingRule,
 )
 from leads.routing.conditions import FIELDS, REF
+from leads.routing.decision import decide
+from leads.routing.matching import match_rule, unit_ancestry
 from leads.routing.situation import Situation, candidate_ids
 from leads.sql import business_unit_rows, candidate_users, team_rule_rows
 
@@ -201,3 +203,25 @@ def load_situation(
         exclude=set(exclude),
         keeper=keeper,
     )
+
+
+def decide_for_lead(
+    values: dict, *, ruleset: RuleSet, lock: bool = False, exclude=(), keeper=None
+):
+    """The routing decision for one lead (`values`: leads.routing.conditions'
+    lead_values): the first matching rule of `ruleset` for the lead's unit, the
+    situation of that rule's targets (load_situation; `lock` inside the routing
+    service's transaction), then the engine's decision. The routing service writes
+    what it decides; the API's dry run only reports it."""
+    unit_id = values["business_unit"]
+    found = match_rule(ruleset.rules, values, unit_ancestry(unit_id, ruleset.parents))
+    rules = [found.rule] if found else []
+    situation = load_situation(
+        ruleset=ruleset,
+        rules=rules,
+        unit_ids=[unit_id],
+        lock=lock,
+        exclude=exclude,
+        keeper=keeper,
+    )
+    return decide(values, rules, situation)
