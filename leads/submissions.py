@@ -12,8 +12,10 @@ import re
 import secrets
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django_ratelimit.core import is_ratelimited
 
 from leads.models import FormSubmission
 
@@ -74,3 +76,26 @@ def record_submission(*, token: str | None, kind: str, object_id: int) -> None:
         FormSubmission.objects.filter(token=token, kind=kind).update(
             object_id=object_id
         )
+
+
+def capture_rate_limited(request, token: str) -> bool:
+    """Count a public capture submission (the form page and the JSON endpoint
+    alike) and say whether it is over LEADSITE_CAPTURE_RATE_PER_IP for its address
+    or LEADSITE_CAPTURE_RATE_PER_FORM for its capture form (in the cache)."""
+    per_ip = is_ratelimited(
+        request,
+        group="capture-ip",
+        key="ip",
+        rate=settings.LEADSITE_CAPTURE_RATE_PER_IP,
+        method="POST",
+        increment=True,
+    )
+    per_form = is_ratelimited(
+        request,
+        group="capture-form",
+        key=lambda group, request: token,
+        rate=settings.LEADSITE_CAPTURE_RATE_PER_FORM,
+        method="POST",
+        increment=True,
+    )
+    return per_ip or per_form

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from leads.api.inbound import InboundCaptureView
 from leads.views import capture as capture_views
 from leadsite.core.api import ApiLoginMixin
 from leadsite.views import healthz
@@ -22,6 +23,12 @@ api_patterns = [
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("", include("leads.api.urls")),
+    # Public: web-to-lead over JSON (the capture form's token, no login).
+    path(
+        "capture/<str:token>",
+        InboundCaptureView.as_view(),
+        name="capture",
+    ),
 ]
 
 urlpatterns = [

@@ -45,7 +45,7 @@ from leadsite.core.services import service_context
 from tests import factories
 from tests.support import JUNK, snapshot, user_in
 
-PUBLIC_NAMES = {"login", "logout", "healthz", "capture", "capture-thanks"}
+PUBLIC_NAMES = {"login", "logout", "healthz", "capture", "capture-thanks", "api:capture"}
 # The Django admin has its own login (test_admin.py: test_admin_scope_for_a_staff_rep).
 PUBLIC_NAMESPACES = {"admin"}
 

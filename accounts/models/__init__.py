@@ -1,6 +1,7 @@
 """Who we sell to and who sells, one module per sub-domain: common (money,
 industries, addresses, ownership), organisation (business units, users, teams,
-products), customers (accounts, contacts), opportunities, tokens (API keys)."""
+products), customers (accounts, contacts), opportunities, tokens (API keys),
+idempotency (the API's Idempotency-Key)."""
 
 from accounts.models.common import (
     ADDRESS_FIELDS,
@@ -15,6 +16,7 @@ from accounts.models.customers import (
     Account,
     Contact,
 )
+from accounts.models.idempotency import IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey
 from accounts.models.opportunities import (
     OPPORTUNITY_LOST_REASONS,
     OPPORTUNITY_STATE_OF_STATUS,
@@ -66,4 +68,6 @@ __all__ = [
     "new_api_key",
     "hash_secret",
     "split_api_key",
+    "IdempotencyKey",
+    "IDEMPOTENCY_KEY_LIFETIME",
 ]

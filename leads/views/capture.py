@@ -7,7 +7,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
-from django_ratelimit.core import is_ratelimited
 
 from accounts.permissions import is_administrator, is_manager
 from leads.forms.capture import CaptureFormEditForm, CaptureSubmissionForm
@@ -15,6 +14,7 @@ from leads.models import CaptureForm
 from leads.models.capture import redirect_allowed
 from leads.selectors import capture as selectors
 from leads.services import capture as services
+from leads.submissions import capture_rate_limited
 
 
 def _frameable(response):
@@ -24,26 +24,6 @@ def _frameable(response):
     if ancestors:
         response.xframe_options_exempt = True
     return response
-
-
-def _rate_limited(request, token) -> bool:
-    per_ip = is_ratelimited(
-        request,
-        group="capture-ip",
-        key="ip",
-        rate=settings.LEADSITE_CAPTURE_RATE_PER_IP,
-        method="POST",
-        increment=True,
-    )
-    per_form = is_ratelimited(
-        request,
-        group="capture-form",
-        key=lambda group, request: token,
-        rate=settings.LEADSITE_CAPTURE_RATE_PER_FORM,
-        method="POST",
-        increment=True,
-    )
-    return per_ip or per_form
 
 
 def _thank_you(request, capture_form):
@@ -60,7 +40,7 @@ def capture(request, token):
         raise Http404("No such form.") from None
     form = CaptureSubmissionForm(request.POST or None, capture_form=capture_form)
     if request.method == "POST":
-        if _rate_limited(request, token) or form.is_bot():
+        if capture_rate_limited(request, token) or form.is_bot():
             return _frameable(
                 HttpResponse(
                     "Too many submissions or an automated submission: your details were "

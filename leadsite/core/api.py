@@ -6,12 +6,14 @@ Imports no app: resources map their own domain errors to the exceptions here
 (Conflict, PreconditionFailed) and pass representations in.
 """
 
+import hashlib
 from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import transaction
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
@@ -241,14 +243,158 @@ class FieldsMixin(serializers.Serializer):
             self.fields.pop(name)
 
 
+# --- Idempotency-Key --------------------------------------------------------------------
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Response headers a replay repeats (with the body, status and content type).
+REPLAYED_HEADERS = ("Location", "ETag")
+# Where the keys live: registered by the accounts app (its IdempotencyKey table);
+# this module imports no app. `claim(user=, key=, fingerprint=)` -> (row, new) and
+# `keep(row=, status_code=, content_type=, headers=, body=)`.
+_idempotency_store = None
+
+
+def register_idempotency_store(store) -> None:
+    global _idempotency_store
+    _idempotency_store = store
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    """422: the key came with another request (method, path or body) before."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = (
+        "This Idempotency-Key was sent with another request in the last 24 hours. "
+        "Use a new key for a new request."
+    )
+    default_code = "idempotency-key-reused"
+
+
+class IdempotencyKeyInUse(exceptions.APIException):
+    """409: the key's first request has not finished (only when it could not wait
+    for it)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "A request with this Idempotency-Key is still running."
+    default_code = "idempotency-key-in-use"
+
+
+class _Replay(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+def request_fingerprint(request) -> str:
+    """SHA-256 of the method, path, query, content type and body. A body too large
+    to hold in memory (an upload) counts by its length."""
+    digest = hashlib.sha256()
+    for part in (
+        request.method,
+        request.get_full_path(),
+        request.content_type or "",
+    ):
+        digest.update(part.encode() + b"\0")
+    try:
+        digest.update(request.body)
+    except RequestDataTooBig:
+        digest.update(str(request.META.get("CONTENT_LENGTH", "")).encode())
+    return digest.hexdigest()
+
+
+def _valid_key(key: str) -> bool:
+    return 0 < len(key) <= 255 and key.isascii() and key.isprintable()
+
+
+def _replay(row) -> HttpResponse:
+    response = HttpResponse(
+        bytes(row.body), status=row.status_code, content_type=row.content_type
+    )
+    for header, value in row.headers.items():
+        response[header] = value
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
 # --- login -------------------------------------------------------------------------
 
 
 class ApiLoginMixin:
     """API views authenticate themselves (REST_FRAMEWORK's authentication and
     permission classes): LoginRequiredMiddleware lets them through, so an anonymous
-    caller gets a 401/403 problem, not a redirect to the login page."""
+    caller gets a 401/403 problem, not a redirect to the login page.
+
+    A POST with an Idempotency-Key runs in one transaction with the key's row:
+    the first request with a key does the work and its 2xx response is kept; the
+    same key and request within 24 h answers that response again (header
+    Idempotent-Replayed) and does nothing; the same key with another request is a
+    422. A request that fails keeps no key (its transaction rolls back), so it may
+    be sent again with the same key. Two concurrent requests with one key: the
+    second waits for the first at the key's unique index, then replays it."""
 
     @classmethod
     def as_view(cls, *args, **kwargs):
         return login_not_required(super().as_view(*args, **kwargs))
+
+    def _wants_idempotency(self, request) -> bool:
+        return (
+            request.method == "POST"
+            and IDEMPOTENCY_HEADER in request.headers
+            and _idempotency_store is not None
+        )
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self._wants_idempotency(request):
+            return super().dispatch(request, *args, **kwargs)
+        self._idempotency_row = None
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            row = self._idempotency_row
+            if row is not None:
+                if 200 <= response.status_code < 300:
+                    if hasattr(response, "render"):
+                        response.render()
+                    _idempotency_store.keep(
+                        row=row,
+                        status_code=response.status_code,
+                        content_type=response.get("Content-Type", ""),
+                        headers={
+                            h: response[h] for h in REPLAYED_HEADERS if h in response
+                        },
+                        body=response.content,
+                    )
+                else:
+                    # Nothing of a refused request stays, its key included.
+                    transaction.set_rollback(True)
+        return response
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions
+        # Keys belong to a user; public endpoints (capture) have their own guard.
+        if not self._wants_idempotency(request) or not request.user.is_authenticated:
+            return
+        key = request.headers[IDEMPOTENCY_HEADER].strip()
+        if not _valid_key(key):
+            raise exceptions.ValidationError(
+                {
+                    IDEMPOTENCY_HEADER: [
+                        "Send 1 to 255 printable ASCII characters, e.g. a UUID."
+                    ]
+                }
+            )
+        fingerprint = request_fingerprint(request)
+        row, new = _idempotency_store.claim(
+            user=request.user, key=key, fingerprint=fingerprint
+        )
+        if new:
+            self._idempotency_row = row
+            return
+        if row.fingerprint != fingerprint:
+            raise IdempotencyKeyReused()
+        if row.status_code is None:
+            raise IdempotencyKeyInUse()
+        raise _Replay(_replay(row))
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Replay):
+            return exc.response
+        return super().handle_exception(exc)

@@ -121,6 +121,7 @@ GUARDED_MODELS = (
     "accounts.Opportunity",
     "accounts.OpportunityProduct",
     "accounts.ApiToken",
+    "accounts.IdempotencyKey",
 )
 
 
