@@ -1,4 +1,5 @@
 from accounts.permissions import is_administrator, is_manager
+from accounts.selectors import has_usable_api_token
 
 
 def navigation(request):
@@ -9,4 +10,6 @@ def navigation(request):
     return {
         "nav_is_manager": is_manager(user) or is_administrator(user),
         "nav_is_admin": user.is_staff,
+        # Called only where the template asks (the user menu): one query.
+        "nav_api_docs": lambda: has_usable_api_token(user=user),
     }

@@ -4,7 +4,8 @@ import hmac
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, QuerySet, Sum
+from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from accounts.filters import AccountFilter, ContactFilter, OpportunityFilter, search_q
@@ -16,10 +17,18 @@ from accounts.models import (
     OpportunityProduct,
     OpportunityStatus,
     Product,
+    Team,
+    User,
     hash_secret,
     split_api_key,
 )
-from accounts.permissions import may_see_changes, visible_to
+from accounts.permissions import (
+    assignable_teams,
+    assignable_users,
+    may_see_changes,
+    visible_business_units,
+    visible_to,
+)
 from leadsite.core.history import field_changes
 
 # How many contacts/opportunities a detail page lists before linking to the full list.
@@ -60,6 +69,25 @@ def list_opportunities(*, user, filters=None) -> QuerySet[Opportunity]:
     if filters is not None:
         qs = OpportunityFilter(filters, queryset=qs, user=user).qs
     return qs
+
+
+def filter_accounts(*, user, params) -> AccountFilter:
+    """The account list as its page filters it: the user's accounts (list_accounts)
+    narrowed by AccountFilter from `params` (a QueryDict). Returns the bound
+    FilterSet: its .qs is the scoped, filtered queryset, its .errors the values it
+    could not use (which the page ignores and the API refuses)."""
+    return AccountFilter(params, queryset=list_accounts(user=user), user=user)
+
+
+def filter_contacts(*, user, params) -> ContactFilter:
+    """The contact list as its page filters it (see filter_accounts)."""
+    return ContactFilter(params, queryset=list_contacts(user=user), user=user)
+
+
+def filter_opportunities(*, user, params) -> OpportunityFilter:
+    """The opportunity list as its page filters it (see filter_accounts); the
+    page's default view (open deals) is the caller's to apply (with_defaults)."""
+    return OpportunityFilter(params, queryset=list_opportunities(user=user), user=user)
 
 
 # What a row of the opportunity list shows (accounts.presenters.opportunity_rows):
@@ -276,6 +304,32 @@ def autocomplete_contacts(*, user, q: str = "") -> list[Contact]:
     return list(qs.order_by("last_name", "first_name", "pk")[:AUTOCOMPLETE_LIMIT])
 
 
+# --- The organisation: what the pickers offer ------------------------------------------
+
+
+def list_users(*, user) -> QuerySet[User]:
+    """The people the pages' owner pickers offer `user` (assignable_users: active,
+    in the user's scope of business units), each with `teams` prefetched: those of
+    their teams that `user` may pick too (one more query for the whole list)."""
+    teams = Team.objects.filter(pk__in=assignable_teams(user).values("pk")).only("pk")
+    return (
+        assignable_users(user)
+        .only("pk", "username", "first_name", "last_name", "business_unit")
+        .prefetch_related(Prefetch("teams", queryset=teams))
+    )
+
+
+def list_teams(*, user) -> QuerySet[Team]:
+    """The teams the pages' owner pickers offer `user` (assignable_teams)."""
+    return assignable_teams(user)
+
+
+def list_business_units(*, user) -> QuerySet:
+    """The business units in `user`'s scope, as the pages' unit filters offer them
+    (visible_business_units)."""
+    return visible_business_units(user)
+
+
 def get_opportunity_product(
     *, opportunity: Opportunity, pk
 ) -> OpportunityProduct | None:
@@ -317,3 +371,14 @@ def get_api_token_for_key(*, key: str) -> ApiToken | None:
     if token is None or not hmac.compare_digest(token.key_hash, hash_secret(secret)):
         return None
     return token
+
+
+def has_usable_api_token(*, user) -> bool:
+    """Whether `user` holds a token that is neither revoked nor expired (the
+    navigation then links the API's docs). One indexed query."""
+    now = timezone.now()
+    return (
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .exists()
+    )

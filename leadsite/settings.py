@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "leads",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -278,8 +279,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LeadSite API",
-    "DESCRIPTION": "Leads through the same services and record scope as the pages "
-    "(docs/api.md).",
+    "DESCRIPTION": "Leads, their customers and opportunities, routing, imports, "
+    "reports and webhooks, through the same services and record scope as the pages "
+    "(docs/api.md in the repository).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
@@ -288,6 +290,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # No badge fetched from validator.swagger.io (the CSP allows this site only).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # One name per choice set shared by several resources.
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "leads.models.ActivityKind",
+        "ActivityDirectionEnum": "leads.models.Direction",
+        "ImportStatusEnum": "leads.models.ImportStatus",
+        "LeadSourceEnum": "leads.models.LeadSource",
+        "ReportLineKindEnum": ["source", "campaign", "total"],
+    },
+    # Every operation documents the problems it may answer (leadsite/core/api.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "leadsite.core.api.add_problem_responses",
+        "leadsite.core.api.allow_blank_formats",
+    ],
 }
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -389,3 +405,29 @@ RATELIMIT_IP_META_KEY = "leadsite.core.http.client_ip"
 # A capture form framed by another site posts cross-site: browsers then send the CSRF
 # cookie only with SameSite=None (and CSRF_COOKIE_SECURE=True, over HTTPS).
 CSRF_COOKIE_SAMESITE = env("DJANGO_CSRF_COOKIE_SAMESITE", default="Lax")
+
+# --- Outbound webhooks (webhooks/, README "Webhooks") -------------------------------
+# Receivers on private, loopback or link-local addresses are refused unless this is
+# on (tests and local receivers only).
+LEADSITE_WEBHOOKS_ALLOW_PRIVATE = env.bool(
+    "LEADSITE_WEBHOOKS_ALLOW_PRIVATE", default=False
+)
+# Seconds to connect, and again to read the answer, per attempt.
+LEADSITE_WEBHOOKS_TIMEOUT = env.float("LEADSITE_WEBHOOKS_TIMEOUT", default=5.0)
+# Retries: base × 2^(n−1) seconds after the n-th failure, at most the maximum; a
+# delivery gives up after the last attempt (15 attempts span about a day).
+LEADSITE_WEBHOOKS_RETRY_BASE_SECONDS = env.float(
+    "LEADSITE_WEBHOOKS_RETRY_BASE_SECONDS", default=10.0
+)
+LEADSITE_WEBHOOKS_RETRY_MAX_SECONDS = env.float(
+    "LEADSITE_WEBHOOKS_RETRY_MAX_SECONDS", default=6 * 3600.0
+)
+LEADSITE_WEBHOOKS_MAX_ATTEMPTS = env.int("LEADSITE_WEBHOOKS_MAX_ATTEMPTS", default=15)
+# A subscription with nothing but failures for this long is paused, its owner told.
+LEADSITE_WEBHOOKS_PAUSE_AFTER_HOURS = env.float(
+    "LEADSITE_WEBHOOKS_PAUSE_AFTER_HOURS", default=24.0
+)
+# After "Rotate secret", deliveries are signed with the old secret too for this long.
+LEADSITE_WEBHOOKS_SECRET_OVERLAP_HOURS = env.float(
+    "LEADSITE_WEBHOOKS_SECRET_OVERLAP_HOURS", default=24.0
+)

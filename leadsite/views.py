@@ -2,9 +2,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection, transaction
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from leadsite.core.api import API_PREFIX, PROBLEM_CONTENT_TYPE, problem_body
 from leadsite.core.transactions import sqlstate
 
 LOCK_WAITS = """
@@ -60,3 +62,28 @@ def healthz(request):
     if details.get("lock_waits"):
         return JsonResponse({"status": "degraded", "database": "slow", **details})
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _api_problem(request, status: int, detail: str) -> JsonResponse | None:
+    if not request.path.startswith(API_PREFIX):
+        return None
+    return JsonResponse(
+        problem_body(status, detail=detail),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def page_not_found(request, exception):
+    """handler404: an API URL that matches no endpoint answers problem details, as
+    the endpoints do; every other URL the site's 404 page."""
+    return _api_problem(
+        request, 404, "No endpoint at this URL (see /api/schema/)."
+    ) or defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: problem details under /api/, else the site's 500 page."""
+    return _api_problem(
+        request, 500, "Something went wrong on our side. Try again later."
+    ) or defaults.server_error(request)

@@ -73,10 +73,11 @@ def test_add_page_renders_or_is_refused_for_logs(admin_client_, app_label, model
         "possibleduplicate",
         "exportjob",
         "opportunityproduct",
+        "idempotencykey",
     }:
         # Logs: assignments by routing, form tokens, exports, imports and captures by
         # services; the source report's summary rows by its triggers and refresh;
-        # product lines on their opportunity's page.
+        # product lines on their opportunity's page; Idempotency-Keys by the API.
         assert response.status_code == 403
     else:
         assert response.status_code == 200

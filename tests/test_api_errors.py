@@ -59,10 +59,14 @@ def test_a_form_body_is_refused_as_a_problem(rep_client):
 
 
 def test_anonymous_is_a_401_problem_everywhere(client, lead):
-    for url in ("/api/leads", f"/api/leads/{lead.pk}", "/api/schema/", "/api/docs/"):
+    for url in ("/api/leads", f"/api/leads/{lead.pk}", "/api/schema/"):
         response = client.get(url)
         _assert_problem(response, 401)
         assert response["WWW-Authenticate"].startswith("Bearer")
+    # The docs are a page for people: the login page first, then back.
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302
+    assert docs["Location"] == "/login/?next=/api/docs/"
 
 
 def test_precondition_problems(rep_client, lead):
@@ -76,3 +80,26 @@ def test_precondition_problems(rep_client, lead):
             url, "{}", content_type="application/json", headers={"if-match": tag}
         )
         _assert_problem(response, 412)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/nothing-here", "/api/leads/%C2%84", "/api/leads/1/nope"]
+)
+def test_a_url_that_matches_no_endpoint_is_a_404_problem(rep_client, path):
+    response = rep_client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert "/api/schema/" in response.json()["detail"]
+    # Pages outside the API keep the site's 404 page.
+    page = rep_client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_body_over_the_upload_limit_is_a_413_problem(rep_client, settings):
+    settings.LEADSITE_MAX_UPLOAD_SIZE = 1024
+    response = rep_client.post(
+        "/api/leads", "x" * (1024 * 1024 + 4096), content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert "too large" in response.json()["detail"]

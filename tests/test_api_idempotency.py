@@ -98,8 +98,9 @@ def test_a_repeated_qualify_replays_instead_of_refusing(rep_client, rep):
     assert again.json()["account"] == first.json()["account"]
     # Without the key the second qualify is refused: the lead moved on.
     assert _post(rep_client, url, {}, **headers).status_code == 412
-    assert Lead.objects.get(pk=lead.pk).qualifying_account_id == (
-        first.json()["account"]["id"]
+    assert (
+        Lead.objects.get(pk=lead.pk).qualifying_account_id
+        == (first.json()["account"]["id"])
     )
 
 

@@ -299,9 +299,7 @@ def test_associate_is_idempotent_and_disassociate_too(rep_client, rep, lead):
     assert not LeadAccount.objects.filter(lead=lead).exists()
 
 
-def test_associate_outside_scope_is_404_and_writes_nothing(
-    rep_client, rep, rep2, lead
-):
+def test_associate_outside_scope_is_404_and_writes_nothing(rep_client, rep, rep2, lead):
     theirs = factories.AccountFactory(owner_user=rep2)
     their_lead = factories.LeadFactory(owner_user=rep2)
     mine = factories.AccountFactory(owner_user=rep)

@@ -389,3 +389,13 @@ def test_an_anonymous_api_call_is_401_with_the_bearer_challenge(client):
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_the_user_menu_links_the_api_docs_once_the_user_has_a_token(rep_client, rep):
+    assert b'href="/api/docs/">API docs' not in rep_client.get("/").content
+    token, _ = new_token(rep)
+    assert b'href="/api/docs/">API docs' in rep_client.get("/").content
+    revoke_api_token(token=token, by=rep)
+    assert b'href="/api/docs/">API docs' not in rep_client.get("/").content
+    # The tokens page points there whatever the user holds.
+    assert b'href="/api/docs/"' in rep_client.get("/account/api-tokens/").content

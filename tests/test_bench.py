@@ -29,6 +29,10 @@ KEYS = [
     "report_90_days",
     "route",
     "route_bulk_10k",
+    "api_lead_list_p1",
+    "api_lead_list_p10000",
+    "api_lead_retrieve",
+    "api_qualify",
 ]
 RESULT_KEYS = {"median_ms", "p95_ms", "queries", "sql_ms", "floor_ms"}
 
@@ -66,6 +70,7 @@ def test_bench_prints_every_scenario_with_the_same_keys(small_database):
             assert report[key]["median_ms"] is None and report[key]["note"]
             continue
         result = report[key]
+        assert not result.get("error"), (key, result)
         assert result["queries"] > 0, key
         assert 0 < result["median_ms"] <= result["p95_ms"], key
         assert result["sql_ms"] >= 0, key

@@ -44,8 +44,16 @@ from leads.services.exports import build_export, start_export
 from leadsite.core.services import service_context
 from tests import factories
 from tests.support import JUNK, snapshot, user_in
+from webhooks.models import Delivery, Event, Subscription
 
-PUBLIC_NAMES = {"login", "logout", "healthz", "capture", "capture-thanks", "api:capture"}
+PUBLIC_NAMES = {
+    "login",
+    "logout",
+    "healthz",
+    "capture",
+    "capture-thanks",
+    "api:capture",
+}
 # The Django admin has its own login (test_admin.py: test_admin_scope_for_a_staff_rep).
 PUBLIC_NAMESPACES = {"admin"}
 
@@ -95,6 +103,9 @@ class Route:
     # and pages (tests/test_api_*.py): anonymous callers get 401/403, refused
     # input a 4xx problem.
     api: bool = False
+    # What a rep's request may answer besides the page: 403 where the whole
+    # feature is not theirs (webhooks' list and new form).
+    refused: tuple = ()
 
 
 def _lead(owner, **kwargs):
@@ -451,7 +462,8 @@ def _api_page(get=True, post=False):
 
 API_ROUTES = {
     "api:schema": _api_page(),
-    "api:docs": _api_page(),
+    # A page for people (the login page for anonymous visitors).
+    "api:docs": _page(post=False),
     "api:lead-list": _api_page(post=True),
     "api:lead-detail": _api_lead_route(post=False),
     "api:lead-disqualify": _api_lead_route(get=False),
@@ -466,6 +478,237 @@ API_ROUTES = {
     "api:lead-account-link": _api_link_route("account"),
     "api:lead-contact-link": _api_link_route("contact"),
 }
+
+
+# --- the leads app's other API resources (leads/api/, tests/test_api_<sub>.py) ------
+
+
+def _api_route(build, **kwargs):
+    return Route(build, api=True, **kwargs)
+
+
+def _api_lead_items(owner, actor):
+    return {"lead_pk": _lead(owner).pk}, {"subject": "Tampered", "text": "Tampered"}
+
+
+def _api_item(factory):
+    """An item (activity, note, attachment) on one of `owner`'s leads."""
+
+    def build(owner, actor):
+        return {"pk": factory(_lead(owner), owner).pk}, {}
+
+    return build
+
+
+def _api_interest(owner, actor):
+    interest = factories.LeadProductFactory(lead=_lead(owner))
+    return {"lead_pk": interest.lead_id, "pk": interest.pk}, {}
+
+
+def _api_rule(owner, actor):
+    rule = factories.RoutingRuleFactory(
+        business_unit=owner.business_unit, target_user=owner
+    )
+    return {"pk": rule.pk}, {"direction": "up"}
+
+
+def _api_batch(owner, actor):
+    return _import_batch_route().build(owner, actor)
+
+
+def _api_capture_form(owner, actor):
+    form = factories.CaptureFormFactory(business_unit=owner.business_unit)
+    return {"pk": form.pk}, {}
+
+
+def _api_campaign(owner, actor):
+    return {"pk": factories.CampaignFactory().pk}, {}
+
+
+_activity = _api_item(lambda lead, o: factories.ActivityFactory(lead=lead, owner=o))
+_note = _api_item(lambda lead, o: factories.NoteFactory(lead=lead, created_by=o))
+_attachment = _api_item(
+    lambda lead, o: factories.AttachmentFactory(lead=lead, created_by=o)
+)
+API_ROUTES.update(
+    {
+        "api:lead-activity-list": _api_route(_api_lead_items),
+        "api:lead-note-list": _api_route(_api_lead_items),
+        "api:lead-attachment-list": _api_route(_api_lead_items),
+        "api:lead-interest-list": _api_route(_api_lead_items),
+        # GET and DELETE (tests/test_api_links.py): POST answers 405.
+        "api:lead-interest-detail": _api_route(_api_interest, post=False),
+        "api:activity-detail": _api_route(_activity, post=False),
+        "api:activity-complete": _api_route(_activity, get=False),
+        "api:activity-cancel": _api_route(_activity, get=False),
+        "api:note-detail": _api_route(_note, post=False),
+        "api:attachment-detail": _api_route(_attachment, post=False),
+        "api:attachment-download": _api_route(_attachment, post=False),
+        # Campaigns and rules are read by every role: no record scope to refuse.
+        "api:campaign-list": _api_page(),
+        "api:campaign-detail": _api_route(
+            _api_campaign, post=False, takes_record=False
+        ),
+        # Capture forms and imports are missing (404) for reps, as their pages.
+        "api:capture-form-list": _api_route(
+            lambda owner, actor: ({}, {}),
+            post=False,
+            takes_record=False,
+            get_statuses=(404,),
+        ),
+        "api:capture-form-detail": _api_route(
+            _api_capture_form, post=False, get_statuses=(404,)
+        ),
+        "api:routing-rule-list": _api_page(post=True),
+        # GET and PATCH (tests/test_api_routing.py): POST answers 405.
+        "api:routing-rule-detail": _api_route(
+            _api_rule, post=False, takes_record=False
+        ),
+        "api:routing-rule-move": _api_route(_api_rule, get=False),
+        "api:assignment-list": _api_page(),
+        "api:import-list": _api_route(
+            lambda owner, actor: ({}, {}), takes_record=False, get_statuses=(404,)
+        ),
+        "api:import-detail": _api_route(_api_batch, post=False, get_statuses=(404,)),
+        "api:import-start": _api_route(_api_batch, get=False),
+        "api:import-undo": _api_route(_api_batch, get=False),
+        "api:import-resume": _api_route(_api_batch, get=False),
+        "api:source-report-list": _api_page(),
+    }
+)
+# --- the accounts app's API resources (accounts/api/, tests/test_api_accounts*.py) --
+
+
+def _api_owned_route(kind, get=True, post=True):
+    """One of `owner`'s accounts, contacts or opportunities, by its pk."""
+
+    def build(owner, actor):
+        return {"pk": _record(kind, owner).pk}, {"name": "Tampered", "reason": "4"}
+
+    return Route(build, get=get, post=post, api=True)
+
+
+def _api_product_lines_route(detail):
+    """An opportunity of `owner`'s and one of its product lines: list and add
+    (GET, POST), or the line (GET, DELETE; POST answers 405)."""
+
+    def build(owner, actor):
+        line = factories.OpportunityProductFactory(opportunity=_opportunity(owner))
+        if detail:
+            return {"opportunity_id": line.opportunity_id, "pk": line.pk}, {}
+        product = factories.ProductFactory()
+        return {"opportunity_id": line.opportunity_id}, {"product": product.pk}
+
+    return Route(build, post=not detail, api=True)
+
+
+def _api_organisation_route(build, takes_record=True):
+    """Read only (POST answers 405). A user, team or unit of `owner`'s business
+    unit: outside another unit's scope, inside a parent unit's manager's."""
+    return Route(build, post=False, takes_record=takes_record, api=True)
+
+
+API_ROUTES.update(
+    {
+        "api:account-list": _api_page(post=True),
+        "api:account-detail": _api_owned_route("account", post=False),
+        "api:contact-list": _api_page(post=True),
+        "api:contact-detail": _api_owned_route("contact", post=False),
+        "api:opportunity-list": _api_page(post=True),
+        # GET and PATCH: POST answers 405.
+        "api:opportunity-detail": _api_owned_route("opportunity", post=False),
+        "api:opportunity-win": _api_owned_route("opportunity", get=False),
+        "api:opportunity-lose": _api_owned_route("opportunity", get=False),
+        "api:opportunity-reopen": _api_owned_route("opportunity", get=False),
+        "api:opportunity-product-list": _api_product_lines_route(detail=False),
+        "api:opportunity-product-detail": _api_product_lines_route(detail=True),
+        "api:user-list": _api_page(),
+        "api:user-detail": _api_organisation_route(
+            lambda owner, actor: ({"pk": owner.pk}, {})
+        ),
+        "api:team-list": _api_page(),
+        "api:team-detail": _api_organisation_route(
+            lambda owner, actor: (
+                {"pk": factories.TeamFactory(business_unit=owner.business_unit).pk},
+                {},
+            )
+        ),
+        "api:business-unit-list": _api_page(),
+        "api:business-unit-detail": _api_organisation_route(
+            lambda owner, actor: ({"pk": owner.business_unit_id}, {})
+        ),
+        # The catalogue is every role's: no record scope to refuse.
+        "api:product-list": _api_page(),
+        "api:product-detail": _api_organisation_route(
+            lambda owner, actor: ({"pk": factories.ProductFactory().pk}, {}),
+            takes_record=False,
+        ),
+    }
+)
+
+# --- webhooks (webhooks/, tests/test_webhooks*.py) -----------------------------------
+# A subscription is reached by its owner (and administrators) only; reps reach none
+# (404) and get 403 on the list and the new form.
+
+
+def _subscription(owner):
+    with service_context("tests.webhook_route"):  # a rep owns none through services
+        return Subscription.objects.create(
+            owner=owner, url="https://hooks.example.com/audit", events=["lead.updated"]
+        )
+
+
+def _webhook_route(get=True, post=True, delivery=False, api=False):
+    def build(owner, actor):
+        subscription = _subscription(owner)
+        kwargs = {"pk": subscription.pk}
+        if delivery:
+            with service_context("tests.webhook_route"):
+                event = Event.objects.create(type="lead.updated", body="{}")
+                found = Delivery.objects.create(event=event, subscription=subscription)
+            kwargs["delivery_pk" if not api else "delivery_id"] = found.pk
+        return kwargs, {"url": "https://hooks.example.com/x", "events": "lead.created"}
+
+    return Route(
+        build, get=get, post=post, get_statuses=(404,), owner_only=True, api=api
+    )
+
+
+def _webhook_page(post, api=False):
+    return Route(
+        lambda owner, actor: ({}, {"url": "https://hooks.example.com/x"}),
+        post=post,
+        takes_record=False,
+        get_statuses=(403,),
+        refused=(403,),
+        api=api,
+    )
+
+
+ROUTES.update(
+    {
+        "webhooks:list": _webhook_page(post=False),
+        "webhooks:create": _webhook_page(post=True),
+        "webhooks:detail": _webhook_route(post=False),
+        "webhooks:edit": _webhook_route(),
+        "webhooks:delete": _webhook_route(get=False),
+        "webhooks:rotate-secret": _webhook_route(get=False),
+        "webhooks:pause": _webhook_route(get=False),
+        "webhooks:resume": _webhook_route(get=False),
+        "webhooks:test": _webhook_route(get=False),
+        "webhooks:send-again": _webhook_route(get=False, delivery=True),
+    }
+)
+API_ROUTES.update(
+    {
+        "api:webhook-list": _webhook_page(post=True, api=True),
+        # GET, PATCH and DELETE (tests/test_webhooks_pages.py): POST answers 405.
+        "api:webhook-detail": _webhook_route(post=False, api=True),
+        "api:webhook-deliveries": _webhook_route(post=False, api=True),
+        "api:webhook-replay": _webhook_route(get=False, delivery=True, api=True),
+        "api:webhook-rotate-secret": _webhook_route(get=False, api=True),
+    }
+)
 ROUTES.update(API_ROUTES)
 # What the API answers junk with: a problem (400 invalid, 412/428 If-Match).
 API_REFUSALS = (400, 404, 412, 415, 428)
@@ -667,7 +910,8 @@ def test_junk_query_strings_never_cause_a_500(rep_client, rep, name, variant):
             queries = [{key: value for key in QUERY_KEYS}]
         for query in queries:
             response = rep_client.get(url, query)
-            allowed = (200, 302, 404, *(API_REFUSALS if ROUTES[name].api else ()))
+            allowed = (200, 302, 404, *ROUTES[name].refused)
+            allowed += API_REFUSALS if ROUTES[name].api else ()
             assert response.status_code in allowed, (url, query)
 
 
@@ -692,5 +936,6 @@ def test_junk_post_bodies_never_cause_a_500(rep_client, rep, junk):
             kwargs, _ = _build(route, variant, rep, rep)
             data = {field: junk for field in JUNK_FIELD_NAMES}
             response = rep_client.post(reverse(name, kwargs=kwargs), data)
-            allowed = (200, 302, 400, 404, *(API_REFUSALS if route.api else ()))
+            allowed = (200, 302, 400, 404, *route.refused)
+            allowed += API_REFUSALS if route.api else ()
             assert response.status_code in allowed, (name, junk)

@@ -1,6 +1,6 @@
 """Django admin for the accounts app, by sub-domain: organisation (business units,
 users, teams, products), customers (accounts, contacts), opportunities, tokens (API
-tokens). The mixins in `common` (scope gate, service writes, service transitions,
+tokens and Idempotency-Keys). The mixins in `common` (scope gate, service writes, service transitions,
 history) serve both apps.
 """
 

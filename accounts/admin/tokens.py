@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts.admin.common import ServiceAdminMixin
-from accounts.models import ApiToken
+from accounts.models import ApiToken, IdempotencyKey
 from accounts.services.tokens import create_api_token, revoke_api_token
 from leadsite.core.services import through
 
@@ -95,3 +95,28 @@ class ApiTokenAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 revoke_api_token(token=token, by=request.user)
                 revoked += 1
         self.message_user(request, f"{revoked} API token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    """The API's Idempotency-Keys of the last day, read only: who sent which key,
+    when, and the status it answered (the body is not shown: it may hold a
+    record's data). Written by the API alone; expired keys go when their user
+    sends the next."""
+
+    list_display = ["key", "user", "status_code", "created_at"]
+    list_select_related = ["user"]
+    list_filter = ["status_code", "created_at"]
+    search_fields = ["key", "user__username"]
+    date_hierarchy = "created_at"
+    fields = ["user", "key", "fingerprint", "status_code", "content_type", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

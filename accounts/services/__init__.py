@@ -22,6 +22,7 @@ from accounts.models import (
     Team,
     User,
 )
+from leadsite.core.events import emit
 from leadsite.core.services import service
 from leadsite.core.transactions import retry_transient
 from leadsite.core.validation import full_clean
@@ -293,6 +294,14 @@ def update_opportunity(
     return opportunity
 
 
+def _save_outcome(opportunity: Opportunity) -> None:
+    """Save a won, lost or reopened opportunity; its state changed, so the version
+    moves on (an edit form or API client holding the old version is told, not
+    overwritten), as a lead's transitions do."""
+    opportunity.version += 1
+    opportunity.save()
+
+
 def _transition_refused(opportunity: Opportunity, action: str) -> ValidationError:
     status = opportunity.get_status_display()
     return ValidationError(
@@ -328,7 +337,8 @@ def win_opportunity(
         actual_value=actual_value, actual_close_date=actual_close_date, by=by
     )
     _full_clean_opportunity(opportunity)
-    opportunity.save()
+    _save_outcome(opportunity)
+    emit("opportunity.won", opportunity)
     return opportunity
 
 
@@ -354,7 +364,8 @@ def lose_opportunity(
         raise _transition_refused(opportunity, "lose")
     opportunity.lose(reason=reason, by=by, description=description or None)
     _full_clean_opportunity(opportunity)
-    opportunity.save()
+    _save_outcome(opportunity)
+    emit("opportunity.lost", opportunity)
     return opportunity
 
 
@@ -368,7 +379,7 @@ def reopen_opportunity(*, opportunity: Opportunity, by: User) -> Opportunity:
         raise ValidationError("This opportunity is already open.", code="transition")
     opportunity.reopen(by=by)
     _full_clean_opportunity(opportunity)
-    opportunity.save()
+    _save_outcome(opportunity)
     return opportunity
 
 

@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from accounts.permissions import business_unit_subtree_ids, is_administrator
-from leads.models import CaptureForm, PossibleDuplicate
+from accounts.permissions import (
+    business_unit_subtree_ids,
+    is_administrator,
+    is_manager,
+)
+from leads.models import Campaign, CaptureForm, PossibleDuplicate
 from leads.selectors.duplicates import HiddenMatch, hidden_match, scope_column
 from leads.selectors.leads import has_any
 
@@ -23,7 +27,7 @@ def list_capture_forms(*, user):
     )
     if is_administrator(user):
         return qs
-    if user.business_unit_id:
+    if is_manager(user) and user.business_unit_id:
         return qs.filter(
             business_unit_id__in=business_unit_subtree_ids(user.business_unit_id)
         )
@@ -32,6 +36,12 @@ def list_capture_forms(*, user):
 
 def get_capture_form(*, pk, user) -> CaptureForm:
     return list_capture_forms(user=user).get(pk=pk)
+
+
+def list_campaigns():
+    """Every campaign, active or not: every role reads them (the lead form offers
+    the active ones, the filters and the source report all of them)."""
+    return Campaign.objects.all()
 
 
 @dataclass

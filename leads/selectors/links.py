@@ -19,8 +19,8 @@ from leads.selectors.timeline import list_timeline
 def lead_interests(*, lead):
     """The lead's product interests with their products, in the order they were
     added (the caller has already checked that the user may see `lead`)."""
-    return LeadProduct.objects.filter(lead=lead).select_related("product").order_by(
-        "id"
+    return (
+        LeadProduct.objects.filter(lead=lead).select_related("product").order_by("id")
     )
 
 

@@ -95,6 +95,14 @@ def get_activity(*, pk: int, user) -> Activity:
     return _visible_items(user, Activity.objects.select_related("lead")).get(pk=pk)
 
 
+def get_note(*, pk: int, user) -> Note:
+    """A note on a record the user may see (Note.DoesNotExist otherwise)."""
+    notes = Note.objects.select_related("created_by").defer(
+        *_user_columns_not_shown("created_by")
+    )
+    return _visible_items(user, notes).get(pk=pk)
+
+
 def get_attachment(*, pk: int, user) -> Attachment:
     """An attachment on a record the user may see (Attachment.DoesNotExist otherwise)."""
     return _visible_items(user, Attachment.objects.all()).get(pk=pk)
@@ -123,6 +131,24 @@ def _user_columns_not_shown(relation: str) -> list[str]:
 KIND_FLAGS = {"activity": "activities", "note": "notes", "attachment": "attachments"}
 
 
+def timeline_items(*, record, kind: str):
+    """The activities, notes or attachments (`kind`: "activity", "note" or
+    "attachment") regarding `record`, newest first, with the names of their users
+    joined (no other user column): what the timeline shows of each kind and the
+    API pages through. On an opportunity, its originating leads' items too. The
+    caller has already checked that the user may see `record`."""
+    if kind == "activity":
+        queryset = Activity.objects.select_related("owner", "created_by").defer(
+            *_user_columns_not_shown("owner"), *_user_columns_not_shown("created_by")
+        )
+    else:
+        model = {"note": Note, "attachment": Attachment}[kind]
+        queryset = model.objects.select_related("created_by").defer(
+            *_user_columns_not_shown("created_by")
+        )
+    return queryset.filter(_regarding_q(record)).order_by("-created_at", "-id")
+
+
 def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
     """Activities, notes and attachments regarding `record`, newest first.
 
@@ -131,26 +157,15 @@ def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]
     of its originating lead(s) are included and marked with that lead. The caller has
     already checked that the user may see `record`.
     """
-    condition = _regarding_q(record)
     on_opportunity = isinstance(record, Opportunity)
-    querysets = {
-        "activity": Activity.objects.select_related("owner", "created_by").defer(
-            *_user_columns_not_shown("owner"), *_user_columns_not_shown("created_by")
-        ),
-        "note": Note.objects.select_related("created_by").defer(
-            *_user_columns_not_shown("created_by")
-        ),
-        "attachment": Attachment.objects.select_related("created_by").defer(
-            *_user_columns_not_shown("created_by")
-        ),
-    }
     entries = []
-    for kind, queryset in querysets.items():
-        if not has_any(record, KIND_FLAGS[kind]):
+    for kind, flag in KIND_FLAGS.items():
+        if not has_any(record, flag):
             continue
+        queryset = timeline_items(record=record, kind=kind)
         if on_opportunity:
             queryset = queryset.select_related("lead")
-        for item in queryset.filter(condition).order_by("-created_at", "-id")[:limit]:
+        for item in queryset[:limit]:
             from_lead = item.lead if on_opportunity and item.lead_id else None
             entries.append(TimelineEntry(kind, item, item.created_at, from_lead))
     entries.sort(key=lambda e: (e.created_at, e.item.pk), reverse=True)

@@ -25,6 +25,7 @@ from leads.models import (
 from leads.services.locks import lock_lead
 from leads.services.routing import route_lead
 from leads.submissions import claim_submission, record_submission
+from leadsite.core.events import emit
 from leadsite.core.services import service, through
 from leadsite.core.versioning import changed_fields, check_version
 
@@ -126,6 +127,7 @@ def create_lead(
     lead.full_clean(exclude=PROTECTED)
     lead.save()
     record_submission(token=submission_token, kind="lead", object_id=lead.pk)
+    emit("lead.created", lead)
     if route:
         lead = route_lead(lead=lead, by=by, trigger=trigger, keep_with=by).lead
     return lead
@@ -161,6 +163,7 @@ def update_lead(
     locked.full_clean(exclude=[*PROTECTED, *untouched])
     locked.version += 1
     locked.save()
+    emit("lead.updated", locked)
     return locked
 
 
@@ -208,6 +211,7 @@ def disqualify_lead(
     )
     locked.disqualify(reason=LeadStatus(reason), by=by, description=description or None)
     _save_transition(locked, "closed_at")
+    emit("lead.disqualified", locked)
     return locked
 
 
@@ -225,6 +229,7 @@ def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     )
     locked.reactivate(by=by, description=description or None)
     _save_transition(locked, "qualified_at", "closed_at")
+    emit("lead.reactivated", locked)
     return locked
 
 
@@ -276,6 +281,7 @@ def assign_lead(
         trigger="manual",
         by=by,
     )
+    emit("lead.routed", locked, trigger="manual")
     return locked
 
 

@@ -19,6 +19,7 @@ from leads.models import (
     Note,
 )
 from leads.services.locks import lock_leads
+from leadsite.core.events import emit
 from leadsite.core.services import service, through
 
 
@@ -124,4 +125,5 @@ def _merge_locked(*, master: Lead, subordinate: Lead, by, field_values: dict) ->
         description=f"Merged into lead #{master.pk}: {master}",
     )
     subordinate.save()
+    emit("lead.merged", subordinate, master=master.pk)
     return master

@@ -34,6 +34,7 @@ from leads.permissions import can_edit_routing_rule
 from leads.routing.conditions import clean_condition, lead_values
 from leads.selectors.routing.situation import RuleSet, decide_for_lead
 from leads.services.locks import lock_lead
+from leadsite.core.events import emit
 from leadsite.core.services import service
 from leadsite.core.transactions import is_transient
 
@@ -123,6 +124,7 @@ def _route(
     # The related rows were just read (and locked): no existence queries for them.
     entry.full_clean(exclude=["lead", "rule", "assigned_user", "by"])
     entry.save()
+    emit("lead.routed", locked, trigger=trigger)
     return entry
 
 

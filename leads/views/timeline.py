@@ -5,10 +5,11 @@ page (lead, account, contact, opportunity) shows them."""
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import TransitionNotAllowed
 
+from leads.attachments import attachment_response
 from leads.forms.timeline import ActivityForm, AttachmentForm, NoteForm
 from leads.selectors import timeline as selectors
 from leads.services import timeline as timeline_services
@@ -148,14 +149,6 @@ def download_attachment(request, pk):
     except ObjectDoesNotExist:
         raise Http404("No such attachment.") from None
     try:
-        handle = attachment.file.open("rb")
+        return attachment_response(attachment)
     except FileNotFoundError:
         raise Http404("The file is missing from storage.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
+from django.http.request import RawPostDataException
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
@@ -22,12 +23,14 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# Where the API lives: errors under it are problem details, whoever answers.
+API_PREFIX = "/api/"
 # Problem types of our own; every other problem is "about:blank" (its title is the
 # HTTP status phrase, RFC 9457 §4.2.1).
 PROBLEM_TYPE = "urn:leadsite:problem:{code}"
 OUR_PROBLEMS = {
     "validation-error": "Your request has invalid values.",
-    "transition-refused": "The lead cannot take this step now.",
+    "transition-refused": "The record cannot take this step now.",
     "edit-conflict": "The record changed since you read it.",
     "precondition-required": "Send the record's ETag in If-Match.",
     "parse-error": "The request body could not be read.",
@@ -122,9 +125,9 @@ def _from_django(exc):
     return exc
 
 
-def problem(status_code: int, *, code: str = "", detail: str = "", **members):
-    """A problem details response (application/problem+json)."""
-    body = {
+def problem_body(status_code: int, *, code: str = "", detail: str = "", **members):
+    """The members of a problem details document (RFC 9457)."""
+    return {
         "type": PROBLEM_TYPE.format(code=code)
         if code in OUR_PROBLEMS
         else "about:blank",
@@ -133,6 +136,11 @@ def problem(status_code: int, *, code: str = "", detail: str = "", **members):
         "detail": detail or HTTPStatus(status_code).description,
         **members,
     }
+
+
+def problem(status_code: int, *, code: str = "", detail: str = "", **members):
+    """A problem details response (application/problem+json)."""
+    body = problem_body(status_code, code=code, detail=detail, **members)
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -173,6 +181,94 @@ def problem_exception_handler(exc, context):
             result[header] = value
     if isinstance(exc, PreconditionFailed) and exc.version is not None:
         result["ETag"] = etag(exc.version)
+    return result
+
+
+# --- the schema tells the truth about errors --------------------------------------------
+
+# What any operation may answer besides its own responses: the problems of the
+# exception handler above.
+COMMON_PROBLEMS = {
+    "400": "Invalid values or a body that could not be read (`errors` per field)",
+    "401": "No credentials, or a revoked, expired or unknown token",
+    "403": "Not allowed (a read-only token writing, a role without the right)",
+    "404": "No such record, or not one you may see",
+    "405": "Method not allowed here",
+    "406": "Cannot answer in the format asked for (Accept)",
+    "415": "Unsupported Content-Type",
+    "429": "Too many requests (`Retry-After`)",
+}
+# And every write: If-Match, the services' refusals, Idempotency-Key.
+WRITE_PROBLEMS = {
+    "409": "The services refused the step (the page's sentence)",
+    "412": "Stale If-Match: `current` holds the record as stored now",
+    "422": "This Idempotency-Key came with another request",
+    "428": "If-Match missing",
+}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "current": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["type", "title", "status", "detail"],
+    "additionalProperties": True,
+}
+
+
+def add_problem_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS): every operation
+    documents the problems it may answer, as application/problem+json with the
+    Problem schema, so a client (and schemathesis) can rely on the schema."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+        PROBLEM_SCHEMA
+    )
+    content = {
+        PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    for methods in result.get("paths", {}).values():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            problems = dict(COMMON_PROBLEMS)
+            if method in ("post", "put", "patch", "delete"):
+                problems.update(WRITE_PROBLEMS)
+            responses = operation["responses"]
+            for code, description in problems.items():
+                responses.setdefault(code, {"description": description})
+            for code, response in responses.items():
+                if code[0] in "45" and "content" not in response:
+                    response["content"] = content
+    return result
+
+
+# Formats of text fields that may also be blank ("" when not given).
+BLANKABLE_FORMATS = {"email", "uri"}
+
+
+def allow_blank_formats(result, generator, request, public):
+    """drf-spectacular postprocessing hook: an email or URL field that may be blank
+    is documented as "that format, or empty" (its value is "" when not given)."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for name, prop in component.get("properties", {}).items():
+            if prop.get("type") == "string" and prop.get("format") in BLANKABLE_FORMATS:
+                shared = {
+                    key: prop.pop(key)
+                    for key in ("readOnly", "writeOnly", "description", "nullable")
+                    if key in prop
+                }
+                component["properties"][name] = {
+                    "anyOf": [prop, {"type": "string", "maxLength": 0}],
+                    **shared,
+                }
     return result
 
 
@@ -285,8 +381,9 @@ class _Replay(Exception):
 
 
 def request_fingerprint(request) -> str:
-    """SHA-256 of the method, path, query, content type and body. A body too large
-    to hold in memory (an upload) counts by its length."""
+    """SHA-256 of the method, path, query, content type and body (of a multipart
+    upload: its fields and files). A body too large to hold counts by its
+    length."""
     digest = hashlib.sha256()
     for part in (
         request.method,
@@ -296,6 +393,18 @@ def request_fingerprint(request) -> str:
         digest.update(part.encode() + b"\0")
     try:
         digest.update(request.body)
+    except RawPostDataException:
+        # A multipart upload, already parsed: its fields, and each file's name,
+        # size and content.
+        for name, values in sorted(request.POST.lists()):
+            for value in values:
+                digest.update(f"{name}={value}\0".encode())
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(f"{name}:{upload.name}:{upload.size}\0".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
     except RequestDataTooBig:
         digest.update(str(request.META.get("CONTENT_LENGTH", "")).encode())
     return digest.hexdigest()

@@ -9,13 +9,14 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
+from leadsite.core.api import API_PREFIX, PROBLEM_CONTENT_TYPE, problem_body
 from leadsite.core.http import safe_next_url
 from leadsite.core.transactions import is_transient
 
@@ -65,6 +66,13 @@ class TransientDatabaseErrorMiddleware:
 
 
 def _refused(request, *, status, heading, text):
+    if request.path.startswith(API_PREFIX):
+        # API callers read problem details, as from the endpoints themselves.
+        return JsonResponse(
+            problem_body(status, detail=f"{heading}: {text}"),
+            status=status,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
     back = safe_next_url(request, _referer_path(request)) or "/"
     html = render_to_string(
         "request_refused.html", {"heading": heading, "text": text, "back": back}

@@ -122,6 +122,10 @@ GUARDED_MODELS = (
     "accounts.OpportunityProduct",
     "accounts.ApiToken",
     "accounts.IdempotencyKey",
+    "webhooks.Subscription",
+    "webhooks.Event",
+    "webhooks.Delivery",
+    "webhooks.Attempt",
 )
 
 

@@ -7,13 +7,13 @@ page: median_ms and p95_ms of N runs after warm-up, queries, sql_ms (time spent
 in the database, from Django's own query log) and floor_ms (the same answer from
 hand-written SQL on the same connection; null where none is written). A feature
 not built on this branch registers a placeholder() that says so with nulls.
-Scenario modules: lists, detail, admin, reports, routing (imported by load()).
+Scenario modules: lists, detail, admin, reports, routing, api (imported by load()).
 """
 
 import importlib
 
 SCENARIOS = {}  # key -> function, in registration order
-MODULES = ["lists", "detail", "admin", "reports", "routing"]
+MODULES = ["lists", "detail", "admin", "reports", "routing", "api"]
 RESULT_KEYS = ["median_ms", "p95_ms", "queries", "sql_ms", "floor_ms"]
 # The documented keys, in the order the JSON lists them (others follow).
 KEYS = [
@@ -33,6 +33,10 @@ KEYS = [
     "report_90_days",
     "route",
     "route_bulk_10k",
+    "api_lead_list_p1",
+    "api_lead_list_p10000",
+    "api_lead_retrieve",
+    "api_qualify",
 ]
 
 

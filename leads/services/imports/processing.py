@@ -32,6 +32,7 @@ from leads.models import (
 from leads.selectors import imports as reading
 from leads.services.capture import flag_possible_duplicates, route_incoming_lead
 from leads.services.lifecycle import update_lead
+from leadsite.core.events import emit
 from leadsite.core.services import service, through
 from leadsite.core.validation import refusal_for
 
@@ -108,6 +109,7 @@ def _save_new(entries, batch):
         lead = entry[2]
         if entry[1] != RowOutcome.CREATED:
             continue
+        emit("lead.created", lead)
         flagged_of = lead.import_flagged_of
         routed = batch.owner_user is None and not lead.import_owner_named
         if routed and lead.state == LeadState.OPEN:
@@ -264,8 +266,10 @@ def process_import(*, batch_id: int) -> ImportBatch | None:
     with batch.file.open("rb") as handle:
         for chunk in parsing.converted_chunks(handle, batch, start=start):
             _process_chunk(batch, chunk)
-    batch.status = ImportStatus.DONE
-    batch.finished_at = timezone.now()
-    batch.rows_done = batch.rows.count()
-    batch.save(update_fields=["status", "finished_at", "rows_done"])
+    with transaction.atomic():  # the finished batch and its event together
+        batch.status = ImportStatus.DONE
+        batch.finished_at = timezone.now()
+        batch.rows_done = batch.rows.count()
+        batch.save(update_fields=["status", "finished_at", "rows_done"])
+        emit("import.finished", batch)
     return batch

@@ -1,0 +1,236 @@
+"""Outbound webhooks: subscriptions, the event outbox, deliveries and their attempts.
+
+An Event is written in the transaction of the change it announces (the outbox); the
+worker fans it out into one Delivery per subscription whose owner may see the
+record, and sends each delivery until the receiver answers 2xx, logging every try
+as an Attempt.
+"""
+
+import base64
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from leadsite.core.events import EVENT_TYPES
+
+SECRET_PREFIX = "whsec_"
+MESSAGE_PREFIX = "msg_"
+# Not a subscribable event: "Send test event" on a subscription's page.
+TEST_EVENT = "webhook.test"
+validate_webhook_url = URLValidator(schemes=["http", "https"])
+
+
+def new_secret() -> str:
+    """A signing secret as Standard Webhooks writes them: whsec_ + base64 of 32
+    random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def new_message_id() -> str:
+    """An event's stable id (the webhook-id header of every delivery of it)."""
+    return MESSAGE_PREFIX + uuid.uuid4().hex
+
+
+class PauseReason(models.TextChoices):
+    OWNER = "owner", "Paused by its owner"
+    FAILING = "failing", "Paused after a day of failed deliveries"
+
+
+class Subscription(models.Model):
+    """A URL that receives the events it names, signed with its secret, limited to
+    the records its owner may see."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="webhook_subscriptions",
+    )
+    url = models.URLField(
+        "URL",
+        max_length=500,
+        validators=[validate_webhook_url],
+        help_text="Where LeadSite POSTs each event (http or https).",
+    )
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(
+        default=list, help_text="The event types this URL receives."
+    )
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Off: events are kept for this URL and sent once it is on again.",
+    )
+    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pause_reason = models.CharField(
+        max_length=16, choices=PauseReason.choices, blank=True, editable=False
+    )
+    secret = models.CharField(max_length=100, default=new_secret, editable=False)
+    # After a rotation, deliveries carry a signature with the old secret too until
+    # this moment, so receivers can switch without losing a message.
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
+    # The first failed attempt since the last success (None: not failing).
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    modified_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_active=False) | Q(paused_at__isnull=True),
+                name="webhooks_subscription_active_not_paused",
+                violation_error_message="An active subscription is not paused.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description or self.url
+
+    def get_absolute_url(self):
+        return reverse("webhooks:detail", args=[self.pk])
+
+    def signing_secrets(self, *, now=None) -> list[str]:
+        """The secrets a delivery is signed with now: the current one, and the one
+        before a rotation while its overlap lasts."""
+        now = now or timezone.now()
+        found = [self.secret]
+        if (
+            self.previous_secret
+            and self.previous_secret_expires_at is not None
+            and self.previous_secret_expires_at > now
+        ):
+            found.append(self.previous_secret)
+        return found
+
+
+class Event(models.Model):
+    """One announced change (the outbox row): its type, the record it is about, and
+    the body every delivery sends, frozen when the change was made."""
+
+    message_id = models.CharField(
+        max_length=40, unique=True, default=new_message_id, editable=False
+    )
+    type = models.CharField(
+        max_length=40, choices=[(t, t) for t in (*EVENT_TYPES, TEST_EVENT)]
+    )
+    # The record the event is about ("leads.lead", pk); blank for a test event.
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The exact JSON sent (and signed): type, timestamp and the API representation.
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the worker made its deliveries (None: still to fan out).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="webhooks_event_undispatched",
+                condition=Q(dispatched_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.message_id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Failed (gave up)"
+    SKIPPED = "skipped", "Not sent (out of scope)"
+
+
+class Delivery(models.Model):
+    """One event for one subscription: sent until the receiver answers 2xx, with
+    exponential backoff between attempts."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When a pending delivery is due; a worker sending it holds it until
+    # locked_until (a worker that died lets it go then).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "subscription"],
+                name="webhooks_delivery_once_per_subscription",
+            ),
+        ]
+        indexes = [
+            # The worker's queue: pending deliveries by due time.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhooks_delivery_due",
+                condition=Q(status="pending"),
+            ),
+            # A subscription's delivery log, newest first.
+            models.Index(fields=["subscription", "-id"], name="webhooks_delivery_log"),
+        ]
+
+    def __str__(self):
+        return f"Delivery #{self.pk}"
+
+
+class AttemptOutcome(models.TextChoices):
+    SENDING = "sending", "Sending"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Failed"
+    INTERRUPTED = "interrupted", "Interrupted (the worker stopped)"
+
+
+class Attempt(models.Model):
+    """One try at a delivery: the receiver's answer, how long it took, or why it
+    failed."""
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(
+        max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.SENDING
+    )
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "number"], name="webhooks_attempt_number_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Attempt {self.number} of delivery #{self.delivery_id}"
