@@ -99,7 +99,7 @@ def test_the_honeypot_turns_bots_away(web_form):
 
 
 def test_the_rate_limits_of_the_form_apply(web_form, settings):
-    settings.LEADSITE_CAPTURE_RATE_PER_IP = "3/m"
+    settings.LEADSITE_CAPTURE_RATE_PER_IP = "3/d"
     codes = [
         _send(web_form, {**VISITOR, "email": f"v{i}@example.org"}).status_code
         for i in range(5)
@@ -109,7 +109,7 @@ def test_the_rate_limits_of_the_form_apply(web_form, settings):
 
 
 def test_the_form_page_and_the_json_endpoint_share_one_limit(web_form, settings):
-    settings.LEADSITE_CAPTURE_RATE_PER_FORM = "2/m"
+    settings.LEADSITE_CAPTURE_RATE_PER_FORM = "2/d"
     client = Client()
     page = client.post(
         f"/capture/{web_form.token}/",

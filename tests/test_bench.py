@@ -30,9 +30,11 @@ KEYS = [
     "route",
     "route_bulk_10k",
     "api_lead_list_p1",
+    "api_lead_list_all_p1",
     "api_lead_list_p10000",
     "api_lead_retrieve",
     "api_qualify",
+    "event_write_overhead",
 ]
 RESULT_KEYS = {"median_ms", "p95_ms", "queries", "sql_ms", "floor_ms"}
 

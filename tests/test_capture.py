@@ -95,7 +95,7 @@ def test_honeypot_turns_bots_away(client, web_form):
 
 
 def test_rate_limit_per_ip(client, web_form, settings):
-    settings.LEADSITE_CAPTURE_RATE_PER_IP = "3/m"
+    settings.LEADSITE_CAPTURE_RATE_PER_IP = "3/d"
     codes = [
         _post(client, web_form, email=f"v{i}@example.org").status_code for i in range(5)
     ]
@@ -104,7 +104,7 @@ def test_rate_limit_per_ip(client, web_form, settings):
 
 
 def test_rate_limit_per_form(client, web_form, settings):
-    settings.LEADSITE_CAPTURE_RATE_PER_FORM = "2/m"
+    settings.LEADSITE_CAPTURE_RATE_PER_FORM = "2/d"
     codes = [
         _post(
             client, web_form, email=f"v{i}@example.org", REMOTE_ADDR=f"10.0.0.{i}"
@@ -254,7 +254,7 @@ def test_rate_limit_per_ip_behind_a_proxy_counts_each_visitor(
     """Behind nginx every request comes from the proxy's address: the limit must
     count the client address the proxy forwards, as the login lockout does."""
     settings.LEADSITE_TRUSTED_PROXIES = 1
-    settings.LEADSITE_CAPTURE_RATE_PER_IP = "2/m"
+    settings.LEADSITE_CAPTURE_RATE_PER_IP = "2/d"
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
 
     def post(i, forwarded):
