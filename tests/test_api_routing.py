@@ -28,6 +28,12 @@ def _send(client, method, url, data=None, **headers):
     )
 
 
+def _match(rule) -> dict:
+    """If-Match with the rule's ETag as stored now."""
+    rule.refresh_from_db()
+    return {"If-Match": f'"{rule.version}"'}
+
+
 def _rows():
     """Every app row but the tokens' (a token records when it was last used)."""
     rows = snapshot()
@@ -208,8 +214,11 @@ def test_a_manager_changes_a_rule_of_their_unit(manager_client, rules, rep):
             "name": "Renamed",
             "conditions": [{"field": "country", "op": "equals", "value": "NL"}],
         },
+        **_match(rule),
     )
     assert response.status_code == 200, response.json()
+    assert response["ETag"] == '"2"'
+    assert response.json()["version"] == 2
     rule.refresh_from_db()
     assert (rule.name, rule.target_user, rule.order) == ("Renamed", rep, 10)
     assert rule.conditions == [{"field": "country", "op": "equals", "value": "NL"}]
@@ -217,16 +226,23 @@ def test_a_manager_changes_a_rule_of_their_unit(manager_client, rules, rep):
 
 def test_is_active_alone_switches_a_rule_off_and_on(manager_client, rules):
     rule = rules["north"]
-    response = _send(manager_client, "patch", _rule_url(rule), {"is_active": False})
+    response = _send(
+        manager_client, "patch", _rule_url(rule), {"is_active": False}, **_match(rule)
+    )
     assert response.status_code == 200
     assert response.json()["is_active"] is False
+    assert response["ETag"] == '"2"'
     assert not RoutingRule.objects.get(pk=rule.pk).is_active
-    _send(manager_client, "patch", _rule_url(rule), {"is_active": True})
+    response = _send(
+        manager_client, "patch", _rule_url(rule), {"is_active": True}, **_match(rule)
+    )
+    assert response["ETag"] == '"3"'
     assert RoutingRule.objects.get(pk=rule.pk).is_active
 
 
 def test_an_empty_patch_is_a_400(manager_client, rules):
-    response = _send(manager_client, "patch", _rule_url(rules["north"]), {})
+    rule = rules["north"]
+    response = _send(manager_client, "patch", _rule_url(rule), {}, **_match(rule))
     assert response.status_code == 400
 
 
@@ -259,6 +275,7 @@ def test_a_manager_may_not_move_a_rule_out_of_their_units(manager_client, rules,
         "patch",
         _rule_url(rules["north"]),
         {"business_unit": org.south.pk},
+        **_match(rules["north"]),
     )
     assert response.status_code == 400
     assert "business_unit" in response.json()["errors"]
@@ -278,19 +295,105 @@ def test_rules_are_never_deleted(admin_client_, rules):
 
 
 def test_move_swaps_a_rule_with_its_neighbour(manager_client, rules):
-    response = _send(
-        manager_client, "post", _rule_url(rules["north2"], "move"), {"direction": "up"}
-    )
-    assert response.status_code == 200, response.json()
-    assert response.json()["order"] == 10
-    assert RoutingRule.objects.get(pk=rules["north"].pk).order == 20
+    north, north2 = rules["north"], rules["north2"]
     response = _send(
         manager_client,
         "post",
-        _rule_url(rules["north2"], "move"),
+        _rule_url(north2, "move"),
+        {"direction": "up"},
+        **_match(north2),
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["order"] == 10
+    # Both rules changed their order: each has a new version.
+    assert response["ETag"] == '"2"'
+    assert RoutingRule.objects.get(pk=north.pk).order == 20
+    assert RoutingRule.objects.get(pk=north.pk).version == 2
+    response = _send(
+        manager_client,
+        "post",
+        _rule_url(north2, "move"),
         {"direction": "sideways"},
+        **_match(north2),
     )
     assert response.status_code == 400
+
+
+# --- versions: ETag and If-Match -----------------------------------------------------
+
+
+def test_a_rule_is_read_with_its_version_as_etag(rep_client, rules):
+    response = rep_client.get(_rule_url(rules["north"]))
+    assert response["ETag"] == '"1"'
+    assert response.json()["version"] == 1
+    listed = rep_client.get(RULES).json()["results"]
+    assert {row["version"] for row in listed} == {1}
+
+
+@pytest.mark.parametrize(
+    ("method", "action", "body"),
+    [
+        ("patch", "", {"name": "Mine"}),
+        ("patch", "", {"is_active": False}),
+        ("post", "move", {"direction": "down"}),
+    ],
+)
+def test_a_write_without_if_match_is_428_and_changes_nothing(
+    manager_client, rules, method, action, body
+):
+    before = snapshot()
+    response = _send(manager_client, method, _rule_url(rules["north"], action), body)
+    assert response.status_code == 428
+    assert response["Content-Type"] == "application/problem+json"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "action", "body"),
+    [
+        ("patch", "", {"name": "Mine"}),
+        ("patch", "", {"is_active": False}),
+        ("post", "move", {"direction": "down"}),
+    ],
+)
+def test_a_stale_if_match_is_412_with_the_rule_as_stored_now(
+    manager_client, rules, method, action, body
+):
+    rule = rules["north"]
+    read = manager_client.get(_rule_url(rule))["ETag"]
+    # Another manager renames the rule meanwhile.
+    theirs = _send(
+        manager_client,
+        "patch",
+        _rule_url(rule),
+        {"name": "Theirs"},
+        **{"If-Match": read},
+    )
+    assert theirs.status_code == 200
+    before = snapshot()
+    response = _send(
+        manager_client, method, _rule_url(rule, action), body, **{"If-Match": read}
+    )
+    assert response.status_code == 412
+    assert response["ETag"] == '"2"'
+    assert response.json()["current"]["name"] == "Theirs"
+    assert response.json()["current"]["version"] == 2
+    assert snapshot() == before
+    # Retried with the ETag it was given, the write applies.
+    response = _send(
+        manager_client, method, _rule_url(rule, action), body, **{"If-Match": '"2"'}
+    )
+    assert response.status_code == 200, response.json()
+    assert response["ETag"] == '"3"'
+
+
+def test_a_patch_that_changes_nothing_keeps_the_version(manager_client, rules):
+    rule = rules["north"]
+    response = _send(
+        manager_client, "patch", _rule_url(rule), {"name": rule.name}, **_match(rule)
+    )
+    assert response.status_code == 200
+    assert response["ETag"] == '"1"'
 
 
 # --- tokens and anonymous --------------------------------------------------------------

@@ -6,7 +6,9 @@ every time and fits in CI."""
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.cache import cache
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -61,7 +63,19 @@ def records(rep, rep2, manager, administrator):
 
 
 @pytest.fixture
-def as_role(request, records, settings):
+def connection_kept():
+    """The WSGI app is called directly (not through Django's test client), so its
+    request signals would close the test's database connection after each call,
+    as they do between real requests: kept open, as the test client keeps it."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def as_role(request, records, settings, connection_kept):
     settings.LEADSITE_API_RATE = "100000/min"
     cache.clear()
     user = request.getfixturevalue(request.param)

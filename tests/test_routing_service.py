@@ -439,3 +439,14 @@ def test_reroute_overdue_command_reports_what_it_did(rep, team):
     call_command("reroute_overdue", stdout=out)
     assert "1 overdue lead(s) re-routed." in out.getvalue()
     assert "not contacted within 1 h → re-routed" in out.getvalue()
+
+
+def test_a_routing_run_moves_the_cursor_but_not_the_version(rep, team):
+    """A round-robin turn is routing's bookkeeping, not an edit of the rule: an
+    editor who loaded the rule before can still save it."""
+    ana, ben, _cy = members(team)
+    rule = team_rule(team)
+    route_lead(lead=web_lead(rep), by=rep)
+    route_lead(lead=web_lead(rep), by=rep)
+    rule.refresh_from_db()
+    assert (rule.last_assigned_user, rule.version) == (ben, 1)

@@ -28,6 +28,7 @@ from django_tasks_db.models import DBTaskResult
 from webhooks import sending
 from webhooks.services.delivery import claim_next_delivery, record_attempt
 from webhooks.services.outbox import fan_out_events, record_event
+from webhooks.sql import outbox_barrier
 
 # One pass sends for at most this long, then queues the next pass.
 PASS_SECONDS = 60
@@ -69,6 +70,9 @@ def run_pass(*, seconds: float = PASS_SECONDS) -> PassResult:
 
 def _run_pass(*, deadline: float) -> PassResult:
     result = PassResult()
+    # Writers that found this pass queued did not queue another: wait for them.
+    with transaction.atomic():
+        outbox_barrier()
     while time.monotonic() < deadline:
         count = fan_out_events()
         if not count:
@@ -133,7 +137,8 @@ def wake(*, at: datetime.datetime | None = None) -> None:
 
 
 class _WakeAfterCommit:
-    """The one wake-up a transaction's events queue, run once it commits."""
+    """The one wake-up a transaction's events queue, run once it commits (task
+    backends other than the database's, which cannot join the transaction)."""
 
     def __init__(self):
         self.done = False
@@ -145,9 +150,18 @@ class _WakeAfterCommit:
 
 def announce(event_type: str, instance, **extra) -> None:
     """The events sink (registered by WebhooksConfig.ready): the outbox row in the
-    emitting transaction (one INSERT), and one wake-up after that transaction
-    commits, however many events it wrote."""
-    if record_event(event_type, instance, **extra) is None:
+    emitting transaction, written by one statement that also says whether a pass
+    is queued and not started; only when none is does this transaction queue one
+    (a task row, committed or rolled back with the change). A queued pass waits at
+    its start for such writers to commit (outbox_barrier), so it sees this event:
+    no round trip after the commit, and no commit without its wake-up."""
+    written = record_event(event_type, instance, **extra)
+    if written is None:
+        return
+    _, queued = written
+    if isinstance(deliver_webhooks.get_backend(), DatabaseBackend):
+        if not queued:
+            deliver_webhooks.enqueue()
         return
     waiting = transaction.get_connection().run_on_commit
     if not any(

@@ -55,11 +55,15 @@ class RoutingRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
         conditions = fields.pop("conditions", None) or []
         return save_routing_rule(by=request.user, conditions=conditions, **fields)
 
-    def service_update(self, request, obj, fields):
+    def service_update(self, request, obj, fields, expected_version=None):
         # `obj` carries the posted values: its conditions are the form's.
         conditions = fields.pop("conditions", obj.conditions)
         return save_routing_rule(
-            by=request.user, rule=obj, conditions=conditions, **fields
+            by=request.user,
+            rule=obj,
+            conditions=conditions,
+            expected_version=expected_version,
+            **fields,
         )
 
 

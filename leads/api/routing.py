@@ -6,8 +6,10 @@ create and change every rule; sales managers those of their business unit and
 below (and of channel partners owned there); anyone else gets 404 on a write, as
 on the pages. A rule's values are judged by the rule form of the page and saved by
 the routing services (switching a rule on or off alone is the page's toggle).
-Rules are never deleted (switched off instead) and carry no version: the pages
-save the last edit sent, and so does PATCH (no If-Match).
+Rules are never deleted (switched off instead) and carry a version, as leads do:
+every answer with a rule sends it as ETag, and PATCH and `move` need it in
+If-Match (428 without; 412 with the rule as stored now in `current` when another
+edit came first). A routing run's round-robin turn is no edit: same version.
 
 The log lists the assignments of the leads in the caller's scope, newest first,
 with the page's filters."""
@@ -24,6 +26,7 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api.common import IF_MATCH, etag_header
 from leads.api.common import (
     FIELDS,
     INVALID,
@@ -31,6 +34,7 @@ from leads.api.common import (
     IdPagination,
     checked_by_form,
     found_or_404,
+    problem,
 )
 from leads.forms.routing import AssignmentLogFilterForm, RoutingRuleForm
 from leads.models import (
@@ -46,7 +50,15 @@ from leads.routing.matching import ORGANISATION, PARTNER, UNIT
 from leads.selectors.routing import pages as selectors
 from leads.services import routing as services
 from leads.services.routing import RULE_FIELDS
-from leadsite.core.api import ApiLoginMixin, FieldsMixin, KeysetPagination
+from leadsite.core.api import (
+    ApiLoginMixin,
+    FieldsMixin,
+    KeysetPagination,
+    PreconditionFailed,
+    etag,
+    if_match_version,
+)
+from leadsite.core.versioning import EditConflict
 
 ONLY_MANAGERS = "Only managers and administrators change routing."
 NOT_YOURS = "No routing rule here that you may change."
@@ -97,6 +109,7 @@ class RoutingRuleSerializer(FieldsMixin, serializers.ModelSerializer):
             "distribution_label",
             "reroute_after_hours",
             "last_assigned_user",
+            "version",
             "can_edit",
         ]
         read_only_fields = fields
@@ -208,6 +221,12 @@ class RulePagination(KeysetPagination):
 
 
 WRITE_ERRORS = {400: INVALID, 404: MISSING}
+VERSIONED_ERRORS = {
+    **WRITE_ERRORS,
+    412: problem("Stale If-Match; nothing was saved (`current` has the rule)"),
+    428: problem("If-Match missing"),
+}
+ETAG = etag_header(200)
 
 
 @extend_schema_view(
@@ -215,15 +234,18 @@ WRITE_ERRORS = {400: INVALID, 404: MISSING}
         parameters=[FIELDS], responses={200: RoutingRuleSerializer(many=True)}
     ),
     retrieve=extend_schema(
-        parameters=[FIELDS], responses={200: RoutingRuleSerializer, 404: MISSING}
+        parameters=[FIELDS, ETAG],
+        responses={200: RoutingRuleSerializer, 404: MISSING},
     ),
     create=extend_schema(
         request=RoutingRuleWriteSerializer,
+        parameters=[etag_header(201)],
         responses={201: RoutingRuleSerializer, **WRITE_ERRORS},
     ),
     partial_update=extend_schema(
         request=RoutingRuleWriteSerializer,
-        responses={200: RoutingRuleSerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH, ETAG],
+        responses={200: RoutingRuleSerializer, **VERSIONED_ERRORS},
     ),
 )
 class RoutingRuleViewSet(ApiLoginMixin, viewsets.GenericViewSet):
@@ -248,9 +270,18 @@ class RoutingRuleViewSet(ApiLoginMixin, viewsets.GenericViewSet):
 
     def _represent(self, rule, *, status_code=status.HTTP_200_OK) -> Response:
         fresh = selectors.rules_queryset().get(pk=rule.pk)
-        return Response(self.get_serializer(fresh).data, status=status_code)
+        response = Response(self.get_serializer(fresh).data, status=status_code)
+        response["ETag"] = etag(fresh.version)
+        return response
 
-    def _save(self, rule, data) -> RoutingRule:
+    def _stale(self, rule) -> PreconditionFailed:
+        """412 with the rule as stored now and its ETag."""
+        fresh = selectors.rules_queryset().get(pk=rule.pk)
+        return PreconditionFailed(
+            current=self.get_serializer(fresh).data, version=fresh.version
+        )
+
+    def _save(self, rule, data, *, expected_version=None) -> RoutingRule:
         """The page's rule form judges the values (the stored ones where the
         request leaves a field out), then the service saves them."""
         conditions = data.pop("conditions", rule.conditions if rule else [])
@@ -266,6 +297,7 @@ class RoutingRuleViewSet(ApiLoginMixin, viewsets.GenericViewSet):
             by=self.request.user,
             rule=rule,
             conditions=conditions,
+            expected_version=expected_version,
             **form.service_fields(),
         )
 
@@ -275,7 +307,10 @@ class RoutingRuleViewSet(ApiLoginMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return Response(self.get_serializer(self.get_object()).data)
+        rule = self.get_object()
+        response = Response(self.get_serializer(rule).data)
+        response["ETag"] = etag(rule.version)
+        return response
 
     def create(self, request):
         """Create a rule (managers: of their unit or below, or of a partner owned
@@ -291,38 +326,53 @@ class RoutingRuleViewSet(ApiLoginMixin, viewsets.GenericViewSet):
 
     def partial_update(self, request, pk=None):
         """Change some of a rule's values; `{"is_active": false}` alone switches it
-        off (as the page's toggle). No If-Match: rules carry no version."""
+        off (as the page's toggle). If-Match required: the rule's ETag from your
+        last read (412 with `current` when another edit came first)."""
         rule = self._editable()
+        version = if_match_version(request)
         serializer = RoutingRuleWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        if set(data) == {"is_active"}:
-            saved = services.set_routing_rule_active(
-                rule=rule, by=request.user, active=data["is_active"]
-            )
-        elif data:
-            saved = self._save(rule, data)
-        else:
+        if not data:
             raise exceptions.ValidationError(
                 {"non_field_errors": ["Send at least one of the rule's fields."]}
             )
+        try:
+            if set(data) == {"is_active"}:
+                saved = services.set_routing_rule_active(
+                    rule=rule,
+                    by=request.user,
+                    active=data["is_active"],
+                    expected_version=version,
+                )
+            else:
+                saved = self._save(rule, data, expected_version=version)
+        except EditConflict:
+            raise self._stale(rule) from None
         return self._represent(saved)
 
     @extend_schema(
         request=MoveSerializer,
-        responses={200: RoutingRuleSerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH, ETAG],
+        responses={200: RoutingRuleSerializer, **VERSIONED_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         """Move a rule up or down among the rules of its level (renumbered 10, 20,
-        30…)."""
+        30…; every rule whose order changes gets a new version). If-Match
+        required: the moved rule's ETag."""
         rule = self._editable()
+        version = if_match_version(request)
         serializer = MoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         up = serializer.validated_data["direction"] == "up"
-        return self._represent(
-            services.move_routing_rule(rule=rule, by=request.user, up=up)
-        )
+        try:
+            moved = services.move_routing_rule(
+                rule=rule, by=request.user, up=up, expected_version=version
+            )
+        except EditConflict:
+            raise self._stale(rule) from None
+        return self._represent(moved)
 
 
 # --- the assignment log ------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Forms for routing rules: the rule, its condition rows (a formset), the dry run's
 size and the assignment log filters."""
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -16,9 +18,11 @@ from leads.routing.conditions import (
     OPERATORS_BY_KIND,
     REF,
     clean_condition,
+    describe_condition,
 )
 from leads.services.routing import RULE_FIELDS
 from leadsite.core.forms import formfield_callback
+from leadsite.core.versioning import VersionField, carry_version, resolve_conflict
 
 DRY_RUN_DEFAULT = 500
 DRY_RUN_MAX = 5000
@@ -34,6 +38,12 @@ FIELD_KINDS = {
 
 
 class RoutingRuleForm(forms.ModelForm):
+    version = VersionField()
+    # The conditions as the edit page was loaded with (the condition rows are a
+    # formset of their own): after an edit conflict, the view tells from them
+    # whether the user or the other person changed the conditions.
+    loaded_conditions = forms.JSONField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = RoutingRule
         formfield_callback = formfield_callback
@@ -69,6 +79,9 @@ class RoutingRuleForm(forms.ModelForm):
         self.fields["target_user"].queryset = user_qs
         self.fields["order"].help_text = "Lower runs first within its level."
         self.organisation_allowed = units is None
+        carry_version(self)
+        if self.instance.pk is not None:
+            self.initial.setdefault("loaded_conditions", self.instance.conditions)
 
     def clean(self):
         data = super().clean()
@@ -239,6 +252,36 @@ def condition_initial(conditions) -> list[dict]:
             row["value"] = ", ".join(str(item) for item in items)
         rows.append(row)
     return rows
+
+
+def _conditions_text(conditions) -> str:
+    return "; ".join(describe_condition(c) for c in conditions) or "no conditions"
+
+
+def resolve_rule_conflict(form, formset, current, *, user):
+    """After an EditConflict on the rule form: (form, condition formset, rows) to
+    show, as resolve_conflict does for the form's fields. The conditions follow the
+    same rule as a field: changed only by the other person → theirs are in the
+    rows; changed by the user → the user's stay (both shown when both changed).
+    The form carries the current version, so saving again applies."""
+    merged, rows = resolve_conflict(RoutingRuleForm, form, current, user=user)
+    loaded = form.cleaned_data.get("loaded_conditions")
+    mine = formset.conditions()
+    user_changed = loaded is None or mine != loaded
+    if current.conditions != (mine if loaded is None else loaded):
+        theirs = _conditions_text(current.conditions)
+        if user_changed:
+            rows.append(("Conditions", theirs, _conditions_text(mine)))
+        else:
+            rows.append(("Conditions", theirs, None))
+            formset = ConditionFormSet(
+                prefix=formset.prefix,
+                user=user,
+                initial=condition_initial(current.conditions),
+            )
+    # The next save compares against the conditions stored now.
+    merged.data["loaded_conditions"] = json.dumps(current.conditions)
+    return merged, formset, rows
 
 
 class DryRunForm(forms.Form):

@@ -75,6 +75,10 @@ class RoutingRule(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Empty: never re-routed for lack of contact.",
     )
+    # Raised by every edit of the rule (leads.services.routing; never by a routing
+    # run's round-robin cursor); the rule form, the admin and the API's If-Match
+    # carry the version an edit was based on (leadsite.core.versioning).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["order", "id"]

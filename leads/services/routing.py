@@ -37,6 +37,7 @@ from leads.services.locks import lock_lead
 from leadsite.core.events import emit
 from leadsite.core.services import service
 from leadsite.core.transactions import is_transient
+from leadsite.core.versioning import changed_fields, check_version
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ def _route(
             update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
         )
     if decision.turn:
-        # The rule's row was locked when the situation was loaded (lock=True).
+        # The rule's row was locked when the situation was loaded (lock=True). The
+        # cursor is routing's bookkeeping, not an edit of the rule: no new version.
         RoutingRule.objects.filter(pk=decision.rule.pk).update(
             last_assigned_user_id=user.pk
         )
@@ -289,23 +291,39 @@ def _check_may_edit(by, rule):
 @service
 @transaction.atomic
 def save_routing_rule(
-    *, by: User, rule: RoutingRule | None = None, conditions: list, **fields
+    *,
+    by: User,
+    rule: RoutingRule | None = None,
+    conditions: list,
+    expected_version: int | None = None,
+    **fields,
 ) -> RoutingRule:
     """Create (rule=None) or change a rule. Managers may only touch rules of their
     business unit and below (before and after the change); conditions are
     normalised and validated, so a malformed one is a ValidationError. `fields`:
-    any of RULE_FIELDS."""
+    any of RULE_FIELDS.
+
+    A change based on another version than the stored one (`expected_version`,
+    checked under the row lock; None skips the check) raises EditConflict and
+    writes nothing; a change that changes something raises the version, one that
+    changes nothing saves nothing."""
     unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
         raise ValueError(f"save_routing_rule cannot set {', '.join(sorted(unknown))}.")
+    cleaned = [clean_condition(c) for c in conditions]
     if rule is None:
         rule = RoutingRule()
     else:
         rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
         _check_may_edit(by, rule)
+        check_version(rule, expected_version)
+        fields = changed_fields(rule, fields)
+        if not fields and cleaned == rule.conditions:
+            return rule
+        rule.version += 1
     for name, value in fields.items():
         setattr(rule, name, value)
-    rule.conditions = [clean_condition(c) for c in conditions]
+    rule.conditions = cleaned
     _check_may_edit(by, rule)
     rule.full_clean()
     rule.save()
@@ -315,23 +333,36 @@ def save_routing_rule(
 @service
 @transaction.atomic
 def set_routing_rule_active(
-    *, rule: RoutingRule, by: User, active: bool
+    *,
+    rule: RoutingRule,
+    by: User,
+    active: bool,
+    expected_version: int | None = None,
 ) -> RoutingRule:
-    """Switch a rule on or off."""
+    """Switch a rule on or off (a new version when that changes it);
+    `expected_version` as in save_routing_rule."""
     locked = RoutingRule.objects.select_for_update().get(pk=rule.pk)
     _check_may_edit(by, locked)
-    locked.is_active = active
-    locked.save(update_fields=["is_active"])
+    check_version(locked, expected_version)
+    if locked.is_active != active:
+        locked.is_active = active
+        locked.version += 1
+        locked.save(update_fields=["is_active", "version"])
     return locked
 
 
 @service
 @transaction.atomic
-def move_routing_rule(*, rule: RoutingRule, by: User, up: bool) -> RoutingRule:
+def move_routing_rule(
+    *, rule: RoutingRule, by: User, up: bool, expected_version: int | None = None
+) -> RoutingRule:
     """Swap a rule with its neighbour in its level (same unit or partner) and
-    renumber that group 10, 20, 30… so the order stays unambiguous."""
+    renumber that group 10, 20, 30… so the order stays unambiguous. Every rule
+    whose order changes gets a new version; `expected_version` (None: unchecked)
+    is the moved rule's, checked under its row lock (EditConflict)."""
     locked = RoutingRule.objects.select_for_update().get(pk=rule.pk)
     _check_may_edit(by, locked)
+    check_version(locked, expected_version)
     group = list(
         RoutingRule.objects.select_for_update()
         .filter(
@@ -347,5 +378,6 @@ def move_routing_rule(*, rule: RoutingRule, by: User, up: bool) -> RoutingRule:
     for position, item in enumerate(group, start=1):
         if item.order != position * 10:
             item.order = position * 10
-            item.save(update_fields=["order"])
+            item.version += 1
+            item.save(update_fields=["order", "version"])
     return next(r for r in group if r.pk == locked.pk)

@@ -20,6 +20,7 @@ from leads.forms.routing import (
     RoutingDryRunForm,
     RoutingRuleForm,
     condition_initial,
+    resolve_rule_conflict,
 )
 from leads.models import Lead, RoutingRule
 from leads.permissions import can_edit_routing_rule, can_manage_routing
@@ -29,6 +30,7 @@ from leads.selectors.routing.dry_run import dry_run
 from leads.services import routing as routing_services
 from leadsite.core.http import safe_next_url
 from leadsite.core.pagination import paginate
+from leadsite.core.versioning import EditConflict
 
 QUEUE_PAGE = 50
 LOG_PAGE = 50
@@ -186,8 +188,14 @@ def _rule_form_page(request, *, rule):
                 by=user,
                 rule=rule,
                 conditions=formset.conditions(),
+                expected_version=form.cleaned_data["version"] if rule else None,
                 **form.service_fields(),
             )
+        except EditConflict as conflict:
+            merged, formset, rows = resolve_rule_conflict(
+                form, formset, conflict.current, user=user
+            )
+            context.update(form=merged, formset=formset, conflict_rows=rows)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -1,8 +1,8 @@
 """Edits that never overwrite someone else's change (optimistic locking).
 
-Lead, Account, Contact and Opportunity carry a `version`. Their edit forms send the
-version they were loaded at (and, through `show_hidden_initial`, every value as it
-was loaded); the update service checks it under the row lock (`check_version`) and
+Lead, Account, Contact, Opportunity and RoutingRule carry a `version`. Their edit
+forms send the version they were loaded at (and, through `show_hidden_initial`,
+every value as it was loaded); the update service checks it under the row lock (`check_version`) and
 raises EditConflict when another save came first, even at the same moment. The
 view then re-renders the form (`resolve_conflict`) with the other person's changes
 merged in, the user's own changes kept, and both shown side by side: nothing lost.

@@ -9,10 +9,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from leadsite.core.services import service
-from webhooks.models import Delivery, Event, Subscription
+from webhooks.models import Delivery, Event, Subscription, new_message_id
 from webhooks.permissions import may_use_webhooks
 from webhooks.representations import object_type, represent, visible_ids
+from webhooks.sql import insert_event
 
+# The delivery pass's task (webhooks.tasks.deliver_webhooks), by name: the outbox
+# statement asks whether one is queued (this layer does not import the tasks).
+PASS_TASK_PATH = "webhooks.tasks.deliver_webhooks"
 # Events fanned out per transaction of the worker.
 FAN_OUT_BATCH = 200
 
@@ -30,22 +34,28 @@ def event_body(event_type: str, data: dict, *, at, **extra) -> str:
     return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
-def record_event(event_type: str, instance, **extra) -> Event | None:
+def record_event(event_type: str, instance, **extra) -> tuple[int, bool] | None:
     """The sink of leadsite.core.events: one outbox row in the caller's
-    transaction (a service's), holding the record's representation as it is now.
+    transaction (a service's), holding the record's representation as it is now,
+    written by one statement (webhooks.sql.insert_event). Returns (event id,
+    whether a delivery pass is already queued), or None when nothing was written.
 
     Writes nothing while there is no subscription at all (nobody could receive
-    it); otherwise every event is kept, and the fan-out decides who hears of it.
-    Runs inside the emitting service, so it is not a service itself."""
+    it); otherwise every event is kept, and the fan-out decides who hears of it. Runs inside the emitting
+    service, so it is not a service itself."""
     if not Subscription.objects.exists():
         return None
     now = timezone.now()
-    return Event.objects.create(
-        type=event_type,
-        object_type=object_type(instance),
-        object_id=instance.pk,
-        body=event_body(event_type, represent(instance), at=now, **extra),
-        created_at=now,
+    return insert_event(
+        values={
+            "message_id": new_message_id(),
+            "type": event_type,
+            "object_type": object_type(instance),
+            "object_id": instance.pk,
+            "body": event_body(event_type, represent(instance), at=now, **extra),
+            "created_at": now,
+        },
+        pass_task_path=PASS_TASK_PATH,
     )
 
 
