@@ -8,43 +8,52 @@ subquery: as two statements it took two round trips.
 """
 
 from django.db import connection
-from django_tasks_db.models import DBTaskResult
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from webhooks.models import Event
 
 EVENT_COLUMNS = ["message_id", "type", "object_type", "object_id", "body", "created_at"]
 
 
+def _field(model, name):
+    return model._meta.get_field(name)
+
+
 def insert_event(*, values: dict, pass_task_path: str) -> tuple[int, bool]:
     """Insert one outbox row (`values`: EVENT_COLUMNS) in the caller's transaction.
     Returns (event id, whether a pass of `pass_task_path` is queued and not
-    started).
+    started: django-tasks-db's "ready" rows, written out here as its `ready()`
+    queryset says, since compiling that queryset cost more than the statement).
 
     The pass check runs inside the INSERT's statement, after the row's lock on the
     table is taken, so a pass it finds has not read the outbox yet; a pass waits at
-    its start for such writers to commit (webhooks.tasks.outbox_barrier)."""
+    its start for such writers to commit (outbox_barrier)."""
     quote = connection.ops.quote_name
-    table = quote(Event._meta.db_table)
-    fields = [Event._meta.get_field(name) for name in EVENT_COLUMNS]
-    params = [
-        field.get_db_prep_save(values[field.name], connection) for field in fields
-    ]
-    waiting, waiting_params = (
-        DBTaskResult.objects.ready()
-        .filter(task_path=pass_task_path)
-        .values("pk")[:1]
-        .query.sql_with_params()
+    fields = [_field(Event, name) for name in EVENT_COLUMNS]
+    tasks = quote(DBTaskResult._meta.db_table)
+    status, path, run_after = (
+        quote(_field(DBTaskResult, name).column)
+        for name in ("status", "task_path", "run_after")
     )
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Identifiers from the models and the ORM's own compiled subquery; every value
-    # is a parameter.
     sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-        f"RETURNING {quote('id')}, EXISTS ({waiting})"
+        f"INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"RETURNING {quote('id')}, EXISTS (SELECT 1 FROM {tasks} WHERE "
+        f"{status} = %s AND {path} = %s AND ({run_after} = %s OR {run_after} <= %s))"
     )
+    run_after_field = _field(DBTaskResult, "run_after")
+    params = [
+        *(field.get_db_prep_save(values[field.name], connection) for field in fields),
+        TaskResultStatus.READY,
+        pass_task_path,
+        run_after_field.get_db_prep_save(get_date_max(), connection),
+        run_after_field.get_db_prep_save(timezone.now(), connection),
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *waiting_params])
+        cursor.execute(sql, params)
         event_id, queued = cursor.fetchone()
     return event_id, bool(queued)
 
