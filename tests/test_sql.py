@@ -3,6 +3,7 @@ ORM version of each statement, on seeded demo data (routing: on rules made for i
 and its locking reads lock the rows the ORM's select_for_update(of=...) locks."""
 
 import collections
+import datetime
 import io
 import threading
 
@@ -399,3 +400,48 @@ def test_summary_rows_are_the_orms_on_seeded_leads(seeded, direct_writes):
     Lead.objects.filter(pk=leads[2].pk).update(created_at=leads[3].created_at)
     Lead.objects.filter(pk=leads[4].pk).delete()
     assert_summary_is_the_orms()
+
+
+# --- webhooks.sql ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("queued", ["none", "ready", "deferred", "running"])
+def test_insert_event_stores_the_row_and_answers_what_the_orm_would(
+    db, settings, queued
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from webhooks.models import Event
+    from webhooks.sql import insert_event
+    from webhooks.tasks import deliver_webhooks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    if queued != "none":
+        deliver_webhooks.using(
+            run_after=timezone.now() + datetime.timedelta(hours=1)
+            if queued == "deferred"
+            else None
+        ).enqueue()
+    if queued == "running":
+        DBTaskResult.objects.update(status="RUNNING")
+    now = timezone.now()
+    values = {
+        "message_id": "msg_test",
+        "type": "lead.updated",
+        "object_type": "leads.lead",
+        "object_id": 7,
+        "body": '{"type":"lead.updated"}',
+        "created_at": now,
+    }
+    event_id, found = insert_event(
+        values=values, pass_task_path=deliver_webhooks.module_path
+    )
+    assert found == (
+        DBTaskResult.objects.ready()
+        .filter(task_path=deliver_webhooks.module_path)
+        .exists()
+    )
+    assert found == (queued == "ready")
+    stored = Event.objects.values(*values).get(pk=event_id)
+    assert stored == values
+    assert Event.objects.get(pk=event_id).dispatched_at is None
