@@ -8,6 +8,6 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # The API's Idempotency-Key keeps its rows in this app's table.
         from accounts.services.idempotency import IdempotencyStore
-        from leadsite.core.api import register_idempotency_store
+        from leadsite.core.idempotency import register_idempotency_store
 
         register_idempotency_store(IdempotencyStore)

@@ -298,11 +298,11 @@ SPECTACULAR_SETTINGS = {
         "LeadSourceEnum": "leads.models.LeadSource",
         "ReportLineKindEnum": ["source", "campaign", "total"],
     },
-    # Every operation documents the problems it may answer (leadsite/core/api.py).
+    # Every operation documents the problems it may answer (leadsite/core/api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "leadsite.core.api.add_problem_responses",
-        "leadsite.core.api.allow_blank_formats",
+        "leadsite.core.api_schema.add_problem_responses",
+        "leadsite.core.api_schema.allow_blank_formats",
     ],
 }
 

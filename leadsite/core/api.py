@@ -1,27 +1,39 @@
 """What every API resource shares: problem details for errors (RFC 9457), keyset
-pagination, ETag/If-Match on versioned records, `?fields=`, and login handled by the
-API itself (401/403 problem JSON, never a redirect to the login page).
+pagination, ETag/If-Match on versioned records, `?fields=`, and the views' base
+(ApiLoginMixin: login handled by the API itself, 401/403 problem JSON, never a
+redirect to the login page; Idempotency-Key, from leadsite.core.idempotency). The
+schema's hooks are in leadsite.core.api_schema.
 
 Imports no app: resources map their own domain errors to the exceptions here
 (Conflict, PreconditionFailed) and pass representations in.
 """
 
 import copy
-import hashlib
 from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
-from django.http.request import RawPostDataException
+from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
+
+from leadsite.core.idempotency import (
+    IDEMPOTENCY_HEADER,
+    REPLAYED_HEADERS,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    Replay,
+    idempotency_store,
+    replay_response,
+    request_fingerprint,
+    valid_key,
+)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # Where the API lives: errors under it are problem details, whoever answers.
@@ -185,94 +197,6 @@ def problem_exception_handler(exc, context):
     return result
 
 
-# --- the schema tells the truth about errors --------------------------------------------
-
-# What any operation may answer besides its own responses: the problems of the
-# exception handler above.
-COMMON_PROBLEMS = {
-    "400": "Invalid values or a body that could not be read (`errors` per field)",
-    "401": "No credentials, or a revoked, expired or unknown token",
-    "403": "Not allowed (a read-only token writing, a role without the right)",
-    "404": "No such record, or not one you may see",
-    "405": "Method not allowed here",
-    "406": "Cannot answer in the format asked for (Accept)",
-    "415": "Unsupported Content-Type",
-    "429": "Too many requests (`Retry-After`)",
-}
-# And every write: If-Match, the services' refusals, Idempotency-Key.
-WRITE_PROBLEMS = {
-    "409": "The services refused the step (the page's sentence)",
-    "412": "Stale If-Match: `current` holds the record as stored now",
-    "422": "This Idempotency-Key came with another request",
-    "428": "If-Match missing",
-}
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "description": "RFC 9457 problem details.",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        },
-        "current": {"type": "object", "additionalProperties": True},
-    },
-    "required": ["type", "title", "status", "detail"],
-    "additionalProperties": True,
-}
-
-
-def add_problem_responses(result, generator, request, public):
-    """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS): every operation
-    documents the problems it may answer, as application/problem+json with the
-    Problem schema, so a client (and schemathesis) can rely on the schema."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
-        PROBLEM_SCHEMA
-    )
-    content = {
-        PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
-    }
-    for methods in result.get("paths", {}).values():
-        for method, operation in methods.items():
-            if not isinstance(operation, dict) or "responses" not in operation:
-                continue
-            problems = dict(COMMON_PROBLEMS)
-            if method in ("post", "put", "patch", "delete"):
-                problems.update(WRITE_PROBLEMS)
-            responses = operation["responses"]
-            for code, description in problems.items():
-                responses.setdefault(code, {"description": description})
-            for code, response in responses.items():
-                if code[0] in "45" and "content" not in response:
-                    response["content"] = content
-    return result
-
-
-# Formats of text fields that may also be blank ("" when not given).
-BLANKABLE_FORMATS = {"email", "uri"}
-
-
-def allow_blank_formats(result, generator, request, public):
-    """drf-spectacular postprocessing hook: an email or URL field that may be blank
-    is documented as "that format, or empty" (its value is "" when not given)."""
-    for component in result.get("components", {}).get("schemas", {}).values():
-        for name, prop in component.get("properties", {}).items():
-            if prop.get("type") == "string" and prop.get("format") in BLANKABLE_FORMATS:
-                shared = {
-                    key: prop.pop(key)
-                    for key in ("readOnly", "writeOnly", "description", "nullable")
-                    if key in prop
-                }
-                component["properties"][name] = {
-                    "anyOf": [prop, {"type": "string", "maxLength": 0}],
-                    **shared,
-                }
-    return result
-
-
 # --- versions as ETags -------------------------------------------------------------
 
 
@@ -353,91 +277,6 @@ class FieldsMixin(serializers.Serializer):
             self.fields.pop(name)
 
 
-# --- Idempotency-Key --------------------------------------------------------------------
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-# Response headers a replay repeats (with the body, status and content type).
-REPLAYED_HEADERS = ("Location", "ETag")
-# Where the keys live: registered by the accounts app (its IdempotencyKey table);
-# this module imports no app. `claim(user=, key=, fingerprint=)` -> (row, new) and
-# `keep(row=, status_code=, content_type=, headers=, body=)`.
-_idempotency_store = None
-
-
-def register_idempotency_store(store) -> None:
-    global _idempotency_store
-    _idempotency_store = store
-
-
-class IdempotencyKeyReused(exceptions.APIException):
-    """422: the key came with another request (method, path or body) before."""
-
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = (
-        "This Idempotency-Key was sent with another request in the last 24 hours. "
-        "Use a new key for a new request."
-    )
-    default_code = "idempotency-key-reused"
-
-
-class IdempotencyKeyInUse(exceptions.APIException):
-    """409: the key's first request has not finished (only when it could not wait
-    for it)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "A request with this Idempotency-Key is still running."
-    default_code = "idempotency-key-in-use"
-
-
-class _Replay(Exception):
-    def __init__(self, response):
-        self.response = response
-
-
-def request_fingerprint(request) -> str:
-    """SHA-256 of the method, path, query, content type and body (of a multipart
-    upload: its fields and files). A body too large to hold counts by its
-    length."""
-    digest = hashlib.sha256()
-    for part in (
-        request.method,
-        request.get_full_path(),
-        request.content_type or "",
-    ):
-        digest.update(part.encode() + b"\0")
-    try:
-        digest.update(request.body)
-    except RawPostDataException:
-        # A multipart upload, already parsed: its fields, and each file's name,
-        # size and content.
-        for name, values in sorted(request.POST.lists()):
-            for value in values:
-                digest.update(f"{name}={value}\0".encode())
-        for name, files in sorted(request.FILES.lists()):
-            for upload in files:
-                digest.update(f"{name}:{upload.name}:{upload.size}\0".encode())
-                for chunk in upload.chunks():
-                    digest.update(chunk)
-                upload.seek(0)
-    except RequestDataTooBig:
-        digest.update(str(request.META.get("CONTENT_LENGTH", "")).encode())
-    return digest.hexdigest()
-
-
-def _valid_key(key: str) -> bool:
-    return 0 < len(key) <= 255 and key.isascii() and key.isprintable()
-
-
-def _replay(row) -> HttpResponse:
-    response = HttpResponse(
-        bytes(row.body), status=row.status_code, content_type=row.content_type
-    )
-    for header, value in row.headers.items():
-        response[header] = value
-    response["Idempotent-Replayed"] = "true"
-    return response
-
-
 # --- login -------------------------------------------------------------------------
 
 
@@ -462,7 +301,7 @@ class ApiLoginMixin:
         return (
             request.method == "POST"
             and IDEMPOTENCY_HEADER in request.headers
-            and _idempotency_store is not None
+            and idempotency_store() is not None
         )
 
     def dispatch(self, request, *args, **kwargs):
@@ -476,7 +315,7 @@ class ApiLoginMixin:
                 if 200 <= response.status_code < 300:
                     if hasattr(response, "render"):
                         response.render()
-                    _idempotency_store.keep(
+                    idempotency_store().keep(
                         row=row,
                         status_code=response.status_code,
                         content_type=response.get("Content-Type", ""),
@@ -496,7 +335,7 @@ class ApiLoginMixin:
         if not self._wants_idempotency(request) or not request.user.is_authenticated:
             return
         key = request.headers[IDEMPOTENCY_HEADER].strip()
-        if not _valid_key(key):
+        if not valid_key(key):
             raise exceptions.ValidationError(
                 {
                     IDEMPOTENCY_HEADER: [
@@ -505,7 +344,7 @@ class ApiLoginMixin:
                 }
             )
         fingerprint = request_fingerprint(request)
-        row, new = _idempotency_store.claim(
+        row, new = idempotency_store().claim(
             user=request.user, key=key, fingerprint=fingerprint
         )
         if new:
@@ -515,9 +354,9 @@ class ApiLoginMixin:
             raise IdempotencyKeyReused()
         if row.status_code is None:
             raise IdempotencyKeyInUse()
-        raise _Replay(_replay(row))
+        raise Replay(replay_response(row))
 
     def handle_exception(self, exc):
-        if isinstance(exc, _Replay):
+        if isinstance(exc, Replay):
             return exc.response
         return super().handle_exception(exc)
