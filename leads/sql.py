@@ -24,6 +24,7 @@ from django_fsm_log.models import StateLog
 from accounts.models import BusinessUnit, OpportunityState, Team, User
 from leads.models import (
     Lead,
+    LeadScore,
     LeadState,
     LeadStatus,
     RoutingRule,
@@ -284,3 +285,52 @@ def _year_of(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(date_trunc('year', {column}) AS date)"
     return f"date({column}, 'start of year')"
+
+
+# --- Lead scores --------------------------------------------------------------------
+# The rebuild rescoring every open lead (BATCH rows a statement) and a save rescoring
+# its lead: an upsert whose update keeps a pinned score shown and never overwrites a
+# newer score with an older one (a rebuild's batch read before a save rescored the
+# lead). The ORM's bulk_create(update_conflicts=True) has neither the COALESCE
+# nor the WHERE.
+
+SCORES_TABLE = LeadScore._meta.db_table
+
+
+def write_scores(rows, *, scored_at, with_history: bool) -> None:
+    """Store (lead id, model score, scope, factors, history) rows scored at
+    `scored_at`; history is written only `with_history` (the nightly rebuild)."""
+    if not rows:
+        return
+    json_field = LeadScore._meta.get_field("factors")
+    columns = (
+        "lead_id, model_score, score, scope, factors, history, scored_at, pin_reason"
+    )
+    values, params = [], []
+    for pk, model_score, scope, factors, history in rows:
+        values.append("(%s, %s, %s, %s, %s, %s, %s, '')")
+        params += [
+            pk,
+            model_score,
+            model_score,
+            scope,
+            json_field.get_db_prep_save(factors, connection),
+            json_field.get_db_prep_save(history or [], connection),
+            scored_at,
+        ]
+    updates = [
+        "model_score = excluded.model_score",
+        f"score = COALESCE({SCORES_TABLE}.pinned_score, excluded.model_score)",
+        "scope = excluded.scope",
+        "factors = excluded.factors",
+        "scored_at = excluded.scored_at",
+    ]
+    if with_history:
+        updates.append("history = excluded.history")
+    sql = (
+        f"INSERT INTO {SCORES_TABLE} ({columns}) VALUES {', '.join(values)}"  # noqa: S608
+        f" ON CONFLICT (lead_id) DO UPDATE SET {', '.join(updates)}"
+        f" WHERE {SCORES_TABLE}.scored_at <= excluded.scored_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

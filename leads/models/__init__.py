@@ -132,3 +132,22 @@ from leads.models.exports import (  # noqa: E402
 )
 
 __all__ += ["ExportFormat", "ExportJob", "ExportStatus"]
+from leads.models.scoring import (  # noqa: E402
+    ORGANISATION_SCOPE,
+    TOTAL,
+    LeadScore,
+    RebuildStatus,
+    ScoreCount,
+    ScoreRebuild,
+    ScoringConfig,
+)
+
+__all__ += [
+    "ORGANISATION_SCOPE",
+    "TOTAL",
+    "LeadScore",
+    "RebuildStatus",
+    "ScoreCount",
+    "ScoreRebuild",
+    "ScoringConfig",
+]

@@ -24,6 +24,7 @@ from leads.models import (
 )
 from leads.services.locks import lock_lead
 from leads.services.routing import route_lead
+from leads.services.scoring import count_closed, rescore_lead, score_leads
 from leads.submissions import claim_submission, record_submission
 from leadsite.core.events import emit
 from leadsite.core.services import service, through
@@ -130,6 +131,7 @@ def create_lead(
     emit("lead.created", lead)
     if route:
         lead = route_lead(lead=lead, by=by, trigger=trigger, keep_with=by).lead
+    score_leads([lead.pk])
     return lead
 
 
@@ -163,6 +165,7 @@ def update_lead(
     locked.full_clean(exclude=[*PROTECTED, *untouched])
     locked.version += 1
     locked.save()
+    rescore_lead(locked, changed=fields)
     emit("lead.updated", locked)
     return locked
 
@@ -211,6 +214,7 @@ def disqualify_lead(
     )
     locked.disqualify(reason=LeadStatus(reason), by=by, description=description or None)
     _save_transition(locked, "closed_at")
+    count_closed([locked.pk], +1)
     emit("lead.disqualified", locked)
     return locked
 
@@ -227,8 +231,10 @@ def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     refuse_unless_allowed(
         locked, "reactivate", by=by, wrong_state="This lead is already open."
     )
+    count_closed([locked.pk], -1)
     locked.reactivate(by=by, description=description or None)
     _save_transition(locked, "qualified_at", "closed_at")
+    score_leads([locked.pk])
     emit("lead.reactivated", locked)
     return locked
 

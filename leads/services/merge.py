@@ -19,6 +19,7 @@ from leads.models import (
     Note,
 )
 from leads.services.locks import lock_leads
+from leads.services.scoring import score_leads
 from leadsite.core.events import emit
 from leadsite.core.services import service, through
 
@@ -125,5 +126,6 @@ def _merge_locked(*, master: Lead, subordinate: Lead, by, field_values: dict) ->
         description=f"Merged into lead #{master.pk}: {master}",
     )
     subordinate.save()
+    score_leads([master.pk])
     emit("lead.merged", subordinate, master=master.pk)
     return master

@@ -13,6 +13,7 @@ from accounts.models import ADDRESS_FIELDS, Account, Contact, Opportunity, User
 from leads.models import ACCOUNT_FIELDS_FROM_LEAD, LEAD_CONTACT_FIELDS, Campaign, Lead
 from leads.services.lifecycle import refuse_unless_allowed
 from leads.services.locks import lock_lead
+from leads.services.scoring import count_closed
 from leadsite.core.events import emit
 from leadsite.core.services import service
 
@@ -232,5 +233,6 @@ def qualify_lead(
         update_fields.append("campaign")
     locked.qualify(by=by, description=description or None)
     locked.save(update_fields=update_fields)
+    count_closed([locked.pk], +1)
     emit("lead.qualified", locked)
     return result

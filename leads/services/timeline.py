@@ -22,6 +22,7 @@ from leads.models import (
 )
 from leads.services.lifecycle import mark_contacted
 from leads.services.locks import lock_lead
+from leads.services.scoring import score_leads
 from leads.submissions import claim_submission, record_submission
 from leadsite.core.services import service
 
@@ -90,6 +91,7 @@ def _after_lead_activity(*, lead: Lead, by, completed: bool) -> None:
         # The caller holds the row lock, so no concurrent first activity slips in.
         lead.first_activity_at = timezone.now()
         lead.save(update_fields=["first_activity_at"])
+        score_leads([lead.pk])
     if completed and lead.status == LeadStatus.NEW:
         mark_contacted(lead=lead, by=by)
 

@@ -32,6 +32,7 @@ from leads.models import (
 from leads.selectors import imports as reading
 from leads.services.capture import flag_possible_duplicates, route_incoming_lead
 from leads.services.lifecycle import update_lead
+from leads.services.scoring import count_closed, score_leads
 from leadsite.core.events import emit
 from leadsite.core.services import service, through
 from leadsite.core.validation import refusal_for
@@ -127,6 +128,9 @@ def _save_new(entries, batch):
                     reason="same lead ID",
                     origin="import",
                 )
+    created = [e[2] for e in pending if e[1] == RowOutcome.CREATED]
+    count_closed([lead.pk for lead in created if lead.state != LeadState.OPEN], +1)
+    score_leads([lead.pk for lead in created if lead.state == LeadState.OPEN])
 
 
 def _update(row, batch, existing):

@@ -17,6 +17,7 @@ from leads.models import (
     RowOutcome,
 )
 from leads.selectors import imports as reading
+from leads.services.scoring import count_closed, score_leads
 from leadsite.core.services import service, through
 
 UNDO_CHUNK = 1000
@@ -85,7 +86,7 @@ def _undo_rows(rows, report) -> None:
     busy = set(
         Activity.objects.filter(lead_id__in=ids).values_list("lead_id", flat=True)
     ) | set(Note.objects.filter(lead_id__in=ids).values_list("lead_id", flat=True))
-    to_delete = []
+    to_delete, restored = [], []
     for row in rows:
         lead = leads.get(row.lead_id)
         if lead is None:
@@ -103,8 +104,11 @@ def _undo_rows(rows, report) -> None:
                 setattr(lead, attname, value)
             lead.full_clean(exclude=["status"])
             lead.save()
+            restored.append(lead.pk)
             report["restored"] += 1
+    score_leads(restored)
     if to_delete:
+        count_closed(to_delete, -1)
         Lead.objects.filter(pk__in=to_delete).delete()
         report["deleted"] += len(to_delete)
 

@@ -1,0 +1,227 @@
+"""Lead scoring, stored: the frequency tables the model learns from, each lead's
+score, the administrator's settings and the rebuild runs.
+
+The arithmetic is leads.scoring (pure); what a lead's (field, value) pairs are is
+leads.selectors.scoring (SQL expressions, one definition for the counts and the
+scores); the writes are leads.services.scoring.
+
+A score lives in its own table, one row per lead, not on the lead: a rescoring
+(every open lead, nightly) then writes a narrow table, without the lead's version,
+its change history or the source report's triggers moving.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from leads.scoring.grades import GradeThresholds
+from leads.scoring.model import ScoringSettings
+
+ORGANISATION_SCOPE = 0  # ScoreCount.scope of the whole organisation's table
+
+
+class ScoreCount(models.Model):
+    """One (field, value) of one scope's frequency table: how many closed leads
+    with that value were qualified and how many disqualified. Scope 0 is the
+    organisation, any other scope the id of the business unit owning the leads.
+    The totals of a scope are its row ("*", "*")."""
+
+    scope = models.PositiveIntegerField()
+    field = models.CharField(max_length=40)
+    value = models.CharField(max_length=200)
+    qualified = models.PositiveIntegerField(default=0)
+    disqualified = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "field", "value"], name="score_count_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.field}={self.value}: {self.qualified}/{self.disqualified}"
+
+
+TOTAL = ("*", "*")  # the (field, value) of a scope's totals row
+
+
+class LeadScore(models.Model):
+    """A lead's score: the model's (None: not enough data yet), the pinned one
+    if a person pinned it, and `score`, the one shown and sorted by (the pin, else
+    the model's). `factors` holds the three to five values that move the model's
+    score most, as [field, value, words, log likelihood ratio]; `history` the
+    score of each of the last eight nightly rebuilds, oldest first (the trend)."""
+
+    lead = models.OneToOneField(
+        "leads.Lead", on_delete=models.CASCADE, primary_key=True, related_name="score"
+    )
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    model_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    scope = models.CharField(max_length=12, blank=True)
+    factors = models.JSONField(default=list, blank=True)
+    history = models.JSONField(default=list, blank=True)
+    scored_at = models.DateTimeField(default=timezone.now)
+    pinned_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    pin_reason = models.CharField(max_length=300, blank=True)
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pinned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The lead list sorted by score (highest first, unscored last) and the
+            # grade filter (a score range).
+            models.Index(fields=["-score", "-lead"], name="lead_score_desc"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__lte=100)
+                & Q(model_score__lte=100)
+                & Q(pinned_score__lte=100),
+                name="lead_score_at_most_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(pinned_score__isnull=True) | ~Q(pin_reason=""),
+                name="lead_score_pin_has_reason",
+                violation_error_message="Say why the score is pinned.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Score of lead {self.lead_id}: {self.score}"
+
+    @property
+    def pinned(self) -> bool:
+        return self.pinned_score is not None
+
+    @property
+    def week_ago(self) -> int | None:
+        """The score the trend compares with: the oldest of the nightly scores kept
+        (history holds [day, score] of the last eight days: a week before the
+        newest), None while none is older than today."""
+        if not self.history:
+            return None
+        day, score = self.history[0]
+        return score if day < timezone.localdate().isoformat() else None
+
+
+def _percent(default, help_text):
+    return models.PositiveSmallIntegerField(
+        default=default,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=help_text,
+    )
+
+
+class ScoringConfig(models.Model):
+    """The administrator's scoring settings: one row (pk 1)."""
+
+    grade_a = _percent(75, "Lowest score of an A lead.")
+    grade_b = _percent(50, "Lowest score of a B lead.")
+    grade_c = _percent(25, "Lowest score of a C lead (below it: D).")
+    min_closed = models.PositiveIntegerField(
+        default=200,
+        validators=[MinValueValidator(1)],
+        help_text="Closed leads needed before the model gives a number.",
+    )
+    min_each = models.PositiveIntegerField(
+        default=20,
+        validators=[MinValueValidator(1)],
+        help_text="Qualified and disqualified leads needed, each.",
+    )
+    min_unit_closed = models.PositiveIntegerField(
+        default=200,
+        validators=[MinValueValidator(1)],
+        help_text="Closed leads a business unit needs to be scored from its own "
+        "leads; below it, the organisation's are used.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "scoring settings"
+        verbose_name_plural = "scoring settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grade_a__gt=models.F("grade_b"))
+                & Q(grade_b__gt=models.F("grade_c")),
+                name="scoring_grades_decrease",
+                violation_error_message="Thresholds decrease: A above B above C.",
+            )
+        ]
+
+    def __str__(self):
+        return "Scoring settings"
+
+    @property
+    def thresholds(self) -> GradeThresholds:
+        return GradeThresholds(self.grade_a, self.grade_b, self.grade_c)
+
+    @property
+    def model_settings(self) -> ScoringSettings:
+        return ScoringSettings(
+            min_closed=self.min_closed,
+            min_each=self.min_each,
+            min_unit_closed=self.min_unit_closed,
+        )
+
+
+class RebuildStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ScoreRebuild(models.Model):
+    """One full rebuild: the tables recounted, then every open lead rescored."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for the nightly run.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=8, choices=RebuildStatus.choices, default=RebuildStatus.QUEUED
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0, help_text="Open leads to rescore.")
+    done = models.PositiveIntegerField(default=0)
+    closed_counted = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One rebuild queued or running at a time.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status__in=["queued", "running"]),
+                name="score_rebuild_one_at_a_time",
+            )
+        ]
+
+    def __str__(self):
+        return f"Score rebuild {self.pk} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == RebuildStatus.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

@@ -1,0 +1,295 @@
+"""Lead scoring's writes: the frequency tables kept in step with every close and
+reopen, a lead rescored in the save that changes what it is scored by, pins, the
+administrator's settings and the full rebuild (the worker's task body).
+
+The counts: count_closed(ids, +1) after leads close (qualify, disqualify, an import
+of closed leads), count_closed(ids, -1) before they reopen or are deleted (reactivate,
+import undo). Both read the leads' values with the same SQL as the rebuild
+(leads.selectors.scoring), so the tables always equal a recount.
+"""
+
+import datetime
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+
+from leads.models import (
+    ORGANISATION_SCOPE,
+    Lead,
+    LeadScore,
+    LeadState,
+    RebuildStatus,
+    ScoreCount,
+    ScoreRebuild,
+    ScoringConfig,
+)
+from leads.scoring.factors import top_factors
+from leads.scoring.model import Pin, score_lead
+from leads.selectors.scoring import (
+    SCORED_LEAD_FIELDS,
+    by_scope,
+    forget_tables,
+    grouped_counts,
+    lead_pairs,
+    scoring_config,
+    scoring_tables,
+)
+from leads.services.locks import lock_lead
+from leads.sql import write_scores
+from leadsite.core.services import service
+from leadsite.core.versioning import check_version
+
+logger = logging.getLogger(__name__)
+
+BATCH = 2000  # open leads rescored per statement by the rebuild
+HISTORY_DAYS = 8  # nightly scores kept per lead: today and the seven days before
+STALE = datetime.timedelta(minutes=10)  # a running rebuild silent this long died
+_OR_CHUNK = 100  # keys per UPDATE (SQLite caps an expression's depth at 1000)
+
+
+# --- The frequency tables ----------------------------------------------------------
+
+
+def _add(deltas: dict[tuple[int, str, str], list[int]], sign: int) -> None:
+    """Add sign × each (qualified, disqualified) delta to its table row, creating
+    missing rows; a count never goes below 0."""
+    if not deltas:
+        return
+    ScoreCount.objects.bulk_create(
+        [ScoreCount(scope=s, field=f, value=v) for s, f, v in deltas],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    groups: dict[tuple[int, int], list[tuple[int, str, str]]] = {}
+    for key, (q, d) in deltas.items():
+        if q or d:
+            groups.setdefault((sign * q, sign * d), []).append(key)
+    for (dq, dd), keys in groups.items():
+        for start in range(0, len(keys), _OR_CHUNK):
+            match = Q()
+            for scope, name, value in keys[start : start + _OR_CHUNK]:
+                match |= Q(scope=scope, field=name, value=value)
+            ScoreCount.objects.filter(match).update(
+                qualified=_moved("qualified", dq),
+                disqualified=_moved("disqualified", dd),
+            )
+    forget_tables()
+
+
+def _moved(name, delta):
+    if delta >= 0:
+        return F(name) + delta
+    return Case(When(**{f"{name}__lt": -delta}, then=Value(0)), default=F(name) + delta)
+
+
+def count_closed(ids, sign: int) -> None:
+    """Move the tables by the closed leads among `ids` (+1 after they closed, -1
+    before they reopen or go): one grouped read, then the upserts. Inside the
+    caller's transaction."""
+    ids = list(ids)
+    if not ids:
+        return
+    _add(by_scope(grouped_counts(Lead.objects.filter(pk__in=ids))), sign)
+
+
+# --- Scores ---------------------------------------------------------------------
+
+
+def _scored(unit, pairs, tables, config):
+    result = score_lead(
+        pairs,
+        tables[ORGANISATION_SCOPE],
+        tables.get(unit),
+        settings=config.model_settings,
+    )
+    factors = [
+        [f.field, f.value, round(f.log_ratio, 4)]
+        for f in top_factors(result.contributions)
+    ]
+    return result.model_score, result.scope, factors
+
+
+def score_leads(ids, *, now=None, with_history=False) -> int:
+    """Rescore the leads `ids` (their stored score rows; a pinned score stays what
+    is shown). Returns how many were written. With `with_history` (the nightly
+    rebuild) each lead's score of the day joins its history."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    now = now or timezone.now()
+    tables, config = scoring_tables(), scoring_config()
+    histories = {}
+    if with_history:
+        histories = dict(
+            LeadScore.objects.filter(lead_id__in=ids).values_list("lead_id", "history")
+        )
+    day = timezone.localdate(now).isoformat()
+    rows = []
+    for pk, unit, pairs in lead_pairs(Lead.objects.filter(pk__in=ids), now):
+        model_score, scope, factors = _scored(unit, pairs, tables, config)
+        history = None
+        if with_history:
+            history = [h for h in histories.get(pk) or [] if h[0] != day]
+            history = [*history, [day, model_score]][-HISTORY_DAYS:]
+        rows.append((pk, model_score, scope, factors, history))
+    write_scores(rows, scored_at=now, with_history=with_history)
+    return len(rows)
+
+
+def rescore_lead(lead: Lead, changed=None) -> None:
+    """Rescore `lead` in the save that changed it, when `changed` (the field names
+    saved, None: any) touches what it is scored by."""
+    if changed is not None and not SCORED_LEAD_FIELDS.intersection(changed):
+        return
+    score_leads([lead.pk])
+
+
+@service
+@transaction.atomic
+def pin_score(
+    *, lead: Lead, by, score: int, reason: str, expected_version: int | None = None
+) -> LeadScore:
+    """Pin the lead's score by hand, with the reason (ValidationError beside the
+    field when either is missing or wrong). The model keeps scoring beside it."""
+    try:
+        Pin(score, reason)
+    except ValueError as error:
+        field = "pin_reason" if "why" in str(error) else "pinned_score"
+        raise ValidationError({field: str(error)}) from error
+    row = _locked_row(lead, expected_version)
+    row.pinned_score = score
+    row.pin_reason = reason.strip()[:300]
+    row.pinned_by = by
+    row.pinned_at = timezone.now()
+    row.score = score
+    row.save()
+    return row
+
+
+@service
+@transaction.atomic
+def unpin_score(*, lead: Lead, by, expected_version: int | None = None) -> LeadScore:
+    """Back to the model's score."""
+    row = _locked_row(lead, expected_version)
+    row.pinned_score = None
+    row.pin_reason = ""
+    row.pinned_by = None
+    row.pinned_at = None
+    row.score = row.model_score
+    row.save()
+    return row
+
+
+def _locked_row(lead, expected_version):
+    locked = lock_lead(lead)
+    check_version(locked, expected_version)
+    if not LeadScore.objects.filter(lead=locked).exists():
+        score_leads([locked.pk])
+    return LeadScore.objects.select_for_update().get(lead=locked)
+
+
+@service
+@transaction.atomic
+def save_scoring_config(*, by, expected_version: int | None = None, **fields):
+    """Change the administrator's settings (thresholds, minimum counts); a save over
+    another's change raises EditConflict."""
+    config = ScoringConfig.objects.select_for_update().filter(pk=1).first()
+    if config is None:
+        ScoringConfig.objects.create(pk=1)
+        config = ScoringConfig.objects.select_for_update().get(pk=1)
+    check_version(config, expected_version)
+    for name, value in fields.items():
+        setattr(config, name, value)
+    config.full_clean()
+    config.version += 1
+    config.save()
+    forget_tables()
+    return config
+
+
+# --- The rebuild -----------------------------------------------------------------
+
+
+@service
+def request_rebuild(*, by=None) -> tuple[ScoreRebuild, bool]:
+    """(the rebuild queued or running, whether this call queued it): one at a time,
+    a second request joins the first."""
+    current = ScoreRebuild.objects.filter(status=RebuildStatus.QUEUED).first()
+    if current is not None:
+        return current, False
+    return ScoreRebuild.objects.create(requested_by=by), True
+
+
+def _recount() -> int:
+    """Replace the tables by a recount of every closed lead, writers held off."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # A close committing meanwhile either is in the recount or waits
+                # and adds itself after it: never both, never neither.
+                cursor.execute("LOCK TABLE leads_scorecount IN EXCLUSIVE MODE")
+        table = by_scope(grouped_counts(Lead.objects.all()))
+        ScoreCount.objects.all().delete()
+        ScoreCount.objects.bulk_create(
+            [
+                ScoreCount(scope=s, field=f, value=v, qualified=q, disqualified=d)
+                for (s, f, v), (q, d) in table.items()
+            ],
+            batch_size=2000,
+        )
+        closed = table.get((ORGANISATION_SCOPE, "*", "*"), [0, 0])
+    forget_tables()
+    return closed[0] + closed[1]
+
+
+@service
+def rebuild_scores(*, rebuild_id: int) -> ScoreRebuild | None:
+    """The rebuild's body: recount the tables, then rescore every open lead in
+    batches of BATCH (keyset on id, flat memory), reporting progress. Returns
+    None when the rebuild is not queued (another worker took it)."""
+    now = timezone.now()
+    # A rebuild whose worker died stops blocking the next one.
+    ScoreRebuild.objects.filter(
+        status=RebuildStatus.RUNNING, heartbeat_at__lt=now - STALE
+    ).update(status=RebuildStatus.FAILED, error="The worker stopped.", finished_at=now)
+    claimed = ScoreRebuild.objects.filter(
+        pk=rebuild_id, status=RebuildStatus.QUEUED
+    ).update(status=RebuildStatus.RUNNING, started_at=now, heartbeat_at=now)
+    if not claimed:
+        return None
+    try:
+        closed = _recount()
+        open_leads = Lead.objects.filter(state=LeadState.OPEN)
+        ScoreRebuild.objects.filter(pk=rebuild_id).update(
+            closed_counted=closed, total=open_leads.count()
+        )
+        last, done = 0, 0
+        while True:
+            ids = list(
+                open_leads.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:BATCH]
+            )
+            if not ids:
+                break
+            with transaction.atomic():
+                done += score_leads(ids, now=now, with_history=True)
+            last = ids[-1]
+            ScoreRebuild.objects.filter(pk=rebuild_id).update(
+                done=done, heartbeat_at=timezone.now()
+            )
+    except Exception as error:
+        logger.exception("Score rebuild %s failed", rebuild_id)
+        ScoreRebuild.objects.filter(pk=rebuild_id).update(
+            status=RebuildStatus.FAILED,
+            error=str(error)[:2000],
+            finished_at=timezone.now(),
+        )
+        raise
+    ScoreRebuild.objects.filter(pk=rebuild_id).update(
+        status=RebuildStatus.DONE, finished_at=timezone.now()
+    )
+    return ScoreRebuild.objects.get(pk=rebuild_id)

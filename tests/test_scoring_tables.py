@@ -1,0 +1,235 @@
+"""The scoring frequency tables stay equal to a brute-force recount (written here in
+Python, apart from the SQL the app counts with) through random sequences of
+qualify, disqualify, reactivate, merge, an import of closed leads and its undo; and
+the nightly rebuild's recount gives the same tables. Runs on SQLite and, with
+DATABASE_URL, PostgreSQL."""
+
+import datetime
+import random
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from leads.models import (
+    TOTAL,
+    Lead,
+    LeadRating,
+    LeadSource,
+    LeadState,
+    LeadStatus,
+    ScoreCount,
+    ScoreRebuild,
+)
+from leads.services.lifecycle import disqualify_lead, reactivate_lead
+from leads.services.merge import merge_leads
+from leads.services.qualification import qualify_lead
+from leads.services.scoring import rebuild_scores, request_rebuild
+from tests import factories
+from tests.import_helpers import latest_batch, start, undo, upload
+from tests.task_worker import DATABASE_TASKS
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _band(number, bands, top):
+    if number is None:
+        return ""
+    for limit, label in bands:
+        if number < limit:
+            return label
+    return top
+
+
+def _text(value):
+    return "" if value is None else str(value)
+
+
+def brute_features(lead):
+    """What the model says it counts (leads.selectors.scoring's docstring),
+    computed from the lead's attributes."""
+    reference = lead.closed_at
+    first = lead.first_activity_at
+    if first is not None and first <= reference:
+        age = first - lead.created_at
+        contact = (
+            "day"
+            if age < datetime.timedelta(days=1)
+            else "3days"
+            if age < datetime.timedelta(days=3)
+            else "later"
+        )
+    elif lead.created_at > reference - datetime.timedelta(days=3):
+        contact = "pending"
+    else:
+        contact = "none"
+    digits = [lead.business_phone_digits, lead.mobile_phone_digits]
+    phone = (
+        "missing"
+        if not any(digits)
+        else "valid"
+        if any(re.fullmatch(r"[0-9]{7,}", d) for d in digits)
+        else "short"
+    )
+    return {
+        "source": _text(lead.source),
+        "campaign": _text(lead.campaign_id),
+        "capture_form": _text(lead.capture_form_id),
+        "industry": _text(lead.industry),
+        "employees": _band(
+            lead.number_of_employees,
+            [(10, "1-9"), (50, "10-49"), (250, "50-249"), (1000, "250-999")],
+            "1000+",
+        ),
+        "value": _band(
+            lead.estimated_value,
+            [(10_000, "<10k"), (50_000, "10k-50k"), (250_000, "50k-250k")],
+            "250k+",
+        ),
+        "country": lead.country,
+        "rating": _text(lead.rating),
+        "budget_status": _text(lead.budget_status),
+        "purchase_timeframe": _text(lead.purchase_timeframe),
+        "purchase_process": _text(lead.purchase_process),
+        "decision_maker": "yes" if lead.decision_maker else "no",
+        "need": _text(lead.need),
+        "email": "missing"
+        if not lead.email
+        else "valid"
+        if EMAIL.match(lead.email)
+        else "malformed",
+        "phone": phone,
+        "first_contact": contact,
+    }
+
+
+def brute_force_tables():
+    table = {}
+    closed = Lead.objects.filter(
+        state__in=[LeadState.QUALIFIED, LeadState.DISQUALIFIED], merged=False
+    ).exclude(status=LeadStatus.CANCELED)
+    for lead in closed:
+        outcome = 0 if lead.state == LeadState.QUALIFIED else 1
+        pairs = [TOTAL, *brute_features(lead).items()]
+        for scope in (lead.business_unit_id, 0):
+            for name, value in pairs:
+                cell = table.setdefault((scope, name, value), [0, 0])
+                cell[outcome] += 1
+    return {key: tuple(cell) for key, cell in table.items()}
+
+
+def stored_tables():
+    return {
+        (c.scope, c.field, c.value): (c.qualified, c.disqualified)
+        for c in ScoreCount.objects.all()
+        if c.qualified or c.disqualified
+    }
+
+
+def _random_lead(rnd, owner, campaigns):
+    created = timezone.now() - datetime.timedelta(days=rnd.randint(0, 30))
+    first = rnd.choice(
+        [None, created + datetime.timedelta(hours=rnd.choice([2, 30, 100, 400]))]
+    )
+    return factories.LeadFactory(
+        owner_user=owner,
+        business_unit=owner.business_unit,
+        created_at=created,
+        first_activity_at=first if first and first < timezone.now() else None,
+        source=rnd.choice([None, *LeadSource.values]),
+        rating=rnd.choice(LeadRating.values),
+        campaign=rnd.choice([None, *campaigns]),
+        industry=rnd.choice([None, 1, 2, 3]),
+        number_of_employees=rnd.choice([None, 5, 40, 300, 5000]),
+        estimated_value=rnd.choice([None, Decimal("500"), Decimal("90000")]),
+        country=rnd.choice(["", "Germany", "France", "United States"]),
+        decision_maker=rnd.choice([True, False]),
+        email=rnd.choice(["", "a@b.example", "desk@localhost"]),
+        business_phone=rnd.choice(["", "+41 44 123 45 67", "123"]),
+        mobile_phone="",
+    )
+
+
+def _step(rnd, rep, manager):
+    open_leads = list(Lead.objects.filter(state=LeadState.OPEN).order_by("pk"))
+    closed = list(
+        Lead.objects.exclude(state=LeadState.OPEN).filter(merged=False).order_by("pk")
+    )
+    action = rnd.choice(["qualify", "disqualify", "disqualify", "reactivate", "merge"])
+    if action == "reactivate" and closed:
+        reactivate_lead(lead=rnd.choice(closed), by=manager)
+    elif action == "merge" and len(open_leads) >= 2:
+        master, subordinate = rnd.sample(open_leads, 2)
+        merge_leads(master=master, subordinate=subordinate, by=manager, field_values={})
+    elif action == "qualify" and open_leads:
+        qualify_lead(
+            lead=rnd.choice(open_leads),
+            by=manager,
+            create_account=False,
+            create_contact=False,
+            create_opportunity=False,
+        )
+    elif open_leads:
+        reason = rnd.choice(
+            [LeadStatus.LOST, LeadStatus.CANNOT_CONTACT, LeadStatus.CANCELED]
+        )
+        disqualify_lead(lead=rnd.choice(open_leads), by=manager, reason=reason)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_tables_equal_a_recount_after_random_closes_and_reopens(
+    seed, rep, rep2, administrator, org
+):
+    manager = administrator  # sees every lead
+    rnd = random.Random(seed)
+    campaigns = [factories.CampaignFactory() for _ in range(3)]
+    for _ in range(30):
+        _random_lead(rnd, rnd.choice([rep, rep2]), campaigns)
+    assert stored_tables() == {}, "open leads are not counted"
+    for number in range(40):
+        _step(rnd, rep, manager)
+        if number % 10 == 9:
+            assert stored_tables() == brute_force_tables()
+    assert brute_force_tables(), "the sequence closed some leads"
+    assert stored_tables() == brute_force_tables()
+
+    # The rebuild recounts the same tables.
+    ScoreCount.objects.all().delete()
+    rebuild, _ = request_rebuild(by=manager)
+    rebuild_scores(rebuild_id=rebuild.pk)
+    assert ScoreRebuild.objects.get(pk=rebuild.pk).status == "done"
+    assert stored_tables() == brute_force_tables()
+
+
+IMPORTED = (
+    "First Name,Last Name,Topic,Lead Source,Status Reason,Email,Country/Region\n"
+    "Ada,Lovelace,Engines,Trade Show,Qualified,ada@example.org,United Kingdom\n"
+    "Alan,Turing,Machines,Web,Lost,alan@localhost,United Kingdom\n"
+    "Grace,Hopper,Compilers,Employee Referral,Cannot Contact,,United States\n"
+    "Edsger,Dijkstra,Paths,Seminar,New,e@example.nl,Netherlands\n"
+)
+
+
+def test_an_import_of_closed_leads_counts_them_and_its_undo_takes_them_back(
+    settings, manager_client, manager, rep
+):
+    settings.TASKS = DATABASE_TASKS
+    rnd = random.Random(7)
+    for _ in range(6):
+        lead = _random_lead(rnd, rep, [])
+        disqualify_lead(lead=lead, by=manager, reason=LeadStatus.LOST)
+    before = stored_tables()
+    assert before == brute_force_tables()
+
+    upload(manager_client, SimpleUploadedFile("leads.csv", IMPORTED.encode()))
+    batch = start(manager_client, latest_batch())
+    assert batch.created_count == 4, batch.refusal
+    after = stored_tables()
+    assert after == brute_force_tables()
+    assert after[(0, *TOTAL)][0] == before[(0, *TOTAL)][0] + 1  # Ada qualified
+    assert after[(0, *TOTAL)][1] == before[(0, *TOTAL)][1] + 2
+
+    undo(manager_client, batch)
+    assert stored_tables() == before == brute_force_tables()
