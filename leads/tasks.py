@@ -7,6 +7,7 @@ from django_tasks import task
 from leads.models import ImportStatus
 from leads.services.exports import build_export
 from leads.services.imports import check_import_file, process_import, process_undo
+from leads.services.scoring import rebuild_scores
 
 
 @task()
@@ -72,3 +73,13 @@ def run_export(job_id: int) -> dict | None:
     if job is None:
         return None
     return {"rows": job.rows_done, "bytes": job.file_size}
+
+
+@task()
+def rebuild_lead_scores(rebuild_id: int) -> dict | None:
+    """Recount the scoring tables and rescore every open lead (nightly, or when an
+    administrator asks); returns what it did."""
+    rebuild = rebuild_scores(rebuild_id=rebuild_id)
+    if rebuild is None:
+        return None
+    return {"closed": rebuild.closed_counted, "rescored": rebuild.done}

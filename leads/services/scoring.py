@@ -12,7 +12,7 @@ import datetime
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -255,9 +255,13 @@ def rebuild_scores(*, rebuild_id: int) -> ScoreRebuild | None:
     ScoreRebuild.objects.filter(
         status=RebuildStatus.RUNNING, heartbeat_at__lt=now - STALE
     ).update(status=RebuildStatus.FAILED, error="The worker stopped.", finished_at=now)
-    claimed = ScoreRebuild.objects.filter(
-        pk=rebuild_id, status=RebuildStatus.QUEUED
-    ).update(status=RebuildStatus.RUNNING, started_at=now, heartbeat_at=now)
+    try:
+        with transaction.atomic():
+            claimed = ScoreRebuild.objects.filter(
+                pk=rebuild_id, status=RebuildStatus.QUEUED
+            ).update(status=RebuildStatus.RUNNING, started_at=now, heartbeat_at=now)
+    except IntegrityError:
+        return None  # another rebuild is running: this one stays queued
     if not claimed:
         return None
     try:
