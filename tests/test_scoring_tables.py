@@ -13,6 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.permissions import ADMINISTRATOR
 from leads.models import (
     TOTAL,
     Lead,
@@ -29,6 +30,7 @@ from leads.services.qualification import qualify_lead
 from leads.services.scoring import rebuild_scores, request_rebuild
 from tests import factories
 from tests.import_helpers import latest_batch, start, undo, upload
+from tests.support import ensure_roles, on_postgresql, run_together, user_in
 from tests.task_worker import DATABASE_TASKS
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -233,3 +235,34 @@ def test_an_import_of_closed_leads_counts_them_and_its_undo_takes_them_back(
 
     undo(manager_client, batch)
     assert stored_tables() == before == brute_force_tables()
+
+
+@on_postgresql
+def test_closes_at_the_same_moment_all_count(org):
+    """Eight leads closed by eight connections at once: every one is counted (no
+    lost update of the shared rows, no deadlock between them)."""
+    ensure_roles()
+    boss = user_in(ADMINISTRATOR, business_unit=org.root)
+    rnd = random.Random(11)
+    leads = [_random_lead(rnd, boss, []) for _ in range(8)]
+    outcomes = run_together(
+        *[
+            lambda lead=lead, n=n: (qualify_lead if n % 2 else disqualify_lead)(
+                lead=Lead.objects.get(pk=lead.pk),
+                by=boss,
+                **(
+                    {
+                        "create_account": False,
+                        "create_contact": False,
+                        "create_opportunity": False,
+                    }
+                    if n % 2
+                    else {"reason": LeadStatus.LOST}
+                ),
+            )
+            for n, lead in enumerate(leads)
+        ]
+    )
+    assert [kind for kind, _ in outcomes] == ["ok"] * 8, outcomes
+    assert stored_tables()[(0, *TOTAL)] == (4, 4)
+    assert stored_tables() == brute_force_tables()

@@ -7,6 +7,9 @@ a cycle on PostgreSQL):
 3. records of the accounts app (opportunity, account) after the leads;
 4. routing: after the lead, the round-robin rule's row, then the candidate users by
    ascending id.
+5. scoring: the frequency-table rows (leads_scorecount) last, in (scope, field,
+   value) order (leads.services.scoring), held to the end of the close or reopen:
+   closes elsewhere in the organisation wait for the totals row, they never cycle.
 
 So complete_activity locks the activity's lead, then the activity; merge_leads locks
 both leads (by pk), then moves their children. The helpers lock the lead rows only

@@ -58,8 +58,10 @@ def _add(deltas: dict[tuple[int, str, str], list[int]], sign: int) -> None:
     missing rows; a count never goes below 0."""
     if not deltas:
         return
+    # Rows in one order everywhere: two closes meeting on the same rows wait for
+    # each other rather than deadlock (an UPDATE locks in the table's order).
     ScoreCount.objects.bulk_create(
-        [ScoreCount(scope=s, field=f, value=v) for s, f, v in deltas],
+        [ScoreCount(scope=s, field=f, value=v) for s, f, v in sorted(deltas)],
         ignore_conflicts=True,
         batch_size=500,
     )
