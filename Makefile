@@ -49,9 +49,11 @@ run: seed
 	@echo ""
 	@echo "LeadSite on http://$(HOST):$(PORT)/  (demo logins: admin, manager, rep, rep2 and more, see README; password: leadsite)"
 	@echo ""
-	@# A background-task worker (imports) runs beside the server and stops with it.
+	@# The background-task worker (imports, exports, webhooks, periodic jobs) and the
+	@# scheduler that queues the periodic jobs run beside the server and stop with it.
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(PY) manage.py db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(PY) manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-True} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup check-constraints lint

@@ -7,7 +7,8 @@ from django_tasks import task
 from leads.models import ImportStatus
 from leads.services.exports import build_export
 from leads.services.imports import check_import_file, process_import, process_undo
-from leads.services.scoring import rebuild_scores
+from leads.services.routing import reroute_overdue_leads
+from leads.services.scoring import rebuild_scores, request_rebuild
 
 
 @task()
@@ -83,3 +84,29 @@ def rebuild_lead_scores(rebuild_id: int) -> dict | None:
     if rebuild is None:
         return None
     return {"closed": rebuild.closed_counted, "rescored": rebuild.done}
+
+
+# --- Periodic jobs (settings.LEADSITE_SCHEDULES; queued by `manage.py run_scheduler`)
+
+
+@task()
+def reroute_overdue() -> dict:
+    """Re-route the leads nobody contacted within their rule's response time (as
+    `manage.py reroute_overdue`); fails, naming them, when some lead could not be
+    re-routed (the others are done; the next run tries those again)."""
+    result = reroute_overdue_leads()
+    if result.failed:
+        raise RuntimeError(
+            f"{len(result.failed)} overdue lead(s) could not be re-routed: "
+            + "; ".join(f"lead {lead.pk}: {why}" for lead, why in result.failed)
+        )
+    return {"rerouted": len(result.rerouted), "skipped": len(result.skipped)}
+
+
+@task()
+def scheduled_score_rebuild() -> dict | None:
+    """The nightly rebuild: queue one (or take the one already queued, say one left
+    waiting while another ran) and run it here; None when another rebuild is
+    running (this one stays queued for the next run) or another worker took it."""
+    rebuild, _ = request_rebuild(by=None)
+    return rebuild_lead_scores.call(rebuild.pk)

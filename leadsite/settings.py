@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "leads",
     "webhooks",
+    "scheduling",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,23 @@ TASKS = {
             "DJANGO_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"
         ),
     }
+}
+
+# Periodic jobs: `manage.py run_scheduler` (scheduling/) queues each job's task for
+# the worker at the times its cron expression names (minute hour day month weekday,
+# in TIME_ZONE), once however many schedulers run; a time missed is caught up once.
+LEADSITE_SCHEDULES = {
+    "reroute_overdue": {"cron": "*/15 * * * *", "task": "leads.tasks.reroute_overdue"},
+    # The sweep: sends whatever a lost wake-up left waiting (webhooks/tasks.py).
+    "deliver_webhooks": {
+        "cron": "*/5 * * * *",
+        "task": "webhooks.tasks.deliver_webhooks",
+    },
+    # Nightly: each lead's trend compares its nightly scores a week apart.
+    "rebuild_scores": {
+        "cron": "0 2 * * *",
+        "task": "leads.tasks.scheduled_score_rebuild",
+    },
 }
 
 # Security switches: safe defaults for local HTTP; production turns them on.

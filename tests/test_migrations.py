@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db.migrations.loader import MigrationLoader
 
-APPS = ["accounts", "leads"]
+APPS = ["accounts", "leads", "webhooks", "scheduling"]
 
 
 @pytest.mark.parametrize("app", APPS)
