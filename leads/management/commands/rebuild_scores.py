@@ -3,8 +3,8 @@
     python manage.py rebuild_scores            # here, printing progress
     python manage.py rebuild_scores --queue    # hand it to the background worker
 
-Run it nightly from cron (each lead's trend compares its nightly scores a week
-apart):  0 2 * * *  cd /srv/leadsite && .venv/bin/python manage.py rebuild_scores
+The scheduler runs it nightly (settings.LEADSITE_SCHEDULES, `manage.py
+run_scheduler`); each lead's trend compares these nightly scores a week apart.
 A rebuild already queued is joined, not doubled; one that is running is not
 interrupted (a second one queues behind it).
 """

@@ -4,8 +4,9 @@
 
 A rule with "re-route if not contacted within N hours" hands an Open/New lead with
 no completed activity to the next eligible member of its target (or the fallback
-chain) once N hours have passed since it was routed. Run it from cron, e.g. every
-15 minutes:  */15 * * * *  cd /srv/leadsite && .venv/bin/python manage.py reroute_overdue
+chain) once N hours have passed since it was routed. The scheduler (`manage.py
+run_scheduler`) runs it every 15 minutes (settings.LEADSITE_SCHEDULES); this command
+runs it by hand.
 
 Two runs may overlap (a slow run, a second cron host): each lead is checked again
 under its row lock, so it is re-routed once. A lead that fails is reported and the

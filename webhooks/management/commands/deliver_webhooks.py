@@ -1,8 +1,9 @@
 """One webhook pass now: fan out waiting events and send due deliveries.
 
-The worker runs passes by itself (each change, retry and hold queues one); run this
-from cron (e.g. every five minutes) as the sweep that sends anything whose wake-up
-was lost, such as a change committed just before its process died."""
+The worker runs passes by itself (each change, retry and hold queues one); the
+scheduler (`manage.py run_scheduler`) queues the same pass every five minutes as the
+sweep that sends anything whose wake-up was lost, such as a change committed just
+before its process died. This command runs one by hand."""
 
 from django.core.management.base import BaseCommand
 
