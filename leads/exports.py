@@ -5,6 +5,9 @@ worker).
 Import reads the same COLUMNS (leads.services.imports), so an exported file imports
 back unchanged: option sets are written as D365 labels and read as labels or codes.
 
+The score columns (SCORE_HEADERS) come last and are read-only: import maps none of
+them, so a file exported and imported again changes no score.
+
 Every file this site writes for a spreadsheet (lead CSV and XLSX, the source report's
 CSV, the import report) passes its rows through sheet_row(), the one place where a
 text cell a spreadsheet would run as a formula gets a leading apostrophe; import
@@ -18,6 +21,8 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from accounts.models import Industry
 from leads.models import (
     BudgetStatus,
@@ -29,7 +34,9 @@ from leads.models import (
     Need,
     PurchaseProcess,
     PurchaseTimeframe,
+    ScoringConfig,
 )
+from leads.scoring.grades import DEFAULT_THRESHOLDS, GradeThresholds, grade
 
 TEXT, OPTION, BOOL, MONEY, INT, DATE, CAMPAIGN, OWNER, ID = (
     "text option bool money int date campaign owner id".split()
@@ -110,6 +117,11 @@ COLUMNS = [
     Column("ownerid", "owner", "Owner", OWNER, importable=False),
 ]
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
+# After COLUMNS: the lead's score (empty when not scored), its grade under the
+# current thresholds, and whether a person pinned it. Not lead fields, and no
+# import alias names them: a re-import leaves them out.
+SCORE_HEADERS = ["Score", "Grade", "Score pinned"]
+HEADER = [*(c.schema_name for c in COLUMNS), *SCORE_HEADERS]
 
 
 # A plain number ("-12.50") is a constant to a spreadsheet, never a formula.
@@ -161,13 +173,32 @@ def format_value(column: Column, lead) -> str:
     return str(value)
 
 
+def score_values(lead, thresholds: GradeThresholds) -> list[str]:
+    """The SCORE_HEADERS cells of one lead (its score row read with it)."""
+    try:
+        row = lead.score
+    except ObjectDoesNotExist:
+        row = None
+    score = row.score if row is not None else None
+    if score is None:
+        return ["", "", NO]
+    return [str(score), grade(score, thresholds), YES if row.pinned else NO]
+
+
+def grade_thresholds() -> GradeThresholds:
+    """The administrator's grade thresholds as stored now (one query per file)."""
+    config = ScoringConfig.objects.filter(pk=1).first()
+    return config.thresholds if config is not None else DEFAULT_THRESHOLDS
+
+
 def export_queryset(queryset, page_size: int = 2000):
     """The rows to export, newest first, read in pages of `page_size` by primary key
     (keyset pagination), so memory stays flat however the database driver fetches
-    (server-side cursors may be off behind a pooler)."""
-    queryset = queryset.select_related("owner_user", "owner_team", "campaign").order_by(
-        "-pk"
-    )
+    (server-side cursors may be off behind a pooler). Each lead's score row is
+    joined (LeadScore.lead is its primary key)."""
+    queryset = queryset.select_related(
+        "owner_user", "owner_team", "campaign", "score"
+    ).order_by("-pk")
     last = None
     while True:
         page = list(
@@ -182,9 +213,13 @@ def export_queryset(queryset, page_size: int = 2000):
 def export_rows(queryset):
     """Header, then one list of strings per lead (not yet guarded: the writers
     guard every row)."""
-    yield [c.schema_name for c in COLUMNS]
+    yield HEADER
+    thresholds = grade_thresholds()
     for lead in export_queryset(queryset):
-        yield [format_value(c, lead) for c in COLUMNS]
+        yield [
+            *(format_value(c, lead) for c in COLUMNS),
+            *score_values(lead, thresholds),
+        ]
 
 
 class Echo:

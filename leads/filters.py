@@ -5,7 +5,8 @@ Every value lives in the query string, so any combination is a shareable URL.
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F, Q
 
 from accounts.models import BusinessUnit, OpportunityState, Team, User
 from accounts.permissions import (
@@ -49,7 +50,19 @@ SORT_FIELDS = {
     "close": "estimated_close_date",
     "rating": "rating",
     "status": "status",
+    # The score (leads.models.LeadScore, joined); unscored leads last either way.
+    "score": "score__score",
 }
+# The grade filter's choices; a letter's score range comes from the thresholds
+# (leads.selectors.scoring.grade_range, handed in by the selector).
+NOT_SCORED = "none"
+GRADE_CHOICES = [
+    ("A", "A"),
+    ("B", "B"),
+    ("C", "C"),
+    ("D", "D"),
+    (NOT_SCORED, "Not scored"),
+]
 
 
 def _users(request):
@@ -74,6 +87,23 @@ def _import_batches(request):
     if request is None:
         return ImportBatch.objects.none()
     return visible_import_batches(request.user)
+
+
+class LeadOrdering(django_filters.OrderingFilter):
+    """SORT_FIELDS as the query's order; the score sorts its unscored leads last
+    in both directions (NULLS LAST), where the database's default puts them first
+    when descending."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        if (param[1:] if descending else param) == "score":
+            score = F(SORT_FIELDS["score"])
+            return (
+                score.desc(nulls_last=True)
+                if descending
+                else score.asc(nulls_last=True)
+            )
+        return super().get_ordering_value(param)
 
 
 class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
@@ -144,7 +174,14 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
         label="Est. close",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    sort = django_filters.OrderingFilter(
+    grade = django_filters.ChoiceFilter(
+        choices=GRADE_CHOICES,
+        method="filter_grade",
+        label="Grade",
+        empty_label="Any",
+        widget=QuickSelect,
+    )
+    sort = LeadOrdering(
         fields={field: key for key, field in SORT_FIELDS.items()},
         label="Sort",
     )
@@ -170,7 +207,9 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
         queryset=_import_batches, method="filter_import_batch", label="From"
     )
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data=None, *args, grade_range=None, **kwargs):
+        # letter -> (lowest, highest) score under the current thresholds.
+        self.grade_range = grade_range
         data = data.copy() if data is not None else {}
         if not data.get("view"):
             data["view"] = DEFAULT_VIEW
@@ -202,6 +241,15 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
             # Owned by a team but no one person yet: the team's queue.
             return queryset.filter(owner_user__isnull=True, state=LeadState.OPEN)
         return queryset
+
+    def filter_grade(self, queryset, name, value):
+        if value == NOT_SCORED:
+            # No score row yet, or one without a number (not enough data).
+            return queryset.filter(score__score__isnull=True)
+        if self.grade_range is None:
+            raise ImproperlyConfigured("LeadFilter(grade_range=...) filters by grade.")
+        low, high = self.grade_range(value)
+        return queryset.filter(score__score__gte=low, score__score__lte=high)
 
     def filter_import_batch(self, queryset, name, value):
         rows = ImportRow.objects.filter(

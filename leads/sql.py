@@ -13,7 +13,12 @@ every code comes from the enums.
   histogram rows inserted from the lead facts (INSERT ... SELECT), the month and
   year roll-ups moved by the difference (an upsert that adds). The ORM has
   neither, and the same rows through Python were much slower.
+- Lead scores (write_scores): the rebuild's and a save's upsert, which keeps a
+  pinned score shown and never writes an older score over a newer one; on
+  PostgreSQL its rows go in as arrays (unnest).
 """
+
+import json
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, connections, router
@@ -299,13 +304,42 @@ SCORES_TABLE = LeadScore._meta.db_table
 
 def write_scores(rows, *, scored_at, with_history: bool) -> None:
     """Store (lead id, model score, scope, factors, history) rows scored at
-    `scored_at`; history is written only `with_history` (the nightly rebuild)."""
+    `scored_at`; history is written only `with_history` (the nightly rebuild).
+
+    PostgreSQL takes the rows as six arrays (unnest): a statement of a few
+    parameters, where a VALUES list of BATCH rows has seven per row, which the
+    driver splits and the server parses and plans each time (the rebuild's
+    upserts took twice as long so; README "Performance", lead scoring)."""
     if not rows:
         return
-    json_field = LeadScore._meta.get_field("factors")
     columns = (
         "lead_id, model_score, score, scope, factors, history, scored_at, pin_reason"
     )
+    if connection.vendor == "postgresql":
+        source, params = _unnested_scores(rows, scored_at)
+    else:
+        source, params = _listed_scores(rows, scored_at)
+    updates = [
+        "model_score = excluded.model_score",
+        f"score = COALESCE({SCORES_TABLE}.pinned_score, excluded.model_score)",
+        "scope = excluded.scope",
+        "factors = excluded.factors",
+        "scored_at = excluded.scored_at",
+    ]
+    if with_history:
+        updates.append("history = excluded.history")
+    sql = (
+        f"INSERT INTO {SCORES_TABLE} ({columns}) {source}"  # noqa: S608
+        f" ON CONFLICT (lead_id) DO UPDATE SET {', '.join(updates)}"
+        f" WHERE {SCORES_TABLE}.scored_at <= excluded.scored_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _listed_scores(rows, scored_at):
+    """VALUES (...), (...) and its parameters, seven a row."""
+    json_field = LeadScore._meta.get_field("factors")
     values, params = [], []
     for pk, model_score, scope, factors, history in rows:
         values.append("(%s, %s, %s, %s, %s, %s, %s, '')")
@@ -318,19 +352,24 @@ def write_scores(rows, *, scored_at, with_history: bool) -> None:
             json_field.get_db_prep_save(history or [], connection),
             scored_at,
         ]
-    updates = [
-        "model_score = excluded.model_score",
-        f"score = COALESCE({SCORES_TABLE}.pinned_score, excluded.model_score)",
-        "scope = excluded.scope",
-        "factors = excluded.factors",
-        "scored_at = excluded.scored_at",
-    ]
-    if with_history:
-        updates.append("history = excluded.history")
-    sql = (
-        f"INSERT INTO {SCORES_TABLE} ({columns}) VALUES {', '.join(values)}"  # noqa: S608
-        f" ON CONFLICT (lead_id) DO UPDATE SET {', '.join(updates)}"
-        f" WHERE {SCORES_TABLE}.scored_at <= excluded.scored_at"
+    return f"VALUES {', '.join(values)}", params
+
+
+def _unnested_scores(rows, scored_at):
+    """SELECT ... FROM unnest(arrays) and its six parameters (PostgreSQL); the
+    JSON as the JSONField writes it (json.dumps, no encoder)."""
+    ids, scores, scopes, factors, histories = zip(*rows, strict=True)
+    source = (
+        "SELECT t.lead_id, t.model_score, t.model_score, t.scope, t.factors::jsonb,"
+        " t.history::jsonb, %s, '' FROM unnest(%s::bigint[], %s::smallint[],"
+        " %s::text[], %s::text[], %s::text[])"
+        " AS t(lead_id, model_score, scope, factors, history)"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return source, [
+        scored_at,
+        list(ids),
+        list(scores),
+        list(scopes),
+        [json.dumps(item) for item in factors],
+        [json.dumps(item or []) for item in histories],
+    ]

@@ -105,6 +105,29 @@ urlpatterns += [
     ),
 ]
 
+# --- the scoring backtest, beside the source report ----------------------------------
+from leads.views import scoring_report as scoring_report_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "reports/scoring/",
+        scoring_report_views.ScoringReportView.as_view(),
+        name="scoring-report",
+    ),
+]
+
+# --- a lead's score: pinned by hand, unpinned -----------------------------------------
+from leads.views import scoring as scoring_views  # noqa: E402
+
+urlpatterns += [
+    path("leads/<int:pk>/score/pin/", scoring_views.pin_lead_score, name="score-pin"),
+    path(
+        "leads/<int:pk>/score/unpin/",
+        scoring_views.unpin_lead_score,
+        name="score-unpin",
+    ),
+]
+
 # --- global search in the top bar ---------------------------------------------------
 from leads.views import search as search_views  # noqa: E402
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
 from leads.models import LeadSource, LeadStatus
+from leads.selectors.scoring import forget_tables
 from leadsite.core.services import install_write_guard, service_context
 from tests import factories
 from tests.support import (
@@ -52,6 +53,14 @@ def _fast_and_isolated(settings, tmp_path):
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
     }
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scoring_cache():
+    """Each test reads the scoring tables and settings of its own database: a
+    process keeps them for a minute (leads.selectors.scoring), longer than one
+    test's rows live."""
+    forget_tables()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ KEYS = [
     "lead_list_mine",
     "lead_list_all_open_p1",
     "lead_list_all_open_p100",
+    "lead_list_by_score",
     "lead_list_filtered",
     "lead_search_short",
     "lead_detail",
@@ -35,6 +36,8 @@ KEYS = [
     "api_lead_retrieve",
     "api_qualify",
     "event_write_overhead",
+    "update_with_rescore",
+    "score_rebuild",
 ]
 RESULT_KEYS = {"median_ms", "p95_ms", "queries", "sql_ms", "floor_ms"}
 

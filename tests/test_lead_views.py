@@ -511,8 +511,8 @@ def test_list_rows_show_stored_markup_as_text(rep_client, rep):
 
 
 def test_list_rows_show_each_column_as_a_rep_reads_it(rep_client, rep, org):
-    """Name (linked), topic, company, email, status, rating, value, close date,
-    owner (a team says so) and creation date; "—" where a value is missing."""
+    """Name (linked), topic, company, email, status, score, rating, value, close
+    date, owner (a team says so) and creation date; "—" where a value is missing."""
     team = factories.TeamFactory(business_unit=org.north, members=[rep], name="Desk")
     lead = factories.LeadFactory(
         owner_user=rep,
@@ -541,13 +541,14 @@ def test_list_rows_show_each_column_as_a_rep_reads_it(rep_client, rep, org):
         "Trey",
         "ana@trey.example",
         "New",
+        "—",  # the score: not scored yet
         "Hot",
         "USD 75,000",
         "Jan 2, 2030",
         str(rep),
         created,
     ]
-    assert rows["Pool"][2] == "—" and rows["Pool"][8] == "Team Desk"
+    assert rows["Pool"][2] == "—" and rows["Pool"][9] == "Team Desk"
     table = page(html).find("table", css="lead-table")
     assert ("Ana Trujillo", lead.get_absolute_url()) in links(table)
 

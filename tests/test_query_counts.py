@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
+from leads.services.scoring import pin_score
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,7 @@ def test_lead_lists_run_the_same_queries_for_10_and_100_rows(
     owner = request.getfixturevalue("rep")
     client.force_login(user)
     leads(10, owner=owner, last_name="Johnson", source=8, email="jo@example.com")
+    client.get(url)  # the process's scoring settings and tables load once
     few = queries(client, url)
     leads(90, owner=owner, last_name="Smith", first_name="Jo", source=8)
     many = queries(client, url)
@@ -159,6 +161,7 @@ def test_home_runs_the_same_queries_for_2_and_20_open_activities(client, rep):
     account = factories.AccountFactory(owner_user=rep)
     factories.ActivityFactory(lead=lead, owner=rep)
     factories.ActivityFactory(lead=None, account=account, owner=rep)
+    client.get("/")  # the process's scoring settings and tables load once
     few = queries(client, "/")
     for _ in range(9):
         (other,) = leads(1, owner=rep)
@@ -168,3 +171,23 @@ def test_home_runs_the_same_queries_for_2_and_20_open_activities(client, rep):
     assert len(many) == len(few)
     page = client.get("/").content.decode()
     assert escape(str(other)) in page and escape(account.name) in page
+
+
+@pytest.mark.parametrize("url", ["/leads/?view=mine", "/leads/?view=mine&sort=-score"])
+def test_lead_list_runs_the_same_queries_for_5_and_50_scored_leads(client, rep, url):
+    """The Score column: each lead's score row joined, the grade thresholds read
+    once per page (and kept by the process, as the scoring tables are)."""
+    client.force_login(rep)
+
+    def scored(n):
+        for index, lead in enumerate(leads(n, owner=rep)):
+            pin_score(lead=lead, by=rep, score=40 + index, reason="Call")
+
+    scored(5)
+    client.get(url)  # the process reads the scoring settings once a minute
+    few = queries(client, url)
+    scored(45)
+    shown = client.get(url).content.decode()
+    many = queries(client, url)
+    assert len(many) == len(few), url
+    assert shown.count('<td class="c-score') == 50

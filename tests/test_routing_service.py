@@ -20,6 +20,7 @@ from leads.models import (
     LeadSource,
     RoutingRule,
 )
+from leads.selectors.scoring import scoring_config, scoring_tables
 from leads.services import lifecycle
 from leads.services.routing import (
     bulk_route_leads,
@@ -273,6 +274,9 @@ def _route_queries(rep, team, rules):
         )
     team_rule(team, order=10_000)
     lead = web_lead(rep)
+    # The lead moves to the team's unit and is rescored there: with the scoring
+    # tables and settings a running process keeps (read once a minute).
+    scoring_tables(), scoring_config()
     with CaptureQueriesContext(connection) as queries:
         entry = route_lead(lead=lead, by=rep)
     assert entry.reason == AssignmentReason.MATCHED

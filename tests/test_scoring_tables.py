@@ -266,3 +266,59 @@ def test_closes_at_the_same_moment_all_count(org):
     assert [kind for kind, _ in outcomes] == ["ok"] * 8, outcomes
     assert stored_tables()[(0, *TOTAL)] == (4, 4)
     assert stored_tables() == brute_force_tables()
+
+
+def test_an_older_score_never_replaces_a_newer_one_and_a_pin_stays_shown(rep):
+    """leads.sql.write_scores: a rebuild's batch read before a save rescored the
+    lead does not overwrite the save's score; a pinned score stays the one shown."""
+    from leads.models import LeadScore
+    from leads.sql import write_scores
+
+    lead = factories.LeadFactory(owner_user=rep)
+    now = timezone.now()
+    write_scores(
+        [(lead.pk, 40, "organisation", [], None)], scored_at=now, with_history=False
+    )
+    earlier = now - datetime.timedelta(seconds=5)
+    write_scores(
+        [(lead.pk, 90, "organisation", [], [["2026-01-01", 90]])],
+        scored_at=earlier,
+        with_history=True,
+    )
+    row = LeadScore.objects.get(lead=lead)
+    assert (row.score, row.model_score, row.history) == (40, 40, [])
+    LeadScore.objects.filter(lead=lead).update(pinned_score=77, pin_reason="Met them")
+    later = now + datetime.timedelta(seconds=5)
+    write_scores([(lead.pk, 55, "unit", [], None)], scored_at=later, with_history=False)
+    row = LeadScore.objects.get(lead=lead)
+    assert (row.score, row.model_score, row.scope) == (77, 55, "unit")
+
+
+def test_every_lead_has_its_score_row_however_it_is_written(rep, direct_writes):
+    """The list sorted by score joins the score rows as an inner join: a lead
+    inserted or deleted around the services (bulk, raw SQL) gains or loses its
+    row all the same (leads 0009_lead_score_rows' triggers)."""
+    from django.db import connection
+
+    from leads.models import LeadScore
+
+    made = Lead.objects.bulk_create(
+        [
+            Lead(
+                subject="Bulk",
+                last_name=f"Row {n}",
+                owner_user=rep,
+                business_unit=rep.business_unit,
+            )
+            for n in range(3)
+        ]
+    )
+    ids = [lead.pk for lead in made]
+    assert set(
+        LeadScore.objects.filter(lead_id__in=ids).values_list("lead_id", flat=True)
+    ) == set(ids)
+    assert LeadScore.objects.get(lead_id=ids[0]).score is None
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM leads_lead WHERE id = %s", [ids[0]])
+    assert not LeadScore.objects.filter(lead_id=ids[0]).exists()
+    assert LeadScore.objects.filter(lead_id__in=ids).count() == 2

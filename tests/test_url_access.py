@@ -372,7 +372,11 @@ ROUTES = {
     "leads:routing-rule-move": _rule_route(get=False),
     "leads:route-again": _lead_route(get=False),
     "leads:source-report": _page(post=False),
+    "leads:scoring-report": _page(post=False),
     "leads:detail": _lead_route(post=False),
+    # A lead's score pinned by hand, and unpinned (tests/test_scoring_pages.py).
+    "leads:score-pin": _lead_route({"pinned_score": "99", "pin_reason": "Tampered"}),
+    "leads:score-unpin": _lead_route(get=False),
     "leads:edit": _lead_route(LEAD_DATA),
     "leads:assign": _lead_route(post=False),
     "leads:qualify": _lead_route(
@@ -471,6 +475,8 @@ API_ROUTES = {
     "api:lead-qualify": _api_lead_route(get=False),
     "api:lead-route": _api_lead_route(get=False),
     "api:lead-assign": _api_lead_route(get=False),
+    # POST pins, DELETE unpins (tests/test_scoring_list_api.py).
+    "api:lead-score-pin": _api_lead_route(get=False),
     "api:lead-merge": _api_page(get=False, post=True),
     "api:lead-accounts": _api_lead_route(post=False),
     "api:lead-contacts": _api_lead_route(post=False),
@@ -886,6 +892,7 @@ LIST_PAGES = {
     "leads:list",
     "leads:merge",
     "leads:source-report",
+    "leads:scoring-report",
     "accounts:account-list",
     "accounts:contact-list",
     "accounts:opportunity-list",

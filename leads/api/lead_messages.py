@@ -28,11 +28,14 @@ from leads.api.serializers import (
 )
 from leads.exceptions import TransitionRefused, closed_message
 from leads.models import Lead
-from leads.routing.conditions import lead_values
 from leads.selectors import leads as selectors
 from leads.selectors import timeline as timeline_selectors
 from leads.selectors.links import linked_accounts, linked_contacts
-from leads.selectors.routing.situation import RuleSet, decide_for_lead
+from leads.selectors.routing.situation import (
+    RuleSet,
+    decide_for_lead,
+    scored_values,
+)
 from leads.services import lifecycle, links, merge, routing
 from leadsite.core.api import Conflict, etag, if_match_version
 
@@ -116,7 +119,9 @@ class LeadMessagesMixin:
             raise Conflict(closed_message(lead))
         before = (lead.owner_user_id, lead.owner_team_id)
         if dry_run:
-            decision = decide_for_lead(lead_values(lead), ruleset=RuleSet.load())
+            ruleset = RuleSet.load()
+            (values,) = scored_values([lead], with_score=ruleset.reads_score)
+            decision = decide_for_lead(values, ruleset=ruleset)
             user, rule, detail = decision.user, decision.rule, decision.detail
             lead_data = None
         else:

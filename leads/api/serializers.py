@@ -1,12 +1,16 @@
 """The lead's API shapes. They validate shape and choices only; the services decide
 (required fields, closed leads, transitions, ownership)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Account, Contact, Team, User
 from accounts.permissions import assignable_teams, assignable_users, visible_to
 from leads.forms.lifecycle import LEAD_FORM_FIELDS, phone_validator
 from leads.models import DISQUALIFY_REASONS, Campaign, Lead
+from leads.scoring.factors import Factor
+from leads.scoring.grades import DECLINING, GRADES, IMPROVING, STEADY, grade, trend
+from leads.selectors.scoring import score_of, scoring_config, value_words
 from leadsite.core.api import FieldsMixin
 from leadsite.core.dates import validate_business_date
 
@@ -43,17 +47,111 @@ def _limit_choices(serializer) -> None:
     )
 
 
+# The lead's score (leads.models.LeadScore), read only.
+SCORE_FIELDS = ["score", "grade", "score_trend", "score_pinned", "score_factors"]
+
+
+class ScoreFactorSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="What the value is of: source, campaign...")
+    value = serializers.CharField(help_text="The lead's value as the model counts it.")
+    label = serializers.CharField(help_text='In words: "Source is Employee Referral".')
+    multiplier = serializers.FloatField(
+        help_text="How many times as often leads with this value qualify as the "
+        "average (1: no effect; below 1: less often)."
+    )
+
+
+def score_context(leads, *, factors: bool = True) -> dict:
+    """What LeadSerializer's score fields of a page of leads (their score rows read
+    with them) need, read once for the page: the grade thresholds (only when a lead
+    has a score) and, with `factors`, the factors' words (campaign and capture form
+    names: one query each, only when a factor names one)."""
+    rows = [row for row in map(score_of, leads) if row is not None]
+    context = {}
+    if any(row.score is not None for row in rows):
+        context["grade_thresholds"] = scoring_config().thresholds
+    if factors:
+        context["score_words"] = value_words(
+            {(f[0], f[1]) for row in rows for f in row.factors or []}
+        )
+    return context
+
+
 class LeadSerializer(FieldsMixin, serializers.ModelSerializer):
-    """A lead as the API shows it (status codes are D365's, with their labels)."""
+    """A lead as the API shows it (status codes are D365's, with their labels), with
+    its score: the number shown (a pin, else the model's), grade, trend against a
+    week ago, whether a person pinned it and the values that move it most."""
 
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     owner_name = serializers.CharField(source="owner", read_only=True, default="")
+    score = serializers.SerializerMethodField(
+        help_text="0-100, the chance the lead is qualified (a pinned score when "
+        "pinned); null while there is not enough data."
+    )
+    grade = serializers.SerializerMethodField(
+        help_text="A-D under the administrator's thresholds; null without a score."
+    )
+    score_trend = serializers.SerializerMethodField(
+        help_text="Against the score a week ago; null without both."
+    )
+    score_pinned = serializers.SerializerMethodField(
+        help_text="A person pinned the score by hand."
+    )
+    score_factors = serializers.SerializerMethodField(
+        help_text="The three to five values that move the model's score most."
+    )
 
     class Meta:
         model = Lead
-        fields = [*READ_ONLY_FIELDS, *LEAD_FORM_FIELDS]
+        fields = [*READ_ONLY_FIELDS, *SCORE_FIELDS, *LEAD_FORM_FIELDS]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_score(self, lead):
+        row = score_of(lead)
+        return row.score if row is not None else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=GRADES, allow_null=True))
+    def get_grade(self, lead):
+        score = self.get_score(lead)
+        if score is None:
+            return None
+        thresholds = self.context.get("grade_thresholds") or scoring_config().thresholds
+        return grade(score, thresholds)
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=[IMPROVING, STEADY, DECLINING], allow_null=True)
+    )
+    def get_score_trend(self, lead):
+        row = score_of(lead)
+        return trend(row.score, row.week_ago) if row is not None else None
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_score_pinned(self, lead):
+        row = score_of(lead)
+        return row is not None and row.pinned
+
+    @extend_schema_field(ScoreFactorSerializer(many=True))
+    def get_score_factors(self, lead):
+        row = score_of(lead)
+        stored = [tuple(f[:3]) for f in (row.factors if row is not None else [])]
+        words = self.context.get("score_words")
+        if words is None:
+            words = value_words((f, v) for f, v, _ in stored)
+        factors = [
+            Factor(f, v, ratio, words.get((f, v)) or f"{f} is {v}")
+            for f, v, ratio in stored
+        ]
+        return [
+            {
+                "field": factor.field,
+                "value": str(factor.value),
+                "label": factor.label,
+                "multiplier": round(factor.multiplier, 2),
+            }
+            for factor in factors
+        ]
 
 
 class LeadWriteSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 """The leads resource's URLs, included under /api/ in the "api" namespace
 (leadsite/urls.py): api:lead-list, api:lead-detail, api:lead-disqualify,
-api:lead-reactivate, api:lead-qualify."""
+api:lead-reactivate, api:lead-qualify, api:lead-score-pin."""
 
 from rest_framework.routers import SimpleRouter
 

@@ -1,6 +1,6 @@
 """The leads resource: list, retrieve, create, partial update and the lifecycle
 messages (disqualify, reactivate, qualify); route, assign, merge and the links come
-in from leads/api/lead_messages.py.
+in from leads/api/lead_messages.py, the score's pin from leads/api/scoring.py.
 
 Reads go through the lead selectors (the record-scope gate: a lead outside it is a
 404 on every verb) and LeadFilter; writes through the lifecycle and qualification
@@ -28,6 +28,7 @@ from leads.api.lead_messages import (
     WRITTEN,
     LeadMessagesMixin,
 )
+from leads.api.scoring import LeadScoreMixin
 from leads.api.serializers import (
     DisqualifySerializer,
     HiddenMatchSerializer,
@@ -37,6 +38,7 @@ from leads.api.serializers import (
     QualificationSerializer,
     QualifySerializer,
     ReactivateSerializer,
+    score_context,
 )
 from leads.exceptions import TransitionRefused
 from leads.filters import LeadFilter
@@ -106,7 +108,9 @@ def _with_etag(response: Response, lead: Lead) -> Response:
         ]
     ),
 )
-class LeadViewSet(ApiLoginMixin, LeadMessagesMixin, viewsets.GenericViewSet):
+class LeadViewSet(
+    ApiLoginMixin, LeadMessagesMixin, LeadScoreMixin, viewsets.GenericViewSet
+):
     serializer_class = LeadSerializer
     pagination_class = KeysetPagination
     lookup_value_regex = "[0-9]+"
@@ -156,8 +160,13 @@ class LeadViewSet(ApiLoginMixin, LeadMessagesMixin, viewsets.GenericViewSet):
                     for name, messages in errors.items()
                 }
             )
-        page = self.paginate_queryset(filterset.qs)
+        # Each lead's score row joined (one LEFT JOIN on its primary key), and what
+        # the score fields need read once for the page (LeadSerializer).
+        page = self.paginate_queryset(filterset.qs.select_related("score"))
         serializer = self.get_serializer(page, many=True)
+        serializer.context.update(
+            score_context(page, factors="score_factors" in serializer.child.fields)
+        )
         return self.get_paginated_response(serializer.data)
 
     def retrieve(self, request, pk=None):

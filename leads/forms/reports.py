@@ -49,6 +49,24 @@ def period_dates(period, today):
     return None, None
 
 
+def applied_period(form, cleaned, start_name, end_name):
+    """(period, first day, last day) a report applies: a preset's own days (dates
+    sent with it are replaced); dates without a preset (or with "All time") are a
+    custom range; no dates at all is all time. An end before the start is an error
+    beside the end date."""
+    period = cleaned.get("period") or "all"
+    start, end = cleaned.get(start_name), cleaned.get(end_name)
+    if period in PRESETS:
+        start, end = period_dates(period, timezone.localdate())
+    elif start or end:
+        period = "custom"
+    else:
+        period = "all"
+    if start and end and start > end:
+        form.add_error(end_name, "The end date is before the start date.")
+    return period, start, end
+
+
 class BoundedDateField(forms.DateField):
     """A date between 1900 and 2200: anything else is a form error, never a 500."""
 
@@ -137,16 +155,7 @@ class SourceReportForm(forms.Form):
         all is all time. A valid form then shows what it applied: the Period box
         names it and the date boxes hold its first and last day."""
         cleaned = super().clean()
-        period = cleaned.get("period") or "all"
-        start, end = cleaned.get("created_from"), cleaned.get("created_to")
-        if period in PRESETS:
-            start, end = period_dates(period, timezone.localdate())
-        elif start or end:
-            period = "custom"
-        else:
-            period = "all"
-        if start and end and start > end:
-            self.add_error("created_to", "The end date is before the start date.")
+        period, start, end = applied_period(self, cleaned, "created_from", "created_to")
         cleaned.update(
             period=period,
             created_from=start,

@@ -15,7 +15,6 @@ from leads.routing.conditions import (
     FIELDS,
     LIST_OPERATORS,
     OPERATORS,
-    OPERATORS_BY_KIND,
     REF,
     clean_condition,
     describe_condition,
@@ -30,8 +29,9 @@ DRY_RUN_MAX = 5000
 FIELD_KINDS = {
     key: {
         "kind": spec.kind,
-        "ops": list(OPERATORS_BY_KIND[spec.kind]),
+        "ops": list(spec.operators),
         "integer": spec.integer,
+        "bounds": list(spec.bounds) if spec.bounds else None,
     }
     for key, spec in FIELDS.items()
 }

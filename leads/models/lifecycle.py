@@ -320,6 +320,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
                 fields=["campaign", "created_at"], name="lead_campaign_created"
             ),
             models.Index(fields=["estimated_close_date"], name="lead_est_close"),
+            models.Index(fields=["closed_at"], name="lead_closed_at"),  # backtest
             models.Index(fields=["email"], name="lead_email"),
             models.Index(fields=["last_name", "first_name"], name="lead_name"),
             models.Index(fields=["company_name"], name="lead_company"),

@@ -79,9 +79,10 @@ class LeadScore(models.Model):
 
     class Meta:
         indexes = [
-            # The lead list sorted by score (highest first, unscored last) and the
-            # grade filter (a score range).
-            models.Index(fields=["-score", "-lead"], name="lead_score_desc"),
+            # The grade filter (a score range). The list sorted by score reads
+            # lead_score_desc on PostgreSQL (score DESC NULLS LAST, lead_id DESC;
+            # leads 0009_lead_score_rows: SQLite has no NULLS LAST in an index).
+            models.Index(fields=["score"], name="lead_score"),
         ]
         constraints = [
             models.CheckConstraint(

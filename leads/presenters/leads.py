@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from leads.models import LeadRating, LeadStatus
+from leads.scoring.grades import grade
+from leads.selectors.scoring import score_of, scoring_config
 from leadsite.core.display import day_formatter, money_formatter, url_maker
 
 _STATUSES = dict(LeadStatus.choices)
@@ -25,6 +27,9 @@ class LeadRow:
     owner: str  # the user, or the team when owner_is_team
     owner_is_team: bool
     created: str
+    score: int | None  # None: not scored (no row yet, or not enough data)
+    grade: str  # "A".."D", "" without a score
+    pinned: bool  # a person pinned the score
 
 
 def _owner(lead) -> tuple[str, bool]:
@@ -42,8 +47,17 @@ def lead_rows(leads) -> list[LeadRow]:
     money = money_formatter(places=0)
     url = url_maker("leads:detail")
     rows = []
-    for lead in leads:
+    leads = list(leads)
+    scores = [score_of(lead) for lead in leads]
+    # The thresholds once per page, and only for a page with a score on it.
+    thresholds = (
+        scoring_config().thresholds
+        if any(s is not None and s.score is not None for s in scores)
+        else None
+    )
+    for lead, row in zip(leads, scores, strict=True):
         owner, owner_is_team = _owner(lead)
+        score = row.score if row is not None else None
         rows.append(
             LeadRow(
                 pk=lead.pk,
@@ -60,6 +74,9 @@ def lead_rows(leads) -> list[LeadRow]:
                 owner=owner,
                 owner_is_team=owner_is_team,
                 created=day(lead.created_at),
+                score=score,
+                grade=grade(score, thresholds) if score is not None else "",
+                pinned=row is not None and row.pinned,
             )
         )
     return rows

@@ -5,6 +5,12 @@ A condition is a dict {"field": ..., "op": ..., "value": ...}; a rule's conditio
 are joined by AND. This module imports no models: the rule model validates its
 conditions with validate_conditions, and the options of a choice field are the
 Lead field's own choices, read through the app registry when first needed.
+
+The lead's score and grade (SCORE_FIELDS) are not Lead fields: the caller reads
+them (leads.selectors.routing.situation.scored_values, the grade by the current
+thresholds) and passes them to lead_values. A lead without a score (never scored,
+or too few closed leads for the model) matches no score or grade condition, not
+even "grade not in".
 """
 
 import functools
@@ -15,6 +21,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 
 CHOICE, REF, TEXT, NUMBER = "choice", "ref", "text", "number"
+GRADES = ("A", "B", "C", "D")  # as leads.scoring.grades (a sibling this may not import)
 
 
 @functools.cache
@@ -26,13 +33,22 @@ def _lead_choices(attr: str) -> tuple:
 class FieldSpec:
     label: str
     kind: str
-    attr: str  # the Lead attribute the condition reads
+    attr: str  # the Lead attribute the condition reads ("": the caller passes it)
     integer: bool = False
+    bounds: tuple | None = None  # (lowest, highest) of a NUMBER's value
+    options: tuple = ()  # a CHOICE's own (value, label) pairs, not a Lead field's
+    ops: tuple = ()  # the operators, when not all of its kind's
 
     @property
     def choices(self) -> tuple:
-        """(value, label) for a CHOICE field: the Lead field's choices."""
-        return _lead_choices(self.attr) if self.kind == CHOICE else ()
+        """(value, label) for a CHOICE field: its options, else the Lead field's."""
+        if self.kind != CHOICE:
+            return ()
+        return self.options or _lead_choices(self.attr)
+
+    @property
+    def operators(self) -> tuple:
+        return self.ops or OPERATORS_BY_KIND[self.kind]
 
 
 FIELDS = {
@@ -47,7 +63,19 @@ FIELDS = {
     "channel_partner": FieldSpec("channel partner", REF, "channel_partner_id"),
     "capture_form": FieldSpec("capture form", REF, "capture_form_id"),
     "business_unit": FieldSpec("business unit", REF, "business_unit_id"),
+    "score": FieldSpec(
+        "score", NUMBER, "", integer=True, bounds=(0, 100), ops=("gte", "lte")
+    ),
+    "grade": FieldSpec(
+        "grade",
+        CHOICE,
+        "",
+        options=tuple((letter, letter) for letter in GRADES),
+        ops=("equals", "in", "not_in"),
+    ),
 }
+# Read from the lead's score row, not the lead: see the module docstring.
+SCORE_FIELDS = ("score", "grade")
 
 OPERATORS = {
     "equals": "is",
@@ -69,6 +97,11 @@ LIST_OPERATORS = ("in", "not_in")
 
 def _scalar(spec: FieldSpec, raw):
     """One value for `spec`, normalised for storage (ValueError when it is not one)."""
+    if spec.options:
+        text = str(raw).strip().upper() if isinstance(raw, str) else None
+        if text not in {v for v, _ in spec.options}:
+            raise ValueError
+        return text
     if spec.kind in (CHOICE, REF):
         if isinstance(raw, bool):
             raise ValueError
@@ -86,6 +119,8 @@ def _scalar(spec: FieldSpec, raw):
         except InvalidOperation:
             raise ValueError from None
         if not number.is_finite():
+            raise ValueError
+        if spec.bounds and not spec.bounds[0] <= number <= spec.bounds[1]:
             raise ValueError
         if spec.integer:
             if number != number.to_integral_value():
@@ -106,8 +141,8 @@ def clean_condition(raw) -> dict:
     if spec is None:
         raise ValidationError("Choose a lead field for the condition.")
     op = raw.get("op")
-    if op not in OPERATORS_BY_KIND[spec.kind]:
-        allowed = ", ".join(OPERATORS[o] for o in OPERATORS_BY_KIND[spec.kind])
+    if op not in spec.operators:
+        allowed = ", ".join(OPERATORS[o] for o in spec.operators)
         raise ValidationError(f"For {spec.label} the operator is one of: {allowed}.")
     value = raw.get("value")
     if op == "empty":
@@ -132,6 +167,10 @@ def clean_condition(raw) -> dict:
             TEXT: "some text",
             NUMBER: "a whole number" if spec.integer else "a number",
         }[spec.kind]
+        if spec.bounds:
+            wanted += " from {} to {}".format(*spec.bounds)
+        if spec.options:
+            wanted = "one of " + ", ".join(v for v, _ in spec.options)
         many = " (one or more)" if op in LIST_OPERATORS else ""
         raise ValidationError(
             f"{spec.label.capitalize()} {OPERATORS[op]} needs {wanted}{many}."
@@ -158,6 +197,8 @@ def condition_holds(condition: dict, values: dict) -> bool:
     spec = FIELDS[condition["field"]]
     op, expected = condition["op"], condition["value"]
     actual = values.get(condition["field"])
+    if condition["field"] in SCORE_FIELDS and actual is None:
+        return False
     if op == "empty":
         return actual is None or actual == ""
     if actual is None or actual == "":
@@ -183,16 +224,23 @@ def condition_holds(condition: dict, values: dict) -> bool:
     return actual == expected
 
 
-def describe_condition(condition: dict, labels: dict | None = None) -> str:
+def describe_condition(
+    condition: dict, labels: dict | None = None, values: dict | None = None
+) -> str:
     """The condition in words: "source in Web, Trade Show".
 
     `labels` maps (field, id) to a record's name for campaign, channel partner,
-    capture form and business unit conditions.
+    capture form and business unit conditions. With the lead's `values`, a score
+    or grade condition names the lead's own: "score 82 ≥ 70".
     """
     spec = FIELDS[condition["field"]]
     op, value = condition["op"], condition["value"]
+    label = spec.label
+    if values is not None and condition["field"] in SCORE_FIELDS:
+        actual = values.get(condition["field"])
+        label = f"{label} {'(none)' if actual is None else actual}"
     if op == "empty":
-        return f"{spec.label} is empty"
+        return f"{label} is empty"
 
     def word(item):
         if spec.kind == CHOICE:
@@ -205,9 +253,21 @@ def describe_condition(condition: dict, labels: dict | None = None) -> str:
         return str(item)
 
     shown = ", ".join(word(i) for i in value) if op in LIST_OPERATORS else word(value)
-    return f"{spec.label} {OPERATORS[op]} {shown}"
+    return f"{label} {OPERATORS[op]} {shown}"
 
 
-def lead_values(lead) -> dict:
-    """The values conditions read, taken from a Lead (or any object with its fields)."""
-    return {key: getattr(lead, spec.attr, None) for key, spec in FIELDS.items()}
+def describe_check(condition: dict, values: dict) -> str:
+    """A score or grade condition with the lead's own value and whether it holds:
+    "score 82 ≥ 70 ✓", "grade C in A, B ✗", "score (none) ≥ 70 ✗"."""
+    mark = "✓" if condition_holds(condition, values) else "✗"
+    return f"{describe_condition(condition, values=values)} {mark}"
+
+
+def lead_values(lead, *, score=None, grade=None) -> dict:
+    """The values conditions read, taken from a Lead (or any object with its
+    fields), with the lead's `score` and `grade` (see the module docstring)."""
+    values = {
+        key: getattr(lead, spec.attr, None) for key, spec in FIELDS.items() if spec.attr
+    }
+    values.update(score=score, grade=grade)
+    return values

@@ -54,7 +54,7 @@ def decide(values: dict, rules, situation: Situation) -> Decision:
 
     rule = found.rule
     described = "; ".join(
-        describe_condition(c, situation.labels) for c in found.conditions
+        describe_condition(c, situation.labels, values) for c in found.conditions
     )
     head = f"matched '{rule.name}'" + (f" ({described})" if described else "")
     base = dict(rule=rule, conditions=found.conditions)

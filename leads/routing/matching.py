@@ -69,6 +69,17 @@ class Match:
     conditions: list  # the rule's conditions, all of which held
 
 
+def tried_rules(rules, values: dict, ancestry: list) -> list:
+    """The applicable rules tried for a lead, in order, up to and including the
+    first whose conditions all hold (the dry run shows their score checks)."""
+    tried = []
+    for rule in applicable_rules(rules, values, ancestry):
+        tried.append(rule)
+        if all(condition_holds(c, values) for c in rule.conditions or []):
+            break
+    return tried
+
+
 def match_rule(rules, values: dict, ancestry: list) -> Match | None:
     """The first applicable rule whose conditions all hold, or None."""
     for rule in applicable_rules(rules, values, ancestry):

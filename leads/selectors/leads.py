@@ -23,6 +23,9 @@ from leads.models import (
     Note,
     PossibleDuplicate,
 )
+from leads.scoring.factors import Factor
+from leads.scoring.grades import grade
+from leads.selectors.scoring import grade_range, score_of, scoring_config, value_words
 from leads.sql import presence_flags
 
 # Transitions a user starts from the lead page, in button order; merge has its own page.
@@ -53,6 +56,9 @@ LIST_ROW_FIELDS = [
     "owner_user__last_name",
     "owner_user__username",
     "owner_team__name",
+    # The Score column: the number shown, and whether a person pinned it.
+    "score__score",
+    "score__pinned_score",
 ]
 
 
@@ -60,9 +66,19 @@ def list_rows(queryset):
     """`queryset` (from filter_leads) narrowed to the columns the list's rows show."""
     return (
         queryset.select_related(None)
-        .select_related("owner_user", "owner_team")
+        .select_related("owner_user", "owner_team", "score")
         .only(*LIST_ROW_FIELDS)
     )
+
+
+def page_rows(queryset, params):
+    """The list's page rows: sorted by score, the score row joined as an inner
+    join (every lead has one, leads 0009_lead_score_rows), so that PostgreSQL
+    reads the page in the order of the index lead_score_desc instead of sorting
+    every lead in scope; the count goes on without the join."""
+    if (params.get("sort") or "").lstrip("-") == "score":
+        return queryset.filter(score__isnull=False)
+    return queryset
 
 
 def list_leads(*, user):
@@ -79,7 +95,9 @@ def filter_leads(*, user, params, request=None):
     queryset = (
         visible_and_owned_by(user, _list_columns()) if mine else list_leads(user=user)
     )
-    return LeadFilter(params, queryset=queryset, request=request)
+    return LeadFilter(
+        params, queryset=queryset, request=request, grade_range=grade_range
+    )
 
 
 def get_lead(*, pk, user):
@@ -139,6 +157,8 @@ def get_lead_for_detail(*, pk, user):
             "business_unit",
             "campaign",
             "created_by",
+            # The score panel: the lead's score row (one to one, by the lead's id).
+            "score",
         )
         # Whether each related list has any rows: one index probe each inside this
         # query, so that the page reads only the lists that are not empty (most
@@ -154,6 +174,10 @@ def get_lead_for_detail(*, pk, user):
             if getattr(lead, Lead._meta.get_field(name).attname) is not None
         ),
     )
+    score = score_of(lead)
+    if score is not None and score.pinned_by_id is not None:
+        # Who pinned the score: read only when it is pinned (rare).
+        prefetch_related_objects([score], "pinned_by")
     return lead
 
 
@@ -243,3 +267,60 @@ def with_regarding(activities):
         Prefetch("contact", Contact.objects.only("first_name", "last_name")),
         Prefetch("opportunity", Opportunity.objects.only("name")),
     )
+
+
+# --- Call these first (the home page) -------------------------------------------------
+
+CALL_FIRST = 8
+
+
+@dataclass
+class CallFirst:
+    lead: Lead
+    score: int
+    grade: str
+    pinned: bool
+    factor: Factor | None  # what moves the model's score most
+
+
+def call_first(*, user, limit: int = CALL_FIRST) -> list[CallFirst]:
+    """The user's own open leads with the highest scores (a pinned one by its pin),
+    best first, each with its grade and strongest factor. One query for the rows;
+    the factors' words cost one more only when a campaign or capture form is among
+    them (value_words)."""
+    leads = list(
+        my_open_leads(user=user)
+        .select_related(None)
+        .select_related("score")
+        .filter(score__score__isnull=False)
+        .only(*CALL_FIRST_FIELDS)
+        .order_by("-score__score", "-pk")[:limit]
+    )
+    tops = {lead.pk: lead.score.factors[0][:3] for lead in leads if lead.score.factors}
+    words = value_words((name, value) for name, value, _ in tops.values())
+    thresholds = scoring_config().thresholds
+    rows = []
+    for lead in leads:
+        factor = None
+        if lead.pk in tops:
+            name, value, ratio = tops[lead.pk]
+            factor = Factor(name, value, ratio, words[(name, value)])
+        row = lead.score
+        rows.append(
+            CallFirst(lead, row.score, grade(row.score, thresholds), row.pinned, factor)
+        )
+    return rows
+
+
+CALL_FIRST_FIELDS = [
+    "id",
+    "first_name",
+    "last_name",
+    "subject",
+    "company_name",
+    "state",
+    "status",
+    "score__score",
+    "score__pinned_score",
+    "score__factors",
+]

@@ -129,9 +129,11 @@ def create_lead(
     lead.save()
     record_submission(token=submission_token, kind="lead", object_id=lead.pk)
     emit("lead.created", lead)
+    # Scored before routing, so a rule on the score or grade sees it; routing
+    # rescores the lead when it moves it to another business unit.
+    score_leads([lead.pk])
     if route:
         lead = route_lead(lead=lead, by=by, trigger=trigger, keep_with=by).lead
-    score_leads([lead.pk])
     return lead
 
 

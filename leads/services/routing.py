@@ -31,9 +31,10 @@ from leads.models import (
     RoutingRule,
 )
 from leads.permissions import can_edit_routing_rule
-from leads.routing.conditions import clean_condition, lead_values
-from leads.selectors.routing.situation import RuleSet, decide_for_lead
+from leads.routing.conditions import clean_condition
+from leads.selectors.routing.situation import RuleSet, decide_for_lead, scored_values
 from leads.services.locks import lock_lead
+from leads.services.scoring import rescore_lead
 from leadsite.core.events import emit
 from leadsite.core.services import service
 from leadsite.core.transactions import is_transient
@@ -85,8 +86,10 @@ def _route(
     if trigger not in TRIGGERS:
         raise ValueError(f"Unknown routing trigger {trigger!r}.")
     ruleset = ruleset or RuleSet.load()
+    # The lead's score (one query) only when a rule has a score or grade condition.
+    (values,) = scored_values([locked], with_score=ruleset.reads_score)
     decision = decide_for_lead(
-        lead_values(locked),
+        values,
         ruleset=ruleset,
         lock=True,
         exclude={locked.owner_user_id} if exclude_owner else (),
@@ -96,13 +99,19 @@ def _route(
     user = decision.user
     if user is not None and (locked.owner_user_id != user.pk or locked.owner_team_id):
         locked.owner_user, locked.owner_team = user, None
-        if user.business_unit_id:
+        moved = bool(user.business_unit_id) and (
+            locked.business_unit_id != user.business_unit_id
+        )
+        if moved:
             locked.business_unit_id = user.business_unit_id
         # Only the owner fields change, to a user row just read and locked and that
         # user's unit: nothing to validate (the owner constraint lives in the table).
         locked.save(
             update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
         )
+        if moved:
+            # The unit is part of what a lead is scored by (its unit's table).
+            rescore_lead(locked, changed=["business_unit"])
     if decision.turn:
         # The rule's row was locked when the situation was loaded (lock=True). The
         # cursor is routing's bookkeeping, not an edit of the rule: no new version.

@@ -19,13 +19,16 @@ from accounts.selectors import changes_context
 from leads.exceptions import closed_message
 from leads.filters import SAVED_VIEWS, SORT_FIELDS
 from leads.forms.lifecycle import BulkActionForm
+from leads.forms.scoring import PinScoreForm
 from leads.forms.timeline import timeline_forms
 from leads.models import LeadStatus
+from leads.presenters.scoring import score_panel
 from leads.reports.sources import source_highlights
 from leads.selectors import leads as selectors
 from leads.selectors.capture import possible_duplicates
 from leads.selectors.links import lead_links_context
 from leads.selectors.routing.pages import lead_routing_history
+from leads.selectors.scoring import describe_score, score_of
 from leads.services import lifecycle
 from leads.services.routing import bulk_route_leads
 from leads.views.common import (
@@ -60,6 +63,10 @@ class HomeView(TemplateView):
             selectors.my_open_activities(user=user)
         )
         context["count_cap"] = selectors.COUNT_CAP
+        context["call_first"] = selectors.call_first(user=user)
+        if not context["call_first"] and context["my_open_leads"]:
+            # Why none of them has a number yet ("Not enough data yet: ...").
+            context["call_first_missing"] = describe_score(None).missing
         context["now"] = timezone.now()
         if is_manager(user) or is_administrator(user):
             # The manager's source card, linking to the report.
@@ -77,6 +84,7 @@ LIST_COLUMNS = [
     ("Company", "company", "c-company"),
     ("Email", None, "c-email minor"),
     ("Status", "status", "c-status"),
+    ("Score", "score", "c-score num"),
     ("Rating", "rating", "c-rating minor"),
     ("Est. value", "value", "num minor"),
     ("Est. close", "close", "c-date minor"),
@@ -113,9 +121,10 @@ FILTER_FIELDS = [
     "team",
     "business_unit",
     "campaign",
+    "grade",
 ]
 # Columns whose first click sorts the biggest/newest first.
-DESC_FIRST = {"created", "value"}
+DESC_FIRST = {"created", "value", "score"}
 
 
 class LeadListView(TemplateView):
@@ -136,7 +145,8 @@ class LeadListView(TemplateView):
         searching = bool(request.GET.get("q", "").strip())
         page = paginate(
             request,
-            queryset,
+            selectors.page_rows(queryset, request.GET),
+            counted=queryset,
             per_page=PAGE_SIZE,
             cap=SEARCH_COUNT_CAP if searching else None,
         )
@@ -232,6 +242,9 @@ class LeadDetailView(TemplateView):
         context.update(timeline_forms(lead))
         context.update(changes_context(user=user, record=lead))
         context["possible_duplicates"] = possible_duplicates(lead=lead, user=user)
+        context["score_panel"] = score_panel(describe_score(score_of(lead)))
+        if lead.is_editable:
+            context["score_pin_form"] = PinScoreForm(lead=lead, auto_id="id_pin_%s")
         return context
 
 

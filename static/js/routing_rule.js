@@ -37,6 +37,13 @@
         textInput.type = "text";
         textInput.removeAttribute("step");
       }
+      if (spec && spec.bounds) {
+        textInput.min = String(spec.bounds[0]);
+        textInput.max = String(spec.bounds[1]);
+      } else {
+        textInput.removeAttribute("min");
+        textInput.removeAttribute("max");
+      }
       if (help) {
         help.hidden = !(op === "in" || op === "not_in");
       }

@@ -7,13 +7,14 @@ page: median_ms and p95_ms of N runs after warm-up, queries, sql_ms (time spent
 in the database, from Django's own query log) and floor_ms (the same answer from
 hand-written SQL on the same connection; null where none is written). A feature
 not built on this branch registers a placeholder() that says so with nulls.
-Scenario modules: lists, detail, admin, reports, routing, api (imported by load()).
+Scenario modules: lists, detail, admin, reports, routing, api, scoring (imported by
+load()).
 """
 
 import importlib
 
 SCENARIOS = {}  # key -> function, in registration order
-MODULES = ["lists", "detail", "admin", "reports", "routing", "api"]
+MODULES = ["lists", "detail", "admin", "reports", "routing", "api", "scoring"]
 # Scenarios of apps above this one, by name (this app imports none of them).
 OTHER_MODULES = ["webhooks.management.bench"]
 RESULT_KEYS = ["median_ms", "p95_ms", "queries", "sql_ms", "floor_ms"]
@@ -22,6 +23,7 @@ KEYS = [
     "lead_list_mine",
     "lead_list_all_open_p1",
     "lead_list_all_open_p100",
+    "lead_list_by_score",
     "lead_list_filtered",
     "lead_search_short",
     "lead_detail",
@@ -41,6 +43,8 @@ KEYS = [
     "api_lead_retrieve",
     "api_qualify",
     "event_write_overhead",
+    "update_with_rescore",
+    "score_rebuild",
 ]
 
 

@@ -68,6 +68,22 @@ def lead_list_all_open_p100(bench):
     return bench.get("manager", "/leads/?view=open&page=100", floor=floor)
 
 
+@scenario("lead_list_by_score")
+def lead_list_by_score(bench):
+    """All open leads of the manager's scope, highest score first (unscored last),
+    page 1: each lead's score row joined (every lead has one: an inner join) for
+    the sort, read in the order of the index lead_score_desc."""
+    scope, params = _manager_scope(bench)
+    where, params = f"{scope} AND l.state = %s", [*params, OPEN]
+    rows = (
+        f"SELECT {LEAD_COLUMNS}, s.score, s.pinned_score FROM {LEAD_FROM} "
+        f"JOIN leads_leadscore s ON s.lead_id = l.id WHERE {where} "
+        f"ORDER BY s.score DESC NULLS LAST, l.id DESC LIMIT {PAGE}"
+    )
+    floor = [(rows, params), lead_page(where, params)[1]]
+    return bench.get("manager", "/leads/?view=open&sort=-score", floor=floor)
+
+
 @scenario("lead_list_filtered")
 def lead_list_filtered(bench):
     """Source Web, created in the last half year, "smith" anywhere in the name,

@@ -7,6 +7,12 @@ Idempotent: units, teams, users, products, campaigns and rules are looked up by 
 before they are created, the demo accounts and contacts are topped up to their target
 counts, and leads are topped up to N (a second run with the same N adds nothing).
 
+Closed leads qualified or not by known effects (seeding/outcomes.py: referrals and
+trade shows qualify more, leads without a phone number less, ...); once leads were
+added, the lead scores are rebuilt here (the nightly rebuild_scores), before the
+newest leads are routed (a demo rule sends leads scoring 60 or more to a senior
+rep), so every open lead has its score when the app starts.
+
 This module only orchestrates; the row builders live in leads/management/seeding/.
 Lead rows are plain column dicts written per batch with COPY on PostgreSQL or
 executemany on SQLite, every model constraint kept. The leads one run adds are
@@ -28,7 +34,8 @@ from leads.management.seeding.leads import prepare_lead_rows, write_lead_batch
 from leads.management.seeding.organisation import LARGE_ORG_FROM, build_organisation
 from leads.management.seeding.tables import deferred_indexes
 from leads.management.seeding.values import build_pools, creation_times
-from leads.models import Lead
+from leads.models import Lead, RebuildStatus, ScoreRebuild
+from leads.services.scoring import rebuild_scores, request_rebuild
 from leadsite.core.services import service_context
 
 DEFER_INDEXES_FROM = 20_000  # leads added; below that, indexes are kept up to date
@@ -103,6 +110,9 @@ class Command(BaseCommand):
                 self.stdout.write("  building indexes...")
         else:
             self._add_leads(ctx, missing, existing=existing, size=batch_size)
+        if missing or not ScoreRebuild.objects.filter(status=RebuildStatus.DONE):
+            # Before the newest leads are routed: a demo rule reads the score.
+            self._rebuild_scores()
         routing.route_recent(ctx, missing)
         if (
             missing
@@ -129,6 +139,23 @@ class Command(BaseCommand):
             if username in shown or len(ctx.people) < 20:
                 extra = " (superuser)" if username == "admin" else ""
                 self.stdout.write(f"  {username:<9} {role}{extra}, {unit}")
+
+    def _rebuild_scores(self):
+        """Recount the scoring tables and score every open lead (as the nightly
+        rebuild does), here and now."""
+        self.stdout.write("  scoring leads...")
+        rebuild, _ = request_rebuild(by=None)
+        started = time.perf_counter()
+        if rebuild_scores(rebuild_id=rebuild.pk) is None:
+            self.stdout.write(
+                "  another score rebuild is running: scores come when it ends."
+            )
+            return
+        rebuild.refresh_from_db()
+        self.stdout.write(
+            f"  {rebuild.closed_counted:,} closed leads counted, {rebuild.done:,} "
+            f"open leads scored in {time.perf_counter() - started:.1f}s."
+        )
 
     def _add_leads(self, ctx, missing, *, existing, size):
         done = 0

@@ -9,6 +9,8 @@ so that a million leads are practical. The package splits by sub-domain:
 - organisation: business units, teams, users (small default or 200 users).
 - catalog: products, campaigns, capture form, routing rules, base accounts.
 - leads: lead rows and one batch of leads with everything hanging off them.
+- outcomes: the known effects a closed lead is qualified by (the lead score's
+  signal: referrals and trade shows qualify more, no phone number less, ...).
 - qualification, timeline: the rows a qualified lead and its timeline bring.
 - routing: owners and the assignment log (one place, to be swapped for the
   routing service).

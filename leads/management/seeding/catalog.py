@@ -47,6 +47,15 @@ CAMPAIGNS = [
 # (name, order, conditions, target user, target team)
 RULES = [
     (
+        # The leads the score rates best first (a new lead is scored before it
+        # is routed).
+        "Hot leads (score 60+) to a senior rep",
+        5,
+        [{"field": "score", "op": "gte", "value": 60}],
+        "rep3",
+        None,
+    ),
+    (
         "Partner leads to South",
         10,
         [{"field": "source", "op": "equals", "value": int(LeadSource.PARTNER)}],

@@ -5,7 +5,7 @@ from decimal import Decimal
 from itertools import accumulate
 
 from accounts.models import Account, Contact, Industry, Opportunity, OpportunityProduct
-from leads.management.seeding import qualification, routing, timeline
+from leads.management.seeding import outcomes, qualification, routing, timeline
 from leads.management.seeding.tables import Table
 from leads.management.seeding.values import (
     CONTACTED,
@@ -14,12 +14,10 @@ from leads.management.seeding.values import (
     EMAIL_DOMAINS,
     ESTIMATED_VALUES,
     NEW,
-    OPEN,
     PARTNER,
     QUALIFIED,
     RATING_CUM,
     SOURCE_CUM,
-    SOURCE_QUALIFY_RATE,
     SOURCES,
     STATE_OF_STATUS,
     VALUES,
@@ -133,9 +131,11 @@ def lead_row(ctx, pk, n, created_at):
     rng, pools, now = ctx.rng, ctx.pools, ctx.now
     owner_user, owner_team, unit = routing.pick_owner(ctx)
     source = rng.choices(SOURCES, cum_weights=SOURCE_CUM)[0]
-    age_days = (now - created_at).days
-    status = _status(ctx, source, age_days, team_owned=owner_team is not None)
-    state = STATE_OF_STATUS[status]
+    rating = rng.choices(VALUES[LeadRating], cum_weights=RATING_CUM)[0]
+    has_phone = rng.random() >= outcomes.NO_PHONE_SHARE
+    decision_maker = rng.random() < outcomes.DECISION_MAKER_SHARE
+    age = now - created_at
+    status = _open_or_closed(ctx, age.days, team_owned=owner_team is not None)
     first, last = ctx.pick_name()
     company = rng.choice(pools.companies)
     place = ctx.pick_place()
@@ -143,18 +143,30 @@ def lead_row(ctx, pk, n, created_at):
     campaign = rng.choice(campaigns) if campaigns and rng.random() < 0.6 else None
     estimated_value = rng.choice(ESTIMATED_VALUES)
     closed_at = qualified_at = first_activity_at = None
-    if state != OPEN:
+    if status != NEW or rng.random() < 0.3:  # closed (None) and contacted leads
+        # The first activity came within three days of capture (before closing):
+        # within the first day for FIRST_DAY_SHARE of the leads worked.
+        day = datetime.timedelta(days=1)
+        if rng.random() < outcomes.FIRST_DAY_SHARE or age < day:
+            start, end = created_at, created_at + day - datetime.timedelta(seconds=1)
+        else:
+            start, end = created_at + day, created_at + datetime.timedelta(hours=72)
+        first_activity_at = between(rng, start, min(now, end))
+    if status is None:  # closed: when, and qualified or not (outcomes.EFFECTS)
         closed_at = between(
-            rng, created_at, min(now, created_at + datetime.timedelta(days=90))
+            rng, first_activity_at, min(now, created_at + datetime.timedelta(days=90))
+        )
+        status = _outcome(
+            ctx,
+            source=source,
+            has_phone=has_phone,
+            decision_maker=decision_maker,
+            first_day=first_activity_at - created_at < datetime.timedelta(days=1),
+            rating=rating,
         )
         if status == QUALIFIED:
             qualified_at = closed_at
-    if status != NEW or rng.random() < 0.3:
-        # The first activity came within three days of capture (before closing).
-        limit = closed_at or now
-        first_activity_at = between(
-            rng, created_at, min(limit, created_at + datetime.timedelta(hours=72))
-        )
+    state = STATE_OF_STATUS[status]
     # A dict display evaluates in order: the random draws below happen in the
     # same sequence for every lead, which keeps --seed deterministic.
     return {
@@ -165,8 +177,8 @@ def lead_row(ctx, pk, n, created_at):
         "last_name": last,
         "job_title": rng.choice(pools.job_titles),
         "email": email(first, last, n, rng.choice(EMAIL_DOMAINS)),
-        "business_phone": phone(rng),
-        "mobile_phone": phone(rng) if rng.random() < 0.4 else "",
+        "business_phone": phone(rng) if has_phone else "",
+        "mobile_phone": phone(rng) if has_phone and rng.random() < 0.4 else "",
         "company_name": company,
         "website": f"https://www.{slug(company)}.example" if rng.random() < 0.7 else "",
         "industry": rng.choice(VALUES[Industry]) if rng.random() < 0.9 else None,
@@ -182,7 +194,7 @@ def lead_row(ctx, pk, n, created_at):
         "postal_code": place.postal_code,
         "country": place.country,
         "source": source,
-        "rating": rng.choices(VALUES[LeadRating], cum_weights=RATING_CUM)[0],
+        "rating": rating,
         "campaign_id": campaign,
         "capture_form_id": ctx.capture_form.pk
         if source == WEB and rng.random() < 0.5
@@ -196,7 +208,7 @@ def lead_row(ctx, pk, n, created_at):
         else None,
         "purchase_timeframe": rng.choice(VALUES[PurchaseTimeframe]),
         "purchase_process": rng.choice(VALUES[PurchaseProcess]),
-        "decision_maker": rng.random() < 0.35,
+        "decision_maker": decision_maker,
         "need": rng.choice(VALUES[Need]) if rng.random() < 0.6 else None,
         "estimated_value": estimated_value,
         "estimated_close_date": (
@@ -216,7 +228,9 @@ def lead_row(ctx, pk, n, created_at):
     }
 
 
-def _status(ctx, source, age_days, *, team_owned):
+def _open_or_closed(ctx, age_days, *, team_owned):
+    """NEW or CONTACTED for a lead still open, None for one that closed (its
+    outcome is drawn once its values are known: _outcome)."""
     rng = ctx.rng
     if team_owned and rng.random() < 0.7:
         return NEW  # the unassigned queue: still waiting for a rep
@@ -224,6 +238,13 @@ def _status(ctx, source, age_days, *, team_owned):
     closed_odds = min(0.9, 0.15 + age_days / 300)
     if rng.random() >= closed_odds:
         return rng.choice([NEW, CONTACTED])
-    if rng.random() < SOURCE_QUALIFY_RATE[source] / 0.7:
+    return None
+
+
+def _outcome(ctx, **values):
+    """QUALIFIED with the probability the known effects give the lead's values
+    (outcomes.qualify_probability), else a reason it was disqualified."""
+    rng = ctx.rng
+    if rng.random() < outcomes.qualify_probability(**values):
         return QUALIFIED
     return rng.choices(DISQUALIFY_STATUSES, cum_weights=DISQUALIFY_CUM)[0]

@@ -44,19 +44,6 @@ SOURCE_WEIGHTS = {
     LeadSource.WORD_OF_MOUTH: 7,
     LeadSource.OTHER: 3,
 }
-# Qualification odds differ by source so the source report has something to say.
-SOURCE_QUALIFY_RATE = {
-    LeadSource.ADVERTISEMENT: 0.10,
-    LeadSource.EMPLOYEE_REFERRAL: 0.30,
-    LeadSource.EXTERNAL_REFERRAL: 0.24,
-    LeadSource.PARTNER: 0.22,
-    LeadSource.PUBLIC_RELATIONS: 0.12,
-    LeadSource.SEMINAR: 0.16,
-    LeadSource.TRADE_SHOW: 0.18,
-    LeadSource.WEB: 0.11,
-    LeadSource.WORD_OF_MOUTH: 0.26,
-    LeadSource.OTHER: 0.08,
-}
 LOCALES = [
     ("en_US", "United States", 55),
     ("en_GB", "United Kingdom", 15),

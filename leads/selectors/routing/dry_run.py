@@ -4,14 +4,20 @@ new lead will go. Both decide with the pure engine (leads.routing) in the
 situation leads.selectors.routing.situation loads, and write nothing."""
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from leads.models import Lead, RoutingRule
-from leads.routing.conditions import lead_values
+from leads.routing.conditions import SCORE_FIELDS, describe_check, lead_values
 from leads.routing.decision import apply_decision, decide
+from leads.routing.matching import tried_rules, unit_ancestry
 from leads.selectors.leads import list_leads
 from leads.selectors.routing.pages import rules_queryset
-from leads.selectors.routing.situation import RuleSet, load_situation
+from leads.selectors.routing.situation import (
+    RuleSet,
+    load_situation,
+    reads_score,
+    scored_values,
+)
 
 AS_IF_ACTIVE = "inactive: tried as if active"
 
@@ -25,6 +31,11 @@ class DryRunRow:
     now: object  # its owner today (user or team)
     detail: str
     differs: bool
+    score: int | None = None  # the lead's score and grade, when a rule reads them
+    grade: str | None = None
+    # (rule label, "score 82 ≥ 70 ✓") for each score or grade condition of the
+    # rules tried for the lead, up to the one that matched
+    checks: list = field(default_factory=list)
 
 
 @dataclass
@@ -36,6 +47,7 @@ class DryRunResult:
     chart: dict
     as_if_active: list  # inactive rules tried as if active
     left_out: list  # inactive rules not tried
+    reads_score: bool = False  # a rule tried has a score or grade condition
 
 
 def _as_if_active(rule: RoutingRule) -> RoutingRule:
@@ -100,9 +112,12 @@ def dry_run(
     )
     leads.reverse()
     situation = load_situation(ruleset=ruleset, rules=rules)
+    scored = reads_score(rules)
     rows, would_count, now_count, rule_count = [], {}, {}, {}
-    for lead in leads:
-        decision = decide(lead_values(lead), ruleset.rules, situation)
+    for lead, values in zip(
+        leads, scored_values(leads, with_score=scored), strict=True
+    ):
+        decision = decide(values, ruleset.rules, situation)
         apply_decision(decision, situation, lead.owner_user_id)
         target = decision.user or lead.owner  # nobody eligible: it stays
         owner = lead.owner
@@ -116,6 +131,9 @@ def dry_run(
                 now=owner,
                 detail=decision.detail,
                 differs=target != owner,
+                score=values["score"],
+                grade=values["grade"],
+                checks=_score_checks(ruleset, values) if scored else [],
             )
         )
         would_count[str(target)] = would_count.get(str(target), 0) + 1
@@ -146,7 +164,20 @@ def dry_run(
         },
         as_if_active=as_if_active,
         left_out=left_out,
+        reads_score=scored,
     )
+
+
+def _score_checks(ruleset: RuleSet, values: dict) -> list:
+    """(rule label, check in words) of every score or grade condition of the rules
+    tried for the lead (leads.routing.matching.tried_rules)."""
+    ancestry = unit_ancestry(values.get("business_unit"), ruleset.parents)
+    return [
+        (rule_label(rule), describe_check(condition, values))
+        for rule in tried_rules(ruleset.rules, values, ancestry)
+        for condition in rule.conditions or []
+        if condition["field"] in SCORE_FIELDS
+    ]
 
 
 @dataclass

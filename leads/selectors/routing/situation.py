@@ -7,6 +7,9 @@ load_situation is the one builder of a Situation: the routing service (which loc
 what it reads), the dry run and the lead form's preview all call it. Whom to read
 is decided by the pure leads.routing.situation.candidate_ids.
 
+scored_values gives the engine the leads' values with their score and grade (the
+engine imports no models), read only when a rule has a score or grade condition.
+
 The unit tree, the turns with the teams' members and the users are read by the
 hand-written statements of leads.sql (README, "Performance", "Hand-written SQL");
 the rest through the ORM.
@@ -24,13 +27,16 @@ from leads.models import (
     CaptureForm,
     Distribution,
     Lead,
+    LeadScore,
     LeadState,
     RoutingRule,
 )
-from leads.routing.conditions import FIELDS, REF
+from leads.routing.conditions import FIELDS, REF, SCORE_FIELDS, lead_values
 from leads.routing.decision import decide
 from leads.routing.matching import match_rule, unit_ancestry
 from leads.routing.situation import Situation, candidate_ids
+from leads.scoring.grades import grade
+from leads.selectors.scoring import scoring_config
 from leads.sql import business_unit_rows, candidate_users, team_rule_rows
 
 ROUND_ROBIN, LEAST_LOADED = Distribution.ROUND_ROBIN, Distribution.LEAST_LOADED
@@ -68,6 +74,45 @@ class RuleSet:
         return cls(
             rules=rules, parents=parents, default_owners=owners, unit_names=names
         )
+
+    @property
+    def reads_score(self) -> bool:
+        """Whether a rule has a score or grade condition (only then is the lead's
+        score read)."""
+        return reads_score(self.rules)
+
+
+def reads_score(rules) -> bool:
+    """Whether any of `rules` has a score or grade condition."""
+    return any(
+        c["field"] in SCORE_FIELDS for rule in rules for c in rule.conditions or []
+    )
+
+
+def scored_values(leads, *, with_score: bool = True) -> list[dict]:
+    """lead_values of each of `leads` (saved), with its score as shown (a pinned
+    score when pinned) and its grade by the current thresholds (read once): one
+    query for all of them. Without `with_score` (no rule reads it) no query, and
+    every score is None."""
+    scores, thresholds = {}, None
+    if with_score and leads:
+        thresholds = scoring_config().thresholds
+        scores = dict(
+            LeadScore.objects.filter(lead_id__in=[lead.pk for lead in leads])
+            .values_list("lead_id", "score")
+            .order_by()
+        )
+    values = []
+    for lead in leads:
+        score = scores.get(lead.pk)
+        values.append(
+            lead_values(
+                lead,
+                score=score,
+                grade=grade(score, thresholds) if score is not None else None,
+            )
+        )
+    return values
 
 
 def condition_labels(conditions) -> dict:

@@ -106,6 +106,10 @@ def _save_new(entries, batch):
             except IntegrityError as error:
                 reason = _error_message(refusal_for(error) or error)
                 entry[1:] = [RowOutcome.FAILED, None, f"Refused: {reason}", {}, {}]
+    created = [e[2] for e in pending if e[1] == RowOutcome.CREATED]
+    # Scored before routing, so a rule on the score or grade sees it (routing
+    # rescores a lead it moves to another business unit).
+    score_leads([lead.pk for lead in created if lead.state == LeadState.OPEN])
     for entry in pending:
         lead = entry[2]
         if entry[1] != RowOutcome.CREATED:
@@ -128,9 +132,7 @@ def _save_new(entries, batch):
                     reason="same lead ID",
                     origin="import",
                 )
-    created = [e[2] for e in pending if e[1] == RowOutcome.CREATED]
     count_closed([lead.pk for lead in created if lead.state != LeadState.OPEN], +1)
-    score_leads([lead.pk for lead in created if lead.state == LeadState.OPEN])
 
 
 def _update(row, batch, existing):

@@ -1,0 +1,102 @@
+"""Pinning a lead's score by hand, and unpinning it: POST-only writes with
+post/redirect/get from the lead page's score panel. Whoever may work the lead may
+pin it (the scope gate: 404 outside it); a closed lead is read-only."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from leads.exceptions import TransitionRefused, closed_message
+from leads.forms.scoring import PinScoreForm, UnpinScoreForm
+from leads.selectors.scoring import score_of
+from leads.services.scoring import pin_score, unpin_score
+from leads.views.common import form_error_message, form_panel, lead_or_404
+from leadsite.core.errors import error_message
+from leadsite.core.versioning import EditConflict
+
+PIN_CONFLICT = (
+    "Someone changed this lead while you were pinning its score, so the score may "
+    "have moved. Your input is kept: check the lead, then pin again."
+)
+UNPIN_CONFLICT = (
+    "Someone changed this lead while you were looking at it, so the score was not "
+    "unpinned. Here is its current state."
+)
+
+
+def _pin_page(request, lead, form):
+    return form_panel(
+        request,
+        lead,
+        title="Pin the score",
+        template="leads/partials/lead_score_pin.html",
+        context={"form": form, "action": request.path},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def pin_lead_score(request, pk):
+    lead = lead_or_404(request, pk)
+    if not lead.is_editable:
+        messages.warning(request, f"The score was not pinned. {closed_message(lead)}")
+        return redirect(lead)
+    if request.method == "GET":
+        return _pin_page(request, lead, PinScoreForm(lead=lead))
+    form = PinScoreForm(request.POST, lead=lead)
+    if not form.is_valid():
+        return _pin_page(request, lead, form)
+    data = form.cleaned_data
+    try:
+        pin_score(
+            lead=lead,
+            by=request.user,
+            score=data["pinned_score"],
+            reason=data["pin_reason"],
+            expected_version=data["version"],
+        )
+    except EditConflict as conflict:
+        fresh = request.POST.copy()
+        fresh["version"] = str(conflict.current.version)
+        form = PinScoreForm(fresh, lead=lead)
+        form.is_valid()
+        form.add_error(None, PIN_CONFLICT)
+        return _pin_page(request, lead, form)
+    except TransitionRefused as error:
+        # Closed (or gone) since the page was read.
+        messages.warning(request, f"The score was not pinned. {error_message(error)}")
+        return redirect(lead)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _pin_page(request, lead, form)
+    messages.success(
+        request, f"Score pinned at {data['pinned_score']}: {data['pin_reason']}"
+    )
+    return redirect(lead)
+
+
+@require_POST
+def unpin_lead_score(request, pk):
+    lead = lead_or_404(request, pk)
+    if not lead.is_editable:
+        messages.warning(request, f"The score was not unpinned. {closed_message(lead)}")
+        return redirect(lead)
+    row = score_of(lead)
+    if row is None or not row.pinned:
+        messages.info(request, "The score is not pinned.")
+        return redirect(lead)
+    form = UnpinScoreForm(request.POST, lead=lead)
+    if not form.is_valid():
+        messages.error(request, form_error_message(form))
+        return redirect(lead)
+    try:
+        unpin_score(
+            lead=lead, by=request.user, expected_version=form.cleaned_data["version"]
+        )
+    except EditConflict:
+        messages.warning(request, UNPIN_CONFLICT)
+    except ValidationError as error:
+        messages.warning(request, f"The score was not unpinned. {error_message(error)}")
+    else:
+        messages.success(request, "Pin removed: the score is the model's again.")
+    return redirect(lead)
