@@ -28,7 +28,14 @@ READ_ONLY = {
 }
 MANAGER_EXTRA = {"leads": ["routingrule", "campaign", "captureform"]}
 MANAGER_VIEW = {"leads": ["leadassignment"]}
-ADMIN_APPS = ["leads", "accounts", "webhooks", "auth", "django_fsm_log"]
+ADMIN_APPS = [
+    "leads",
+    "accounts",
+    "webhooks",
+    "notifications",
+    "auth",
+    "django_fsm_log",
+]
 
 
 def _codenames(models_by_app, actions):

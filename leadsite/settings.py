@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "leads",
     "webhooks",
     "scheduling",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -201,9 +203,23 @@ LEADSITE_FALLBACK_OWNER = env("LEADSITE_FALLBACK_OWNER", default="")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-EMAIL_BACKEND = env(
-    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-)
+# --- Email (notifications, webhook pauses) -------------------------------------------
+# EMAIL_URL (django-environ): smtp://user:password@host:25, smtp+tls://...:587
+# (STARTTLS), smtp+ssl://...:465, consolemail:// (printed: the default),
+# filemail:///path/to/dir, memorymail://, dummymail://. Quote the user and password
+# (%40 for @). DJANGO_EMAIL_BACKEND, when set, still names the backend.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default=_email["EMAIL_BACKEND"])
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or None
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="LeadSite <leadsite@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background tasks: rows in the database, run by `manage.py db_worker`.
 TASKS = {
@@ -228,6 +244,16 @@ LEADSITE_SCHEDULES = {
     "rebuild_scores": {
         "cron": "0 2 * * *",
         "task": "leads.tasks.scheduled_score_rebuild",
+    },
+    # Notifications: reminders (activities due, response deadlines coming up) and
+    # the emails waiting to go at once; the daily digest email.
+    "notification_reminders": {
+        "cron": "*/15 * * * *",
+        "task": "notifications.tasks.send_reminders",
+    },
+    "notification_digest": {
+        "cron": "0 7 * * *",
+        "task": "notifications.tasks.send_digest",
     },
 }
 
@@ -448,4 +474,14 @@ LEADSITE_WEBHOOKS_PAUSE_AFTER_HOURS = env.float(
 # After "Rotate secret", deliveries are signed with the old secret too for this long.
 LEADSITE_WEBHOOKS_SECRET_OVERLAP_HOURS = env.float(
     "LEADSITE_WEBHOOKS_SECRET_OVERLAP_HOURS", default=24.0
+)
+
+# --- Notifications (notifications/) -------------------------------------------------
+# The site's address as emails link to it (e.g. https://crm.example.com, no trailing
+# slash); empty: emails name pages by their path only.
+LEADSITE_SITE_URL = env("LEADSITE_SITE_URL", default="").rstrip("/")
+# A lead's owner is warned this many minutes before a routing rule's response time
+# runs out and the lead is re-routed.
+LEADSITE_NOTIFICATIONS_DEADLINE_WARNING_MINUTES = env.int(
+    "LEADSITE_NOTIFICATIONS_DEADLINE_WARNING_MINUTES", default=60
 )

@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("leads.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("notifications/", include("notifications.urls")),
     # Public capture forms (no login).
     path("capture/<str:token>/", capture_views.capture, name="capture"),
     path(

@@ -7,7 +7,12 @@ import pytest
 from django.core.management import call_command
 from django.db.migrations.loader import MigrationLoader
 
-APPS = ["accounts", "leads", "scheduling"]  # webhooks began as 0001_outbound_webhooks
+APPS = [
+    "accounts",
+    "leads",
+    "scheduling",
+    "notifications",
+]  # webhooks: 0001_outbound_webhooks
 
 
 @pytest.mark.parametrize("app", APPS)

@@ -32,6 +32,17 @@ UTC = datetime.UTC
 REROUTE = "leads.tasks.reroute_overdue"
 WEBHOOKS = "webhooks.tasks.deliver_webhooks"
 REBUILD = "leads.tasks.scheduled_score_rebuild"
+REMINDERS = "notifications.tasks.send_reminders"
+DIGEST = "notifications.tasks.send_digest"
+# Every job in settings, and the tasks they queue.
+JOBS = [
+    "deliver_webhooks",
+    "notification_digest",
+    "notification_reminders",
+    "rebuild_scores",
+    "reroute_overdue",
+]
+TASKS = [REROUTE, WEBHOOKS, REBUILD, REMINDERS, DIGEST]
 NIGHTLY = {"rebuild_scores": {"cron": "0 2 * * *", "task": REBUILD}}
 
 
@@ -102,12 +113,8 @@ def test_the_settings_schedules_pass_the_check_and_bad_ones_are_named(settings):
 
 def test_a_tick_queues_each_due_job_once(db, queue):
     started = tick(at(10, 2))
-    assert sorted(run.job for run in started) == [
-        "deliver_webhooks",
-        "rebuild_scores",
-        "reroute_overdue",
-    ]
-    assert sorted(queued_tasks()) == sorted([REROUTE, WEBHOOKS, REBUILD])
+    assert sorted(run.job for run in started) == JOBS
+    assert sorted(queued_tasks()) == sorted(TASKS)
     queued_ids = DBTaskResult.objects.values_list("id", flat=True)
     assert {run.task_id for run in ScheduledRun.objects.all()} == {
         str(pk) for pk in queued_ids
@@ -115,7 +122,7 @@ def test_a_tick_queues_each_due_job_once(db, queue):
     # Later in the same minute (or another scheduler at the same time): nothing.
     assert tick(at(10, 2, 0, 40)) == []
     assert tick(at(10, 2)) == []
-    assert len(queued_tasks()) == 3
+    assert len(queued_tasks()) == len(TASKS)
 
 
 def test_the_next_due_time_queues_only_the_jobs_due_then(db, queue):
@@ -131,7 +138,7 @@ def test_a_run_still_waiting_in_the_queue_is_joined_not_doubled(db, queue):
     [first] = [r for r in tick(at(10, 2)) if r.job == "deliver_webhooks"]
     [second] = [r for r in tick(at(10, 2, 5)) if r.job == "deliver_webhooks"]
     assert second.joined and second.task_id == first.task_id
-    assert sorted(queued_tasks()) == sorted([REROUTE, WEBHOOKS, REBUILD])
+    assert sorted(queued_tasks()) == sorted(TASKS)
     run_queued_tasks()
     [third] = tick(at(10, 2, 10))
     assert not third.joined and queued_tasks() == [WEBHOOKS]
@@ -291,16 +298,19 @@ def test_other_task_backends_get_the_job_after_commit(
 def test_two_schedulers_racing_queue_each_run_once(queue):
     """Two schedulers tick at the same moment on their own connections, three due
     times in a row: each job is queued once per due time, and both come back."""
-    for moment, due in ((at(10, 2), 3), (at(10, 2, 15), 2), (at(10, 2, 30), 2)):
+    # Every job at 02:00 (the digest catching up yesterday's 07:00); at 02:15 and
+    # 02:30 the re-route, the webhooks sweep and the reminders.
+    for moment, due in ((at(10, 2), 5), (at(10, 2, 15), 3), (at(10, 2, 30), 3)):
         outcomes = run_together(lambda m=moment: tick(m), lambda m=moment: tick(m))
         assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
         started = [run for _, value in outcomes for run in value]
         assert len(started) == due
         assert len({run.job for run in started}) == due
-        assert ScheduledRun.objects.filter(due_at=moment).count() == due
+        due_times = {run.due_at for run in started}
+        assert ScheduledRun.objects.filter(due_at__in=due_times).count() == due
         assert len(queued_tasks()) == due
         run_queued_tasks()
-    assert DBTaskResult.objects.count() == 7
+    assert DBTaskResult.objects.count() == 11
 
 
 @on_postgresql
@@ -322,7 +332,7 @@ def test_run_scheduler_process_queues_the_jobs_and_stops_on_sigterm():
     )
     try:
         deadline = time.monotonic() + 60
-        while ScheduledRun.objects.count() < 3 and scheduler.poll() is None:
+        while ScheduledRun.objects.count() < len(JOBS) and scheduler.poll() is None:
             assert time.monotonic() < deadline, "the scheduler queued nothing"
             time.sleep(0.1)
     finally:
@@ -330,14 +340,10 @@ def test_run_scheduler_process_queues_the_jobs_and_stops_on_sigterm():
         out, err = scheduler.communicate(timeout=30)
     assert scheduler.returncode == 0, err
     assert "Scheduler stopped." in out
-    assert sorted(ScheduledRun.objects.values_list("job", flat=True)) == [
-        "deliver_webhooks",
-        "rebuild_scores",
-        "reroute_overdue",
-    ]
+    assert sorted(ScheduledRun.objects.values_list("job", flat=True)) == JOBS
     assert sorted(
         DBTaskResult.objects.filter(status="READY").values_list("task_path", flat=True)
-    ) == sorted([REROUTE, WEBHOOKS, REBUILD])
+    ) == sorted(TASKS)
 
 
 def test_the_admin_lists_the_runs_read_only(db, queue, admin_client):

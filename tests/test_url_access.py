@@ -715,6 +715,15 @@ API_ROUTES.update(
         "api:webhook-rotate-secret": _webhook_route(get=False, api=True),
     }
 )
+# --- notifications (notifications/, tests/test_notifications.py) ----------------------
+# Each user reaches only their own notifications and settings: no record to scope.
+ROUTES.update(
+    {
+        "notifications:list": _page(post=False),
+        "notifications:mark-all-read": _page(get=False),
+        "notifications:settings": _page({"lead_assigned": "off"}),
+    }
+)
 ROUTES.update(API_ROUTES)
 # What the API answers junk with: a problem (400 invalid, 412/428 If-Match).
 API_REFUSALS = (400, 404, 412, 415, 428)

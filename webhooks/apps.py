@@ -12,4 +12,4 @@ class WebhooksConfig(AppConfig):
         # the app registry loads only after every app config exists.
         from webhooks.tasks import announce
 
-        register_sink(announce)
+        register_sink("webhooks", announce)

@@ -272,6 +272,7 @@ def assign_lead(
         )
         if name != "business_unit"
     ]
+    previous_owner = locked.owner_user_id
     locked.owner_user = owner_user
     locked.owner_team = owner_team
     if getattr(new_owner, "business_unit_id", None):
@@ -289,7 +290,13 @@ def assign_lead(
         trigger="manual",
         by=by,
     )
-    emit("lead.routed", locked, trigger="manual")
+    emit(
+        "lead.routed",
+        locked,
+        trigger="manual",
+        by=getattr(by, "pk", None),
+        previous_owner=previous_owner,
+    )
     return locked
 
 

@@ -97,6 +97,7 @@ def _route(
     )
 
     user = decision.user
+    previous_owner = locked.owner_user_id
     if user is not None and (locked.owner_user_id != user.pk or locked.owner_team_id):
         locked.owner_user, locked.owner_team = user, None
         moved = bool(user.business_unit_id) and (
@@ -135,7 +136,13 @@ def _route(
     # The related rows were just read (and locked): no existence queries for them.
     entry.full_clean(exclude=["lead", "rule", "assigned_user", "by"])
     entry.save()
-    emit("lead.routed", locked, trigger=trigger)
+    emit(
+        "lead.routed",
+        locked,
+        trigger=trigger,
+        by=getattr(by, "pk", None),
+        previous_owner=previous_owner,
+    )
     return entry
 
 

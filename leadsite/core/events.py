@@ -1,15 +1,16 @@
-"""Domain events: what the services announce, for whoever listens (the webhooks app).
+"""Domain events: what the services announce, for whoever listens (the webhooks and
+notifications apps).
 
-Imports no app. The services of leads and accounts call ``emit()`` inside their
-transaction, at the point the change is made; the webhooks app registers the one sink
-at start-up (``WebhooksConfig.ready``), which writes the event in that same
-transaction (an outbox row), so a rolled-back change announces nothing and a
-committed one is never lost. Without a sink ``emit()`` does nothing.
+Imports no app. The services of leads, accounts and webhooks call ``emit()`` inside
+their transaction, at the point the change is made; each listening app registers a
+named sink at start-up (its AppConfig.ready), which runs in that same transaction
+(the webhooks outbox row, the notifications), so a rolled-back change announces
+nothing and a committed one is never lost. Without a sink ``emit()`` does nothing.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-# Every event a service emits, as subscribers name them.
+# Every event a service emits that webhook subscribers may receive, as they name them.
 EVENT_TYPES = (
     "lead.created",
     "lead.updated",
@@ -22,22 +23,38 @@ EVENT_TYPES = (
     "opportunity.lost",
     "import.finished",
 )
+# Events for the app's own listeners only (the notifications), never sent out.
+INTERNAL_EVENT_TYPES = (
+    "import.refused",
+    "webhook.paused",
+)
 
-_sink: Callable | None = None
+# name -> (sink, the event types it receives), in registration order.
+_sinks: dict[str, tuple[Callable, frozenset[str]]] = {}
 
 
-def register_sink(fn: Callable | None) -> None:
-    """Make ``fn(event_type, instance, **extra)`` receive every emitted event (None:
-    no sink). One sink: registering replaces the one before."""
-    global _sink
-    _sink = fn
+def register_sink(
+    name: str, fn: Callable | None, *, events: Iterable[str] = EVENT_TYPES
+) -> None:
+    """Make ``fn(event_type, instance, **extra)`` receive every emitted event whose
+    type is in `events` (by default the public ones), under `name`: registering a
+    name again replaces its sink, None removes it."""
+    if fn is None:
+        _sinks.pop(name, None)
+        return
+    wanted = frozenset(events)
+    unknown = wanted - set(EVENT_TYPES) - set(INTERNAL_EVENT_TYPES)
+    if unknown:
+        raise ValueError(f"Unknown event type(s) {sorted(unknown)!r}.")
+    _sinks[name] = (fn, wanted)
 
 
 def emit(event_type: str, instance, **extra) -> None:
     """Announce that `instance` just went through `event_type`; call it inside the
     service's transaction, after the row is saved. `extra`: a few JSON values the
     event carries beside the record (ids, not records)."""
-    if event_type not in EVENT_TYPES:
+    if event_type not in EVENT_TYPES and event_type not in INTERNAL_EVENT_TYPES:
         raise ValueError(f"Unknown event type {event_type!r}.")
-    if _sink is not None:
-        _sink(event_type, instance, **extra)
+    for fn, wanted in list(_sinks.values()):
+        if event_type in wanted:
+            fn(event_type, instance, **extra)

@@ -69,7 +69,9 @@ def event_write_overhead(bench):
             deliver_webhooks.enqueue()
             for run in range(bench.warmup + bench.runs):
                 for mode in MODES:
-                    events.register_sink(None if mode == "off" else announce)
+                    events.register_sink(
+                        "webhooks", None if mode == "off" else announce
+                    )
                     took, captured = _timed_update(
                         lead.pk, rep, run, idle=mode == "idle"
                     )
@@ -83,7 +85,7 @@ def event_write_overhead(bench):
     except _Rollback:
         pass
     finally:
-        events.register_sink(announce)
+        events.register_sink("webhooks", announce)
     medians = {mode: summarise(samples[mode]) for mode in MODES}
     return {
         "median_ms": medians["queued"][0],

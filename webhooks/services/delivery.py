@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from leadsite.core.events import emit
 from leadsite.core.services import service
 from webhooks.models import (
     Attempt,
@@ -239,6 +240,7 @@ def _pause_if_failing(delivery: Delivery, *, now) -> bool:
     subscription.save(
         update_fields=["is_active", "paused_at", "pause_reason", "version"]
     )
+    emit("webhook.paused", subscription, by=None)
     owner = subscription.owner
     if owner.email:
         context = {"subscription": subscription, "owner": owner}

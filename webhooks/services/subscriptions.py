@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from leadsite.core.events import EVENT_TYPES
+from leadsite.core.events import EVENT_TYPES, emit
 from leadsite.core.services import service
 from leadsite.core.validation import full_clean
 from leadsite.core.versioning import changed_fields, check_version
@@ -141,7 +141,7 @@ def update_subscription(
         locked.version += 1
         locked.save()
     if active != locked.is_active:
-        _set_active(locked, active)
+        _set_active(locked, active, by=by)
     return locked
 
 
@@ -173,7 +173,9 @@ def rotate_secret(*, subscription: Subscription, by: User) -> Subscription:
     return locked
 
 
-def _set_active(locked: Subscription, active: bool, *, reason=PauseReason.OWNER):
+def _set_active(
+    locked: Subscription, active: bool, *, by: User, reason=PauseReason.OWNER
+):
     now = timezone.now()
     locked.is_active = active
     if active:
@@ -189,6 +191,8 @@ def _set_active(locked: Subscription, active: bool, *, reason=PauseReason.OWNER)
         locked.pause_reason = reason
     locked.version += 1
     locked.save()
+    if not active:
+        emit("webhook.paused", locked, by=by.pk)
 
 
 @service
@@ -197,7 +201,7 @@ def pause_subscription(*, subscription: Subscription, by: User) -> Subscription:
     """Stop sending to this URL; its events are kept and sent once resumed."""
     locked = _locked(subscription, by)
     if locked.is_active:
-        _set_active(locked, False)
+        _set_active(locked, False, by=by)
     return locked
 
 
@@ -208,7 +212,7 @@ def resume_subscription(*, subscription: Subscription, by: User) -> Subscription
     included) and the failure clock starts over. The caller wakes the worker."""
     locked = _locked(subscription, by)
     if not locked.is_active:
-        _set_active(locked, True)
+        _set_active(locked, True, by=by)
     return locked
 
 

@@ -12,6 +12,7 @@ from leads import imports as parsing
 from leads.exceptions import TransitionRefused
 from leads.models import ImportBatch, ImportStatus
 from leads.selectors import imports as reading
+from leadsite.core.events import emit
 from leadsite.core.services import service
 
 # Seconds between two progress writes while the worker reads a file.
@@ -110,6 +111,8 @@ def _finish_check(batch_id, *, info=None, refusal="") -> ImportBatch | None:
     batch.heartbeat_at = None
     batch.full_clean()
     batch.save()
+    if refusal:
+        emit("import.refused", batch)
     return batch
 
 

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+from leadsite.core.events import register_sink
+
+# The events the notifications sink hears (notifications.tasks.on_event).
+HEARD = ("lead.routed", "import.finished", "import.refused", "webhook.paused")
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Notifications"
+
+    def ready(self):
+        # Imported here, not at the top: the sink's module imports models, which
+        # the app registry loads only after every app config exists.
+        from notifications.tasks import on_event
+
+        register_sink("notifications", on_event, events=HEARD)

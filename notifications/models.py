@@ -1,0 +1,120 @@
+"""Notifications: what a user is told (in the app, and by email as they choose),
+and each user's choice per kind."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    LEAD_ASSIGNED = "lead_assigned", "A lead routed or assigned to you"
+    LEAD_REASSIGNED = "lead_reassigned", "A lead routed away from you"
+    ACTIVITY_DUE = "activity_due", "An activity due today or overdue"
+    RESPONSE_DEADLINE = (
+        "response_deadline",
+        "A first-response deadline: due soon, or passed and the lead re-routed",
+    )
+    IMPORT_DONE = "import_done", "An import finished or refused"
+    WEBHOOK_PAUSED = "webhook_paused", "A webhook subscription paused"
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", "In the app only"
+    EMAIL = "email", "In the app and by email at once"
+    DIGEST = "digest", "In the app and in the daily digest email"
+    OFF = "off", "Off"
+
+
+class EmailState(models.TextChoices):
+    NONE = "", "Not emailed"
+    PENDING = "pending", "To email at once"
+    DIGEST = "digest", "For the daily digest"
+    SENDING = "sending", "Being emailed"
+    SENT = "sent", "Emailed"
+
+
+class Notification(models.Model):
+    """One thing a user is told: a sentence, frozen when it happened, and the record
+    it is about (linked on the page only while the user may see that record)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    # The record it is about ("leads.lead", pk); blank when none.
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who did what this tells of (empty: LeadSite itself).",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(
+        max_length=8, choices=EmailState.choices, default=EmailState.NONE, blank=True
+    )
+    # When a worker took it to email (a worker that died lets it go after a while).
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    # A reminder's identity ("activity:12:2026-05-01"): told once (unique per user).
+    key = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                condition=~Q(key=""),
+                name="notifications_reminder_once",
+            ),
+        ]
+        indexes = [
+            # A user's list, newest first.
+            models.Index(fields=["user", "-created_at", "-id"], name="notif_list"),
+            # The bell: a user's unread ones.
+            models.Index(
+                fields=["user"],
+                name="notif_unread",
+                condition=Q(read_at__isnull=True),
+            ),
+            # The mailer's queue: what waits to be emailed, at once or in a digest.
+            models.Index(
+                fields=["email_state", "user"],
+                name="notif_email_queue",
+                condition=Q(email_state__in=["pending", "digest", "sending"]),
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """How a user wants to hear of one kind (no row: the kind's default)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"], name="notifications_preference_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()} → {self.get_channel_display()}"

@@ -1,0 +1,127 @@
+"""The one writer of notifications (`notify`), marking them read, and the users'
+choices of how they hear of each kind."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from leadsite.core.services import service
+from notifications.models import (
+    Channel,
+    EmailState,
+    Notification,
+    NotificationPreference,
+)
+from notifications.selectors import DEFAULT_CHANNEL, channels_of, kinds_for
+from notifications.targets import target_type
+
+# A channel's email: none, at once (the mailer task), or in the daily digest.
+EMAIL_STATE = {
+    Channel.IN_APP: EmailState.NONE,
+    Channel.EMAIL: EmailState.PENDING,
+    Channel.DIGEST: EmailState.DIGEST,
+}
+TEXT_LENGTH = Notification._meta.get_field("text").max_length
+
+
+@dataclass
+class Message:
+    """One thing to tell one user: the kind, the sentence, the record it is about,
+    who did it (None: LeadSite itself) and, for a reminder, its identity."""
+
+    user_id: int | None
+    kind: str
+    text: str
+    target: object = None
+    actor_id: int | None = None
+    key: str = ""
+
+
+def message_text(template: str, **context) -> str:
+    """A notification's sentence, from templates/notifications/messages/<template>.txt
+    (plain text, one line, at most the column's length)."""
+    text = render_to_string(f"notifications/messages/{template}.txt", context)
+    text = " ".join(text.split())
+    if len(text) > TEXT_LENGTH:
+        text = text[: TEXT_LENGTH - 1] + "…"
+    return text
+
+
+def notify(messages: list[Message], *, now: datetime.datetime | None = None) -> int:
+    """Write the notifications the recipients want, in the caller's transaction:
+    none of a kind a recipient turned off, none telling a user of their own action
+    (actor = recipient); each marked to email at once or in the digest by the
+    recipient's channel for its kind (one query for the choices, one insert).
+    A reminder (a key) is told once per user: a second one is skipped (the unique
+    constraint notifications_reminder_once). Returns how many may wait to be
+    emailed at once (the caller wakes the mailer). Not a service: it runs inside
+    the one that emits, or the reminder run."""
+    messages = [m for m in messages if m.user_id and m.user_id != m.actor_id]
+    if not messages:
+        return 0
+    now = now or timezone.now()
+    channels = channels_of(user_ids={m.user_id for m in messages})
+    rows = []
+    for message in messages:
+        channel = channels.get((message.user_id, message.kind), DEFAULT_CHANNEL)
+        if channel == Channel.OFF:
+            continue
+        target = message.target
+        rows.append(
+            Notification(
+                user_id=message.user_id,
+                kind=message.kind,
+                text=message.text[:TEXT_LENGTH],
+                target_type=target_type(target) if target is not None else "",
+                target_id=target.pk if target is not None else None,
+                actor_id=message.actor_id,
+                created_at=now,
+                email_state=EMAIL_STATE[channel],
+                key=message.key,
+            )
+        )
+    if not rows:
+        return 0
+    Notification.objects.bulk_create(
+        rows, ignore_conflicts=any(row.key for row in rows)
+    )
+    return sum(row.email_state == EmailState.PENDING for row in rows)
+
+
+@service
+def mark_read(*, user, ids, now: datetime.datetime | None = None) -> int:
+    """Mark the user's notifications `ids` read (those still unread); returns how
+    many. One UPDATE; another user's ids are ignored."""
+    return Notification.objects.filter(
+        user=user, pk__in=list(ids), read_at__isnull=True
+    ).update(read_at=now or timezone.now())
+
+
+@service
+def mark_all_read(*, user, now: datetime.datetime | None = None) -> int:
+    """Mark every unread notification of the user read; returns how many."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )
+
+
+@service
+@transaction.atomic
+def save_preferences(*, user, channels: dict[str, str]) -> None:
+    """Set how `user` hears of each kind in `channels` (kind -> channel). A kind
+    the user cannot be told of (webhook pauses for a rep) or an unknown channel is
+    a ValidationError, and nothing is saved."""
+    allowed = kinds_for(user)
+    for kind, channel in channels.items():
+        if kind not in allowed:
+            raise ValidationError(f"Unknown kind of notification: {kind}.")
+        if channel not in Channel.values:
+            raise ValidationError(f"Unknown way to be told: {channel}.")
+    for kind, channel in channels.items():
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"channel": channel}
+        )

@@ -1,0 +1,112 @@
+"""What the domain events tell whom (the sink, notifications.tasks.on_event, calls
+these inside the emitting service's transaction). Each returns how many of the
+notifications it wrote wait to be emailed at once."""
+
+from leads.models import AssignmentTrigger, ImportStatus
+from notifications.models import Kind
+from notifications.selectors import overdue_rule_of, unit_managers
+from notifications.services.delivery import Message, message_text, notify
+
+TRIGGER_LABELS = dict(AssignmentTrigger.choices)
+# Routings of a lead as it comes in: its owner until then only held it (its creator,
+# the importer, a capture's fallback owner), so it is not "routed away" from them.
+INCOMING = {AssignmentTrigger.FORM, AssignmentTrigger.CAPTURE, AssignmentTrigger.IMPORT}
+
+
+def lead_routed(
+    lead, *, trigger: str, by: int | None = None, previous_owner: int | None = None
+) -> int:
+    """A lead got an owner (routing, re-routing or assignment): its new owner is
+    told it is theirs, its previous owner that it went to someone else, and, when
+    the response-time check re-routed it, the managers of the overrun rule's unit
+    (see unit_managers). Nothing when the owner did not change; never the user
+    who did it (`by`). A lead routed as it comes in (INCOMING) is new to its
+    owner, whoever held it before."""
+    if trigger in INCOMING:
+        previous_owner = None
+    owner = lead.owner_user_id
+    if owner == previous_owner:
+        return 0
+    rerouted = trigger == AssignmentTrigger.REROUTE
+    rule = overdue_rule_of(lead=lead) if rerouted else None
+    context = {
+        "lead": lead,
+        "trigger": trigger,
+        "trigger_label": TRIGGER_LABELS.get(trigger, trigger),
+        "rerouted": rerouted,
+        "rule": rule,
+        # Loaded only where a sentence names them.
+        "new_owner": lambda: lead.owner_user or lead.owner_team,
+    }
+    messages = []
+    if owner is not None and owner != by:
+        messages.append(
+            Message(
+                user_id=owner,
+                kind=Kind.LEAD_ASSIGNED,
+                text=message_text("lead_assigned", **context),
+                target=lead,
+                actor_id=by,
+            )
+        )
+    if previous_owner is not None and previous_owner != by:
+        messages.append(
+            Message(
+                user_id=previous_owner,
+                kind=Kind.LEAD_REASSIGNED,
+                text=message_text("lead_reassigned", **context),
+                target=lead,
+                actor_id=by,
+            )
+        )
+    if rerouted:
+        unit = _rule_unit(rule, lead)
+        text = message_text("response_missed", **context)
+        messages += [
+            Message(
+                user_id=manager,
+                kind=Kind.RESPONSE_DEADLINE,
+                text=text,
+                target=lead,
+                actor_id=by,
+            )
+            for manager in unit_managers(unit_id=unit)
+            if manager not in (owner, previous_owner)
+        ]
+    return notify(messages)
+
+
+def _rule_unit(rule, lead):
+    """The business unit a rule belongs to: its own, its channel partner's, else
+    (an organisation rule) the lead's."""
+    if rule is not None and rule.business_unit_id:
+        return rule.business_unit_id
+    if rule is not None and rule.channel_partner_id:
+        return rule.channel_partner.business_unit_id
+    return lead.business_unit_id
+
+
+def import_done(batch, **extra) -> int:
+    """An import finished or its file was refused: whoever uploaded it is told."""
+    refused = batch.status == ImportStatus.REFUSED
+    message = Message(
+        user_id=batch.created_by_id,
+        kind=Kind.IMPORT_DONE,
+        text=message_text("import_done", batch=batch, refused=refused),
+        target=batch,
+    )
+    return notify([message])
+
+
+def webhook_paused(subscription, *, by: int | None = None) -> int:
+    """A subscription was paused: its owner is told (not when they paused it)."""
+    message = Message(
+        user_id=subscription.owner_id,
+        kind=Kind.WEBHOOK_PAUSED,
+        text=message_text(
+            "webhook_paused", subscription=subscription, failing=by is None
+        ),
+        target=subscription,
+        actor_id=by,
+    )
+    return notify([message])
