@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 BROWSER_TESTS = Path(__file__).parent
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
@@ -135,7 +136,16 @@ def screenshot(page, request):
 
     def _shot(name):
         os.makedirs("test-artifacts", exist_ok=True)
-        page.screenshot(path=f"test-artifacts/{name}.png", full_page=True)
+        try:
+            page.screenshot(path=f"test-artifacts/{name}.png", full_page=True)
+        except PlaywrightError as error:
+            # Chromium now and then answers a busy compositor's capture with
+            # "Unable to capture screenshot": the page is fine; take it again once
+            # the page is idle (any other error, or a second failure, is raised).
+            if "Unable to capture screenshot" not in str(error):
+                raise
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=f"test-artifacts/{name}.png", full_page=True)
 
     return _shot
 
