@@ -1,10 +1,13 @@
 """FilterSets for the account, contact and opportunity lists; selectors apply them."""
 
 import datetime
+import functools
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import (
@@ -247,3 +250,38 @@ class OpportunityFilter(SearchFilterSet):
             "lead_owner",
             "lead_team",
         ]
+
+
+# --- Saved views: a list's query string, normalised ------------------------------------
+
+
+@functools.cache
+def list_params(filterset_class) -> frozenset[str]:
+    """The query parameters a list's FilterSet reads (a date range reads two,
+    e.g. created_after and created_before); nothing else belongs in a saved view."""
+    names = set()
+    for name, filter_ in filterset_class.base_filters.items():
+        # The widget without building the field: a field built here, without a
+        # request, would stay cached on the class's filter with empty choices.
+        widget = filter_.extra.get("widget") or filter_.field_class.widget
+        suffixes = getattr(widget, "suffixes", None)
+        if suffixes:
+            names.update(f"{name}_{suffix}" if suffix else name for suffix in suffixes)
+        else:
+            names.add(name)
+    return frozenset(names)
+
+
+def normalise_query(query: str, params: frozenset[str]) -> str:
+    """`query` with only the list's own parameters (`params`), in a fixed order: no
+    page number, nothing the list would not read. Empty values stay ("?state="
+    names every state, not the list's default)."""
+    data = QueryDict(query)
+    return urlencode(
+        [
+            (key, value)
+            for key in sorted(data)
+            if key in params
+            for value in data.getlist(key)
+        ]
+    )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from accounts import selectors
+from accounts.filters import normalise_query
 from accounts.models import (
     ADDRESS_FIELDS,
     MONEY,
@@ -24,8 +25,13 @@ from accounts.models import (
     Contact,
     Opportunity,
     OpportunityStatus,
+    SalesStage,
+    SavedView,
     TokenScope,
+    Visibility,
 )
+from accounts.permissions import is_administrator
+from accounts.services.saved_views import sharing_choices
 from leadsite.core.forms import (
     BusinessDateField,
     KeepStoredChoicesMixin,
@@ -202,7 +208,11 @@ class ContactForm(ScopedModelForm):
             ["salutation", "first_name", "last_name", "job_title", "account"],
             "form-grid",
         ),
-        ("Contact details", ["email", "business_phone", "mobile_phone"], "form-grid"),
+        (
+            "Contact details",
+            ["email", "business_phone", "mobile_phone", "do_not_email"],
+            "form-grid",
+        ),
         ("Address", ADDRESS_FIELDS, "form-grid"),
         ("About", ["description"], ""),
     ]
@@ -219,6 +229,7 @@ class ContactForm(ScopedModelForm):
             "email",
             "business_phone",
             "mobile_phone",
+            "do_not_email",
             *ADDRESS_FIELDS,
             "description",
         ]
@@ -369,3 +380,61 @@ class ApiTokenForm(forms.Form):
             day + datetime.timedelta(days=1), datetime.time()
         )
         return timezone.make_aware(midnight)
+
+
+class SavedViewForm(forms.Form):
+    """Save a list's current query as a view: a name, who else sees it (only the
+    choices the user may share with, services.saved_views.sharing_choices) and
+    whether the list opens on it."""
+
+    name = forms.CharField(max_length=80)
+    share_with = forms.ChoiceField(label="Who sees it")
+    make_default = forms.BooleanField(required=False, label="Open the list on it")
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, params, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params = params
+        teams, units = sharing_choices(user=user)
+        self.teams = {f"team:{team.pk}": team for team in teams}
+        self.units = {f"unit:{unit.pk}": unit for unit in units}
+        choices = [(Visibility.PERSONAL.value, "Only me")]
+        choices += [(key, f"Team {team}") for key, team in self.teams.items()]
+        choices += [(key, f"{unit} and below") for key, unit in self.units.items()]
+        if is_administrator(user):
+            choices.append((Visibility.EVERYONE.value, "Everyone"))
+        self.fields["share_with"].choices = choices
+        self.fields["share_with"].initial = Visibility.PERSONAL.value
+
+    def clean_query(self):
+        query = normalise_query(self.cleaned_data["query"], self.params)
+        if len(query) > SavedView._meta.get_field("query").max_length:
+            raise forms.ValidationError("These filters are too long to save.")
+        return query
+
+    def sharing(self) -> dict:
+        """visibility, team and business_unit for services.saved_views.save_view."""
+        key = self.cleaned_data["share_with"]
+        if key in self.teams:
+            return {"visibility": Visibility.TEAM, "team": self.teams[key]}
+        if key in self.units:
+            return {
+                "visibility": Visibility.BUSINESS_UNIT,
+                "business_unit": self.units[key],
+            }
+        return {"visibility": key}
+
+
+class RenameSavedViewForm(forms.Form):
+    name = forms.CharField(max_length=80)
+
+
+class OpportunityMoveForm(forms.Form):
+    """A card moved on the opportunity board: to a stage (its value), or "won" /
+    "lost" (the outcome pages), with the version the card was drawn at."""
+
+    to = forms.ChoiceField(
+        choices=[(str(s.value), s.label) for s in SalesStage]
+        + [("won", "Close as won…"), ("lost", "Close as lost…")]
+    )
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)

@@ -78,12 +78,39 @@ def business_unit_subtree_ids(root_id) -> list[int]:
     return found
 
 
+def _unit_parents(user) -> dict[int, int | None]:
+    """Every business unit's parent, read once per request: cached on the user
+    object, which lives as long as the request."""
+    if not hasattr(user, "_leadsite_bu_parents"):
+        user._leadsite_bu_parents = dict(
+            BusinessUnit.objects.values_list("pk", "parent_id")
+        )
+    return user._leadsite_bu_parents
+
+
 def unit_subtree_ids(user) -> list[int]:
-    """The user's business unit and every unit below it, read once per request:
-    cached on the user object, which lives as long as the request."""
+    """The user's business unit and every unit below it, read once per request."""
     if not hasattr(user, "_leadsite_bu_ids"):
-        user._leadsite_bu_ids = business_unit_subtree_ids(user.business_unit_id)
+        children: dict[int | None, list[int]] = {}
+        for pk, parent_id in _unit_parents(user).items():
+            children.setdefault(parent_id, []).append(pk)
+        found, stack = [], [user.business_unit_id]
+        while stack:
+            pk = stack.pop()
+            found.append(pk)
+            stack.extend(children.get(pk, []))
+        user._leadsite_bu_ids = found
     return user._leadsite_bu_ids
+
+
+def unit_and_ancestor_ids(user) -> list[int]:
+    """The user's business unit and those above it (the same read per request)."""
+    parents = _unit_parents(user)
+    found, pk = [], user.business_unit_id
+    while pk is not None and pk not in found:
+        found.append(pk)
+        pk = parents.get(pk)
+    return found
 
 
 def scope_q(user, *, prefix: str = "") -> Q | None:

@@ -4,7 +4,16 @@ import hmac
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
@@ -13,12 +22,16 @@ from accounts.models import (
     Account,
     ApiToken,
     Contact,
+    DefaultView,
     Opportunity,
     OpportunityProduct,
     OpportunityStatus,
     Product,
+    SalesStage,
+    SavedView,
     Team,
     User,
+    Visibility,
     hash_secret,
     split_api_key,
 )
@@ -26,6 +39,8 @@ from accounts.permissions import (
     assignable_teams,
     assignable_users,
     may_see_changes,
+    team_ids,
+    unit_and_ancestor_ids,
     visible_business_units,
     visible_to,
 )
@@ -242,13 +257,19 @@ def list_active_products() -> QuerySet[Product]:
     return Product.objects.filter(is_active=True)
 
 
+STAGE_TRANSITIONS = {"advance", "step_back"}
+
+
 def list_transition_log(*, obj) -> list[dict]:
     """The state log of `obj` (oldest first): who, when, transition, from, to, why."""
     status_labels = dict(OpportunityStatus.choices)
+    # The stage bar's moves are logged too, with stage numbers, not status codes.
+    stage_labels = {value: f"Stage {text}" for value, text in SalesStage.choices}
 
-    def label(value):
+    def label(value, transition):
+        labels = stage_labels if transition in STAGE_TRANSITIONS else status_labels
         try:
-            return status_labels.get(int(value), value)
+            return labels.get(int(value), value)
         except (TypeError, ValueError):
             return value
 
@@ -257,8 +278,8 @@ def list_transition_log(*, obj) -> list[dict]:
             "timestamp": log.timestamp,
             "by": log.by,
             "transition": log.transition,
-            "source": label(log.source_state),
-            "target": label(log.state),
+            "source": label(log.source_state, log.transition),
+            "target": label(log.state, log.transition),
             "description": log.description or "",
         }
         for log in StateLog.objects.for_(obj)
@@ -382,3 +403,36 @@ def has_usable_api_token(*, user) -> bool:
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .exists()
     )
+
+
+# --- Saved views (accounts/models/saved_views.py) --------------------------------------
+
+
+def visible_saved_views(*, user) -> QuerySet[SavedView]:
+    """Views `user` may open: own, shared with their team, unit (or one above) or
+    everyone. A view is a query string: the list applies its viewer's scope."""
+    return SavedView.objects.filter(
+        Q(owner=user)
+        | Q(visibility=Visibility.EVERYONE)
+        | Q(visibility=Visibility.TEAM, team_id__in=team_ids(user))
+        | Q(
+            visibility=Visibility.BUSINESS_UNIT,
+            business_unit_id__in=unit_and_ancestor_ids(user),
+        )
+    ).annotate(
+        is_default=Exists(DefaultView.objects.filter(user=user, view=OuterRef("pk")))
+    )
+
+
+def list_saved_views(*, user, list_kind: str | None = None) -> list[SavedView]:
+    """One query: the views of a list (or all) `user` may open, with is_default."""
+    related = ("owner", "team", "business_unit")
+    views = visible_saved_views(user=user).select_related(*related)
+    if list_kind is not None:
+        views = views.filter(list_kind=list_kind)
+    return list(views.order_by("list_kind", "name", "pk"))
+
+
+def get_saved_view(*, user, pk, own: bool = False) -> SavedView:
+    """A view `user` may open (`own`: owns); DoesNotExist for others' personal ones."""
+    return visible_saved_views(user=user).get(pk=pk, **({"owner": user} if own else {}))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import views
+from accounts.views import opportunity_board
 
 app_name = "accounts"
 
@@ -37,6 +38,16 @@ urlpatterns = [
     ),
     path(
         "opportunities/", views.OpportunityListView.as_view(), name="opportunity-list"
+    ),
+    path(
+        "opportunities/board/",
+        opportunity_board.opportunity_board,
+        name="opportunity-board",
+    ),
+    path(
+        "opportunities/<int:pk>/move/",
+        opportunity_board.opportunity_board_move,
+        name="opportunity-board-move",
     ),
     path(
         "opportunities/new/",
@@ -79,6 +90,19 @@ urlpatterns = [
         name="opportunity-remove-product",
     ),
     path("account/api-tokens/", views.api_tokens, name="api-tokens"),
+    # Saved list views (the lead list's save form: leads/urls.py, leads:view-create).
+    path("views/", views.saved_views, name="saved-views"),
+    path(
+        "views/new/<str:list_kind>/",
+        views.SavedViewCreateView.as_view(),
+        name="view-create",
+    ),
+    path("views/<int:pk>/", views.saved_view_open, name="saved-view-open"),
+    path("views/<int:pk>/rename/", views.saved_view_rename, name="saved-view-rename"),
+    path("views/<int:pk>/delete/", views.saved_view_delete, name="saved-view-delete"),
+    path(
+        "views/<int:pk>/default/", views.saved_view_default, name="saved-view-default"
+    ),
     path(
         "account/api-tokens/<int:pk>/revoke/",
         views.api_token_revoke,

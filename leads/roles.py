@@ -24,7 +24,7 @@ REP_MODELS = {
 }
 READ_ONLY = {
     "leads": ["campaign", "captureform"],
-    "accounts": ["product", "team", "businessunit"],
+    "accounts": ["product", "team", "businessunit", "stagestep"],
 }
 MANAGER_EXTRA = {"leads": ["routingrule", "campaign", "captureform"]}
 MANAGER_VIEW = {"leads": ["leadassignment"]}

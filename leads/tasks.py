@@ -2,11 +2,18 @@
 or, where the request must only queue them, with tests/task_worker.py)."""
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
+from django_tasks_db import DatabaseBackend
 
 from leads.models import ImportStatus
+from leads.selectors.emails import due_email_ids
+from leads.services import duplicates as duplicate_services
+from leads.services.emails import CLAIM_HOLD, deliver_email
 from leads.services.exports import build_export
 from leads.services.imports import check_import_file, process_import, process_undo
+from leads.services.mailboxes import poll_mailboxes as poll_inbound_mailboxes
 from leads.services.routing import reroute_overdue_leads
 from leads.services.scoring import rebuild_scores, request_rebuild
 
@@ -110,3 +117,118 @@ def scheduled_score_rebuild() -> dict | None:
     running (this one stays queued for the next run) or another worker took it."""
     rebuild, _ = request_rebuild(by=None)
     return rebuild_lead_scores.call(rebuild.pk)
+
+
+# --- Email from the record (leads/services/emails.py) --------------------------------
+
+
+@task()
+def send_email(email_id: int) -> dict:
+    """Send one queued email; after a transient failure, queue this task again for
+    the time the next attempt is due (the database queue defers it)."""
+    delivery = deliver_email(email_id=email_id)
+    if delivery.retry_at is not None and send_email.get_backend().supports_defer:
+        send_email.using(run_after=delivery.retry_at).enqueue(email_id)
+    return {"state": delivery.state, "reason": delivery.reason}
+
+
+def enqueue_send(email_id: int) -> None:
+    """Queue the send of an email a service has just queued: with the database
+    queue the task row is written in the caller's transaction (so it commits with
+    the email); other backends (the tests' immediate one) after commit."""
+    if isinstance(send_email.get_backend(), DatabaseBackend):
+        send_email.enqueue(email_id)
+    else:
+        transaction.on_commit(lambda: send_email.enqueue(email_id), robust=True)
+
+
+@task()
+def send_queued_emails() -> dict:
+    """The sweep (settings.LEADSITE_SCHEDULES): send every queued email whose
+    attempt is due and that no running worker holds (a lost task, a dead worker,
+    a backend that cannot defer retries)."""
+    states = [
+        deliver_email(email_id=pk).state
+        for pk in due_email_ids(now=timezone.now(), hold=CLAIM_HOLD)
+    ]
+    return {state: states.count(state) for state in set(states)}
+
+
+@task()
+def poll_mailboxes() -> dict:
+    """Fetch the new mail of every inbound alias with an IMAP mailbox (each message
+    stored, then marked seen); fails, naming them, when a mailbox could not be read
+    or a message not stored (the rest are done; the next run tries again)."""
+    results = poll_inbound_mailboxes()
+    failed = {address: r.errors for address, r in results.items() if r.errors}
+    if failed:
+        raise RuntimeError(
+            "; ".join(f"{address}: {' '.join(e)}" for address, e in failed.items())
+        )
+    return {
+        address: {"stored": r.stored, "repeated": r.repeated}
+        for address, r in results.items()
+    }
+
+
+@task()
+def run_duplicate_scan(scan_id: int) -> dict | None:
+    """Check the existing leads against the published duplicate rules; returns
+    how many groups it found."""
+    scan = duplicate_services.run_duplicate_scan(scan_id=scan_id)
+    return None if scan is None else {"groups": scan.group_count}
+
+
+# --- Mass update of leads (leads/services/mass_update.py) ----------------------------
+from leads.models import MassUpdateStatus  # noqa: E402
+from leads.services import mass_update as mass_update_services  # noqa: E402
+
+# A mass update of at most this many leads runs in the request that starts it (or
+# undoes it); a larger one goes to a worker, its page showing the progress.
+MASS_UPDATE_INLINE_ROWS = 200
+
+
+def _mass_update_counts(job) -> dict | None:
+    if job is None:
+        return None
+    return {
+        "updated": job.updated_count,
+        "unchanged": job.unchanged_count,
+        "skipped": job.skipped_count,
+        "restored": job.restored_count,
+        "undo_skipped": job.undo_skipped_count,
+    }
+
+
+@task()
+def run_mass_update(mass_update_id: int, user_id: int) -> dict | None:
+    """Apply a queued mass update on behalf of the user who started it."""
+    by = get_user_model().objects.get(pk=user_id)
+    return _mass_update_counts(
+        mass_update_services.process_mass_update(mass_update_id=mass_update_id, by=by)
+    )
+
+
+@task()
+def run_mass_update_undo(mass_update_id: int, user_id: int) -> dict | None:
+    """Undo a mass update on behalf of the user who asked."""
+    by = get_user_model().objects.get(pk=user_id)
+    return _mass_update_counts(
+        mass_update_services.process_mass_update_undo(
+            mass_update_id=mass_update_id, by=by
+        )
+    )
+
+
+def start_mass_update_step(job, *, by) -> None:
+    """Run a mass update (or its undo) the services just queued: here and now when
+    it is small (MASS_UPDATE_INLINE_ROWS), else in a worker. Call after commit."""
+    step = (
+        run_mass_update_undo
+        if job.status == MassUpdateStatus.UNDOING
+        else run_mass_update
+    )
+    if job.total <= MASS_UPDATE_INLINE_ROWS:
+        step.call(job.pk, by.pk)
+    else:
+        step.enqueue(job.pk, by.pk)

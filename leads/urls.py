@@ -11,6 +11,9 @@ urlpatterns = [
     path("leads/", leads.LeadListView.as_view(), name="list"),
     path("leads/filters/", leads.lead_list_filters, name="list-filters"),
     path("leads/assignees/", leads.bulk_assignees, name="bulk-assignees"),
+    path(
+        "leads/views/new/", leads.LeadSavedViewCreateView.as_view(), name="view-create"
+    ),
     path("leads/<int:pk>/", leads.LeadDetailView.as_view(), name="detail"),
     path("leads/new/", lifecycle.lead_create, name="create"),
     path(
@@ -190,5 +193,106 @@ urlpatterns += [
         "capture-forms/<int:pk>/",
         capture_views.capture_form_edit,
         name="capture-form-edit",
+    ),
+]
+
+# --- the lead board: open leads in columns by status reason ---------------------------
+from leads.views import board as board_views  # noqa: E402
+
+urlpatterns += [
+    path("leads/board/", board_views.lead_board, name="board"),
+    path(
+        "leads/board/columns/<int:status>/",
+        board_views.board_column,
+        name="board-column",
+    ),
+    path("leads/<int:pk>/move/", board_views.board_move, name="board-move"),
+]
+
+# --- email from the record (compose on any record type, try again, signature) -------
+from leads.views import emails as email_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "timeline/<str:record_type>/<int:pk>/emails/compose/",
+        email_views.compose_email,
+        name="compose-email",
+    ),
+    path("emails/<int:pk>/retry/", email_views.retry_email, name="retry-email"),
+    path("emails/signature/", email_views.email_signature, name="email-signature"),
+]
+
+# --- duplicate rules and scans ---------------------------------------------------------
+from leads.views import duplicates as duplicate_views  # noqa: E402
+
+urlpatterns += [
+    path("duplicates/", duplicate_views.duplicate_rules, name="duplicate-rules"),
+    path(
+        "duplicates/rules/new/",
+        duplicate_views.duplicate_rule_create,
+        name="duplicate-rule-create",
+    ),
+    path(
+        "duplicates/rules/<int:pk>/edit/",
+        duplicate_views.duplicate_rule_edit,
+        name="duplicate-rule-edit",
+    ),
+    path(
+        "duplicates/rules/<int:pk>/delete/",
+        duplicate_views.duplicate_rule_delete,
+        name="duplicate-rule-delete",
+    ),
+    path(
+        "duplicates/scans/start/",
+        duplicate_views.duplicate_scan_start,
+        name="duplicate-scan-start",
+    ),
+    path(
+        "duplicates/scans/<int:pk>/",
+        duplicate_views.duplicate_scan,
+        name="duplicate-scan",
+    ),
+]
+
+from leads.views import stages as stage_views  # noqa: E402
+
+urlpatterns += [
+    # The stage bar on an opportunity page: move between stages, tick a step.
+    path(
+        "opportunities/<int:pk>/stage/",
+        stage_views.move_stage,
+        name="opportunity-stage",
+    ),
+    path(
+        "opportunities/<int:pk>/steps/<int:step_id>/",
+        stage_views.check_step,
+        name="opportunity-step",
+    ),
+]
+
+# --- mass update of leads -----------------------------------------------------------
+from leads.views import mass_update as mass_update_views  # noqa: E402
+
+urlpatterns += [
+    path("leads/mass-update/", mass_update_views.mass_update, name="mass-update"),
+    path(
+        "leads/mass-updates/",
+        mass_update_views.mass_update_list,
+        name="mass-update-list",
+    ),
+    path(
+        "leads/mass-updates/<int:pk>/",
+        mass_update_views.mass_update_detail,
+        name="mass-update-detail",
+    ),
+    path(
+        "leads/mass-updates/<int:pk>/progress/",
+        mass_update_views.mass_update_progress,
+        name="mass-update-progress",
+    ),
+    path(
+        "leads/mass-updates/<int:pk>/undo/",
+        mass_update_views.mass_update_undo,
+        name="mass-update-undo",
     ),
 ]

@@ -2,6 +2,9 @@
 webhooks and the periodic jobs; leadsite/settings.py imports them. Configured by
 environment variables, as the rest (README.md, "Configuration")."""
 
+import json
+import os
+
 import environ
 
 env = environ.Env()
@@ -23,6 +26,49 @@ EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or None
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="LeadSite <leadsite@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+
+# Providers through django-anymail, by configuration alone: name the backend with
+# DJANGO_EMAIL_BACKEND (anymail.backends.mailgun.EmailBackend, ...postmark...,
+# ...amazon_ses..., ...) and give its settings as ANYMAIL_<NAME> variables, which
+# become ANYMAIL["<NAME>"]: ANYMAIL_MAILGUN_API_KEY=... ANYMAIL_MAILGUN_SENDER_DOMAIN=...
+# true/false (yes/no, on/off) become booleans, a value starting with { or [ is JSON.
+def _anymail_value(raw: str):
+    lowered = raw.strip().lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    if raw.lstrip()[:1] in ("{", "["):
+        return json.loads(raw)
+    return raw
+
+
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): _anymail_value(value)
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and len(name) > len("ANYMAIL_")
+}
+
+# --- Email from the record (leads/services/emails.py, README "Email — sending") ------
+# Replies come back to LOCAL+TOKEN@DOMAIN of this address (each message's own
+# unguessable token, which the inbound side matches); the Message-ID's domain.
+LEADSITE_REPLY_ADDRESS = env("LEADSITE_REPLY_ADDRESS", default="replies@localhost")
+LEADSITE_MESSAGE_ID_DOMAIN = env(
+    "LEADSITE_MESSAGE_ID_DOMAIN",
+    default=LEADSITE_REPLY_ADDRESS.rpartition("@")[2] or "localhost",
+)
+# Retries of a failed send: base × 2^(n−1) seconds after the n-th failure, at most
+# the maximum; after the last attempt the email is Failed (with the reason) until
+# someone presses "Try again". A refusal by the server (5xx, an address refused) is
+# not tried again.
+LEADSITE_EMAIL_MAX_ATTEMPTS = env.int("LEADSITE_EMAIL_MAX_ATTEMPTS", default=5)
+LEADSITE_EMAIL_RETRY_BASE_SECONDS = env.float(
+    "LEADSITE_EMAIL_RETRY_BASE_SECONDS", default=60.0
+)
+LEADSITE_EMAIL_RETRY_MAX_SECONDS = env.float(
+    "LEADSITE_EMAIL_RETRY_MAX_SECONDS", default=3600.0
+)
 
 # Periodic jobs: `manage.py run_scheduler` (scheduling/) queues each job's task for
 # the worker at the times its cron expression names (minute hour day month weekday,
@@ -49,7 +95,38 @@ LEADSITE_SCHEDULES = {
         "cron": "0 7 * * *",
         "task": "notifications.tasks.send_digest",
     },
+    # Email from the record: sends what a lost task or a dead worker left queued.
+    "send_queued_emails": {
+        "cron": "*/5 * * * *",
+        "task": "leads.tasks.send_queued_emails",
+    },
+    # Receiving: the inbound aliases' IMAP mailboxes (leads/services/mailboxes.py).
+    "poll_mailboxes": {
+        "cron": "*/2 * * * *",
+        "task": "leads.tasks.poll_mailboxes",
+    },
 }
+
+# --- Receiving email (leads/services/inbound.py, README "Email — receiving") -------
+# Per sender, at most COUNT messages per PERIOD (20/h, 100/d, 5/10m; 0/h: no
+# limit); the rest are logged and dropped (floods, mail loops).
+LEADSITE_INBOUND_RATE_PER_SENDER = env(
+    "LEADSITE_INBOUND_RATE_PER_SENDER", default="20/h"
+)
+# A message over this many bytes keeps its text (cut) and a note of what was dropped.
+LEADSITE_INBOUND_MAX_SIZE = env.int(
+    "LEADSITE_INBOUND_MAX_SIZE", default=10 * 1024 * 1024
+)
+# A provider's signed inbound post older (or newer) than this many seconds is
+# refused as a replay, as is a post whose token was seen before.
+LEADSITE_INBOUND_WEBHOOK_MAX_AGE = env.int(
+    "LEADSITE_INBOUND_WEBHOOK_MAX_AGE", default=900
+)
+# IMAP: a CA bundle to trust instead of the system's (a private server's own CA);
+# seconds to wait for the server; messages taken per alias per poll.
+LEADSITE_IMAP_CA_FILE = env("LEADSITE_IMAP_CA_FILE", default="")
+LEADSITE_IMAP_TIMEOUT = env.float("LEADSITE_IMAP_TIMEOUT", default=30.0)
+LEADSITE_IMAP_BATCH = env.int("LEADSITE_IMAP_BATCH", default=50)
 
 # --- Outbound webhooks (webhooks/, README "Webhooks") -------------------------------
 # Receivers on private, loopback or link-local addresses are refused unless this is

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leads.api.inbound import InboundCaptureView
+from leads.api.mail import mailgun_inbound
 from leads.views import capture as capture_views
 from leadsite.core.api import ApiLoginMixin
 from leadsite.views import healthz
@@ -59,6 +60,10 @@ urlpatterns = [
         capture_views.capture_thanks,
         name="capture-thanks",
     ),
+    # Inbound mail by a provider's signed webhook (no login; README "Email —
+    # receiving"). Unnamed: the provider is given the address, the site never
+    # links to it.
+    path("inbound/email/mailgun/", mailgun_inbound),
 ]
 
 handler404 = "leadsite.views.page_not_found"

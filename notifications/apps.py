@@ -3,7 +3,13 @@ from django.apps import AppConfig
 from leadsite.core.events import register_sink
 
 # The events the notifications sink hears (notifications.tasks.on_event).
-HEARD = ("lead.routed", "import.finished", "import.refused", "webhook.paused")
+HEARD = (
+    "lead.routed",
+    "import.finished",
+    "import.refused",
+    "webhook.paused",
+    "email.received",
+)
 
 
 class NotificationsConfig(AppConfig):

@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
         "A first-response deadline: due soon, or passed and the lead re-routed",
     )
     IMPORT_DONE = "import_done", "An import finished or refused"
+    EMAIL_RECEIVED = "email_received", "An email received on your record"
     WEBHOOK_PAUSED = "webhook_paused", "A webhook subscription paused"
 
 

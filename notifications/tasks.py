@@ -80,6 +80,7 @@ HANDLERS = {
     "import.finished": events.import_done,
     "import.refused": events.import_done,
     "webhook.paused": events.webhook_paused,
+    "email.received": events.email_received,
 }
 
 

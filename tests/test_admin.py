@@ -74,12 +74,28 @@ def test_add_page_renders_or_is_refused_for_logs(admin_client_, app_label, model
         "exportjob",
         "opportunityproduct",
         "idempotencykey",
+        # Saved list views: saved, renamed and deleted on the lists' pages.
+        "savedview",
+        "defaultview",
         # Scoring: scores, tables and rebuilds by its services; the one settings
         # row is edited, never added.
         "leadscore",
         "scorecount",
         "scorerebuild",
         "scoringconfig",
+        # Email from the record: messages are queued from the record's page.
+        "emailmessage",
+        # Inbound mail: the receipts of the mailboxes and the inbound webhook.
+        "inboundmessage",
+        # Duplicate scans: started on the duplicate rules page, run by the worker.
+        "duplicatescan",
+        "duplicategroup",
+        # Mass updates: started from the lead list.
+        "massupdate",
+        "massupdaterow",
+        # The stage bar: visits and ticks are written by its services.
+        "stagevisit",
+        "stepcheck",
     }:
         # Logs: assignments by routing, form tokens, exports, imports and captures by
         # services; the source report's summary rows by its triggers and refresh;

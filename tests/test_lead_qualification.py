@@ -454,3 +454,9 @@ def test_a_created_account_wins_over_the_parent(rep_client, rep):
     assert opportunity.account != parent_account
     assert opportunity.account.name == lead.company_name
     assert opportunity.contact == parent_contact
+
+
+def test_qualification_carries_do_not_email_to_the_new_contact(rep):
+    lead = factories.LeadFactory(owner_user=rep, do_not_email=True)
+    result = qualify_lead(lead=lead, by=rep, create_account=True, create_contact=True)
+    assert result.contact.do_not_email is True

@@ -151,9 +151,32 @@ def test_opportunities_have_a_plausible_stage_and_probability():
     open_rows = [
         (stage, p) for state, stage, p in rows if state == OpportunityState.OPEN
     ]
-    assert {stage for stage, _ in open_rows} == set(SalesStage.values)
+    # The lead was the Qualify stage: its opportunity is at Develop or later.
+    assert {stage for stage, _ in open_rows} == set(SalesStage.values) - {
+        SalesStage.QUALIFY
+    }
     for stage, probability in open_rows:
         assert abs(probability - TYPICAL_PROBABILITY[stage]) <= 5
+
+
+def test_opportunities_have_their_time_in_each_stage():
+    """Each opportunity has one visit per stage from Develop to its own, in order,
+    the last one open while the deal is and ended when it closed."""
+    seed(leads=300)
+    opportunities = Opportunity.objects.all()
+    assert opportunities.exists()
+    for opportunity in opportunities.prefetch_related("stage_visits"):
+        visits = list(opportunity.stage_visits.all())
+        assert [v.stage for v in visits] == list(
+            range(SalesStage.DEVELOP, opportunity.sales_stage + 1)
+        )
+        for before, after in zip(visits, visits[1:], strict=False):
+            assert before.left_at == after.entered_at
+        last = visits[-1]
+        if opportunity.state == OpportunityState.OPEN:
+            assert last.left_at is None
+        else:
+            assert last.left_at == opportunity.closed_at
 
 
 def test_first_activity_time_matches_the_earliest_activity():

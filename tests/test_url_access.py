@@ -24,8 +24,14 @@ from accounts.models import (
     Opportunity,
     OpportunityProduct,
     OpportunityStatus,
+    SalesStage,
+    SavedView,
+    StageProcess,
+    StageStep,
 )
 from accounts.permissions import SALES_REP
+from accounts.services.saved_views import save_view
+from accounts.services.stages import create_stage_step
 from accounts.services.tokens import create_api_token
 from leads.forms.lifecycle import BulkActionForm, LeadForm
 from leads.forms.links import InterestForm
@@ -35,12 +41,18 @@ from leads.forms.timeline import ActivityForm, NoteForm
 from leads.models import (
     ActivityKind,
     Direction,
+    DuplicateRule,
+    DuplicateScan,
+    EmailMessage,
+    EmailState,
     ImportBatch,
     ImportStatus,
+    LeadRating,
     LeadStatus,
     Note,
 )
 from leads.services.exports import build_export, start_export
+from leads.services.mass_update import create_mass_update, process_mass_update
 from leadsite.core.services import service_context
 from tests import factories
 from tests.support import JUNK, snapshot, user_in
@@ -198,6 +210,31 @@ def _activity_route():
     return Route(build, get=False)
 
 
+def _email_route():
+    """A failed email on one of `owner`'s leads ("Try again")."""
+
+    def build(owner, actor):
+        lead = _lead(owner)
+        with service_context("tests.email_route"):  # a failed email's rows
+            activity = factories.ActivityFactory(
+                lead=lead, owner=owner, kind=ActivityKind.EMAIL
+            )
+            email = EmailMessage.objects.create(
+                activity=activity,
+                lead=lead,
+                direction=Direction.OUTGOING,
+                state=EmailState.FAILED,
+                from_address="crm@example.com",
+                to_address=lead.email or "lead@example.com",
+                subject="Audit",
+                message_id=f"<audit-{activity.pk}@example.com>",
+                reply_token=f"audit{activity.pk}",
+            )
+        return {"pk": email.pk}, {"next": "/"}
+
+    return Route(build, get=False)
+
+
 def _attachment_route():
     def build(owner, actor):
         return {"pk": factories.AttachmentFactory(lead=_lead(owner)).pk}, {}
@@ -216,6 +253,22 @@ def _product_line_route():
     def build(owner, actor):
         line = factories.OpportunityProductFactory(opportunity=_opportunity(owner))
         return {"pk": line.opportunity_id, "line_pk": line.pk}, {}
+
+    return Route(build, get=False)
+
+
+def _stage_step_route():
+    """Tick a checklist step on `owner`'s opportunity (the stage bar)."""
+
+    def build(owner, actor):
+        step = StageStep.objects.filter(process=StageProcess.OPPORTUNITY, field="")
+        step = step.first() or create_stage_step(
+            by=owner,
+            process=StageProcess.OPPORTUNITY,
+            stage=SalesStage.PROPOSE,
+            name="Audit step",
+        )
+        return {"pk": _opportunity(owner).pk, "step_id": step.pk}, {"checked": "1"}
 
     return Route(build, get=False)
 
@@ -261,6 +314,35 @@ def _bulk_route():
     return Route(build, get=False, takes_record=False)
 
 
+def _mass_update_route():
+    def build(owner, actor):
+        lead = _lead(owner)
+        return {}, {
+            "step": "apply",
+            "selected": [f"{lead.pk}:{lead.version}"],
+            "set_rating": "on",
+            "rating": LeadRating.HOT,
+        }
+
+    return Route(build, takes_record=False)
+
+
+def _mass_update_job_route(get=True, post=True):
+    """A finished mass update `owner` made of one of their leads."""
+
+    def build(owner, actor):
+        lead = _lead(owner)
+        job = create_mass_update(
+            by=owner,
+            changes={"rating": LeadRating.HOT},
+            selection=[(lead.pk, lead.version)],
+        )
+        process_mass_update(mass_update_id=job.pk, by=owner)
+        return {"pk": job.pk}, {}
+
+    return Route(build, get=get, post=post)
+
+
 def _rule_route(get=True, post=True):
     """A routing rule of the owner's business unit; reps never edit."""
 
@@ -271,6 +353,27 @@ def _rule_route(get=True, post=True):
         return {"pk": rule.pk}, {"name": "Tampered", "direction": "up"}
 
     return Route(build, get=get, post=post, get_statuses=(404,))
+
+
+def _duplicate_rule_route(get=True):
+    """A duplicate rule of the owner's business unit; reps never edit."""
+
+    def build(owner, actor):
+        rule = DuplicateRule.objects.create(
+            name="Same topic",
+            business_unit=owner.business_unit,
+            conditions=[{"field": "subject", "method": "iexact", "parameter": None}],
+        )
+        return {"pk": rule.pk}, {"name": "Tampered", "publish": "1"}
+
+    return Route(build, get=get, get_statuses=(404,))
+
+
+def _duplicate_scan_route():
+    def build(owner, actor):
+        return {"pk": DuplicateScan.objects.create(created_by=owner).pk}, {}
+
+    return Route(build, post=False, takes_record=False, get_statuses=(404,))
 
 
 def _import_batch_route(get=True, post=True):
@@ -321,6 +424,18 @@ def _api_token_route():
     return Route(build, get=False)
 
 
+def _saved_view_route(data=None, get=False):
+    """One of `owner`'s personal saved views: nobody else reaches it, managers
+    included (tests/test_saved_views.py has the shared ones)."""
+
+    def build(owner, actor):
+        name = f"Audit {SavedView.objects.count()}"
+        view = save_view(by=owner, list_kind="leads", name=name, query="view=all")
+        return {"pk": view.pk}, dict(data or {})
+
+    return Route(build, get=get, post=not get, owner_only=True)
+
+
 TODAY = datetime.date.today().isoformat()
 ROUTES = {
     # Getting leads in and out: reps may export; import pages are missing (404) for them.
@@ -356,6 +471,11 @@ ROUTES = {
     "leads:create": _page(LEAD_DATA),
     "leads:create-routing-preview": _page(post=False),
     "leads:bulk": _bulk_route(),
+    "leads:mass-update": _mass_update_route(),
+    "leads:mass-update-list": _page(post=False),
+    "leads:mass-update-detail": _mass_update_job_route(post=False),
+    "leads:mass-update-progress": _mass_update_job_route(post=False),
+    "leads:mass-update-undo": _mass_update_job_route(get=False),
     "leads:merge": Route(
         lambda owner, actor: ({}, {}), takes_record=False, get_statuses=(404,)
     ),
@@ -371,6 +491,23 @@ ROUTES = {
     "leads:routing-rule-toggle": _rule_route(get=False),
     "leads:routing-rule-move": _rule_route(get=False),
     "leads:route-again": _lead_route(get=False),
+    "leads:duplicate-rules": Route(
+        lambda owner, actor: ({}, {}),
+        post=False,
+        takes_record=False,
+        get_statuses=(404,),
+    ),
+    "leads:duplicate-rule-create": Route(
+        lambda owner, actor: ({}, {"name": "Tampered", "field_0": "email"}),
+        takes_record=False,
+        get_statuses=(404,),
+    ),
+    "leads:duplicate-rule-edit": _duplicate_rule_route(),
+    "leads:duplicate-rule-delete": _duplicate_rule_route(get=False),
+    "leads:duplicate-scan-start": Route(
+        lambda owner, actor: ({}, {}), get=False, takes_record=False
+    ),
+    "leads:duplicate-scan": _duplicate_scan_route(),
     "leads:source-report": _page(post=False),
     "leads:scoring-report": _page(post=False),
     "leads:detail": _lead_route(post=False),
@@ -391,6 +528,13 @@ ROUTES = {
     "leads:disqualify": _lead_route({"reason": LeadStatus.LOST}),
     "leads:reactivate": _lead_route(get=False, disqualified=True),
     "leads:mark-contacted": _lead_route(get=False),
+    "leads:board": _page(post=False),
+    "leads:board-column": Route(
+        lambda owner, actor: ({"status": LeadStatus.NEW}, {}),
+        post=False,
+        takes_record=False,
+    ),
+    "leads:board-move": _lead_route({"to": "contacted", "version": 1}, get=False),
     "leads:link-account": _link_route("account"),
     "leads:unlink-account": _unlink_route("account"),
     "leads:link-contact": _link_route("contact"),
@@ -403,6 +547,12 @@ ROUTES = {
     "leads:complete-activity": _activity_route(),
     "leads:cancel-activity": _activity_route(),
     "leads:download-attachment": _attachment_route(),
+    # Email from the record (tests/test_email_pages.py).
+    "leads:compose-email": _timeline_route(
+        {"subject": "Tampered", "body": "Tampered", "action": "send"}
+    ),
+    "leads:retry-email": _email_route(),
+    "leads:email-signature": _page({"signature": "Tampered"}),
     "leads:search": _page(post=False),
     "accounts:account-list": _page(post=False),
     "accounts:account-create": _page({"name": "Tampered Inc"}),
@@ -434,6 +584,15 @@ ROUTES = {
     "accounts:opportunity-lose": _owned_route(
         _opportunity, {"reason": OpportunityStatus.OUT_SOLD}
     ),
+    "accounts:opportunity-board": _page(post=False),
+    "accounts:opportunity-board-move": _owned_route(
+        _opportunity, {"to": "1", "version": 1}, get=False
+    ),
+    # The stage bar (tests/test_stages.py).
+    "leads:opportunity-stage": _owned_route(
+        _opportunity, {"stage": "1", "version": 1}, get=False
+    ),
+    "leads:opportunity-step": _stage_step_route(),
     "accounts:opportunity-reopen": _owned_route(
         lambda o: _opportunity(o, lost=True), get=False
     ),
@@ -441,6 +600,16 @@ ROUTES = {
     "accounts:opportunity-remove-product": _product_line_route(),
     "accounts:api-tokens": _page({"name": "Tampered", "scope": "read-write"}),
     "accounts:api-token-revoke": _api_token_route(),
+    "accounts:saved-views": _page(post=False),
+    "accounts:view-create": Route(
+        lambda owner, actor: ({"list_kind": "accounts"}, {"name": "Tampered"}),
+        takes_record=False,
+    ),
+    "leads:view-create": _page({"name": "Tampered", "share_with": "personal"}),
+    "accounts:saved-view-open": _saved_view_route(get=True),
+    "accounts:saved-view-rename": _saved_view_route({"name": "Tampered"}),
+    "accounts:saved-view-delete": _saved_view_route(),
+    "accounts:saved-view-default": _saved_view_route(),
 }
 
 

@@ -1,6 +1,6 @@
 """Django admin for the accounts app, by sub-domain: organisation (business units,
 users, teams, products), customers (accounts, contacts), opportunities, tokens (API
-tokens and Idempotency-Keys). The mixins in `common` (scope gate, service writes, service transitions,
+tokens and Idempotency-Keys), saved_views (read-only). The mixins in `common` (scope gate, service writes, service transitions,
 history) serve both apps.
 """
 
@@ -8,6 +8,7 @@ from accounts.admin import (  # noqa: F401
     customers,
     opportunities,
     organisation,
+    saved_views,
     tokens,
 )
 from accounts.admin.common import (

@@ -4,7 +4,7 @@ transitions through services and the scoped change history."""
 import logging
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -225,3 +225,16 @@ class ServiceAdminMixin:
         if getattr(request, "_service_refused", False):
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only services, triggers or the report write: shown, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.admin.common import (
     OWNED_AUTOCOMPLETE,
     OwnedServiceAdminMixin,
+    ReadOnlyAdmin,
     ScopedAdminMixin,
     ScopedHistoryAdmin,
     ServiceAdminMixin,
@@ -18,6 +19,9 @@ from accounts.models import (
     Opportunity,
     OpportunityProduct,
     OpportunityStatus,
+    StageStep,
+    StageVisit,
+    StepCheck,
 )
 from accounts.permissions import scope_q
 from accounts.services import (
@@ -29,6 +33,7 @@ from accounts.services import (
     update_opportunity,
     win_opportunity,
 )
+from accounts.services import stages as stage_services
 
 
 class WinOpportunityForm(forms.Form):
@@ -200,3 +205,51 @@ class OpportunityProductAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StageStep)
+class StageStepAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """The steps of each stage (the stage bar): administrators add them, name the
+    lead or opportunity field that completes one (empty: a checklist item), and mark
+    those that must be complete before the record moves on."""
+
+    list_display = ["name", "process", "stage", "field", "required", "position"]
+    list_filter = ["process", "stage", "required"]
+    ordering = ["process", "stage", "position", "id"]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.delete_stagestep")
+
+    def service_create(self, request, obj, fields):
+        return stage_services.create_stage_step(by=request.user, **fields)
+
+    def service_update(self, request, obj, fields):
+        return stage_services.update_stage_step(step=obj, by=request.user, **fields)
+
+    def delete_model(self, request, obj):
+        stage_services.delete_stage_step(step=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for step in queryset:
+            stage_services.delete_stage_step(step=step, by=request.user)
+
+
+class _ReadOnlyLog(ReadOnlyAdmin):
+    """Written by the stage bar's services only; here to read."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("opportunity")
+        scope = scope_q(request.user, prefix="opportunity__")
+        return queryset if scope is None else queryset.filter(scope)
+
+
+@admin.register(StageVisit)
+class StageVisitAdmin(_ReadOnlyLog):
+    list_display = ["opportunity", "stage", "entered_at", "left_at"]
+    list_filter = ["stage"]
+
+
+@admin.register(StepCheck)
+class StepCheckAdmin(_ReadOnlyLog):
+    list_display = ["opportunity", "step", "checked_by", "checked_at"]
+    list_select_related = ["opportunity", "step", "checked_by"]

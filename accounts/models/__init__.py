@@ -1,7 +1,7 @@
 """Who we sell to and who sells, one module per sub-domain: common (money,
 industries, addresses, ownership), organisation (business units, users, teams,
 products), customers (accounts, contacts), opportunities, tokens (API keys),
-idempotency (the API's Idempotency-Key)."""
+idempotency (the API's Idempotency-Key), saved_views (saved list views)."""
 
 from accounts.models.common import (
     ADDRESS_FIELDS,
@@ -32,6 +32,13 @@ from accounts.models.organisation import (
     Product,
     Team,
     User,
+)
+from accounts.models.saved_views import (
+    LIST_URL_NAMES,
+    DefaultView,
+    ListKind,
+    SavedView,
+    Visibility,
 )
 from accounts.models.tokens import (
     ApiToken,
@@ -70,4 +77,26 @@ __all__ = [
     "split_api_key",
     "IdempotencyKey",
     "IDEMPOTENCY_KEY_LIFETIME",
+    "SavedView",
+    "DefaultView",
+    "ListKind",
+    "Visibility",
+    "LIST_URL_NAMES",
+]
+from accounts.models.stages import (  # noqa: E402
+    StageProcess,
+    StageStep,
+    StageVisit,
+    StepCheck,
+    missing_required_steps,
+    step_value_present,
+)
+
+__all__ += [
+    "StageProcess",
+    "StageStep",
+    "StageVisit",
+    "StepCheck",
+    "missing_required_steps",
+    "step_value_present",
 ]

@@ -86,6 +86,7 @@ class Contact(AddressFields, OwnedModel):
     last_name = models.CharField(max_length=50)
     job_title = models.CharField(max_length=100, blank=True)
     email = models.EmailField(blank=True)
+    do_not_email = models.BooleanField("do not allow email", default=False)
     business_phone = models.CharField(max_length=50, blank=True)
     mobile_phone = models.CharField(max_length=50, blank=True)
     # The phones' digits, kept by the database (leadsite.core.phones).

@@ -18,6 +18,11 @@ from accounts.models.common import (
 )
 from accounts.models.customers import Account, Contact
 from accounts.models.organisation import Product
+from accounts.models.stages import (
+    SalesStage,
+    StageProcess,
+    missing_required_steps,
+)
 from leadsite.core.dates import business_date_check, validate_business_date
 from leadsite.core.history import record_history
 
@@ -48,15 +53,6 @@ OPPORTUNITY_STATE_OF_STATUS = {
 OPPORTUNITY_LOST_REASONS = [OpportunityStatus.CANCELED, OpportunityStatus.OUT_SOLD]
 
 
-class SalesStage(models.IntegerChoices):
-    """Sales stage [salesstagecode]: how far the deal has come."""
-
-    QUALIFY = 0, "Qualify"
-    DEVELOP = 1, "Develop"
-    PROPOSE = 2, "Propose"
-    CLOSE = 3, "Close"
-
-
 # The probability an open deal usually has at each stage: demo data, the form's
 # hint, and what a reopened opportunity starts from.
 TYPICAL_PROBABILITY = {
@@ -65,6 +61,17 @@ TYPICAL_PROBABILITY = {
     SalesStage.PROPOSE: 60,
     SalesStage.CLOSE: 80,
 }
+
+
+def is_open_opportunity(opportunity) -> bool:
+    return opportunity.state == OpportunityState.OPEN
+
+
+def current_stage_complete(opportunity) -> bool:
+    """The required steps of the opportunity's stage are complete."""
+    return not missing_required_steps(
+        opportunity, StageProcess.OPPORTUNITY, opportunity.sales_stage
+    )
 
 
 class Opportunity(FSMModelMixin, OwnedModel):
@@ -102,7 +109,9 @@ class Opportunity(FSMModelMixin, OwnedModel):
     estimated_close_date = models.DateField(
         "est. close date", null=True, blank=True, validators=[validate_business_date]
     )
-    sales_stage = models.PositiveSmallIntegerField(
+    # Moves by the transitions advance() and step_back() (services: the stage bar,
+    # the form, the API and the board), so a stage's required steps gate them all.
+    sales_stage = FSMIntegerField(
         choices=SalesStage.choices,
         default=SalesStage.QUALIFY,
     )
@@ -240,6 +249,31 @@ class Opportunity(FSMModelMixin, OwnedModel):
         self.actual_close_date = actual_close_date or timezone.localdate()
         self.closed_at = timezone.now()
         return reason
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=sales_stage,
+        source=[SalesStage.QUALIFY, SalesStage.DEVELOP, SalesStage.PROPOSE],
+        target=RETURN_VALUE(SalesStage.DEVELOP, SalesStage.PROPOSE, SalesStage.CLOSE),
+        conditions=[is_open_opportunity, current_stage_complete],
+        custom={"label": "Next stage"},
+    )
+    def advance(self, *, by=None, description=None):
+        """On to the next stage, once this one's required steps are complete."""
+        return SalesStage(self.sales_stage + 1)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=sales_stage,
+        source=[SalesStage.DEVELOP, SalesStage.PROPOSE, SalesStage.CLOSE],
+        target=RETURN_VALUE(SalesStage.QUALIFY, SalesStage.DEVELOP, SalesStage.PROPOSE),
+        conditions=[is_open_opportunity],
+        custom={"label": "Previous stage"},
+    )
+    def step_back(self, *, by=None, description=None):
+        return SalesStage(self.sales_stage - 1)
 
     @fsm_log_by
     @fsm_log_description

@@ -61,6 +61,10 @@ class User(AbstractUser):
         blank=True,
         help_text="Last day away; routing resumes the day after. Empty: until switched on.",
     )
+    email_signature = models.TextField(
+        blank=True,
+        help_text="Ends the emails you send from a record ({{ signature }}).",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

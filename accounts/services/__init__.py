@@ -22,6 +22,12 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.services.stages import (
+    check_start_stage,
+    close_visit,
+    move_stage,
+    open_visit,
+)
 from leadsite.core.events import emit
 from leadsite.core.services import service
 from leadsite.core.transactions import retry_transient
@@ -132,7 +138,9 @@ def create_opportunity(
         **fields,
     )
     _full_clean_opportunity(opportunity)
+    check_start_stage(opportunity)
     opportunity.save()
+    open_visit(opportunity)
     for product, quantity, note in products:
         line = OpportunityProduct(
             opportunity=opportunity,
@@ -287,7 +295,12 @@ def update_opportunity(
     fields = _changes(opportunity, fields, allowed=allowed)
     if not fields:
         return opportunity
+    # The stage moves through the state machine, after the other fields (a step
+    # filled in by this same edit counts).
+    stage = fields.pop("sales_stage", None)
     _apply_fields(opportunity, fields, allowed=allowed)
+    if stage is not None:
+        move_stage(opportunity, stage, by=by)
     _full_clean_opportunity(opportunity)
     opportunity.version += 1
     opportunity.save()
@@ -338,6 +351,7 @@ def win_opportunity(
     )
     _full_clean_opportunity(opportunity)
     _save_outcome(opportunity)
+    close_visit(opportunity)
     emit("opportunity.won", opportunity)
     return opportunity
 
@@ -365,6 +379,7 @@ def lose_opportunity(
     opportunity.lose(reason=reason, by=by, description=description or None)
     _full_clean_opportunity(opportunity)
     _save_outcome(opportunity)
+    close_visit(opportunity)
     emit("opportunity.lost", opportunity)
     return opportunity
 
@@ -380,6 +395,7 @@ def reopen_opportunity(*, opportunity: Opportunity, by: User) -> Opportunity:
     opportunity.reopen(by=by)
     _full_clean_opportunity(opportunity)
     _save_outcome(opportunity)
+    open_visit(opportunity)
     return opportunity
 
 

@@ -1,5 +1,5 @@
 """Account, contact and opportunity pages, by sub-domain: common, customers,
-opportunities; and the user's API tokens (tokens)."""
+opportunities; the user's API tokens (tokens); saved list views (saved_views)."""
 
 from accounts.views.customers import (
     AccountCreateView,
@@ -24,6 +24,14 @@ from accounts.views.opportunities import (
     opportunity_add_product,
     opportunity_remove_product,
     opportunity_reopen,
+)
+from accounts.views.saved_views import (
+    SavedViewCreateView,
+    saved_view_default,
+    saved_view_delete,
+    saved_view_open,
+    saved_view_rename,
+    saved_views,
 )
 from accounts.views.tokens import api_token_revoke, api_tokens
 
@@ -50,4 +58,10 @@ __all__ = [
     "opportunity_remove_product",
     "api_tokens",
     "api_token_revoke",
+    "SavedViewCreateView",
+    "saved_views",
+    "saved_view_open",
+    "saved_view_rename",
+    "saved_view_delete",
+    "saved_view_default",
 ]

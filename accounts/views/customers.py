@@ -9,6 +9,7 @@ from accounts.forms import (
     AccountForm,
     ContactForm,
 )
+from accounts.models import ListKind
 from accounts.views.common import (
     FilteredListView,
     RecordDetailView,
@@ -16,9 +17,11 @@ from accounts.views.common import (
     initial_from_query,
     record_or_404,
 )
+from accounts.views.saved_views import SavedViewsMixin
 
 
-class AccountListView(FilteredListView):
+class AccountListView(SavedViewsMixin, FilteredListView):
+    list_kind = ListKind.ACCOUNTS
     template_name = "accounts/account_list.html"
     filterset_class = AccountFilter
     selector = selectors.list_accounts
@@ -61,7 +64,8 @@ class AccountUpdateView(ServiceFormView):
         )
 
 
-class ContactListView(FilteredListView):
+class ContactListView(SavedViewsMixin, FilteredListView):
+    list_kind = ListKind.CONTACTS
     template_name = "accounts/contact_list.html"
     filterset_class = ContactFilter
     selector = selectors.list_contacts

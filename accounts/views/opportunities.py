@@ -15,6 +15,7 @@ from accounts.forms import (
     OpportunityProductForm,
     WinOpportunityForm,
 )
+from accounts.models import ListKind
 from accounts.views.common import (
     FilteredListView,
     RecordDetailView,
@@ -23,10 +24,12 @@ from accounts.views.common import (
     initial_from_query,
     record_or_404,
 )
+from accounts.views.saved_views import SavedViewsMixin
 from leadsite.core.errors import error_message
 
 
-class OpportunityListView(FilteredListView):
+class OpportunityListView(SavedViewsMixin, FilteredListView):
+    list_kind = ListKind.OPPORTUNITIES
     template_name = "accounts/opportunity_list.html"
     filterset_class = OpportunityFilter
     selector = selectors.list_opportunities

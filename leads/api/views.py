@@ -7,6 +7,7 @@ Reads go through the lead selectors (the record-scope gate: a lead outside it is
 services. Every write to an existing lead needs If-Match (its ETag); the gate comes
 first, so a lead outside scope is a 404 whatever the headers."""
 
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django_filters.widgets import SuffixedMultiWidget
@@ -21,6 +22,7 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from leads.api.duplicates import DUPLICATE_INPUTS, refuse_duplicates
 from leads.api.lead_messages import (
     IF_MATCH,
     STALE,
@@ -46,6 +48,7 @@ from leads.models import Lead
 from leads.selectors import leads as selectors
 from leads.selectors.duplicates import find_matching_accounts_contacts
 from leads.services import lifecycle, qualification
+from leads.services.duplicates import flag_duplicate_matches
 from leadsite.core.api import (
     ApiLoginMixin,
     Conflict,
@@ -176,21 +179,35 @@ class LeadViewSet(
 
     @extend_schema(
         request=LeadWriteSerializer,
-        responses={201: WRITTEN, 400: WRITE_ERRORS[400]},
+        responses={
+            201: WRITTEN,
+            400: WRITE_ERRORS[400],
+            409: OpenApiResponse(
+                description="A block duplicate rule matched (`matches`)"
+            ),
+        },
     )
     def create(self, request):
         """Create a lead; it is routed as on the page (unless `assign_to_me`). When
         routing gives it to someone outside your scope, the answer is its id and a
-        sentence saying so, not the lead."""
+        sentence saying so, not the lead. The published duplicate rules apply: a
+        block rule's match is a 409 (code possible-duplicates, `matches`), a
+        warning's matches are flagged on the new lead."""
         serializer = LeadWriteSerializer(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         assign_to_me = fields.pop("assign_to_me", False)
-        lead = lifecycle.create_lead(
-            by=request.user, assign_to_me=assign_to_me, **fields
+        check = refuse_duplicates(
+            user=request.user, fields=fields, unit=request.user.business_unit_id
         )
+        with transaction.atomic():
+            lead = lifecycle.create_lead(
+                by=request.user, assign_to_me=assign_to_me, **fields
+            )
+            if check:
+                flag_duplicate_matches(lead=lead, origin="api", check=check)
         # Routed to someone outside the creator's scope: its id and a sentence.
         response = self._written(lead, status_code=status.HTTP_201_CREATED)
         response["Location"] = reverse("api:lead-detail", args=[lead.pk])
@@ -211,10 +228,22 @@ class LeadViewSet(
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         fields.pop("assign_to_me", None)
-        try:
-            saved = lifecycle.update_lead(
-                lead=lead, by=request.user, expected_version=version, **fields
+        check = None
+        if lead.is_editable and DUPLICATE_INPUTS & set(fields):
+            merged = {name: getattr(lead, name) for name in DUPLICATE_INPUTS}
+            check = refuse_duplicates(
+                user=request.user,
+                fields={**merged, **fields},
+                unit=lead.business_unit_id,
+                exclude=lead.pk,
             )
+        try:
+            with transaction.atomic():
+                saved = lifecycle.update_lead(
+                    lead=lead, by=request.user, expected_version=version, **fields
+                )
+                if check:
+                    flag_duplicate_matches(lead=saved, origin="api", check=check)
         except EditConflict:
             raise self._stale(lead) from None
         except TransitionRefused as error:

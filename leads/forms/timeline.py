@@ -123,5 +123,6 @@ def timeline_forms(record) -> dict:
             "note": reverse("leads:add-note", args=args),
             "activity": reverse("leads:add-activity", args=args),
             "attachment": reverse("leads:add-attachment", args=args),
+            "email": reverse("leads:compose-email", args=args),
         },
     }

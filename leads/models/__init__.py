@@ -151,3 +151,56 @@ __all__ += [
     "ScoreRebuild",
     "ScoringConfig",
 ]
+from leads.models.emails import (  # noqa: E402
+    EmailMessage,
+    EmailState,
+    EmailTemplate,
+    InboundMessage,
+    InboundOutcome,
+    MailAlias,
+    new_reply_token,
+)
+
+__all__ += [
+    "EmailMessage",
+    "EmailState",
+    "EmailTemplate",
+    "InboundMessage",
+    "InboundOutcome",
+    "MailAlias",
+    "new_reply_token",
+]
+from leads.models.duplicates import (  # noqa: E402
+    DuplicateAction,
+    DuplicateGroup,
+    DuplicateMethod,
+    DuplicateRecordType,
+    DuplicateRule,
+    DuplicateScan,
+    ScanStatus,
+)
+
+__all__ += [
+    "DuplicateAction",
+    "DuplicateGroup",
+    "DuplicateMethod",
+    "DuplicateRecordType",
+    "DuplicateRule",
+    "DuplicateScan",
+    "ScanStatus",
+]
+from leads.models.mass_update import (  # noqa: E402
+    MassUpdate,
+    MassUpdateOutcome,
+    MassUpdateRow,
+    MassUpdateStatus,
+    UndoOutcome,
+)
+
+__all__ += [
+    "MassUpdate",
+    "MassUpdateOutcome",
+    "MassUpdateRow",
+    "MassUpdateStatus",
+    "UndoOutcome",
+]

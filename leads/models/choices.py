@@ -19,6 +19,8 @@ class LeadSource(models.IntegerChoices):
     WEB = 8, "Web"
     WORD_OF_MOUTH = 9, "Word of Mouth"
     OTHER = 10, "Other"
+    # Not in Dynamics 365: mail to an inbound alias that becomes a lead.
+    EMAIL = 11, "Email"
 
 
 class LeadRating(models.IntegerChoices):

@@ -2,7 +2,10 @@
 a refused user reads. They read only the row and the qualifying opportunity, which
 the detail selector and lock_lead load with it (select_related), so evaluating them
 costs no query there; elsewhere at most one, and none for a lead that never had an
-opportunity (the FK id is checked first)."""
+opportunity (the FK id is checked first). The Qualify stage's guard reads the
+required steps an administrator set (one query)."""
+
+from accounts.models import SalesStage, StageProcess, missing_required_steps
 
 
 def not_merged(lead) -> bool:
@@ -24,6 +27,20 @@ no_open_qualifying_opportunity.refusal = (
     "The open opportunity “{lead.qualifying_opportunity}” came from this lead. "
     "Close the opportunity before disqualifying the lead."
 )
+
+
+def qualify_steps_complete(lead) -> bool:
+    """The Qualify stage's required steps (fields of the lead) hold values."""
+    return not missing_required_steps(lead, StageProcess.LEAD, SalesStage.QUALIFY)
+
+
+def _qualify_steps_refusal(lead) -> str:
+    missing = missing_required_steps(lead, StageProcess.LEAD, SalesStage.QUALIFY)
+    names = ", ".join(step.name for step in missing)
+    return f"Complete the Qualify stage first: {names}."
+
+
+qualify_steps_complete.refusal = _qualify_steps_refusal
 
 # Who may start a lead transition at all (record scope is the gate's job).
 WORK_LEADS = "leads.change_lead"

@@ -29,6 +29,7 @@ from accounts.models import (
     owner_constraint,
     state_matches_status_constraint,
 )
+from leads.models import guards
 from leads.models.capture import Campaign, CaptureForm
 from leads.models.choices import (
     CLOSED_STATUSES,
@@ -384,6 +385,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         field=status,
         source=OPEN_STATUSES,
         target=LeadStatus.QUALIFIED,
+        conditions=[guards.qualify_steps_complete],
         permission=WORK_LEADS,
         custom={"label": "Qualify", "url": "leads:qualify", "style": "primary"},
     )

@@ -30,6 +30,7 @@ class LeadRow:
     score: int | None  # None: not scored (no row yet, or not enough data)
     grade: str  # "A".."D", "" without a score
     pinned: bool  # a person pinned the score
+    version: int = 0  # as the page read it (a mass update skips a lead changed since)
 
 
 def _owner(lead) -> tuple[str, bool]:
@@ -77,6 +78,7 @@ def lead_rows(leads) -> list[LeadRow]:
                 score=score,
                 grade=grade(score, thresholds) if score is not None else "",
                 pinned=row is not None and row.pinned,
+                version=lead.version,
             )
         )
     return rows

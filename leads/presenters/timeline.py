@@ -5,11 +5,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.exceptions import ObjectDoesNotExist
 from django.template.defaultfilters import filesizeformat
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 
-from leads.models import Activity, ActivityState
+from leads.models import Activity, ActivityState, EmailState
 from leads.selectors.timeline import TimelineEntry
 from leadsite.core.display import NO_VALUE, day_formatter, url_maker
 
@@ -85,6 +86,50 @@ class TimelineItem:
     # Files
     url: str = ""
     size: str = ""
+    # Emails sent from or received on the record (leads.models.EmailMessage)
+    email_state: str = ""  # "queued", "sent", "failed", "received"
+    email_state_label: str = ""
+    email_css: str = ""  # the state badge's class
+    email_to: str = ""
+    email_from: str = ""
+    email_reason: str = ""  # failed (or failing and tried again): why
+    email_sent: str = ""
+    retry_url: str = ""  # failed: "Try again"
+
+
+_EMAIL_STATES = dict(EmailState.choices)
+# The state badge reuses the activity badges' colours.
+_EMAIL_CSS = {
+    EmailState.QUEUED: "open",
+    EmailState.SENT: "completed",
+    EmailState.FAILED: "canceled",
+    EmailState.RECEIVED: "completed",
+}
+
+
+def _email_of(activity):
+    """The activity's email, joined by the selector; None for other activities."""
+    try:
+        return activity.email
+    except ObjectDoesNotExist:
+        return None
+
+
+def _show_email(shown, email, clock, retry_url):
+    """An email's state, addresses and failure on its activity's item. Its own
+    state replaces the activity's open/completed (sent from the record, an email
+    is neither completed nor canceled by hand)."""
+    shown.email_state = email.state
+    shown.email_state_label = _EMAIL_STATES.get(email.state, email.state)
+    shown.email_css = _EMAIL_CSS.get(email.state, "")
+    shown.email_to = email.to_address
+    shown.email_from = email.from_address
+    if email.state == EmailState.SENT and email.sent_at:
+        shown.email_sent = clock.ago(email.sent_at)
+    if email.state in (EmailState.FAILED, EmailState.QUEUED):
+        shown.email_reason = email.failure_reason
+    if email.state == EmailState.FAILED:
+        shown.retry_url = retry_url(email.pk)
 
 
 def timeline_items(entries: list[TimelineEntry]) -> list[TimelineItem]:
@@ -94,6 +139,7 @@ def timeline_items(entries: list[TimelineEntry]) -> list[TimelineItem]:
     complete_url = url_maker("leads:complete-activity")
     cancel_url = url_maker("leads:cancel-activity")
     download_url = url_maker("leads:download-attachment")
+    retry_url = url_maker("leads:retry-email")
     items = []
     for entry in entries:
         item = entry.item
@@ -120,7 +166,12 @@ def timeline_items(entries: list[TimelineEntry]) -> list[TimelineItem]:
             shown.owner = str(item.owner)
             if item.completed_at:
                 shown.completed = clock.ago(item.completed_at)
-            if state == ActivityState.OPEN:
+            email = _email_of(item)
+            if email is not None:
+                _show_email(shown, email, clock, retry_url)
+                if not shown.lines and email.body:
+                    shown.lines = _lines(email.body)
+            elif state == ActivityState.OPEN:
                 shown.complete_url = complete_url(item.pk)
                 shown.cancel_url = cancel_url(item.pk)
         else:

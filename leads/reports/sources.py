@@ -153,6 +153,21 @@ def source_label(source) -> str:
     return dict(LeadSource.choices).get(source, "No source")
 
 
+def report_dimensions(*, business_unit_ids=None, team=None, owner=None, campaign=None):
+    """The report filters other than the period, as a condition on the leads (and
+    on the summary rows, which share the field names)."""
+    dimensions = Q()
+    if business_unit_ids is not None:
+        dimensions &= Q(business_unit_id__in=business_unit_ids)
+    if team is not None:
+        dimensions &= Q(owner_team=team)
+    if owner is not None:
+        dimensions &= Q(owner_user=owner)
+    if campaign is not None:
+        dimensions &= Q(campaign=campaign)
+    return dimensions
+
+
 def source_performance_report(
     *,
     user,
@@ -179,15 +194,9 @@ def source_performance_report(
     straight=True computes the same report directly from the leads instead of the
     summary rows (the reference; slow on big data sets).
     """
-    dimensions = Q()
-    if business_unit_ids is not None:
-        dimensions &= Q(business_unit_id__in=business_unit_ids)
-    if team is not None:
-        dimensions &= Q(owner_team=team)
-    if owner is not None:
-        dimensions &= Q(owner_user=owner)
-    if campaign is not None:
-        dimensions &= Q(campaign=campaign)
+    dimensions = report_dimensions(
+        business_unit_ids=business_unit_ids, team=team, owner=owner, campaign=campaign
+    )
     read = straight_queries if straight else summary_queries
     groups, trend_rows, histogram_rows = read(
         user=user, start=created_from, end=created_to, dimensions=dimensions

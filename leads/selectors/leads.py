@@ -59,6 +59,8 @@ LIST_ROW_FIELDS = [
     # The Score column: the number shown, and whether a person pinned it.
     "score__score",
     "score__pinned_score",
+    # The version the page showed, carried by a mass update of selected rows.
+    "version",
 ]
 
 

@@ -138,7 +138,10 @@ def timeline_items(*, record, kind: str):
     API pages through. On an opportunity, its originating leads' items too. The
     caller has already checked that the user may see `record`."""
     if kind == "activity":
-        queryset = Activity.objects.select_related("owner", "created_by").defer(
+        # An Email activity's message (state, address, failure) comes in the join.
+        queryset = Activity.objects.select_related(
+            "owner", "created_by", "email"
+        ).defer(
             *_user_columns_not_shown("owner"), *_user_columns_not_shown("created_by")
         )
     else:

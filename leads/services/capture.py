@@ -17,10 +17,18 @@ from django.db.models import Q
 
 from accounts.models import Contact, User
 from accounts.permissions import SALES_MANAGER
-from leads.models import CaptureForm, CaptureSubmission, Lead, PossibleDuplicate
+from leads.models import (
+    CaptureForm,
+    CaptureSubmission,
+    DuplicateAction,
+    Lead,
+    PossibleDuplicate,
+)
 from leads.models.capture import CAPTURE_OPTIONAL_FIELDS
 from leads.routing.fallback import fallback_owner
+from leads.selectors.duplicate_rules import DuplicateCheck, check_lead_duplicates
 from leads.selectors.routing.situation import RuleSet, load_situation
+from leads.services.duplicates import flag_duplicate_matches
 from leads.services.lifecycle import create_lead
 from leads.services.routing import route_lead
 from leadsite.core.phones import same_phone_q
@@ -84,22 +92,25 @@ def _reason(record, email, phone):
 
 @service
 @transaction.atomic
-def flag_possible_duplicates(*, lead: Lead, origin: str) -> list[PossibleDuplicate]:
-    """Flag `lead` against existing leads and contacts with its email or phone.
-    The lead stays as it is (never dropped, never merged)."""
+def flag_possible_duplicates(
+    *, lead: Lead, origin: str, check: DuplicateCheck | None = None
+) -> list[PossibleDuplicate]:
+    """Flag `lead` against the existing leads the published duplicate rules match
+    (`check`, made before the lead was written, or now) and the contacts with its
+    email or phone. The lead stays as it is (never dropped, never merged)."""
+    if check is None:
+        check = check_lead_duplicates(
+            user=None,
+            fields=lead,
+            exclude_pk=lead.pk,
+            business_unit_id=lead.business_unit_id,
+        )
+    flagged = flag_duplicate_matches(lead=lead, check=check, origin=origin)
     phone = lead.business_phone or lead.mobile_phone
-    leads, contacts = find_existing_matches(
+    _, contacts = find_existing_matches(
         email=lead.email, phone=phone, exclude_pk=lead.pk
     )
     flags = [
-        PossibleDuplicate(
-            lead=lead,
-            matched_lead=match,
-            reason=_reason(match, lead.email, phone),
-            origin=origin,
-        )
-        for match in leads
-    ] + [
         PossibleDuplicate(
             lead=lead,
             matched_contact=match,
@@ -110,7 +121,7 @@ def flag_possible_duplicates(*, lead: Lead, origin: str) -> list[PossibleDuplica
     ]
     for flag in flags:
         flag.full_clean()
-    return PossibleDuplicate.objects.bulk_create(flags)
+    return flagged + PossibleDuplicate.objects.bulk_create(flags)
 
 
 def submission_fingerprint(form: CaptureForm, data: dict) -> str:
@@ -128,6 +139,8 @@ def submission_fingerprint(form: CaptureForm, data: dict) -> str:
 class CaptureResult:
     lead: Lead
     repeated: bool
+    # A block duplicate rule refused a new lead: `lead` is the existing match.
+    blocked: bool = False
 
 
 @service
@@ -135,7 +148,9 @@ class CaptureResult:
 def capture_lead(*, form: CaptureForm, data: dict, now: float | None = None):
     """Turn a capture-form submission into a lead: source and campaign from the
     form, the message kept as the original request, routed (trigger "capture"),
-    flagged when its email or phone is already known.
+    flagged as a possible duplicate when a warning duplicate rule matches (or a
+    contact has its email or phone). When a block rule matches, no lead is
+    created: the result is the existing lead (repeated=True, blocked=True).
 
     A repeat of the same submission within 10 minutes returns the first lead
     (repeated=True) and writes nothing.
@@ -162,8 +177,21 @@ def capture_lead(*, form: CaptureForm, data: dict, now: float | None = None):
             capture_form=form, fingerprint=fingerprint, bucket=bucket
         )
         return CaptureResult(lead=first.lead, repeated=True)
-    owner = incoming_owner(form.business_unit)
     fields = {name: data[name] for name in CAPTURE_FIELDS if data.get(name)}
+    check = check_lead_duplicates(
+        user=None,
+        fields={"last_name": data["last_name"], "email": data.get("email"), **fields},
+        business_unit_id=form.business_unit_id,
+    )
+    if check.blocked:
+        # Nothing new: the submission lands on the lead a block rule matched (the
+        # visitor is thanked as usual; nothing of that lead reaches them).
+        blocking = set(check.matched_ids(DuplicateAction.BLOCK))
+        match = next(lead for lead in check.leads if lead.pk in blocking)
+        submission.lead = match
+        submission.save(update_fields=["lead"])
+        return CaptureResult(lead=match, repeated=True, blocked=True)
+    owner = incoming_owner(form.business_unit)
     lead = create_lead(
         by=owner,
         owner_user=owner,
@@ -180,7 +208,7 @@ def capture_lead(*, form: CaptureForm, data: dict, now: float | None = None):
     lead.created_by = None
     lead.save(update_fields=["created_by"])
     lead = route_incoming_lead(lead=lead, by=None, trigger="capture")
-    flag_possible_duplicates(lead=lead, origin="capture")
+    flag_possible_duplicates(lead=lead, origin="capture", check=check)
     submission.lead = lead
     submission.save(update_fields=["lead"])
     return CaptureResult(lead=lead, repeated=False)

@@ -28,6 +28,7 @@ from leads.services.scoring import count_closed, rescore_lead, score_leads
 from leads.submissions import claim_submission, record_submission
 from leadsite.core.events import emit
 from leadsite.core.services import service, through
+from leadsite.core.validation import full_clean
 from leadsite.core.versioning import changed_fields, check_version
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
@@ -52,7 +53,8 @@ def transition_refusal(
         return wrong_state or closed_message(lead)
     for condition in transition.conditions:
         if not condition(lead):
-            return condition.refusal.format(lead=lead)
+            refusal = condition.refusal
+            return refusal(lead) if callable(refusal) else refusal.format(lead=lead)
     if by is not None and not transition.has_perm(lead, by):
         label = transition.custom.get("label", name)
         return f"You are not allowed to “{label}” leads."
@@ -76,7 +78,11 @@ def untouched_relations(lead: Lead, fields: dict) -> list[str]:
     for model_field in Lead._meta.concrete_fields:
         if not model_field.many_to_one:
             continue
-        value = fields.get(model_field.name, getattr(lead, model_field.name))
+        # Compared by id: reading the related rows would cost a query each.
+        if model_field.name not in fields:
+            names.append(model_field.name)
+            continue
+        value = fields[model_field.name]
         if getattr(value, "pk", value) == getattr(lead, model_field.attname):
             names.append(model_field.name)
     return names
@@ -164,7 +170,7 @@ def update_lead(
     untouched = untouched_relations(locked, fields)
     for name, value in fields.items():
         setattr(locked, name, value)
-    locked.full_clean(exclude=[*PROTECTED, *untouched])
+    full_clean(locked, skip_fields=[*PROTECTED, *untouched])
     locked.version += 1
     locked.save()
     rescore_lead(locked, changed=fields)
@@ -277,7 +283,7 @@ def assign_lead(
     locked.owner_team = owner_team
     if getattr(new_owner, "business_unit_id", None):
         locked.business_unit_id = new_owner.business_unit_id
-    locked.full_clean(exclude=[*PROTECTED, *untouched])
+    full_clean(locked, skip_fields=[*PROTECTED, *untouched])
     locked.save(
         update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
     )

@@ -9,7 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts import services as account_services
-from accounts.models import ADDRESS_FIELDS, Account, Contact, Opportunity, User
+from accounts.models import (
+    ADDRESS_FIELDS,
+    TYPICAL_PROBABILITY,
+    Account,
+    Contact,
+    Opportunity,
+    SalesStage,
+    User,
+)
 from leads.models import ACCOUNT_FIELDS_FROM_LEAD, LEAD_CONTACT_FIELDS, Campaign, Lead
 from leads.services.lifecycle import refuse_unless_allowed
 from leads.services.locks import lock_lead
@@ -102,7 +110,7 @@ def qualify_lead(
     - A chosen existing account/contact wins over creating one.
     - Account copies company name, address and ACCOUNT_FIELDS_FROM_LEAD (website,
       phone, industry, revenue, employees); contact copies LEAD_CONTACT_FIELDS
-      (names, job title, email, phones) and address, and its parent account is the
+      (names, job title, email, phones), address and do-not-email; its parent account is the
       new or chosen account; a new account's primary contact is the new contact (a
       chosen account keeps its primary contact if it has one).
     - Opportunity copies topic, description and the product interests; its
@@ -181,7 +189,8 @@ def qualify_lead(
             "contact",
             account_services.create_contact,
             account=result.account,
-            **_copy(locked, [*LEAD_CONTACT_FIELDS, *ADDRESS_FIELDS]),
+            # The person's wish not to be emailed goes with them.
+            **_copy(locked, [*LEAD_CONTACT_FIELDS, *ADDRESS_FIELDS, "do_not_email"]),
             **_owner(locked),
         )
         result.contact_created = True
@@ -205,6 +214,9 @@ def qualify_lead(
             if estimated_close_date is FROM_LEAD
             else estimated_close_date,
             description=locked.description,
+            # The lead was the Qualify stage: the opportunity goes on at Develop.
+            sales_stage=SalesStage.DEVELOP,
+            close_probability=TYPICAL_PROBABILITY[SalesStage.DEVELOP],
             products=[
                 (interest.product, interest.quantity, interest.note)
                 for interest in locked.interests.select_related("product")

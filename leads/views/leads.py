@@ -9,15 +9,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
-from accounts.models import Account
+from accounts.models import Account, ListKind
 from accounts.permissions import (
     is_administrator,
     is_manager,
     visible_to,
 )
 from accounts.selectors import changes_context
+from accounts.views.saved_views import SavedViewCreateView, SavedViewsMixin
 from leads.exceptions import closed_message
-from leads.filters import SAVED_VIEWS, SORT_FIELDS
+from leads.filters import SAVED_VIEWS, SORT_FIELDS, LeadFilter
 from leads.forms.lifecycle import BulkActionForm
 from leads.forms.scoring import PinScoreForm
 from leads.forms.timeline import timeline_forms
@@ -127,8 +128,12 @@ FILTER_FIELDS = [
 DESC_FIRST = {"created", "value", "score"}
 
 
-class LeadListView(TemplateView):
+class LeadListView(SavedViewsMixin, TemplateView):
     template_name = "leads/lead_list.html"
+    # Saved views (accounts/views/saved_views.py): the menu and the default view.
+    list_kind = ListKind.LEADS
+    filterset_class = LeadFilter
+    system_views = [(label, f"view={key}") for key, label in SAVED_VIEWS]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -190,6 +195,11 @@ def _filter_form_context(leadfilter, request):
         "filter_fields": [leadfilter.form[name] for name in FILTER_FIELDS],
         "current_view": _current_view(leadfilter, request),
     }
+
+
+class LeadSavedViewCreateView(SavedViewCreateView):
+    list_kind = ListKind.LEADS
+    filterset_class = LeadFilter
 
 
 @require_GET

@@ -13,9 +13,7 @@ from leads.forms.lifecycle import (
     LeadRoutingPreviewForm,
 )
 from leads.selectors import leads as selectors
-from leads.selectors.duplicates import (
-    find_duplicate_leads,
-)
+from leads.selectors.duplicate_rules import check_lead_duplicates
 from leads.selectors.routing.dry_run import routing_preview
 from leads.selectors.routing.pages import latest_assignment
 from leads.services import lifecycle
@@ -100,15 +98,17 @@ def _lead_form_page(request, *, lead=None):
     duplicates = []
     if form.is_valid():
         data = form.cleaned_data
-        duplicates = find_duplicate_leads(
+        # The published duplicate rules (leads.selectors.duplicate_rules): a block
+        # rule refuses with the matches shown, a warning asks to confirm.
+        duplicates = check_lead_duplicates(
             user=request.user,
-            email=data["email"],
-            company_name=data["company_name"],
-            last_name=data["last_name"],
-            phone=data["business_phone"] or data["mobile_phone"],
+            fields=data,
             exclude_pk=lead.pk if lead else None,
+            business_unit_id=lead.business_unit_id
+            if lead
+            else request.user.business_unit_id,
         )
-        if duplicates and not data["confirm_duplicates"]:
+        if duplicates.blocked or (duplicates and not data["confirm_duplicates"]):
             # A twin POST of this form may have committed its lead since the first
             # look: that lead is then the "duplicate" found, and this POST lands on it.
             if lead is None and (earlier := _earlier_lead(request)) is not None:

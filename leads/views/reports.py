@@ -6,6 +6,7 @@ from leads.exports import csv_line
 from leads.forms.reports import COLUMN_GROUPS, SourceReportForm
 from leads.presenters.reports import COLUMNS, chart_data, csv_rows, report_table
 from leads.reports import source_performance_report
+from leads.reports.stages import STAGES, report_days_per_stage
 
 
 def _group_links(request, shown):
@@ -33,9 +34,8 @@ class SourceReportView(TemplateView):
             form = SourceReportForm({"period": "all"}, user=request.user)
             form.is_valid()
         data = form.cleaned_data
-        report = source_performance_report(
-            user=request.user, **form.report_filters(business_unit_subtree_ids)
-        )
+        filters = form.report_filters(business_unit_subtree_ids)
+        report = source_performance_report(user=request.user, **filters)
         if request.GET.get("format") == "csv":
             return _csv(report)
         shown = data["columns"]
@@ -53,6 +53,8 @@ class SourceReportView(TemplateView):
             campaigns_open=shown == "cost",
             chart_data=chart_data(report),
             csv_query=query.urlencode(),
+            stage_days=report_days_per_stage(user=request.user, **filters),
+            stage_names=[stage.label for stage in STAGES],
         )
         return self.render_to_response(context)
 

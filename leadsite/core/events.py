@@ -27,6 +27,8 @@ EVENT_TYPES = (
 INTERNAL_EVENT_TYPES = (
     "import.refused",
     "webhook.paused",
+    # A reply or a sender's email received on a record (leads.services.inbound).
+    "email.received",
 )
 
 # name -> (sink, the event types it receives), in registration order.

@@ -33,6 +33,7 @@ CHANNELS = {
     "capture": "Capture form",
     "merge": "Merge",
     "command": "Command",
+    "mass_update": "Mass update",
 }
 # Bookkeeping columns the Changes tab leaves out.
 NOT_SHOWN = {"modified_at", "created_at", "id", "version"}

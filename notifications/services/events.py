@@ -2,6 +2,8 @@
 these inside the emitting service's transaction). Each returns how many of the
 notifications it wrote wait to be emailed at once."""
 
+from email.utils import parseaddr
+
 from leads.models import AssignmentTrigger, ImportStatus
 from notifications.models import Kind
 from notifications.selectors import overdue_rule_of, unit_managers
@@ -108,5 +110,26 @@ def webhook_paused(subscription, *, by: int | None = None) -> int:
         ),
         target=subscription,
         actor_id=by,
+    )
+    return notify([message])
+
+
+def email_received(email, **extra) -> int:
+    """An email came in on a record (a reply, or a sender's mail joining their open
+    lead): the record's owner is told, unless the owner sent it."""
+    record = email.regarding
+    owner = getattr(record, "owner_user", None)
+    if owner is None:
+        return 0
+    sender = parseaddr(email.from_address)[1].lower()
+    if owner.email and owner.email.lower() == sender:
+        return 0
+    message = Message(
+        user_id=owner.pk,
+        kind=Kind.EMAIL_RECEIVED,
+        text=message_text(
+            "email_received", email=email, record=record, reply=bool(email.parent_id)
+        ),
+        target=record,
     )
     return notify([message])

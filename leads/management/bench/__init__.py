@@ -7,14 +7,25 @@ page: median_ms and p95_ms of N runs after warm-up, queries, sql_ms (time spent
 in the database, from Django's own query log) and floor_ms (the same answer from
 hand-written SQL on the same connection; null where none is written). A feature
 not built on this branch registers a placeholder() that says so with nulls.
-Scenario modules: lists, detail, admin, reports, routing, api, scoring (imported by
-load()).
+Scenario modules: lists, detail, admin, reports, routing, api, scoring, board,
+mass_update, duplicates (imported by load()).
 """
 
 import importlib
 
 SCENARIOS = {}  # key -> function, in registration order
-MODULES = ["lists", "detail", "admin", "reports", "routing", "api", "scoring"]
+MODULES = [
+    "lists",
+    "detail",
+    "admin",
+    "reports",
+    "routing",
+    "api",
+    "scoring",
+    "board",
+    "mass_update",
+    "duplicates",
+]
 # Scenarios of apps above this one, by name (this app imports none of them).
 OTHER_MODULES = ["webhooks.management.bench"]
 RESULT_KEYS = ["median_ms", "p95_ms", "queries", "sql_ms", "floor_ms"]
@@ -31,6 +42,7 @@ KEYS = [
     "qualify",
     "home_rep",
     "opportunities_list",
+    "board",
     "admin_changelist",
     "admin_changelist_search",
     "report_all_time",
@@ -45,6 +57,10 @@ KEYS = [
     "event_write_overhead",
     "update_with_rescore",
     "score_rebuild",
+    "duplicate_check",
+    "duplicate_check_fuzzy",
+    "duplicate_scan",
+    "mass_update",
 ]
 
 

@@ -30,8 +30,10 @@ from django.utils import timezone
 from leads.management.seeding import routing
 from leads.management.seeding.catalog import build_base_accounts, build_catalog
 from leads.management.seeding.context import SeedContext
+from leads.management.seeding.emails import build_emails
 from leads.management.seeding.leads import prepare_lead_rows, write_lead_batch
 from leads.management.seeding.organisation import LARGE_ORG_FROM, build_organisation
+from leads.management.seeding.qualification import require_demo_steps
 from leads.management.seeding.tables import deferred_indexes
 from leads.management.seeding.values import build_pools, creation_times
 from leads.models import Lead, RebuildStatus, ScoreRebuild
@@ -89,6 +91,7 @@ class Command(BaseCommand):
             build_organisation(ctx, password=password, large=large)
             build_catalog(ctx)
             build_base_accounts(ctx)
+            require_demo_steps()  # the stage bar's gates (seeding/qualification.py)
         prepare_lead_rows(ctx)
         existing = Lead.objects.count()
         missing = max(0, leads - existing)
@@ -114,6 +117,8 @@ class Command(BaseCommand):
             # Before the newest leads are routed: a demo rule reads the score.
             self._rebuild_scores()
         routing.route_recent(ctx, missing)
+        with transaction.atomic(), service_context("seed_demo"):
+            build_emails(ctx)  # templates and a few sent emails (seeding/emails.py)
         if (
             missing
             and connection.vendor == "postgresql"

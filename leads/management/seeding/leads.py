@@ -4,7 +4,14 @@ import datetime
 from decimal import Decimal
 from itertools import accumulate
 
-from accounts.models import Account, Contact, Industry, Opportunity, OpportunityProduct
+from accounts.models import (
+    Account,
+    Contact,
+    Industry,
+    Opportunity,
+    OpportunityProduct,
+    StageVisit,
+)
 from leads.management.seeding import outcomes, qualification, routing, timeline
 from leads.management.seeding.tables import Table
 from leads.management.seeding.values import (
@@ -50,6 +57,7 @@ TABLES = [
     LeadProduct,
     OpportunityProduct,
     LeadAssignment,
+    StageVisit,
 ]
 
 
@@ -104,6 +112,11 @@ def write_lead_batch(ctx, size, *, offset, done):
         opportunities.append(qualification.opportunity_row(ctx, lead, opportunity_id))
         lead["qualifying_opportunity_id"] = opportunity_id
 
+    visits = [
+        visit
+        for opportunity in opportunities
+        for visit in qualification.stage_visit_rows(ctx, opportunity)
+    ]
     activities, notes, interests, lines = [], [], [], []
     for lead in leads:
         activities += timeline.activity_rows(ctx, lead)
@@ -118,6 +131,7 @@ def write_lead_batch(ctx, size, *, offset, done):
         (Account, accounts),
         (Contact, contacts),
         (Opportunity, opportunities),
+        (StageVisit, visits),
         (Lead, leads),
         (Activity, activities),
         (Note, notes),

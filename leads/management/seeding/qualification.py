@@ -1,6 +1,7 @@
 """Rows qualification creates: the account, contact and opportunity of a qualified
 lead, copied from the lead as the qualification service copies them."""
 
+import datetime
 import random
 from decimal import Decimal
 
@@ -10,6 +11,8 @@ from accounts.models import (
     OpportunityState,
     OpportunityStatus,
     SalesStage,
+    StageProcess,
+    StageStep,
 )
 from leads.management.seeding.values import OPPORTUNITY_LOST_STATUSES, between
 from leads.models import ACCOUNT_FIELDS_FROM_LEAD, LEAD_CONTACT_FIELDS
@@ -57,11 +60,11 @@ def contact_row(lead, pk, account_id):
 
 
 # Open deals by stage: most are early.
+# The lead was the Qualify stage: its opportunity is at Develop or later.
 STAGE_WEIGHTS = {
-    SalesStage.QUALIFY: 35,
-    SalesStage.DEVELOP: 30,
-    SalesStage.PROPOSE: 22,
-    SalesStage.CLOSE: 13,
+    SalesStage.DEVELOP: 50,
+    SalesStage.PROPOSE: 32,
+    SalesStage.CLOSE: 18,
 }
 
 
@@ -113,3 +116,47 @@ def opportunity_row(ctx, lead, pk):
             row["status"] = rng.choice(OPPORTUNITY_LOST_STATUSES)
             row["close_probability"] = 0
     return row
+
+
+def stage_visit_rows(ctx, opportunity):
+    """The opportunity's time in each stage from Develop to where it is: a few days
+    to a few weeks each, the last one open while the deal is (else ended when it
+    closed). Drawn from a generator of its own, as the stage is."""
+    rng = random.Random(-opportunity["id"])
+    end = opportunity.get("closed_at") or ctx.now
+    entered = opportunity["created_at"]
+    stages = range(SalesStage.DEVELOP, opportunity["sales_stage"] + 1)
+    rows = []
+    for position, stage in enumerate(stages):
+        last = position == len(stages) - 1
+        left = (
+            end
+            if last
+            else min(end, entered + datetime.timedelta(days=rng.uniform(2, 24)))
+        )
+        rows.append(
+            {
+                "opportunity_id": opportunity["id"],
+                "stage": int(stage),
+                "entered_at": entered,
+                "left_at": None if last and "closed_at" not in opportunity else left,
+            }
+        )
+        entered = left
+    return rows
+
+
+# Steps the demo marks required (a fresh database requires none): a deal needs its
+# estimated revenue before Propose, and the proposal sent before Close.
+DEMO_REQUIRED_STEPS = [
+    (SalesStage.DEVELOP, "Estimated revenue"),
+    (SalesStage.PROPOSE, "Proposal sent"),
+]
+
+
+def require_demo_steps():
+    StageStep.objects.filter(
+        process=StageProcess.OPPORTUNITY,
+        stage__in=[stage for stage, _ in DEMO_REQUIRED_STEPS],
+        name__in=[name for _, name in DEMO_REQUIRED_STEPS],
+    ).update(required=True)

@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history
 from leads import imports as parsing
 from leads.exceptions import TransitionRefused
 from leads.models import (
+    DuplicateAction,
     DuplicateMode,
     ImportBatch,
     ImportRow,
@@ -30,6 +31,7 @@ from leads.models import (
     RowOutcome,
 )
 from leads.selectors import imports as reading
+from leads.selectors.duplicate_rules import check_lead_duplicates, published_rules
 from leads.services.capture import flag_possible_duplicates, route_incoming_lead
 from leads.services.lifecycle import update_lead
 from leads.services.scoring import count_closed, score_leads
@@ -115,14 +117,15 @@ def _save_new(entries, batch):
         if entry[1] != RowOutcome.CREATED:
             continue
         emit("lead.created", lead)
-        flagged_of = lead.import_flagged_of
+        flagged_of, check = lead.import_flagged_of, lead.duplicate_check
         routed = batch.owner_user is None and not lead.import_owner_named
         if routed and lead.state == LeadState.OPEN:
             entry[2] = lead = route_incoming_lead(
                 lead=lead, by=batch.created_by, trigger="import"
             )
+        if flagged_of is not None or check:
+            flag_possible_duplicates(lead=lead, origin="import", check=check)
         if flagged_of is not None:
-            flag_possible_duplicates(lead=lead, origin="import")
             if not PossibleDuplicate.objects.filter(
                 lead=lead, matched_lead=flagged_of
             ).exists():
@@ -184,8 +187,29 @@ def _process_row(row, batch, match):
             return RowOutcome.SKIPPED, match, f"Matches lead #{match.pk}.", {}, {}
         if batch.duplicate_mode == DuplicateMode.UPDATE:
             return _update(row, batch, match)
-        return _prepare(row, batch, flagged_of=match)
-    return _prepare(row, batch)
+        return _checked(_prepare(row, batch, flagged_of=match), batch)
+    return _checked(_prepare(row, batch), batch)
+
+
+def _checked(result, batch):
+    """A new lead against the published duplicate rules (read once per business
+    unit and chunk: `batch.duplicate_rules`, set by _process_chunk): a block rule
+    fails the row with the match named, a warning flags the lead once saved
+    (_save_new)."""
+    rules = batch.duplicate_rules
+    lead = result[1]
+    unit = lead.business_unit_id
+    if unit not in rules:
+        rules[unit] = published_rules(business_unit_id=unit)
+    check = check_lead_duplicates(
+        user=None, fields=lead, business_unit_id=unit, rules=rules[unit]
+    )
+    if check.blocked:
+        pk = check.matched_ids(DuplicateAction.BLOCK)[0]
+        names = ", ".join(check.reasons[pk])
+        return RowOutcome.FAILED, None, f"Refused ({names}): lead #{pk}.", {}, {}
+    lead.duplicate_check = check
+    return result
 
 
 def _error_message(error) -> str:
@@ -211,6 +235,7 @@ def _process_chunk(batch, chunk):
             user=batch.created_by,
             system=batch.source_system,
         )
+        batch.duplicate_rules = {}
         for row in chunk:
             try:
                 result = _process_row(row, batch, matches.get(row.index))

@@ -1,0 +1,186 @@
+"""The sales process as a stage bar: Qualify on the lead, then Develop, Propose and
+Close on the opportunity. Each stage has steps an administrator defines (a field of
+the record that must hold a value, or a checklist item a user ticks); a required
+step must be complete before the record moves on (the state machines' conditions:
+Lead.qualify, Opportunity.advance). Time in each opportunity stage is kept as visits."""
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class SalesStage(models.IntegerChoices):
+    """Sales stage [salesstagecode]: how far the deal has come."""
+
+    QUALIFY = 0, "Qualify"
+    DEVELOP = 1, "Develop"
+    PROPOSE = 2, "Propose"
+    CLOSE = 3, "Close"
+
+
+class StageProcess(models.TextChoices):
+    LEAD = "lead", "Lead"
+    OPPORTUNITY = "opportunity", "Opportunity"
+
+
+class StageStep(models.Model):
+    """One step of a stage: a field that must hold a value, or (no field) a checklist
+    item ticked on the opportunity."""
+
+    process = models.CharField(max_length=12, choices=StageProcess.choices)
+    stage = models.PositiveSmallIntegerField(choices=SalesStage.choices)
+    name = models.CharField(max_length=100)
+    field = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="A field of the record that completes the step when it has a value; "
+        "empty: a checklist item users tick (opportunities only).",
+    )
+    required = models.BooleanField(
+        default=False, help_text="Must be complete before the record moves on."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["process", "stage", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "stage", "name"],
+                name="stagestep_unique_name",
+                violation_error_message="This stage already has a step of that name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(process=StageProcess.LEAD, stage=SalesStage.QUALIFY)
+                | (Q(process=StageProcess.OPPORTUNITY) & ~Q(stage=SalesStage.QUALIFY)),
+                name="stagestep_process_owns_stage",
+                violation_error_message=(
+                    "Qualify is the lead's stage; Develop, Propose and Close are the "
+                    "opportunity's."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(process=StageProcess.OPPORTUNITY) | ~Q(field=""),
+                name="stagestep_lead_steps_are_fields",
+                violation_error_message="A lead's steps are fields of the lead.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if not self.field:
+            return
+        model = apps.get_model(
+            "leads.Lead"
+            if self.process == StageProcess.LEAD
+            else "accounts.Opportunity"
+        )
+        try:
+            field = model._meta.get_field(self.field)
+        except FieldDoesNotExist:
+            field = None
+        if field is None or not field.concrete or not field.editable:
+            raise ValidationError(
+                {
+                    "field": f"The {model._meta.verbose_name} has no field “{self.field}”."
+                }
+            )
+
+
+class StepCheck(models.Model):
+    """A ticked checklist step on one opportunity."""
+
+    opportunity = models.ForeignKey(
+        "accounts.Opportunity", on_delete=models.CASCADE, related_name="step_checks"
+    )
+    step = models.ForeignKey(StageStep, on_delete=models.CASCADE, related_name="+")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "step"], name="stepcheck_once_per_step"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.step} ✓"
+
+
+class StageVisit(models.Model):
+    """An opportunity's time in one stage: from entering it to leaving it (empty
+    while it is there; a closed opportunity has left its last stage)."""
+
+    opportunity = models.ForeignKey(
+        "accounts.Opportunity",
+        on_delete=models.CASCADE,
+        related_name="stage_visits",
+    )
+    stage = models.PositiveSmallIntegerField(choices=SalesStage.choices)
+    entered_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["entered_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity"],
+                condition=Q(left_at__isnull=True),
+                name="stagevisit_one_open_per_opportunity",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True)
+                | Q(left_at__gte=models.F("entered_at")),
+                name="stagevisit_leaves_after_entering",
+            ),
+        ]
+        indexes = [models.Index(fields=["opportunity", "stage"], name="stagevisit_opp")]
+
+    def __str__(self):
+        return f"{self.get_stage_display()} from {self.entered_at:%Y-%m-%d}"
+
+
+def step_value_present(record, step: StageStep, checked: set[int]) -> bool:
+    """Whether `step` is complete on `record`: its field holds a value (False counts
+    as a value for a yes/no field only when True), or it is ticked."""
+    if not step.field:
+        return step.pk in checked
+    try:
+        field = record._meta.get_field(step.field)
+    except FieldDoesNotExist:
+        return False
+    value = getattr(record, field.attname, None)
+    return not (value is None or value == "" or value is False)
+
+
+def missing_required_steps(
+    record, process: str, stage: int, *, checked=None
+) -> list[StageStep]:
+    """The required steps of `stage` not complete on `record` (reads the steps, and
+    an opportunity's ticks unless `checked` is given)."""
+    steps = [
+        step
+        for step in StageStep.objects.filter(
+            process=process, stage=stage, required=True
+        )
+    ]
+    if not steps:
+        return []
+    if checked is None:
+        checked = (
+            set(record.step_checks.values_list("step_id", flat=True))
+            if process == StageProcess.OPPORTUNITY and record.pk
+            else set()
+        )
+    return [step for step in steps if not step_value_present(record, step, checked)]

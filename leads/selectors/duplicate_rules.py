@@ -1,0 +1,381 @@
+"""The duplicate rules at work: which published rules apply to a lead, and the
+existing leads a new or changed one matches by them.
+
+Each condition is a database prefilter that an index serves (leads
+0004_postgresql_search_indexes: UPPER(column) btree text_pattern_ops and trigram
+GIN indexes; Lead.Meta: the phone digit columns) and, where the prefilter may
+take more than it should, a Python comparison on the few candidates:
+
+- exact, equal ignoring case, normalised email: UPPER(column) = UPPER(value)
+  (exact then compares the case too);
+- phone: the digit columns (leadsite.core.phones.same_phone_q, same_number);
+- company normalised: the company starts with the name's first word, then
+  normalise_company on both;
+- first N characters: UPPER(column) LIKE 'ABC%', N characters at least;
+- fuzzy: UPPER(column) % UPPER(value) (the trigram index) and similarity() at
+  least the threshold, PostgreSQL with pg_trgm only; elsewhere the rule is
+  skipped and its page says so.
+
+One query per applicable rule (so a broad rule cannot push another rule's match
+out of the candidate limit), plus one for the rules themselves.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import F, FloatField, Func, Lookup, Q, TextField, Value
+from django.db.models.functions import Cast, Upper
+from django.db.models.lookups import GreaterThanOrEqual
+
+from accounts.models import BusinessUnit
+from accounts.permissions import visible_to
+from leads.models import (
+    DuplicateAction,
+    DuplicateMethod,
+    DuplicateRecordType,
+    DuplicateRule,
+    DuplicateScan,
+    Lead,
+    LeadState,
+)
+from leads.models.duplicates import ACTION_STRENGTH, DEFAULT_RULES
+from leads.permissions import routing_unit_ids
+from leads.selectors.duplicates import (
+    CANDIDATE_LIMIT,
+    PHONE_DIGIT_COLUMNS,
+    DuplicateLeads,
+    hidden_match,
+    normalise_company,
+    scope_column,
+)
+from leadsite.core.phones import phone_digits, same_number, same_phone_q
+
+
+class TrigramSimilar(Lookup):
+    """`lhs % rhs`: pg_trgm's "similar enough" operator, which a trigram GIN index
+    serves (django.contrib.postgres is not installed; its lookup is this)."""
+
+    lookup_name = "dup_trigram_similar"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} %% {rhs}", [*lhs_params, *rhs_params]
+
+
+_TRIGRAM_READY: dict[str, bool] = {}
+
+
+def trigram_available() -> bool:
+    """Whether fuzzy conditions can run: PostgreSQL with the pg_trgm extension
+    (asked once per database and process)."""
+    if connection.vendor != "postgresql":
+        return False
+    key = connection.settings_dict["NAME"]
+    if key not in _TRIGRAM_READY:
+        with connection.cursor() as cursor:
+            # A catalog question, not a data read: no ORM model for pg_extension.
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            _TRIGRAM_READY[key] = cursor.fetchone() is not None
+    return _TRIGRAM_READY[key]
+
+
+FUZZY_SKIPPED = (
+    "Skipped: similarity needs PostgreSQL with the pg_trgm extension, which this "
+    "database does not have."
+)
+
+
+def _text(value) -> str:
+    return (value or "").strip()
+
+
+def condition_value(condition: dict, fields: dict) -> str:
+    """The value a condition compares, from a lead's fields (a dict or a Lead)."""
+    get = fields.get if isinstance(fields, dict) else lambda n: getattr(fields, n, "")
+    if condition["field"] == "phone":
+        return _text(get("business_phone")) or _text(get("mobile_phone"))
+    return _text(get(condition["field"]))
+
+
+def _upper(name: str):
+    return Upper(Cast(F(name), TextField()))
+
+
+def condition_filter(condition: dict, value: str):
+    """The prefilter (a Q or a lookup expression) of one condition for `value`, or
+    None when the value cannot match anything (empty, too short)."""
+    name, method, parameter = (
+        condition["field"],
+        condition["method"],
+        condition["parameter"],
+    )
+    if not value:
+        return None
+    if method in (DuplicateMethod.EXACT, DuplicateMethod.IEXACT):
+        return Q(**{f"{name}__iexact": value})
+    if method == DuplicateMethod.EMAIL:
+        return Q(email__iexact=value)
+    if method == DuplicateMethod.PHONE:
+        return same_phone_q(PHONE_DIGIT_COLUMNS, value)
+    if method == DuplicateMethod.COMPANY:
+        core = normalise_company(value)
+        if not core:
+            return None
+        first = core.split()[0]
+        return Q(company_name__istartswith=first) | Q(
+            company_name__istartswith=f"the {first}"
+        )
+    if method == DuplicateMethod.PREFIX:
+        if len(value) < parameter:
+            return None
+        return Q(**{f"{name}__istartswith": value[:parameter]})
+    if method == DuplicateMethod.FUZZY:
+        upper = Value(value.upper())
+        similarity = Func(
+            _upper(name), upper, function="similarity", output_field=FloatField()
+        )
+        return Q(TrigramSimilar(_upper(name), upper)) & Q(
+            GreaterThanOrEqual(similarity, Value(float(parameter)))
+        )
+    raise ValueError(f"Unknown duplicate method {method!r}.")
+
+
+def condition_holds(condition: dict, value: str, record) -> bool:
+    """Whether `record` (a prefilter's candidate) meets the condition for `value`
+    (fuzzy: the database decided)."""
+    method = condition["method"]
+    if method == DuplicateMethod.PHONE:
+        digits = phone_digits(value)
+        return any(
+            same_number(digits, getattr(record, column))
+            for column in PHONE_DIGIT_COLUMNS
+        )
+    theirs = _text(getattr(record, condition["field"]))
+    if method == DuplicateMethod.EXACT:
+        return theirs == value
+    if method in (DuplicateMethod.IEXACT, DuplicateMethod.EMAIL):
+        return theirs.lower() == value.lower()
+    if method == DuplicateMethod.COMPANY:
+        return normalise_company(theirs) == normalise_company(value)
+    if method == DuplicateMethod.PREFIX:
+        n = condition["parameter"]
+        return len(theirs) >= n and theirs[:n].lower() == value[:n].lower()
+    return True
+
+
+def _default_rules() -> list[DuplicateRule]:
+    return [
+        DuplicateRule(
+            name=name,
+            conditions=conditions,
+            action=DuplicateAction.WARN,
+            is_published=True,
+        )
+        for name, conditions in DEFAULT_RULES
+    ]
+
+
+def published_rules(
+    *, record_type=DuplicateRecordType.LEAD, business_unit_id=None
+) -> list[DuplicateRule]:
+    """The published rules of `record_type` that check a record of
+    `business_unit_id`: everyone's and those of that unit or a unit above it.
+    Allow rules check nothing and are left out. Where no rule of the type exists
+    at all, today's checks (DEFAULT_RULES). One query (two with unit rules)."""
+    rules = list(
+        DuplicateRule.objects.filter(record_type=record_type).only(
+            "name",
+            "business_unit_id",
+            "conditions",
+            "action",
+            "exclude_closed",
+            "is_published",
+        )
+    )
+    if not rules:
+        return _default_rules()
+    rules = [r for r in rules if r.is_published and r.action != DuplicateAction.ALLOW]
+    if any(r.business_unit_id for r in rules):
+        above = _unit_and_above(business_unit_id)
+        rules = [
+            r
+            for r in rules
+            if r.business_unit_id is None or r.business_unit_id in above
+        ]
+    return rules
+
+
+def _unit_and_above(unit_id) -> set[int]:
+    """The unit and every unit above it (the unit table is small: one query)."""
+    if unit_id is None:
+        return set()
+    parents = dict(BusinessUnit.objects.values_list("pk", "parent_id"))
+    found = set()
+    while unit_id is not None and unit_id not in found:
+        found.add(unit_id)
+        unit_id = parents.get(unit_id)
+    return found
+
+
+@dataclass
+class DuplicateCheck(DuplicateLeads):
+    """What the published rules say about a record being written: the matching
+    leads (in scope, each with `duplicate_reasons`: the rule names; elsewhere as
+    HiddenMatch), the strongest action of the rules that matched, and the fuzzy
+    rules skipped on this database."""
+
+    action: str = DuplicateAction.ALLOW
+    skipped: list[str] = field(default_factory=list)
+    rule_actions: dict = field(default_factory=dict)  # lead pk → strongest action
+    reasons: dict = field(default_factory=dict)  # lead pk → rule names
+
+    @property
+    def blocked(self) -> bool:
+        return self.action == DuplicateAction.BLOCK
+
+    @property
+    def warned(self) -> bool:
+        return self.action == DuplicateAction.WARN
+
+    def matched_ids(self, action=None) -> list[int]:
+        """Ids of every matching lead (of the rules with `action`, if given)."""
+        return [
+            pk for pk, a in self.rule_actions.items() if action is None or a == action
+        ]
+
+
+# What a match shows (duplicate_warning.html, the API's matches, the flags) and
+# its comparison reads: a lead has sixty columns, a check reads up to 50 a rule.
+MATCH_COLUMNS = [
+    "subject",
+    "first_name",
+    "last_name",
+    "email",
+    "company_name",
+    *PHONE_DIGIT_COLUMNS,
+    "state",
+    "status",
+    "business_unit",
+    "owner_user",
+    "owner_team",
+    "version",
+]
+
+
+def _candidates(rule, fields, *, user, exclude_pk):
+    condition = Q()
+    for item in rule.conditions:
+        prefilter = condition_filter(item, condition_value(item, fields))
+        if prefilter is None:
+            return []
+        condition &= prefilter
+    if rule.exclude_closed:
+        condition &= Q(state=LeadState.OPEN)
+    queryset = (
+        Lead.objects.filter(condition)
+        .select_related("owner_user", "owner_team")
+        .only(*MATCH_COLUMNS)
+    )
+    if exclude_pk:
+        queryset = queryset.exclude(pk=exclude_pk)
+    in_scope = Value(1) if user is None else scope_column(user)
+    queryset = queryset.annotate(in_scope=in_scope).order_by("-in_scope", "-pk")
+    return [
+        lead
+        for lead in queryset[:CANDIDATE_LIMIT]
+        if all(
+            condition_holds(item, condition_value(item, fields), lead)
+            for item in rule.conditions
+        )
+    ]
+
+
+def check_lead_duplicates(
+    *, user, fields, exclude_pk=None, business_unit_id=None, rules=None
+) -> DuplicateCheck:
+    """The existing leads (any owner) that a lead with `fields` (a dict of lead
+    field values, or a Lead) duplicates by the published rules for its business
+    unit, and the strongest action among the rules that matched.
+
+    `user` decides which matches come as records (in scope) and which as
+    HiddenMatch; None (capture, import) takes every match as a record. At most
+    CANDIDATE_LIMIT candidates per rule, newest first. Reads only."""
+    if rules is None:
+        rules = published_rules(business_unit_id=business_unit_id)
+    found = DuplicateCheck()
+    fuzzy_ok = None
+    by_pk, hidden = {}, {}
+    for rule in rules:
+        if rule.is_fuzzy:
+            fuzzy_ok = trigram_available() if fuzzy_ok is None else fuzzy_ok
+            if not fuzzy_ok:
+                found.skipped.append(rule.name)
+                continue
+        matched = _candidates(rule, fields, user=user, exclude_pk=exclude_pk)
+        for lead in matched:
+            if ACTION_STRENGTH[rule.action] > ACTION_STRENGTH[found.action]:
+                found.action = rule.action
+            previous = found.rule_actions.get(lead.pk, DuplicateAction.ALLOW)
+            if ACTION_STRENGTH[rule.action] > ACTION_STRENGTH[previous]:
+                found.rule_actions[lead.pk] = rule.action
+            target = by_pk if lead.in_scope else hidden
+            if lead.pk not in target:
+                lead.duplicate_reasons = []
+                target[lead.pk] = lead
+            if rule.name not in target[lead.pk].duplicate_reasons:
+                target[lead.pk].duplicate_reasons.append(rule.name)
+            found.reasons[lead.pk] = target[lead.pk].duplicate_reasons
+    found.leads = sorted(by_pk.values(), key=lambda lead: -lead.pk)
+    found.elsewhere = [
+        hidden_match("lead", lead, lead.duplicate_reasons)
+        for lead in sorted(hidden.values(), key=lambda lead: -lead.pk)
+    ]
+    return found
+
+
+# --- the pages ------------------------------------------------------------------------
+
+
+def list_duplicate_rules(*, user) -> list[DuplicateRule]:
+    """The rules `user` may see on the rules page (administrators all; managers
+    everyone's and their unit's and below), each with `editable`."""
+    units = routing_unit_ids(user)
+    rules = DuplicateRule.objects.select_related("business_unit", "modified_by")
+    if units is not None:
+        rules = rules.filter(Q(business_unit__isnull=True) | Q(business_unit__in=units))
+    rules = list(rules)
+    for rule in rules:
+        rule.editable = units is None or rule.business_unit_id in (units or [])
+    return rules
+
+
+def get_editable_rule(*, pk, user) -> DuplicateRule:
+    """A rule `user` may change; DuplicateRule.DoesNotExist otherwise."""
+    rule = DuplicateRule.objects.get(pk=pk)
+    units = routing_unit_ids(user)
+    if units is not None and rule.business_unit_id not in units:
+        raise DuplicateRule.DoesNotExist
+    return rule
+
+
+def latest_scans(*, limit=5) -> list[DuplicateScan]:
+    return list(DuplicateScan.objects.select_related("created_by")[:limit])
+
+
+def scan_groups(*, scan, user, page) -> None:
+    """Each group on `page` gets `leads`: its members the user may see (one
+    query for the page), `hidden`: how many others, and `merge_pairs`: the first
+    open lead beside each other open one (the merge screen takes two)."""
+    ids = {pk for group in page.object_list for pk in group.record_ids}
+    visible = {
+        lead.pk: lead
+        for lead in visible_to(user, Lead.objects.filter(pk__in=ids)).select_related(
+            "owner_user", "owner_team"
+        )
+    }
+    for group in page.object_list:
+        group.leads = [visible[pk] for pk in group.record_ids if pk in visible]
+        group.hidden = group.size - len(group.leads)
+        open_leads = [lead for lead in group.leads if lead.is_open]
+        group.merge_pairs = [(open_leads[0], other) for other in open_leads[1:]]

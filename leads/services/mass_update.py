@@ -1,0 +1,429 @@
+"""Mass updates: the same changes applied to many leads through the services of one
+edit (update_lead, assign_lead, the state machine's transitions), and undone.
+
+Each selected lead carries the version the user saw; a lead changed since is
+skipped and listed, never overwritten, as is one the user may no longer edit, a
+closed one, and one whose status reason the state machine refuses. The work runs
+CHUNK_ROWS leads a transaction, each lead in a savepoint of its own, committed with
+its rows' results and the job's counters: a worker that dies loses one chunk, and
+the next run goes on with the rows still waiting. The undo restores, lead by lead,
+exactly the values the update replaced, while the lead still has the version and
+values the update left; otherwise it skips and lists it.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import Team, User
+from leads.exceptions import LeadClosed, TransitionRefused
+from leads.models import (
+    DISQUALIFY_REASONS,
+    Lead,
+    LeadStatus,
+    MassUpdate,
+    MassUpdateOutcome,
+    MassUpdateRow,
+    MassUpdateStatus,
+    UndoOutcome,
+)
+from leads.models.mass_update import (
+    MASS_UPDATE_FIELDS,
+    MASS_UPDATE_STATUSES,
+    OWNER_KEYS,
+)
+from leads.selectors.leads import list_leads
+from leads.services.lifecycle import (
+    assign_lead,
+    disqualify_lead,
+    mark_contacted,
+    reactivate_lead,
+    update_lead,
+)
+from leads.services.locks import lock_leads
+from leadsite.core.services import service, through
+from leadsite.core.versioning import changed_fields
+
+CHUNK_ROWS = 100  # leads per transaction (each in its own savepoint)
+INSERT_ROWS = 1000  # selection rows written per statement
+DEFAULT_MAX_ROWS = 10_000
+STALE = "Changed by someone else after you selected it; not overwritten."
+OUT_OF_SCOPE = "No longer among the leads you may edit."
+GONE = "This lead no longer exists."
+
+
+def max_rows() -> int:
+    """The most leads one mass update may change (settings
+    LEADSITE_MASS_UPDATE_MAX_ROWS, default DEFAULT_MAX_ROWS)."""
+    return getattr(settings, "LEADSITE_MASS_UPDATE_MAX_ROWS", DEFAULT_MAX_ROWS)
+
+
+def _jsonable(value):
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+@dataclass
+class Plan:
+    """A job's changes as the services take them."""
+
+    fields: dict = field(default_factory=dict)  # lead field name → value
+    owner: dict | None = None  # {"owner_user": User} or {"owner_team": Team}
+    status: int | None = None
+    refusal: str = ""  # why no lead can be changed (a chosen record is gone)
+
+    def attnames(self) -> list[str]:
+        names = [Lead._meta.get_field(name).attname for name in self.fields]
+        if self.owner:
+            names += ["owner_user_id", "owner_team_id", "business_unit_id"]
+        if self.status is not None:
+            names.append("status")
+        return names
+
+
+def _related(model, pk, cache):
+    if pk is None:
+        return None
+    key = (model, pk)
+    if key not in cache:
+        cache[key] = model._base_manager.filter(pk=pk).first()
+    return cache[key]
+
+
+def _python_value(name, value, cache):
+    """A stored (JSON) value of lead field `name` as the services take it;
+    raises LookupError when a related record no longer exists."""
+    model_field = Lead._meta.get_field(name)
+    if model_field.many_to_one:
+        record = _related(model_field.related_model, value, cache)
+        if value is not None and record is None:
+            raise LookupError(
+                f"The {model_field.verbose_name} chosen no longer exists."
+            )
+        return record
+    return None if value is None else model_field.to_python(value)
+
+
+def _plan(changes: dict) -> Plan:
+    plan, cache = Plan(), {}
+    try:
+        for name, value in changes.items():
+            if name in OWNER_KEYS:
+                model = User if name == "owner_user" else Team
+                record = _related(model, value, cache)
+                if record is None:
+                    raise LookupError("The owner chosen no longer exists.")
+                plan.owner = {name: record}
+            elif name == "status":
+                plan.status = int(value)
+            else:
+                plan.fields[name] = _python_value(name, value, cache)
+    except LookupError as error:
+        plan.refusal = str(error)
+    return plan
+
+
+def _check_changes(changes: dict) -> None:
+    unknown = set(changes) - {*MASS_UPDATE_FIELDS, *OWNER_KEYS, "status"}
+    if unknown:
+        raise ValueError("Not a field for a mass update: " + ", ".join(sorted(unknown)))
+    if not changes:
+        raise ValidationError("Choose at least one field to change.")
+    if all(key in changes for key in OWNER_KEYS):
+        raise ValidationError("Choose a user or a team as the owner, not both.")
+    if "status" in changes and changes["status"] not in MASS_UPDATE_STATUSES:
+        raise ValidationError({"status": "Choose a status reason from the list."})
+
+
+@service
+@transaction.atomic
+def create_mass_update(
+    *, by: User, changes: dict, selection, query: str = ""
+) -> MassUpdate:
+    """Record a mass update of the leads `selection` gives ((pk, version) pairs, in
+    any order, each once: the leads the user selected with the versions their page
+    showed, or a filter's leads as read now), waiting to run (queued).
+
+    `changes` maps lead fields (MASS_UPDATE_FIELDS), the owner (owner_user or
+    owner_team) and the status reason (MASS_UPDATE_STATUSES) to their new values.
+    Refuses (ValidationError) no change, no lead, and more leads than max_rows().
+    The caller has scoped the selection (the form checks the ids, the filter is
+    the user's) and runs or queues the job after commit; each row is checked again
+    when it runs. The selection's rows are written INSERT_ROWS a statement."""
+    _check_changes(changes)
+    limit = max_rows()
+    job = MassUpdate.objects.create(
+        created_by=by,
+        changes={name: _jsonable(value) for name, value in changes.items()},
+        query=query,
+    )
+    total, chunk = 0, []
+    for pk, version in selection:
+        total += 1
+        if total > limit:
+            raise ValidationError(
+                f"A mass update changes at most {limit:,} leads; choose fewer."
+            )
+        chunk.append(MassUpdateRow(mass_update=job, lead_id=pk, seen_version=version))
+        if len(chunk) == INSERT_ROWS:
+            MassUpdateRow.objects.bulk_create(chunk)
+            chunk = []
+    MassUpdateRow.objects.bulk_create(chunk)
+    if not total:
+        raise ValidationError("Select at least one lead.")
+    job.total = total
+    job.save(update_fields=["total"])
+    return job
+
+
+def _values(lead: Lead, attnames) -> dict:
+    return {name: _jsonable(getattr(lead, name)) for name in attnames}
+
+
+def _owned_by(lead: Lead, *, owner_user=None, owner_team=None) -> bool:
+    return lead.owner_user_id == getattr(owner_user, "pk", None) and (
+        lead.owner_team_id == getattr(owner_team, "pk", None)
+    )
+
+
+def _set_status(lead: Lead, status: int, *, by) -> Lead:
+    """Move an open lead to `status` through its transition (TransitionRefused with
+    the state machine's reason when it may not)."""
+    if status == LeadStatus.CONTACTED:
+        return mark_contacted(lead=lead, by=by)
+    if status in DISQUALIFY_REASONS:
+        return disqualify_lead(lead=lead, by=by, reason=status)
+    raise TransitionRefused(
+        f"“{LeadStatus(status).label}” is not a status reason for a mass update."
+    )
+
+
+def _apply(row: MassUpdateRow, plan: Plan, *, by, editable: dict) -> None:
+    """Change one lead (locked, from `editable`), in a savepoint, and record on
+    `row` what became of it."""
+    row.outcome = MassUpdateOutcome.SKIPPED
+    if plan.refusal:
+        row.reason = plan.refusal
+        return
+    lead = editable.get(row.lead_id)
+    if lead is None:
+        row.reason = OUT_OF_SCOPE if row.lead_id in editable else GONE
+        return
+    try:
+        with transaction.atomic():
+            row.lead_label = str(lead)[:300]
+            if not lead.is_editable:
+                raise LeadClosed(lead)
+            if lead.version != row.seen_version:
+                raise TransitionRefused(STALE)
+            before = _values(lead, plan.attnames())
+            fields = changed_fields(lead, plan.fields)
+            if fields:
+                lead = update_lead(
+                    lead=lead, by=by, expected_version=row.seen_version, **fields
+                )
+            if plan.owner and not _owned_by(lead, **plan.owner):
+                lead = assign_lead(lead=lead, by=by, **plan.owner)
+            if plan.status is not None and lead.status != plan.status:
+                lead = _set_status(lead, plan.status, by=by)
+    except ValidationError as error:
+        row.reason = " ".join(error.messages)
+        return
+    after = _values(lead, plan.attnames())
+    changed = {name for name in after if after[name] != before[name]}
+    if not changed:
+        row.outcome = MassUpdateOutcome.UNCHANGED
+        return
+    row.outcome = MassUpdateOutcome.UPDATED
+    row.before = {name: before[name] for name in changed}
+    row.after = {name: after[name] for name in changed}
+    row.version_after = lead.version
+
+
+ROW_RESULT = ["outcome", "reason", "before", "after", "version_after", "lead_label"]
+
+
+def _editable(by, rows) -> dict:
+    """The rows' leads, locked in pk order (leads.services.locks): lead id → the
+    lead when `by` may edit it now (in scope, allowed to change leads), else None;
+    a lead that no longer exists is left out."""
+    ids = [row.lead_id for row in rows if row.lead_id is not None]
+    leads = lock_leads(Lead.objects.all(), ids)
+    allowed = set()
+    if by.is_active and by.has_perm("leads.change_lead"):
+        allowed = set(
+            list_leads(user=by).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+    return {pk: lead if pk in allowed else None for pk, lead in leads.items()}
+
+
+def _recount(job: MassUpdate) -> None:
+    counts = dict(job.rows.values_list("outcome").annotate(n=Count("id")).order_by())
+    job.updated_count = counts.get(MassUpdateOutcome.UPDATED, 0)
+    job.unchanged_count = counts.get(MassUpdateOutcome.UNCHANGED, 0)
+    job.skipped_count = counts.get(MassUpdateOutcome.SKIPPED, 0)
+    job.rows_done = job.total - counts.get(MassUpdateOutcome.PENDING, 0)
+
+
+@service
+@through("mass_update")
+def process_mass_update(*, mass_update_id: int, by: User) -> MassUpdate | None:
+    """The job's work (the background task's body, or the request's for a small
+    job), on behalf of its creator `by`: apply its changes to its waiting rows, CHUNK_ROWS a transaction with the
+    job's row locked (two workers take turns), in lead order, then mark it
+    finished. Returns None when the job is not queued or running."""
+    plan = None
+    while True:
+        with transaction.atomic():
+            job = MassUpdate.objects.select_for_update().get(pk=mass_update_id)
+            if job.status not in (MassUpdateStatus.QUEUED, MassUpdateStatus.RUNNING):
+                return None
+            now = timezone.now()
+            if job.status == MassUpdateStatus.QUEUED:
+                job.status = MassUpdateStatus.RUNNING
+                job.started_at = job.started_at or now
+            if plan is None:
+                plan = _plan(job.changes)
+            rows = list(
+                job.rows.filter(outcome=MassUpdateOutcome.PENDING).order_by("id")[
+                    :CHUNK_ROWS
+                ]
+            )
+            editable = _editable(by, rows)
+            for row in rows:
+                _apply(row, plan, by=by, editable=editable)
+            MassUpdateRow.objects.bulk_update(rows, ROW_RESULT)
+            _recount(job)
+            job.heartbeat_at = now
+            if not rows:
+                job.status = MassUpdateStatus.DONE
+                job.finished_at = now
+            job.save()
+            if not rows:
+                return job
+
+
+@service
+@transaction.atomic
+def undo_mass_update(*, mass_update: MassUpdate, by: User) -> MassUpdate:
+    """Queue the undo of a finished mass update (the caller runs or queues
+    process_mass_update_undo after commit). Refused before it has finished and
+    once it is being undone or undone."""
+    job = MassUpdate.objects.select_for_update().get(pk=mass_update.pk)
+    if job.status in (MassUpdateStatus.UNDOING, MassUpdateStatus.UNDONE):
+        raise TransitionRefused("This mass update was already undone.")
+    if job.status != MassUpdateStatus.DONE:
+        raise TransitionRefused("This mass update is still running; wait for it.")
+    job.status = MassUpdateStatus.UNDOING
+    job.undone_by = by
+    job.undo_total = job.updated_count
+    job.heartbeat_at = None
+    job.save(update_fields=["status", "undone_by", "undo_total", "heartbeat_at"])
+    return job
+
+
+def _restore_status(lead: Lead, status: int, *, by) -> Lead:
+    """Take the lead back to status reason `status` through the transitions: a
+    closed lead is reactivated (New), then marked contacted if it was."""
+    if lead.status == status:
+        return lead
+    if not lead.is_editable:
+        lead = reactivate_lead(lead=lead, by=by)
+    if lead.status == status:
+        return lead
+    if status == LeadStatus.CONTACTED:
+        return mark_contacted(lead=lead, by=by)
+    raise TransitionRefused(
+        f"Its status reason cannot go back from “{LeadStatus(lead.status).label}” "
+        f"to “{LeadStatus(status).label}”; kept as it is."
+    )
+
+
+FIELD_OF_ATTNAME = {f.attname: f.name for f in Lead._meta.concrete_fields}
+
+
+def _undo(row: MassUpdateRow, *, by, editable: dict, cache: dict) -> None:
+    """Restore one lead's `before` values (locked, from `editable`), in a
+    savepoint, and record the outcome."""
+    row.undo_outcome = UndoOutcome.SKIPPED
+    lead = editable.get(row.lead_id)
+    if lead is None:
+        row.undo_reason = OUT_OF_SCOPE if row.lead_id in editable else GONE
+        return
+    try:
+        with transaction.atomic():
+            if lead.version != row.version_after or _values(lead, row.after) != (
+                row.after
+            ):
+                raise TransitionRefused(
+                    "Changed after the mass update; kept as it is, not overwritten."
+                )
+            before = dict(row.before)
+            if "status" in before:
+                lead = _restore_status(lead, before.pop("status"), by=by)
+            owner = {
+                key: _related(model, before.pop(f"{key}_id", None), cache)
+                for key, model in (("owner_user", User), ("owner_team", Team))
+            }
+            before.pop("business_unit_id", None)  # follows the owner
+            fields = {
+                FIELD_OF_ATTNAME[attname]: _python_value(
+                    FIELD_OF_ATTNAME[attname], value, cache
+                )
+                for attname, value in before.items()
+            }
+            if fields:
+                lead = update_lead(lead=lead, by=by, **fields)
+            if any(owner.values()) and not _owned_by(lead, **owner):
+                lead = assign_lead(lead=lead, by=by, **owner)
+    except (ValidationError, LookupError) as error:
+        row.undo_reason = " ".join(getattr(error, "messages", [str(error)]))
+        return
+    row.undo_outcome = UndoOutcome.RESTORED
+
+
+@service
+@through("mass_update")
+def process_mass_update_undo(*, mass_update_id: int, by: User) -> MassUpdate | None:
+    """The undo's work (task body, or the request's for a small job): restore the
+    updated leads, CHUNK_ROWS a transaction with the job's row locked, each lead in
+    a savepoint, skipping (and listing) a lead changed since the update or no
+    longer editable by `by`; then mark the job undone. None when it is not being
+    undone."""
+    cache = {}
+    while True:
+        with transaction.atomic():
+            job = MassUpdate.objects.select_for_update().get(pk=mass_update_id)
+            if job.status != MassUpdateStatus.UNDOING:
+                return None
+            rows = list(
+                job.rows.filter(
+                    outcome=MassUpdateOutcome.UPDATED, undo_outcome=UndoOutcome.NONE
+                ).order_by("id")[:CHUNK_ROWS]
+            )
+            editable = _editable(by, rows)
+            for row in rows:
+                _undo(row, by=by, editable=editable, cache=cache)
+            MassUpdateRow.objects.bulk_update(rows, ["undo_outcome", "undo_reason"])
+            restored = sum(r.undo_outcome == UndoOutcome.RESTORED for r in rows)
+            job.undo_done += len(rows)
+            job.restored_count += restored
+            job.undo_skipped_count += len(rows) - restored
+            job.heartbeat_at = timezone.now()
+            if not rows:
+                job.status = MassUpdateStatus.UNDONE
+                job.undone_at = job.heartbeat_at
+            job.save()
+            if not rows:
+                return job
