@@ -135,19 +135,24 @@ def screenshot(page, request):
     """screenshot(name) saves test-artifacts/<name>.png for a human to look at."""
 
     def _shot(name):
-        os.makedirs("test-artifacts", exist_ok=True)
-        try:
-            page.screenshot(path=f"test-artifacts/{name}.png", full_page=True)
-        except PlaywrightError as error:
-            # Chromium now and then answers a busy compositor's capture with
-            # "Unable to capture screenshot": the page is fine; take it again once
-            # the page is idle (any other error, or a second failure, is raised).
-            if "Unable to capture screenshot" not in str(error):
-                raise
-            page.wait_for_load_state("networkidle")
-            page.screenshot(path=f"test-artifacts/{name}.png", full_page=True)
+        save_screenshot(page, f"test-artifacts/{name}.png")
 
     return _shot
+
+
+def save_screenshot(page, path) -> None:
+    """The whole page as a PNG at `path` (its folder made first)."""
+    os.makedirs(os.path.dirname(str(path)) or ".", exist_ok=True)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError as error:
+        # Chromium now and then answers a busy compositor's capture with
+        # "Unable to capture screenshot": the page is fine; take it again once
+        # the page is idle (any other error, or a second failure, is raised).
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(path), full_page=True)
 
 
 class TaskWorker:

@@ -9,10 +9,11 @@ from playwright.sync_api import expect
 from leads.models import Lead, LeadState, LeadStatus
 from leads.services.lifecycle import mark_contacted
 from tests import factories
+from tests.browser.conftest import save_screenshot
 from tests.support import ensure_roles
 
 PHONE = {"width": 390, "height": 844}
-SHOTS = Path("/tmp/shots/board")
+SHOTS = Path("test-artifacts/board")
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +24,7 @@ def _roles(transactional_db):
 
 def _shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    save_screenshot(page, str(SHOTS / f"{name}.png"))
 
 
 def _drag(page, card, target):

@@ -10,17 +10,18 @@ from playwright.sync_api import expect
 
 from leads.models import DuplicateRule, Lead
 from tests import factories
+from tests.browser.conftest import save_screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-SHOTS = "/tmp/shots/duprules"
+SHOTS = "test-artifacts/duprules"
 
 
 def _shot(page, name):
     os.makedirs(SHOTS, exist_ok=True)
-    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+    save_screenshot(page, f"{SHOTS}/{name}.png")
 
 
 def test_admin_publishes_a_block_rule_and_a_reps_duplicate_is_refused(

@@ -8,19 +8,21 @@ import os
 import re
 import time
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import expect
 
 from leads.models import EmailTemplate
 from leads.services.emails import save_email_template
+from leads.services.inbound import receive_message
 from tests import factories
-from tests.browser.conftest import USER_WAIT_MS
+from tests.browser.conftest import USER_WAIT_MS, save_screenshot
 from tests.notification_helpers import smtp_server, use_smtp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHOTS = "/tmp/shots/mailout"
+SHOTS = "test-artifacts/mailout"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -62,7 +64,7 @@ def lead(rep, administrator):
 def _shot(page, name):
     os.makedirs(SHOTS, exist_ok=True)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+    save_screenshot(page, f"{SHOTS}/{name}.png")
 
 
 def _wait_until_sent(page, item):
@@ -122,3 +124,29 @@ def test_rep_sends_an_email_from_a_template_and_sees_it_sent(
     assert message["Subject"] == "Nordic Freight and Contoso: a short call?"
     assert message["Reply-To"].startswith("replies+")
     assert "Hello Marta," in message.get_content()
+
+    # Marta answers: the reply comes back through the inbound service (as the IMAP
+    # poll or the provider's webhook hand it over) and lands on the same lead, its
+    # owner told by the bell.
+    reply = EmailMessage()
+    reply["From"] = "Marta Lindqvist <marta@nordicfreight.example>"
+    reply["To"] = message["Reply-To"]
+    reply["Subject"] = "Re: " + message["Subject"]
+    reply["Message-ID"] = "<reply-1@nordicfreight.example>"
+    reply["In-Reply-To"] = message["Message-ID"]
+    reply.set_content("Hi Rita, Thursday at 10 works for us.\n\nMarta")
+    receive_message(raw=reply.as_bytes(), transport="imap")
+    page.set_viewport_size(DESKTOP)
+    page.reload()
+    received = page.locator("#timeline li.kind-activity").first
+    expect(received).to_contain_text("Re: Nordic Freight and Contoso: a short call?")
+    expect(received).to_contain_text("From Marta Lindqvist")
+    expect(received.locator(".email-state")).to_have_text("Received")
+    received.scroll_into_view_if_needed()
+    _shot(page, "thread-1280")
+    page.set_viewport_size(PHONE)
+    _shot(page, "thread-390")
+    page.set_viewport_size(DESKTOP)
+    page.goto("/notifications/")
+    expect(page.locator("main")).to_contain_text("Nordic Freight")
+    _shot(page, "notifications-1280")

@@ -12,11 +12,11 @@ from leads import tasks
 from leads.models import Lead, LeadRating, MassUpdate
 from leads.services import mass_update as mass_update_services
 from tests import factories
-from tests.browser.conftest import USER_WAIT_MS
+from tests.browser.conftest import USER_WAIT_MS, save_screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHOTS = "/tmp/shots/massupdate"
+SHOTS = "test-artifacts/massupdate"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -24,9 +24,9 @@ DESKTOP = {"width": 1280, "height": 900}
 def _shots(page, name):
     """The page at desktop and phone width."""
     os.makedirs(SHOTS, exist_ok=True)
-    page.screenshot(path=f"{SHOTS}/{name}-1280.png", full_page=True)
+    save_screenshot(page, f"{SHOTS}/{name}-1280.png")
     page.set_viewport_size(PHONE)
-    page.screenshot(path=f"{SHOTS}/{name}-390.png", full_page=True)
+    save_screenshot(page, f"{SHOTS}/{name}-390.png")
     page.set_viewport_size(DESKTOP)
 
 

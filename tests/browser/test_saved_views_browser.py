@@ -6,14 +6,15 @@ import os
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.conftest import save_screenshot
 
-SHOTS = "/tmp/shots/views"
+SHOTS = "test-artifacts/views"
 PHONE = {"width": 390, "height": 844}
 
 
 def _shot(page, name):
     os.makedirs(SHOTS, exist_ok=True)
-    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+    save_screenshot(page, f"{SHOTS}/{name}.png")
 
 
 def _rows(page):
@@ -23,15 +24,24 @@ def _rows(page):
 def test_rep_saves_a_filtered_lead_list_and_opens_it_after_logging_in_again(
     page, login, rep
 ):
-    for name in ("Ackerman", "Ackroyd", "Baker", "Carter"):
-        factories.LeadFactory(owner_user=rep, last_name=name)
+    # Fixed names, companies and addresses: a search must match only what the
+    # test means it to (random company names could contain "Qwz").
+    for n, name in enumerate(("Qwzackerman", "Qwzroyd", "Baker", "Carter")):
+        factories.LeadFactory(
+            owner_user=rep,
+            last_name=name,
+            first_name="Kim",
+            company_name=f"Company {n}",
+            email=f"person{n}@example.com",
+            subject=f"Enquiry {n}",
+        )
     login("rep")
     page.goto("/leads/")
     expect(_rows(page)).to_have_count(4)
     search = page.get_by_role("searchbox", name="Search leads", exact=True)
-    search.fill("Ack")
+    search.fill("Qwz")
     search.press("Enter")
-    page.wait_for_url("**q=Ack**")
+    page.wait_for_url("**q=Qwz**")
     expect(_rows(page)).to_have_count(2)
 
     page.locator("#views-menu > summary").click()
@@ -53,9 +63,9 @@ def test_rep_saves_a_filtered_lead_list_and_opens_it_after_logging_in_again(
     expect(_rows(page)).to_have_count(4)
     page.locator("#views-menu > summary").click()
     page.locator("#views-menu").get_by_role("link", name="Ack leads").click()
-    page.wait_for_url("**q=Ack**")
+    page.wait_for_url("**q=Qwz**")
     expect(_rows(page)).to_have_count(2)
-    expect(_rows(page).first).to_contain_text("Ack")
+    expect(_rows(page).first).to_contain_text("Qwz")
     expect(page.locator("#views-menu > summary")).to_contain_text("Ack leads")
 
     page.set_viewport_size(PHONE)
