@@ -646,6 +646,7 @@ API_ROUTES = {
     "api:lead-assign": _api_lead_route(get=False),
     # POST pins, DELETE unpins (tests/test_scoring_list_api.py).
     "api:lead-score-pin": _api_lead_route(get=False),
+    "api:lead-emails": _api_lead_route(),
     "api:lead-merge": _api_page(get=False, post=True),
     "api:lead-accounts": _api_lead_route(post=False),
     "api:lead-contacts": _api_lead_route(post=False),

@@ -23,6 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from leads.api.duplicates import DUPLICATE_INPUTS, refuse_duplicates
+from leads.api.emails import LeadEmailsMixin
 from leads.api.lead_messages import (
     IF_MATCH,
     STALE,
@@ -112,7 +113,11 @@ def _with_etag(response: Response, lead: Lead) -> Response:
     ),
 )
 class LeadViewSet(
-    ApiLoginMixin, LeadMessagesMixin, LeadScoreMixin, viewsets.GenericViewSet
+    ApiLoginMixin,
+    LeadMessagesMixin,
+    LeadScoreMixin,
+    LeadEmailsMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = LeadSerializer
     pagination_class = KeysetPagination

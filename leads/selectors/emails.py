@@ -148,6 +148,13 @@ def get_active_template(*, pk) -> EmailTemplate:
     return EmailTemplate.objects.get(pk=pk, is_active=True)
 
 
+def record_emails(*, record, limit: int) -> list[EmailMessage]:
+    """The newest `limit` emails on `record` (found through the gate already)."""
+    field = record._meta.model_name
+    rows = EmailMessage.objects.filter(**{field: record}).order_by("-created_at", "-id")
+    return list(rows[:limit])
+
+
 def get_email(*, pk: int, user) -> EmailMessage:
     """An email on a record the user may see (EmailMessage.DoesNotExist otherwise),
     with its record joined."""
