@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import threading
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, connections
 
 from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
-from leads.models import LeadState, LeadStatus
+from leads.models import DuplicateRule, LeadState, LeadStatus
 from leads.roles import sync_roles
 from tests import factories
 
@@ -237,8 +238,8 @@ def worked_after(lead, hours, *, completed=True):
 
 def ensure_roles():
     """Transactional tests (live server, concurrency) flush the tables between tests,
-    which removes the groups and permissions the roles data migration made: run it
-    again when they are missing."""
+    which removes the groups and permissions the roles data migration made, and the
+    default duplicate rules: make them again when they are missing."""
     complete = (
         Group.objects.filter(name__in=[SALES_REP, SALES_MANAGER, ADMINISTRATOR])
         .exclude(permissions=None)
@@ -248,6 +249,11 @@ def ensure_roles():
     )
     if complete < 3:
         sync_roles(apps)
+    # The default duplicate rules come from a data migration too.
+    if not DuplicateRule.objects.exists():
+        import_module("leads.migrations.0011_duplicate_rules").seed_default_rules(
+            apps, None
+        )
 
 
 def user_in(role, **kwargs):

@@ -38,7 +38,7 @@ from leads.models import (
     Lead,
     LeadState,
 )
-from leads.models.duplicates import ACTION_STRENGTH, DEFAULT_RULES
+from leads.models.duplicates import ACTION_STRENGTH
 from leads.permissions import routing_unit_ids
 from leads.selectors.duplicates import (
     CANDIDATE_LIMIT,
@@ -164,25 +164,12 @@ def condition_holds(condition: dict, value: str, record) -> bool:
     return True
 
 
-def _default_rules() -> list[DuplicateRule]:
-    return [
-        DuplicateRule(
-            name=name,
-            conditions=conditions,
-            action=DuplicateAction.WARN,
-            is_published=True,
-        )
-        for name, conditions in DEFAULT_RULES
-    ]
-
-
 def published_rules(
     *, record_type=DuplicateRecordType.LEAD, business_unit_id=None
 ) -> list[DuplicateRule]:
     """The published rules of `record_type` that check a record of
     `business_unit_id`: everyone's and those of that unit or a unit above it.
-    Allow rules check nothing and are left out. Where no rule of the type exists
-    at all, today's checks (DEFAULT_RULES). One query (two with unit rules)."""
+    Allow rules check nothing and are left out. One query (two with unit rules)."""
     rules = list(
         DuplicateRule.objects.filter(record_type=record_type).only(
             "name",
@@ -193,8 +180,6 @@ def published_rules(
             "is_published",
         )
     )
-    if not rules:
-        return _default_rules()
     rules = [r for r in rules if r.is_published and r.action != DuplicateAction.ALLOW]
     if any(r.business_unit_id for r in rules):
         above = _unit_and_above(business_unit_id)
