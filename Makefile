@@ -23,7 +23,10 @@ $(STAMP): $(REQUIREMENTS)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# The translations' .mo files from locale/*/LC_MESSAGES/*.po (pure Python: Babel,
+# no GNU gettext needed); they are committed too, so setup-runtime needs nothing.
 setup: $(STAMP)
+	@$(PY) scripts/i18n.py compile
 
 # Production: the runtime only (no pytest, Playwright or ruff).
 setup-runtime:

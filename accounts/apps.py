@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts and organisation"
+    verbose_name = _("Accounts and organisation")
 
     def ready(self):
         # The API's Idempotency-Key keeps its rows in this app's table.

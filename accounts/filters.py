@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
     Account,
@@ -49,11 +50,11 @@ class SearchFilterSet(BusinessDatesFilterMixin, django_filters.FilterSet):
 
     q = django_filters.CharFilter(
         method="filter_search",
-        label="Search",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search…"}),
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Search…")}),
     )
     mine = django_filters.BooleanFilter(
-        method="filter_mine", label="Mine only", widget=forms.CheckboxInput
+        method="filter_mine", label=_("Mine only"), widget=forms.CheckboxInput
     )
 
     # What a list shows when its query names none of these filters (its default
@@ -93,12 +94,16 @@ class AccountFilter(SearchFilterSet):
     search_fields = ["name", "email", "phone", "account_number", "city"]
     phone_fields = ["phone_digits"]
 
-    industry = django_filters.ChoiceFilter(choices=Industry.choices, empty_label="Any")
-    is_partner = django_filters.BooleanFilter(
-        label="Channel partner",
-        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    industry = django_filters.ChoiceFilter(
+        choices=Industry.choices, empty_label=_("Any"), label=_("Industry")
     )
-    country = django_filters.CharFilter(lookup_expr="icontains", label="Country")
+    is_partner = django_filters.BooleanFilter(
+        label=_("Channel partner"),
+        widget=forms.Select(
+            choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+        ),
+    )
+    country = django_filters.CharFilter(lookup_expr="icontains", label=_("Country"))
 
     class Meta:
         model = Account
@@ -118,9 +123,12 @@ class ContactFilter(SearchFilterSet):
     phone_fields = ["business_phone_digits", "mobile_phone_digits"]
 
     account = django_filters.NumberFilter(
-        **PK_BOUNDS, field_name="account_id", widget=forms.HiddenInput
+        **PK_BOUNDS,
+        field_name="account_id",
+        label=_("Company (parent account)"),
+        widget=forms.HiddenInput,
     )
-    city = django_filters.CharFilter(lookup_expr="icontains")
+    city = django_filters.CharFilter(lookup_expr="icontains", label=_("City contains"))
 
     class Meta:
         model = Contact
@@ -138,54 +146,74 @@ class OpportunityFilter(SearchFilterSet):
     defaults = {"state": str(OpportunityState.OPEN.value)}
 
     state = django_filters.ChoiceFilter(
-        choices=OpportunityState.choices, empty_label="Any"
+        choices=OpportunityState.choices, empty_label=_("Any"), label=_("State")
     )
     status = django_filters.ChoiceFilter(
-        choices=OpportunityStatus.choices, empty_label="Any", label="Status reason"
+        choices=OpportunityStatus.choices,
+        empty_label=_("Any"),
+        label=_("Status reason"),
     )
     sales_stage = django_filters.ChoiceFilter(
-        choices=SalesStage.choices, empty_label="Any", label="Sales stage"
+        choices=SalesStage.choices, empty_label=_("Any"), label=_("Sales stage")
     )
     close_after = django_filters.DateFilter(
         field_name="estimated_close_date",
         lookup_expr="gte",
-        label="Closes from",
+        label=_("Closes from"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     close_before = django_filters.DateFilter(
         field_name="estimated_close_date",
         lookup_expr="lte",
-        label="Closes until",
+        label=_("Closes until"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     account = django_filters.NumberFilter(
-        **PK_BOUNDS, field_name="account_id", widget=forms.HiddenInput
+        **PK_BOUNDS,
+        field_name="account_id",
+        label=_("Customer account"),
+        widget=forms.HiddenInput,
     )
     contact = django_filters.NumberFilter(
-        **PK_BOUNDS, field_name="contact_id", widget=forms.HiddenInput
+        **PK_BOUNDS,
+        field_name="contact_id",
+        label=_("Customer contact"),
+        widget=forms.HiddenInput,
     )
     # Drill-down from the lead-source report: opportunities whose
     # originating lead matches. Field lookups only: accounts never imports leads.
+    # (The labels name the filter chips.)
     lead_source = django_filters.CharFilter(
-        method="filter_lead_source", widget=forms.HiddenInput
+        method="filter_lead_source", label=_("Lead source"), widget=forms.HiddenInput
     )
     lead_campaign = django_filters.CharFilter(
-        method="filter_lead_campaign", widget=forms.HiddenInput
+        method="filter_lead_campaign",
+        label=_("Lead campaign"),
+        widget=forms.HiddenInput,
     )
     lead_created_after = django_filters.DateFilter(
-        method="filter_lead", widget=forms.HiddenInput
+        method="filter_lead", label=_("Lead created from"), widget=forms.HiddenInput
     )
     lead_created_before = django_filters.DateFilter(
-        method="filter_lead", widget=forms.HiddenInput
+        method="filter_lead", label=_("Lead created until"), widget=forms.HiddenInput
     )
     lead_unit = django_filters.NumberFilter(
-        **PK_BOUNDS, method="filter_lead", widget=forms.HiddenInput
+        **PK_BOUNDS,
+        method="filter_lead",
+        label=_("Lead business unit"),
+        widget=forms.HiddenInput,
     )
     lead_owner = django_filters.NumberFilter(
-        **PK_BOUNDS, method="filter_lead", widget=forms.HiddenInput
+        **PK_BOUNDS,
+        method="filter_lead",
+        label=_("Lead owner"),
+        widget=forms.HiddenInput,
     )
     lead_team = django_filters.NumberFilter(
-        **PK_BOUNDS, method="filter_lead", widget=forms.HiddenInput
+        **PK_BOUNDS,
+        method="filter_lead",
+        label=_("Lead team"),
+        widget=forms.HiddenInput,
     )
 
     def _by_lead(self, queryset, **lookups):

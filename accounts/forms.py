@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors
 from accounts.filters import normalise_query
@@ -32,6 +34,7 @@ from accounts.models import (
 )
 from accounts.permissions import is_administrator
 from accounts.services.saved_views import sharing_choices
+from leadsite.core import locale
 from leadsite.core.forms import (
     BusinessDateField,
     KeepStoredChoicesMixin,
@@ -155,7 +158,7 @@ def _contact_field(field, user):
 class AccountForm(ScopedModelForm):
     fieldsets = [
         (
-            "Account",
+            _("Account"),
             [
                 "name",
                 "account_number",
@@ -165,14 +168,14 @@ class AccountForm(ScopedModelForm):
             ],
             "form-grid",
         ),
-        ("Contact details", ["phone", "email", "website"], "form-grid"),
+        (_("Contact details"), ["phone", "email", "website"], "form-grid"),
         (
-            "Company profile",
+            _("Company profile"),
             ["industry", "annual_revenue", "number_of_employees"],
             "form-grid",
         ),
-        ("Address", ADDRESS_FIELDS, "form-grid"),
-        ("About", ["description"], ""),
+        (_("Address"), ADDRESS_FIELDS, "form-grid"),
+        (_("About"), ["description"], ""),
     ]
 
     class Meta:
@@ -204,17 +207,17 @@ class AccountForm(ScopedModelForm):
 class ContactForm(ScopedModelForm):
     fieldsets = [
         (
-            "Person",
+            _("Person"),
             ["salutation", "first_name", "last_name", "job_title", "account"],
             "form-grid",
         ),
         (
-            "Contact details",
+            _("Contact details"),
             ["email", "business_phone", "mobile_phone", "do_not_email"],
             "form-grid",
         ),
-        ("Address", ADDRESS_FIELDS, "form-grid"),
-        ("About", ["description"], ""),
+        (_("Address"), ADDRESS_FIELDS, "form-grid"),
+        (_("About"), ["description"], ""),
     ]
 
     class Meta:
@@ -242,9 +245,9 @@ class ContactForm(ScopedModelForm):
 
 class OpportunityForm(ScopedModelForm):
     fieldsets = [
-        ("Opportunity", ["name", "account", "contact"], "form-grid"),
+        (_("Opportunity"), ["name", "account", "contact"], "form-grid"),
         (
-            "Forecast",
+            _("Forecast"),
             [
                 "estimated_value",
                 "estimated_close_date",
@@ -253,7 +256,7 @@ class OpportunityForm(ScopedModelForm):
             ],
             "form-grid",
         ),
-        ("About", ["description"], ""),
+        (_("About"), ["description"], ""),
     ]
 
     class Meta:
@@ -274,13 +277,7 @@ class OpportunityForm(ScopedModelForm):
             "close_probability": forms.NumberInput(attrs={"max": 100, "step": 1}),
         }
         help_texts = {
-            "account": "The customer: an account, a contact, or both.",
-            "close_probability": "0–100. Usual: "
-            + ", ".join(
-                f"{stage.label} {percent} %"
-                for stage, percent in TYPICAL_PROBABILITY.items()
-            )
-            + ".",
+            "account": _("The customer: an account, a contact, or both."),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -288,6 +285,15 @@ class OpportunityForm(ScopedModelForm):
         _account_field(self.fields["account"], user)
         _contact_field(self.fields["contact"], user)
         keep_stored_choices(self)
+        # Built per form, in the active language (the stage names are translated).
+        self.fields["close_probability"].help_text = gettext(
+            "0–100. Usual: %(stages)s."
+        ) % {
+            "stages": ", ".join(
+                f"{stage.label} {percent} %"
+                for stage, percent in TYPICAL_PROBABILITY.items()
+            )
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -297,54 +303,56 @@ class OpportunityForm(ScopedModelForm):
             and not cleaned.get("account")
             and not cleaned.get("contact")
         ):
-            self.add_error("account", "Choose the customer: an account or a contact.")
+            self.add_error(
+                "account", gettext("Choose the customer: an account or a contact.")
+            )
         return cleaned
 
 
 class WinOpportunityForm(FieldsetsMixin, forms.Form):
-    fieldsets = [("Outcome", ["actual_value", "actual_close_date"], "form-grid")]
+    fieldsets = [(_("Outcome"), ["actual_value", "actual_close_date"], "form-grid")]
 
     actual_value = forms.DecimalField(
-        label="Actual revenue",
+        label=_("Actual revenue"),
         min_value=0,
         max_digits=MONEY["max_digits"],
         decimal_places=MONEY["decimal_places"],
     )
     actual_close_date = BusinessDateField(
-        label="Actual close date", initial=timezone.localdate, widget=DateInput
+        label=_("Actual close date"), initial=timezone.localdate, widget=DateInput
     )
 
 
 class LoseOpportunityForm(FieldsetsMixin, forms.Form):
-    fieldsets = [("Outcome", ["reason", "description"], "")]
+    fieldsets = [(_("Outcome"), ["reason", "description"], "")]
 
     reason = forms.TypedChoiceField(
-        label="Status reason",
-        choices=[("", "Choose a reason…")]
+        label=_("Status reason"),
+        choices=[("", _("Choose a reason…"))]
         + [(int(r), OpportunityStatus(r).label) for r in OPPORTUNITY_LOST_REASONS],
         coerce=int,
     )
     description = forms.CharField(
-        label="Why was it lost?",
+        label=_("Why was it lost?"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class OpportunityProductForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=None)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None)
     quantity = forms.DecimalField(
-        min_value=0, max_digits=12, decimal_places=2, initial=1
+        label=_("Quantity"), min_value=0, max_digits=12, decimal_places=2, initial=1
     )
     price_per_unit = forms.DecimalField(
-        label="Price per unit",
+        label=_("Price per unit"),
         min_value=0,
         max_digits=MONEY["max_digits"],
         decimal_places=MONEY["decimal_places"],
         required=False,
-        help_text="Empty: the catalog price.",
+        help_text=_("Empty: the catalog price."),
     )
-    note = forms.CharField(max_length=500, required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -355,20 +363,24 @@ class ApiTokenForm(forms.Form):
     """A new personal API token: its name, scope and optional last day."""
 
     name = forms.CharField(
-        max_length=100, help_text="What the token is for, e.g. “Website sync”."
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “Website sync”."),
     )
-    scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ)
+    scope = forms.ChoiceField(
+        label=_("Scope"), choices=TokenScope.choices, initial=TokenScope.READ
+    )
     expires_on = forms.DateField(
         required=False,
         widget=DateInput(),
-        label="Expires on",
-        help_text="The last day it works. Leave empty for no expiry.",
+        label=_("Expires on"),
+        help_text=_("The last day it works. Leave empty for no expiry."),
     )
 
     def clean_expires_on(self):
         day = self.cleaned_data["expires_on"]
         if day is not None and day <= timezone.localdate():
-            raise forms.ValidationError("Choose a day after today.")
+            raise forms.ValidationError(gettext("Choose a day after today."))
         return day
 
     def expires_at(self):
@@ -387,9 +399,9 @@ class SavedViewForm(forms.Form):
     choices the user may share with, services.saved_views.sharing_choices) and
     whether the list opens on it."""
 
-    name = forms.CharField(max_length=80)
-    share_with = forms.ChoiceField(label="Who sees it")
-    make_default = forms.BooleanField(required=False, label="Open the list on it")
+    name = forms.CharField(label=_("Name"), max_length=80)
+    share_with = forms.ChoiceField(label=_("Who sees it"))
+    make_default = forms.BooleanField(required=False, label=_("Open the list on it"))
     query = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, params, **kwargs):
@@ -398,18 +410,24 @@ class SavedViewForm(forms.Form):
         teams, units = sharing_choices(user=user)
         self.teams = {f"team:{team.pk}": team for team in teams}
         self.units = {f"unit:{unit.pk}": unit for unit in units}
-        choices = [(Visibility.PERSONAL.value, "Only me")]
-        choices += [(key, f"Team {team}") for key, team in self.teams.items()]
-        choices += [(key, f"{unit} and below") for key, unit in self.units.items()]
+        choices = [(Visibility.PERSONAL.value, gettext("Only me"))]
+        choices += [
+            (key, gettext("Team %(team)s") % {"team": team})
+            for key, team in self.teams.items()
+        ]
+        choices += [
+            (key, gettext("%(unit)s and below") % {"unit": unit})
+            for key, unit in self.units.items()
+        ]
         if is_administrator(user):
-            choices.append((Visibility.EVERYONE.value, "Everyone"))
+            choices.append((Visibility.EVERYONE.value, gettext("Everyone")))
         self.fields["share_with"].choices = choices
         self.fields["share_with"].initial = Visibility.PERSONAL.value
 
     def clean_query(self):
         query = normalise_query(self.cleaned_data["query"], self.params)
         if len(query) > SavedView._meta.get_field("query").max_length:
-            raise forms.ValidationError("These filters are too long to save.")
+            raise forms.ValidationError(gettext("These filters are too long to save."))
         return query
 
     def sharing(self) -> dict:
@@ -426,7 +444,7 @@ class SavedViewForm(forms.Form):
 
 
 class RenameSavedViewForm(forms.Form):
-    name = forms.CharField(max_length=80)
+    name = forms.CharField(label=_("Name"), max_length=80)
 
 
 class OpportunityMoveForm(forms.Form):
@@ -435,6 +453,17 @@ class OpportunityMoveForm(forms.Form):
 
     to = forms.ChoiceField(
         choices=[(str(s.value), s.label) for s in SalesStage]
-        + [("won", "Close as won…"), ("lost", "Close as lost…")]
+        + [("won", _("Close as won…")), ("lost", _("Close as lost…"))],
     )
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class UserSettingsForm(forms.Form):
+    """The user's language and time zone (accounts:settings)."""
+
+    language = forms.ChoiceField(
+        label=_("Language"), choices=locale.language_choices, required=False
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=locale.time_zone_choices, required=False
+    )

@@ -14,7 +14,11 @@ from accounts.sql import user_access_rows
 SALES_REP = "Sales rep"
 SALES_MANAGER = "Sales manager"
 ADMINISTRATOR = "Administrator"
-ROLES = [SALES_REP, SALES_MANAGER, ADMINISTRATOR]
+# Answers access requests, erases people and sets legal holds (the privacy app);
+# administrators may do the same. Not a record scope: the privacy pages reach every
+# record, the sales pages keep the role's own scope.
+PRIVACY_OFFICER = "Privacy officer"
+ROLES = [SALES_REP, SALES_MANAGER, ADMINISTRATOR, PRIVACY_OFFICER]
 
 
 def _load_access(user) -> None:
@@ -63,6 +67,14 @@ def is_administrator(user) -> bool:
 
 def is_manager(user) -> bool:
     return user.is_active and SALES_MANAGER in _group_names(user)
+
+
+def is_privacy_officer(user) -> bool:
+    """Privacy officers and administrators: the privacy pages (access exports,
+    erasure, legal holds) are theirs."""
+    return user.is_active and (
+        is_administrator(user) or PRIVACY_OFFICER in _group_names(user)
+    )
 
 
 def business_unit_subtree_ids(root_id) -> list[int]:

@@ -14,11 +14,11 @@ _STAGES = dict(SalesStage.choices)
 
 def opportunity_badge_text(opportunity: Opportunity) -> str:
     """The state, and a closed one's reason unless it says the same: "Open",
-    "Won", "Lost · Out-Sold"."""
-    state = _STATES[opportunity.state]
+    "Won", "Lost · Out-Sold" (in the active language)."""
+    state = str(_STATES[opportunity.state])
     if opportunity.is_open:
         return state
-    status = _STATUSES.get(opportunity.status, opportunity.status)
+    status = str(_STATUSES.get(opportunity.status, opportunity.status))
     return state if status == state else f"{state} · {status}"
 
 
@@ -63,7 +63,7 @@ def opportunity_rows(opportunities) -> list[OpportunityRow]:
                 name=opportunity.name,
                 customer=" · ".join(customer),
                 value=money(opportunity.estimated_value),
-                stage=_STAGES[opportunity.sales_stage],
+                stage=str(_STAGES[opportunity.sales_stage]),
                 probability=opportunity.close_probability,
                 close=day(opportunity.estimated_close_date),
                 state=opportunity.state_name,

@@ -15,6 +15,7 @@ from django.db.models import (
     Sum,
 )
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_fsm_log.models import StateLog
 
 from accounts.filters import AccountFilter, ContactFilter, OpportunityFilter, search_q
@@ -264,7 +265,10 @@ def list_transition_log(*, obj) -> list[dict]:
     """The state log of `obj` (oldest first): who, when, transition, from, to, why."""
     status_labels = dict(OpportunityStatus.choices)
     # The stage bar's moves are logged too, with stage numbers, not status codes.
-    stage_labels = {value: f"Stage {text}" for value, text in SalesStage.choices}
+    stage_labels = {
+        value: gettext("Stage %(stage)s") % {"stage": text}
+        for value, text in SalesStage.choices
+    }
 
     def label(value, transition):
         labels = stage_labels if transition in STAGE_TRANSITIONS else status_labels

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts import views
-from accounts.views import opportunity_board
+from accounts.views import opportunity_board, profile
 
 app_name = "accounts"
 
@@ -89,6 +89,7 @@ urlpatterns = [
         views.opportunity_remove_product,
         name="opportunity-remove-product",
     ),
+    path("account/settings/", profile.user_settings, name="settings"),
     path("account/api-tokens/", views.api_tokens, name="api-tokens"),
     # Saved list views (the lead list's save form: leads/urls.py, leads:view-create).
     path("views/", views.saved_views, name="saved-views"),

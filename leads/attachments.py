@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 
@@ -32,9 +33,9 @@ ALLOWED_TYPES = {
 # Plain text has no magic number: accepted only by extension AND a clean UTF-8 decode.
 TEXT_TYPES = {"txt": "text/plain", "csv": "text/csv"}
 
-ALLOWED_DESCRIPTION = (
-    "PDF, PNG, JPEG, GIF, WebP, Word (docx, doc), Excel (xlsx, xls), PowerPoint (pptx), "
-    "OpenDocument (odt, ods), plain text (txt) and CSV"
+ALLOWED_DESCRIPTION = _(
+    "PDF, PNG, JPEG, GIF, WebP, Word (docx, doc), Excel (xlsx, xls), PowerPoint "
+    "(pptx), OpenDocument (odt, ods), plain text (txt) and CSV"
 )
 
 
@@ -90,36 +91,41 @@ def check_upload(upload) -> CheckedUpload:
     limit = max_upload_size()
     if size > limit:
         raise ValidationError(
-            "The file is %(size)s; the limit is %(limit)s.",
+            _("The file is %(size)s; the limit is %(limit)s."),
             code="too_big",
             params={"size": filesizeformat(size), "limit": filesizeformat(limit)},
         )
     if size == 0:
-        raise ValidationError("The file is empty.", code="empty")
+        raise ValidationError(_("The file is empty."), code="empty")
     ext = _extension(name)
     kind = filetype.guess(_read_head(upload))
     if kind is None:
         if ext in TEXT_TYPES and _is_utf8_text(_read_all(upload)):
             return CheckedUpload(name, TEXT_TYPES[ext], size)
         raise ValidationError(
-            "This type of file is not allowed. Allowed: %(allowed)s.",
+            _("This type of file is not allowed. Allowed: %(allowed)s."),
             code="type",
             params={"allowed": ALLOWED_DESCRIPTION},
         )
     if kind.mime not in ALLOWED_TYPES:
         raise ValidationError(
-            "Files of this type (%(detected)s) are not allowed. Allowed: %(allowed)s.",
+            _(
+                "Files of this type (%(detected)s) are not allowed. "
+                "Allowed: %(allowed)s."
+            ),
             code="type",
             params={"detected": kind.mime, "allowed": ALLOWED_DESCRIPTION},
         )
     if ext not in ALLOWED_TYPES[kind.mime]:
         raise ValidationError(
-            "The file's content is %(detected)s, which does not match its name "
-            "(%(ext)s); rename it to .%(expected)s and upload it again.",
+            _(
+                "The file's content is %(detected)s, which does not match its name "
+                "(%(ext)s); rename it to .%(expected)s and upload it again."
+            ),
             code="mismatch",
             params={
                 "detected": kind.mime,
-                "ext": f"“.{ext}”" if ext else "no extension",
+                "ext": f"“.{ext}”" if ext else _("no extension"),
                 "expected": sorted(ALLOWED_TYPES[kind.mime])[0],
             },
         )

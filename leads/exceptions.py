@@ -5,6 +5,7 @@ wording of a closed lead's refusal reads the row's own attributes only.
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 
 class TransitionRefused(ValidationError):
@@ -20,12 +21,23 @@ def closed_message(lead, *, named: bool = False) -> str:
 
     `named=True` names the lead instead of "This lead" (a page about two leads).
     """
-    subject = f"“{lead}”" if named else "This lead"
+    if named:
+        if lead.merged:
+            message = gettext(
+                "“%(lead)s” was merged into another lead and is read-only."
+            )
+        elif lead.is_qualified:
+            message = gettext(
+                "“%(lead)s” is already qualified. Reactivate it to change it."
+            )
+        else:
+            message = gettext("“%(lead)s” is disqualified. Reactivate it to change it.")
+        return message % {"lead": lead}
     if lead.merged:
-        return f"{subject} was merged into another lead and is read-only."
+        return gettext("This lead was merged into another lead and is read-only.")
     if lead.is_qualified:
-        return f"{subject} is already qualified. Reactivate it to change it."
-    return f"{subject} is disqualified. Reactivate it to change it."
+        return gettext("This lead is already qualified. Reactivate it to change it.")
+    return gettext("This lead is disqualified. Reactivate it to change it.")
 
 
 class LeadClosed(TransitionRefused):

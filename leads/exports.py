@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Industry
 from leads.models import (
@@ -42,85 +44,86 @@ TEXT, OPTION, BOOL, MONEY, INT, DATE, CAMPAIGN, OWNER, ID = (
     "text option bool money int date campaign owner id".split()
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-YES, NO = "Yes", "No"
+# Flags as the file writes them, in the language of the export.
+YES, NO = _("Yes"), _("No")
 
 
 @dataclass(frozen=True)
 class Column:
     schema_name: str  # D365 attribute logical name, the export header
     field: str  # Lead field
-    label: str  # D365 display name, also accepted as an import header
+    label: str  # D365 display name (translated), also accepted as an import header
     kind: str = TEXT
     choices: type | None = None
     importable: bool = True
 
 
 COLUMNS = [
-    Column("leadid", "id", "Lead", ID, importable=False),
-    Column("subject", "subject", "Topic"),
-    Column("salutation", "salutation", "Salutation"),
-    Column("firstname", "first_name", "First Name"),
-    Column("lastname", "last_name", "Last Name"),
-    Column("jobtitle", "job_title", "Job Title"),
-    Column("emailaddress1", "email", "Email"),
-    Column("telephone1", "business_phone", "Business Phone"),
-    Column("mobilephone", "mobile_phone", "Mobile Phone"),
-    Column("companyname", "company_name", "Company Name"),
-    Column("websiteurl", "website", "Website"),
-    Column("industrycode", "industry", "Industry", OPTION, Industry),
-    Column("revenue", "annual_revenue", "Annual Revenue", MONEY),
-    Column("numberofemployees", "number_of_employees", "No. of Employees", INT),
-    Column("description", "description", "Description"),
-    Column("leadsourcecode", "source", "Lead Source", OPTION, LeadSource),
-    Column("leadqualitycode", "rating", "Rating", OPTION, LeadRating),
-    Column("campaignid", "campaign", "Source Campaign", CAMPAIGN),
-    Column("budgetamount", "budget_amount", "Budget Amount", MONEY),
-    Column("budgetstatus", "budget_status", "Budget", OPTION, BudgetStatus),
+    Column("leadid", "id", _("Lead"), ID, importable=False),
+    Column("subject", "subject", _("Topic")),
+    Column("salutation", "salutation", _("Salutation")),
+    Column("firstname", "first_name", _("First Name")),
+    Column("lastname", "last_name", _("Last Name")),
+    Column("jobtitle", "job_title", _("Job Title")),
+    Column("emailaddress1", "email", _("Email")),
+    Column("telephone1", "business_phone", _("Business Phone")),
+    Column("mobilephone", "mobile_phone", _("Mobile Phone")),
+    Column("companyname", "company_name", _("Company Name")),
+    Column("websiteurl", "website", _("Website")),
+    Column("industrycode", "industry", _("Industry"), OPTION, Industry),
+    Column("revenue", "annual_revenue", _("Annual Revenue"), MONEY),
+    Column("numberofemployees", "number_of_employees", _("No. of Employees"), INT),
+    Column("description", "description", _("Description")),
+    Column("leadsourcecode", "source", _("Lead Source"), OPTION, LeadSource),
+    Column("leadqualitycode", "rating", _("Rating"), OPTION, LeadRating),
+    Column("campaignid", "campaign", _("Source Campaign"), CAMPAIGN),
+    Column("budgetamount", "budget_amount", _("Budget Amount"), MONEY),
+    Column("budgetstatus", "budget_status", _("Budget"), OPTION, BudgetStatus),
     Column(
         "purchasetimeframe",
         "purchase_timeframe",
-        "Purchase Timeframe",
+        _("Purchase Timeframe"),
         OPTION,
         PurchaseTimeframe,
     ),
     Column(
         "purchaseprocess",
         "purchase_process",
-        "Purchase Process",
+        _("Purchase Process"),
         OPTION,
         PurchaseProcess,
     ),
-    Column("decisionmaker", "decision_maker", "Decision Maker?", BOOL),
-    Column("need", "need", "Need", OPTION, Need),
-    Column("estimatedamount", "estimated_value", "Est. Value", MONEY),
-    Column("estimatedclosedate", "estimated_close_date", "Est. Close Date", DATE),
+    Column("decisionmaker", "decision_maker", _("Decision Maker?"), BOOL),
+    Column("need", "need", _("Need"), OPTION, Need),
+    Column("estimatedamount", "estimated_value", _("Est. Value"), MONEY),
+    Column("estimatedclosedate", "estimated_close_date", _("Est. Close Date"), DATE),
     Column(
         "preferredcontactmethodcode",
         "preferred_contact_method",
-        "Preferred Method of Contact",
+        _("Preferred Method of Contact"),
         OPTION,
         ContactMethod,
     ),
-    Column("donotemail", "do_not_email", "Do not allow Emails", BOOL),
-    Column("donotbulkemail", "do_not_bulk_email", "Do not allow Bulk Emails", BOOL),
-    Column("donotphone", "do_not_phone", "Do not allow Phone Calls", BOOL),
-    Column("donotpostalmail", "do_not_postal_mail", "Do not allow Mails", BOOL),
-    Column("address1_line1", "address_line1", "Street 1"),
-    Column("address1_line2", "address_line2", "Street 2"),
-    Column("address1_line3", "address_line3", "Street 3"),
-    Column("address1_city", "city", "City"),
-    Column("address1_stateorprovince", "state_or_province", "State/Province"),
-    Column("address1_postalcode", "postal_code", "ZIP/Postal Code"),
-    Column("address1_country", "country", "Country/Region"),
-    Column("statecode", "state", "Status", OPTION, LeadState, importable=False),
-    Column("statuscode", "status", "Status Reason", OPTION, LeadStatus),
-    Column("ownerid", "owner", "Owner", OWNER, importable=False),
+    Column("donotemail", "do_not_email", _("Do not allow Emails"), BOOL),
+    Column("donotbulkemail", "do_not_bulk_email", _("Do not allow Bulk Emails"), BOOL),
+    Column("donotphone", "do_not_phone", _("Do not allow Phone Calls"), BOOL),
+    Column("donotpostalmail", "do_not_postal_mail", _("Do not allow Mails"), BOOL),
+    Column("address1_line1", "address_line1", _("Street 1")),
+    Column("address1_line2", "address_line2", _("Street 2")),
+    Column("address1_line3", "address_line3", _("Street 3")),
+    Column("address1_city", "city", _("City")),
+    Column("address1_stateorprovince", "state_or_province", _("State/Province")),
+    Column("address1_postalcode", "postal_code", _("ZIP/Postal Code")),
+    Column("address1_country", "country", _("Country/Region")),
+    Column("statecode", "state", _("Status"), OPTION, LeadState, importable=False),
+    Column("statuscode", "status", _("Status Reason"), OPTION, LeadStatus),
+    Column("ownerid", "owner", _("Owner"), OWNER, importable=False),
 ]
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 # After COLUMNS: the lead's score (empty when not scored), its grade under the
 # current thresholds, and whether a person pinned it. Not lead fields, and no
 # import alias names them: a re-import leaves them out.
-SCORE_HEADERS = ["Score", "Grade", "Score pinned"]
+SCORE_HEADERS = [_("Score"), _("Grade"), _("Score pinned")]
 HEADER = [*(c.schema_name for c in COLUMNS), *SCORE_HEADERS]
 
 
@@ -165,7 +168,7 @@ def format_value(column: Column, lead) -> str:
     if column.kind == OPTION:
         return str(column.choices(value).label)
     if column.kind == BOOL:
-        return YES if value else NO
+        return str(YES if value else NO)
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, datetime.date):
@@ -181,8 +184,8 @@ def score_values(lead, thresholds: GradeThresholds) -> list[str]:
         row = None
     score = row.score if row is not None else None
     if score is None:
-        return ["", "", NO]
-    return [str(score), grade(score, thresholds), YES if row.pinned else NO]
+        return ["", "", str(NO)]
+    return [str(score), grade(score, thresholds), str(YES if row.pinned else NO)]
 
 
 def grade_thresholds() -> GradeThresholds:
@@ -212,8 +215,9 @@ def export_queryset(queryset, page_size: int = 2000):
 
 def export_rows(queryset):
     """Header, then one list of strings per lead (not yet guarded: the writers
-    guard every row)."""
-    yield HEADER
+    guard every row). The score headers, option labels and flags are in the
+    active language."""
+    yield [str(name) for name in HEADER]
     thresholds = grade_thresholds()
     for lead in export_queryset(queryset):
         yield [
@@ -259,7 +263,7 @@ def write_xlsx(queryset, handle, *, progress=None, every: int = 2000) -> int:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Leads")
+    sheet = workbook.create_sheet(gettext("Leads"))
     rows = export_rows(queryset)
     sheet.append(sheet_row(next(rows)))  # the header
     written = 0

@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BusinessUnit, OpportunityState, Team, User
 from accounts.permissions import (
@@ -18,6 +19,8 @@ from accounts.permissions import (
 )
 from leads.models import (
     Campaign,
+    ConsentState,
+    ConsentStatus,
     ImportBatch,
     ImportRow,
     LeadRating,
@@ -30,13 +33,18 @@ from leads.permissions import visible_import_batches
 from leadsite.core.forms import BusinessDatesFilterMixin, QuickSelect
 from leadsite.core.phones import phone_search_q
 
+# The consent filter's choices (ConsentState: pending, flagged unconfirmed).
+CONSENT_CHOICES = [
+    ("unconfirmed", _("Consent unconfirmed")),
+    ("pending", _("Consent awaiting confirmation")),
+]
 # Saved views: (key, label). "mine" is the default when the URL names none.
 SAVED_VIEWS = [
-    ("mine", "My open leads"),
-    ("open", "All open leads"),
-    ("closed", "Closed leads"),
-    ("unassigned", "Unassigned"),
-    ("all", "All leads"),
+    ("mine", _("My open leads")),
+    ("open", _("All open leads")),
+    ("closed", _("Closed leads")),
+    ("unassigned", _("Unassigned")),
+    ("all", _("All leads")),
 ]
 DEFAULT_VIEW = "mine"
 # Search words shorter than this match the start of a name or company only.
@@ -61,7 +69,7 @@ GRADE_CHOICES = [
     ("B", "B"),
     ("C", "C"),
     ("D", "D"),
-    (NOT_SCORED, "Not scored"),
+    (NOT_SCORED, _("Not scored")),
 ]
 
 
@@ -108,103 +116,116 @@ class LeadOrdering(django_filters.OrderingFilter):
 
 class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
     view = django_filters.ChoiceFilter(
-        choices=SAVED_VIEWS, method="filter_view", empty_label=None, label="View"
+        choices=SAVED_VIEWS, method="filter_view", empty_label=None, label=_("View")
     )
     q = django_filters.CharFilter(
         method="filter_search",
-        label="Search",
+        label=_("Search"),
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Name, company, email or phone"}
+            attrs={"type": "search", "placeholder": _("Name, company, email or phone")}
         ),
     )
     state = django_filters.ChoiceFilter(
-        choices=LeadState.choices, label="State", empty_label="Any", widget=QuickSelect
+        choices=LeadState.choices,
+        label=_("State"),
+        empty_label=_("Any"),
+        widget=QuickSelect,
     )
     status = django_filters.ChoiceFilter(
         choices=LeadStatus.choices,
-        label="Status reason",
-        empty_label="Any",
+        label=_("Status reason"),
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     source = django_filters.ChoiceFilter(
         choices=LeadSource.choices,
-        label="Source",
-        empty_label="Any",
+        label=_("Source"),
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     rating = django_filters.ChoiceFilter(
         choices=LeadRating.choices,
-        label="Rating",
-        empty_label="Any",
+        label=_("Rating"),
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     owner = django_filters.ModelChoiceFilter(
         field_name="owner_user",
         queryset=_users,
-        label="Owner",
-        empty_label="Any",
+        label=_("Owner"),
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     team = django_filters.ModelChoiceFilter(
         field_name="owner_team",
         queryset=_teams,
-        label="Team",
-        empty_label="Any",
+        label=_("Team"),
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     business_unit = django_filters.ModelChoiceFilter(
         queryset=_business_units,
-        label="Business unit",
-        empty_label="Any",
+        label=_("Business unit"),
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     campaign = django_filters.ModelChoiceFilter(
         queryset=Campaign.objects.order_by("name"),
-        label="Campaign",
-        empty_label="Any",
+        label=_("Campaign"),
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at",
-        label="Created",
+        label=_("Created"),
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     close = django_filters.DateFromToRangeFilter(
         field_name="estimated_close_date",
-        label="Est. close",
+        label=_("Est. close"),
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     grade = django_filters.ChoiceFilter(
         choices=GRADE_CHOICES,
         method="filter_grade",
-        label="Grade",
-        empty_label="Any",
+        label=_("Grade"),
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     sort = LeadOrdering(
         fields={field: key for key, field in SORT_FIELDS.items()},
-        label="Sort",
+        label=_("Sort"),
     )
     # Drill-down from the source report: exact sets behind its numbers.
     no_source = django_filters.BooleanFilter(
-        field_name="source", lookup_expr="isnull", label="No source"
+        field_name="source", lookup_expr="isnull", label=_("No source")
     )
     no_campaign = django_filters.BooleanFilter(
-        field_name="campaign", lookup_expr="isnull", label="No campaign"
+        field_name="campaign", lookup_expr="isnull", label=_("No campaign")
     )
-    merged = django_filters.BooleanFilter(label="Merged")
+    merged = django_filters.BooleanFilter(label=_("Merged"))
     unit = django_filters.ModelChoiceFilter(
-        queryset=_business_units, method="filter_unit", label="Business unit and below"
+        queryset=_business_units,
+        method="filter_unit",
+        label=_("Business unit and below"),
     )
     opportunity = django_filters.ChoiceFilter(
         field_name="qualifying_opportunity__state",
         choices=OpportunityState.choices,
-        label="Opportunity",
+        label=_("Opportunity"),
     )
     # "Go to leads" of an import: the leads it created or updated (its chip names
     # the import; batches outside the user's scope are not a choice).
     import_batch = django_filters.ModelChoiceFilter(
-        queryset=_import_batches, method="filter_import_batch", label="From"
+        queryset=_import_batches, method="filter_import_batch", label=_("From")
+    )
+    # Consent (leads/services/consent.py): double opt-ins awaiting confirmation, or
+    # flagged unconfirmed by the daily job; linked from the lead's consent panel.
+    consent = django_filters.ChoiceFilter(
+        choices=CONSENT_CHOICES,
+        method="filter_consent",
+        label=_("Consent"),
+        empty_label=_("Any"),
     )
 
     def __init__(self, data=None, *args, grade_range=None, **kwargs):
@@ -258,6 +279,14 @@ class LeadFilter(BusinessDatesFilterMixin, django_filters.FilterSet):
             lead__isnull=False,
         )
         return queryset.filter(pk__in=rows.values("lead_id"))
+
+    def filter_consent(self, queryset, name, value):
+        states = ConsentState.objects.filter(
+            lead__isnull=False, status=ConsentStatus.PENDING
+        )
+        if value == "unconfirmed":
+            states = states.filter(unconfirmed_at__isnull=False)
+        return queryset.filter(pk__in=states.values("lead_id"))
 
     def filter_unit(self, queryset, name, value):
         return queryset.filter(business_unit_id__in=business_unit_subtree_ids(value.pk))

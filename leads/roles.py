@@ -1,4 +1,4 @@
-"""The three roles as Django groups and the model permissions each holds.
+"""The roles as Django groups and the model permissions each holds.
 
 The roles data migration made the groups once; models added since then need their
 permissions too, so ``sync_roles`` runs after every ``migrate`` (post_migrate, see
@@ -8,7 +8,12 @@ hold every permission of our apps.
 
 from django.contrib.auth.management import create_permissions
 
-from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
+from accounts.permissions import (
+    ADMINISTRATOR,
+    PRIVACY_OFFICER,
+    SALES_MANAGER,
+    SALES_REP,
+)
 
 REP_MODELS = {
     "leads": [
@@ -23,10 +28,21 @@ REP_MODELS = {
     "accounts": ["account", "contact", "opportunity", "opportunityproduct"],
 }
 READ_ONLY = {
-    "leads": ["campaign", "captureform"],
+    "leads": [
+        "campaign",
+        "captureform",
+        # Consent purposes are the administrators'; the log and states are
+        # written by the consent services only.
+        "consentpurpose",
+        "captureformpurpose",
+        "consentevent",
+        "consentstate",
+    ],
     "accounts": ["product", "team", "businessunit", "stagestep"],
 }
-MANAGER_EXTRA = {"leads": ["routingrule", "campaign", "captureform"]}
+MANAGER_EXTRA = {
+    "leads": ["routingrule", "campaign", "captureform", "captureformpurpose"]
+}
 MANAGER_VIEW = {"leads": ["leadassignment"]}
 ADMIN_APPS = [
     "leads",
@@ -35,7 +51,11 @@ ADMIN_APPS = [
     "notifications",
     "auth",
     "django_fsm_log",
+    "privacy",
 ]
+# The privacy officer holds every permission of these apps (legal holds, the access
+# and erasure logs), and none of the sales apps'.
+PRIVACY_APPS = ["privacy"]
 
 
 def _codenames(models_by_app, actions):
@@ -84,6 +104,10 @@ def sync_roles(apps) -> None:
             perms = query
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(list(perms))
+    group, _ = Group.objects.get_or_create(name=PRIVACY_OFFICER)
+    group.permissions.set(
+        list(Permission.objects.filter(content_type__app_label__in=PRIVACY_APPS))
+    )
 
 
 def sync_roles_after_migrate(sender, apps=None, using="default", **kwargs):

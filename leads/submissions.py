@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 from django_ratelimit.core import is_ratelimited
 
 from leads.models import FormSubmission
@@ -65,7 +66,7 @@ def claim_submission(*, token: str | None, kind: str, by) -> int | None:
         existing = submitted_object_id(token=token, kind=kind, by=by)
         if existing is None:
             raise ValidationError(
-                "This form was already sent. Reload the page and try again."
+                gettext("This form was already sent. Reload the page and try again.")
             ) from None
         return existing
     return None

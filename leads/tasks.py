@@ -182,6 +182,7 @@ def run_duplicate_scan(scan_id: int) -> dict | None:
 # --- Mass update of leads (leads/services/mass_update.py) ----------------------------
 from leads.models import MassUpdateStatus  # noqa: E402
 from leads.services import mass_update as mass_update_services  # noqa: E402
+from leads.services import mass_update_undo  # noqa: E402
 
 # A mass update of at most this many leads runs in the request that starts it (or
 # undoes it); a larger one goes to a worker, its page showing the progress.
@@ -214,9 +215,7 @@ def run_mass_update_undo(mass_update_id: int, user_id: int) -> dict | None:
     """Undo a mass update on behalf of the user who asked."""
     by = get_user_model().objects.get(pk=user_id)
     return _mass_update_counts(
-        mass_update_services.process_mass_update_undo(
-            mass_update_id=mass_update_id, by=by
-        )
+        mass_update_undo.process_mass_update_undo(mass_update_id=mass_update_id, by=by)
     )
 
 
@@ -232,3 +231,43 @@ def start_mass_update_step(job, *, by) -> None:
         step.call(job.pk, by.pk)
     else:
         step.enqueue(job.pk, by.pk)
+
+
+# --- Consent (leads/services/consent.py) ---------------------------------------------
+from django.conf import settings  # noqa: E402
+from django.utils import translation  # noqa: E402
+
+from leads.services import consent as consent_services  # noqa: E402
+
+
+@task()
+def send_consent_confirmation(
+    event_ids: list[int], address: str, base_url: str, language: str
+) -> dict:
+    """Email the double opt-in link for consents a capture form recorded as
+    pending, in the visitor's language."""
+    with translation.override(language):
+        sent = consent_services.send_consent_confirmation(
+            event_ids=event_ids, address=address, base_url=base_url
+        )
+    return {"sent": sent}
+
+
+def enqueue_consent_confirmation(event_ids: list[int], address: str, request) -> None:
+    """Queue the double opt-in email once the capture has committed: its link on
+    LEADSITE_SITE_URL (else the address the visitor used), in the page's language."""
+    base_url = settings.LEADSITE_SITE_URL or request.build_absolute_uri("/")
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    transaction.on_commit(
+        lambda: send_consent_confirmation.enqueue(
+            list(event_ids), address, base_url, language
+        ),
+        robust=True,
+    )
+
+
+@task()
+def flag_unconfirmed_consents() -> dict:
+    """The daily job (settings.LEADSITE_SCHEDULES): flag the consents whose double
+    opt-in stayed unconfirmed past LEADSITE_CONSENT_CONFIRMATION_DAYS."""
+    return {"flagged": consent_services.flag_unconfirmed_consents()}

@@ -296,3 +296,19 @@ urlpatterns += [
         name="mass-update-undo",
     ),
 ]
+
+# --- consent: recorded on a lead or contact page; the public double opt-in link -------
+from leads.views import consent as consent_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "consent/<str:record_type>/<int:pk>/record/",
+        consent_views.record_consent,
+        name="consent-record",
+    ),
+    path(
+        "consent/confirm/<str:token>/",
+        consent_views.confirm_consent,
+        name="consent-confirm",
+    ),
+]

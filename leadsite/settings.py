@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "webhooks",
     "scheduling",
     "notifications",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -55,9 +56,13 @@ MIDDLEWARE = [
     # Before anything reads the body: oversized or unreadable uploads.
     "leadsite.core.middleware.RequestBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language ...
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ... unless the signed-in user chose one; and the user's time zone.
+    "leadsite.core.middleware.UserLocaleMiddleware",
     # Cache-Control: private, no-store on every signed-in response.
     "leadsite.core.middleware.PrivatePagesMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -81,6 +86,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE and LANGUAGES (<html lang>, the language switcher).
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
@@ -94,6 +101,8 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
+        # gettext through Django's catalogs: {{ _("...") }}, {% trans %}.
+        "OPTIONS": {"environment": "leadsite.core.jinja.environment"},
     },
 ]
 
@@ -167,9 +176,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# Languages (README "Languages"): English is the source; the page's language is
+# the user's own (User.language), else the switcher's cookie, else the browser's
+# Accept-Language (leadsite.core.middleware.UserLocaleMiddleware after Django's
+# LocaleMiddleware). Each language is named in itself in the pickers.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "leadsite_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # One date and time format per language (leadsite/formats/<language>/formats.py).
+# Numbers are grouped where a template or display helper asks for it (intcomma,
+# floatformat "g"), not everywhere: ids and years stay ungrouped.
 FORMAT_MODULE_PATH = ["leadsite.formats"]
+# The site's time zone, and each user's until they pick their own (User.time_zone).
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

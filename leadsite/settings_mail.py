@@ -105,7 +105,25 @@ LEADSITE_SCHEDULES = {
         "cron": "*/2 * * * *",
         "task": "leads.tasks.poll_mailboxes",
     },
+    # Consent: double opt-ins left unconfirmed past LEADSITE_CONSENT_CONFIRMATION_DAYS
+    # are flagged on their record (leads/services/consent.py).
+    "flag_unconfirmed_consents": {
+        "cron": "30 3 * * *",
+        "task": "leads.tasks.flag_unconfirmed_consents",
+    },
+    # Privacy: the retention policy, applied nightly (privacy/services/retention.py).
+    "apply_retention": {
+        "cron": "0 4 * * *",
+        "task": "privacy.tasks.apply_retention",
+    },
 }
+
+# --- Consent (leads/services/consent.py, README "Privacy — consent") ---------------
+# A double opt-in link works for this many days; a consent still unconfirmed after
+# them is flagged by the daily job.
+LEADSITE_CONSENT_CONFIRMATION_DAYS = env.int(
+    "LEADSITE_CONSENT_CONFIRMATION_DAYS", default=7
+)
 
 # --- Receiving email (leads/services/inbound.py, README "Email — receiving") -------
 # Per sender, at most COUNT messages per PERIOD (20/h, 100/d, 5/10m; 0/h: no
@@ -153,6 +171,13 @@ LEADSITE_WEBHOOKS_PAUSE_AFTER_HOURS = env.float(
 LEADSITE_WEBHOOKS_SECRET_OVERLAP_HOURS = env.float(
     "LEADSITE_WEBHOOKS_SECRET_OVERLAP_HOURS", default=24.0
 )
+
+# --- Privacy: retention and the export log (privacy/, README "Privacy") -------------
+# A read through an API list (lead, account, contact, opportunity) is logged as an
+# export once it has returned this many rows, in one page or following `next` links.
+LEADSITE_EXPORT_LOG_API_ROWS = env.int("LEADSITE_EXPORT_LOG_API_ROWS", default=500)
+# Records a retention run handles per transaction.
+LEADSITE_RETENTION_BATCH = env.int("LEADSITE_RETENTION_BATCH", default=1000)
 
 # --- Notifications (notifications/) -------------------------------------------------
 # The site's address as emails link to it (e.g. https://crm.example.com, no trailing

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection, transaction
 from django.http import JsonResponse
+from django.utils.translation import gettext
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -78,12 +79,12 @@ def page_not_found(request, exception):
     """handler404: an API URL that matches no endpoint answers problem details, as
     the endpoints do; every other URL the site's 404 page."""
     return _api_problem(
-        request, 404, "No endpoint at this URL (see /api/schema/)."
+        request, 404, gettext("No endpoint at this URL (see /api/schema/).")
     ) or defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     """handler500: problem details under /api/, else the site's 500 page."""
     return _api_problem(
-        request, 500, "Something went wrong on our side. Try again later."
+        request, 500, gettext("Something went wrong on our side. Try again later.")
     ) or defaults.server_error(request)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from leadsite.core.events import register_sink
 
@@ -9,12 +10,14 @@ HEARD = (
     "import.refused",
     "webhook.paused",
     "email.received",
+    "mass_update.finished",
+    "mass_update.undone",
 )
 
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
-    verbose_name = "Notifications"
+    verbose_name = _("Notifications")
 
     def ready(self):
         # Imported here, not at the top: the sink's module imports models, which

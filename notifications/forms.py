@@ -1,14 +1,19 @@
 """The preferences form: how the user hears of each kind (a choice per kind)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Channel, Kind
 
 HELP = {
-    Kind.RESPONSE_DEADLINE: "Owners are warned before a lead they have not contacted "
-    "is re-routed; managers are told when a lead of their unit is.",
-    Kind.WEBHOOK_PAUSED: "A subscription paused after a day of failures is also "
-    "emailed to its owner at once, whatever is chosen here.",
+    Kind.RESPONSE_DEADLINE: _(
+        "Owners are warned before a lead they have not contacted "
+        "is re-routed; managers are told when a lead of their unit is."
+    ),
+    Kind.WEBHOOK_PAUSED: _(
+        "A subscription paused after a day of failures is also "
+        "emailed to its owner at once, whatever is chosen here."
+    ),
 }
 
 

@@ -1,6 +1,6 @@
 """Reads of the notifications pages and the bell: a user's own notifications only."""
 
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Value
 
 from accounts.models import BusinessUnit, User
 from accounts.permissions import SALES_MANAGER
@@ -44,6 +44,31 @@ def channels_of(*, user_ids) -> dict[tuple[int, str], str]:
         (user_id, kind): channel
         for user_id, kind, channel in rows.values_list("user_id", "kind", "channel")
     }
+
+
+def recipients_of(*, user_ids) -> tuple[dict, dict]:
+    """What notify() needs of its recipients, in one query (a union): the
+    channels they chose ((user id, kind) -> channel; a pair missing means the
+    default) and their language and time zone (user id -> (language, zone))."""
+    ids = list(user_ids)
+    blank = Value("", output_field=CharField())
+    users = (
+        User.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "language", "time_zone", blank, blank)
+    )
+    choices = (
+        NotificationPreference.objects.filter(user_id__in=ids)
+        .order_by()
+        .values_list("user_id", blank, blank, "kind", "channel")
+    )
+    channels, locales = {}, {}
+    for pk, language, zone, kind, channel in users.union(choices, all=True):
+        if kind:
+            channels[(pk, kind)] = channel
+        else:
+            locales[pk] = (language, zone)
+    return channels, locales
 
 
 def preferences_of(*, user) -> dict[str, str]:

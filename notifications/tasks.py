@@ -7,6 +7,8 @@ reminders run also sends what waits to go at once, so a lost wake-up waits at mo
 one run.
 """
 
+import functools
+
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -81,6 +83,8 @@ HANDLERS = {
     "import.refused": events.import_done,
     "webhook.paused": events.webhook_paused,
     "email.received": events.email_received,
+    "mass_update.finished": events.mass_update_owners,
+    "mass_update.undone": functools.partial(events.mass_update_owners, undone=True),
 }
 
 

@@ -4,6 +4,7 @@ all read" and the preferences. Every user sees only their own."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leadsite.core.pagination import paginate
@@ -37,7 +38,7 @@ def notification_list(request):
 def mark_all_read(request):
     count = services.mark_all_read(user=request.user)
     if count:
-        messages.success(request, "Every notification is marked read.")
+        messages.success(request, gettext("Every notification is marked read."))
     return redirect("notifications:list")
 
 
@@ -55,6 +56,6 @@ def notification_settings(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your notification settings are saved.")
+            messages.success(request, gettext("Your notification settings are saved."))
             return redirect("notifications:settings")
     return render(request, "notifications/preferences.html", {"form": form})

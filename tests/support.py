@@ -18,7 +18,12 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import connection, connections
 
-from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
+from accounts.permissions import (
+    ADMINISTRATOR,
+    PRIVACY_OFFICER,
+    SALES_MANAGER,
+    SALES_REP,
+)
 from leads.models import DuplicateRule, LeadState, LeadStatus
 from leads.roles import sync_roles
 from tests import factories
@@ -240,14 +245,15 @@ def ensure_roles():
     """Transactional tests (live server, concurrency) flush the tables between tests,
     which removes the groups and permissions the roles data migration made, and the
     default duplicate rules: make them again when they are missing."""
+    roles = [SALES_REP, SALES_MANAGER, ADMINISTRATOR, PRIVACY_OFFICER]
     complete = (
-        Group.objects.filter(name__in=[SALES_REP, SALES_MANAGER, ADMINISTRATOR])
+        Group.objects.filter(name__in=roles)
         .exclude(permissions=None)
         .values("pk")
         .distinct()
         .count()
     )
-    if complete < 3:
+    if complete < len(roles):
         sync_roles(apps)
     # The default duplicate rules come from a data migration too.
     if not DuplicateRule.objects.exists():

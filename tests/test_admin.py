@@ -72,6 +72,8 @@ def test_add_page_renders_or_is_refused_for_logs(admin_client_, app_label, model
         "capturesubmission",
         "possibleduplicate",
         "exportjob",
+        "exportlog",
+        "apilistread",
         "opportunityproduct",
         "idempotencykey",
         # Saved list views: saved, renamed and deleted on the lists' pages.
@@ -96,6 +98,9 @@ def test_add_page_renders_or_is_refused_for_logs(admin_client_, app_label, model
         # The stage bar: visits and ticks are written by its services.
         "stagevisit",
         "stepcheck",
+        # Consent: the log and the current states are written by its services.
+        "consentevent",
+        "consentstate",
     }:
         # Logs: assignments by routing, form tokens, exports, imports and captures by
         # services; the source report's summary rows by its triggers and refresh;

@@ -240,9 +240,12 @@ def test_every_role_creates_a_token_and_sees_its_key_once(client, role, request)
     assert "ERP" in listing
 
 
-def test_menu_links_to_the_tokens_page(rep_client):
+def test_the_tokens_page_is_one_click_from_the_menu(rep_client):
+    # The user menu links to My settings, which links to the tokens page.
     html = rep_client.get(reverse("leads:home")).content.decode()
-    assert reverse("accounts:api-tokens") in html
+    assert reverse("accounts:settings") in html
+    settings_page = rep_client.get(reverse("accounts:settings")).content.decode()
+    assert reverse("accounts:api-tokens") in settings_page
 
 
 def test_form_errors_show_beside_the_fields(rep_client, rep):

@@ -26,7 +26,7 @@ from leads.services.capture import capture_lead
 from leads.services.timeline import add_attachment
 from tests.crawler import crawl
 
-ROLES = ["rep", "rep2", "manager", "admin"]
+ROLES = ["rep", "rep2", "manager", "admin", "privacy"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Pages anyone may open without signing in.
 PUBLIC = ("/login/", "/healthz", "/capture/")

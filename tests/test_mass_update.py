@@ -15,6 +15,7 @@ from leads.models import (
     UndoOutcome,
 )
 from leads.services import mass_update as services
+from leads.services import mass_update_undo
 from leads.services.lifecycle import update_lead
 from tests import factories
 
@@ -47,8 +48,8 @@ def _run(by, changes, leads, *, versions=None):
 
 
 def _undo(job, by):
-    services.undo_mass_update(mass_update=job, by=by)
-    return services.process_mass_update_undo(mass_update_id=job.pk, by=by)
+    mass_update_undo.undo_mass_update(mass_update=job, by=by)
+    return mass_update_undo.process_mass_update_undo(mass_update_id=job.pk, by=by)
 
 
 def _row(job, lead):

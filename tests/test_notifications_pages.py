@@ -109,7 +109,7 @@ def test_settings_page_saves_a_channel_per_kind(client, request, role):
     user = request.getfixturevalue(role)
     client.force_login(user)
     html = page(client.get("/notifications/settings/").content)
-    names = [select.attrs["name"] for select in html.find_all("select")]
+    names = [select.attrs["name"] for select in html.find("main").find_all("select")]
     expected = [kind for kind in Kind.values if kind != Kind.WEBHOOK_PAUSED]
     if role != "rep":
         expected.append(Kind.WEBHOOK_PAUSED)

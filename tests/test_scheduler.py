@@ -36,9 +36,13 @@ REMINDERS = "notifications.tasks.send_reminders"
 DIGEST = "notifications.tasks.send_digest"
 SEND_EMAILS = "leads.tasks.send_queued_emails"
 POLL = "leads.tasks.poll_mailboxes"
+FLAG_CONSENTS = "leads.tasks.flag_unconfirmed_consents"
+RETENTION = "privacy.tasks.apply_retention"
 # Every job in settings, and the tasks they queue.
 JOBS = [
+    "apply_retention",
     "deliver_webhooks",
+    "flag_unconfirmed_consents",
     "notification_digest",
     "notification_reminders",
     "poll_mailboxes",
@@ -46,7 +50,17 @@ JOBS = [
     "reroute_overdue",
     "send_queued_emails",
 ]
-TASKS = [REROUTE, WEBHOOKS, REBUILD, REMINDERS, DIGEST, SEND_EMAILS, POLL]
+TASKS = [
+    REROUTE,
+    WEBHOOKS,
+    REBUILD,
+    REMINDERS,
+    DIGEST,
+    SEND_EMAILS,
+    POLL,
+    FLAG_CONSENTS,
+    RETENTION,
+]
 NIGHTLY = {"rebuild_scores": {"cron": "0 2 * * *", "task": REBUILD}}
 
 
@@ -311,10 +325,11 @@ def test_other_task_backends_get_the_job_after_commit(
 def test_two_schedulers_racing_queue_each_run_once(queue):
     """Two schedulers tick at the same moment on their own connections, three due
     times in a row: each job is queued once per due time, and both come back."""
-    # Every job at 02:00 (the digest catching up yesterday's 07:00); at 02:15 and
+    # Every job at 02:00 (the digest catching up yesterday's 07:00, the consent
+    # check yesterday's 03:30, the retention run yesterday's 04:00); at 02:15 and
     # 02:30 the re-route, the webhooks sweep, the reminders, the email sweep and the
     # mailbox poll (its latest two-minute time).
-    for moment, due in ((at(10, 2), 7), (at(10, 2, 15), 5), (at(10, 2, 30), 5)):
+    for moment, due in ((at(10, 2), 9), (at(10, 2, 15), 5), (at(10, 2, 30), 5)):
         outcomes = run_together(lambda m=moment: tick(m), lambda m=moment: tick(m))
         assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
         started = [run for _, value in outcomes for run in value]
@@ -324,7 +339,7 @@ def test_two_schedulers_racing_queue_each_run_once(queue):
         assert ScheduledRun.objects.filter(due_at__in=due_times).count() == due
         assert len(queued_tasks()) == due
         run_queued_tasks()
-    assert DBTaskResult.objects.count() == 17
+    assert DBTaskResult.objects.count() == 19
 
 
 @on_postgresql

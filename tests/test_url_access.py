@@ -40,6 +40,7 @@ from leads.forms.qualification import QualifyLeadForm
 from leads.forms.timeline import ActivityForm, NoteForm
 from leads.models import (
     ActivityKind,
+    ConsentPurpose,
     Direction,
     DuplicateRule,
     DuplicateScan,
@@ -54,6 +55,7 @@ from leads.models import (
 from leads.services.exports import build_export, start_export
 from leads.services.mass_update import create_mass_update, process_mass_update
 from leadsite.core.services import service_context
+from privacy.models import Erasure, LegalHold
 from tests import factories
 from tests.support import JUNK, snapshot, user_in
 from webhooks.models import Delivery, Event, Subscription
@@ -65,6 +67,11 @@ PUBLIC_NAMES = {
     "capture",
     "capture-thanks",
     "api:capture",
+    # The double opt-in link a capture form's visitor follows (tests/test_consent.py).
+    "leads:consent-confirm",
+    # The language switcher and the JavaScript catalog (the login page has both).
+    "set_language",
+    "javascript-catalog",
 }
 # The Django admin has its own login (test_admin.py: test_admin_scope_for_a_staff_rep).
 PUBLIC_NAMESPACES = {"admin"}
@@ -599,6 +606,7 @@ ROUTES = {
     "accounts:opportunity-add-product": _opportunity_product_route(),
     "accounts:opportunity-remove-product": _product_line_route(),
     "accounts:api-tokens": _page({"name": "Tampered", "scope": "read-write"}),
+    "accounts:settings": _page({"language": "de", "time_zone": "Europe/Berlin"}),
     "accounts:api-token-revoke": _api_token_route(),
     "accounts:saved-views": _page(post=False),
     "accounts:view-create": Route(
@@ -892,6 +900,87 @@ ROUTES.update(
         "notifications:list": _page(post=False),
         "notifications:mark-all-read": _page(get=False),
         "notifications:settings": _page({"lead_assigned": "off"}),
+    }
+)
+# --- consent (leads/views/consent.py, tests/test_consent*.py) --------------------------
+
+
+def _consent_route():
+    def build(owner, actor, variant):
+        purpose, _ = ConsentPurpose.objects.get_or_create(
+            code="audit", defaults={"name": "Audit"}
+        )
+        record = _record(variant, owner)
+        data = {"purpose": purpose.pk, "status": "withdrawn", "method": "phone"}
+        return {"record_type": variant, "pk": record.pk}, data
+
+    return Route(build, get=False, variants=["lead", "contact"])
+
+
+ROUTES.update({"leads:consent-record": _consent_route()})
+
+
+def _privacy_route(kind=None, get=True, post=True):
+    def build(owner, actor):
+        if kind == "lead":
+            return {"pk": _lead(owner).pk}, {}
+        if kind == "contact":
+            return {"pk": factories.ContactFactory(owner_user=owner).pk}, {}
+        if kind == "erasure":
+            return {"pk": Erasure.objects.create(erased_by=owner).pk}, {}
+        if kind == "hold":
+            hold = LegalHold.objects.create(
+                lead=_lead(owner), reason="Kept", set_by=owner
+            )
+            return {"pk": hold.pk}, {}
+        return {}, {"lead": _lead(owner).pk, "reason": "Tampered"}
+
+    return Route(
+        build,
+        get=get,
+        post=post,
+        takes_record=False,
+        get_statuses=(404,),
+        refused=(404,),
+    )
+
+
+ROUTES.update(
+    {
+        "privacy:index": _privacy_route(post=False),
+        "privacy:lead": _privacy_route("lead", post=False),
+        "privacy:contact": _privacy_route("contact", post=False),
+        "privacy:export": _privacy_route(),
+        "privacy:access-requests": _privacy_route(post=False),
+        "privacy:erase": _privacy_route(),
+        "privacy:erasures": _privacy_route(post=False),
+        "privacy:erasure": _privacy_route("erasure", post=False),
+        "privacy:erasure-files": _privacy_route("erasure", get=False),
+        "privacy:hold-create": _privacy_route(),
+        "privacy:hold-release": _privacy_route("hold", get=False),
+    }
+)
+
+
+# Retention and the export log: administrators only (others: 404).
+ROUTES.update(
+    {
+        "retention:settings": Route(
+            lambda owner, actor: (
+                {},
+                {"disqualified_leads_days": "1", "disqualified_leads_action": "delete"},
+            ),
+            takes_record=False,
+            get_statuses=(404,),
+        ),
+        "retention:dry-run": _page(get=False),
+        "retention:run": _page(get=False),
+        "retention:export-log": Route(
+            lambda owner, actor: ({}, {}),
+            post=False,
+            takes_record=False,
+            get_statuses=(404,),
+        ),
     }
 )
 ROUTES.update(API_ROUTES)

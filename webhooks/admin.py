@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin.common import ServiceAdminMixin
 from accounts.permissions import is_administrator
@@ -25,6 +27,7 @@ class SubscriptionAdminForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         choices=[(name, EVENT_LABELS[name]) for name in EVENT_TYPES],
         widget=forms.CheckboxSelectMultiple,
+        label=_("Events"),
     )
 
     class Meta:
@@ -88,12 +91,14 @@ class SubscriptionAdmin(ServiceAdminMixin, admin.ModelAdmin):
             tasks.wake()
         return saved
 
-    @admin.action(description="Rotate the signing secret of the selected subscriptions")
+    @admin.action(
+        description=_("Rotate the signing secret of the selected subscriptions")
+    )
     def rotate_secrets(self, request, queryset):
         with through("admin"):
             for subscription in queryset:
                 services.rotate_secret(subscription=subscription, by=request.user)
-        self.message_user(request, "Secrets rotated.", messages.SUCCESS)
+        self.message_user(request, gettext("Secrets rotated."), messages.SUCCESS)
 
 
 @admin.register(Event)
@@ -174,7 +179,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         return request.user.has_perm("webhooks.change_subscription")
 
     @admin.action(
-        description="Send the selected deliveries again", permissions=["send_again"]
+        description=_("Send the selected deliveries again"), permissions=["send_again"]
     )
     def send_again(self, request, queryset):
         sent = 0
@@ -187,4 +192,13 @@ class DeliveryAdmin(ReadOnlyAdmin):
                 else:
                     sent += 1
         tasks.wake()
-        self.message_user(request, f"{sent} deliveries queued again.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery queued again.",
+                "%(count)d deliveries queued again.",
+                sent,
+            )
+            % {"count": sent},
+            messages.SUCCESS,
+        )

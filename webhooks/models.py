@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from leadsite.core.events import EVENT_TYPES
 
@@ -38,8 +40,8 @@ def new_message_id() -> str:
 
 
 class PauseReason(models.TextChoices):
-    OWNER = "owner", "Paused by its owner"
-    FAILING = "failing", "Paused after a day of failed deliveries"
+    OWNER = "owner", _("Paused by its owner")
+    FAILING = "failing", _("Paused after a day of failed deliveries")
 
 
 class Subscription(models.Model):
@@ -48,49 +50,68 @@ class Subscription(models.Model):
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
         on_delete=models.PROTECT,
         related_name="webhook_subscriptions",
     )
     url = models.URLField(
-        "URL",
+        _("URL"),
         max_length=500,
         validators=[validate_webhook_url],
-        help_text="Where LeadSite POSTs each event (http or https).",
+        help_text=_("Where LeadSite POSTs each event (http or https)."),
     )
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
     events = models.JSONField(
-        default=list, help_text="The event types this URL receives."
+        _("events"), default=list, help_text=_("The event types this URL receives.")
     )
     is_active = models.BooleanField(
-        "active",
+        _("active"),
         default=True,
-        help_text="Off: events are kept for this URL and sent once it is on again.",
+        help_text=_("Off: events are kept for this URL and sent once it is on again."),
     )
-    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_at = models.DateTimeField(
+        _("paused at"), null=True, blank=True, editable=False
+    )
     pause_reason = models.CharField(
-        max_length=16, choices=PauseReason.choices, blank=True, editable=False
+        _("pause reason"),
+        max_length=16,
+        choices=PauseReason.choices,
+        blank=True,
+        editable=False,
     )
-    secret = models.CharField(max_length=100, default=new_secret, editable=False)
+    secret = models.CharField(
+        _("secret"), max_length=100, default=new_secret, editable=False
+    )
     # After a rotation, deliveries carry a signature with the old secret too until
     # this moment, so receivers can switch without losing a message.
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret = models.CharField(
+        _("previous secret"), max_length=100, blank=True, editable=False
+    )
     previous_secret_expires_at = models.DateTimeField(
-        null=True, blank=True, editable=False
+        _("previous secret expires at"), null=True, blank=True, editable=False
     )
     # The first failed attempt since the last success (None: not failing).
-    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
-    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    modified_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    failing_since = models.DateTimeField(
+        _("failing since"), null=True, blank=True, editable=False
+    )
+    last_success_at = models.DateTimeField(
+        _("last success at"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False
+    )
+    modified_at = models.DateTimeField(_("modified at"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(is_active=False) | Q(paused_at__isnull=True),
                 name="webhooks_subscription_active_not_paused",
-                violation_error_message="An active subscription is not paused.",
+                violation_error_message=_("An active subscription is not paused."),
             ),
         ]
 
@@ -119,21 +140,29 @@ class Event(models.Model):
     the body every delivery sends, frozen when the change was made."""
 
     message_id = models.CharField(
-        max_length=40, unique=True, default=new_message_id, editable=False
+        _("message id"),
+        max_length=40,
+        unique=True,
+        default=new_message_id,
+        editable=False,
     )
     type = models.CharField(
-        max_length=40, choices=[(t, t) for t in (*EVENT_TYPES, TEST_EVENT)]
+        _("type"), max_length=40, choices=[(t, t) for t in (*EVENT_TYPES, TEST_EVENT)]
     )
     # The record the event is about ("leads.lead", pk); blank for a test event.
-    object_type = models.CharField(max_length=40, blank=True)
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_type = models.CharField(_("object type"), max_length=40, blank=True)
+    object_id = models.PositiveBigIntegerField(_("object id"), null=True, blank=True)
     # The exact JSON sent (and signed): type, timestamp and the API representation.
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False
+    )
     # When the worker made its deliveries (None: still to fan out).
-    dispatched_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["-id"]
         indexes = [
             models.Index(
@@ -148,38 +177,53 @@ class Event(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed (gave up)"
-    SKIPPED = "skipped", "Not sent (out of scope)"
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
+    SKIPPED = "skipped", _("Not sent (out of scope)")
 
 
 class Delivery(models.Model):
     """One event for one subscription: sent until the receiver answers 2xx, with
     exponential backoff between attempts."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="+"
+    )
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+        Subscription,
+        verbose_name=_("subscription"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
     )
     status = models.CharField(
-        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+        _("status"),
+        max_length=16,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # When a pending delivery is due; a worker sending it holds it until
     # locked_until (a worker that died lets it go then).
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last status code"), null=True, blank=True
+    )
+    last_duration_ms = models.PositiveIntegerField(
+        _("last duration ms"), null=True, blank=True
+    )
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("delivery")
         ordering = ["-id"]
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "subscription"],
@@ -198,14 +242,14 @@ class Delivery(models.Model):
         ]
 
     def __str__(self):
-        return f"Delivery #{self.pk}"
+        return gettext("Delivery #%(id)s") % {"id": self.pk}
 
 
 class AttemptOutcome(models.TextChoices):
-    SENDING = "sending", "Sending"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed"
-    INTERRUPTED = "interrupted", "Interrupted (the worker stopped)"
+    SENDING = "sending", _("Sending")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Failed")
+    INTERRUPTED = "interrupted", _("Interrupted (the worker stopped)")
 
 
 class Attempt(models.Model):
@@ -213,18 +257,28 @@ class Attempt(models.Model):
     failed."""
 
     delivery = models.ForeignKey(
-        Delivery, on_delete=models.CASCADE, related_name="attempt_log"
+        Delivery,
+        verbose_name=_("delivery"),
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
     )
-    number = models.PositiveSmallIntegerField()
-    started_at = models.DateTimeField(default=timezone.now)
+    number = models.PositiveSmallIntegerField(_("number"))
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
     outcome = models.CharField(
-        max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.SENDING
+        _("outcome"),
+        max_length=16,
+        choices=AttemptOutcome.choices,
+        default=AttemptOutcome.SENDING,
     )
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=300, blank=True)
+    status_code = models.PositiveSmallIntegerField(
+        _("status code"), null=True, blank=True
+    )
+    duration_ms = models.PositiveIntegerField(_("duration ms"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
@@ -233,4 +287,7 @@ class Attempt(models.Model):
         ]
 
     def __str__(self):
-        return f"Attempt {self.number} of delivery #{self.delivery_id}"
+        return gettext("Attempt %(number)s of delivery #%(id)s") % {
+            "number": self.number,
+            "id": self.delivery_id,
+        }

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from standardwebhooks import Webhook
 
 USER_AGENT = "LeadSite-Webhooks/1"
@@ -61,11 +63,13 @@ def check_url(url: str) -> tuple[str, str, int]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise AddressRefused(f"The URL cannot be read: {error}.") from None
+        raise AddressRefused(
+            gettext("The URL cannot be read: %(error)s.") % {"error": error}
+        ) from None
     if parts.scheme not in ("http", "https"):
-        raise AddressRefused("Webhook URLs start with http:// or https://.")
+        raise AddressRefused(gettext("Webhook URLs start with http:// or https://."))
     if not parts.hostname:
-        raise AddressRefused("The URL names no host.")
+        raise AddressRefused(gettext("The URL names no host."))
     return (
         parts.scheme,
         parts.hostname,
@@ -81,12 +85,14 @@ def literal_address_refusal(url: str) -> str:
     if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
         ".localhost"
     ):
-        return "This URL points to this machine (localhost)."
+        return gettext("This URL points to this machine (localhost).")
     try:
         refused = _not_public(host)
     except ValueError:
         return ""  # a host name: resolved and checked when sending
-    return f"{host} is not a public address." if refused else ""
+    if not refused:
+        return ""
+    return gettext("%(host)s is not a public address.") % {"host": host}
 
 
 def resolve(host: str, port: int, *, allow_private: bool) -> str:
@@ -96,17 +102,24 @@ def resolve(host: str, port: int, *, allow_private: bool) -> str:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise AddressRefused(
-            f"The host {host} could not be resolved ({error})."
+            gettext("The host %(host)s could not be resolved (%(error)s).")
+            % {"host": host, "error": error}
         ) from None
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses:
-        raise AddressRefused(f"The host {host} has no address.")
+        raise AddressRefused(
+            gettext("The host %(host)s has no address.") % {"host": host}
+        )
     if not allow_private:
         for address in addresses:
             if _not_public(address):
                 raise AddressRefused(
-                    f"{host} resolves to {address}, which is not a public address "
-                    "(private, loopback, link-local, multicast or reserved)."
+                    gettext(
+                        "%(host)s resolves to %(address)s, which is not a public "
+                        "address (private, loopback, link-local, multicast or "
+                        "reserved)."
+                    )
+                    % {"host": host, "address": address}
                 )
     return addresses[0]
 
@@ -163,7 +176,8 @@ def post(
         scheme, host, port = check_url(url)
         address = resolve(host, port, allow_private=allow_private)
     except AddressRefused as error:
-        return Sent(False, None, elapsed(), f"Refused: {error}"[:300])
+        refused = gettext("Refused: %(error)s") % {"error": error}
+        return Sent(False, None, elapsed(), refused[:300])
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = {
@@ -178,10 +192,17 @@ def post(
         answer = response.read(RESPONSE_READ_LIMIT)
         status = response.status
     except TimeoutError:
-        return Sent(False, None, elapsed(), f"No answer within {timeout:g} s.")
+        return Sent(
+            False,
+            None,
+            elapsed(),
+            gettext("No answer within %(seconds)s s.")
+            % {"seconds": number_format(f"{timeout:g}")},
+        )
     except (OSError, http.client.HTTPException) as error:
         text = str(error) or type(error).__name__
-        return Sent(False, None, elapsed(), f"Connection failed: {text}"[:300])
+        failed = gettext("Connection failed: %(error)s") % {"error": text}
+        return Sent(False, None, elapsed(), failed[:300])
     finally:
         connection.close()
     duration = elapsed()
@@ -189,8 +210,15 @@ def post(
         return Sent(True, status, duration)
     if 300 <= status < 400:
         location = response.getheader("Location", "")
-        error = f"Answered {status} (redirects are not followed): {location}"
+        error = gettext(
+            "Answered %(status)s (redirects are not followed): %(location)s"
+        ) % {"status": status, "location": location}
     else:
         excerpt = answer.decode("utf-8", "replace").strip()
-        error = f"Answered {status}" + (f": {excerpt}" if excerpt else ".")
+        error = (
+            gettext("Answered %(status)s: %(excerpt)s")
+            % {"status": status, "excerpt": excerpt}
+            if excerpt
+            else gettext("Answered %(status)s.") % {"status": status}
+        )
     return Sent(False, status, duration, error[:300])

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leadsite.core.pagination import paginate
@@ -23,7 +25,7 @@ from webhooks.selectors import (
 )
 from webhooks.services import subscriptions as services
 
-CONFLICT = (
+CONFLICT = _(
     "This subscription changed since you opened the page; nothing was saved. "
     "It is shown as it is now."
 )
@@ -31,7 +33,9 @@ CONFLICT = (
 
 def _refuse_unless_may_use(request) -> None:
     if not may_use_webhooks(request.user):
-        raise PermissionDenied("Only administrators and managers use webhooks.")
+        raise PermissionDenied(
+            gettext("Only administrators and managers use webhooks.")
+        )
 
 
 def _subscription_or_404(request, pk) -> Subscription:
@@ -73,8 +77,10 @@ def subscription_create(request):
         else:
             messages.success(
                 request,
-                "Subscription created. Its signing secret is below: give it to the "
-                "receiver so it can check each request's signature.",
+                gettext(
+                    "Subscription created. Its signing secret is below: give it to "
+                    "the receiver so it can check each request's signature."
+                ),
             )
             return redirect(subscription)
     return render(request, "webhooks/subscription_form.html", {"form": form})
@@ -117,7 +123,7 @@ def subscription_edit(request, pk):
         else:
             if data["is_active"]:
                 tasks.wake()  # turned on again: what waited goes out
-            messages.success(request, "Subscription saved.")
+            messages.success(request, gettext("Subscription saved."))
             return redirect(subscription)
     return render(
         request,
@@ -130,7 +136,11 @@ def subscription_edit(request, pk):
 def subscription_delete(request, pk):
     subscription = _subscription_or_404(request, pk)
     services.delete_subscription(subscription=subscription, by=request.user)
-    messages.success(request, f"Subscription “{subscription}” deleted.")
+    messages.success(
+        request,
+        gettext("Subscription “%(subscription)s” deleted.")
+        % {"subscription": subscription},
+    )
     return redirect("webhooks:list")
 
 
@@ -140,8 +150,11 @@ def subscription_rotate_secret(request, pk):
     services.rotate_secret(subscription=subscription, by=request.user)
     messages.success(
         request,
-        "New signing secret made. Requests carry a signature with the old secret "
-        "too for a while, so the receiver can switch without losing a message.",
+        gettext(
+            "New signing secret made. Requests carry a signature with the old "
+            "secret too for a while, so the receiver can switch without losing a "
+            "message."
+        ),
     )
     return redirect(subscription)
 
@@ -150,7 +163,9 @@ def subscription_rotate_secret(request, pk):
 def subscription_pause(request, pk):
     subscription = _subscription_or_404(request, pk)
     services.pause_subscription(subscription=subscription, by=request.user)
-    messages.success(request, "Paused: events are kept and sent once you resume.")
+    messages.success(
+        request, gettext("Paused: events are kept and sent once you resume.")
+    )
     return redirect(subscription)
 
 
@@ -159,7 +174,7 @@ def subscription_resume(request, pk):
     subscription = _subscription_or_404(request, pk)
     services.resume_subscription(subscription=subscription, by=request.user)
     tasks.wake()
-    messages.success(request, "Resumed: the deliveries waiting go out now.")
+    messages.success(request, gettext("Resumed: the deliveries waiting go out now."))
     return redirect(subscription)
 
 
@@ -170,8 +185,11 @@ def subscription_test(request, pk):
     tasks.wake()
     messages.success(
         request,
-        "Test event queued; it shows in the log below"
-        + ("." if subscription.is_active else " and goes out once you resume."),
+        gettext("Test event queued; it shows in the log below.")
+        if subscription.is_active
+        else gettext(
+            "Test event queued; it shows in the log below and goes out once you resume."
+        ),
     )
     return redirect(subscription)
 
@@ -185,5 +203,8 @@ def delivery_send_again(request, pk, delivery_pk):
         raise Http404("No such delivery.") from None
     services.replay_delivery(delivery=delivery, by=request.user)
     tasks.wake()
-    messages.success(request, f"Delivery #{delivery.pk} will be sent again.")
+    messages.success(
+        request,
+        gettext("Delivery #%(id)s will be sent again.") % {"id": delivery.pk},
+    )
     return redirect(subscription)

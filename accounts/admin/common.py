@@ -9,6 +9,8 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import Http404, HttpResponseRedirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 from django_fsm.admin import FSMAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -80,7 +82,11 @@ class ServiceTransitionAdminMixin(FSMAdminMixin):
         try:
             getattr(self, method_name)(request, obj, **(kwargs or {}))
         except TransitionNotAllowed:
-            messages.error(request, f"“{label}” is not allowed in the current state.")
+            messages.error(
+                request,
+                gettext("“%(action)s” is not allowed in the current state.")
+                % {"action": label},
+            )
             return False
         except ValidationError as err:
             messages.error(request, error_message(err))
@@ -89,10 +95,12 @@ class ServiceTransitionAdminMixin(FSMAdminMixin):
             # As django_fsm's own admin does: log it, tell the user, no 500 page.
             logger.exception("Admin transition %s failed", transition_name)
             messages.error(
-                request, f"“{label}” failed unexpectedly; see the server log."
+                request,
+                gettext("“%(action)s” failed unexpectedly; see the server log.")
+                % {"action": label},
             )
             return False
-        messages.success(request, f"{label}: done.")
+        messages.success(request, gettext("%(action)s: done.") % {"action": label})
         return True
 
 
@@ -107,8 +115,8 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
 
-ADMIN_CONFLICT = (
-    "This {what} was changed by someone else after you opened this page, so "
+ADMIN_CONFLICT = _(
+    "This %(what)s was changed by someone else after you opened this page, so "
     "nothing was saved: saving would have undone their change. Your values are "
     "still below; open the record again to see the current values, then make "
     "your change there."
@@ -134,7 +142,7 @@ class VersionedAdminForm(forms.ModelForm):
             check_version(self.instance, cleaned.get("version", MISSING_VERSION))
         except ValidationError:
             what = self.instance._meta.verbose_name
-            raise ValidationError(ADMIN_CONFLICT.format(what=what)) from None
+            raise ValidationError(ADMIN_CONFLICT % {"what": what}) from None
         return cleaned
 
 

@@ -4,6 +4,7 @@ all through accounts.services."""
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin.common import (
     OWNED_AUTOCOMPLETE,
@@ -38,21 +39,21 @@ from accounts.services import stages as stage_services
 
 class WinOpportunityForm(forms.Form):
     actual_value = forms.DecimalField(
-        label="Actual revenue", max_digits=19, decimal_places=2, min_value=0
+        label=_("Actual revenue"), max_digits=19, decimal_places=2, min_value=0
     )
     actual_close_date = forms.DateField(
-        label="Actual close date", initial=timezone.localdate
+        label=_("Actual close date"), initial=timezone.localdate
     )
 
 
 class LoseOpportunityForm(forms.Form):
     reason = forms.TypedChoiceField(
-        label="Status reason",
+        label=_("Status reason"),
         coerce=int,
         choices=[(int(r), r.label) for r in OPPORTUNITY_LOST_REASONS],
     )
     description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 

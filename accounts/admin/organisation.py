@@ -1,7 +1,10 @@
 """Admin for the organisation: business units, users, teams and products."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
     BusinessUnit,
@@ -9,6 +12,7 @@ from accounts.models import (
     Team,
     User,
 )
+from leadsite.core import locale
 
 
 @admin.register(BusinessUnit)
@@ -24,7 +28,8 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("LeadSite", {"fields": ("business_unit", "lead_capacity")}),
-        ("Routing", {"fields": ("available_for_leads", "unavailable_until")}),
+        (_("Routing"), {"fields": ("available_for_leads", "unavailable_until")}),
+        (_("Language and time zone"), {"fields": ("language", "time_zone")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
@@ -44,6 +49,22 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ["business_unit"]
     list_filter = [*DjangoUserAdmin.list_filter, "business_unit"]
     autocomplete_fields = ["business_unit"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The user's own settings page offers the same two lists.
+        if db_field.name in ("language", "time_zone"):
+            choices = (
+                locale.language_choices
+                if db_field.name == "language"
+                else locale.time_zone_choices
+            )
+            return forms.ChoiceField(
+                label=capfirst(db_field.verbose_name),
+                choices=choices,
+                required=False,
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Team)

@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin.common import ServiceAdminMixin
 from accounts.models import ApiToken, IdempotencyKey
@@ -33,7 +35,7 @@ class ApiTokenAddForm(forms.ModelForm):
     def clean_expires_at(self):
         expires_at = self.cleaned_data["expires_at"]
         if expires_at is not None and expires_at <= timezone.now():
-            raise ValidationError("Choose a moment in the future.")
+            raise ValidationError(gettext("Choose a moment in the future."))
         return expires_at
 
 
@@ -71,7 +73,9 @@ class ApiTokenAdmin(ServiceAdminMixin, admin.ModelAdmin):
         return token
 
     def service_update(self, request, obj, fields):
-        raise ValidationError("An API token cannot be changed; revoke it instead.")
+        raise ValidationError(
+            gettext("An API token cannot be changed; revoke it instead.")
+        )
 
     def response_add(self, request, obj, post_url_continue=None):
         if not hasattr(request, "api_token_key"):  # the service refused
@@ -79,7 +83,7 @@ class ApiTokenAdmin(ServiceAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Copy the new API token now",
+            "title": gettext("Copy the new API token now"),
             "token": obj,
             "key": request.api_token_key,
         }
@@ -87,14 +91,23 @@ class ApiTokenAdmin(ServiceAdminMixin, admin.ModelAdmin):
             request, "admin/accounts/apitoken/key_created.html", context
         )
 
-    @admin.action(description="Revoke the selected API tokens", permissions=["revoke"])
+    @admin.action(
+        description=_("Revoke the selected API tokens"), permissions=["revoke"]
+    )
     def revoke(self, request, queryset):
         revoked = 0
         with through("admin"):
             for token in queryset.filter(revoked_at__isnull=True):
                 revoke_api_token(token=token, by=request.user)
                 revoked += 1
-        self.message_user(request, f"{revoked} API token(s) revoked.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d API token revoked.", "%(count)d API tokens revoked.", revoked
+            )
+            % {"count": revoked},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(IdempotencyKey)

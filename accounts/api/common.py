@@ -9,12 +9,15 @@ import django_filters
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 
 from accounts.api.pagination import OrderedKeysetPagination
+from accounts.models import ExportedRecords
+from accounts.services import audit
 from leadsite.core.api import (
     PROBLEM_CONTENT_TYPE,
     ApiLoginMixin,
@@ -59,7 +62,8 @@ def filter_parameters(filterset_class, descriptions=None) -> list[OpenApiParamet
                 name,
                 kind,
                 enum=enum,
-                description=descriptions.get(name) or str(filter_.label or name),
+                # Lazy texts: the schema is written in the reader's language.
+                description=descriptions.get(name) or filter_.label or name,
             )
         )
     return parameters
@@ -116,15 +120,15 @@ class ApiProblemSerializer(serializers.Serializer):
     """Problem details (RFC 9457), as every error answers."""
 
     type = serializers.CharField(
-        help_text="`about:blank`, or `urn:leadsite:problem:<code>` for ours."
+        help_text=_("`about:blank`, or `urn:leadsite:problem:<code>` for ours.")
     )
     title = serializers.CharField()
     status = serializers.IntegerField()
-    detail = serializers.CharField(help_text="What happened, in a sentence.")
+    detail = serializers.CharField(help_text=_("What happened, in a sentence."))
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="validation-error: the messages per field (or query parameter).",
+        help_text=_("validation-error: the messages per field (or query parameter)."),
     )
 
 
@@ -141,22 +145,24 @@ def stale_problem(serializer_class):
             "__module__": __name__,
             "current": serializer_class(
                 required=False,
-                help_text="The record as stored now (absent when If-Match was not "
-                "one ETag as the API sends it).",
+                help_text=_(
+                    "The record as stored now (absent when If-Match was not "
+                    "one ETag as the API sends it)."
+                ),
             ),
         },
     )
 
 
 FIELDS = OpenApiParameter(
-    "fields", str, description="Comma-separated names: return only these fields."
+    "fields", str, description=_("Comma-separated names: return only these fields.")
 )
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     location=OpenApiParameter.HEADER,
     required=True,
-    description='The record\'s ETag from your last read, e.g. "3".',
+    description=_('The record\'s ETag from your last read, e.g. "3".'),
 )
 
 
@@ -166,7 +172,7 @@ def etag_header(*codes) -> OpenApiParameter:
         str,
         location=OpenApiParameter.HEADER,
         response=list(codes),
-        description='The record\'s version as an entity tag, e.g. "3".',
+        description=_('The record\'s version as an entity tag, e.g. "3".'),
     )
 
 
@@ -175,19 +181,19 @@ LOCATION = OpenApiParameter(
     str,
     location=OpenApiParameter.HEADER,
     response=[201],
-    description="The new record's URL.",
+    description=_("The new record's URL."),
 )
 
 PROBLEMS = {
-    400: "Invalid values (problem details; `errors` per field or parameter)",
-    401: "Not signed in, or an unknown, revoked or expired token",
-    403: "A read-only token writing, or a session write without its CSRF token",
-    404: "Nothing here, or nothing you can see",
-    409: "The services refused the step (`detail` is the page's sentence)",
-    412: "If-Match names another version; nothing was saved (`current`)",
-    415: "The body is not JSON",
-    428: "If-Match missing",
-    429: "Too many requests for this token (Retry-After)",
+    400: _("Invalid values (problem details; `errors` per field or parameter)"),
+    401: _("Not signed in, or an unknown, revoked or expired token"),
+    403: _("A read-only token writing, or a session write without its CSRF token"),
+    404: _("Nothing here, or nothing you can see"),
+    409: _("The services refused the step (`detail` is the page's sentence)"),
+    412: _("If-Match names another version; nothing was saved (`current`)"),
+    415: _("The body is not JSON"),
+    428: _("If-Match missing"),
+    429: _("Too many requests for this token (Retry-After)"),
 }
 READ = (401, 429)
 WRITE = (400, 401, 403, 415, 429)
@@ -296,7 +302,18 @@ class RecordViewSet(ApiLoginMixin, viewsets.GenericViewSet):
             user=request.user, params=filter_params(request)
         )
         page = self.paginate_queryset(filtered(filterset))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(
+            self.get_serializer(page, many=True).data
+        )
+        # A read of LEADSITE_EXPORT_LOG_API_ROWS records or more is an export.
+        audit.log_api_list_page(
+            by=request.user,
+            records=ExportedRecords.of_model(self.queryset.model),
+            params=request.query_params,
+            rows=len(page),
+            next_link=response.data["next"],
+        )
+        return response
 
     def retrieve(self, request, pk=None):
         return self.represent(self.get_object())

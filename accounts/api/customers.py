@@ -2,6 +2,7 @@
 create (owned by the caller, as on the pages) and partial update through the
 account services. No delete: the pages offer none."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_view
 
 from accounts import selectors, services
@@ -16,8 +17,8 @@ from accounts.filters import AccountFilter, ContactFilter
 from accounts.models import Account, Contact
 
 FILTER_HELP = {
-    "q": "Words that must each match the name, email, phone, number or city.",
-    "mine": "true: only records you own yourself (not your teams').",
+    "q": _("Words that must each match the name, email, phone, number or city."),
+    "mine": _("true: only records you own yourself (not your teams')."),
 }
 
 
@@ -54,9 +55,11 @@ class AccountViewSet(RecordViewSet):
         filterset_class=ContactFilter,
         descriptions={
             **FILTER_HELP,
-            "q": "Words that must each match the name, email, phones, job title or "
-            "account name.",
-            "account": "The account's id: its contacts.",
+            "q": _(
+                "Words that must each match the name, email, phones, job title or "
+                "account name."
+            ),
+            "account": _("The account's id: its contacts."),
         },
     )
 )

@@ -5,6 +5,7 @@ a nested resource (list, add, remove), all through the opportunity services."""
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -46,7 +47,7 @@ from leadsite.core.api import (
 
 # The state machine refused after the services' own checks passed: the
 # opportunity changed under the caller.
-STALE = "This opportunity changed since you read it. Read it again and retry."
+STALE = _("This opportunity changed since you read it. Read it again and retry.")
 OUTCOME_ERRORS = problems(
     *WRITE, 404, 409, 412, 428, stale=stale_problem(OpportunitySerializer)
 )
@@ -58,18 +59,20 @@ OUTCOME_ERRORS = problems(
         write=OpportunityWriteSerializer,
         filterset_class=OpportunityFilter,
         descriptions={
-            "q": "Words that must each match the topic or the customer's name.",
-            "mine": "true: only opportunities you own yourself (not your teams').",
-            "account": "The customer account's id.",
-            "contact": "The customer contact's id.",
-            "lead_source": "From the lead-source report: the originating lead's "
-            "source code, or `none`.",
-            "lead_campaign": "The originating lead's campaign id, or `none`.",
-            "lead_created_after": "The originating lead was created on or after.",
-            "lead_created_before": "The originating lead was created on or before.",
-            "lead_unit": "The originating lead's business unit (and those below).",
-            "lead_owner": "The originating lead's owning user.",
-            "lead_team": "The originating lead's owning team.",
+            "q": _("Words that must each match the topic or the customer's name."),
+            "mine": _("true: only opportunities you own yourself (not your teams')."),
+            "account": _("The customer account's id."),
+            "contact": _("The customer contact's id."),
+            "lead_source": _(
+                "From the lead-source report: the originating lead's "
+                "source code, or `none`."
+            ),
+            "lead_campaign": _("The originating lead's campaign id, or `none`."),
+            "lead_created_after": _("The originating lead was created on or after."),
+            "lead_created_before": _("The originating lead was created on or before."),
+            "lead_unit": _("The originating lead's business unit (and those below)."),
+            "lead_owner": _("The originating lead's owning user."),
+            "lead_team": _("The originating lead's owning team."),
         },
     )
 )
@@ -116,7 +119,7 @@ class OpportunityViewSet(RecordViewSet):
                 lambda: run(opportunity, data), every_sentence_refuses=True
             )
         except (TransitionNotAllowed, ConcurrentTransition):
-            raise Conflict(STALE) from None
+            raise Conflict(str(STALE)) from None
         return self.represent(self.fresh(saved))
 
     @extend_schema(

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -96,7 +98,7 @@ class OrderedKeysetPagination(BasePagination):
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
     ordering_query_param = "ordering"
-    invalid_cursor = (
+    invalid_cursor = _(
         "This cursor is not one the API gave for this list and ordering; follow "
         "`next` or `previous` as they come."
     )
@@ -108,7 +110,12 @@ class OrderedKeysetPagination(BasePagination):
         )
         if name not in orderings:
             raise exceptions.ValidationError(
-                {"ordering": [f"Order by one of: {', '.join(orderings)}."]}
+                {
+                    "ordering": [
+                        gettext("Order by one of: %(orderings)s.")
+                        % {"orderings": ", ".join(orderings)}
+                    ]
+                }
             )
         self.request = request
         self.ordering_name = name
@@ -155,7 +162,7 @@ class OrderedKeysetPagination(BasePagination):
             ]
         except (ValueError, TypeError, binascii.Error, ValidationError):
             raise exceptions.ValidationError(
-                {"cursor": [self.invalid_cursor]}
+                {"cursor": [str(self.invalid_cursor)]}
             ) from None
         return values, bool(token.get("r"))
 
@@ -194,10 +201,10 @@ class OrderedKeysetPagination(BasePagination):
             "type": "object",
             "required": ["next", "previous", "results"],
             "properties": {
-                "next": {**link, "description": "The next page; null on the last."},
+                "next": {**link, "description": _("The next page; null on the last.")},
                 "previous": {
                     **link,
-                    "description": "The page before; null on the first.",
+                    "description": _("The page before; null on the first."),
                 },
                 "results": schema,
             },
@@ -209,22 +216,25 @@ class OrderedKeysetPagination(BasePagination):
                 "name": self.cursor_query_param,
                 "in": "query",
                 "required": False,
-                "description": "Where the page starts: from `next` or `previous`.",
+                "description": _("Where the page starts: from `next` or `previous`."),
                 "schema": {"type": "string"},
             },
             {
                 "name": self.page_size_query_param,
                 "in": "query",
                 "required": False,
-                "description": f"Rows per page (default {self.page_size}, at most "
-                f"{self.max_page_size}; another value: the default).",
+                "description": _(
+                    "Rows per page (default %(default)s, at most %(most)s; another "
+                    "value: the default)."
+                )
+                % {"default": self.page_size, "most": self.max_page_size},
                 "schema": {"type": "integer"},
             },
             {
                 "name": self.ordering_query_param,
                 "in": "query",
                 "required": False,
-                "description": "The order (indexed columns only; `-` descending).",
+                "description": _("The order (indexed columns only; `-` descending)."),
                 "schema": {
                     "type": "string",
                     "enum": list(view.orderings),

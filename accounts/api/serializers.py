@@ -11,6 +11,8 @@ import zlib
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts import selectors
@@ -81,7 +83,7 @@ class OwnedSerializer(FieldsMixin, serializers.ModelSerializer):
     """An owned record as the API shows it: read only, with its version."""
 
     owner_name = serializers.CharField(
-        source="owner", read_only=True, help_text="The owning user's or team's name."
+        source="owner", read_only=True, help_text=_("The owning user's or team's name.")
     )
 
 
@@ -166,8 +168,9 @@ class OpportunitySerializer(OwnedSerializer):
         **MONEY,
         read_only=True,
         allow_null=True,
-        help_text="The estimated revenue times the probability (null without an "
-        "estimate).",
+        help_text=_(
+            "The estimated revenue times the probability (null without an estimate)."
+        ),
     )
 
     class Meta:
@@ -218,7 +221,7 @@ class OpportunityWriteSerializer(serializers.ModelSerializer):
 
         if not chosen("account") and not chosen("contact"):
             raise serializers.ValidationError(
-                {"account": "Choose the customer: an account or a contact."}
+                {"account": gettext("Choose the customer: an account or a contact.")}
             )
         return data
 
@@ -227,10 +230,10 @@ class WinSerializer(serializers.Serializer):
     """Close as won (the win form)."""
 
     actual_value = serializers.DecimalField(
-        **MONEY, min_value=0, help_text="The actual revenue."
+        **MONEY, min_value=0, help_text=_("The actual revenue.")
     )
     actual_close_date = serializers.DateField(
-        validators=[validate_business_date], help_text="The actual close date."
+        validators=[validate_business_date], help_text=_("The actual close date.")
     )
 
 
@@ -241,13 +244,13 @@ class LoseSerializer(serializers.Serializer):
         choices=[
             (int(r), OpportunityStatus(r).label) for r in OPPORTUNITY_LOST_REASONS
         ],
-        help_text="Status reason: 4 Canceled, 5 Out-Sold.",
+        help_text=_("Status reason: 4 Canceled, 5 Out-Sold."),
     )
     description = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
-        help_text="Why it was lost (kept in the transition log).",
+        help_text=_("Why it was lost (kept in the transition log)."),
     )
 
 
@@ -291,12 +294,12 @@ class LineAmountField(serializers.DecimalField):
 class OpportunityProductSerializer(FieldsMixin, serializers.ModelSerializer):
     """A product line of an opportunity."""
 
-    version = LineVersionField(help_text="The line's version (its ETag).")
+    version = LineVersionField(help_text=_("The line's version (its ETag)."))
     product_name = serializers.CharField(source="product.name", read_only=True)
     product_number = serializers.CharField(
         source="product.product_number", read_only=True
     )
-    amount = LineAmountField(help_text="Quantity times price per unit.")
+    amount = LineAmountField(help_text=_("Quantity times price per unit."))
 
     class Meta:
         model = OpportunityProduct
@@ -319,7 +322,7 @@ class OpportunityProductWriteSerializer(serializers.Serializer):
     """A new product line (the page's "Add product" form)."""
 
     product = serializers.PrimaryKeyRelatedField(
-        queryset=Product.objects.none(), help_text="A product of the catalogue."
+        queryset=Product.objects.none(), help_text=_("A product of the catalogue.")
     )
     quantity = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, default=1
@@ -330,7 +333,7 @@ class OpportunityProductWriteSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Absent or null: the catalogue price.",
+        help_text=_("Absent or null: the catalogue price."),
     )
     note = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default=""
@@ -348,12 +351,12 @@ class UserSerializer(FieldsMixin, serializers.ModelSerializer):
     """A person records can be given to: no login name, no email."""
 
     name = serializers.CharField(
-        source="__str__", read_only=True, help_text="The full name, or the login."
+        source="__str__", read_only=True, help_text=_("The full name, or the login.")
     )
     teams = serializers.PrimaryKeyRelatedField(
         many=True,
         read_only=True,
-        help_text="Those of the user's teams you may give records to.",
+        help_text=_("Those of the user's teams you may give records to."),
     )
 
     class Meta:

@@ -100,3 +100,11 @@ __all__ += [
     "missing_required_steps",
     "step_value_present",
 ]
+from accounts.models.audit import (  # noqa: E402
+    ApiListRead,
+    ExportChannel,
+    ExportedRecords,
+    ExportLog,
+)
+
+__all__ += ["ApiListRead", "ExportChannel", "ExportedRecords", "ExportLog"]

@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models.common import (
     MONEY,
@@ -19,28 +20,35 @@ from leadsite.core.phones import phone_digits_field
 class Account(AddressFields, OwnedModel):
     """A company we do or may do business with."""
 
-    name = models.CharField("account name", max_length=160)
-    account_number = models.CharField(max_length=20, blank=True)
-    website = models.URLField(max_length=200, blank=True)
-    phone = models.CharField("main phone", max_length=50, blank=True)
+    name = models.CharField(_("account name"), max_length=160)
+    account_number = models.CharField(_("account number"), max_length=20, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
+    phone = models.CharField(_("main phone"), max_length=50, blank=True)
     # The phone's digits, kept by the database (leadsite.core.phones).
     phone_digits = phone_digits_field("phone")
-    email = models.EmailField(blank=True)
+    email = models.EmailField(_("email"), blank=True)
     industry = models.PositiveSmallIntegerField(
-        choices=Industry.choices, null=True, blank=True
+        _("industry"), choices=Industry.choices, null=True, blank=True
     )
     annual_revenue = models.DecimalField(
-        **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("annual revenue"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
-    number_of_employees = models.PositiveIntegerField(null=True, blank=True)
-    description = models.TextField(blank=True)
+    number_of_employees = models.PositiveIntegerField(
+        _("number of employees"), null=True, blank=True
+    )
+    description = models.TextField(_("description"), blank=True)
     is_partner = models.BooleanField(
-        "channel partner",
+        _("channel partner"),
         default=False,
-        help_text="Can be named as a lead's channel partner.",
+        help_text=_("Can be named as a lead's channel partner."),
     )
     parent_account = models.ForeignKey(
         "self",
+        verbose_name=_("parent account"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -48,6 +56,7 @@ class Account(AddressFields, OwnedModel):
     )
     primary_contact = models.ForeignKey(
         "accounts.Contact",
+        verbose_name=_("primary contact"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -57,6 +66,8 @@ class Account(AddressFields, OwnedModel):
     history = record_history(excluded_fields=["phone_digits"])
 
     class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
         ordering = ["name"]
         constraints = [
             owner_constraint("account_owner_user_xor_team"),
@@ -81,25 +92,25 @@ class Account(AddressFields, OwnedModel):
 class Contact(AddressFields, OwnedModel):
     """A person, usually working for an account."""
 
-    salutation = models.CharField(max_length=20, blank=True)
-    first_name = models.CharField(max_length=50, blank=True)
-    last_name = models.CharField(max_length=50)
-    job_title = models.CharField(max_length=100, blank=True)
-    email = models.EmailField(blank=True)
-    do_not_email = models.BooleanField("do not allow email", default=False)
-    business_phone = models.CharField(max_length=50, blank=True)
-    mobile_phone = models.CharField(max_length=50, blank=True)
+    salutation = models.CharField(_("salutation"), max_length=20, blank=True)
+    first_name = models.CharField(_("first name"), max_length=50, blank=True)
+    last_name = models.CharField(_("last name"), max_length=50)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    do_not_email = models.BooleanField(_("do not allow email"), default=False)
+    business_phone = models.CharField(_("business phone"), max_length=50, blank=True)
+    mobile_phone = models.CharField(_("mobile phone"), max_length=50, blank=True)
     # The phones' digits, kept by the database (leadsite.core.phones).
     business_phone_digits = phone_digits_field("business_phone")
     mobile_phone_digits = phone_digits_field("mobile_phone")
-    description = models.TextField(blank=True)
+    description = models.TextField(_("description"), blank=True)
     account = models.ForeignKey(
         Account,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="contacts",
-        verbose_name="company (parent account)",
+        verbose_name=_("company (parent account)"),
     )
 
     history = record_history(
@@ -107,6 +118,8 @@ class Contact(AddressFields, OwnedModel):
     )
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         ordering = ["last_name", "first_name"]
         constraints = [owner_constraint("contact_owner_user_xor_team")]
         indexes = [

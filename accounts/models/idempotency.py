@@ -5,6 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # How long a key holds (the issue's 24 h; Stripe keeps theirs as long).
 IDEMPOTENCY_KEY_LIFETIME = datetime.timedelta(hours=24)
@@ -18,18 +19,25 @@ class IdempotencyKey(models.Model):
     then answers the stored response."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(
+        _("status code"), null=True, blank=True
+    )
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
     # The headers a client acts on (Location, ETag), as sent.
-    headers = models.JSONField(default=dict, blank=True)
-    body = models.BinaryField(blank=True, default=b"")
-    created_at = models.DateTimeField()
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    body = models.BinaryField(_("body"), blank=True, default=b"")
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "key"], name="idempotency_key_unique_per_user"

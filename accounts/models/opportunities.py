@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -28,19 +29,19 @@ from leadsite.core.history import record_history
 
 
 class OpportunityState(models.IntegerChoices):
-    OPEN = 0, "Open"
-    WON = 1, "Won"
-    LOST = 2, "Lost"
+    OPEN = 0, _("Open")
+    WON = 1, _("Won")
+    LOST = 2, _("Lost")
 
 
 class OpportunityStatus(models.IntegerChoices):
     """Status reason [statuscode]; each belongs to exactly one state."""
 
-    IN_PROGRESS = 1, "In Progress"
-    ON_HOLD = 2, "On Hold"
-    WON = 3, "Won"
-    CANCELED = 4, "Canceled"
-    OUT_SOLD = 5, "Out-Sold"
+    IN_PROGRESS = 1, _("In Progress")
+    ON_HOLD = 2, _("On Hold")
+    WON = 3, _("Won")
+    CANCELED = 4, _("Canceled")
+    OUT_SOLD = 5, _("Out-Sold")
 
 
 OPPORTUNITY_STATE_OF_STATUS = {
@@ -81,14 +82,14 @@ class Opportunity(FSMModelMixin, OwnedModel):
     app's source report) mark the day of the lead it came from.
     """
 
-    name = models.CharField("topic", max_length=300)
+    name = models.CharField(_("topic"), max_length=300)
     account = models.ForeignKey(
         Account,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="opportunities",
-        verbose_name="customer account",
+        verbose_name=_("customer account"),
     )
     contact = models.ForeignKey(
         Contact,
@@ -96,60 +97,74 @@ class Opportunity(FSMModelMixin, OwnedModel):
         null=True,
         blank=True,
         related_name="opportunities",
-        verbose_name="customer contact",
+        verbose_name=_("customer contact"),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(_("description"), blank=True)
     estimated_value = models.DecimalField(
-        "est. revenue",
+        _("est. revenue"),
         **MONEY,
         null=True,
         blank=True,
         validators=[MinValueValidator(0)],
     )
     estimated_close_date = models.DateField(
-        "est. close date", null=True, blank=True, validators=[validate_business_date]
+        _("est. close date"), null=True, blank=True, validators=[validate_business_date]
     )
     # Moves by the transitions advance() and step_back() (services: the stage bar,
     # the form, the API and the board), so a stage's required steps gate them all.
     sales_stage = FSMIntegerField(
+        _("sales stage"),
         choices=SalesStage.choices,
         default=SalesStage.QUALIFY,
     )
     close_probability = models.PositiveSmallIntegerField(
-        "probability (%)",
+        _("probability (%)"),
         default=TYPICAL_PROBABILITY[SalesStage.QUALIFY],
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="The chance of winning, 0–100 %; weighs the pipeline total.",
+        help_text=_("The chance of winning, 0–100 %; weighs the pipeline total."),
     )
     actual_value = models.DecimalField(
-        "actual revenue",
+        _("actual revenue"),
         **MONEY,
         null=True,
         blank=True,
         validators=[MinValueValidator(0)],
     )
     actual_close_date = models.DateField(
-        null=True, blank=True, validators=[validate_business_date]
+        _("actual close date"),
+        null=True,
+        blank=True,
+        validators=[validate_business_date],
     )
     state = models.PositiveSmallIntegerField(
-        choices=OpportunityState.choices, default=OpportunityState.OPEN, editable=False
+        _("state"),
+        choices=OpportunityState.choices,
+        default=OpportunityState.OPEN,
+        editable=False,
     )
     status = FSMIntegerField(
-        "status reason",
+        _("status reason"),
         choices=OpportunityStatus.choices,
         default=OpportunityStatus.IN_PROGRESS,
         protected=True,
     )
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(
+        _("closed at"), null=True, blank=True, editable=False
+    )
     products = models.ManyToManyField(
-        Product, through="OpportunityProduct", related_name="opportunities", blank=True
+        Product,
+        verbose_name=_("products"),
+        through="OpportunityProduct",
+        related_name="opportunities",
+        blank=True,
     )
 
     history = record_history()
 
     class Meta:
+        verbose_name = _("opportunity")
         ordering = ["-created_at"]
-        verbose_name_plural = "opportunities"
+        verbose_name_plural = _("opportunities")
         constraints = [
             owner_constraint("opportunity_owner_user_xor_team"),
             state_matches_status_constraint(
@@ -158,7 +173,9 @@ class Opportunity(FSMModelMixin, OwnedModel):
             models.CheckConstraint(
                 condition=Q(account__isnull=False) | Q(contact__isnull=False),
                 name="opportunity_has_customer",
-                violation_error_message="An opportunity needs a customer account or contact.",
+                violation_error_message=_(
+                    "An opportunity needs a customer account or contact."
+                ),
             ),
             models.CheckConstraint(
                 condition=(Q(estimated_value__gte=0) | Q(estimated_value__isnull=True))
@@ -169,17 +186,19 @@ class Opportunity(FSMModelMixin, OwnedModel):
                 condition=~Q(state=OpportunityState.WON)
                 | (Q(actual_value__isnull=False) & Q(actual_close_date__isnull=False)),
                 name="opportunity_won_has_actuals",
-                violation_error_message="A won opportunity needs actual revenue and close date.",
+                violation_error_message=_(
+                    "A won opportunity needs actual revenue and close date."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(close_probability__gte=0) & Q(close_probability__lte=100),
                 name="opportunity_probability_0_100",
-                violation_error_message="The probability is a percentage: 0 to 100.",
+                violation_error_message=_("The probability is a percentage: 0 to 100."),
             ),
             models.CheckConstraint(
                 condition=Q(sales_stage__in=SalesStage.values),
                 name="opportunity_sales_stage_known",
-                violation_error_message="Unknown sales stage.",
+                violation_error_message=_("Unknown sales stage."),
             ),
             business_date_check("opportunity", "estimated_close_date"),
             business_date_check("opportunity", "actual_close_date"),
@@ -223,7 +242,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
         field=status,
         source=[OpportunityStatus.IN_PROGRESS, OpportunityStatus.ON_HOLD],
         target=OpportunityStatus.WON,
-        custom={"label": "Close as won"},
+        custom={"label": _("Close as won")},
     )
     def win(self, *, actual_value, actual_close_date, by=None, description=None):
         self.state = OpportunityState.WON
@@ -239,7 +258,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
         field=status,
         source=[OpportunityStatus.IN_PROGRESS, OpportunityStatus.ON_HOLD],
         target=RETURN_VALUE(*OPPORTUNITY_LOST_REASONS),
-        custom={"label": "Close as lost"},
+        custom={"label": _("Close as lost")},
     )
     def lose(self, *, reason, actual_close_date=None, by=None, description=None):
         if reason not in OPPORTUNITY_LOST_REASONS:
@@ -257,7 +276,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
         source=[SalesStage.QUALIFY, SalesStage.DEVELOP, SalesStage.PROPOSE],
         target=RETURN_VALUE(SalesStage.DEVELOP, SalesStage.PROPOSE, SalesStage.CLOSE),
         conditions=[is_open_opportunity, current_stage_complete],
-        custom={"label": "Next stage"},
+        custom={"label": _("Next stage")},
     )
     def advance(self, *, by=None, description=None):
         """On to the next stage, once this one's required steps are complete."""
@@ -270,7 +289,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
         source=[SalesStage.DEVELOP, SalesStage.PROPOSE, SalesStage.CLOSE],
         target=RETURN_VALUE(SalesStage.QUALIFY, SalesStage.DEVELOP, SalesStage.PROPOSE),
         conditions=[is_open_opportunity],
-        custom={"label": "Previous stage"},
+        custom={"label": _("Previous stage")},
     )
     def step_back(self, *, by=None, description=None):
         return SalesStage(self.sales_stage - 1)
@@ -281,7 +300,7 @@ class Opportunity(FSMModelMixin, OwnedModel):
         field=status,
         source=[OpportunityStatus.WON, *OPPORTUNITY_LOST_REASONS],
         target=OpportunityStatus.IN_PROGRESS,
-        custom={"label": "Reopen"},
+        custom={"label": _("Reopen")},
     )
     def reopen(self, *, by=None, description=None):
         self.state = OpportunityState.OPEN
@@ -295,18 +314,29 @@ class OpportunityProduct(models.Model):
     """A product line on an opportunity."""
 
     opportunity = models.ForeignKey(
-        Opportunity, on_delete=models.CASCADE, related_name="product_lines"
+        Opportunity,
+        verbose_name=_("opportunity"),
+        on_delete=models.CASCADE,
+        related_name="product_lines",
     )
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
     quantity = models.DecimalField(
-        max_digits=12, decimal_places=2, default=1, validators=[MinValueValidator(0)]
+        _("quantity"),
+        max_digits=12,
+        decimal_places=2,
+        default=1,
+        validators=[MinValueValidator(0)],
     )
     price_per_unit = models.DecimalField(
-        **MONEY, default=0, validators=[MinValueValidator(0)]
+        _("price per unit"), **MONEY, default=0, validators=[MinValueValidator(0)]
     )
-    note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("opportunity product")
+        verbose_name_plural = _("opportunity products")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(

@@ -9,15 +9,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class ListKind(models.TextChoices):
     """The lists a view can be saved for (value: the list's URL name)."""
 
-    LEADS = "leads", "Leads"
-    ACCOUNTS = "accounts", "Accounts"
-    CONTACTS = "contacts", "Contacts"
-    OPPORTUNITIES = "opportunities", "Opportunities"
+    LEADS = "leads", _("Leads")
+    ACCOUNTS = "accounts", _("Accounts")
+    CONTACTS = "contacts", _("Contacts")
+    OPPORTUNITIES = "opportunities", _("Opportunities")
 
 
 LIST_URL_NAMES = {
@@ -29,10 +31,10 @@ LIST_URL_NAMES = {
 
 
 class Visibility(models.TextChoices):
-    PERSONAL = "personal", "Only me"
-    TEAM = "team", "A team"
-    BUSINESS_UNIT = "unit", "A business unit"
-    EVERYONE = "everyone", "Everyone"
+    PERSONAL = "personal", _("Only me")
+    TEAM = "team", _("A team")
+    BUSINESS_UNIT = "unit", _("A business unit")
+    EVERYONE = "everyone", _("Everyone")
 
 
 class SavedView(models.Model):
@@ -40,20 +42,28 @@ class SavedView(models.Model):
     shared with (a team, a business unit and the units below it, or everyone)."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
     )
-    name = models.CharField(max_length=80)
-    list_kind = models.CharField("list", max_length=20, choices=ListKind.choices)
+    name = models.CharField(_("name"), max_length=80)
+    list_kind = models.CharField(_("list"), max_length=20, choices=ListKind.choices)
     query = models.CharField(
+        _("query"),
         max_length=2000,
         blank=True,
-        help_text="The list's query string: its known parameters only, no page.",
+        help_text=_("The list's query string: its known parameters only, no page."),
     )
     visibility = models.CharField(
-        max_length=10, choices=Visibility.choices, default=Visibility.PERSONAL
+        _("visibility"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.PERSONAL,
     )
     team = models.ForeignKey(
         "accounts.Team",
+        verbose_name=_("team"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -61,21 +71,28 @@ class SavedView(models.Model):
     )
     business_unit = models.ForeignKey(
         "accounts.BusinessUnit",
+        verbose_name=_("business unit"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="saved_views",
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False
+    )
+    updated_at = models.DateTimeField(
+        _("updated at"), default=timezone.now, editable=False
+    )
 
     class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
         ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["owner", "list_kind", "name"],
                 name="saved_view_name_unique_per_owner_and_list",
-                violation_error_message="You already have a view of this name.",
+                violation_error_message=_("You already have a view of this name."),
             ),
             models.CheckConstraint(
                 condition=Q(visibility=Visibility.TEAM, team__isnull=False)
@@ -106,9 +123,9 @@ class SavedView(models.Model):
     def shared_with(self) -> str:
         """Who else sees the view, in words."""
         if self.visibility == Visibility.TEAM:
-            return f"Team {self.team}"
+            return gettext("Team %(team)s") % {"team": self.team}
         if self.visibility == Visibility.BUSINESS_UNIT:
-            return f"{self.business_unit} and below"
+            return gettext("%(unit)s and below") % {"unit": self.business_unit}
         return self.get_visibility_display()
 
 
@@ -117,12 +134,19 @@ class DefaultView(models.Model):
     and list)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
-    list_kind = models.CharField("list", max_length=20, choices=ListKind.choices)
-    view = models.ForeignKey(SavedView, on_delete=models.CASCADE, related_name="+")
+    list_kind = models.CharField(_("list"), max_length=20, choices=ListKind.choices)
+    view = models.ForeignKey(
+        SavedView, verbose_name=_("view"), on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
+        verbose_name = _("default view")
+        verbose_name_plural = _("default views")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "list_kind"], name="default_view_one_per_user_and_list"

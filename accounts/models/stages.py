@@ -10,61 +10,77 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class SalesStage(models.IntegerChoices):
     """Sales stage [salesstagecode]: how far the deal has come."""
 
-    QUALIFY = 0, "Qualify"
-    DEVELOP = 1, "Develop"
-    PROPOSE = 2, "Propose"
-    CLOSE = 3, "Close"
+    QUALIFY = 0, _("Qualify")
+    DEVELOP = 1, _("Develop")
+    PROPOSE = 2, _("Propose")
+    CLOSE = 3, _("Close")
 
 
 class StageProcess(models.TextChoices):
-    LEAD = "lead", "Lead"
-    OPPORTUNITY = "opportunity", "Opportunity"
+    LEAD = "lead", _("Lead")
+    OPPORTUNITY = "opportunity", _("Opportunity")
 
 
 class StageStep(models.Model):
     """One step of a stage: a field that must hold a value, or (no field) a checklist
     item ticked on the opportunity."""
 
-    process = models.CharField(max_length=12, choices=StageProcess.choices)
-    stage = models.PositiveSmallIntegerField(choices=SalesStage.choices)
-    name = models.CharField(max_length=100)
+    process = models.CharField(
+        _("process"), max_length=12, choices=StageProcess.choices
+    )
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=SalesStage.choices)
+    name = models.CharField(_("name"), max_length=100)
     field = models.CharField(
+        _("field"),
         max_length=40,
         blank=True,
-        help_text="A field of the record that completes the step when it has a value; "
-        "empty: a checklist item users tick (opportunities only).",
+        help_text=_(
+            "A field of the record that completes the step when it has a value; "
+            "empty: a checklist item users tick (opportunities only)."
+        ),
     )
     required = models.BooleanField(
-        default=False, help_text="Must be complete before the record moves on."
+        _("required"),
+        default=False,
+        help_text=_("Must be complete before the record moves on."),
     )
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("stage step")
+        verbose_name_plural = _("stage steps")
         ordering = ["process", "stage", "position", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["process", "stage", "name"],
                 name="stagestep_unique_name",
-                violation_error_message="This stage already has a step of that name.",
+                violation_error_message=_(
+                    "This stage already has a step of that name."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(process=StageProcess.LEAD, stage=SalesStage.QUALIFY)
                 | (Q(process=StageProcess.OPPORTUNITY) & ~Q(stage=SalesStage.QUALIFY)),
                 name="stagestep_process_owns_stage",
                 violation_error_message=(
-                    "Qualify is the lead's stage; Develop, Propose and Close are the "
-                    "opportunity's."
+                    _(
+                        "Qualify is the lead's stage; Develop, Propose and Close are the "
+                        "opportunity's."
+                    )
                 ),
             ),
             models.CheckConstraint(
                 condition=Q(process=StageProcess.OPPORTUNITY) | ~Q(field=""),
                 name="stagestep_lead_steps_are_fields",
-                violation_error_message="A lead's steps are fields of the lead.",
+                violation_error_message=_("A lead's steps are fields of the lead."),
             ),
         ]
 
@@ -86,7 +102,8 @@ class StageStep(models.Model):
         if field is None or not field.concrete or not field.editable:
             raise ValidationError(
                 {
-                    "field": f"The {model._meta.verbose_name} has no field “{self.field}”."
+                    "field": gettext("The %(model)s has no field “%(field)s”.")
+                    % {"model": model._meta.verbose_name, "field": self.field}
                 }
             )
 
@@ -95,19 +112,27 @@ class StepCheck(models.Model):
     """A ticked checklist step on one opportunity."""
 
     opportunity = models.ForeignKey(
-        "accounts.Opportunity", on_delete=models.CASCADE, related_name="step_checks"
+        "accounts.Opportunity",
+        verbose_name=_("opportunity"),
+        on_delete=models.CASCADE,
+        related_name="step_checks",
     )
-    step = models.ForeignKey(StageStep, on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey(
+        StageStep, verbose_name=_("step"), on_delete=models.CASCADE, related_name="+"
+    )
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    checked_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(_("checked at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("step check")
+        verbose_name_plural = _("step checks")
         constraints = [
             models.UniqueConstraint(
                 fields=["opportunity", "step"], name="stepcheck_once_per_step"
@@ -124,14 +149,17 @@ class StageVisit(models.Model):
 
     opportunity = models.ForeignKey(
         "accounts.Opportunity",
+        verbose_name=_("opportunity"),
         on_delete=models.CASCADE,
         related_name="stage_visits",
     )
-    stage = models.PositiveSmallIntegerField(choices=SalesStage.choices)
-    entered_at = models.DateTimeField(default=timezone.now)
-    left_at = models.DateTimeField(null=True, blank=True)
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=SalesStage.choices)
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("stage visit")
+        verbose_name_plural = _("stage visits")
         ordering = ["entered_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -148,7 +176,12 @@ class StageVisit(models.Model):
         indexes = [models.Index(fields=["opportunity", "stage"], name="stagevisit_opp")]
 
     def __str__(self):
-        return f"{self.get_stage_display()} from {self.entered_at:%Y-%m-%d}"
+        return gettext("%(stage)s from %(date)s") % {
+            "stage": self.get_stage_display(),
+            "date": date_format(
+                timezone.localtime(self.entered_at), "SHORT_DATE_FORMAT"
+            ),
+        }
 
 
 def step_value_present(record, step: StageStep, checked: set[int]) -> bool:

@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # A key reads "ls_<prefix>_<secret>": the prefix (hex, so no "_") finds the row, the
 # secret's SHA-256 proves it. A random 32-byte secret needs no salt or slow hash.
@@ -32,8 +33,8 @@ def split_api_key(key: str) -> tuple[str, str] | None:
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", "Read only"
-    READ_WRITE = "read-write", "Read and write"
+    READ = "read", _("Read only")
+    READ_WRITE = "read-write", _("Read and write")
 
 
 class ApiToken(models.Model):
@@ -42,26 +43,46 @@ class ApiToken(models.Model):
     full key is shown once, when the token is created."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
-    name = models.CharField(max_length=100, help_text="What the token is for.")
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for.")
+    )
     prefix = models.CharField(
-        max_length=12, unique=True, help_text="The start of the key, to recognise it."
+        _("prefix"),
+        max_length=12,
+        unique=True,
+        help_text=_("The start of the key, to recognise it."),
     )
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(
+        _("key hash"), max_length=64, unique=True, editable=False
+    )
     scope = models.CharField(
-        max_length=10, choices=TokenScope.choices, default=TokenScope.READ
+        _("scope"), max_length=10, choices=TokenScope.choices, default=TokenScope.READ
     )
     expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="Leave empty for a token that never expires."
+        _("expires at"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a token that never expires."),
     )
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(
+        _("last used at"), null=True, blank=True, editable=False
+    )
+    revoked_at = models.DateTimeField(
+        _("revoked at"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from accounts.models import (
@@ -161,7 +163,9 @@ def create_opportunity(
 # second one sees the first one's result (and gets a clear message when that makes
 # its action illegal).
 
-CLOSED_OPPORTUNITY_MESSAGE = "This opportunity is closed; reopen it before changing it."
+CLOSED_OPPORTUNITY_MESSAGE = _(
+    "This opportunity is closed; reopen it before changing it."
+)
 
 
 def _locked(model, pk):
@@ -236,7 +240,11 @@ def update_account(
     while parent_pk is not None:
         if parent_pk in seen:
             raise ValidationError(
-                {"parent_account": "An account cannot be its own parent or ancestor."}
+                {
+                    "parent_account": gettext(
+                        "An account cannot be its own parent or ancestor."
+                    )
+                }
             )
         seen.add(parent_pk)
         parent_pk = (
@@ -272,7 +280,7 @@ def update_contact(
 
 def _refuse_if_closed(opportunity: Opportunity):
     if not opportunity.is_open:
-        raise ValidationError(CLOSED_OPPORTUNITY_MESSAGE, code="closed")
+        raise ValidationError(str(CLOSED_OPPORTUNITY_MESSAGE), code="closed")
 
 
 @service
@@ -315,12 +323,30 @@ def _save_outcome(opportunity: Opportunity) -> None:
     opportunity.save()
 
 
+# Why winning or losing is refused, by the action and the status reason it meets.
+TRANSITION_REFUSALS = {
+    ("win", OpportunityStatus.WON): _("Cannot win this opportunity: it is won now."),
+    ("win", OpportunityStatus.CANCELED): _(
+        "Cannot win this opportunity: it is canceled now."
+    ),
+    ("win", OpportunityStatus.OUT_SOLD): _(
+        "Cannot win this opportunity: it is out-sold now."
+    ),
+    ("lose", OpportunityStatus.WON): _("Cannot lose this opportunity: it is won now."),
+    ("lose", OpportunityStatus.CANCELED): _(
+        "Cannot lose this opportunity: it is canceled now."
+    ),
+    ("lose", OpportunityStatus.OUT_SOLD): _(
+        "Cannot lose this opportunity: it is out-sold now."
+    ),
+}
+
+
 def _transition_refused(opportunity: Opportunity, action: str) -> ValidationError:
-    status = opportunity.get_status_display()
-    return ValidationError(
-        f"Cannot {action} this opportunity: it is {status.lower()} now.",
-        code="transition",
+    message = TRANSITION_REFUSALS.get(
+        (action, opportunity.status), CLOSED_OPPORTUNITY_MESSAGE
     )
+    return ValidationError(str(message), code="transition")
 
 
 @service
@@ -336,11 +362,11 @@ def win_opportunity(
     """
     errors = {}
     if actual_value is None:
-        errors["actual_value"] = "Enter the actual revenue."
+        errors["actual_value"] = gettext("Enter the actual revenue.")
     elif actual_value < 0:
-        errors["actual_value"] = "Actual revenue cannot be negative."
+        errors["actual_value"] = gettext("Actual revenue cannot be negative.")
     if actual_close_date is None:
-        errors["actual_close_date"] = "Enter the actual close date."
+        errors["actual_close_date"] = gettext("Enter the actual close date.")
     if errors:
         raise ValidationError(errors)
     opportunity = _locked(Opportunity, opportunity.pk)
@@ -372,7 +398,9 @@ def lose_opportunity(
     except (TypeError, ValueError):
         reason = None
     if reason not in OPPORTUNITY_LOST_REASONS:
-        raise ValidationError({"reason": "Choose why the opportunity was lost."})
+        raise ValidationError(
+            {"reason": gettext("Choose why the opportunity was lost.")}
+        )
     opportunity = _locked(Opportunity, opportunity.pk)
     if not can_proceed(opportunity.lose):
         raise _transition_refused(opportunity, "lose")
@@ -391,7 +419,9 @@ def reopen_opportunity(*, opportunity: Opportunity, by: User) -> Opportunity:
     probability starts again from its stage's usual one. Locks the row."""
     opportunity = _locked(Opportunity, opportunity.pk)
     if not can_proceed(opportunity.reopen):
-        raise ValidationError("This opportunity is already open.", code="transition")
+        raise ValidationError(
+            gettext("This opportunity is already open."), code="transition"
+        )
     opportunity.reopen(by=by)
     _full_clean_opportunity(opportunity)
     _save_outcome(opportunity)
@@ -415,9 +445,14 @@ def add_opportunity_product(
     opportunity = _locked(Opportunity, opportunity.pk)
     _refuse_if_closed(opportunity)
     if not product.is_active:
-        raise ValidationError({"product": "This product is no longer sold."})
+        raise ValidationError({"product": gettext("This product is no longer sold.")})
     if opportunity.product_lines.filter(product=product).exists():
-        raise ValidationError({"product": f"{product} is already on this opportunity."})
+        raise ValidationError(
+            {
+                "product": gettext("%(product)s is already on this opportunity.")
+                % {"product": product}
+            }
+        )
     line = OpportunityProduct(
         opportunity=opportunity,
         product=product,
@@ -442,4 +477,6 @@ def remove_opportunity_product(
         pk=line.pk, opportunity=opportunity
     ).delete()
     if not deleted:
-        raise ValidationError("That product line is no longer on this opportunity.")
+        raise ValidationError(
+            gettext("That product line is no longer on this opportunity.")
+        )

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import (
     BusinessUnit,
@@ -27,7 +28,7 @@ from accounts.selectors import get_saved_view
 from leadsite.core.services import service
 from leadsite.core.validation import full_clean
 
-NOT_YOURS = "Only the person who saved a view renames or deletes it."
+NOT_YOURS = gettext_lazy("Only the person who saved a view renames or deletes it.")
 
 
 def sharing_choices(*, user: User) -> tuple[QuerySet[Team], QuerySet[BusinessUnit]]:
@@ -46,15 +47,19 @@ def _refuse_unless_may_share(
         return
     if visibility == Visibility.EVERYONE:
         if not is_administrator(by):
-            raise PermissionDenied("Only administrators share views with everyone.")
+            raise PermissionDenied(
+                gettext("Only administrators share views with everyone.")
+            )
         return
     teams, units = sharing_choices(user=by)
     if visibility == Visibility.TEAM:
         if team is None or not teams.filter(pk=team.pk).exists():
-            raise PermissionDenied("You cannot share views with that team.")
+            raise PermissionDenied(gettext("You cannot share views with that team."))
     elif visibility == Visibility.BUSINESS_UNIT:
         if business_unit is None or not units.filter(pk=business_unit.pk).exists():
-            raise PermissionDenied("You cannot share views with that business unit.")
+            raise PermissionDenied(
+                gettext("You cannot share views with that business unit.")
+            )
 
 
 @service
@@ -98,7 +103,7 @@ def save_view(
 def rename_saved_view(*, view: SavedView, name: str, by: User) -> SavedView:
     """Rename one of `by`'s own views (PermissionDenied for anyone else's)."""
     if view.owner_id != by.pk:
-        raise PermissionDenied(NOT_YOURS)
+        raise PermissionDenied(str(NOT_YOURS))
     view.name = name.strip()
     view.updated_at = timezone.now()
     full_clean(view)
@@ -112,7 +117,7 @@ def delete_saved_view(*, view: SavedView, by: User) -> None:
     """Delete one of `by`'s own views; it stops being anyone's default (the default
     rows go with it, on delete cascade)."""
     if view.owner_id != by.pk:
-        raise PermissionDenied(NOT_YOURS)
+        raise PermissionDenied(str(NOT_YOURS))
     view.delete()
 
 
@@ -124,7 +129,7 @@ def set_default_view(*, view: SavedView, by: User) -> DefaultView:
     try:
         get_saved_view(user=by, pk=view.pk)
     except SavedView.DoesNotExist:
-        raise PermissionDenied("You cannot see that view.") from None
+        raise PermissionDenied(gettext("You cannot see that view.")) from None
     default, _ = DefaultView.objects.update_or_create(
         user=by, list_kind=view.list_kind, defaults={"view": view}
     )

@@ -5,6 +5,8 @@ checklist ticks, and the visits that record the time spent in each stage."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from accounts.models import (
@@ -20,13 +22,16 @@ from accounts.models import (
 from leadsite.core.services import service
 from leadsite.core.versioning import check_version
 
-CLOSED_MESSAGE = "This opportunity is closed; reopen it before changing its stage."
+CLOSED_MESSAGE = _("This opportunity is closed; reopen it before changing its stage.")
 
 
 def steps_refusal(stage: int, missing: list[StageStep]) -> str:
     """Why a record may not leave `stage`: the required steps still open."""
     names = ", ".join(step.name for step in missing)
-    return f"Complete the {SalesStage(stage).label} stage first: {names}."
+    return gettext("Complete the %(stage)s stage first: %(steps)s.") % {
+        "stage": SalesStage(stage).label,
+        "steps": names,
+    }
 
 
 def open_visit(opportunity: Opportunity, *, at=None) -> None:
@@ -54,7 +59,7 @@ def move_stage(opportunity: Opportunity, stage: int, *, by: User | None) -> bool
     if stage == opportunity.sales_stage:
         return False
     if not opportunity.is_open:
-        raise ValidationError({"sales_stage": CLOSED_MESSAGE}, code="closed")
+        raise ValidationError({"sales_stage": str(CLOSED_MESSAGE)}, code="closed")
     while opportunity.sales_stage != stage:
         forward = stage > opportunity.sales_stage
         step = opportunity.advance if forward else opportunity.step_back
@@ -113,10 +118,10 @@ def set_step_checked(
     """Tick or untick a checklist step on an open opportunity (idempotent)."""
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if not opportunity.is_open:
-        raise ValidationError(CLOSED_MESSAGE, code="closed")
+        raise ValidationError(str(CLOSED_MESSAGE), code="closed")
     if step.process != StageProcess.OPPORTUNITY or step.field:
         raise ValidationError(
-            "That step is not a checklist item.", code="not_checklist"
+            gettext("That step is not a checklist item."), code="not_checklist"
         )
     if checked:
         StepCheck.objects.get_or_create(

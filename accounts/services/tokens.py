@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import (
     ApiToken,
@@ -24,7 +25,9 @@ API_TOKEN_TOUCH_INTERVAL = datetime.timedelta(minutes=1)
 
 def _refuse_unless_own_or_admin(*, user: User, by: User) -> None:
     if by.pk != user.pk and not is_administrator(by):
-        raise PermissionDenied("Only the user or an administrator manages its tokens.")
+        raise PermissionDenied(
+            gettext("Only the user or an administrator manages its tokens.")
+        )
 
 
 @service
@@ -42,7 +45,7 @@ def create_api_token(
     one time anyone sees it."""
     _refuse_unless_own_or_admin(user=user, by=by)
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "Choose a moment in the future."})
+        raise ValidationError({"expires_at": gettext("Choose a moment in the future.")})
     key, prefix, key_hash = new_api_key()
     token = ApiToken(
         user=user,

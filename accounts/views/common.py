@@ -95,6 +95,7 @@ class ServiceFormView(FormView):
     template_name = "accounts/record_form.html"
     form_class = None
     object = None
+    # A (lazy) message with %(obj)s: the saved record.
     success_message = ""
 
     def get_form_kwargs(self):
@@ -131,7 +132,7 @@ class ServiceFormView(FormView):
         except ValidationError as error:
             add_service_error(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, self.success_message.format(obj=obj))
+        messages.success(self.request, self.success_message % {"obj": obj})
         return redirect(obj)
 
     def perform(self, data):

@@ -1,6 +1,7 @@
 """Account and contact pages, and their pickers' autocomplete."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from accounts import selectors, services
@@ -36,7 +37,7 @@ class AccountDetailView(RecordDetailView):
 
 class AccountCreateView(ServiceFormView):
     form_class = AccountForm
-    success_message = "Account {obj} created."
+    success_message = _("Account %(obj)s created.")
 
     def get_initial(self):
         return initial_from_query(self.request, ["parent_account"])
@@ -47,7 +48,7 @@ class AccountCreateView(ServiceFormView):
 
 class AccountUpdateView(ServiceFormView):
     form_class = AccountForm
-    success_message = "Account {obj} saved."
+    success_message = _("Account %(obj)s saved.")
 
     def dispatch(self, request, *args, **kwargs):
         self.object = record_or_404(
@@ -80,7 +81,7 @@ class ContactDetailView(RecordDetailView):
 
 class ContactCreateView(ServiceFormView):
     form_class = ContactForm
-    success_message = "Contact {obj} created."
+    success_message = _("Contact %(obj)s created.")
 
     def get_initial(self):
         return initial_from_query(self.request, ["account"])
@@ -91,7 +92,7 @@ class ContactCreateView(ServiceFormView):
 
 class ContactUpdateView(ServiceFormView):
     form_class = ContactForm
-    success_message = "Contact {obj} saved."
+    success_message = _("Contact %(obj)s saved.")
 
     def dispatch(self, request, *args, **kwargs):
         self.object = record_or_404(

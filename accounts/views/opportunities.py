@@ -3,6 +3,8 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 from django_fsm import TransitionNotAllowed
@@ -15,7 +17,7 @@ from accounts.forms import (
     OpportunityProductForm,
     WinOpportunityForm,
 )
-from accounts.models import ListKind
+from accounts.models import ListKind, OpportunityStatus
 from accounts.views.common import (
     FilteredListView,
     RecordDetailView,
@@ -26,6 +28,23 @@ from accounts.views.common import (
 )
 from accounts.views.saved_views import SavedViewsMixin
 from leadsite.core.errors import error_message
+
+# Why the win or lose page is refused, by the opportunity's status reason.
+NOT_CLOSABLE = {
+    OpportunityStatus.IN_PROGRESS: _(
+        "This opportunity is in progress; it cannot be closed now."
+    ),
+    OpportunityStatus.ON_HOLD: _(
+        "This opportunity is on hold; it cannot be closed now."
+    ),
+    OpportunityStatus.WON: _("This opportunity is won; it cannot be closed now."),
+    OpportunityStatus.CANCELED: _(
+        "This opportunity is canceled; it cannot be closed now."
+    ),
+    OpportunityStatus.OUT_SOLD: _(
+        "This opportunity is out-sold; it cannot be closed now."
+    ),
+}
 
 
 class OpportunityListView(SavedViewsMixin, FilteredListView):
@@ -57,7 +76,7 @@ class OpportunityDetailView(RecordDetailView):
 
 class OpportunityCreateView(ServiceFormView):
     form_class = OpportunityForm
-    success_message = "Opportunity {obj} created."
+    success_message = _("Opportunity %(obj)s created.")
 
     def get_initial(self):
         return initial_from_query(self.request, ["account", "contact"])
@@ -68,7 +87,7 @@ class OpportunityCreateView(ServiceFormView):
 
 class OpportunityUpdateView(ServiceFormView):
     form_class = OpportunityForm
-    success_message = "Opportunity {obj} saved."
+    success_message = _("Opportunity %(obj)s saved.")
 
     def dispatch(self, request, *args, **kwargs):
         self.object = record_or_404(
@@ -105,11 +124,7 @@ class OpportunityOutcomeView(FormView):
             t.name
             for t in self.object.get_available_user_status_transitions(request.user)
         }:
-            messages.error(
-                request,
-                f"This opportunity is {self.object.get_status_display().lower()}; "
-                "it cannot be closed now.",
-            )
+            messages.error(request, NOT_CLOSABLE[self.object.status])
             return redirect(self.object)
         return super().dispatch(request, *args, **kwargs)
 
@@ -140,8 +155,8 @@ class OpportunityOutcomeView(FormView):
 class OpportunityWinView(OpportunityOutcomeView):
     form_class = WinOpportunityForm
     transition = "win"
-    heading = "Close as won"
-    success_message = "Opportunity closed as won."
+    heading = _("Close as won")
+    success_message = _("Opportunity closed as won.")
 
     def get_initial(self):
         return {"actual_value": self.object.estimated_value}
@@ -153,9 +168,9 @@ class OpportunityWinView(OpportunityOutcomeView):
 class OpportunityLoseView(OpportunityOutcomeView):
     form_class = LoseOpportunityForm
     transition = "lose"
-    heading = "Close as lost"
+    heading = _("Close as lost")
     button_class = "danger"
-    success_message = "Opportunity closed as lost."
+    success_message = _("Opportunity closed as lost.")
 
     def perform(self, data):
         services.lose_opportunity(opportunity=self.object, by=self.request.user, **data)
@@ -169,7 +184,7 @@ def opportunity_reopen(request, pk):
     except (ValidationError, TransitionNotAllowed) as error:
         messages.error(request, error_message(error))
     else:
-        messages.success(request, "Opportunity reopened.")
+        messages.success(request, gettext("Opportunity reopened."))
     return redirect(opportunity)
 
 
@@ -188,7 +203,9 @@ def opportunity_add_product(request, pk):
                 return redirect(opportunity)
             add_service_error(form, error)
         else:
-            messages.success(request, f"{line.product} added.")
+            messages.success(
+                request, gettext("%(product)s added.") % {"product": line.product}
+            )
             return redirect(f"{opportunity.get_absolute_url()}#products")
     view = OpportunityDetailView(
         request=request, kwargs={"pk": pk}, object=opportunity, product_form=form
@@ -206,7 +223,7 @@ def opportunity_remove_product(request, pk, line_pk):
     opportunity = record_or_404(selectors.get_opportunity, user=request.user, pk=pk)
     line = selectors.get_opportunity_product(opportunity=opportunity, pk=line_pk)
     if line is None:
-        messages.info(request, "That product line was already removed.")
+        messages.info(request, gettext("That product line was already removed."))
         return redirect(opportunity)
     try:
         services.remove_opportunity_product(
@@ -215,5 +232,7 @@ def opportunity_remove_product(request, pk, line_pk):
     except ValidationError as error:
         messages.error(request, error_message(error))
     else:
-        messages.success(request, f"{line.product} removed.")
+        messages.success(
+            request, gettext("%(product)s removed.") % {"product": line.product}
+        )
     return redirect(f"{opportunity.get_absolute_url()}#products")

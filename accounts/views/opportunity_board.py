@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_fsm import TransitionNotAllowed
 
@@ -23,7 +25,7 @@ from leadsite.core.filter_chips import filter_chips
 from leadsite.core.http import safe_next_url
 from leadsite.core.versioning import EditConflict
 
-STALE_MESSAGE = (
+STALE_MESSAGE = _(
     "This opportunity changed while you were looking at it. Here is its current state."
 )
 OUTCOMES = {"won": "accounts:opportunity-win", "lost": "accounts:opportunity-lose"}
@@ -115,11 +117,16 @@ def opportunity_board_move(request, pk):
         )
     except EditConflict:
         return _answer(
-            request, opportunity, ok=False, message=STALE_MESSAGE, status=409
+            request, opportunity, ok=False, message=str(STALE_MESSAGE), status=409
         )
     except (ValidationError, TransitionNotAllowed) as error:
         return _answer(
             request, opportunity, ok=False, message=error_message(error), status=409
         )
     label = SalesStage(int(to)).label
-    return _answer(request, opportunity, ok=True, message=f"Moved to {label}.")
+    return _answer(
+        request,
+        opportunity,
+        ok=True,
+        message=gettext("Moved to %(stage)s.") % {"stage": label},
+    )

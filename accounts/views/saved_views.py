@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView
 
@@ -32,14 +34,14 @@ from leadsite.core.errors import error_message
 # what the list shows when its URL carries no query and the user has no default.
 # "q=" names a filter (so no default view applies) and narrows nothing.
 SYSTEM_VIEWS = {
-    ListKind.ACCOUNTS: [("All accounts", "q="), ("My accounts", "mine=on")],
-    ListKind.CONTACTS: [("All contacts", "q="), ("My contacts", "mine=on")],
+    ListKind.ACCOUNTS: [(_("All accounts"), "q="), (_("My accounts"), "mine=on")],
+    ListKind.CONTACTS: [(_("All contacts"), "q="), (_("My contacts"), "mine=on")],
     ListKind.OPPORTUNITIES: [
-        ("Open opportunities", "state=0"),
-        ("My open opportunities", "mine=on&state=0"),
-        ("Won", "state=1"),
-        ("Lost", "state=2"),
-        ("All opportunities", "state="),
+        (_("Open opportunities"), "state=0"),
+        (_("My open opportunities"), "mine=on&state=0"),
+        (_("Won"), "state=1"),
+        (_("Lost"), "state=2"),
+        (_("All opportunities"), "state="),
     ],
 }
 # The FilterSets of this app's lists (the lead list's is handed in by leads/urls.py).
@@ -185,7 +187,9 @@ class SavedViewCreateView(FormView):
         except ValidationError as error:
             add_service_error(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"View “{view.name}” saved.")
+        messages.success(
+            self.request, gettext("View “%(name)s” saved.") % {"name": view.name}
+        )
         return redirect(list_url(self.list_kind, view.query))
 
 
@@ -250,7 +254,9 @@ def saved_view_rename(request, pk):
     view = _view_or_404(request, pk, own=True)
     form = RenameSavedViewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the view a name of at most 80 characters.")
+        messages.error(
+            request, gettext("Give the view a name of at most 80 characters.")
+        )
         return _back(request, view)
     try:
         services.rename_saved_view(
@@ -259,7 +265,9 @@ def saved_view_rename(request, pk):
     except ValidationError as error:
         messages.error(request, error_message(error))
     else:
-        messages.success(request, f"View renamed to “{view.name}”.")
+        messages.success(
+            request, gettext("View renamed to “%(name)s”.") % {"name": view.name}
+        )
     return _back(request, view)
 
 
@@ -267,7 +275,7 @@ def saved_view_rename(request, pk):
 def saved_view_delete(request, pk):
     view = _view_or_404(request, pk, own=True)
     services.delete_saved_view(view=view, by=request.user)
-    messages.success(request, f"View “{view.name}” deleted.")
+    messages.success(request, gettext("View “%(name)s” deleted.") % {"name": view.name})
     return _back(request, view)
 
 
@@ -279,11 +287,15 @@ def saved_view_default(request, pk):
     if request.POST.get("clear"):
         services.clear_default_view(list_kind=view.list_kind, by=request.user)
         messages.success(
-            request, f"{ListKind(view.list_kind).label} open on their usual view again."
+            request,
+            gettext("%(list)s open on their usual view again.")
+            % {"list": ListKind(view.list_kind).label},
         )
     else:
         services.set_default_view(view=view, by=request.user)
         messages.success(
-            request, f"{ListKind(view.list_kind).label} now open on “{view.name}”."
+            request,
+            gettext("%(list)s now open on “%(name)s”.")
+            % {"list": ListKind(view.list_kind).label, "name": view.name},
         )
     return _back(request, view)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ApiTokenForm
@@ -30,7 +31,10 @@ def api_tokens(request):
         else:
             # Rendered, not redirected: the key is in this response only (never in a
             # URL, the session or a message cookie), and signed-in pages are no-store.
-            messages.success(request, f"API token “{token.name}” created.")
+            messages.success(
+                request,
+                gettext("API token “%(name)s” created.") % {"name": token.name},
+            )
             return render(
                 request, "accounts/api_token_created.html", {"token": token, "key": key}
             )
@@ -48,5 +52,7 @@ def api_token_revoke(request, pk):
     except ApiToken.DoesNotExist:
         raise Http404("No such token.") from None
     revoke_api_token(token=token, by=request.user)
-    messages.success(request, f"API token “{token.name}” revoked.")
+    messages.success(
+        request, gettext("API token “%(name)s” revoked.") % {"name": token.name}
+    )
     return redirect("accounts:api-tokens")

@@ -7,6 +7,7 @@ imports (import and capture logs), mass_update (the mass update log), duplicates
 
 from leads.admin import (  # noqa: F401
     capture,
+    consent,
     duplicates,
     emails,
     exports,

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from accounts.admin import ServiceAdminMixin
+from leads.admin.consent import CaptureFormPurposeInline
 from leads.models import Campaign, CaptureForm
 from leads.models.capture import CAPTURE_DEFAULT_FIELDS
 from leads.services.capture import save_capture_form
@@ -36,6 +37,8 @@ class CaptureFormAdmin(ServiceAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["business_unit", "campaign"]
     readonly_fields = ["token"]
+    # The consents it asks for (leads/admin/consent.py).
+    inlines = [CaptureFormPurposeInline]
 
     def get_changeform_initial_data(self, request):
         # A new form starts with the fields the site's editor offers first.

@@ -3,6 +3,7 @@ page) and the scans (read-only: the scan job writes them; the groups are on
 the scan page)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ServiceAdminMixin
 from leads.models import DuplicateGroup, DuplicateRule, DuplicateScan
@@ -38,7 +39,7 @@ class DuplicateRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
             },
         ),
         (
-            "Conditions: a list of {field, method, parameter}, joined by AND",
+            _("Conditions: a list of {field, method, parameter}, joined by AND"),
             {"fields": ["conditions"]},
         ),
     ]

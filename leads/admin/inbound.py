@@ -2,6 +2,7 @@
 the IMAP password write-only) and the log of every inbound message (read-only)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ServiceAdminMixin
 from leads.admin.common import ReadOnlyAdmin
@@ -31,8 +32,10 @@ class MailAliasAdmin(ServiceAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["address", "business_unit", "capture_form", "is_active"]}),
         (
-            "IMAP mailbox (leave the host blank for an alias that receives by "
-            "a provider's webhook)",
+            _(
+                "IMAP mailbox (leave the host blank for an alias that receives by "
+                "a provider's webhook)"
+            ),
             {
                 "fields": [
                     "imap_host",

@@ -6,6 +6,8 @@ Lead transitions run through the lifecycle and qualification services (never a b
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin import (
     ScopedAdminMixin,
@@ -38,13 +40,20 @@ from leadsite.core.admin_counts import EstimatedCountAdminMixin
 OWNER_FIELDS = ("owner_user", "owner_team")
 
 
-@admin.action(description="Route selected leads by the routing rules")
+@admin.action(description=_("Route selected leads by the routing rules"))
 def route_leads_action(modeladmin, request, queryset):
     """The admin's "route again", through the routing service."""
     result = bulk_route_leads(leads=list(queryset), by=request.user, trigger="admin")
     if result.routed:
+        count = len(result.routed)
         modeladmin.message_user(
-            request, f"{len(result.routed)} lead(s) routed; see each lead's log."
+            request,
+            ngettext(
+                "%(count)s lead(s) routed; see each lead's log.",
+                "%(count)s lead(s) routed; see each lead's log.",
+                count,
+            )
+            % {"count": count},
         )
     for lead, why in result.refused:
         modeladmin.message_user(request, f"{lead}: {why}", level=messages.WARNING)
@@ -109,7 +118,7 @@ class LeadAdmin(
     fieldsets = [
         *((group, {"fields": names}) for group, names in LEAD_FIELD_GROUPS),
         (
-            "Ownership",
+            _("Ownership"),
             {
                 "fields": [
                     ("owner_user", "owner_team"),
@@ -118,7 +127,7 @@ class LeadAdmin(
             },
         ),
         (
-            "Lifecycle",
+            _("Lifecycle"),
             {
                 "fields": [
                     ("state", "status"),
@@ -141,7 +150,7 @@ class LeadAdmin(
         AttachmentInline,
     ]
 
-    @admin.display(description="owner")
+    @admin.display(description=_("owner"))
     def owner(self, obj):
         # Both owner FKs are in list_select_related: no query per row.
         return obj.owner_user or obj.owner_team

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
 from leads.admin.common import _scoped_by_lead
 from leads.models import LeadAccount, LeadContact, LeadProduct
@@ -80,21 +81,24 @@ class LeadProductInline(OpenLeadInlineMixin, admin.TabularInline):
     model = LeadProduct
     extra = 0
     autocomplete_fields = ["product"]
-    verbose_name = "product interest"
+    verbose_name = _("product interest")
+    verbose_name_plural = _("product interests")
 
 
 class LeadAccountInline(OpenLeadInlineMixin, admin.TabularInline):
     model = LeadAccount
     extra = 0
     autocomplete_fields = ["account"]
-    verbose_name = "linked account"
+    verbose_name = _("linked account")
+    verbose_name_plural = _("linked accounts")
 
 
 class LeadContactInline(OpenLeadInlineMixin, admin.TabularInline):
     model = LeadContact
     extra = 0
     autocomplete_fields = ["contact"]
-    verbose_name = "linked contact"
+    verbose_name = _("linked contact")
+    verbose_name_plural = _("linked contacts")
 
 
 class LinkAdmin(admin.ModelAdmin):

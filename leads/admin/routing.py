@@ -1,6 +1,7 @@
 """Admin for routing rules and the assignment log."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ServiceAdminMixin
 from leads.admin.common import _scoped_by_lead
@@ -36,13 +37,13 @@ class RoutingRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     readonly_fields = ["last_assigned_user"]
     fieldsets = [
         (None, {"fields": RULE_FIELD_GROUPS["rule"]}),
-        ("Level (neither: organisation)", {"fields": RULE_FIELD_GROUPS["level"]}),
+        (_("Level (neither: organisation)"), {"fields": RULE_FIELD_GROUPS["level"]}),
         (
-            "Conditions: a list of {field, op, value}, joined by AND",
+            _("Conditions: a list of {field, op, value}, joined by AND"),
             {"fields": ["conditions"]},
         ),
         (
-            "Target",
+            _("Target"),
             {"fields": [*RULE_FIELD_GROUPS["target"], "last_assigned_user"]},
         ),
     ]

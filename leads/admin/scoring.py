@@ -8,6 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.admin import ServiceAdminMixin
@@ -33,9 +36,9 @@ class ScoringConfigAdmin(ServiceAdminMixin, admin.ModelAdmin):
     shows the defaults; saving creates the row."""
 
     fieldsets = [
-        ("Grades", {"fields": ["grade_a", "grade_b", "grade_c"]}),
+        (_("Grades"), {"fields": ["grade_a", "grade_b", "grade_c"]}),
         (
-            "When the model gives a number",
+            _("When the model gives a number"),
             {"fields": ["min_closed", "min_each", "min_unit_closed"]},
         ),
         (None, {"fields": ["modified_at"]}),
@@ -93,9 +96,13 @@ class ScoreRebuildAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description="Progress")
+    @admin.display(description=_("Progress"))
     def progress(self, obj):
-        return f"{obj.percent}% ({obj.done:,} of {obj.total:,} open leads rescored)"
+        return gettext("%(percent)s%% (%(done)s of %(total)s open leads rescored)") % {
+            "percent": obj.percent,
+            "done": number_format(obj.done, force_grouping=True),
+            "total": number_format(obj.total, force_grouping=True),
+        }
 
     def get_urls(self):
         rebuild = self.admin_site.admin_view(self.rebuild_view)
@@ -132,12 +139,16 @@ def _rebuild(request):
         if created:
             transaction.on_commit(lambda: rebuild_lead_scores.enqueue(rebuild.pk))
     if created:
-        messages.success(request, "Score rebuild queued. This page shows its progress.")
+        messages.success(
+            request, gettext("Score rebuild queued. This page shows its progress.")
+        )
     else:
         messages.info(
             request,
-            "A rebuild was already queued; your request joins it. This page shows "
-            "its progress.",
+            gettext(
+                "A rebuild was already queued; your request joins it. This page "
+                "shows its progress."
+            ),
         )
     return redirect(reverse("admin:leads_scorerebuild_change", args=[rebuild.pk]))
 

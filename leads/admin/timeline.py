@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ServiceAdminMixin, ServiceTransitionAdminMixin
 from leads.admin.common import TIMELINE_TARGETS
@@ -81,12 +83,12 @@ class TimelineAdmin(ServiceAdminMixin, admin.ModelAdmin):
             fields += [name for name in form_fields if name not in fields]
         return fields
 
-    @admin.display(description="regarding")
+    @admin.display(description=_("regarding"))
     def regarding(self, obj):
         return obj.regarding
 
     def service_update(self, request, obj, fields):
-        raise ValidationError("Timeline items cannot be edited once added.")
+        raise ValidationError(gettext("Timeline items cannot be edited once added."))
 
 
 @admin.register(Activity)

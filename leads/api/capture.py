@@ -6,17 +6,20 @@ the API does not write them. Capture forms are read as their page lists them:
 administrators all, sales managers those of their business unit and below; a
 rep gets 404, as on the page. They are changed on their page (not here)."""
 
+from django.db.models import Prefetch
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
 
 from accounts.permissions import is_administrator, is_manager
 from leads.api.common import FIELDS, MISSING, IdAscendingPagination, found_or_404
-from leads.models import Campaign, CaptureForm
+from leads.models import Campaign, CaptureForm, CaptureFormPurpose
 from leads.selectors import capture as selectors
 from leadsite.core.api import ApiLoginMixin, FieldsMixin, KeysetPagination
 
-ONLY_MANAGERS = "Only sales managers and administrators manage capture forms."
+ONLY_MANAGERS = _("Only sales managers and administrators manage capture forms.")
 
 
 class CampaignSerializer(FieldsMixin, serializers.ModelSerializer):
@@ -43,10 +46,25 @@ class CampaignSerializer(FieldsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CaptureFormPurposeSerializer(serializers.ModelSerializer):
+    """A consent the form asks for: the submission's `field` (true: ticked), with
+    the wording and version the visitor sees."""
+
+    purpose = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    purpose_name = serializers.CharField(source="purpose.name", read_only=True)
+    field = serializers.CharField(source="field_name", read_only=True)
+
+    class Meta:
+        model = CaptureFormPurpose
+        fields = ["purpose", "purpose_name", "field", "wording", "version"]
+        read_only_fields = fields
+
+
 class CaptureFormSerializer(FieldsMixin, serializers.ModelSerializer):
     """A public web form whose submissions become leads, at `public_url`."""
 
     public_url = serializers.SerializerMethodField()
+    consent_purposes = CaptureFormPurposeSerializer(many=True, read_only=True)
     default_source_label = serializers.CharField(
         source="get_default_source_display", read_only=True
     )
@@ -67,6 +85,8 @@ class CaptureFormSerializer(FieldsMixin, serializers.ModelSerializer):
             "title",
             "intro_text",
             "consent_text",
+            "consent_purposes",
+            "double_opt_in",
             "thank_you_text",
             "redirect_url",
         ]
@@ -105,7 +125,7 @@ class CampaignViewSet(ApiLoginMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request, pk=None):
         campaign = found_or_404(
-            lambda: selectors.list_campaigns().get(pk=pk), "No such campaign."
+            lambda: selectors.list_campaigns().get(pk=pk), gettext("No such campaign.")
         )
         return Response(self.get_serializer(campaign).data)
 
@@ -129,7 +149,12 @@ class CaptureFormViewSet(ApiLoginMixin, viewsets.GenericViewSet):
         user = self.request.user
         if not (is_manager(user) or is_administrator(user)):
             raise exceptions.NotFound(ONLY_MANAGERS)
-        return selectors.list_capture_forms(user=user)
+        return selectors.list_capture_forms(user=user).prefetch_related(
+            Prefetch(
+                "consent_purposes",
+                queryset=CaptureFormPurpose.objects.select_related("purpose"),
+            )
+        )
 
     def list(self, request):
         """The capture forms you manage (a rep: 404, as the page)."""
@@ -138,5 +163,5 @@ class CaptureFormViewSet(ApiLoginMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request, pk=None):
         forms = self._forms()
-        form = found_or_404(lambda: forms.get(pk=pk), "No such capture form.")
+        form = found_or_404(lambda: forms.get(pk=pk), gettext("No such capture form."))
         return Response(self.get_serializer(form).data)

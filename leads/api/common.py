@@ -3,6 +3,7 @@ resource hangs from (through the gate), the page's own form as the judge of a
 request's values, keyset pages on the primary key, and the schema's pieces."""
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions
@@ -13,7 +14,7 @@ from leads.models import Lead
 from leads.selectors import leads as lead_selectors
 from leadsite.core.api import Conflict, KeysetPagination
 
-NOT_YOURS = "No lead here, or not one you can see."
+NOT_YOURS = _("No lead here, or not one you can see.")
 
 
 def lead_or_404(request, pk) -> Lead:

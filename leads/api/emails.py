@@ -5,15 +5,18 @@ activity), the worker sends it. LeadViewSet takes it in as a mixin (its gate).""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as InvalidValues
 from rest_framework.response import Response
 
-from leads.models import EmailMessage, EmailTemplate
+from leads.models import ConsentPurpose, EmailMessage, EmailTemplate
 from leads.selectors import emails as selectors
+from leads.selectors.consent import get_active_purpose
 from leads.services import emails as services
+from leads.services.consent import ConsentRefused
 from leads.tasks import enqueue_send
 from leadsite.core.api import Conflict
 from leadsite.core.errors import error_message
@@ -37,6 +40,7 @@ class EmailSerializer(serializers.ModelSerializer):
             "body",
             "message_id",
             "in_reply_to",
+            "purpose",
             "attempts",
             "failure_reason",
             "queued_at",
@@ -53,6 +57,12 @@ class SendEmailSerializer(serializers.Serializer):
     template = serializers.IntegerField(required=False, allow_null=True)
     subject = serializers.CharField(max_length=300, required=False, allow_blank=True)
     body = serializers.CharField(required=False, allow_blank=True)
+    purpose = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="A consent purpose's id (default: the template's): the lead must "
+        "have given consent to it, else 409.",
+    )
 
     def validate(self, data):
         template = None
@@ -61,13 +71,28 @@ class SendEmailSerializer(serializers.Serializer):
                 template = selectors.get_active_template(pk=data["template"])
             except EmailTemplate.DoesNotExist:
                 raise InvalidValues(
-                    {"template": "No active template with this id."}
+                    {"template": gettext("No active template with this id.")}
                 ) from None
         subject = data.get("subject") or (template.subject if template else "")
         body = data.get("body") or (template.body if template else "")
         if not subject:
-            raise InvalidValues({"subject": "A subject, or a template that has one."})
-        return {"template": template, "subject": subject, "body": body}
+            raise InvalidValues(
+                {"subject": gettext("A subject, or a template that has one.")}
+            )
+        purpose = None
+        if data.get("purpose") is not None:
+            try:
+                purpose = get_active_purpose(pk=data["purpose"])
+            except ConsentPurpose.DoesNotExist:
+                raise InvalidValues(
+                    {"purpose": "No active consent purpose with this id."}
+                ) from None
+        return {
+            "template": template,
+            "subject": subject,
+            "body": body,
+            "purpose": purpose,
+        }
 
 
 class LeadEmailsMixin:
@@ -83,7 +108,10 @@ class LeadEmailsMixin:
             202: EmailSerializer,
             400: OpenApiResponse(description="Invalid values, an unknown placeholder"),
             404: OpenApiResponse(description="No lead here, or not one you can see"),
-            409: OpenApiResponse(description="The person may not be emailed"),
+            409: OpenApiResponse(
+                description="The person may not be emailed (do not email, or no "
+                "given consent to the email's purpose)"
+            ),
         },
         description="Send an email to the lead (queued; the worker sends it, and "
         "its `state` turns `sent` or `failed`). Idempotency-Key is honoured.",
@@ -103,7 +131,9 @@ class LeadEmailsMixin:
                 )
                 enqueue_send(email.pk)
         except ValidationError as error:
-            if getattr(error, "code", None) == "do_not_email":
+            if getattr(error, "code", None) == "do_not_email" or isinstance(
+                error, ConsentRefused
+            ):
                 raise Conflict(error_message(error)) from None
             if hasattr(error, "error_dict"):
                 raise InvalidValues(error.message_dict) from None

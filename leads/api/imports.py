@@ -10,6 +10,8 @@ no version: each step is refused (409, the page's sentence) when the batch is no
 longer where that step starts."""
 
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
@@ -37,17 +39,19 @@ from leads.exceptions import TransitionRefused
 from leads.forms.imports import ImportOptionsForm
 from leads.models import DuplicateMode, ImportBatch, ImportStatus
 from leads.selectors import imports as selectors
+from leads.selectors.consent import consent_import_targets
 from leads.services import imports as services
 from leadsite.core.api import ApiLoginMixin, Conflict, FieldsMixin
 from leadsite.core.middleware import takes_uploads
 
-ONLY_IMPORTERS = "Only sales managers and administrators import leads."
+ONLY_IMPORTERS = _("Only sales managers and administrators import leads.")
 # Why a batch cannot start yet (or any more), where the page would not offer it.
-ALREADY_STARTED = "This import has already started."
+ALREADY_STARTED = _("This import has already started.")
 NOT_WAITING = {
-    ImportStatus.CHECKING: "The file is still being read; start the import once "
-    "its status is mapping.",
-    ImportStatus.REFUSED: "The file was refused; upload a corrected file.",
+    ImportStatus.CHECKING: _(
+        "The file is still being read; start the import once its status is mapping."
+    ),
+    ImportStatus.REFUSED: _("The file was refused; upload a corrected file."),
 }
 
 # --- shapes ------------------------------------------------------------------------
@@ -89,28 +93,30 @@ class ImportBatchSerializer(FieldsMixin, serializers.ModelSerializer):
 
 
 class WorkerWaitSerializer(serializers.Serializer):
-    seconds = serializers.IntegerField(help_text="How long the step has waited.")
-    busy = serializers.IntegerField(help_text="Other tasks running meanwhile.")
+    seconds = serializers.IntegerField(help_text=_("How long the step has waited."))
+    busy = serializers.IntegerField(help_text=_("Other tasks running meanwhile."))
 
 
 class ProgressSerializer(serializers.Serializer):
-    done = serializers.IntegerField(help_text="Rows processed and committed.")
+    done = serializers.IntegerField(help_text=_("Rows processed and committed."))
     total = serializers.IntegerField()
     percent = serializers.IntegerField()
-    rate = serializers.FloatField(allow_null=True, help_text="Rows per second.")
-    left = serializers.FloatField(allow_null=True, help_text="Seconds left, estimated.")
+    rate = serializers.FloatField(allow_null=True, help_text=_("Rows per second."))
+    left = serializers.FloatField(
+        allow_null=True, help_text=_("Seconds left, estimated.")
+    )
     interrupted = serializers.BooleanField(
-        help_text="A worker took the batch on and stopped reporting: resume it."
+        help_text=_("A worker took the batch on and stopped reporting: resume it.")
     )
     polling = serializers.BooleanField(
-        help_text="A worker has the batch in hand: read it again for progress."
+        help_text=_("A worker has the batch in hand: read it again for progress.")
     )
     can_undo = serializers.BooleanField()
     undo_done = serializers.IntegerField()
     undo_total = serializers.IntegerField()
     worker_wait = WorkerWaitSerializer(
         allow_null=True,
-        help_text="Set when the step has waited long for a worker (none running?).",
+        help_text=_("Set when the step has waited long for a worker (none running?)."),
     )
 
 
@@ -144,10 +150,24 @@ class UploadSerializer(serializers.Serializer):
     # words.
     file = serializers.FileField(
         allow_empty_file=True,
-        help_text="A CSV (UTF-8 or Windows-1252; comma, semicolon or tab) or .xlsx "
-        "file whose first row names the columns (multipart/form-data); up to "
-        "LEADSITE_IMPORT_MAX_SIZE (50 MiB by default).",
+        help_text=_(
+            "A CSV (UTF-8 or Windows-1252; comma, semicolon or tab) or .xlsx "
+            "file whose first row names the columns (multipart/form-data); up to "
+            "LEADSITE_IMPORT_MAX_SIZE (50 MiB by default)."
+        ),
     )
+
+
+class MappingTargetField(serializers.ChoiceField):
+    """A lead field (the documented choices), or "consent:<purpose code>" of an
+    active consent purpose (leads.selectors.consent, read when a value names one)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.startswith(parsing.rows.CONSENT_PREFIX):
+            if data in dict(consent_import_targets()):
+                return data
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
 
 
 class StartSerializer(serializers.Serializer):
@@ -155,10 +175,13 @@ class StartSerializer(serializers.Serializer):
     guessed from the header, the fills guessed with it)."""
 
     mapping = serializers.DictField(
-        child=serializers.ChoiceField(choices=parsing.TARGETS),
+        child=MappingTargetField(choices=parsing.TARGETS),
         required=False,
-        help_text='Column index (as text) → lead field, e.g. {"0": "last_name"}; '
-        "columns left out are not imported.",
+        help_text=_(
+            'Column index (as text) → lead field, e.g. {"0": "last_name"}; '
+            "columns left out are not imported. Consent to a purpose: "
+            '"consent:<purpose code>" (cells yes: given, no: withdrawn).'
+        ),
     )
     duplicate_mode = serializers.ChoiceField(
         choices=DuplicateMode.choices, required=False
@@ -166,14 +189,17 @@ class StartSerializer(serializers.Serializer):
     owner = serializers.IntegerField(
         allow_null=True,
         required=False,
-        help_text="A user you may assign to gets every lead; null: the routing "
-        "rules decide.",
+        help_text=_(
+            "A user you may assign to gets every lead; null: the routing rules decide."
+        ),
     )
     fills = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=300),
         required=False,
-        help_text="Text or template for a required field no column gives: keys "
-        '"subject", "last_name", e.g. {"subject": "{company_name}"}.',
+        help_text=_(
+            "Text or template for a required field no column gives: keys "
+            '"subject", "last_name", e.g. {"subject": "{company_name}"}.'
+        ),
     )
 
 
@@ -223,7 +249,7 @@ class ImportBatchViewSet(ApiLoginMixin, viewsets.GenericViewSet):
     def get_object(self) -> ImportBatch:
         batches = self._batches()
         return found_or_404(
-            lambda: batches.get(pk=self.kwargs["pk"]), "No such import."
+            lambda: batches.get(pk=self.kwargs["pk"]), gettext("No such import.")
         )
 
     def _detail(self, batch, *, status_code=status.HTTP_200_OK) -> Response:
@@ -306,8 +332,11 @@ class ImportBatchViewSet(ApiLoginMixin, viewsets.GenericViewSet):
             raise exceptions.ValidationError(
                 {
                     "mapping": [
-                        f"No column {', '.join(stray)} in the file: its columns are "
-                        f"0 to {columns - 1}."
+                        gettext(
+                            "No column %(columns)s in the file: its columns are 0 to "
+                            "%(last)s."
+                        )
+                        % {"columns": ", ".join(stray), "last": columns - 1}
                     ]
                 }
             )
@@ -317,8 +346,14 @@ class ImportBatchViewSet(ApiLoginMixin, viewsets.GenericViewSet):
             raise exceptions.ValidationError(
                 {
                     "fills": [
-                        f"Not a required field: {', '.join(unknown)}. Fills are "
-                        f"for {', '.join(parsing.REQUIRED_FIELDS)}."
+                        gettext(
+                            "Not a required field: %(fields)s. Fills are for "
+                            "%(required)s."
+                        )
+                        % {
+                            "fields": ", ".join(unknown),
+                            "required": ", ".join(parsing.REQUIRED_FIELDS),
+                        }
                     ]
                 }
             )

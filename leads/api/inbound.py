@@ -6,6 +6,8 @@ routing, duplicate flags). No login: the token names an active capture form."""
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
@@ -16,11 +18,12 @@ from rest_framework.views import APIView
 from leads.forms.capture import CaptureSubmissionForm
 from leads.models import CaptureForm
 from leads.selectors import capture as selectors
-from leads.services import capture as services
+from leads.services import consent as consent_services
 from leads.submissions import capture_rate_limited
+from leads.tasks import enqueue_consent_confirmation
 from leadsite.core.api import ApiLoginMixin
 
-TOO_MANY = (
+TOO_MANY = _(
     "Too many submissions or an automated submission: the details were not sent. "
     "Wait a few minutes and try again."
 )
@@ -35,7 +38,7 @@ def _as_form_data(body) -> dict:
     anything else is the shape's error, not the form's."""
     if not isinstance(body, dict):
         raise exceptions.ValidationError(
-            {"non_field_errors": ["Send a JSON object of the form's fields."]}
+            {"non_field_errors": [gettext("Send a JSON object of the form's fields.")]}
         )
     data = {}
     for name, value in body.items():
@@ -44,7 +47,7 @@ def _as_form_data(body) -> dict:
         elif isinstance(value, str | int | float) or value is None:
             data[name] = "" if value is None else str(value)
         else:
-            raise exceptions.ValidationError({name: ["Send a string."]})
+            raise exceptions.ValidationError({name: [gettext("Send a string.")]})
     return data
 
 
@@ -53,10 +56,11 @@ RECEIVED = inline_serializer(
     {
         "received": serializers.BooleanField(),
         "repeated": serializers.BooleanField(
-            help_text="The same submission came within ten minutes: nothing new "
-            "was made."
+            help_text=_(
+                "The same submission came within ten minutes: nothing new was made."
+            )
         ),
-        "message": serializers.CharField(help_text="The form's thank-you text."),
+        "message": serializers.CharField(help_text=_("The form's thank-you text.")),
     },
 )
 
@@ -79,7 +83,7 @@ class InboundCaptureView(ApiLoginMixin, APIView):
                 "first_name": serializers.CharField(required=False),
                 "consent": serializers.BooleanField(
                     required=False,
-                    help_text="Required when the form asks for consent.",
+                    help_text=_("Required when the form asks for consent."),
                 ),
             },
         ),
@@ -94,7 +98,10 @@ class InboundCaptureView(ApiLoginMixin, APIView):
     def post(self, request, token):
         """Send a lead as a website visitor would through the capture form: the
         form's own fields (last_name and email always; the optional fields it
-        shows; consent when it asks). Leave `homepage` out: it is the honeypot."""
+        shows; consent when it asks). Consent to a purpose the form asks for is
+        `consent_<purpose code>`: true (see the capture form's `consent_purposes`);
+        with double opt-in it counts once the visitor follows the emailed link.
+        Leave `homepage` out: it is the honeypot."""
         try:
             capture_form = selectors.get_active_capture_form(token=token)
         except (CaptureForm.DoesNotExist, ValueError):
@@ -111,19 +118,27 @@ class InboundCaptureView(ApiLoginMixin, APIView):
                 }
             )
         try:
-            result = services.capture_lead(form=capture_form, data=form.lead_data())
+            result, pending = consent_services.capture_lead_with_consent(
+                form=capture_form,
+                data=form.lead_data(),
+                consents=form.ticked_consents(),
+            )
         except ValidationError as error:
             raise exceptions.ValidationError(
                 error.message_dict
                 if hasattr(error, "error_dict")
                 else {"non_field_errors": error.messages}
             ) from None
+        if pending:  # double opt-in: the confirmation link by email
+            enqueue_consent_confirmation(
+                pending, form.cleaned_data["email"], request._request
+            )
         return Response(
             {
                 "received": True,
                 "repeated": result.repeated,
                 "message": capture_form.thank_you_text
-                or "Thank you. We will be in touch soon.",
+                or gettext("Thank you. We will be in touch soon."),
             },
             status=status.HTTP_200_OK if result.repeated else status.HTTP_201_CREATED,
         )

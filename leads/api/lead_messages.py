@@ -6,6 +6,7 @@ representation and its If-Match handling."""
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -41,7 +42,7 @@ from leadsite.core.api import Conflict, etag, if_match_version
 
 # A transition the state machine itself refused (the services' own checks came
 # first): the lead changed under the caller.
-STALE = "This lead changed since you read it. Read it again and retry."
+STALE = _("This lead changed since you read it. Read it again and retry.")
 
 
 IF_MATCH = OpenApiParameter(

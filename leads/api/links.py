@@ -8,6 +8,8 @@ already has updates that row's quantity and note, as the page does."""
 
 from decimal import Decimal
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
@@ -47,7 +49,7 @@ class InterestWriteSerializer(serializers.Serializer):
     """The page's interest form: an active product, a quantity (0 or more, two
     decimals) and a note."""
 
-    product = serializers.IntegerField(help_text="An active product's id.")
+    product = serializers.IntegerField(help_text=_("An active product's id."))
     quantity = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -96,7 +98,7 @@ class LeadInterestViewSet(ApiLoginMixin, viewsets.GenericViewSet):
     def _interest(self, lead, pk):
         return found_or_404(
             lambda: lead_interests(lead=lead).get(pk=pk),
-            "No such interest on this lead.",
+            gettext("No such interest on this lead."),
         )
 
     def list(self, request, lead_pk=None):

@@ -7,6 +7,7 @@ bounds, unit, team, owner, campaign and baseline, and the same refusals, here a
 the gate: the leads you may see). Rates and shares are fractions (0.6 is 60 %),
 money has two decimals as text, medians are in days or hours."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -83,13 +84,14 @@ class ReportLineSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["source", "campaign", "total"])
     label = serializers.CharField()
     source = serializers.IntegerField(
-        allow_null=True, help_text="LeadSource code; null: no source (and the total)."
+        allow_null=True,
+        help_text=_("LeadSource code; null: no source (and the total)."),
     )
     campaign = serializers.IntegerField(
-        allow_null=True, help_text="The campaign's id on a campaign line."
+        allow_null=True, help_text=_("The campaign's id on a campaign line.")
     )
     no_campaign = serializers.BooleanField(
-        help_text="The line of a source's leads without a campaign."
+        help_text=_("The line of a source's leads without a campaign.")
     )
     created = serializers.IntegerField()
     open = serializers.IntegerField()
@@ -98,52 +100,54 @@ class ReportLineSerializer(serializers.Serializer):
     cannot_contact = serializers.IntegerField()
     no_longer_interested = serializers.IntegerField()
     canceled = serializers.IntegerField()
-    merged = serializers.IntegerField(help_text="Merged leads, apart from canceled.")
+    merged = serializers.IntegerField(help_text=_("Merged leads, apart from canceled."))
     disqualified = serializers.IntegerField(
-        help_text="Lost + cannot contact + no longer interested + canceled."
+        help_text=_("Lost + cannot contact + no longer interested + canceled.")
     )
-    closed = serializers.IntegerField(help_text="Qualified + disqualified.")
+    closed = serializers.IntegerField(help_text=_("Qualified + disqualified."))
     qualification_rate = serializers.FloatField(
-        allow_null=True, help_text="Qualified / closed; null while nothing closed."
+        allow_null=True, help_text=_("Qualified / closed; null while nothing closed.")
     )
     interval_low = serializers.FloatField(
-        allow_null=True, help_text="95 % Wilson interval of the rate."
+        allow_null=True, help_text=_("95 % Wilson interval of the rate.")
     )
     interval_high = serializers.FloatField(allow_null=True)
     significance = serializers.ChoiceField(
         choices=SIGNIFICANCE,
         allow_null=True,
-        help_text="The rate against the baseline (null on the total line).",
+        help_text=_("The rate against the baseline (null on the total line)."),
     )
-    won_leads = serializers.IntegerField(help_text="Leads whose opportunity was won.")
-    won_share = serializers.FloatField(allow_null=True, help_text="Won / created.")
+    won_leads = serializers.IntegerField(
+        help_text=_("Leads whose opportunity was won.")
+    )
+    won_share = serializers.FloatField(allow_null=True, help_text=_("Won / created."))
     opportunities_lost = serializers.IntegerField()
     opportunities_open = serializers.IntegerField()
     win_rate = serializers.FloatField(
-        allow_null=True, help_text="Won / (won + lost opportunities)."
+        allow_null=True, help_text=_("Won / (won + lost opportunities).")
     )
     won_revenue = serializers.DecimalField(**MONEY)
     pipeline = serializers.DecimalField(
-        **MONEY, help_text="Estimated value of the open opportunities."
+        **MONEY, help_text=_("Estimated value of the open opportunities.")
     )
     median_days_to_qualify = serializers.FloatField(allow_null=True)
     median_hours_to_first_work = serializers.FloatField(
-        allow_null=True, help_text="To the first completed activity."
+        allow_null=True, help_text=_("To the first completed activity.")
     )
-    worked = serializers.IntegerField(help_text="Leads with a completed activity.")
+    worked = serializers.IntegerField(help_text=_("Leads with a completed activity."))
     worked_within_24h = serializers.IntegerField()
     worked_within_24h_share = serializers.FloatField(allow_null=True)
-    cost = serializers.DecimalField(**MONEY, help_text="The campaign's cost.")
+    cost = serializers.DecimalField(**MONEY, help_text=_("The campaign's cost."))
     cost_per_lead = serializers.DecimalField(**MONEY)
     cost_per_qualified = serializers.DecimalField(**MONEY)
     return_on_cost = serializers.FloatField(
-        allow_null=True, help_text="Won revenue / cost."
+        allow_null=True, help_text=_("Won revenue / cost.")
     )
 
 
 class ReportRowSerializer(ReportLineSerializer):
     campaigns = ReportLineSerializer(
-        many=True, help_text="A source's lines per campaign (empty elsewhere)."
+        many=True, help_text=_("A source's lines per campaign (empty elsewhere).")
     )
 
 
@@ -151,7 +155,7 @@ class TrendSerializer(serializers.Serializer):
     source = serializers.IntegerField(allow_null=True)
     label = serializers.CharField()
     created = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Leads created in each month."
+        child=serializers.IntegerField(), help_text=_("Leads created in each month.")
     )
 
 
@@ -163,19 +167,19 @@ class AppliedFiltersSerializer(serializers.Serializer):
     team = serializers.IntegerField(allow_null=True)
     owner = serializers.IntegerField(allow_null=True)
     campaign = serializers.IntegerField(allow_null=True)
-    baseline = serializers.CharField(help_text='"all" or a LeadSource code.')
+    baseline = serializers.CharField(help_text=_('"all" or a LeadSource code.'))
 
 
 @extend_schema_serializer(many=False)  # one report, though the route is a "list"
 class SourceReportSerializer(serializers.Serializer):
     filters = AppliedFiltersSerializer(
-        help_text="The filters applied (a preset period as its first and last day)."
+        help_text=_("The filters applied (a preset period as its first and last day).")
     )
     baseline_label = serializers.CharField()
     rows = ReportRowSerializer(many=True)
     total = ReportRowSerializer()
     months = serializers.ListField(
-        child=serializers.CharField(), help_text="YYYY-MM, oldest first."
+        child=serializers.CharField(), help_text=_("YYYY-MM, oldest first.")
     )
     trend = TrendSerializer(many=True)
 

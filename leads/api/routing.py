@@ -17,6 +17,8 @@ with the page's filters."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -60,8 +62,8 @@ from leadsite.core.api import (
 )
 from leadsite.core.versioning import EditConflict
 
-ONLY_MANAGERS = "Only managers and administrators change routing."
-NOT_YOURS = "No routing rule here that you may change."
+ONLY_MANAGERS = _("Only managers and administrators change routing.")
+NOT_YOURS = _("No routing rule here that you may change.")
 
 
 # --- shapes ------------------------------------------------------------------------
@@ -126,14 +128,17 @@ class RoutingRuleWriteSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=128)
     order = serializers.IntegerField(
-        min_value=0, max_value=2147483647, required=False, help_text="Lower runs first."
+        min_value=0,
+        max_value=2147483647,
+        required=False,
+        help_text=_("Lower runs first."),
     )
     is_active = serializers.BooleanField(required=False)
     business_unit = serializers.IntegerField(
-        allow_null=True, required=False, help_text="A business unit's rule."
+        allow_null=True, required=False, help_text=_("A business unit's rule.")
     )
     channel_partner = serializers.IntegerField(
-        allow_null=True, required=False, help_text="A channel partner's rule."
+        allow_null=True, required=False, help_text=_("A channel partner's rule.")
     )
     conditions = ConditionSerializer(many=True, required=False)
     target_user = serializers.IntegerField(allow_null=True, required=False)
@@ -141,14 +146,16 @@ class RoutingRuleWriteSerializer(serializers.Serializer):
     distribution = serializers.ChoiceField(
         choices=Distribution.choices,
         required=False,
-        help_text="How a team shares leads.",
+        help_text=_("How a team shares leads."),
     )
     reroute_after_hours = serializers.IntegerField(
         min_value=1,
         max_value=2147483647,
         allow_null=True,
         required=False,
-        help_text="Re-route a lead nobody contacted within these hours; null: never.",
+        help_text=_(
+            "Re-route a lead nobody contacted within these hours; null: never."
+        ),
     )
 
     def validate_conditions(self, conditions):
@@ -166,7 +173,7 @@ class RoutingRuleWriteSerializer(serializers.Serializer):
 class MoveSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(
         choices=["up", "down"],
-        help_text="Swap the rule with its neighbour in its level.",
+        help_text=_("Swap the rule with its neighbour in its level."),
     )
 
 
@@ -258,7 +265,7 @@ class RoutingRuleViewSet(ApiLoginMixin, viewsets.GenericViewSet):
     def get_object(self) -> RoutingRule:
         return found_or_404(
             lambda: selectors.rules_queryset().get(pk=self.kwargs["pk"]),
-            "No such routing rule.",
+            gettext("No such routing rule."),
         )
 
     def _editable(self) -> RoutingRule:
@@ -335,7 +342,11 @@ class RoutingRuleViewSet(ApiLoginMixin, viewsets.GenericViewSet):
         data = dict(serializer.validated_data)
         if not data:
             raise exceptions.ValidationError(
-                {"non_field_errors": ["Send at least one of the rule's fields."]}
+                {
+                    "non_field_errors": [
+                        gettext("Send at least one of the rule's fields.")
+                    ]
+                }
             )
         try:
             if set(data) == {"is_active"}:

@@ -5,6 +5,7 @@ page, a closed lead's score is read-only (409). The score fields themselves are 
 lead's (leads/api/serializers.py, LeadSerializer)."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
@@ -23,11 +24,11 @@ REQUEST_NAMES = {"pinned_score": "score", "pin_reason": "reason"}
 
 class ScorePinSerializer(serializers.Serializer):
     score = serializers.IntegerField(
-        min_value=0, max_value=100, help_text="The score to show, 0-100."
+        min_value=0, max_value=100, help_text=_("The score to show, 0-100.")
     )
     reason = serializers.CharField(
         max_length=LeadScore._meta.get_field("pin_reason").max_length,
-        help_text="Why the model's score is overridden (shown beside the score).",
+        help_text=_("Why the model's score is overridden (shown beside the score)."),
     )
 
 

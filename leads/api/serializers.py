@@ -1,6 +1,8 @@
 """The lead's API shapes. They validate shape and choices only; the services decide
 (required fields, closed leads, transitions, ownership)."""
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -52,12 +54,20 @@ SCORE_FIELDS = ["score", "grade", "score_trend", "score_pinned", "score_factors"
 
 
 class ScoreFactorSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="What the value is of: source, campaign...")
-    value = serializers.CharField(help_text="The lead's value as the model counts it.")
-    label = serializers.CharField(help_text='In words: "Source is Employee Referral".')
+    field = serializers.CharField(
+        help_text=_("What the value is of: source, campaign...")
+    )
+    value = serializers.CharField(
+        help_text=_("The lead's value as the model counts it.")
+    )
+    label = serializers.CharField(
+        help_text=_('In words: "Source is Employee Referral".')
+    )
     multiplier = serializers.FloatField(
-        help_text="How many times as often leads with this value qualify as the "
-        "average (1: no effect; below 1: less often)."
+        help_text=_(
+            "How many times as often leads with this value qualify as the "
+            "average (1: no effect; below 1: less often)."
+        )
     )
 
 
@@ -86,20 +96,22 @@ class LeadSerializer(FieldsMixin, serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     owner_name = serializers.CharField(source="owner", read_only=True, default="")
     score = serializers.SerializerMethodField(
-        help_text="0-100, the chance the lead is qualified (a pinned score when "
-        "pinned); null while there is not enough data."
+        help_text=_(
+            "0-100, the chance the lead is qualified (a pinned score when "
+            "pinned); null while there is not enough data."
+        )
     )
     grade = serializers.SerializerMethodField(
-        help_text="A-D under the administrator's thresholds; null without a score."
+        help_text=_("A-D under the administrator's thresholds; null without a score.")
     )
     score_trend = serializers.SerializerMethodField(
-        help_text="Against the score a week ago; null without both."
+        help_text=_("Against the score a week ago; null without both.")
     )
     score_pinned = serializers.SerializerMethodField(
-        help_text="A person pinned the score by hand."
+        help_text=_("A person pinned the score by hand.")
     )
     score_factors = serializers.SerializerMethodField(
-        help_text="The three to five values that move the model's score most."
+        help_text=_("The three to five values that move the model's score most.")
     )
 
     class Meta:
@@ -161,8 +173,10 @@ class LeadWriteSerializer(serializers.ModelSerializer):
         required=False,
         default=False,
         write_only=True,
-        help_text="On create: keep the lead even when a routing rule would send it "
-        "to someone else.",
+        help_text=_(
+            "On create: keep the lead even when a routing rule would send it "
+            "to someone else."
+        ),
     )
 
     class Meta:
@@ -181,8 +195,10 @@ class LeadWriteSerializer(serializers.ModelSerializer):
 class DisqualifySerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
         choices=[(int(s), s.label) for s in DISQUALIFY_REASONS],
-        help_text="Status reason: 4 Lost, 5 Cannot Contact, 6 No Longer Interested, "
-        "7 Canceled.",
+        help_text=_(
+            "Status reason: 4 Lost, 5 Cannot Contact, 6 No Longer Interested, "
+            "7 Canceled."
+        ),
     )
     description = serializers.CharField(
         required=False, allow_blank=True, max_length=1000, default=""
@@ -205,19 +221,19 @@ class QualifySerializer(serializers.Serializer):
         queryset=Account.objects.none(),
         required=False,
         allow_null=True,
-        help_text="An account you can see, linked instead of creating one.",
+        help_text=_("An account you can see, linked instead of creating one."),
     )
     existing_contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.none(),
         required=False,
         allow_null=True,
-        help_text="A contact you can see, linked instead of creating one.",
+        help_text=_("A contact you can see, linked instead of creating one."),
     )
     campaign = serializers.PrimaryKeyRelatedField(
         queryset=Campaign.objects.filter(is_active=True),
         required=False,
         allow_null=True,
-        help_text="The source campaign to credit (an active one).",
+        help_text=_("The source campaign to credit (an active one)."),
     )
     estimated_value = serializers.DecimalField(
         max_digits=12,
@@ -225,13 +241,13 @@ class QualifySerializer(serializers.Serializer):
         min_value=0,
         required=False,
         allow_null=True,
-        help_text="The opportunity's estimated value; absent: the lead's.",
+        help_text=_("The opportunity's estimated value; absent: the lead's."),
     )
     estimated_close_date = serializers.DateField(
         required=False,
         allow_null=True,
         validators=[validate_business_date],
-        help_text="The opportunity's estimated close date; absent: the lead's.",
+        help_text=_("The opportunity's estimated close date; absent: the lead's."),
     )
     # The qualify page's limit (leads/forms/qualification.py).
     description = serializers.CharField(
@@ -240,9 +256,11 @@ class QualifySerializer(serializers.Serializer):
     create_duplicates = serializers.BooleanField(
         required=False,
         default=False,
-        help_text="Create the account and contact even though records like them "
-        "exist. Without it such a qualify is a 409 listing the matches: name one in "
-        "existing_account / existing_contact to link it instead.",
+        help_text=_(
+            "Create the account and contact even though records like them "
+            "exist. Without it such a qualify is a 409 listing the matches: name one in "
+            "existing_account / existing_contact to link it instead."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -289,7 +307,7 @@ class RouteSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(
         required=False,
         default=False,
-        help_text="Only say where the lead would go; nothing is written.",
+        help_text=_("Only say where the lead would go; nothing is written."),
     )
 
 
@@ -301,16 +319,18 @@ class OwnerReference(serializers.Serializer):
 
 class RouteResultSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
-    rule = RecordReference(allow_null=True, help_text="The rule that matched.")
+    rule = RecordReference(allow_null=True, help_text=_("The rule that matched."))
     owner = OwnerReference(
-        allow_null=True, help_text="Who owns (or would own) the lead."
+        allow_null=True, help_text=_("Who owns (or would own) the lead.")
     )
-    changed = serializers.BooleanField(help_text="The owner is (would be) another.")
-    detail = serializers.CharField(help_text="The decision in words.")
+    changed = serializers.BooleanField(help_text=_("The owner is (would be) another."))
+    detail = serializers.CharField(help_text=_("The decision in words."))
     lead = LeadSerializer(
         allow_null=True,
-        help_text="The lead after routing; null on a dry run, or when it left your "
-        "scope with its new owner.",
+        help_text=_(
+            "The lead after routing; null on a dry run, or when it left your "
+            "scope with its new owner."
+        ),
     )
 
 
@@ -335,7 +355,7 @@ class AssignSerializer(serializers.Serializer):
     def validate(self, data):
         if bool(data.get("owner_user")) == bool(data.get("owner_team")):
             raise serializers.ValidationError(
-                "Assign the lead to a user or to a team, exactly one."
+                gettext("Assign the lead to a user or to a team, exactly one.")
             )
         return data
 
@@ -350,20 +370,22 @@ class LeadOutOfScopeSerializer(serializers.Serializer):
 class MergeSerializer(serializers.Serializer):
     """D365 Merge: the subordinate is merged into the master and closed."""
 
-    master = serializers.IntegerField(help_text="The lead that survives.")
-    subordinate = serializers.IntegerField(help_text="The lead merged into it.")
+    master = serializers.IntegerField(help_text=_("The lead that survives."))
+    subordinate = serializers.IntegerField(help_text=_("The lead merged into it."))
     master_version = serializers.IntegerField(
-        help_text="The master's version (its ETag without quotes) from your read."
+        help_text=_("The master's version (its ETag without quotes) from your read.")
     )
     subordinate_version = serializers.IntegerField(
-        help_text="The subordinate's version from your read."
+        help_text=_("The subordinate's version from your read.")
     )
     from_subordinate = serializers.ListField(
         child=serializers.CharField(),
         required=False,
         default=list,
-        help_text="Fields whose value the master takes from the subordinate (D365's "
-        "UpdateContent); every other field keeps the master's value.",
+        help_text=_(
+            "Fields whose value the master takes from the subordinate (D365's "
+            "UpdateContent); every other field keeps the master's value."
+        ),
     )
 
     def validate_from_subordinate(self, names):
@@ -371,7 +393,8 @@ class MergeSerializer(serializers.Serializer):
         unknown = sorted(set(names) - known)
         if unknown:
             raise serializers.ValidationError(
-                f"Not fields a merge can take: {', '.join(unknown)}."
+                gettext("Not fields a merge can take: %(fields)s.")
+                % {"fields": ", ".join(unknown)}
             )
         return names
 

@@ -11,6 +11,8 @@ as on the page."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -59,7 +61,7 @@ class _ItemSerializer(FieldsMixin, serializers.ModelSerializer):
         source="created_by",
         read_only=True,
         allow_null=True,
-        help_text="Who wrote it (null when that user was removed).",
+        help_text=_("Who wrote it (null when that user was removed)."),
     )
 
 
@@ -131,22 +133,24 @@ class ActivityCreateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Calls and emails: incoming or outgoing.",
+        help_text=_("Calls and emails: incoming or outgoing."),
     )
     description = serializers.CharField(required=False, allow_blank=True, default="")
     due_at = serializers.DateTimeField(
-        required=False, allow_null=True, default=None, help_text="Tasks."
+        required=False, allow_null=True, default=None, help_text=_("Tasks.")
     )
     start_at = serializers.DateTimeField(
-        required=False, allow_null=True, default=None, help_text="Appointments."
+        required=False, allow_null=True, default=None, help_text=_("Appointments.")
     )
     end_at = serializers.DateTimeField(
-        required=False, allow_null=True, default=None, help_text="Appointments."
+        required=False, allow_null=True, default=None, help_text=_("Appointments.")
     )
     completed = serializers.BooleanField(
         required=False,
         default=False,
-        help_text="Already done: logged as completed (a New lead becomes Contacted).",
+        help_text=_(
+            "Already done: logged as completed (a New lead becomes Contacted)."
+        ),
     )
 
     def validate(self, attrs):
@@ -168,9 +172,11 @@ class AttachmentCreateSerializer(serializers.Serializer):
     # An empty file reaches the upload checks, which refuse it in the page's words.
     file = serializers.FileField(
         allow_empty_file=True,
-        help_text="The file (multipart/form-data). PDF, images, Office and "
-        "OpenDocument files, plain text and CSV, judged by their content; up to "
-        "LEADSITE_MAX_UPLOAD_SIZE (5 MiB by default).",
+        help_text=_(
+            "The file (multipart/form-data). PDF, images, Office and "
+            "OpenDocument files, plain text and CSV, judged by their content; up to "
+            "LEADSITE_MAX_UPLOAD_SIZE (5 MiB by default)."
+        ),
     )
 
 
@@ -317,19 +323,19 @@ TRANSITION = {
 class ActivityViewSet(_Item):
     queryset = Activity.objects.none()
     serializer_class = ActivitySerializer
-    missing = "No such activity, or not one you can see."
+    missing = _("No such activity, or not one you can see.")
 
     def read(self, pk):
         return selectors.get_activity(pk=pk, user=self.request.user)
 
-    def _step(self, service, done: str):
+    def _step(self, service, too_late: str):
+        """`too_late`: the 409's sentence once the activity is no longer open (with
+        `%(subject)s`)."""
         activity = self.get_object()
         try:
             saved = service(activity=activity, by=self.request.user)
         except TransitionNotAllowed:
-            raise Conflict(
-                f"“{activity.subject}” is no longer open; it was not {done}."
-            ) from None
+            raise Conflict(too_late % {"subject": activity.subject}) from None
         except DjangoValidationError as error:
             raise Conflict(error_message(error)) from None
         return Response(self.get_serializer(saved).data)
@@ -339,20 +345,26 @@ class ActivityViewSet(_Item):
     def complete(self, request, pk=None):
         """Mark an open activity completed (a New lead it regards becomes
         Contacted); 409 once it is no longer open."""
-        return self._step(services.complete_activity, "completed")
+        return self._step(
+            services.complete_activity,
+            gettext("“%(subject)s” is no longer open; it was not completed."),
+        )
 
     @extend_schema(**TRANSITION)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel an open activity; 409 once it is no longer open."""
-        return self._step(services.cancel_activity, "canceled")
+        return self._step(
+            services.cancel_activity,
+            gettext("“%(subject)s” is no longer open; it was not canceled."),
+        )
 
 
 @_retrieve_schema(NoteSerializer)
 class NoteViewSet(_Item):
     queryset = Note.objects.none()
     serializer_class = NoteSerializer
-    missing = "No such note, or not one you can see."
+    missing = _("No such note, or not one you can see.")
 
     def read(self, pk):
         return selectors.get_note(pk=pk, user=self.request.user)
@@ -373,7 +385,7 @@ class FileRenderer(renderers.BaseRenderer):
 class AttachmentViewSet(_Item):
     queryset = Attachment.objects.none()
     serializer_class = AttachmentSerializer
-    missing = "No such attachment, or not one you can see."
+    missing = _("No such attachment, or not one you can see.")
 
     def read(self, pk):
         return selectors.get_attachment(pk=pk, user=self.request.user)
@@ -395,4 +407,6 @@ class AttachmentViewSet(_Item):
         try:
             return attachment_response(attachment)
         except FileNotFoundError:
-            raise exceptions.NotFound("The file is missing from storage.") from None
+            raise exceptions.NotFound(
+                gettext("The file is missing from storage.")
+            ) from None

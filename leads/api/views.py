@@ -10,6 +10,7 @@ first, so a lead outside scope is a 404 whatever the headers."""
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext
 from django_filters.widgets import SuffixedMultiWidget
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from drf_spectacular.utils import (
@@ -22,6 +23,8 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.models import ExportedRecords
+from accounts.services import audit
 from leads.api.duplicates import DUPLICATE_INPUTS, refuse_duplicates
 from leads.api.emails import LeadEmailsMixin
 from leads.api.lead_messages import (
@@ -175,7 +178,16 @@ class LeadViewSet(
         serializer.context.update(
             score_context(page, factors="score_factors" in serializer.child.fields)
         )
-        return self.get_paginated_response(serializer.data)
+        response = self.get_paginated_response(serializer.data)
+        # A read of LEADSITE_EXPORT_LOG_API_ROWS leads or more is an export.
+        audit.log_api_list_page(
+            by=request.user,
+            records=ExportedRecords.LEADS,
+            params=request.query_params,
+            rows=len(page),
+            next_link=response.data["next"],
+        )
+        return response
 
     def retrieve(self, request, pk=None):
         return self._represent(self.get_object())
@@ -399,10 +411,12 @@ class LeadViewSet(
         }
         if any(matches.values()):
             raise Conflict(
-                "Accounts or contacts like the ones this qualify would create "
-                "already exist (see `matches`). Link one (existing_account, "
-                "existing_contact), or send create_duplicates: true to create new "
-                "ones anyway.",
+                gettext(
+                    "Accounts or contacts like the ones this qualify would create "
+                    "already exist (see `matches`). Link one (existing_account, "
+                    "existing_contact), or send create_duplicates: true to create "
+                    "new ones anyway."
+                ),
                 code="possible-duplicates",
                 members={"matches": matches},
             )

@@ -2,6 +2,7 @@
 reason when it is disqualified."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import DISQUALIFY_REASONS
 from leads.services.board import CONTACTED, DISQUALIFIED
@@ -9,20 +10,20 @@ from leads.services.board import CONTACTED, DISQUALIFIED
 QUALIFY = "qualify"
 # The move menu's choices; Qualify opens the qualify page.
 MOVE_CHOICES = [
-    (CONTACTED, "Contacted"),
-    (QUALIFY, "Qualify…"),
-    (DISQUALIFIED, "Disqualify…"),
+    (CONTACTED, _("Contacted")),
+    (QUALIFY, _("Qualify…")),
+    (DISQUALIFIED, _("Disqualify…")),
 ]
 
 
 class BoardMoveForm(forms.Form):
-    to = forms.ChoiceField(choices=MOVE_CHOICES, label="Move to")
+    to = forms.ChoiceField(choices=MOVE_CHOICES, label=_("Move to"))
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     reason = forms.TypedChoiceField(
         choices=[("", "—"), *((int(s), s.label) for s in DISQUALIFY_REASONS)],
         coerce=int,
         empty_value=None,
         required=False,
-        label="Reason",
+        label=_("Reason"),
     )
-    description = forms.CharField(required=False, max_length=1000, label="Details")
+    description = forms.CharField(required=False, max_length=1000, label=_("Details"))

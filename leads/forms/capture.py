@@ -1,9 +1,12 @@
 """Forms for capture: the public visitor form, and the manager's capture-form editor."""
 
 from django import forms
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BusinessUnit
 from accounts.permissions import business_unit_subtree_ids, is_administrator
+from leads.forms.consent import CaptureConsentFieldsMixin
 from leads.models import Campaign, CaptureForm, Lead
 from leads.models.capture import CAPTURE_DEFAULT_FIELDS, CAPTURE_OPTIONAL_FIELDS
 
@@ -14,10 +17,10 @@ class CaptureSubmissionForm(forms.Form):
     """What a visitor fills in: last name, email, message, the fields the capture
     form shows, consent when asked, and a honeypot field people never see."""
 
-    last_name = forms.CharField(label="Last name", max_length=50)
-    email = forms.EmailField(label="Email", max_length=254)
+    last_name = forms.CharField(label=_("Last name"), max_length=50)
+    email = forms.EmailField(label=_("Email"), max_length=254)
     message = forms.CharField(
-        label="How can we help?",
+        label=_("How can we help?"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         required=False,
@@ -31,7 +34,7 @@ class CaptureSubmissionForm(forms.Form):
         for name in shown:
             model_field = Lead._meta.get_field(name)
             self.fields[name] = forms.CharField(
-                label=str(model_field.verbose_name).capitalize(),
+                label=capfirst(model_field.verbose_name),
                 max_length=model_field.max_length,
                 required=False,
             )
@@ -40,15 +43,29 @@ class CaptureSubmissionForm(forms.Form):
             first + ["last_name", "email"] + [n for n in shown if n not in first]
         )
         self.order.append("message")
+        # Consent per purpose (leads.models.consent): optional boxes, each with the
+        # form's own wording.
+        self.consent_items = list(
+            capture_form.consent_purposes.select_related("purpose").filter(
+                purpose__is_active=True
+            )
+        )
+        for item in self.consent_items:
+            self.fields[item.field_name] = forms.BooleanField(
+                label=item.wording, required=False
+            )
+            self.order.append(item.field_name)
         if capture_form.consent_text:
             self.fields["consent"] = forms.BooleanField(
                 label=capture_form.consent_text,
-                error_messages={"required": "Please tick this box to send the form."},
+                error_messages={
+                    "required": _("Please tick this box to send the form.")
+                },
             )
             self.order.append("consent")
         self.fields[HONEYPOT] = forms.CharField(
             required=False,
-            label="Leave this empty",
+            label=_("Leave this empty"),
             widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         )
         self.fields["email"].widget.attrs.update(
@@ -73,23 +90,30 @@ class CaptureSubmissionForm(forms.Form):
     def is_bot(self) -> bool:
         return bool(self.data.get(HONEYPOT))
 
+    def ticked_consents(self) -> list:
+        """The capture form's consent purposes the visitor ticked."""
+        return [
+            item
+            for item in self.consent_items
+            if self.cleaned_data.get(item.field_name)
+        ]
+
     def lead_data(self) -> dict:
-        data = {
-            k: v for k, v in self.cleaned_data.items() if k not in (HONEYPOT, "consent")
-        }
+        skipped = {HONEYPOT, "consent"} | {i.field_name for i in self.consent_items}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in skipped}
         return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
 
 
-class CaptureFormEditForm(forms.ModelForm):
+class CaptureFormEditForm(CaptureConsentFieldsMixin, forms.ModelForm):
     fields_shown = forms.MultipleChoiceField(
-        label="Optional fields shown",
+        label=_("Optional fields shown"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=[
-            (name, str(Lead._meta.get_field(name).verbose_name).capitalize())
+            (name, capfirst(Lead._meta.get_field(name).verbose_name))
             for name in CAPTURE_OPTIONAL_FIELDS
         ],
-        help_text="Last name, email and message are always shown.",
+        help_text=_("Last name, email and message are always shown."),
     )
 
     class Meta:
@@ -104,6 +128,7 @@ class CaptureFormEditForm(forms.ModelForm):
             "intro_text",
             "fields_shown",
             "consent_text",
+            "double_opt_in",
             "thank_you_text",
             "redirect_url",
             "is_active",
@@ -127,3 +152,14 @@ class CaptureFormEditForm(forms.ModelForm):
             )
         self.fields["business_unit"].queryset = units
         self.fields["campaign"].queryset = Campaign.objects.filter(is_active=True)
+        self.add_consent_fields(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_consent_fields(cleaned)
+        return cleaned
+
+    def model_data(self) -> dict:
+        """The capture form's own fields (the consent choices apart)."""
+        names = self.consent_names()
+        return {k: v for k, v in self.cleaned_data.items() if k not in names}

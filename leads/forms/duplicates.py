@@ -3,6 +3,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BusinessUnit
 from leads.models import DuplicateAction, DuplicateMethod
@@ -15,25 +16,31 @@ CONDITION_ROWS = 3
 
 class DuplicateRuleForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="Shown beside each match, e.g. “same email”."
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Shown beside each match, e.g. “same email”."),
     )
     business_unit = forms.ModelChoiceField(
+        label=_("Business unit"),
         queryset=BusinessUnit.objects.none(),
         required=False,
-        empty_label="Everyone",
-        help_text="Checks the records of this unit and below.",
+        empty_label=_("Everyone"),
+        help_text=_("Checks the records of this unit and below."),
     )
     action = forms.ChoiceField(
+        label=_("Action"),
         choices=DuplicateAction.choices,
         initial=DuplicateAction.WARN,
-        help_text="Warn: the form lists the matches and asks to confirm (capture, "
-        "imports and the API flag the new lead). Block: refused with the match "
-        "shown. Allow: not checked.",
+        help_text=_(
+            "Warn: the form lists the matches and asks to confirm (capture, "
+            "imports and the API flag the new lead). Block: refused with the match "
+            "shown. Allow: not checked."
+        ),
     )
     exclude_closed = forms.BooleanField(
-        label="Exclude closed records",
+        label=_("Exclude closed records"),
         required=False,
-        help_text="Compare only with open leads.",
+        help_text=_("Compare only with open leads."),
     )
     version = VersionField()
 
@@ -57,24 +64,25 @@ class DuplicateRuleForm(forms.Form):
         if units is not None:
             queryset = queryset.filter(pk__in=units)
             self.fields["business_unit"].required = True
-            self.fields[
-                "business_unit"
-            ].help_text += " Everyone's rules are the administrators'."
+            self.fields["business_unit"].help_text = _(
+                "Checks the records of this unit and below. Everyone's rules are "
+                "the administrators'."
+            )
         self.fields["business_unit"].queryset = queryset
         for i in range(CONDITION_ROWS):
             self.fields[f"field_{i}"] = forms.ChoiceField(
-                label="Field",
+                label=_("Field"),
                 required=False,
-                choices=[("", "— none —"), *DUPLICATE_FIELDS.items()],
+                choices=[("", _("— none —")), *DUPLICATE_FIELDS.items()],
             )
             self.fields[f"method_{i}"] = forms.ChoiceField(
-                label="Compared by", required=False, choices=DuplicateMethod.choices
+                label=_("Compared by"), required=False, choices=DuplicateMethod.choices
             )
             self.fields[f"parameter_{i}"] = forms.CharField(
-                label="N or threshold",
+                label=_("N or threshold"),
                 required=False,
                 max_length=10,
-                help_text="First N characters: N. Similar: 0.3 to 1.",
+                help_text=_("First N characters: N. Similar: 0.3 to 1."),
             )
 
     @property
@@ -107,7 +115,7 @@ class DuplicateRuleForm(forms.Form):
             except ValidationError as error:
                 self.add_error(f"field_{i}", error)
         if not conditions and not self.errors:
-            raise ValidationError("Choose at least one field to compare.")
+            raise ValidationError(_("Choose at least one field to compare."))
         data["conditions"] = conditions
         return data
 

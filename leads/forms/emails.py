@@ -4,16 +4,28 @@ validation only; leads/services/emails.py does the writes."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.services.profile import SIGNATURE_MAX_LENGTH
 from leads.models import EmailTemplate
+from leads.selectors.consent import list_active_purposes
 from leads.selectors.emails import PLACEHOLDERS, list_active_templates
 from leads.services.emails import check_placeholders
 from leads.submissions import SubmissionTokenField
 
-PLACEHOLDER_HELP = "Placeholders: " + ", ".join(
-    "{{ " + name + " }} (" + meaning + ")" for name, meaning in PLACEHOLDERS.items()
-)
+
+def _placeholder_help() -> str:
+    return gettext("Placeholders: %(placeholders)s") % {
+        "placeholders": ", ".join(
+            f"{{{{ {name} }}}} ({meaning})" for name, meaning in PLACEHOLDERS.items()
+        )
+    }
+
+
+# Worded in the language of the page that shows it.
+PLACEHOLDER_HELP = lazy(_placeholder_help, str)()
 
 
 def _check(form, *names):
@@ -29,25 +41,45 @@ def _check(form, *names):
 class TemplateChoiceForm(forms.Form):
     """The compose page's template picker (GET: fills subject and body)."""
 
-    template = forms.TypedChoiceField(coerce=int, required=False, label="Template")
+    template = forms.TypedChoiceField(coerce=int, required=False, label=_("Template"))
 
     def __init__(self, *args, templates=None, **kwargs):
         super().__init__(*args, **kwargs)
         templates = list_active_templates() if templates is None else templates
         self.templates = {t.pk: t for t in templates}
-        self.fields["template"].choices = [("", "— No template —")] + [
+        self.fields["template"].choices = [("", _("— No template —"))] + [
             (t.pk, t.name) for t in templates
         ]
 
 
 class ComposeEmailForm(forms.Form):
     template = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    subject = forms.CharField(max_length=200)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(
+        label=_("Body"),
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=PLACEHOLDER_HELP,
     )
     submission_token = SubmissionTokenField()
+    # Consent (leads.services.consent): an email for a purpose goes only to a
+    # person who gave consent to it; a template's purpose is the default.
+    purpose = forms.ModelChoiceField(
+        label=_("Purpose"),
+        queryset=None,
+        required=False,
+        empty_label=_("— None (a reply, a personal message) —"),
+        help_text=_(
+            "Newsletters and marketing need the person's consent to the purpose."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        purposes = list_active_purposes()
+        if purposes.exists():
+            self.fields["purpose"].queryset = purposes
+        else:
+            del self.fields["purpose"]
 
     def clean(self):
         data = super().clean()
@@ -58,11 +90,11 @@ class ComposeEmailForm(forms.Form):
 class EmailTemplateForm(forms.ModelForm):
     class Meta:
         model = EmailTemplate
-        fields = ["name", "subject", "body", "is_active"]
+        fields = ["name", "subject", "body", "purpose", "is_active"]
         widgets = {"body": forms.Textarea(attrs={"rows": 14})}
         help_texts = {
             "body": PLACEHOLDER_HELP,
-            "subject": "Placeholders work here too.",
+            "subject": _("Placeholders work here too."),
         }
 
     def clean(self):
@@ -73,9 +105,12 @@ class EmailTemplateForm(forms.ModelForm):
 
 class SignatureForm(forms.Form):
     signature = forms.CharField(
+        label=_("Signature"),
         required=False,
         max_length=SIGNATURE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Ends the emails you send from a record, where a template says "
-        "{{ signature }}. Empty: your name.",
+        help_text=_(
+            "Ends the emails you send from a record, where a template says "
+            "{{ signature }}. Empty: your name."
+        ),
     )

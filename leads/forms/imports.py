@@ -1,17 +1,22 @@
 """Forms for imports: the upload, then the column mapping and options."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import assignable_users
 from leads.imports import REQUIRED_FIELDS, TARGETS
 from leads.models import DuplicateMode
+from leads.selectors.consent import consent_import_targets
 
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV or Excel file",
-        help_text="CSV (UTF-8 or Windows-1252; comma, semicolon or tab) or .xlsx. "
-        "The first row names the columns.",
+        label=_("CSV or Excel file"),
+        help_text=_(
+            "CSV (UTF-8 or Windows-1252; comma, semicolon or tab) or .xlsx. "
+            "The first row names the columns."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
     )
 
@@ -20,30 +25,34 @@ class ImportOptionsForm(forms.Form):
     """One choice per column of the file (col_0, col_1, ...), then the options."""
 
     duplicate_mode = forms.ChoiceField(
-        label="Rows that match an existing lead (same lead ID or email)",
+        label=_("Rows that match an existing lead (same lead ID or email)"),
         choices=DuplicateMode.choices,
         widget=forms.RadioSelect,
     )
     owner = forms.ModelChoiceField(
-        label="Owner of the imported leads",
+        label=_("Owner of the imported leads"),
         queryset=None,
         required=False,
-        empty_label="Route by the rules",
+        empty_label=_("Route by the rules"),
     )
 
     fill_subject = forms.CharField(
-        label="Topic where no column gives one",
+        label=_("Topic where no column gives one"),
         required=False,
         max_length=300,
-        help_text="A text (“Imported lead”) or a template: “{company_name}”, "
-        "“{first_name} {last_name} – {company_name}”.",
+        help_text=_(
+            "A text (“Imported lead”) or a template: “{company_name}”, "
+            "“{first_name} {last_name} – {company_name}”."
+        ),
     )
     fill_last_name = forms.CharField(
-        label="Last Name where no column gives one",
+        label=_("Last Name where no column gives one"),
         required=False,
         max_length=300,
-        help_text="A text or a template, e.g. “{company_name}” for leads that are "
-        "a company only.",
+        help_text=_(
+            "A text or a template, e.g. “{company_name}” for leads that are "
+            "a company only."
+        ),
     )
 
     def __init__(self, *args, batch, user, **kwargs):
@@ -59,10 +68,14 @@ class ImportOptionsForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["owner"].queryset = assignable_users(user)
         self.columns = []
+        # The lead's fields, then consent to each purpose (leads.selectors.consent).
+        targets = list(TARGETS) + consent_import_targets()
         for index, header in enumerate(batch.headers):
             name = f"col_{index}"
             self.fields[name] = forms.ChoiceField(
-                label=header or f"Column {index + 1}", choices=TARGETS, required=False
+                label=header or gettext("Column %(number)s") % {"number": index + 1},
+                choices=targets,
+                required=False,
             )
             self.columns.append(name)
 
@@ -78,7 +91,9 @@ class ImportOptionsForm(forms.Form):
                 continue
             if target in seen:
                 self.add_error(
-                    name, f"Also chosen for column '{self.fields[seen[target]].label}'."
+                    name,
+                    gettext("Also chosen for column '%(column)s'.")
+                    % {"column": self.fields[seen[target]].label},
                 )
             seen[target] = name
         if "full_name" in seen:
@@ -87,8 +102,11 @@ class ImportOptionsForm(forms.Form):
             if required not in seen and not cleaned.get(f"fill_{required}"):
                 self.add_error(
                     f"fill_{required}",
-                    f"Map a column to {label}, or give a text or template here: "
-                    "every lead needs one.",
+                    gettext(
+                        "Map a column to %(field)s, or give a text or template "
+                        "here: every lead needs one."
+                    )
+                    % {"field": label},
                 )
         return cleaned
 

@@ -2,17 +2,18 @@
 left blank, the stored one stays)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import MailAlias
 
 
 class MailAliasForm(forms.ModelForm):
     imap_password = forms.CharField(
-        label="IMAP password",
+        label=_("IMAP password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Write-only: leave blank to keep the stored password.",
+        help_text=_("Write-only: leave blank to keep the stored password."),
     )
 
     class Meta:
@@ -40,8 +41,8 @@ class MailAliasForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("business_unit") and cleaned.get("capture_form"):
             raise forms.ValidationError(
-                "An alias belongs to a business unit or a capture form, not both."
+                _("An alias belongs to a business unit or a capture form, not both.")
             )
         if cleaned.get("imap_host") and not cleaned.get("imap_username"):
-            self.add_error("imap_username", "A mailbox to poll needs its user name.")
+            self.add_error("imap_username", _("A mailbox to poll needs its user name."))
         return cleaned

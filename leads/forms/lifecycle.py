@@ -5,6 +5,7 @@ Forms validate input only; the views hand cleaned_data to the services.
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ADDRESS_FIELDS, Account
 from accounts.permissions import assignable_teams, assignable_users, visible_to
@@ -31,20 +32,20 @@ from leadsite.core.versioning import VersionField, carry_version
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ().\-/]{6,}(\s*(x|ext\.?)\s*\d+)?$",
-    "Enter a phone number: digits, spaces, + ( ) - . / and an optional extension.",
+    _("Enter a phone number: digits, spaces, + ( ) - . / and an optional extension."),
 )
 
 # The form's sections, denser than the merge page's and the admin's groups
 # (LEAD_FIELD_GROUPS): (legend, field names), built from the same field lists.
 LEAD_SECTIONS = [
-    ("Contact", ["subject", *LEAD_CONTACT_FIELDS, "preferred_contact_method"]),
-    ("Company", [*LEAD_COMPANY_FIELDS, *ADDRESS_FIELDS]),
-    ("Qualification details", LEAD_QUALIFICATION_FIELDS),
-    ("Source and campaign", LEAD_SOURCE_FIELDS),
-    ("Contact preferences", LEAD_DO_NOT_CONTACT_FIELDS),
-    ("Description", ["description"]),
+    (_("Contact"), ["subject", *LEAD_CONTACT_FIELDS, "preferred_contact_method"]),
+    (_("Company"), [*LEAD_COMPANY_FIELDS, *ADDRESS_FIELDS]),
+    (_("Qualification details"), LEAD_QUALIFICATION_FIELDS),
+    (_("Source and campaign"), LEAD_SOURCE_FIELDS),
+    (_("Contact preferences"), LEAD_DO_NOT_CONTACT_FIELDS),
+    (_("Description"), ["description"]),
 ]
-LEAD_FORM_FIELDS = [name for _, names in LEAD_SECTIONS for name in names]
+LEAD_FORM_FIELDS = [name for _legend, names in LEAD_SECTIONS for name in names]
 # The lead form's fields that routing conditions read (CONDITION_FIELDS): a change
 # to one of them updates the new-lead form's routing preview.
 ROUTING_FIELDS = [
@@ -66,15 +67,16 @@ def _limit_choices(form, user) -> None:
 
 class LeadForm(KeepStoredChoicesMixin, forms.ModelForm):
     confirm_duplicates = forms.BooleanField(
-        required=False, widget=forms.HiddenInput, label="Save anyway"
+        required=False, widget=forms.HiddenInput, label=_("Save anyway")
     )
     version = VersionField()
     submission_token = SubmissionTokenField()
     assign_to_me = forms.BooleanField(
         required=False,
-        label="Assign to me",
-        help_text="Keep this lead even when a routing rule would send it to "
-        "someone else.",
+        label=_("Assign to me"),
+        help_text=_(
+            "Keep this lead even when a routing rule would send it to someone else."
+        ),
     )
 
     class Meta:
@@ -121,7 +123,7 @@ class LeadRoutingPreviewForm(forms.Form):
     typed so far, for the routing preview; a value that is not valid (yet) reads
     as empty."""
 
-    assign_to_me = forms.BooleanField(required=False)
+    assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,13 +150,13 @@ class DisqualifyLeadForm(forms.Form):
     reason = forms.TypedChoiceField(
         choices=[(int(s), s.label) for s in DISQUALIFY_REASONS],
         coerce=int,
-        label="Reason",
+        label=_("Reason"),
         widget=forms.RadioSelect,
     )
     description = forms.CharField(
         required=False,
         max_length=1000,
-        label="Details",
+        label=_("Details"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -184,26 +186,32 @@ class BulkActionForm(forms.Form):
     ROUTE = "route"
 
     action = forms.ChoiceField(
-        choices=[(ASSIGN, "Assign"), (DISQUALIFY, "Disqualify"), (ROUTE, "Route")],
-        label="Action",
+        choices=[
+            (ASSIGN, _("Assign")),
+            (DISQUALIFY, _("Disqualify")),
+            (ROUTE, _("Route")),
+        ],
+        label=_("Action"),
     )
     ids = LeadIdsField(
         queryset=Lead.objects.none(),
         error_messages={
-            "required": "Select at least one lead.",
-            "invalid_choice": "One of the selected leads is not available to you.",
+            "required": _("Select at least one lead."),
+            "invalid_choice": _("One of the selected leads is not available to you."),
         },
     )
     owner_user = forms.ModelChoiceField(
-        queryset=None, required=False, label="Assign to user"
+        queryset=None, required=False, label=_("Assign to user")
     )
-    owner_team = forms.ModelChoiceField(queryset=None, required=False, label="…or team")
+    owner_team = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("…or team")
+    )
     reason = forms.TypedChoiceField(
         choices=[("", EMPTY_LABEL), *[(int(s), s.label) for s in DISQUALIFY_REASONS]],
         coerce=int,
         empty_value=None,
         required=False,
-        label="Disqualify reason",
+        label=_("Disqualify reason"),
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -219,10 +227,10 @@ class BulkActionForm(forms.Form):
             data.get("owner_team")
         ):
             raise forms.ValidationError(
-                "Choose a user or a team to assign to."
+                _("Choose a user or a team to assign to.")
                 if not data.get("owner_user")
-                else "Choose a user or a team to assign to, not both."
+                else _("Choose a user or a team to assign to, not both.")
             )
         if data.get("action") == self.DISQUALIFY and data.get("reason") is None:
-            self.add_error("reason", "Choose why these leads are disqualified.")
+            self.add_error("reason", _("Choose why these leads are disqualified."))
         return data

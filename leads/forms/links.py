@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import Combobox
 from accounts.models import Account, Contact, Product
@@ -60,10 +61,11 @@ class LinkAccountForm(_PickForm):
     label_fields = ("name",)
 
     account = forms.ModelChoiceField(
+        label=_("Account"),
         queryset=Account.objects.none(),
         empty_label=EMPTY_LABEL,
         widget=Combobox(
-            "accounts:account-autocomplete", placeholder="Search accounts by name"
+            "accounts:account-autocomplete", placeholder=_("Search accounts by name")
         ),
     )
 
@@ -80,10 +82,11 @@ class LinkContactForm(_PickForm):
     label_fields = ("first_name", "last_name", "email")
 
     contact = forms.ModelChoiceField(
+        label=_("Contact"),
         queryset=Contact.objects.none(),
         empty_label=EMPTY_LABEL,
         widget=Combobox(
-            "accounts:contact-autocomplete", placeholder="Search contacts by name"
+            "accounts:contact-autocomplete", placeholder=_("Search contacts by name")
         ),
     )
 
@@ -101,11 +104,16 @@ class LinkContactForm(_PickForm):
 
 class InterestForm(forms.Form):
     product = forms.ModelChoiceField(
+        label=_("Product"),
         queryset=Product.objects.filter(is_active=True),
         empty_label=EMPTY_LABEL,
         widget=QuickSelect,
     )
     quantity = forms.DecimalField(
-        max_digits=12, decimal_places=2, min_value=0, initial=Decimal("1")
+        label=_("Quantity"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        initial=Decimal("1"),
     )
-    note = forms.CharField(max_length=500, required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

@@ -5,6 +5,7 @@ to set, each field as the lead form offers and checks it."""
 import copy
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import assignable_teams, assignable_users
 from leads.forms.lifecycle import LeadForm
@@ -13,7 +14,7 @@ from leads.models.mass_update import MASS_UPDATE_FIELDS, MASS_UPDATE_STATUSES
 from leads.selectors.mass_update import editable_lead_ids
 from leadsite.core.forms import EMPTY_LABEL
 
-YES_NO = [("1", "Yes"), ("0", "No")]
+YES_NO = [("1", _("Yes")), ("0", _("No"))]
 
 
 class SelectionField(forms.Field):
@@ -25,11 +26,11 @@ class SelectionField(forms.Field):
     def to_python(self, value):
         pairs = {}
         for text in value or []:
-            pk, _, version = str(text).partition(":")
+            pk, _colon, version = str(text).partition(":")
             if not (pk.isascii() and pk.isdigit() and version.isascii()):
-                raise forms.ValidationError("The selection is not valid.")
+                raise forms.ValidationError(_("The selection is not valid."))
             if not version.isdigit() or int(pk) >= 2**63 or int(version) >= 2**31:
-                raise forms.ValidationError("The selection is not valid.")
+                raise forms.ValidationError(_("The selection is not valid."))
             pairs.setdefault(int(pk), int(version))
         return sorted(pairs.items())
 
@@ -39,22 +40,24 @@ class MassUpdateForm(forms.Form):
     query = forms.CharField(required=False, widget=forms.HiddenInput)
     all_matching = forms.BooleanField(required=False, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
-    set_owner = forms.BooleanField(required=False, label="Change")
+    set_owner = forms.BooleanField(required=False, label=_("Change"))
     owner_user = forms.ModelChoiceField(
-        queryset=None, required=False, label="Owner", empty_label=EMPTY_LABEL
+        queryset=None, required=False, label=_("Owner"), empty_label=EMPTY_LABEL
     )
     owner_team = forms.ModelChoiceField(
-        queryset=None, required=False, label="…or team", empty_label=EMPTY_LABEL
+        queryset=None, required=False, label=_("…or team"), empty_label=EMPTY_LABEL
     )
-    set_status = forms.BooleanField(required=False, label="Change")
+    set_status = forms.BooleanField(required=False, label=_("Change"))
     status = forms.TypedChoiceField(
         choices=[("", EMPTY_LABEL), *[(int(s), s.label) for s in MASS_UPDATE_STATUSES]],
         coerce=int,
         empty_value=None,
         required=False,
-        label="Status reason",
-        help_text="Through the lead's own steps: a lead that may not take it is "
-        "skipped, with the reason.",
+        label=_("Status reason"),
+        help_text=_(
+            "Through the lead's own steps: a lead that may not take it is "
+            "skipped, with the reason."
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -83,7 +86,7 @@ class MassUpdateForm(forms.Form):
             field.required = False
             field.initial = None
             self.fields[f"set_{name}"] = forms.BooleanField(
-                required=False, label="Change"
+                required=False, label=_("Change")
             )
             self.fields[name] = field
 
@@ -99,10 +102,10 @@ class MassUpdateForm(forms.Form):
         if not data.get("all_matching"):
             ids = [pk for pk, _ in data.get("selected") or []]
             if not ids:
-                raise forms.ValidationError("Select at least one lead.")
+                raise forms.ValidationError(_("Select at least one lead."))
             if len(editable_lead_ids(user=self.user, ids=ids)) != len(ids):
                 raise forms.ValidationError(
-                    "One of the selected leads is not available to you."
+                    _("One of the selected leads is not available to you.")
                 )
         for name in MASS_UPDATE_FIELDS:
             if not data.get(f"set_{name}"):
@@ -111,20 +114,20 @@ class MassUpdateForm(forms.Form):
                 data.pop(name, None)
             elif name in self.required_fields:
                 if data.get(name) in (None, ""):
-                    self.add_error(name, "Choose the value to set.")
+                    self.add_error(name, _("Choose the value to set."))
         if data.get("set_owner") and bool(data.get("owner_user")) == bool(
             data.get("owner_team")
         ):
             self.add_error(
                 "owner_user",
-                "Choose a user or a team as the owner, not both."
+                _("Choose a user or a team as the owner, not both.")
                 if data.get("owner_user")
-                else "Choose a user or a team as the owner.",
+                else _("Choose a user or a team as the owner."),
             )
         if data.get("set_status") and data.get("status") is None:
-            self.add_error("status", "Choose the status reason to set.")
+            self.add_error("status", _("Choose the status reason to set."))
         if not self.errors and not self.changes():
-            raise forms.ValidationError("Tick “Change” beside a field to set it.")
+            raise forms.ValidationError(_("Tick “Change” beside a field to set it."))
         return data
 
     def changes(self) -> dict:

@@ -2,6 +2,7 @@
 leads/services/merge.py does the merge."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import Lead
 
@@ -26,7 +27,9 @@ def _non_empty_side(lead_a: Lead, lead_b: Lead, name: str) -> str:
 class MergeLeadsForm(forms.Form):
     """Master choice plus one radio per differing field ("a" or "b": whose value wins)."""
 
-    master = forms.ChoiceField(widget=forms.RadioSelect, label="Master lead (survives)")
+    master = forms.ChoiceField(
+        widget=forms.RadioSelect, label=_("Master lead (survives)")
+    )
 
     def __init__(self, *args, lead_a: Lead, lead_b: Lead, fields: list[str], **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@ opportunity) and the choices the admin's qualify action asks for.
 leads/services/qualification.py does the qualifying."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import Combobox, DateInput
 from accounts.models import MONEY, Account, Contact
@@ -27,9 +28,9 @@ def _optgroups(matches, others, label):
     rest = [(r.pk, label(r)) for r in others if r.pk not in seen]
     choices = [("", EMPTY_LABEL)]
     if first:
-        choices.append(("Possible matches", first))
+        choices.append((_("Possible matches"), first))
     if rest:
-        choices.append(("Other records" if first else "Records", rest))
+        choices.append((_("Other records") if first else _("Records"), rest))
     return choices
 
 
@@ -49,13 +50,13 @@ class QualifyChoicesForm(forms.Form):
     site's (which adds what to link)."""
 
     create_account = forms.BooleanField(
-        required=False, initial=True, label="Create account"
+        required=False, initial=True, label=_("Create account")
     )
     create_contact = forms.BooleanField(
-        required=False, initial=True, label="Create contact"
+        required=False, initial=True, label=_("Create contact")
     )
     create_opportunity = forms.BooleanField(
-        required=False, initial=True, label="Create opportunity"
+        required=False, initial=True, label=_("Create opportunity")
     )
 
 
@@ -76,42 +77,44 @@ class QualifyLeadForm(QualifyChoicesForm):
     existing_account = forms.ModelChoiceField(
         queryset=Account.objects.none(),
         required=False,
-        label="…or link an existing account",
-        help_text="A linked account replaces creating one.",
+        label=_("…or link an existing account"),
+        help_text=_("A linked account replaces creating one."),
         widget=Combobox(
-            "accounts:account-autocomplete", placeholder="Search accounts by name"
+            "accounts:account-autocomplete", placeholder=_("Search accounts by name")
         ),
     )
     existing_contact = forms.ModelChoiceField(
         queryset=Contact.objects.none(),
         required=False,
-        label="…or link an existing contact",
-        help_text="A linked contact replaces creating one.",
+        label=_("…or link an existing contact"),
+        help_text=_("A linked contact replaces creating one."),
         widget=Combobox(
-            "accounts:contact-autocomplete", placeholder="Search contacts by name"
+            "accounts:contact-autocomplete", placeholder=_("Search contacts by name")
         ),
     )
     estimated_value = forms.DecimalField(
-        label="Est. revenue",
+        label=_("Est. revenue"),
         required=False,
         min_value=0,
         max_digits=MONEY["max_digits"],
         decimal_places=MONEY["decimal_places"],
-        help_text="Of the new opportunity: from the lead's est. value, else its budget.",
+        help_text=_(
+            "Of the new opportunity: from the lead's est. value, else its budget."
+        ),
     )
     estimated_close_date = BusinessDateField(
-        label="Est. close date", required=False, widget=DateInput
+        label=_("Est. close date"), required=False, widget=DateInput
     )
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.none(),
         required=False,
         empty_label=EMPTY_LABEL,
-        label="Source campaign",
+        label=_("Source campaign"),
     )
     description = forms.CharField(
         required=False,
         max_length=500,
-        label="Note for the history",
+        label=_("Note for the history"),
         widget=forms.TextInput,
     )
 
@@ -173,7 +176,9 @@ class QualifyLeadForm(QualifyChoicesForm):
         )
         if data.get("create_opportunity") and not (account or contact):
             raise forms.ValidationError(
-                "An opportunity needs a customer: create or pick an account or a contact."
+                _(
+                    "An opportunity needs a customer: create or pick an account or a contact."
+                )
             )
         if (
             data.get("create_account")
@@ -182,8 +187,10 @@ class QualifyLeadForm(QualifyChoicesForm):
         ):
             self.add_error(
                 "create_account",
-                "This lead has no company name to create an account from: pick an "
-                "existing account or untick this box.",
+                _(
+                    "This lead has no company name to create an account from: pick an "
+                    "existing account or untick this box."
+                ),
             )
         return data
 

@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BusinessUnit
 from accounts.permissions import (
@@ -16,20 +17,20 @@ from leads.reports import ALL
 from leadsite.core.forms import QuickSelect
 
 PERIODS = [
-    ("all", "All time"),
-    ("month", "This month"),
-    ("90days", "Last 90 days"),
-    ("quarter", "This quarter"),
-    ("year", "This year"),
-    ("custom", "Custom range"),
+    ("all", _("All time")),
+    ("month", _("This month")),
+    ("90days", _("Last 90 days")),
+    ("quarter", _("This quarter")),
+    ("year", _("This year")),
+    ("custom", _("Custom range")),
 ]
 PRESETS = ["month", "90days", "quarter", "year"]
 # The report table's column groups (the page shows one; the CSV has them all).
 COLUMN_GROUPS = [
-    ("outcomes", "Outcomes"),
-    ("revenue", "Revenue"),
-    ("speed", "Speed"),
-    ("cost", "Cost"),
+    ("outcomes", _("Outcomes")),
+    ("revenue", _("Revenue")),
+    ("speed", _("Speed")),
+    ("cost", _("Cost")),
 ]
 DEFAULT_COLUMNS = "outcomes"
 EARLIEST = datetime.date(1900, 1, 1)
@@ -63,7 +64,7 @@ def applied_period(form, cleaned, start_name, end_name):
     else:
         period = "all"
     if start and end and start > end:
-        form.add_error(end_name, "The end date is before the start date.")
+        form.add_error(end_name, _("The end date is before the start date."))
     return period, start, end
 
 
@@ -78,9 +79,11 @@ class BoundedDateField(forms.DateField):
         try:
             day = super().to_python(value)
         except OverflowError as exc:
-            raise forms.ValidationError("Enter a date between 1900 and 2200.") from exc
+            raise forms.ValidationError(
+                _("Enter a date between 1900 and 2200.")
+            ) from exc
         if day is not None and not EARLIEST <= day <= LATEST:
-            raise forms.ValidationError("Enter a date between 1900 and 2200.")
+            raise forms.ValidationError(_("Enter a date between 1900 and 2200."))
         return day
 
 
@@ -95,44 +98,49 @@ def _business_units(user):
 
 class SourceReportForm(forms.Form):
     period = forms.ChoiceField(
-        choices=PERIODS, required=False, initial="all", widget=QuickSelect
+        label=_("Period"),
+        choices=PERIODS,
+        required=False,
+        initial="all",
+        widget=QuickSelect,
     )
-    created_from = BoundedDateField(label="Created from", required=False)
-    created_to = BoundedDateField(label="Created to", required=False)
+    created_from = BoundedDateField(label=_("Created from"), required=False)
+    created_to = BoundedDateField(label=_("Created to"), required=False)
     business_unit = forms.ModelChoiceField(
         queryset=BusinessUnit.objects.none(),
         required=False,
-        empty_label="Any",
-        label="Business unit (and below)",
+        empty_label=_("Any"),
+        label=_("Business unit (and below)"),
         widget=QuickSelect,
     )
     team = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="Any",
-        label="Owning team",
+        empty_label=_("Any"),
+        label=_("Owning team"),
         widget=QuickSelect,
     )
     owner = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="Anyone",
-        label="Owner",
+        empty_label=_("Anyone"),
+        label=_("Owner"),
         widget=QuickSelect,
     )
     campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
         queryset=Campaign.objects.order_by("name"),
         required=False,
-        empty_label="Any",
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     baseline = forms.ChoiceField(
         choices=[
-            (ALL, "All other sources"),
+            (ALL, _("All other sources")),
             *[(str(code), name) for code, name in LeadSource.choices],
         ],
         required=False,
-        label="Compare with",
+        label=_("Compare with"),
         widget=QuickSelect,
     )
     # Which column group the table shows: kept by the filter form as a hidden field

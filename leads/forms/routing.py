@@ -5,6 +5,9 @@ import json
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, BusinessUnit, Team, User
 from accounts.permissions import visible_to
@@ -49,15 +52,15 @@ class RoutingRuleForm(forms.ModelForm):
         formfield_callback = formfield_callback
         fields = RULE_FIELDS
         labels = {
-            "business_unit": "Business unit (level)",
-            "channel_partner": "Channel partner (level)",
-            "target_user": "Assign to user",
-            "target_team": "…or to team",
-            "is_active": "Active",
+            "business_unit": _("Business unit (level)"),
+            "channel_partner": _("Channel partner (level)"),
+            "target_user": _("Assign to user"),
+            "target_team": _("…or to team"),
+            "is_active": _("Active"),
         }
         help_texts = {
-            "business_unit": "Leave both levels empty for an organisation rule.",
-            "distribution": "How a team shares leads.",
+            "business_unit": _("Leave both levels empty for an organisation rule."),
+            "distribution": _("How a team shares leads."),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -77,7 +80,7 @@ class RoutingRuleForm(forms.ModelForm):
         self.fields["channel_partner"].queryset = partner_qs
         self.fields["target_team"].queryset = team_qs
         self.fields["target_user"].queryset = user_qs
-        self.fields["order"].help_text = "Lower runs first within its level."
+        self.fields["order"].help_text = _("Lower runs first within its level.")
         self.organisation_allowed = units is None
         carry_version(self)
         if self.instance.pk is not None:
@@ -88,7 +91,9 @@ class RoutingRuleForm(forms.ModelForm):
         if data.get("business_unit") and data.get("channel_partner"):
             self.add_error(
                 "channel_partner",
-                "A rule belongs to a business unit or to a channel partner, not both.",
+                _(
+                    "A rule belongs to a business unit or to a channel partner, not both."
+                ),
             )
         if (
             not self.organisation_allowed
@@ -98,12 +103,14 @@ class RoutingRuleForm(forms.ModelForm):
         ):
             self.add_error(
                 "business_unit",
-                "Choose your business unit (or a channel partner): organisation rules "
-                "are for administrators.",
+                _(
+                    "Choose your business unit (or a channel partner): organisation rules "
+                    "are for administrators."
+                ),
             )
         if bool(data.get("target_user")) == bool(data.get("target_team")):
             self.add_error(
-                "target_user", "Assign to a user or to a team: choose exactly one."
+                "target_user", _("Assign to a user or to a team: choose exactly one.")
             )
         return data
 
@@ -117,7 +124,7 @@ def _value_choices(user):
     for key, spec in FIELDS.items():
         if spec.kind == CHOICE:
             options = [(f"{key}:{value}", label) for value, label in spec.choices]
-            groups.append((spec.label.capitalize(), options))
+            groups.append((capfirst(spec.label), options))
     refs = {
         "campaign": Campaign.objects.order_by("name"),
         "channel_partner": visible_to(
@@ -130,7 +137,7 @@ def _value_choices(user):
         options = [
             (f"{key}:{pk}", name) for pk, name in queryset.values_list("pk", "name")
         ]
-        groups.append((FIELDS[key].label.capitalize(), options))
+        groups.append((capfirst(FIELDS[key].label), options))
     return groups
 
 
@@ -139,28 +146,30 @@ class ConditionForm(forms.Form):
     picked from the field's list (choices, records)."""
 
     field = forms.ChoiceField(
-        choices=[("", "— field —")]
-        + [(key, spec.label.capitalize()) for key, spec in FIELDS.items()],
+        label=_("Field"),
+        choices=[("", _("— field —"))]
+        + [(key, capfirst(spec.label)) for key, spec in FIELDS.items()],
         widget=forms.Select(attrs={"class": "condition-field"}),
     )
     op = forms.ChoiceField(
-        label="Operator",
+        label=_("Operator"),
         choices=list(OPERATORS.items()),
         widget=forms.Select(attrs={"class": "condition-op"}),
     )
     value = forms.CharField(
+        label=_("Value"),
         required=False,
         max_length=200,
         widget=forms.TextInput(
-            attrs={"class": "condition-value", "placeholder": "value"}
+            attrs={"class": "condition-value", "placeholder": _("value")}
         ),
-        help_text="For “in”: several values separated by commas.",
+        help_text=_("For “in”: several values separated by commas."),
     )
     values = forms.MultipleChoiceField(
         required=False,
-        label="Values",
+        label=_("Values"),
         widget=forms.SelectMultiple(attrs={"class": "condition-values", "size": 10}),
-        help_text="Ctrl- or ⌘-click to pick several.",
+        help_text=_("Ctrl- or ⌘-click to pick several."),
     )
 
     def __init__(self, *args, value_choices=(), **kwargs):
@@ -181,7 +190,9 @@ class ConditionForm(forms.Form):
             ]
             value = picked if op in LIST_OPERATORS else (picked or [None])[0]
             if op == "equals" and len(picked) > 1:
-                self.add_error("values", "“is” takes one value: use “in” for several.")
+                self.add_error(
+                    "values", _("“is” takes one value: use “in” for several.")
+                )
                 return data
             target = "values"
         else:
@@ -196,7 +207,7 @@ class ConditionForm(forms.Form):
                 {"field": key, "op": op, "value": value}
             )
         except ValidationError as error:
-            self.add_error("op" if "operator" in error.messages[0] else target, error)
+            self.add_error("op" if error.code == "operator" else target, error)
         return data
 
 
@@ -255,7 +266,9 @@ def condition_initial(conditions) -> list[dict]:
 
 
 def _conditions_text(conditions) -> str:
-    return "; ".join(describe_condition(c) for c in conditions) or "no conditions"
+    return "; ".join(describe_condition(c) for c in conditions) or str(
+        _("no conditions")
+    )
 
 
 def resolve_rule_conflict(form, formset, current, *, user):
@@ -271,9 +284,9 @@ def resolve_rule_conflict(form, formset, current, *, user):
     if current.conditions != (mine if loaded is None else loaded):
         theirs = _conditions_text(current.conditions)
         if user_changed:
-            rows.append(("Conditions", theirs, _conditions_text(mine)))
+            rows.append((_("Conditions"), theirs, _conditions_text(mine)))
         else:
-            rows.append(("Conditions", theirs, None))
+            rows.append((_("Conditions"), theirs, None))
             formset = ConditionFormSet(
                 prefix=formset.prefix,
                 user=user,
@@ -286,7 +299,7 @@ def resolve_rule_conflict(form, formset, current, *, user):
 
 class DryRunForm(forms.Form):
     leads = forms.IntegerField(
-        label="Replay the last … leads",
+        label=_("Replay the last … leads"),
         min_value=1,
         max_value=DRY_RUN_MAX,
         initial=DRY_RUN_DEFAULT,
@@ -299,7 +312,7 @@ class RoutingDryRunForm(DryRunForm):
     here tried as if they were active."""
 
     inactive = forms.TypedMultipleChoiceField(
-        label="Also try these inactive rules, as if active",
+        label=_("Also try these inactive rules, as if active"),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -315,17 +328,25 @@ class RoutingDryRunForm(DryRunForm):
 
 class AssignmentLogFilterForm(forms.Form):
     rule = forms.ModelChoiceField(
-        queryset=RoutingRule.objects.order_by("name"), required=False
+        label=_("Rule"), queryset=RoutingRule.objects.order_by("name"), required=False
     )
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=User.objects.none(), required=False
+    )
     reason = forms.ChoiceField(
-        choices=[("", "— any —"), *AssignmentReason.choices], required=False
+        label=_("Reason"),
+        choices=[("", _("— any —")), *AssignmentReason.choices],
+        required=False,
     )
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, user, **kwargs):

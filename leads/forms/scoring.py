@@ -3,6 +3,7 @@ Both carry the lead's version as loaded, so a pin over someone else's change of
 the lead is refused (EditConflict) rather than applied to a lead that moved."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from leadsite.core.versioning import VersionField
 
@@ -21,12 +22,12 @@ class _Versioned(forms.Form):
 class PinScoreForm(_Versioned):
     # Named as the score row's fields: the service's errors land beside them.
     pinned_score = forms.IntegerField(
-        label="Score", min_value=0, max_value=100, help_text="0 to 100."
+        label=_("Score"), min_value=0, max_value=100, help_text=_("0 to 100.")
     )
     pin_reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=300,
-        help_text="Why the model's score is not right for this lead.",
+        help_text=_("Why the model's score is not right for this lead."),
     )
 
 

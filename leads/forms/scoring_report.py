@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import visible_business_units
 from leads.forms.reports import PERIODS, BoundedDateField, applied_period
@@ -10,19 +11,23 @@ class ScoringReportForm(forms.Form):
     close day instead of creation day, and the cut-off."""
 
     period = forms.ChoiceField(
-        choices=PERIODS, required=False, initial="all", widget=QuickSelect
+        label=_("Period"),
+        choices=PERIODS,
+        required=False,
+        initial="all",
+        widget=QuickSelect,
     )
-    closed_from = BoundedDateField(label="Closed from", required=False)
-    closed_to = BoundedDateField(label="Closed to", required=False)
+    closed_from = BoundedDateField(label=_("Closed from"), required=False)
+    closed_to = BoundedDateField(label=_("Closed to"), required=False)
     business_unit = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        empty_label="Any",
-        label="Business unit (and below)",
+        empty_label=_("Any"),
+        label=_("Business unit (and below)"),
         widget=QuickSelect,
     )
     # Empty: the report picks the day the last quarter of the closed leads begins.
-    cutoff = BoundedDateField(label="Cut-off", required=False)
+    cutoff = BoundedDateField(label=_("Cut-off"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,9 +42,9 @@ class ScoringReportForm(forms.Form):
         period, start, end = applied_period(self, cleaned, "closed_from", "closed_to")
         cutoff = cleaned.get("cutoff")
         if cutoff and start and cutoff <= start:
-            self.add_error("cutoff", "Pick a day after the period's first day.")
+            self.add_error("cutoff", _("Pick a day after the period's first day."))
         elif cutoff and end and cutoff > end:
-            self.add_error("cutoff", "Pick a day within the period.")
+            self.add_error("cutoff", _("Pick a day within the period."))
         cleaned.update(period=period, closed_from=start, closed_to=end)
         if not self.errors:
             data = self.data.copy()

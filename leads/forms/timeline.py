@@ -3,6 +3,7 @@ validation only; leads/services/timeline.py does the writes."""
 
 from django import forms
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from leads.attachments import (
     ALLOWED_DESCRIPTION,
@@ -34,37 +35,42 @@ class NoteForm(forms.ModelForm):
 
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(
+        label=_("Kind"),
         choices=ActivityKind.choices,
         initial=ActivityKind.PHONE_CALL,
         widget=QuickSelect,
     )
-    subject = forms.CharField(max_length=200)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
     direction = forms.ChoiceField(
+        label=_("Direction"),
         choices=[("", "—"), *Direction.choices],
         required=False,
         widget=QuickSelect,
-        help_text="Calls and emails.",
+        help_text=_("Calls and emails."),
     )
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     due_at = BusinessDateTimeField(
-        label="Due", required=False, widget=DateTimeLocalInput(), help_text="Tasks."
+        label=_("Due"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        help_text=_("Tasks."),
     )
     start_at = BusinessDateTimeField(
-        label="Start",
+        label=_("Start"),
         required=False,
         widget=DateTimeLocalInput(),
-        help_text="Appointments.",
+        help_text=_("Appointments."),
     )
     end_at = BusinessDateTimeField(
-        label="End",
+        label=_("End"),
         required=False,
         widget=DateTimeLocalInput(),
-        help_text="Appointments.",
+        help_text=_("Appointments."),
     )
     completed = forms.BooleanField(
-        label="Already done (log as completed)", required=False
+        label=_("Already done (log as completed)"), required=False
     )
     submission_token = SubmissionTokenField()
 
@@ -75,19 +81,22 @@ class ActivityForm(forms.Form):
             "direction"
         ):
             self.add_error(
-                "direction", "Say whether the call or email was incoming or outgoing."
+                "direction",
+                _("Say whether the call or email was incoming or outgoing."),
             )
         if kind == ActivityKind.APPOINTMENT:
             start, end = data.get("start_at"), data.get("end_at")
             if not start and "start_at" not in self.errors:
-                self.add_error("start_at", "An appointment needs a start time.")
+                self.add_error("start_at", _("An appointment needs a start time."))
             elif start and end and end < start:
-                self.add_error("end_at", "An appointment cannot end before it starts.")
+                self.add_error(
+                    "end_at", _("An appointment cannot end before it starts.")
+                )
         return data
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField()
+    file = forms.FileField(label=_("File"))
     submission_token = SubmissionTokenField()
 
     def __init__(self, *args, **kwargs):
@@ -99,9 +108,10 @@ class AttachmentForm(forms.Form):
             f".{e}" for e in extensions
         )
         limit_mib = max_upload_size() / (1024 * 1024)
-        self.fields[
-            "file"
-        ].help_text = f"Up to {limit_mib:g} MiB. {ALLOWED_DESCRIPTION}."
+        self.fields["file"].help_text = _("Up to %(size)s MiB. %(types)s.") % {
+            "size": f"{limit_mib:g}",
+            "types": ALLOWED_DESCRIPTION,
+        }
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from leads.exports import (
     COLUMNS,
@@ -30,10 +34,10 @@ from leads.models import (
     Lead,
 )
 
-REQUIRED_FIELDS = {"last_name": "Last Name", "subject": "Topic"}
+REQUIRED_FIELDS = {"last_name": _("Last Name"), "subject": _("Topic")}
 # D365 writes its "Do not allow ..." flags as "Do Not Allow" (set) and "Allow".
 TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "oui", "do not allow"}
-FALSE_WORDS = {"no", "n", "false", "0", "", "allow"}
+FALSE_WORDS = {"no", "n", "false", "0", "", "allow", "nein", "non"}
 
 
 class TableError(Exception):
@@ -84,11 +88,13 @@ _SYSTEM_KEYS = {
 }
 ALIASES = aliases()
 TARGETS = (
-    [("", "— do not import —")]
+    [("", _("— do not import —"))]
     + [
         (
             c.field,
-            f"{c.label} ({c.schema_name})" if c.kind != ID else "Existing lead ID",
+            format_lazy("{} ({})", c.label, c.schema_name)
+            if c.kind != ID
+            else _("Existing lead ID"),
         )
         for c in COLUMNS
         if c.importable or c.kind == ID
@@ -139,11 +145,14 @@ def sniff_upload(handle, *, name: str, max_size: int) -> str:
     size = handle.tell()
     handle.seek(0)
     if size == 0:
-        raise TableError("The file is empty.")
+        raise TableError(gettext("The file is empty."))
     if size > max_size:
         raise TableError(
-            f"The file is {_size(size)}; imports take files up to "
-            f"{_size(max_size)}. Split it into smaller files."
+            gettext(
+                "The file is %(size)s; imports take files up to %(limit)s. Split it "
+                "into smaller files."
+            )
+            % {"size": _size(size), "limit": _size(max_size)}
         )
     head = handle.read(4)
     handle.seek(0)
@@ -151,8 +160,10 @@ def sniff_upload(handle, *, name: str, max_size: int) -> str:
         return "xlsx"
     if name.lower().endswith((".xlsx", ".xls", ".xlsm")):
         raise TableError(
-            "This is not an Excel workbook we can read (.xlsx). Save it as .xlsx "
-            "or CSV and upload it again."
+            gettext(
+                "This is not an Excel workbook we can read (.xlsx). Save it as .xlsx "
+                "or CSV and upload it again."
+            )
         )
     return "csv"
 
@@ -165,23 +176,37 @@ def _check_workbook_size(handle, limits: ImportLimits) -> None:
         with zipfile.ZipFile(handle) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise TableError(f"This file is not a table we can read ({error}).") from None
+        raise TableError(
+            gettext("This file is not a table we can read (%(error)s).")
+            % {"error": error}
+        ) from None
     finally:
         handle.seek(0)
     unpacked = sum(part.file_size for part in parts)
     packed = max(sum(part.compress_size for part in parts), 1)
     if unpacked > limits.max_unpacked:
         raise TableError(
-            f"This workbook unpacks to {_size(unpacked)}; imports take workbooks "
-            f"that unpack to at most {_size(limits.max_unpacked)}. Save it as CSV "
-            "or split it into smaller files."
+            gettext(
+                "This workbook unpacks to %(size)s; imports take workbooks that "
+                "unpack to at most %(limit)s. Save it as CSV or split it into "
+                "smaller files."
+            )
+            % {"size": _size(unpacked), "limit": _size(limits.max_unpacked)}
         )
     if unpacked / packed > limits.max_ratio:
         raise TableError(
-            f"This workbook unpacks to {unpacked / packed:,.0f} times its size "
-            f"(at most {limits.max_ratio:,} times is accepted): that is not a "
-            "spreadsheet's data. Save it again from your spreadsheet program, or as "
-            "CSV, and upload it again."
+            gettext(
+                "This workbook unpacks to %(ratio)s times its size (at most "
+                "%(limit)s times is accepted): that is not a spreadsheet's data. "
+                "Save it again from your spreadsheet program, or as CSV, and upload "
+                "it again."
+            )
+            % {
+                "ratio": number_format(
+                    unpacked / packed, decimal_pos=0, force_grouping=True
+                ),
+                "limit": number_format(limits.max_ratio, force_grouping=True),
+            }
         )
 
 
@@ -196,8 +221,10 @@ def _detect_encoding(handle) -> str:
             while chunk := handle.read(1 << 20):
                 if b"\x00" in chunk:
                     raise TableError(
-                        "This file is not a table: it holds binary data. Upload a "
-                        "CSV file or an Excel workbook (.xlsx)."
+                        gettext(
+                            "This file is not a table: it holds binary data. Upload "
+                            "a CSV file or an Excel workbook (.xlsx)."
+                        )
                     )
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
@@ -338,12 +365,17 @@ def _check_header(header, limits: ImportLimits) -> list[str]:
     while headers and not headers[-1]:
         headers.pop()
     if not headers:
-        raise TableError("The file is empty: it has no header row.")
+        raise TableError(gettext("The file is empty: it has no header row."))
     if len(headers) > limits.max_columns:
         raise TableError(
-            f"The file has {len(headers):,} columns; imports take at most "
-            f"{limits.max_columns:,}. Delete the columns you do not import and "
-            "upload it again."
+            gettext(
+                "The file has %(count)s columns; imports take at most %(limit)s. "
+                "Delete the columns you do not import and upload it again."
+            )
+            % {
+                "count": number_format(len(headers), force_grouping=True),
+                "limit": number_format(limits.max_columns, force_grouping=True),
+            }
         )
     return headers
 
@@ -367,21 +399,28 @@ def inspect_table(
         for _index, _row in _data_rows(rows, len(info.headers)):
             count += 1
             if count > limits.max_rows:
+                limit = number_format(limits.max_rows, force_grouping=True)
                 raise TableError(
-                    f"The file has more than {limits.max_rows:,} data rows; imports "
-                    f"take at most {limits.max_rows:,}. Split it into smaller files."
+                    gettext(
+                        "The file has more than %(limit)s data rows; imports take at "
+                        "most %(limit)s. Split it into smaller files."
+                    )
+                    % {"limit": limit}
                 )
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
     except TableError:
         raise
     except Exception as error:  # csv and openpyxl raise many kinds on a broken file
-        raise TableError(f"This file is not a table we can read ({error}).") from None
+        raise TableError(
+            gettext("This file is not a table we can read (%(error)s).")
+            % {"error": error}
+        ) from None
     finally:
         rows.close()
         handle.seek(0)
     if count == 0:
-        raise TableError("The file has a header but no data rows.")
+        raise TableError(gettext("The file has a header but no data rows."))
     info.total_rows = count
     return info
 
@@ -407,7 +446,7 @@ def auto_fills(mapping: dict) -> dict[str, str]:
     fills = {}
     if "subject" not in targets:
         fills["subject"] = (
-            "{company_name}" if "company_name" in targets else "Imported lead"
+            "{company_name}" if "company_name" in targets else gettext("Imported lead")
         )
     if "last_name" not in targets and sources.FULL_NAME not in targets:
         if "company_name" in targets:

@@ -5,13 +5,18 @@ templates where no column gives them, and validated with the model's rules, with
 the column and reason of every problem; read CHUNK_ROWS rows at a time."""
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Value
 from django.db.models.functions import Concat, Lower
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import assignable_users
 from leads.exports import (
@@ -43,6 +48,26 @@ from leads.models import (
 CHUNK_ROWS = 500
 # Targets that are no lead column of their own (leads.imports.sources).
 EXTRA_TARGETS = {target for target, _ in sources.EXTRA_TARGETS}
+# A column mapped to "consent:<purpose code>" records consent to that purpose
+# (yes: given, no: withdrawn, empty: nothing), method import
+# (leads.services.consent.record_import_consents).
+CONSENT_PREFIX = "consent:"
+CONSENT_GIVEN = {"yes", "y", "true", "1", "x", "ja", "oui", "given", "opt-in", "allow"}
+CONSENT_WITHDRAWN = {
+    "no",
+    "n",
+    "false",
+    "0",
+    "nein",
+    "non",
+    "withdrawn",
+    "opt-out",
+    "do not allow",
+}
+
+
+def consent_target(code: str) -> str:
+    return f"{CONSENT_PREFIX}{code}"
 
 
 @dataclass
@@ -84,19 +109,35 @@ def _owner_keys(user) -> dict:
     return {name: u for name, u in found.items() if u is not AMBIGUOUS}
 
 
+@functools.cache
+def _option_labels(choices, language) -> dict:
+    """Label (lower case) → code of an option set, in `language` first, then in
+    every other language of the site: a file exported in one language imports in
+    any other."""
+    labels = {}
+    for code in [language, *dict(settings.LANGUAGES)]:
+        with translation.override(code):
+            for value, label in choices.choices:
+                labels.setdefault(str(label).lower(), value)
+    return labels
+
+
 def _option(column, text):
     choices = column.choices
     if re.fullmatch(r"-?\d+", text):
         code = int(text)
         if code in choices.values:
             return code
-    labels = {str(label).lower(): value for value, label in choices.choices}
+    labels = _option_labels(choices, translation.get_language())
     if text.lower() in labels:
         return labels[text.lower()]
     raise ValueError(
-        f"'{text}' is not a {column.label} code or label (e.g. "
-        + ", ".join(f"{v} {lbl}" for v, lbl in choices.choices[:4])
-        + ")."
+        gettext("'%(value)s' is not a %(column)s code or label (e.g. %(examples)s).")
+        % {
+            "value": text,
+            "column": column.label,
+            "examples": ", ".join(f"{v} {lbl}" for v, lbl in choices.choices[:4]),
+        }
     )
 
 
@@ -109,10 +150,14 @@ def _number(text, kind):
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"'{text}' is not a number.") from None
+        raise ValueError(
+            gettext("'%(value)s' is not a number.") % {"value": text}
+        ) from None
     if kind == INT:
         if value != value.to_integral_value():
-            raise ValueError(f"'{text}' is not a whole number.")
+            raise ValueError(
+                gettext("'%(value)s' is not a whole number.") % {"value": text}
+            )
         return int(value)
     return value
 
@@ -125,23 +170,27 @@ def _convert(column, text, lookups):
             return True
         if text.lower() in FALSE_WORDS:
             return False
-        raise ValueError(f"'{text}' is not yes or no.")
+        raise ValueError(gettext("'%(value)s' is not yes or no.") % {"value": text})
     if column.kind in (MONEY, INT):
         return _number(text, column.kind)
     if column.kind == DATE:
         try:
             return datetime.date.fromisoformat(text[:10])
         except ValueError:
-            raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD).") from None
+            raise ValueError(
+                gettext("'%(value)s' is not a date (use YYYY-MM-DD).") % {"value": text}
+            ) from None
     if column.kind == CAMPAIGN:
         name = unguard_formula(text)
         campaign = lookups.campaigns.get(name.lower())
         if campaign is None:
-            raise ValueError(f"There is no campaign named '{name}'.")
+            raise ValueError(
+                gettext("There is no campaign named '%(name)s'.") % {"name": name}
+            )
         return campaign
     if column.kind == ID:
         if not text.isdigit():
-            raise ValueError(f"'{text}' is not a lead ID.")
+            raise ValueError(gettext("'%(value)s' is not a lead ID.") % {"value": text})
         return int(text)
     return unguard_formula(text)
 
@@ -157,10 +206,10 @@ def _lenient_option(column, text):
 
 # What an unknown value of these becomes, as the preview says it.
 UNKNOWN_BECOMES = {
-    "status": "New",
-    "source": "no source",
-    "rating": "Warm",
-    "industry": "no industry",
+    "status": _("New"),
+    "source": _("no source"),
+    "rating": _("Warm"),
+    "industry": _("no industry"),
 }
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SEPARATORS = " -–—,:;/|·"
@@ -209,6 +258,7 @@ class ConvertedRow:
     external_id: str = ""
     notes: list = field(default_factory=list)  # (header, value, what it becomes)
     filled: set = field(default_factory=set)  # fields a fill gave (not the file)
+    consents: dict = field(default_factory=dict)  # purpose code -> given (bool)
 
     @property
     def keys(self) -> set:
@@ -241,11 +291,20 @@ def convert_row(
     fields, errors, header_of, notes = {}, [], {}, []
     match_id = None
     extra = {}
+    consents = {}
     for key, target in mapping.items():
-        column = None if target in EXTRA_TARGETS else COLUMN_BY_FIELD[target]
-        header = headers[int(key)] or (column.label if column else target)
-        header_of[target] = header
         text = values[int(key)].strip()
+        if target.startswith(CONSENT_PREFIX):
+            word = text.lower()
+            if word in CONSENT_GIVEN or word in CONSENT_WITHDRAWN:
+                consents[target.removeprefix(CONSENT_PREFIX)] = word in CONSENT_GIVEN
+            elif text:
+                reason = gettext("'%(value)s' is not yes (given) or no (withdrawn).")
+                errors.append((headers[int(key)] or target, reason % {"value": text}))
+            continue
+        column = None if target in EXTRA_TARGETS else COLUMN_BY_FIELD[target]
+        header = headers[int(key)] or (str(column.label) if column else target)
+        header_of[target] = header
         if not text:
             continue
         if column is None:
@@ -255,7 +314,7 @@ def convert_row(
             if column.kind == OPTION and column.field in sources.LENIENT_OPTIONS:
                 value = _lenient_option(column, text)
                 if value is None:
-                    notes.append((header, text, UNKNOWN_BECOMES[column.field]))
+                    notes.append((header, text, str(UNKNOWN_BECOMES[column.field])))
                     continue
             else:
                 value = _convert(column, text, lookups)
@@ -266,7 +325,9 @@ def convert_row(
             match_id = value
         else:
             fields[target] = value
-    row = ConvertedRow(index, line, fields, errors, match_id, notes=notes)
+    row = ConvertedRow(
+        index, line, fields, errors, match_id, notes=notes, consents=consents
+    )
     if sources.FULL_NAME in extra:
         first, last = sources.split_name(extra[sources.FULL_NAME][1])
         if first and "first_name" not in fields:
@@ -296,10 +357,13 @@ def convert_row(
             row.filled.add(target)
     for target in REQUIRED_FIELDS:
         if target not in fields and header_of.get(target) not in failed_columns:
-            reason = "This cell is empty."
+            reason = gettext("This cell is empty.")
             if (fills or {}).get(target):
-                reason = f"Empty, and '{fills[target]}' gives no text for this row."
-            errors.append((header_of.get(target, REQUIRED_FIELDS[target]), reason))
+                reason = gettext(
+                    "Empty, and '%(fill)s' gives no text for this row."
+                ) % {"fill": fills[target]}
+            header = header_of.get(target) or str(REQUIRED_FIELDS[target])
+            errors.append((header, reason))
     lead = Lead(**fields)
     if created_at is not None:
         lead.created_at = created_at

@@ -37,6 +37,8 @@ import datetime
 import re
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Industry
 from leads.models import LeadRating, LeadSource, LeadStatus
@@ -57,10 +59,10 @@ FULL_NAME, OWNER, CREATED, EXTERNAL_ID = (
     "external_id",
 )
 EXTRA_TARGETS = [
-    (FULL_NAME, "Full name (split into First and Last Name)"),
-    (OWNER, "Owner (matched to a user by name or email)"),
-    (CREATED, "Created on (kept as the lead's creation date)"),
-    (EXTERNAL_ID, "Record ID in the source system (a second import updates)"),
+    (FULL_NAME, _("Full name (split into First and Last Name)")),
+    (OWNER, _("Owner (matched to a user by name or email)")),
+    (CREATED, _("Created on (kept as the lead's creation date)")),
+    (EXTERNAL_ID, _("Record ID in the source system (a second import updates)")),
 ]
 
 
@@ -329,13 +331,16 @@ def parse_datetime(text: str) -> datetime.datetime:
                 continue
     if value is None:
         raise ValueError(
-            f"'{text}' is not a date (e.g. 2024-03-14, 2024-03-14 10:15, "
-            "3/14/2024 10:15 AM, 14.03.2024)."
+            gettext(
+                "'%(value)s' is not a date (e.g. 2024-03-14, 2024-03-14 10:15, "
+                "3/14/2024 10:15 AM, 14.03.2024)."
+            )
+            % {"value": text}
         )
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     if value > timezone.now():
-        raise ValueError(f"'{text}' is in the future.")
+        raise ValueError(gettext("'%(value)s' is in the future.") % {"value": text})
     return value
 
 

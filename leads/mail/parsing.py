@@ -11,6 +11,8 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
+from django.utils.translation import gettext
+
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
 # Precedence values that mark mail nobody wrote by hand (RFC 3834 and practice).
 MACHINE_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
@@ -154,14 +156,14 @@ def machine_kind(message, *, return_path: str | None = None) -> tuple[str, str]:
     if content_type == "multipart/report":
         report = (message.get_param("report-type") or "").lower()
         if report == "delivery-status":
-            return "bounce", "a delivery status report"
+            return "bounce", gettext("a delivery status report")
     sender = parseaddr(_header(message, "From"))[1].lower()
     if sender.partition("@")[0] in BOUNCE_SENDERS:
-        return "bounce", f"from {sender}"
+        return "bounce", gettext("from %(sender)s") % {"sender": sender}
     if return_path is None:
         return_path = message.get("Return-Path")
     if return_path is not None and str(return_path).strip() in ("", "<>"):
-        return "bounce", "an empty return path"
+        return "bounce", gettext("an empty return path")
     auto_submitted = _header(message, "Auto-Submitted").lower()
     if auto_submitted and auto_submitted != "no":
         return "auto_reply", f"Auto-Submitted: {auto_submitted}"

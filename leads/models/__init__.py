@@ -204,3 +204,22 @@ __all__ += [
     "MassUpdateStatus",
     "UndoOutcome",
 ]
+from leads.models.consent import (  # noqa: E402
+    USER_METHODS,
+    CaptureFormPurpose,
+    ConsentEvent,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentState,
+    ConsentStatus,
+)
+
+__all__ += [
+    "USER_METHODS",
+    "CaptureFormPurpose",
+    "ConsentEvent",
+    "ConsentMethod",
+    "ConsentPurpose",
+    "ConsentState",
+    "ConsentStatus",
+]

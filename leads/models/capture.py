@@ -9,6 +9,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
     MONEY,
@@ -21,25 +23,36 @@ from leadsite.core.dates import business_date_check, validate_business_date
 class Campaign(models.Model):
     """A marketing effort leads can come from; its cost feeds cost-per-lead."""
 
-    name = models.CharField(max_length=128, unique=True)
+    name = models.CharField(_("name"), max_length=128, unique=True)
     source = models.PositiveSmallIntegerField(
-        choices=LeadSource.choices, null=True, blank=True
+        _("source"), choices=LeadSource.choices, null=True, blank=True
     )
     business_unit = models.ForeignKey(
-        BusinessUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        BusinessUnit,
+        verbose_name=_("business unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     start_date = models.DateField(
-        null=True, blank=True, validators=[validate_business_date]
+        _("start date"), null=True, blank=True, validators=[validate_business_date]
     )
     end_date = models.DateField(
-        null=True, blank=True, validators=[validate_business_date]
+        _("end date"), null=True, blank=True, validators=[validate_business_date]
     )
     cost = models.DecimalField(
-        "actual cost", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("actual cost"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         ordering = ["-start_date", "name"]
         constraints = [
             models.CheckConstraint(
@@ -51,7 +64,7 @@ class Campaign(models.Model):
                 | Q(start_date__isnull=True)
                 | Q(end_date__gte=models.F("start_date")),
                 name="campaign_period_ordered",
-                violation_error_message="A campaign cannot end before it starts.",
+                violation_error_message=_("A campaign cannot end before it starts."),
             ),
             business_date_check("campaign", "start_date"),
             business_date_check("campaign", "end_date"),
@@ -77,7 +90,7 @@ CAPTURE_OPTIONAL_FIELDS = [
 # usually asks.
 CAPTURE_DEFAULT_FIELDS = ["first_name", "company_name", "business_phone"]
 # The heading visitors see when the form has no title (its name is internal).
-CAPTURE_DEFAULT_TITLE = "Contact us"
+CAPTURE_DEFAULT_TITLE = _("Contact us")
 
 
 def redirect_allowed(url: str) -> bool:
@@ -97,46 +110,80 @@ def new_capture_token():
 class CaptureForm(models.Model):
     """A public web form whose submissions become leads."""
 
-    name = models.CharField(max_length=128)
-    token = models.CharField(max_length=64, unique=True, default=new_capture_token)
+    name = models.CharField(_("name"), max_length=128)
+    token = models.CharField(
+        _("token"), max_length=64, unique=True, default=new_capture_token
+    )
     business_unit = models.ForeignKey(
-        BusinessUnit, on_delete=models.PROTECT, related_name="+"
+        BusinessUnit,
+        verbose_name=_("business unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     default_source = models.PositiveSmallIntegerField(
-        choices=LeadSource.choices, default=LeadSource.WEB
+        _("default source"), choices=LeadSource.choices, default=LeadSource.WEB
     )
     fields_shown = models.JSONField(
+        _("fields shown"),
         default=list,
         blank=True,
-        help_text="Lead field names shown besides last name, email and message.",
+        help_text=_("Lead field names shown besides last name, email and message."),
     )
-    thank_you_text = models.TextField(default="Thank you, we will be in touch soon.")
-    is_active = models.BooleanField(default=True)
+    thank_you_text = models.TextField(
+        _("thank you text"), default="Thank you, we will be in touch soon."
+    )
+    is_active = models.BooleanField(_("is active"), default=True)
     title = models.CharField(
-        max_length=200, blank=True, help_text="Heading shown to visitors."
-    )
-    intro_text = models.TextField(blank=True, help_text="Shown above the fields.")
-    consent_text = models.TextField(
+        _("title"),
+        max_length=200,
         blank=True,
-        help_text="When set, visitors must tick a box with this text to submit.",
+        help_text=_("Heading shown to visitors."),
+    )
+    intro_text = models.TextField(
+        _("intro text"), blank=True, help_text=_("Shown above the fields.")
+    )
+    consent_text = models.TextField(
+        _("consent text"),
+        blank=True,
+        help_text=_("When set, visitors must tick a box with this text to submit."),
     )
     redirect_url = models.CharField(
+        _("redirect url"),
         max_length=500,
         blank=True,
-        help_text="After submitting, send visitors here instead of the thank-you "
-        "text: a path on this site (/thanks/) or an https:// URL on a host listed in "
-        "LEADSITE_CAPTURE_REDIRECT_HOSTS.",
+        help_text=_(
+            "After submitting, send visitors here instead of the thank-you "
+            "text: a path on this site (/thanks/) or an https:// URL on a host "
+            "listed in LEADSITE_CAPTURE_REDIRECT_HOSTS."
+        ),
     )
     topic = models.CharField(
+        _("topic"),
         max_length=300,
         blank=True,
-        help_text="Topic of the leads it creates (default: 'Web enquiry: <name>').",
+        help_text=_("Topic of the leads it creates (default: 'Web enquiry: <name>')."),
+    )
+    # Consent (leads.models.consent): the purposes it asks are its consent_purposes.
+    double_opt_in = models.BooleanField(
+        _("double opt-in"),
+        default=False,
+        help_text=_(
+            "Consent ticked on this form counts only once the visitor confirms it "
+            "through the link emailed to them."
+        ),
     )
 
     class Meta:
+        verbose_name = _("capture form")
+        verbose_name_plural = _("capture forms")
         ordering = ["name"]
 
     def __str__(self):
@@ -154,14 +201,19 @@ class CaptureForm(models.Model):
         if self.redirect_url and not redirect_allowed(self.redirect_url):
             raise ValidationError(
                 {
-                    "redirect_url": "Use a path on this site (starting with /) or an "
-                    "http(s) URL on a host in LEADSITE_CAPTURE_REDIRECT_HOSTS."
+                    "redirect_url": gettext(
+                        "Use a path on this site (starting with /) or an http(s) "
+                        "URL on a host in LEADSITE_CAPTURE_REDIRECT_HOSTS."
+                    )
                 }
             )
         unknown = set(self.fields_shown or []) - set(CAPTURE_OPTIONAL_FIELDS)
         if unknown:
             raise ValidationError(
-                {"fields_shown": f"Not a capture field: {', '.join(sorted(unknown))}."}
+                {
+                    "fields_shown": gettext("Not a capture field: %(fields)s.")
+                    % {"fields": ", ".join(sorted(unknown))}
+                }
             )
 
 
@@ -171,16 +223,28 @@ class CaptureSubmission(models.Model):
     same row (and the same lead) instead of creating a second lead."""
 
     capture_form = models.ForeignKey(
-        CaptureForm, on_delete=models.CASCADE, related_name="submissions"
+        CaptureForm,
+        verbose_name=_("capture form"),
+        on_delete=models.CASCADE,
+        related_name="submissions",
     )
-    fingerprint = models.CharField(max_length=64)
-    bucket = models.BigIntegerField(help_text="Submission time // 600 seconds.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    bucket = models.BigIntegerField(
+        _("bucket"), help_text=_("Submission time // 600 seconds.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     lead = models.ForeignKey(
-        "leads.Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "leads.Lead",
+        verbose_name=_("lead"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("capture submission")
+        verbose_name_plural = _("capture submissions")
         constraints = [
             models.UniqueConstraint(
                 fields=["capture_form", "fingerprint", "bucket"],
@@ -197,23 +261,34 @@ class PossibleDuplicate(models.Model):
     contact: kept as a lead, flagged with a link for its owner to check."""
 
     lead = models.ForeignKey(
-        "leads.Lead", on_delete=models.CASCADE, related_name="possible_duplicates"
+        "leads.Lead",
+        verbose_name=_("lead"),
+        on_delete=models.CASCADE,
+        related_name="possible_duplicates",
     )
     matched_lead = models.ForeignKey(
-        "leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    matched_contact = models.ForeignKey(
-        "accounts.Contact",
+        "leads.Lead",
+        verbose_name=_("matched lead"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
     )
-    reason = models.CharField(max_length=100)
-    origin = models.CharField(max_length=10)  # capture or import
-    created_at = models.DateTimeField(auto_now_add=True)
+    matched_contact = models.ForeignKey(
+        "accounts.Contact",
+        verbose_name=_("matched contact"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=100)
+    origin = models.CharField(_("origin"), max_length=10)  # capture or import
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(

@@ -2,6 +2,8 @@
 field groups."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import ADDRESS_FIELDS
 
@@ -9,84 +11,84 @@ from accounts.models import ADDRESS_FIELDS
 class LeadSource(models.IntegerChoices):
     """[leadsourcecode]"""
 
-    ADVERTISEMENT = 1, "Advertisement"
-    EMPLOYEE_REFERRAL = 2, "Employee Referral"
-    EXTERNAL_REFERRAL = 3, "External Referral"
-    PARTNER = 4, "Partner"
-    PUBLIC_RELATIONS = 5, "Public Relations"
-    SEMINAR = 6, "Seminar"
-    TRADE_SHOW = 7, "Trade Show"
-    WEB = 8, "Web"
-    WORD_OF_MOUTH = 9, "Word of Mouth"
-    OTHER = 10, "Other"
+    ADVERTISEMENT = 1, _("Advertisement")
+    EMPLOYEE_REFERRAL = 2, _("Employee Referral")
+    EXTERNAL_REFERRAL = 3, _("External Referral")
+    PARTNER = 4, _("Partner")
+    PUBLIC_RELATIONS = 5, _("Public Relations")
+    SEMINAR = 6, _("Seminar")
+    TRADE_SHOW = 7, _("Trade Show")
+    WEB = 8, _("Web")
+    WORD_OF_MOUTH = 9, _("Word of Mouth")
+    OTHER = 10, _("Other")
     # Not in Dynamics 365: mail to an inbound alias that becomes a lead.
-    EMAIL = 11, "Email"
+    EMAIL = 11, _("Email")
 
 
 class LeadRating(models.IntegerChoices):
     """[leadqualitycode]"""
 
-    HOT = 1, "Hot"
-    WARM = 2, "Warm"
-    COLD = 3, "Cold"
+    HOT = 1, _("Hot")
+    WARM = 2, _("Warm")
+    COLD = 3, _("Cold")
 
 
 class BudgetStatus(models.IntegerChoices):
-    NO_COMMITTED_BUDGET = 0, "No Committed Budget"
-    MAY_BUY = 1, "May Buy"
-    CAN_BUY = 2, "Can Buy"
-    WILL_BUY = 3, "Will Buy"
+    NO_COMMITTED_BUDGET = 0, _("No Committed Budget")
+    MAY_BUY = 1, _("May Buy")
+    CAN_BUY = 2, _("Can Buy")
+    WILL_BUY = 3, _("Will Buy")
 
 
 class PurchaseTimeframe(models.IntegerChoices):
-    IMMEDIATE = 0, "Immediate"
-    THIS_QUARTER = 1, "This Quarter"
-    NEXT_QUARTER = 2, "Next Quarter"
-    THIS_YEAR = 3, "This Year"
-    UNKNOWN = 4, "Unknown"
+    IMMEDIATE = 0, _("Immediate")
+    THIS_QUARTER = 1, _("This Quarter")
+    NEXT_QUARTER = 2, _("Next Quarter")
+    THIS_YEAR = 3, _("This Year")
+    UNKNOWN = 4, _("Unknown")
 
 
 class PurchaseProcess(models.IntegerChoices):
-    INDIVIDUAL = 0, "Individual"
-    COMMITTEE = 1, "Committee"
-    UNKNOWN = 2, "Unknown"
+    INDIVIDUAL = 0, _("Individual")
+    COMMITTEE = 1, _("Committee")
+    UNKNOWN = 2, _("Unknown")
 
 
 class Need(models.IntegerChoices):
-    MUST_HAVE = 0, "Must have"
-    SHOULD_HAVE = 1, "Should have"
-    GOOD_TO_HAVE = 2, "Good to have"
-    NO_NEED = 3, "No need"
+    MUST_HAVE = 0, _("Must have")
+    SHOULD_HAVE = 1, _("Should have")
+    GOOD_TO_HAVE = 2, _("Good to have")
+    NO_NEED = 3, _("No need")
 
 
 class ContactMethod(models.IntegerChoices):
     """[preferredcontactmethodcode]"""
 
-    ANY = 1, "Any"
-    EMAIL = 2, "Email"
-    PHONE = 3, "Phone"
-    FAX = 4, "Fax"
-    MAIL = 5, "Mail"
+    ANY = 1, pgettext_lazy("contact method", "Any")
+    EMAIL = 2, _("Email")
+    PHONE = 3, _("Phone")
+    FAX = 4, _("Fax")
+    MAIL = 5, _("Mail")
 
 
 class LeadState(models.IntegerChoices):
     """[statecode]"""
 
-    OPEN = 0, "Open"
-    QUALIFIED = 1, "Qualified"
-    DISQUALIFIED = 2, "Disqualified"
+    OPEN = 0, _("Open")
+    QUALIFIED = 1, _("Qualified")
+    DISQUALIFIED = 2, _("Disqualified")
 
 
 class LeadStatus(models.IntegerChoices):
     """Status reason [statuscode]; each belongs to exactly one state."""
 
-    NEW = 1, "New"
-    CONTACTED = 2, "Contacted"
-    QUALIFIED = 3, "Qualified"
-    LOST = 4, "Lost"
-    CANNOT_CONTACT = 5, "Cannot Contact"
-    NO_LONGER_INTERESTED = 6, "No Longer Interested"
-    CANCELED = 7, "Canceled"
+    NEW = 1, _("New")
+    CONTACTED = 2, _("Contacted")
+    QUALIFIED = 3, _("Qualified")
+    LOST = 4, _("Lost")
+    CANNOT_CONTACT = 5, _("Cannot Contact")
+    NO_LONGER_INTERESTED = 6, _("No Longer Interested")
+    CANCELED = 7, _("Canceled")
 
 
 LEAD_STATE_OF_STATUS = {
@@ -158,17 +160,20 @@ ACCOUNT_FIELDS_FROM_LEAD = {
 # A lead's own fields in groups, as Dynamics 365 shows them: the merge page and the
 # admin list them from here (the lead form has its own, denser sections).
 LEAD_FIELD_GROUPS = [
-    ("Contact", ["subject", *LEAD_CONTACT_FIELDS]),
-    ("Company", [*LEAD_COMPANY_FIELDS, "description"]),
-    ("Address", ADDRESS_FIELDS),
+    (_("Contact"), ["subject", *LEAD_CONTACT_FIELDS]),
+    (_("Company"), [*LEAD_COMPANY_FIELDS, "description"]),
+    (_("Address"), ADDRESS_FIELDS),
     (
-        "Source and details",
+        _("Source and details"),
         [*LEAD_SOURCE_FIELDS, "original_message", *LEAD_QUALIFICATION_FIELDS],
     ),
-    ("Contact preferences", ["preferred_contact_method", *LEAD_DO_NOT_CONTACT_FIELDS]),
-    ("Related", ["parent_account", "parent_contact"]),
+    (
+        _("Contact preferences"),
+        ["preferred_contact_method", *LEAD_DO_NOT_CONTACT_FIELDS],
+    ),
+    (_("Related"), ["parent_account", "parent_contact"]),
 ]
 # The fields a merge lets the user pick one by one: every group's. Owner, business
 # unit, lifecycle and qualification fields stay the master's (ownership decides who
 # may see the merged lead, so a merge never moves it out of its owner's hands).
-LEAD_FIELDS = [name for _, names in LEAD_FIELD_GROUPS for name in names]
+LEAD_FIELDS = [name for _group, names in LEAD_FIELD_GROUPS for name in names]

@@ -7,12 +7,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 
 class DuplicateAction(models.TextChoices):
-    ALLOW = "allow", "Allow (no check)"
-    WARN = "warn", "Warn and ask to confirm"
-    BLOCK = "block", "Block"
+    ALLOW = "allow", _("Allow (no check)")
+    WARN = "warn", _("Warn and ask to confirm")
+    BLOCK = "block", _("Block")
 
 
 # Strongest first: a write matched by rules of several actions gets the first.
@@ -24,29 +27,39 @@ ACTION_STRENGTH = {
 
 
 class DuplicateMethod(models.TextChoices):
-    EXACT = "exact", "Exactly equal"
-    IEXACT = "iexact", "Equal, ignoring case"
-    EMAIL = "email", "Same email (normalised)"
-    PHONE = "phone", "Same phone number (its digits)"
-    COMPANY = "company", "Same company name (normalised)"
-    PREFIX = "prefix", "Same first N characters"
-    FUZZY = "fuzzy", "Similar (trigram similarity at least the threshold)"
+    EXACT = "exact", _("Exactly equal")
+    IEXACT = "iexact", _("Equal, ignoring case")
+    EMAIL = "email", _("Same email (normalised)")
+    PHONE = "phone", _("Same phone number (its digits)")
+    COMPANY = "company", _("Same company name (normalised)")
+    PREFIX = "prefix", _("Same first N characters")
+    FUZZY = "fuzzy", _("Similar (trigram similarity at least the threshold)")
+
+
+# How describe_condition words a method within a sentence.
+METHOD_PHRASES = {
+    DuplicateMethod.EXACT: _("exactly equal"),
+    DuplicateMethod.IEXACT: _("equal, ignoring case"),
+    DuplicateMethod.EMAIL: _("same email (normalised)"),
+    DuplicateMethod.PHONE: _("same phone number (its digits)"),
+    DuplicateMethod.COMPANY: _("same company name (normalised)"),
+}
 
 
 class DuplicateRecordType(models.TextChoices):
-    LEAD = "lead", "Leads"
+    LEAD = "lead", _("Leads")
 
 
 # The lead fields a rule may compare ("phone": the business or the mobile phone),
 # each with the methods that make sense for it. Every one is indexed for its
 # methods (leads 0004_postgresql_search_indexes, Lead.Meta, 0011 for fuzzy).
 DUPLICATE_FIELDS = {
-    "email": "Email",
-    "phone": "Phone (business or mobile)",
-    "last_name": "Last name",
-    "first_name": "First name",
-    "company_name": "Company",
-    "subject": "Topic",
+    "email": _("Email"),
+    "phone": _("Phone (business or mobile)"),
+    "last_name": _("Last name"),
+    "first_name": _("First name"),
+    "company_name": _("Company"),
+    "subject": _("Topic"),
 }
 _TEXT_METHODS = [
     DuplicateMethod.EXACT,
@@ -83,13 +96,18 @@ def clean_condition(condition) -> dict:
     """A condition as stored ({"field", "method", "parameter"}), or a
     ValidationError saying what is wrong with it."""
     if not isinstance(condition, dict):
-        raise ValidationError("A condition names a field, a method and a parameter.")
+        raise ValidationError(
+            gettext("A condition names a field, a method and a parameter.")
+        )
     name, method = condition.get("field"), condition.get("method")
     if name not in FIELD_METHODS:
-        raise ValidationError(f"“{name}” is not a field a rule can compare.")
+        raise ValidationError(
+            gettext("“%(field)s” is not a field a rule can compare.") % {"field": name}
+        )
     if method not in FIELD_METHODS[name]:
         raise ValidationError(
-            f"{DUPLICATE_FIELDS[name]} cannot be compared by “{method}”."
+            gettext("%(field)s cannot be compared by “%(method)s”.")
+            % {"field": DUPLICATE_FIELDS[name], "method": method}
         )
     parameter = condition.get("parameter")
     if method == DuplicateMethod.PREFIX:
@@ -99,7 +117,8 @@ def clean_condition(condition) -> dict:
             parameter = 0
         if not 1 <= parameter <= MAX_PREFIX:
             raise ValidationError(
-                f"“Same first N characters” needs N from 1 to {MAX_PREFIX}."
+                gettext("“Same first N characters” needs N from 1 to %(maximum)s.")
+                % {"maximum": MAX_PREFIX}
             )
     elif method == DuplicateMethod.FUZZY:
         try:
@@ -108,8 +127,11 @@ def clean_condition(condition) -> dict:
             parameter = 0
         if not MIN_THRESHOLD <= parameter <= 1:
             raise ValidationError(
-                f"A similarity threshold is from {MIN_THRESHOLD} to 1 "
-                "(1: the same trigrams)."
+                gettext(
+                    "A similarity threshold is from %(minimum)s to 1 "
+                    "(1: the same trigrams)."
+                )
+                % {"minimum": localize(MIN_THRESHOLD)}
             )
     else:
         parameter = None
@@ -121,12 +143,16 @@ def describe_condition(condition: dict) -> str:
     label = DUPLICATE_FIELDS.get(condition["field"], condition["field"])
     method = condition["method"]
     if method == DuplicateMethod.PREFIX:
-        how = f"same first {condition['parameter']} characters"
+        how = gettext("same first %(count)s characters") % {
+            "count": condition["parameter"]
+        }
     elif method == DuplicateMethod.FUZZY:
-        how = f"similar (≥ {condition['parameter']})"
+        how = gettext("similar (≥ %(threshold)s)") % {
+            "threshold": localize(condition["parameter"])
+        }
     else:
-        how = DuplicateMethod(method).label.lower()
-    return f"{label}: {how}"
+        how = METHOD_PHRASES[method]
+    return gettext("%(field)s: %(method)s") % {"field": label, "method": how}
 
 
 class DuplicateRule(models.Model):
@@ -135,40 +161,54 @@ class DuplicateRule(models.Model):
     action says what happens to a write that matches."""
 
     name = models.CharField(
-        max_length=100, help_text="Shown beside each match, e.g. “same email”."
+        _("name"),
+        max_length=100,
+        help_text=_("Shown beside each match, e.g. “same email”."),
     )
     record_type = models.CharField(
+        _("record type"),
         max_length=10,
         choices=DuplicateRecordType.choices,
         default=DuplicateRecordType.LEAD,
     )
     business_unit = models.ForeignKey(
         "accounts.BusinessUnit",
+        verbose_name=_("business unit"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
-        help_text="Checks records of this unit and below; empty: everyone's.",
+        help_text=_("Checks records of this unit and below; empty: everyone's."),
     )
     conditions = models.JSONField(
-        default=list, help_text="[{field, method, parameter}], joined by AND."
+        _("conditions"),
+        default=list,
+        help_text=_("[{field, method, parameter}], joined by AND."),
     )
     action = models.CharField(
-        max_length=5, choices=DuplicateAction.choices, default=DuplicateAction.WARN
+        _("action"),
+        max_length=5,
+        choices=DuplicateAction.choices,
+        default=DuplicateAction.WARN,
     )
     exclude_closed = models.BooleanField(
-        "exclude closed records",
+        _("exclude closed records"),
         default=False,
-        help_text="Compare only with open records (not qualified, disqualified "
-        "or merged ones).",
+        help_text=_(
+            "Compare only with open records (not qualified, disqualified "
+            "or merged ones)."
+        ),
     )
     is_published = models.BooleanField(
-        "published", default=False, help_text="Only published rules are checked."
+        _("published"), default=False, help_text=_("Only published rules are checked.")
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
-    modified_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    modified_at = models.DateTimeField(
+        _("modified at"), default=timezone.now, editable=False
+    )
     modified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("modified by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -177,6 +217,8 @@ class DuplicateRule(models.Model):
     )
 
     class Meta:
+        verbose_name = _("duplicate rule")
+        verbose_name_plural = _("duplicate rules")
         ordering = ["record_type", "name", "pk"]
         indexes = [
             models.Index(
@@ -193,7 +235,7 @@ class DuplicateRule(models.Model):
     def clean(self):
         if not self.conditions:
             raise ValidationError(
-                {"conditions": "A rule needs at least one condition."}
+                {"conditions": gettext("A rule needs at least one condition.")}
             )
         errors = []
         for condition in self.conditions:
@@ -214,10 +256,10 @@ class DuplicateRule(models.Model):
 
 
 class ScanStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Finished"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
 
 
 class DuplicateScan(models.Model):
@@ -225,30 +267,39 @@ class DuplicateScan(models.Model):
     the records that match each other by one rule."""
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     status = models.CharField(
-        max_length=8, choices=ScanStatus.choices, default=ScanStatus.QUEUED
+        _("status"), max_length=8, choices=ScanStatus.choices, default=ScanStatus.QUEUED
     )
-    rules_total = models.PositiveIntegerField(default=0)
-    rules_done = models.PositiveIntegerField(default=0)
+    rules_total = models.PositiveIntegerField(_("rules total"), default=0)
+    rules_done = models.PositiveIntegerField(_("rules done"), default=0)
     records_total = models.PositiveIntegerField(
-        default=0, help_text="Records the rule being checked goes through."
+        _("records total"),
+        default=0,
+        help_text=_("Records the rule being checked goes through."),
     )
-    records_done = models.PositiveIntegerField(default=0)
-    group_count = models.PositiveIntegerField(default=0)
+    records_done = models.PositiveIntegerField(_("records done"), default=0)
+    group_count = models.PositiveIntegerField(_("group count"), default=0)
     notes = models.JSONField(
-        default=list, blank=True, help_text="Rules skipped, and why."
+        _("notes"), default=list, blank=True, help_text=_("Rules skipped, and why.")
     )
 
     class Meta:
+        verbose_name = _("duplicate scan")
+        verbose_name_plural = _("duplicate scans")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
-        return f"Duplicate scan #{self.pk}"
+        return gettext("Duplicate scan #%(id)s") % {"id": self.pk}
 
     def get_absolute_url(self):
         return reverse("leads:duplicate-scan", args=[self.pk])
@@ -272,18 +323,29 @@ class DuplicateGroup(models.Model):
     GROUP_IDS_KEPT = 100
 
     scan = models.ForeignKey(
-        DuplicateScan, on_delete=models.CASCADE, related_name="groups"
+        DuplicateScan,
+        verbose_name=_("scan"),
+        on_delete=models.CASCADE,
+        related_name="groups",
     )
     rule = models.ForeignKey(
-        DuplicateRule, on_delete=models.SET_NULL, null=True, related_name="+"
+        DuplicateRule,
+        verbose_name=_("rule"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
-    rule_name = models.CharField(max_length=100)
-    record_ids = models.JSONField(default=list)
-    size = models.PositiveIntegerField()
+    rule_name = models.CharField(_("rule name"), max_length=100)
+    record_ids = models.JSONField(_("record ids"), default=list)
+    size = models.PositiveIntegerField(_("size"))
 
     class Meta:
+        verbose_name = _("duplicate group")
+        verbose_name_plural = _("duplicate groups")
         ordering = ["-size", "pk"]
         indexes = [models.Index(fields=["scan", "-size", "id"], name="dupgroup_scan")]
 
     def __str__(self):
-        return f"{self.rule_name}: {self.size} records"
+        return ngettext(
+            "%(rule)s: %(count)s record", "%(rule)s: %(count)s records", self.size
+        ) % {"rule": self.rule_name, "count": self.size}

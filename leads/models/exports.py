@@ -8,18 +8,20 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class ExportFormat(models.TextChoices):
-    XLSX = "xlsx", "Excel workbook (.xlsx)"
+    XLSX = "xlsx", _("Excel workbook (.xlsx)")
 
 
 class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Building the file"
-    DONE = "done", "Ready"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Removed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Building the file")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Removed")
 
 
 def export_path(instance, filename):
@@ -35,30 +37,49 @@ class ExportJob(models.Model):
     how far the worker got, and the file while it is kept."""
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False
+    )
     query = models.TextField(
-        blank=True, help_text="The lead list's query string (filters, view, sort)."
+        _("query"),
+        blank=True,
+        help_text=_("The lead list's query string (filters, view, sort)."),
     )
     file_format = models.CharField(
-        max_length=8, choices=ExportFormat.choices, default=ExportFormat.XLSX
+        _("file format"),
+        max_length=8,
+        choices=ExportFormat.choices,
+        default=ExportFormat.XLSX,
     )
     status = models.CharField(
-        max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+        _("status"),
+        max_length=8,
+        choices=ExportStatus.choices,
+        default=ExportStatus.QUEUED,
     )
     total_rows = models.PositiveIntegerField(
-        default=0, help_text="Leads matching when the build started."
+        _("total rows"),
+        default=0,
+        help_text=_("Leads matching when the build started."),
     )
-    rows_done = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to=export_path, max_length=255, blank=True)
-    file_size = models.PositiveBigIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    file = models.FileField(
+        _("file"), upload_to=export_path, max_length=255, blank=True
+    )
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(
@@ -68,7 +89,10 @@ class ExportJob(models.Model):
         ]
 
     def __str__(self):
-        return f"Export #{self.pk} ({self.file_format})"
+        return gettext("Export #%(id)s (%(format)s)") % {
+            "id": self.pk,
+            "format": self.file_format,
+        }
 
     def get_absolute_url(self):
         return reverse("leads:export-job", args=[self.pk])

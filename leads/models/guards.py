@@ -5,6 +5,9 @@ costs no query there; elsewhere at most one, and none for a lead that never had 
 opportunity (the FK id is checked first). The Qualify stage's guard reads the
 required steps an administrator set (one query)."""
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import SalesStage, StageProcess, missing_required_steps
 
 
@@ -12,7 +15,7 @@ def not_merged(lead) -> bool:
     return not lead.merged
 
 
-not_merged.refusal = (
+not_merged.refusal = _(
     "This lead was merged into another lead; work on that lead instead."
 )
 
@@ -23,7 +26,7 @@ def no_open_qualifying_opportunity(lead) -> bool:
     return not lead.qualifying_opportunity.is_open
 
 
-no_open_qualifying_opportunity.refusal = (
+no_open_qualifying_opportunity.refusal = _(
     "The open opportunity “{lead.qualifying_opportunity}” came from this lead. "
     "Close the opportunity before disqualifying the lead."
 )
@@ -37,7 +40,7 @@ def qualify_steps_complete(lead) -> bool:
 def _qualify_steps_refusal(lead) -> str:
     missing = missing_required_steps(lead, StageProcess.LEAD, SalesStage.QUALIFY)
     names = ", ".join(step.name for step in missing)
-    return f"Complete the Qualify stage first: {names}."
+    return gettext("Complete the Qualify stage first: %(steps)s.") % {"steps": names}
 
 
 qualify_steps_complete.refusal = _qualify_steps_refusal

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import (
     RETURN_VALUE,
     ConcurrentTransitionMixin,
@@ -78,43 +79,53 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         return _state_fields(type(self))
 
     # Contact
-    subject = models.CharField("topic", max_length=300)
-    salutation = models.CharField(max_length=20, blank=True)
-    first_name = models.CharField(max_length=50, blank=True)
-    last_name = models.CharField(max_length=50)
-    job_title = models.CharField(max_length=100, blank=True)
-    email = models.EmailField(blank=True)
-    business_phone = models.CharField(max_length=50, blank=True)
-    mobile_phone = models.CharField(max_length=50, blank=True)
+    subject = models.CharField(_("topic"), max_length=300)
+    salutation = models.CharField(_("salutation"), max_length=20, blank=True)
+    first_name = models.CharField(_("first name"), max_length=50, blank=True)
+    last_name = models.CharField(_("last name"), max_length=50)
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    business_phone = models.CharField(_("business phone"), max_length=50, blank=True)
+    mobile_phone = models.CharField(_("mobile phone"), max_length=50, blank=True)
     # The phones' digits, kept by the database on every write (leadsite.core.phones):
     # search and duplicate checks compare these, whatever the formatting.
     business_phone_digits = phone_digits_field("business_phone")
     mobile_phone_digits = phone_digits_field("mobile_phone")
     # Company
-    company_name = models.CharField("company", max_length=100, blank=True)
-    website = models.URLField(max_length=200, blank=True)
+    company_name = models.CharField(_("company"), max_length=100, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
     industry = models.PositiveSmallIntegerField(
-        choices=Industry.choices, null=True, blank=True
+        _("industry"), choices=Industry.choices, null=True, blank=True
     )
     annual_revenue = models.DecimalField(
-        **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("annual revenue"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     number_of_employees = models.PositiveIntegerField(
-        "no. of employees", null=True, blank=True
+        _("no. of employees"), null=True, blank=True
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(_("description"), blank=True)
     # Source and details
     source = models.PositiveSmallIntegerField(
-        "lead source", choices=LeadSource.choices, null=True, blank=True
+        _("lead source"), choices=LeadSource.choices, null=True, blank=True
     )
     rating = models.PositiveSmallIntegerField(
-        choices=LeadRating.choices, default=LeadRating.WARM
+        _("rating"), choices=LeadRating.choices, default=LeadRating.WARM
     )
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
     )
     capture_form = models.ForeignKey(
         CaptureForm,
+        verbose_name=_("capture form"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -122,6 +133,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
     )
     channel_partner = models.ForeignKey(
         Account,
+        verbose_name=_("channel partner"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -129,37 +141,54 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         limit_choices_to={"is_partner": True},
     )
     original_message = models.TextField(
-        blank=True, help_text="What the visitor wrote when the lead was captured."
+        _("original message"),
+        blank=True,
+        help_text=_("What the visitor wrote when the lead was captured."),
     )
     # Qualification details
     budget_amount = models.DecimalField(
-        **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("budget amount"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     budget_status = models.PositiveSmallIntegerField(
-        choices=BudgetStatus.choices, null=True, blank=True
+        _("budget status"), choices=BudgetStatus.choices, null=True, blank=True
     )
     purchase_timeframe = models.PositiveSmallIntegerField(
-        choices=PurchaseTimeframe.choices, null=True, blank=True
+        _("purchase timeframe"),
+        choices=PurchaseTimeframe.choices,
+        null=True,
+        blank=True,
     )
     purchase_process = models.PositiveSmallIntegerField(
-        choices=PurchaseProcess.choices, null=True, blank=True
+        _("purchase process"), choices=PurchaseProcess.choices, null=True, blank=True
     )
-    decision_maker = models.BooleanField("decision maker?", default=False)
-    need = models.PositiveSmallIntegerField(choices=Need.choices, null=True, blank=True)
+    decision_maker = models.BooleanField(_("decision maker?"), default=False)
+    need = models.PositiveSmallIntegerField(
+        _("need"), choices=Need.choices, null=True, blank=True
+    )
     estimated_value = models.DecimalField(
-        "est. value", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("est. value"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     estimated_close_date = models.DateField(
-        "est. close date", null=True, blank=True, validators=[validate_business_date]
+        _("est. close date"), null=True, blank=True, validators=[validate_business_date]
     )
     # Contact preferences
     preferred_contact_method = models.PositiveSmallIntegerField(
-        choices=ContactMethod.choices, default=ContactMethod.ANY
+        _("preferred contact method"),
+        choices=ContactMethod.choices,
+        default=ContactMethod.ANY,
     )
-    do_not_email = models.BooleanField("do not allow email", default=False)
-    do_not_bulk_email = models.BooleanField("do not allow bulk email", default=False)
-    do_not_phone = models.BooleanField("do not allow phone calls", default=False)
-    do_not_postal_mail = models.BooleanField("do not allow mail", default=False)
+    do_not_email = models.BooleanField(_("do not allow email"), default=False)
+    do_not_bulk_email = models.BooleanField(_("do not allow bulk email"), default=False)
+    do_not_phone = models.BooleanField(_("do not allow phone calls"), default=False)
+    do_not_postal_mail = models.BooleanField(_("do not allow mail"), default=False)
     # Related
     parent_account = models.ForeignKey(
         Account,
@@ -167,7 +196,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="existing account",
+        verbose_name=_("existing account"),
     )
     parent_contact = models.ForeignKey(
         Contact,
@@ -175,37 +204,55 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="existing contact",
+        verbose_name=_("existing contact"),
     )
     accounts = models.ManyToManyField(
-        Account, through="LeadAccount", related_name="linked_leads", blank=True
+        Account,
+        verbose_name=_("accounts"),
+        through="LeadAccount",
+        related_name="linked_leads",
+        blank=True,
     )
     contacts = models.ManyToManyField(
-        Contact, through="LeadContact", related_name="linked_leads", blank=True
+        Contact,
+        verbose_name=_("contacts"),
+        through="LeadContact",
+        related_name="linked_leads",
+        blank=True,
     )
     products = models.ManyToManyField(
-        Product, through="LeadProduct", related_name="interested_leads", blank=True
+        Product,
+        verbose_name=_("products"),
+        through="LeadProduct",
+        related_name="interested_leads",
+        blank=True,
     )
     # Lifecycle
     state = models.PositiveSmallIntegerField(
-        choices=LeadState.choices, default=LeadState.OPEN, editable=False
+        _("state"), choices=LeadState.choices, default=LeadState.OPEN, editable=False
     )
     status = FSMIntegerField(
-        "status reason",
+        _("status reason"),
         choices=LeadStatus.choices,
         default=LeadStatus.NEW,
         protected=True,
     )
-    qualified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    qualified_at = models.DateTimeField(
+        _("qualified at"), null=True, blank=True, editable=False
+    )
+    closed_at = models.DateTimeField(
+        _("closed at"), null=True, blank=True, editable=False
+    )
     first_activity_at = models.DateTimeField(
+        _("first activity at"),
         null=True,
         blank=True,
         editable=False,
-        help_text="When the first activity on this lead was logged.",
+        help_text=_("When the first activity on this lead was logged."),
     )
     qualifying_account = models.ForeignKey(
         Account,
+        verbose_name=_("qualifying account"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -214,6 +261,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
     )
     qualifying_contact = models.ForeignKey(
         Contact,
+        verbose_name=_("qualifying contact"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -222,24 +270,27 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
     )
     qualifying_opportunity = models.ForeignKey(
         Opportunity,
+        verbose_name=_("qualifying opportunity"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="originating_leads",
         editable=False,
     )
-    merged = models.BooleanField(default=False, editable=False)
+    merged = models.BooleanField(_("merged"), default=False, editable=False)
     master = models.ForeignKey(
         "self",
+        verbose_name=_("master"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="merged_leads",
         editable=False,
-        help_text="The lead this one was merged into.",
+        help_text=_("The lead this one was merged into."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -248,15 +299,19 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
     )
     # The lead's record ID in the system it was imported from (a D365 export's
     # "(Do Not Modify) Lead" GUID...): a second import of the same file finds it.
-    external_system = models.CharField(max_length=20, blank=True, editable=False)
+    external_system = models.CharField(
+        _("external system"), max_length=20, blank=True, editable=False
+    )
     external_id = models.CharField(
-        max_length=100, null=True, blank=True, editable=False
+        _("external id"), max_length=100, null=True, blank=True, editable=False
     )
 
     # The digit columns follow the phones: nothing to audit of their own.
     history = record_history(excluded_fields=PHONE_DIGIT_FIELDS)
 
     class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
         ordering = ["-created_at", "-id"]
         constraints = [
             owner_constraint("lead_owner_user_xor_team"),
@@ -272,7 +327,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
             models.CheckConstraint(
                 condition=Q(merged=False) | Q(master__isnull=False),
                 name="lead_merged_has_master",
-                violation_error_message="A merged lead points at its master.",
+                violation_error_message=_("A merged lead points at its master."),
             ),
             # One lead per record of a source system (import matches by it).
             models.UniqueConstraint(
@@ -374,7 +429,11 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         source=LeadStatus.NEW,
         target=LeadStatus.CONTACTED,
         permission=WORK_LEADS,
-        custom={"label": "Mark contacted", "url": "leads:mark-contacted", "post": True},
+        custom={
+            "label": _("Mark contacted"),
+            "url": "leads:mark-contacted",
+            "post": True,
+        },
     )
     def mark_contacted(self, *, by=None, description=None):
         pass
@@ -387,7 +446,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         target=LeadStatus.QUALIFIED,
         conditions=[guards.qualify_steps_complete],
         permission=WORK_LEADS,
-        custom={"label": "Qualify", "url": "leads:qualify", "style": "primary"},
+        custom={"label": _("Qualify"), "url": "leads:qualify", "style": "primary"},
     )
     def qualify(self, *, by=None, description=None):
         now = timezone.now()
@@ -403,7 +462,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         target=RETURN_VALUE(*DISQUALIFY_REASONS),
         conditions=[no_open_qualifying_opportunity],
         permission=WORK_LEADS,
-        custom={"label": "Disqualify", "url": "leads:disqualify", "style": "danger"},
+        custom={"label": _("Disqualify"), "url": "leads:disqualify", "style": "danger"},
     )
     def disqualify(self, *, reason, by=None, description=None):
         if reason not in DISQUALIFY_REASONS:
@@ -421,12 +480,14 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         conditions=[not_merged],
         permission=WORK_LEADS,
         custom={
-            "label": "Reactivate",
+            "label": _("Reactivate"),
             "url": "leads:reactivate",
             "post": True,
             "style": "primary",
-            "confirm": "Reactivate this lead? It becomes Open / New again and keeps "
-            "everything it had.",
+            "confirm": _(
+                "Reactivate this lead? It becomes Open / New again and keeps "
+                "everything it had."
+            ),
         },
     )
     def reactivate(self, *, by=None, description=None):
@@ -440,7 +501,7 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         field=status,
         source=OPEN_STATUSES,
         target=LeadStatus.CANCELED,
-        custom={"label": "Merge into master", "admin": False},
+        custom={"label": _("Merge into master"), "admin": False},
     )
     def mark_merged(self, *, master, by=None, description=None):
         self.state = LeadState.DISQUALIFIED

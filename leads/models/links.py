@@ -4,6 +4,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
     Account,
@@ -17,14 +19,22 @@ class LeadAccount(models.Model):
     """A lead associated with an account (N:N, idempotent)."""
 
     lead = models.ForeignKey(
-        Lead, on_delete=models.CASCADE, related_name="account_links"
+        Lead,
+        verbose_name=_("lead"),
+        on_delete=models.CASCADE,
+        related_name="account_links",
     )
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="lead_links"
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="lead_links",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("lead account")
+        verbose_name_plural = _("lead accounts")
         constraints = [
             models.UniqueConstraint(
                 fields=["lead", "account"], name="lead_account_unique"
@@ -32,21 +42,32 @@ class LeadAccount(models.Model):
         ]
 
     def __str__(self):
-        return f"Lead {self.lead_id} ↔ account {self.account_id}"
+        return gettext("Lead %(lead)s ↔ account %(account)s") % {
+            "lead": self.lead_id,
+            "account": self.account_id,
+        }
 
 
 class LeadContact(models.Model):
     """A lead associated with a contact (N:N, idempotent)."""
 
     lead = models.ForeignKey(
-        Lead, on_delete=models.CASCADE, related_name="contact_links"
+        Lead,
+        verbose_name=_("lead"),
+        on_delete=models.CASCADE,
+        related_name="contact_links",
     )
     contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, related_name="lead_links"
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        related_name="lead_links",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("lead contact")
+        verbose_name_plural = _("lead contacts")
         constraints = [
             models.UniqueConstraint(
                 fields=["lead", "contact"], name="lead_contact_unique"
@@ -54,20 +75,33 @@ class LeadContact(models.Model):
         ]
 
     def __str__(self):
-        return f"Lead {self.lead_id} ↔ contact {self.contact_id}"
+        return gettext("Lead %(lead)s ↔ contact %(contact)s") % {
+            "lead": self.lead_id,
+            "contact": self.contact_id,
+        }
 
 
 class LeadProduct(models.Model):
     """A product or service the lead asked about (customer request)."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="interests")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(
-        max_digits=12, decimal_places=2, default=1, validators=[MinValueValidator(0)]
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="interests"
     )
-    note = models.CharField(max_length=500, blank=True)
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=12,
+        decimal_places=2,
+        default=1,
+        validators=[MinValueValidator(0)],
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("lead product")
+        verbose_name_plural = _("lead products")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(

@@ -19,13 +19,15 @@ lead rows it changes) marks the day for recomputation.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MONEY
 
 
-def _loose_fk(model):
+def _loose_fk(model, verbose_name):
     return models.ForeignKey(
         model,
+        verbose_name=verbose_name,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         db_index=False,
@@ -45,13 +47,13 @@ class SummaryKey(models.Model):
 
     DAY, MONTH, YEAR = 0, 1, 2
 
-    period = models.DateField()
-    level = models.PositiveSmallIntegerField(default=DAY)
-    source = models.PositiveSmallIntegerField(null=True)
-    campaign = _loose_fk("leads.Campaign")
-    business_unit = _loose_fk("accounts.BusinessUnit")
-    owner_user = _loose_fk("accounts.User")
-    owner_team = _loose_fk("accounts.Team")
+    period = models.DateField(_("period"))
+    level = models.PositiveSmallIntegerField(_("level"), default=DAY)
+    source = models.PositiveSmallIntegerField(_("source"), null=True)
+    campaign = _loose_fk("leads.Campaign", _("campaign"))
+    business_unit = _loose_fk("accounts.BusinessUnit", _("business unit"))
+    owner_user = _loose_fk("accounts.User", _("owner user"))
+    owner_team = _loose_fk("accounts.Team", _("owner team"))
 
     class Meta:
         abstract = True
@@ -60,25 +62,27 @@ class SummaryKey(models.Model):
 class SourceReportDay(SummaryKey):
     """Counts and sums of the leads created in one period with one key."""
 
-    created = models.IntegerField(default=0)
-    open = models.IntegerField(default=0)
-    qualified = models.IntegerField(default=0)
-    lost = models.IntegerField(default=0)
-    cannot_contact = models.IntegerField(default=0)
-    no_longer_interested = models.IntegerField(default=0)
-    canceled = models.IntegerField(default=0, help_text="Not merged.")
-    merged = models.IntegerField(default=0)
-    won_leads = models.IntegerField(default=0)
-    opportunities_lost = models.IntegerField(default=0)
-    opportunities_open = models.IntegerField(default=0)
-    won_revenue = models.DecimalField(**MONEY, default=0)
-    pipeline = models.DecimalField(**MONEY, default=0)
+    created = models.IntegerField(_("created"), default=0)
+    open = models.IntegerField(_("open"), default=0)
+    qualified = models.IntegerField(_("qualified"), default=0)
+    lost = models.IntegerField(_("lost"), default=0)
+    cannot_contact = models.IntegerField(_("cannot contact"), default=0)
+    no_longer_interested = models.IntegerField(_("no longer interested"), default=0)
+    canceled = models.IntegerField(_("canceled"), default=0, help_text=_("Not merged."))
+    merged = models.IntegerField(_("merged"), default=0)
+    won_leads = models.IntegerField(_("won leads"), default=0)
+    opportunities_lost = models.IntegerField(_("opportunities lost"), default=0)
+    opportunities_open = models.IntegerField(_("opportunities open"), default=0)
+    won_revenue = models.DecimalField(_("won revenue"), **MONEY, default=0)
+    pipeline = models.DecimalField(_("pipeline"), **MONEY, default=0)
     worked = models.IntegerField(
-        default=0, help_text="Leads with a completed activity."
+        _("worked"), default=0, help_text=_("Leads with a completed activity.")
     )
-    worked_within_24h = models.IntegerField(default=0)
+    worked_within_24h = models.IntegerField(_("worked within 24h"), default=0)
 
     class Meta:
+        verbose_name = _("source report day")
+        verbose_name_plural = _("source report days")
         constraints = [
             models.UniqueConstraint(
                 fields=["level", "period", *KEY],
@@ -102,11 +106,13 @@ class SourceReportHistogram(SummaryKey):
     QUALIFY_DAYS = 1
     FIRST_WORK_HOURS = 2
 
-    metric = models.PositiveSmallIntegerField()
-    bucket = models.IntegerField()
-    count = models.IntegerField()
+    metric = models.PositiveSmallIntegerField(_("metric"))
+    bucket = models.IntegerField(_("bucket"))
+    count = models.IntegerField(_("count"))
 
     class Meta:
+        verbose_name = _("source report histogram")
+        verbose_name_plural = _("source report histograms")
         constraints = [
             models.UniqueConstraint(
                 fields=["level", "period", *KEY, "metric", "bucket"],
@@ -126,7 +132,11 @@ class SourceReportHistogram(SummaryKey):
 class SourceReportDirty(models.Model):
     """A UTC day whose summary rows must be recomputed (written by triggers)."""
 
-    day = models.DateField()
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("source report dirty")
+        verbose_name_plural = _("source report dirtys")
 
     def __str__(self):
         return str(self.day)

@@ -15,9 +15,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import get_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from leads.scoring import words
 from leads.scoring.grades import GradeThresholds
 from leads.scoring.model import ScoringSettings
+
+# The engine's sentences in the active language, decimals with its mark.
+words.install(translate=gettext, decimal_mark=lambda: get_format("DECIMAL_SEPARATOR"))
 
 ORGANISATION_SCOPE = 0  # ScoreCount.scope of the whole organisation's table
 
@@ -28,13 +35,15 @@ class ScoreCount(models.Model):
     organisation, any other scope the id of the business unit owning the leads.
     The totals of a scope are its row ("*", "*")."""
 
-    scope = models.PositiveIntegerField()
-    field = models.CharField(max_length=40)
-    value = models.CharField(max_length=200)
-    qualified = models.PositiveIntegerField(default=0)
-    disqualified = models.PositiveIntegerField(default=0)
+    scope = models.PositiveIntegerField(_("scope"))
+    field = models.CharField(_("field"), max_length=40)
+    value = models.CharField(_("value"), max_length=200)
+    qualified = models.PositiveIntegerField(_("qualified"), default=0)
+    disqualified = models.PositiveIntegerField(_("disqualified"), default=0)
 
     class Meta:
+        verbose_name = _("score count")
+        verbose_name_plural = _("score counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["scope", "field", "value"], name="score_count_once"
@@ -56,28 +65,37 @@ class LeadScore(models.Model):
     score of each of the last eight nightly rebuilds, oldest first (the trend)."""
 
     lead = models.OneToOneField(
-        "leads.Lead", on_delete=models.CASCADE, primary_key=True, related_name="score"
+        "leads.Lead",
+        verbose_name=_("lead"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="score",
     )
-    score = models.PositiveSmallIntegerField(null=True, blank=True)
-    model_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    scope = models.CharField(max_length=12, blank=True)
-    factors = models.JSONField(default=list, blank=True)
-    history = models.JSONField(default=list, blank=True)
-    scored_at = models.DateTimeField(default=timezone.now)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    model_score = models.PositiveSmallIntegerField(
+        _("model score"), null=True, blank=True
+    )
+    scope = models.CharField(_("scope"), max_length=12, blank=True)
+    factors = models.JSONField(_("factors"), default=list, blank=True)
+    history = models.JSONField(_("history"), default=list, blank=True)
+    scored_at = models.DateTimeField(_("scored at"), default=timezone.now)
     pinned_score = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(100)]
+        _("pinned score"), null=True, blank=True, validators=[MaxValueValidator(100)]
     )
-    pin_reason = models.CharField(max_length=300, blank=True)
+    pin_reason = models.CharField(_("pin reason"), max_length=300, blank=True)
     pinned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("pinned by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
     )
-    pinned_at = models.DateTimeField(null=True, blank=True)
+    pinned_at = models.DateTimeField(_("pinned at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("lead score")
+        verbose_name_plural = _("lead scores")
         indexes = [
             # The grade filter (a score range). The list sorted by score reads
             # lead_score_desc on PostgreSQL (score DESC NULLS LAST, lead_id DESC;
@@ -94,12 +112,15 @@ class LeadScore(models.Model):
             models.CheckConstraint(
                 condition=Q(pinned_score__isnull=True) | ~Q(pin_reason=""),
                 name="lead_score_pin_has_reason",
-                violation_error_message="Say why the score is pinned.",
+                violation_error_message=_("Say why the score is pinned."),
             ),
         ]
 
     def __str__(self):
-        return f"Score of lead {self.lead_id}: {self.score}"
+        return gettext("Score of lead %(lead)s: %(score)s") % {
+            "lead": self.lead_id,
+            "score": self.score,
+        }
 
     @property
     def pinned(self) -> bool:
@@ -116,8 +137,9 @@ class LeadScore(models.Model):
         return score if day < timezone.localdate().isoformat() else None
 
 
-def _percent(default, help_text):
+def _percent(verbose_name, default, help_text):
     return models.PositiveSmallIntegerField(
+        verbose_name,
         default=default,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=help_text,
@@ -127,42 +149,47 @@ def _percent(default, help_text):
 class ScoringConfig(models.Model):
     """The administrator's scoring settings: one row (pk 1)."""
 
-    grade_a = _percent(75, "Lowest score of an A lead.")
-    grade_b = _percent(50, "Lowest score of a B lead.")
-    grade_c = _percent(25, "Lowest score of a C lead (below it: D).")
+    grade_a = _percent(_("grade a"), 75, _("Lowest score of an A lead."))
+    grade_b = _percent(_("grade b"), 50, _("Lowest score of a B lead."))
+    grade_c = _percent(_("grade c"), 25, _("Lowest score of a C lead (below it: D)."))
     min_closed = models.PositiveIntegerField(
+        _("min closed"),
         default=200,
         validators=[MinValueValidator(1)],
-        help_text="Closed leads needed before the model gives a number.",
+        help_text=_("Closed leads needed before the model gives a number."),
     )
     min_each = models.PositiveIntegerField(
+        _("min each"),
         default=20,
         validators=[MinValueValidator(1)],
-        help_text="Qualified and disqualified leads needed, each.",
+        help_text=_("Qualified and disqualified leads needed, each."),
     )
     min_unit_closed = models.PositiveIntegerField(
+        _("min unit closed"),
         default=200,
         validators=[MinValueValidator(1)],
-        help_text="Closed leads a business unit needs to be scored from its own "
-        "leads; below it, the organisation's are used.",
+        help_text=_(
+            "Closed leads a business unit needs to be scored from its own "
+            "leads; below it, the organisation's are used."
+        ),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
-    modified_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    modified_at = models.DateTimeField(_("modified at"), auto_now=True)
 
     class Meta:
-        verbose_name = "scoring settings"
-        verbose_name_plural = "scoring settings"
+        verbose_name = _("scoring settings")
+        verbose_name_plural = _("scoring settings")
         constraints = [
             models.CheckConstraint(
                 condition=Q(grade_a__gt=models.F("grade_b"))
                 & Q(grade_b__gt=models.F("grade_c")),
                 name="scoring_grades_decrease",
-                violation_error_message="Thresholds decrease: A above B above C.",
+                violation_error_message=_("Thresholds decrease: A above B above C."),
             )
         ]
 
     def __str__(self):
-        return "Scoring settings"
+        return gettext("Scoring settings")
 
     @property
     def thresholds(self) -> GradeThresholds:
@@ -178,10 +205,10 @@ class ScoringConfig(models.Model):
 
 
 class RebuildStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ScoreRebuild(models.Model):
@@ -189,25 +216,33 @@ class ScoreRebuild(models.Model):
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty for the nightly run.",
+        help_text=_("Empty for the nightly run."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     status = models.CharField(
-        max_length=8, choices=RebuildStatus.choices, default=RebuildStatus.QUEUED
+        _("status"),
+        max_length=8,
+        choices=RebuildStatus.choices,
+        default=RebuildStatus.QUEUED,
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    total = models.PositiveIntegerField(default=0, help_text="Open leads to rescore.")
-    done = models.PositiveIntegerField(default=0)
-    closed_counted = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True)
+    total = models.PositiveIntegerField(
+        _("total"), default=0, help_text=_("Open leads to rescore.")
+    )
+    done = models.PositiveIntegerField(_("done"), default=0)
+    closed_counted = models.PositiveIntegerField(_("closed counted"), default=0)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
+        verbose_name = _("score rebuild")
+        verbose_name_plural = _("score rebuilds")
         ordering = ["-created_at", "-id"]
         constraints = [
             # One rebuild queued or running at a time.
@@ -219,7 +254,10 @@ class ScoreRebuild(models.Model):
         ]
 
     def __str__(self):
-        return f"Score rebuild {self.pk} ({self.get_status_display()})"
+        return gettext("Score rebuild %(id)s (%(status)s)") % {
+            "id": self.pk,
+            "status": self.get_status_display(),
+        }
 
     @property
     def percent(self) -> int:

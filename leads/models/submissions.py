@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class FormSubmission(models.Model):
@@ -10,13 +11,20 @@ class FormSubmission(models.Model):
     record its first POST made: the unique token makes a second POST of the same
     form (a double click, a resend) land on that record instead of a duplicate."""
 
-    token = models.CharField(max_length=64, unique=True)
-    kind = models.CharField(max_length=20)
-    object_id = models.BigIntegerField(null=True, blank=True)
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=20)
+    object_id = models.BigIntegerField(_("object id"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
 
     def __str__(self):
         return f"{self.kind} {self.object_id}"

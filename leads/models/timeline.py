@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import (
     FSMField,
     FSMModelMixin,
@@ -33,7 +34,7 @@ def regarding_constraint(name):
     return models.CheckConstraint(
         condition=condition,
         name=name,
-        violation_error_message="A timeline item regards exactly one record.",
+        violation_error_message=_("A timeline item regards exactly one record."),
     )
 
 
@@ -41,26 +42,49 @@ class TimelineItem(models.Model):
     """Regards exactly one lead, account, contact or opportunity (explicit FKs)."""
 
     lead = models.ForeignKey(
-        Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Lead,
+        verbose_name=_("lead"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     opportunity = models.ForeignKey(
-        Opportunity, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Opportunity,
+        verbose_name=_("opportunity"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
         editable=False,
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False
+    )
 
     class Meta:
         abstract = True
@@ -71,21 +95,21 @@ class TimelineItem(models.Model):
 
 
 class ActivityKind(models.TextChoices):
-    PHONE_CALL = "phone_call", "Phone call"
-    EMAIL = "email", "Email"
-    TASK = "task", "Task"
-    APPOINTMENT = "appointment", "Appointment"
+    PHONE_CALL = "phone_call", _("Phone call")
+    EMAIL = "email", _("Email")
+    TASK = "task", _("Task")
+    APPOINTMENT = "appointment", _("Appointment")
 
 
 class Direction(models.TextChoices):
-    INCOMING = "incoming", "Incoming"
-    OUTGOING = "outgoing", "Outgoing"
+    INCOMING = "incoming", _("Incoming")
+    OUTGOING = "outgoing", _("Outgoing")
 
 
 class ActivityState(models.TextChoices):
-    OPEN = "open", "Open"
-    COMPLETED = "completed", "Completed"
-    CANCELED = "canceled", "Canceled"
+    OPEN = "open", _("Open")
+    COMPLETED = "completed", _("Completed")
+    CANCELED = "canceled", _("Canceled")
 
 
 class Activity(FSMModelMixin, TimelineItem):
@@ -95,33 +119,42 @@ class Activity(FSMModelMixin, TimelineItem):
     its lead's day for the source report (leads.models.reports).
     """
 
-    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
-    subject = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    direction = models.CharField(max_length=10, choices=Direction.choices, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, blank=True
+    )
     due_at = models.DateTimeField(
-        "due", null=True, blank=True, validators=[validate_business_date]
+        _("due"), null=True, blank=True, validators=[validate_business_date]
     )
     start_at = models.DateTimeField(
-        "start", null=True, blank=True, validators=[validate_business_date]
+        _("start"), null=True, blank=True, validators=[validate_business_date]
     )
     end_at = models.DateTimeField(
-        "end", null=True, blank=True, validators=[validate_business_date]
+        _("end"), null=True, blank=True, validators=[validate_business_date]
     )
     state = FSMField(
+        _("state"),
         max_length=10,
         choices=ActivityState.choices,
         default=ActivityState.OPEN,
         protected=True,
     )
-    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(
+        _("completed at"), null=True, blank=True, editable=False
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="activities",
     )
 
     class Meta:
+        verbose_name = _("activity")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "activities"
+        verbose_name_plural = _("activities")
         constraints = [
             regarding_constraint("activity_regards_one_record"),
             models.CheckConstraint(
@@ -129,7 +162,9 @@ class Activity(FSMModelMixin, TimelineItem):
                 | Q(start_at__isnull=True)
                 | Q(end_at__gte=models.F("start_at")),
                 name="activity_ends_after_start",
-                violation_error_message="An appointment cannot end before it starts.",
+                violation_error_message=_(
+                    "An appointment cannot end before it starts."
+                ),
             ),
             business_datetime_check("activity", "due_at"),
             business_datetime_check("activity", "start_at"),
@@ -160,7 +195,7 @@ class Activity(FSMModelMixin, TimelineItem):
         field=state,
         source=ActivityState.OPEN,
         target=ActivityState.COMPLETED,
-        custom={"label": "Complete"},
+        custom={"label": _("Complete")},
     )
     def complete(self, *, by=None, description=None):
         self.completed_at = timezone.now()
@@ -171,7 +206,7 @@ class Activity(FSMModelMixin, TimelineItem):
         field=state,
         source=ActivityState.OPEN,
         target=ActivityState.CANCELED,
-        custom={"label": "Cancel"},
+        custom={"label": _("Cancel")},
     )
     def cancel(self, *, by=None, description=None):
         pass
@@ -180,10 +215,12 @@ class Activity(FSMModelMixin, TimelineItem):
 class Note(TimelineItem):
     """A free-text note on a record."""
 
-    title = models.CharField(max_length=200, blank=True)
-    text = models.TextField()
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    text = models.TextField(_("text"))
 
     class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
         ordering = ["-created_at", "-id"]
         constraints = [regarding_constraint("note_regards_one_record")]
         indexes = [
@@ -207,12 +244,14 @@ def attachment_path(instance, filename):
 class Attachment(TimelineItem):
     """A file attached to a record; served only through the access-checked view."""
 
-    file = models.FileField(upload_to=attachment_path, max_length=255)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["-created_at", "-id"]
         constraints = [regarding_constraint("attachment_regards_one_record")]
         indexes = [

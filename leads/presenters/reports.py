@@ -6,7 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.http import urlencode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OpportunityState
 from leads.models import LeadState, LeadStatus
@@ -18,11 +21,11 @@ REASON_STATUS = {
     "canceled": LeadStatus.CANCELED,
 }
 SIGNIFICANCE_LABELS = {
-    "higher": "Higher",
-    "lower": "Lower",
-    "same": "No clear difference",
-    "too_few": "Too few to tell",
-    "baseline": "Baseline",
+    "higher": _("Higher"),
+    "lower": _("Lower"),
+    "same": _("No clear difference"),
+    "too_few": _("Too few to tell"),
+    "baseline": _("Baseline"),
 }
 
 
@@ -98,29 +101,45 @@ def _drill_down(row, data):
     return links
 
 
+def fixed(value, places: int = 0, grouping: bool = False) -> str:
+    """`value` with `places` decimals, rounded as Python's format() rounds, written
+    the active locale's way (decimal mark; thousands grouped when `grouping`)."""
+    return number_format(round(value, places), places, force_grouping=grouping)
+
+
+def percent(text) -> str:
+    """A number already written ("12.5") as a percentage ("12.5%"; the locale
+    decides on the space before the sign)."""
+    return gettext("%(number)s%%") % {"number": text}
+
+
 def _count(value):
-    return f"{value:,}"
+    return number_format(value, force_grouping=True)
 
 
 def _money(value):
-    return None if value is None else f"{round(value):,}"
+    return None if value is None else number_format(round(value), force_grouping=True)
 
 
 def _pct(value):
-    return None if value is None else f"{value * 100:.1f}%"
+    return None if value is None else percent(fixed(value * 100, 1))
 
 
 def _one_place(value):
-    return None if value is None else f"{value:.1f}"
+    return None if value is None else fixed(value, 1)
 
 
 def _cents(value):
-    return None if value is None else f"{value:,.2f}"
+    return None if value is None else fixed(value, 2, grouping=True)
 
 
 def _rate(row):
     interval = row.interval
-    note = f"({interval[0] * 100:.1f}–{interval[1] * 100:.1f})" if interval else None
+    note = (
+        f"({fixed(interval[0] * 100, 1)}–{fixed(interval[1] * 100, 1)})"
+        if interval
+        else None
+    )
     return _pct(row.qualification_rate), note
 
 
@@ -131,7 +150,7 @@ def _won_leads(row):
 
 def _return(row):
     ratio = row.return_on_cost
-    return (None if ratio is None else f"{ratio:.2f}×"), None
+    return (None if ratio is None else f"{fixed(ratio, 2)}×"), None
 
 
 def _counted(name):
@@ -160,59 +179,61 @@ class Column:
 
 
 COUNTS = [
-    ("created", "Created"),
-    ("open", "Open"),
-    ("qualified", "Qualified"),
-    ("lost", "Lost"),
-    ("cannot_contact", "Cannot contact"),
-    ("no_longer_interested", "No longer interested"),
-    ("canceled", "Canceled"),
-    ("merged", "Merged"),
+    ("created", _("Created")),
+    ("open", _("Open")),
+    ("qualified", _("Qualified")),
+    ("lost", _("Lost")),
+    ("cannot_contact", _("Cannot contact")),
+    ("no_longer_interested", _("No longer interested")),
+    ("canceled", _("Canceled")),
+    ("merged", _("Merged")),
 ]
 # Every column of the page, each in one group (leads.forms.reports.COLUMN_GROUPS);
 # the CSV (CSV_HEADER below) has them all.
 COLUMNS = {
     "outcomes": [
         *[Column(name, label, _counted(name)) for name, label in COUNTS],
-        Column("rate", "Qualification rate (95%)", _rate, phone="Rate"),
+        Column("rate", _("Qualification rate (95%)"), _rate, phone=_("Rate")),
         Column(
             "versus",
-            "Versus {baseline}",
-            lambda row: (SIGNIFICANCE_LABELS.get(row.significance, ""), None),
+            _("Versus {baseline}"),
+            lambda row: (str(SIGNIFICANCE_LABELS.get(row.significance, "")), None),
             numeric=False,
         ),
     ],
     "revenue": [
-        Column("won_leads", "Leads won (share)", _won_leads, phone="Leads won"),
-        Column("won_revenue", "Won revenue", _shown("won_revenue", _money)),
-        Column("pipeline", "Open pipeline", _shown("pipeline", _money)),
-        Column("win_rate", "Win rate", _shown("win_rate", _pct)),
+        Column("won_leads", _("Leads won (share)"), _won_leads, phone=_("Leads won")),
+        Column("won_revenue", _("Won revenue"), _shown("won_revenue", _money)),
+        Column("pipeline", _("Open pipeline"), _shown("pipeline", _money)),
+        Column("win_rate", _("Win rate"), _shown("win_rate", _pct)),
     ],
     "speed": [
         Column(
             "median_days",
-            "Median days to qualify",
+            _("Median days to qualify"),
             _shown("median_days_to_qualify", _one_place),
-            phone="Days to qualify",
+            phone=_("Days to qualify"),
         ),
         Column(
             "median_hours",
-            "Median hours to first activity",
+            _("Median hours to first activity"),
             _shown("median_hours_to_first_work", _one_place),
-            phone="Hours to first activity",
+            phone=_("Hours to first activity"),
         ),
-        Column("worked_24h", "Worked ≤ 24 h", _shown("worked_within_24h_share", _pct)),
+        Column(
+            "worked_24h", _("Worked ≤ 24 h"), _shown("worked_within_24h_share", _pct)
+        ),
     ],
     "cost": [
-        Column("cost", "Campaign cost", _shown("cost", _money), phone="Cost"),
-        Column("cost_per_lead", "Cost / lead", _shown("cost_per_lead", _cents)),
+        Column("cost", _("Campaign cost"), _shown("cost", _money), phone=_("Cost")),
+        Column("cost_per_lead", _("Cost / lead"), _shown("cost_per_lead", _cents)),
         Column(
             "cost_per_qualified",
-            "Cost / qualified lead",
+            _("Cost / qualified lead"),
             _shown("cost_per_qualified", _cents),
-            phone="Cost / qualified",
+            phone=_("Cost / qualified"),
         ),
-        Column("return", "Return (won revenue ÷ cost)", _return, phone="Return"),
+        Column("return", _("Return (won revenue ÷ cost)"), _return, phone=_("Return")),
     ],
 }
 SIGNIFICANCE_BADGES = {
@@ -314,33 +335,33 @@ def _number(value, places=1):
 
 
 CSV_HEADER = [
-    "Row",
-    "Source",
-    "Campaign",
-    "Created",
-    "Open",
-    "Qualified",
-    "Lost",
-    "Cannot Contact",
-    "No Longer Interested",
-    "Canceled",
-    "Merged",
-    "Qualification rate %",
-    "95% low %",
-    "95% high %",
-    "Versus baseline",
-    "Leads with won revenue",
-    "Won share %",
-    "Won revenue",
-    "Open pipeline",
-    "Win rate %",
-    "Median days to qualify",
-    "Median hours to first completed activity",
-    "Worked within 24 h %",
-    "Campaign cost",
-    "Cost per lead",
-    "Cost per qualified lead",
-    "Return (won revenue / cost)",
+    _("Row"),
+    _("Source"),
+    _("Campaign"),
+    _("Created"),
+    _("Open"),
+    _("Qualified"),
+    _("Lost"),
+    _("Cannot Contact"),
+    _("No Longer Interested"),
+    _("Canceled"),
+    _("Merged"),
+    _("Qualification rate %"),
+    _("95% low %"),
+    _("95% high %"),
+    _("Versus baseline"),
+    _("Leads with won revenue"),
+    _("Won share %"),
+    _("Won revenue"),
+    _("Open pipeline"),
+    _("Win rate %"),
+    _("Median days to qualify"),
+    _("Median hours to first completed activity"),
+    _("Worked within 24 h %"),
+    _("Campaign cost"),
+    _("Cost per lead"),
+    _("Cost per qualified lead"),
+    _("Return (won revenue / cost)"),
 ]
 
 
@@ -361,7 +382,7 @@ def _csv_line(row, source_label):
         _number(_percent(row.qualification_rate)),
         _number(_percent(interval[0])) if interval else "",
         _number(_percent(interval[1])) if interval else "",
-        SIGNIFICANCE_LABELS.get(row.significance, ""),
+        str(SIGNIFICANCE_LABELS.get(row.significance, "")),
         row.won_leads,
         _number(_percent(row.won_share)),
         _number(row.won_revenue, 2),
@@ -379,7 +400,7 @@ def _csv_line(row, source_label):
 
 def csv_rows(report):
     """The report as CSV lines: CSV_HEADER, then every row with the columns of every group."""
-    yield CSV_HEADER
+    yield [str(label) for label in CSV_HEADER]
     for row in report.rows:
         yield _csv_line(row, row.label)
         for line in row.campaigns:

@@ -4,6 +4,9 @@ template only prints them."""
 
 import math
 
+from django.utils.translation import gettext
+
+from leads.presenters.reports import fixed, percent
 from leads.scoring.evaluation import wilson_interval
 
 # The calibration chart's viewBox and plot area (SVG user units).
@@ -55,7 +58,7 @@ def _grade_scores(thresholds) -> dict[str, str]:
         "A": f"{t.a}–100",
         "B": f"{t.b}–{t.a - 1}",
         "C": f"{t.c}–{t.b - 1}",
-        "D": f"0–{t.c - 1}" if t.c else "none",
+        "D": f"0–{t.c - 1}" if t.c else gettext("none"),
     }
 
 
@@ -97,11 +100,17 @@ def _series(rows, prefix: str, name: str, css: str) -> dict:
         {
             "x": _x(row[f"{prefix}predicted"]),
             "y": _y(row[f"{prefix}observed"]),
-            "title": (
-                f"{name}, scores {row['band']}: {row[f'{prefix}count']} leads, "
-                f"predicted {row[f'{prefix}predicted']:.0f}%, "
-                f"qualified {row[f'{prefix}observed']:.0f}%"
-            ),
+            "title": gettext(
+                "%(name)s, scores %(band)s: %(count)s leads, predicted %(predicted)s, "
+                "qualified %(qualified)s"
+            )
+            % {
+                "name": name,
+                "band": row["band"],
+                "count": row[f"{prefix}count"],
+                "predicted": percent(fixed(row[f"{prefix}predicted"])),
+                "qualified": percent(fixed(row[f"{prefix}observed"])),
+            },
         }
         for row in rows
         if row[f"{prefix}count"]
@@ -131,16 +140,16 @@ def calibration_chart(rows) -> dict:
         "right": CAL_WIDTH - CAL_RIGHT,
         "top": CAL_TOP,
         "bottom": CAL_HEIGHT - CAL_BOTTOM,
-        "x_ticks": [{"at": _x(t), "label": f"{t}%"} for t in ticks],
-        "y_ticks": [{"at": _y(t), "label": f"{t}%"} for t in ticks],
+        "x_ticks": [{"at": _x(t), "label": percent(t)} for t in ticks],
+        "y_ticks": [{"at": _y(t), "label": percent(t)} for t in ticks],
         "diagonal": {"x1": _x(0), "y1": _y(0), "x2": _x(100), "y2": _y(100)},
         "x_label_at": CAL_HEIGHT - 8,
         "x_label_x": (CAL_LEFT + CAL_WIDTH - CAL_RIGHT) / 2,
         "y_label_y": (CAL_TOP + CAL_HEIGHT - CAL_BOTTOM) / 2,
         "whiskers": whiskers,
         "series": [
-            _series(rows, "baseline_", "Source only", "series-baseline"),
-            _series(rows, "", "Lead score", "series-model"),
+            _series(rows, "baseline_", gettext("Source only"), "series-baseline"),
+            _series(rows, "", gettext("Lead score"), "series-model"),
         ],
     }
 
@@ -158,8 +167,8 @@ def auc_chart(model, baseline) -> dict:
     rows = []
     for index, (label, css, area) in enumerate(
         (
-            ("Lead score", "series-model", model),
-            ("Source only", "series-baseline", baseline),
+            (gettext("Lead score"), "series-model", model),
+            (gettext("Source only"), "series-baseline", baseline),
         )
     ):
         y = AUC_TOP + AUC_ROW * index + AUC_ROW / 2
@@ -171,10 +180,15 @@ def auc_chart(model, baseline) -> dict:
                 "x": x(area.value),
                 "x1": x(area.low),
                 "x2": x(area.high),
-                "title": (
-                    f"{label}: AUC {area.value:.3f}, "
-                    f"95% interval {area.low:.3f}–{area.high:.3f}"
-                ),
+                "title": gettext(
+                    "%(label)s: AUC %(auc)s, 95%% interval %(low)s–%(high)s"
+                )
+                % {
+                    "label": label,
+                    "auc": fixed(area.value, 3),
+                    "low": fixed(area.low, 3),
+                    "high": fixed(area.high, 3),
+                },
             }
         )
     axis_y = AUC_TOP + AUC_ROW * 2 + 4
@@ -189,7 +203,7 @@ def auc_chart(model, baseline) -> dict:
         "right": AUC_WIDTH - AUC_RIGHT,
         "chance": x(0.5),
         "ticks": [
-            {"at": x(start + i / 10), "label": f"{start + i / 10:.1f}"}
+            {"at": x(start + i / 10), "label": fixed(start + i / 10, 1)}
             for i in range(steps + 1)
         ],
     }

@@ -9,12 +9,13 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.template.defaultfilters import filesizeformat
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import Activity, ActivityState, EmailState
 from leads.selectors.timeline import TimelineEntry
 from leadsite.core.display import NO_VALUE, day_formatter, url_maker
 
-UNKNOWN_USER = "Unknown user"
+UNKNOWN_USER = _("Unknown user")
 
 
 def _labels(name):

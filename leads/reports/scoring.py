@@ -33,6 +33,7 @@ import math
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from accounts.permissions import visible_to
 from leads.features import by_scope, counted_leads, grouped_counts, lead_rows
@@ -213,7 +214,7 @@ def scoring_backtest(
             tested_qualified=0,
             closed_after=0,
             capped=False,
-            too_few=["No closed leads match these filters."],
+            too_few=[gettext("No closed leads match these filters.")],
         )
     boundary = _midnight(cutoff)
     before = closed.filter(closed_at__lt=boundary)
@@ -231,20 +232,35 @@ def scoring_backtest(
     too_few = []
     missing = missing_data(table, settings)
     if missing is not None:
-        too_few.append(f"To learn from, before the cut-off: {_reason(missing)}")
+        too_few.append(
+            gettext("To learn from, before the cut-off: %(reason)s")
+            % {"reason": _reason(missing)}
+        )
     if count < MIN_TEST:
         too_few.append(
-            f"To test on, from the cut-off: {count} closed lead{_s(count)}, "
-            f"{MIN_TEST} needed."
+            ngettext(
+                "To test on, from the cut-off: %(count)s closed lead, %(needed)s "
+                "needed.",
+                "To test on, from the cut-off: %(count)s closed leads, %(needed)s "
+                "needed.",
+                count,
+            )
+            % {"count": count, "needed": MIN_TEST}
         )
     rows = [] if too_few else list(lead_rows(_test_leads(after, count)))
     outcomes = [state == LeadState.QUALIFIED for _pk, _unit, state, _pairs in rows]
     qualified = sum(outcomes)
     if rows and qualified in (0, len(rows)):
-        which = "qualified" if qualified else "disqualified"
         too_few.append(
-            f"To test on, from the cut-off: every lead was {which}; "
-            "the comparison needs both outcomes."
+            gettext(
+                "To test on, from the cut-off: every lead was qualified; the "
+                "comparison needs both outcomes."
+            )
+            if qualified
+            else gettext(
+                "To test on, from the cut-off: every lead was disqualified; the "
+                "comparison needs both outcomes."
+            )
         )
     result.update(
         trained=table,
@@ -270,7 +286,3 @@ def scoring_backtest(
 def _reason(text: str) -> str:
     """missing_data's sentence without its "Not enough data yet: " opening."""
     return text.split(": ", 1)[-1]
-
-
-def _s(count: int) -> str:
-    return "" if count == 1 else "s"

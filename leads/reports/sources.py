@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from leads.models import Campaign, LeadSource, SourceReportHistogram
 from leads.reports.facts import FIGURES
@@ -150,7 +151,8 @@ class SourceReport:
 
 
 def source_label(source) -> str:
-    return dict(LeadSource.choices).get(source, "No source")
+    label = dict(LeadSource.choices).get(source)
+    return gettext("No source") if label is None else str(label)
 
 
 def report_dimensions(*, business_unit_ids=None, team=None, owner=None, campaign=None):
@@ -209,7 +211,8 @@ def source_performance_report(
     campaigns = Campaign.objects.in_bulk(campaign_ids) if campaign_ids else {}
 
     sources: dict = {}
-    total = ReportRow(kind="total", label="All sources")
+    no_campaign = gettext("No campaign")
+    total = ReportRow(kind="total", label=gettext("All sources"))
     for group in groups:
         source, campaign_id = group["source"], group["campaign_id"]
         qualify = histograms.get(
@@ -225,7 +228,7 @@ def source_performance_report(
             )
         line = ReportRow(
             kind="campaign",
-            label=str(campaigns[campaign_id]) if campaign_id else "No campaign",
+            label=str(campaigns[campaign_id]) if campaign_id else no_campaign,
             source=source,
             campaign=campaigns.get(campaign_id),
             no_campaign=campaign_id is None,
@@ -253,7 +256,9 @@ def source_performance_report(
         total=total,
         baseline=baseline,
         baseline_label=(
-            "all other sources" if baseline == ALL else source_label(int(baseline))
+            gettext("all other sources")
+            if baseline == ALL
+            else source_label(int(baseline))
         ),
         months=months,
         trend=trend,

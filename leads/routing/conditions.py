@@ -19,6 +19,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 CHOICE, REF, TEXT, NUMBER = "choice", "ref", "text", "number"
 GRADES = ("A", "B", "C", "D")  # as leads.scoring.grades (a sibling this may not import)
@@ -52,22 +56,22 @@ class FieldSpec:
 
 
 FIELDS = {
-    "source": FieldSpec("source", CHOICE, "source"),
-    "country": FieldSpec("country", TEXT, "country"),
-    "state": FieldSpec("state/province", TEXT, "state_or_province"),
-    "industry": FieldSpec("industry", CHOICE, "industry"),
-    "employees": FieldSpec("employees", NUMBER, "number_of_employees", integer=True),
-    "estimated_value": FieldSpec("est. value", NUMBER, "estimated_value"),
-    "rating": FieldSpec("rating", CHOICE, "rating"),
-    "campaign": FieldSpec("campaign", REF, "campaign_id"),
-    "channel_partner": FieldSpec("channel partner", REF, "channel_partner_id"),
-    "capture_form": FieldSpec("capture form", REF, "capture_form_id"),
-    "business_unit": FieldSpec("business unit", REF, "business_unit_id"),
+    "source": FieldSpec(_("source"), CHOICE, "source"),
+    "country": FieldSpec(_("country"), TEXT, "country"),
+    "state": FieldSpec(_("state/province"), TEXT, "state_or_province"),
+    "industry": FieldSpec(_("industry"), CHOICE, "industry"),
+    "employees": FieldSpec(_("employees"), NUMBER, "number_of_employees", integer=True),
+    "estimated_value": FieldSpec(_("est. value"), NUMBER, "estimated_value"),
+    "rating": FieldSpec(_("rating"), CHOICE, "rating"),
+    "campaign": FieldSpec(_("campaign"), REF, "campaign_id"),
+    "channel_partner": FieldSpec(_("channel partner"), REF, "channel_partner_id"),
+    "capture_form": FieldSpec(_("capture form"), REF, "capture_form_id"),
+    "business_unit": FieldSpec(_("business unit"), REF, "business_unit_id"),
     "score": FieldSpec(
-        "score", NUMBER, "", integer=True, bounds=(0, 100), ops=("gte", "lte")
+        _("score"), NUMBER, "", integer=True, bounds=(0, 100), ops=("gte", "lte")
     ),
     "grade": FieldSpec(
-        "grade",
+        _("grade"),
         CHOICE,
         "",
         options=tuple((letter, letter) for letter in GRADES),
@@ -78,13 +82,13 @@ FIELDS = {
 SCORE_FIELDS = ("score", "grade")
 
 OPERATORS = {
-    "equals": "is",
-    "in": "in",
-    "not_in": "not in",
-    "contains": "contains",
+    "equals": _("is"),
+    "in": _("in"),
+    "not_in": _("not in"),
+    "contains": _("contains"),
     "gte": "≥",
     "lte": "≤",
-    "empty": "is empty",
+    "empty": _("is empty"),
 }
 OPERATORS_BY_KIND = {
     CHOICE: ("equals", "in", "not_in", "empty"),
@@ -99,14 +103,14 @@ def _scalar(spec: FieldSpec, raw):
     """One value for `spec`, normalised for storage (ValueError when it is not one)."""
     if spec.options:
         text = str(raw).strip().upper() if isinstance(raw, str) else None
-        if text not in {v for v, _ in spec.options}:
+        if text not in {v for v, _label in spec.options}:
             raise ValueError
         return text
     if spec.kind in (CHOICE, REF):
         if isinstance(raw, bool):
             raise ValueError
         number = int(raw)
-        if spec.kind == CHOICE and number not in {v for v, _ in spec.choices}:
+        if spec.kind == CHOICE and number not in {v for v, _label in spec.choices}:
             raise ValueError
         if number < 1 and spec.kind == REF:
             raise ValueError
@@ -136,14 +140,20 @@ def _scalar(spec: FieldSpec, raw):
 def clean_condition(raw) -> dict:
     """A condition in its stored form, or ValidationError saying what is wrong."""
     if not isinstance(raw, dict):
-        raise ValidationError("A condition is a field, an operator and a value.")
+        raise ValidationError(
+            gettext("A condition is a field, an operator and a value.")
+        )
     spec = FIELDS.get(raw.get("field"))
     if spec is None:
-        raise ValidationError("Choose a lead field for the condition.")
+        raise ValidationError(gettext("Choose a lead field for the condition."))
     op = raw.get("op")
     if op not in spec.operators:
-        allowed = ", ".join(OPERATORS[o] for o in spec.operators)
-        raise ValidationError(f"For {spec.label} the operator is one of: {allowed}.")
+        allowed = ", ".join(str(OPERATORS[o]) for o in spec.operators)
+        raise ValidationError(
+            gettext("For %(field)s the operator is one of: %(operators)s.")
+            % {"field": spec.label, "operators": allowed},
+            code="operator",
+        )
     value = raw.get("value")
     if op == "empty":
         return {"field": raw["field"], "op": op, "value": None}
@@ -162,18 +172,30 @@ def clean_condition(raw) -> dict:
             cleaned = _scalar(spec, value)
     except (TypeError, ValueError):
         wanted = {
-            CHOICE: "one of the listed values",
-            REF: "one of the listed records",
-            TEXT: "some text",
-            NUMBER: "a whole number" if spec.integer else "a number",
+            CHOICE: gettext("one of the listed values"),
+            REF: gettext("one of the listed records"),
+            TEXT: gettext("some text"),
+            NUMBER: gettext("a whole number") if spec.integer else gettext("a number"),
         }[spec.kind]
         if spec.bounds:
-            wanted += " from {} to {}".format(*spec.bounds)
+            wanted = gettext("%(wanted)s from %(lowest)s to %(highest)s") % {
+                "wanted": wanted,
+                "lowest": spec.bounds[0],
+                "highest": spec.bounds[1],
+            }
         if spec.options:
-            wanted = "one of " + ", ".join(v for v, _ in spec.options)
-        many = " (one or more)" if op in LIST_OPERATORS else ""
+            wanted = gettext("one of %(options)s") % {
+                "options": ", ".join(v for v, _label in spec.options)
+            }
+        if op in LIST_OPERATORS:
+            wanted = gettext("%(wanted)s (one or more)") % {"wanted": wanted}
         raise ValidationError(
-            f"{spec.label.capitalize()} {OPERATORS[op]} needs {wanted}{many}."
+            gettext("%(field)s %(operator)s needs %(wanted)s.")
+            % {
+                "field": capfirst(spec.label),
+                "operator": OPERATORS[op],
+                "wanted": wanted,
+            }
         ) from None
     return {"field": raw["field"], "op": op, "value": cleaned}
 
@@ -182,10 +204,10 @@ def validate_conditions(value) -> None:
     """Raise ValidationError unless `value` is a list of well-formed conditions
     (the rule model's validator: a malformed list never reaches the table)."""
     if not isinstance(value, list):
-        raise ValidationError("Conditions are a list.")
+        raise ValidationError(gettext("Conditions are a list."))
     for item in value:
         if clean_condition(item) != item:
-            raise ValidationError("A condition is not in its stored form.")
+            raise ValidationError(gettext("A condition is not in its stored form."))
 
 
 def _text(value) -> str:
@@ -238,18 +260,20 @@ def describe_condition(
     label = spec.label
     if values is not None and condition["field"] in SCORE_FIELDS:
         actual = values.get(condition["field"])
-        label = f"{label} {'(none)' if actual is None else actual}"
+        label = f"{label} {gettext('(none)') if actual is None else actual}"
     if op == "empty":
-        return f"{label} is empty"
+        return gettext("%(field)s is empty") % {"field": label}
 
     def word(item):
         if spec.kind == CHOICE:
-            return dict(spec.choices).get(item, str(item))
+            return str(dict(spec.choices).get(item, item))
         if spec.kind == REF:
             return (labels or {}).get((condition["field"], item), f"#{item}")
         if spec.kind == NUMBER:
             number = Decimal(str(item))
-            return f"{number:,.2f}" if not spec.integer else f"{int(number):,}"
+            if spec.integer:
+                return number_format(int(number), force_grouping=True)
+            return number_format(number, decimal_pos=2, force_grouping=True)
         return str(item)
 
     shown = ", ".join(word(i) for i in value) if op in LIST_OPERATORS else word(value)

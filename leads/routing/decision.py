@@ -4,6 +4,8 @@ owner; with the reason in words, as the assignment log shows it."""
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from leads.routing.conditions import describe_condition
 from leads.routing.fallback import fallback_owner
 from leads.routing.matching import match_rule, unit_ancestry
@@ -45,67 +47,99 @@ def decide(values: dict, rules, situation: Situation) -> Decision:
     if found is None:
         if keeper is not None:
             return Decision(
-                "kept", f"no rule matched → kept by creator {keeper}", user=keeper
+                "kept",
+                gettext("no rule matched → kept by creator %(user)s")
+                % {"user": keeper},
+                user=keeper,
             )
         user, words = fallback_owner(situation, values.get("business_unit"))
         if user is None:
-            return Decision("unchanged", "no rule matched and no fallback owner")
-        return Decision("fallback", f"no rule matched → {words} {user}", user=user)
+            return Decision(
+                "unchanged", gettext("no rule matched and no fallback owner")
+            )
+        return Decision(
+            "fallback",
+            gettext("no rule matched → %(owner)s %(user)s")
+            % {"owner": words, "user": user},
+            user=user,
+        )
 
     rule = found.rule
     described = "; ".join(
         describe_condition(c, situation.labels, values) for c in found.conditions
     )
-    head = f"matched '{rule.name}'" + (f" ({described})" if described else "")
+    if described:
+        head = gettext("matched '%(rule)s' (%(conditions)s)") % {
+            "rule": rule.name,
+            "conditions": described,
+        }
+    else:
+        head = gettext("matched '%(rule)s'") % {"rule": rule.name}
     base = dict(rule=rule, conditions=found.conditions)
     if rule.target_user_id:
         target = situation.users.get(rule.target_user_id)
         why = situation.why_not(rule.target_user_id)
         if why is None:
             return Decision("matched", f"{head} → {target}", user=target, **base)
-        miss = f"{head} → {target or 'user'}: {why}"
+        miss = f"{head} → {target or gettext('user')}: {why}"
     else:
         members = situation.team_members.get(rule.target_team_id, [])
         eligible = {pk for pk in members if situation.why_not(pk) is None}
         team = rule.target_team
-        if rule.distribution == "least_loaded":
+        by_load = rule.distribution == "least_loaded"
+        if by_load:
             pk = least_loaded(members, situation.loads, eligible)
-            how = "least loaded"
         else:
             pk = next_in_turn(members, situation.cursors.get(rule.pk), eligible)
-            how = "round-robin turn of"
         if pk is not None:
             user = situation.users[pk]
             load = situation.loads.get(pk, 0)
-            words = (
-                f"{how} {user}"
-                if how != "least loaded"
-                else f"least loaded: {user} ({load} open)"
-            )
+            if by_load:
+                words = gettext("least loaded: %(user)s (%(count)s open)") % {
+                    "user": user,
+                    "count": load,
+                }
+            else:
+                words = gettext("round-robin turn of %(user)s") % {"user": user}
             return Decision(
                 "matched",
-                f"{head} → team {team}, {words}",
+                gettext("%(head)s → team %(team)s, %(choice)s")
+                % {"head": head, "team": team, "choice": words},
                 user=user,
-                turn=how != "least loaded",
+                turn=not by_load,
                 **base,
             )
         if not members:
-            miss = f"{head} → team {team}: no members"
+            state = gettext("no members")
         else:
             reasons = {situation.why_not(pk) for pk in members}
             state = (
-                f"everyone {reasons.pop()}" if len(reasons) == 1 else "nobody eligible"
+                gettext("everyone %(reason)s") % {"reason": reasons.pop()}
+                if len(reasons) == 1
+                else gettext("nobody eligible")
             )
-            miss = f"{head} → team {team}: {state}"
+        miss = gettext("%(head)s → team %(team)s: %(state)s") % {
+            "head": head,
+            "team": team,
+            "state": state,
+        }
     if keeper is not None:
         return Decision(
-            "kept", f"{miss} → kept by creator {keeper}", user=keeper, **base
+            "kept",
+            gettext("%(miss)s → kept by creator %(user)s")
+            % {"miss": miss, "user": keeper},
+            user=keeper,
+            **base,
         )
     user, words = fallback_owner(
         situation, rule.business_unit_id or values.get("business_unit")
     )
     if user is None:
-        return Decision("unchanged", f"{miss}; no fallback owner", **base)
+        return Decision(
+            "unchanged",
+            gettext("%(miss)s; no fallback owner") % {"miss": miss},
+            **base,
+        )
     return Decision("team_full", f"{miss} → {words} {user}", user=user, **base)
 
 

@@ -11,6 +11,8 @@ Capture creates its lead with this owner too (leads.services.capture), so a lead
 no rule routes ends with the same person whichever way it came in.
 """
 
+from django.utils.translation import gettext
+
 from leads.routing.matching import unit_ancestry
 from leads.routing.situation import Situation
 
@@ -21,9 +23,11 @@ def fallback_owner(situation: Situation, unit_id) -> tuple:
     for unit in unit_ancestry(unit_id, situation.parents):
         owner_id = situation.default_owners.get(unit)
         if owner_id is not None and situation.why_not(owner_id) is None:
-            name = situation.unit_names.get(unit, "the business unit")
-            return situation.users[owner_id], f"{name} default owner"
+            name = situation.unit_names.get(unit) or gettext("the business unit")
+            return situation.users[owner_id], gettext("%(unit)s default owner") % {
+                "unit": name
+            }
     pk = situation.fallback_owner_id
     if pk is not None and situation.why_not(pk) is None:
-        return situation.users[pk], "fallback owner"
+        return situation.users[pk], gettext("fallback owner")
     return None, None

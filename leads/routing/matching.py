@@ -8,13 +8,15 @@ attributes (is_active, order, pk, conditions, business_unit_id, channel_partner_
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from leads.routing.conditions import condition_holds
 
 ORGANISATION, UNIT, PARTNER = "organisation", "unit", "partner"
 LEVEL_LABELS = {
-    PARTNER: "Channel partner rules",
-    UNIT: "Business unit rules",
-    ORGANISATION: "Organisation rules",
+    PARTNER: _("Channel partner rules"),
+    UNIT: _("Business unit rules"),
+    ORGANISATION: _("Organisation rules"),
 }
 
 

@@ -9,6 +9,8 @@ without a database.
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from leads.routing.matching import unit_ancestry
 
 
@@ -45,9 +47,9 @@ class Situation:
         ineligible_reason's words), or None when they can."""
         user = self.users.get(pk)
         if user is None:
-            return "missing"
+            return gettext("missing")
         if pk in self.exclude:
-            return "current owner"
+            return gettext("current owner")
         return ineligible_reason(user, load=self.loads.get(pk, 0), today=self.today)
 
 
@@ -55,13 +57,13 @@ def ineligible_reason(user, *, load: int, today) -> str | None:
     """Why `user` cannot take a new lead now ("inactive", "unavailable",
     "at capacity"), or None when they can. `load` is their open-lead count."""
     if not user.is_active:
-        return "inactive"
+        return gettext("inactive")
     if not user.available_for_leads and (
         user.unavailable_until is None or today <= user.unavailable_until
     ):
-        return "unavailable"
+        return gettext("unavailable")
     if user.lead_capacity is not None and load >= user.lead_capacity:
-        return "at capacity"
+        return gettext("at capacity")
     return None
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from leads.scoring.grades import GRADES
+from leads.scoring.words import gettext
 
 Z95 = 1.959963984540054
 
@@ -63,15 +64,16 @@ def auc(scores: Sequence[float], outcomes: Sequence[bool]) -> Auc:
     positives = sum(1 for o in outcomes if o)
     negatives = len(outcomes) - positives
     if not outcomes:
-        return Auc(None, reason="No closed leads to test on.")
+        return Auc(None, reason=gettext("No closed leads to test on."))
     if not positives or not negatives:
-        which = "qualified" if positives else "disqualified"
-        return Auc(
-            None,
-            qualified=positives,
-            disqualified=negatives,
-            reason=f"Every lead tested was {which}: the AUC needs both outcomes.",
+        reason = (
+            gettext("Every lead tested was qualified: the AUC needs both outcomes.")
+            if positives
+            else gettext(
+                "Every lead tested was disqualified: the AUC needs both outcomes."
+            )
         )
+        return Auc(None, qualified=positives, disqualified=negatives, reason=reason)
     ordered = sorted(zip(scores, outcomes, strict=True), key=lambda pair: pair[0])
     rank_sum = 0.0
     position = 0

@@ -18,21 +18,24 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 from leads.scoring.model import Contribution
+from leads.scoring.words import decimal_mark, gettext
 
 LEAST, MOST = 3, 5
 NOTABLE = 1.25
 
 
 def format_multiplier(multiplier: float) -> str:
-    """ "3.1×", "0.4×", "12×", "0.04×"; two decimals where one would read "1.0×"."""
+    """ "3.1×", "0.4×", "12×", "0.04×"; two decimals where one would read "1.0×".
+    The decimal mark is the active language's ("3,1×" in German)."""
     if multiplier >= 10:
         return f"{multiplier:.0f}×"
     if multiplier < 0.1:
-        return f"{multiplier:.2g}×"
-    shown = f"{multiplier:.1f}"
-    if shown == "1.0":
-        shown = f"{multiplier:.2f}"
-    return f"{shown}×"
+        shown = f"{multiplier:.2g}"
+    else:
+        shown = f"{multiplier:.1f}"
+        if shown == "1.0":
+            shown = f"{multiplier:.2f}"
+    return f"{shown.replace('.', decimal_mark())}×"
 
 
 @dataclass(frozen=True)
@@ -53,15 +56,18 @@ class Factor:
     @property
     def short(self) -> str:
         """ "No activity in the first 3 days: 0.4×" (a chart's label)."""
-        return f"{self.label}: {format_multiplier(self.multiplier)}"
+        return gettext("%(factor)s: %(multiplier)s") % {
+            "factor": self.label,
+            "multiplier": format_multiplier(self.multiplier),
+        }
 
     @property
     def sentence(self) -> str:
         """ "Source is Employee Referral: qualifies 3.1× as often as average"."""
-        return (
-            f"{self.label}: qualifies {format_multiplier(self.multiplier)} "
-            "as often as average"
-        )
+        return gettext("%(factor)s: qualifies %(multiplier)s as often as average") % {
+            "factor": self.label,
+            "multiplier": format_multiplier(self.multiplier),
+        }
 
 
 def label_for(
@@ -75,8 +81,8 @@ def label_for(
     if words:
         return words
     field_words = (field_labels or {}).get(name, name.replace("_", " ").capitalize())
-    shown = "empty" if value is None or value == "" else value
-    return f"{field_words} is {shown}"
+    shown = gettext("empty") if value is None or value == "" else value
+    return gettext("%(field)s is %(value)s") % {"field": field_words, "value": shown}
 
 
 def top_factors(

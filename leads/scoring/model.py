@@ -50,6 +50,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from leads.scoring.words import gettext
+
 ALPHA = 0.1
 MIN_CLOSED = 200
 MIN_EACH = 20
@@ -156,19 +158,23 @@ def likelihood_ratio(
 def missing_data(table: FrequencyTable, settings: ScoringSettings = DEFAULTS):
     """Why `table` is too small to score from, in words, or None when it is not."""
     if table.closed < settings.min_closed:
-        return (
-            f"Not enough data yet: {table.closed} closed leads, "
-            f"{settings.min_closed} needed."
-        )
+        return gettext(
+            "Not enough data yet: %(closed)s closed leads, %(needed)s needed."
+        ) % {"closed": table.closed, "needed": settings.min_closed}
     fewest = min(table.qualified, table.disqualified)
     if fewest < settings.min_each:
-        outcome = (
-            "qualified" if table.qualified < table.disqualified else "disqualified"
+        message = (
+            gettext(
+                "Not enough data yet: %(count)s qualified leads, at least "
+                "%(needed)s of each outcome needed."
+            )
+            if table.qualified < table.disqualified
+            else gettext(
+                "Not enough data yet: %(count)s disqualified leads, at least "
+                "%(needed)s of each outcome needed."
+            )
         )
-        return (
-            f"Not enough data yet: {fewest} {outcome} leads, "
-            f"at least {settings.min_each} of each outcome needed."
-        )
+        return message % {"count": fewest, "needed": settings.min_each}
     return None
 
 
@@ -198,11 +204,11 @@ class Pin:
 
     def __post_init__(self):
         if isinstance(self.score, bool) or not isinstance(self.score, int):
-            raise ValueError("A pinned score is a whole number.")
+            raise ValueError(gettext("A pinned score is a whole number."))
         if not 0 <= self.score <= 100:
-            raise ValueError("A pinned score is between 0 and 100.")
+            raise ValueError(gettext("A pinned score is between 0 and 100."))
         if not str(self.reason or "").strip():
-            raise ValueError("Say why the score is pinned.")
+            raise ValueError(gettext("Say why the score is pinned."))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ a page reads the same few rows whatever the number of leads.
 from dataclasses import dataclass, field
 
 from django.db.models import F, OuterRef, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from leads.filters import LeadFilter
 from leads.models import Activity, ActivityState, LeadState, LeadStatus
@@ -24,9 +25,9 @@ COLUMN_SIZE = 20
 BOARD_COUNT_CAP = 1_000
 # The board's saved views (the list's open ones) and the filters it offers.
 BOARD_VIEWS = [
-    ("mine", "My open leads"),
-    ("open", "All open leads"),
-    ("unassigned", "Unassigned"),
+    ("mine", _("My open leads")),
+    ("open", _("All open leads")),
+    ("unassigned", _("Unassigned")),
 ]
 BOARD_FILTERS = ["owner", "team", "source", "grade", "campaign"]
 

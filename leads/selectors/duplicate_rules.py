@@ -26,6 +26,7 @@ from django.db import connection
 from django.db.models import F, FloatField, Func, Lookup, Q, TextField, Value
 from django.db.models.functions import Cast, Upper
 from django.db.models.lookups import GreaterThanOrEqual
+from django.utils.translation import gettext_noop
 
 from accounts.models import BusinessUnit
 from accounts.permissions import visible_to
@@ -80,7 +81,9 @@ def trigram_available() -> bool:
     return _TRIGRAM_READY[key]
 
 
-FUZZY_SKIPPED = (
+# Marked for translation; pages show gettext(FUZZY_SKIPPED), scan notes keep it
+# as written.
+FUZZY_SKIPPED = gettext_noop(
     "Skipped: similarity needs PostgreSQL with the pg_trgm extension, which this "
     "database does not have."
 )

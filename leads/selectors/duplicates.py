@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Q, Value, When
+from django.utils.translation import gettext
 
 from accounts.models import Account, Contact
 from accounts.permissions import scope_q
@@ -107,7 +108,7 @@ class HiddenMatch:
 def hidden_match(kind: str, record, reasons) -> HiddenMatch:
     """`record` (read with owner_user and owner_team) as a HiddenMatch."""
     owner = record.owner_user or record.owner_team
-    return HiddenMatch(kind, tuple(reasons), str(owner) if owner else "nobody")
+    return HiddenMatch(kind, tuple(reasons), str(owner) if owner else gettext("nobody"))
 
 
 def scope_column(user, *, prefix: str = ""):
@@ -199,15 +200,15 @@ def find_duplicate_leads(
     for lead in candidates[:CANDIDATE_LIMIT]:
         reasons = []
         if email_key and lead.email.lower() == email_key:
-            reasons.append("same email")
+            reasons.append(gettext("same email"))
         if _phone_match(digits, lead.business_phone_digits, lead.mobile_phone_digits):
-            reasons.append("same phone")
+            reasons.append(gettext("same phone"))
         if (
             company
             and lead.last_name.lower() == last_name.strip().lower()
             and normalise_company(lead.company_name) == company
         ):
-            reasons.append("same company and last name")
+            reasons.append(gettext("same company and last name"))
         if not reasons:
             continue
         if lead.in_scope:
@@ -275,13 +276,13 @@ def find_matching_accounts_contacts(*, user, lead: Lead) -> CustomerMatches:
         for account in qs[:CANDIDATE_LIMIT]:
             reasons = []
             if account.pk == lead.qualifying_account_id:
-                reasons.append("created from this lead")
+                reasons.append(gettext("created from this lead"))
             if email_key and account.email.lower() == email_key:
-                reasons.append("same email")
+                reasons.append(gettext("same email"))
             if _phone_match(account.phone_digits, *numbers):
-                reasons.append("same phone")
+                reasons.append(gettext("same phone"))
             if company and normalise_company(account.name) == company:
-                reasons.append("same company name")
+                reasons.append(gettext("same company name"))
             if not reasons:
                 continue
             if account.in_scope:
@@ -314,23 +315,23 @@ def find_matching_accounts_contacts(*, user, lead: Lead) -> CustomerMatches:
         for contact in qs[:CANDIDATE_LIMIT]:
             reasons = []
             if contact.pk == lead.qualifying_contact_id:
-                reasons.append("created from this lead")
+                reasons.append(gettext("created from this lead"))
             if email_key and contact.email.lower() == email_key:
-                reasons.append("same email")
+                reasons.append(gettext("same email"))
             if any(
                 _phone_match(
                     n, contact.business_phone_digits, contact.mobile_phone_digits
                 )
                 for n in numbers
             ):
-                reasons.append("same phone")
+                reasons.append(gettext("same phone"))
             if (
                 company
                 and contact.account
                 and contact.last_name.lower() == lead.last_name.lower()
                 and normalise_company(contact.account.name) == company
             ):
-                reasons.append("same company and last name")
+                reasons.append(gettext("same company and last name"))
             if not reasons:
                 continue
             if contact.in_scope:

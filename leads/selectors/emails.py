@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Opportunity
 from leads.models import Direction, EmailMessage, EmailState, EmailTemplate, Lead
@@ -18,12 +20,12 @@ from leads.selectors.timeline import visible_timeline_items
 
 # name -> what it is filled with (the template admin's help and README).
 PLACEHOLDERS = {
-    "first_name": "the person's first name",
-    "last_name": "the person's last name",
-    "full_name": "the person's full name",
-    "company": "the person's company (a lead's company, a contact's account)",
-    "owner_name": "the record's owner (a user or a team)",
-    "signature": "the sender's signature (your settings; your name when empty)",
+    "first_name": _("the person's first name"),
+    "last_name": _("the person's last name"),
+    "full_name": _("the person's full name"),
+    "company": _("the person's company (a lead's company, a contact's account)"),
+    "owner_name": _("the record's owner (a user or a team)"),
+    "signature": _("the sender's signature (your settings; your name when empty)"),
 }
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
@@ -77,22 +79,39 @@ def email_recipient(record) -> Recipient:
             return email_recipient(contact)
         if record.account is not None:
             return email_recipient(record.account)
-        return Recipient("", "", "This opportunity has no customer email address.")
+        return Recipient(
+            "", "", gettext("This opportunity has no customer email address.")
+        )
     if isinstance(record, Account):
         if not record.email:
-            return Recipient("", record.name, "This account has no email address.")
+            return Recipient(
+                "", record.name, gettext("This account has no email address.")
+            )
         return Recipient(record.email, record.name)
     name = record.full_name
-    kind = "lead" if isinstance(record, Lead) else "contact"
+    is_lead = isinstance(record, Lead)
     if record.do_not_email:
         return Recipient(
             record.email,
             name,
-            f"This {kind} does not allow email (“Do not allow email” is set). "
-            f"Clear the flag on the {kind} first.",
+            gettext(
+                "This lead does not allow email (“Do not allow email” is set). "
+                "Clear the flag on the lead first."
+            )
+            if is_lead
+            else gettext(
+                "This contact does not allow email (“Do not allow email” is set). "
+                "Clear the flag on the contact first."
+            ),
         )
     if not record.email:
-        return Recipient("", name, f"This {kind} has no email address.")
+        return Recipient(
+            "",
+            name,
+            gettext("This lead has no email address.")
+            if is_lead
+            else gettext("This contact has no email address."),
+        )
     return Recipient(record.email, name)
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Prefetch, prefetch_related_objects
+from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
 from accounts.models import Account, Contact, Opportunity, User
@@ -183,6 +184,16 @@ def get_lead_for_detail(*, pk, user):
     return lead
 
 
+# The history's names of the state machine's transitions.
+TRANSITION_LABELS = {
+    "mark_contacted": _("Mark contacted"),
+    "qualify": _("Qualify"),
+    "disqualify": _("Disqualify"),
+    "reactivate": _("Reactivate"),
+    "mark_merged": _("Mark merged"),
+}
+
+
 @dataclass
 class HistoryEntry:
     when: object
@@ -215,7 +226,8 @@ def lead_history(*, lead: Lead) -> list[HistoryEntry]:
         HistoryEntry(
             when=log.timestamp,
             by=log.by,
-            transition=log.transition.replace("_", " ").capitalize(),
+            transition=TRANSITION_LABELS.get(log.transition)
+            or log.transition.replace("_", " ").capitalize(),
             source=label(log.source_state),
             target=label(log.state),
             description=log.description or "",

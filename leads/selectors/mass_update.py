@@ -1,7 +1,12 @@
 """Reads for mass updates: the leads a user may change, a filter's leads with their
 versions, the jobs a user may see, and a job's progress and report."""
 
+from collections import Counter
+
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.formats import localize
+from django.utils.translation import gettext
 
 from accounts.permissions import is_administrator, is_manager, unit_subtree_ids
 from leads.models import (
@@ -105,6 +110,15 @@ def progress_context(job: MassUpdate) -> dict:
     }
 
 
+def _localized(field, value) -> str:
+    """A stored value (JSON: a date as ISO text, a number) as the active locale
+    writes it."""
+    try:
+        return str(localize(field.to_python(value)))
+    except ValidationError:
+        return str(value)
+
+
 def describe_changes(changes: dict) -> list[tuple[str, str]]:
     """(field label, the value set as the user reads it) for a job's changes."""
     described = []
@@ -112,7 +126,7 @@ def describe_changes(changes: dict) -> list[tuple[str, str]]:
         if name in OWNER_KEYS:
             model = Lead._meta.get_field(name).related_model
             record = model._base_manager.filter(pk=value).first()
-            described.append(("Owner", str(record) if record else f"#{value}"))
+            described.append((gettext("Owner"), str(record) if record else f"#{value}"))
             continue
         field = Lead._meta.get_field(name)
         label = field.verbose_name[:1].upper() + field.verbose_name[1:]
@@ -122,8 +136,32 @@ def describe_changes(changes: dict) -> list[tuple[str, str]]:
         elif field.choices:
             shown = dict(field.flatchoices).get(value, "—" if value is None else value)
         elif isinstance(value, bool):
-            shown = "Yes" if value else "No"
+            shown = gettext("Yes") if value else gettext("No")
         else:
-            shown = "—" if value in (None, "") else str(value)
+            shown = "—" if value in (None, "") else _localized(field, value)
         described.append((label, str(shown)))
     return described
+
+
+def owner_changes(job: MassUpdate, *, undone: bool = False) -> tuple[Counter, Counter]:
+    """Per user, how many leads the mass update gave them and how many it took
+    from them ({user id: count} each); with `undone`, what its undo gave back
+    and took back (the restored rows only). Reads the rows' before/after values
+    (owner_user_id appears there only when it changed), a few thousand at a time."""
+    rows = job.rows.filter(outcome=MassUpdateOutcome.UPDATED)
+    if undone:
+        rows = rows.filter(undo_outcome=UndoOutcome.RESTORED)
+    gained, lost = Counter(), Counter()
+    for before, after in rows.values_list("before", "after").iterator(chunk_size=2000):
+        if "owner_user_id" not in before and "owner_user_id" not in after:
+            continue
+        old, new = before.get("owner_user_id"), after.get("owner_user_id")
+        if undone:
+            old, new = new, old
+        if old == new:
+            continue
+        if new:
+            gained[new] += 1
+        if old:
+            lost[old] += 1
+    return gained, lost

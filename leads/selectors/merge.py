@@ -1,9 +1,13 @@
 """Reads for the merge page: the pair of leads, their differing fields side by side,
 and candidates to merge a lead with. Always through the scope gate."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.translation import gettext
 
 from accounts.permissions import visible_to
 from leads.models import LEAD_FIELD_GROUPS, LEAD_FIELDS, Lead, LeadState
@@ -69,8 +73,11 @@ def display_value(lead: Lead, name: str) -> str:
     if field.choices:
         return getattr(lead, f"get_{name}_display")()
     if isinstance(value, bool):
-        return "Yes" if value else "No"
-    return str(value)
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    # Dates and numbers as the active locale writes them.
+    return str(localize(value))
 
 
 @dataclass

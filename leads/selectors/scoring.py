@@ -9,6 +9,9 @@ here for the scoring services and for callers that knew them here.
 import time
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from leads.features import (
     ENGAGEMENT_DAYS,
     FEATURES,
@@ -113,51 +116,54 @@ def score_of(lead) -> LeadScore | None:
 # --- A score, in words ------------------------------------------------------------
 
 FIELD_WORDS = {
-    "source": ("Source is {}", "No source recorded"),
-    "campaign": ("Campaign is {}", "No campaign"),
-    "capture_form": ("Came through the form {}", "Not from a capture form"),
-    "industry": ("Industry is {}", "No industry recorded"),
-    "employees": ("{} employees", "Company size unknown"),
-    "value": ("Estimated value {}", "No estimated value"),
-    "country": ("Country is {}", "No country recorded"),
-    "rating": ("Rated {}", "No rating"),
-    "budget_status": ("Budget: {}", "Budget unknown"),
-    "purchase_timeframe": ("Purchase timeframe: {}", "No purchase timeframe"),
-    "purchase_process": ("Purchase process: {}", "Purchase process unknown"),
-    "need": ("Need: {}", "Need not recorded"),
+    "source": (_("Source is {value}"), _("No source recorded")),
+    "campaign": (_("Campaign is {value}"), _("No campaign")),
+    "capture_form": (_("Came through the form {value}"), _("Not from a capture form")),
+    "industry": (_("Industry is {value}"), _("No industry recorded")),
+    "employees": (_("{value} employees"), _("Company size unknown")),
+    "value": (_("Estimated value {value}"), _("No estimated value")),
+    "country": (_("Country is {value}"), _("No country recorded")),
+    "rating": (_("Rated {value}"), _("No rating")),
+    "budget_status": (_("Budget: {value}"), _("Budget unknown")),
+    "purchase_timeframe": (
+        _("Purchase timeframe: {value}"),
+        _("No purchase timeframe"),
+    ),
+    "purchase_process": (_("Purchase process: {value}"), _("Purchase process unknown")),
+    "need": (_("Need: {value}"), _("Need not recorded")),
 }
 VALUE_WORDS = {
-    ("decision_maker", "yes"): "Talking to the decision maker",
-    ("decision_maker", "no"): "Not the decision maker",
-    ("email", "valid"): "Has a valid email address",
-    ("email", "missing"): "No email address",
-    ("email", "malformed"): "Email address looks incomplete",
-    ("phone", "valid"): "Has a phone number",
-    ("phone", "missing"): "No phone number",
-    ("phone", "short"): "Phone number too short to dial",
-    ("first_contact", "day"): "First activity on the first day",
-    ("first_contact", "3days"): "First activity within 3 days",
-    ("first_contact", "later"): "First activity after 3 days",
-    ("first_contact", "none"): "No activity in the first 3 days",
-    ("first_contact", PENDING): "No activity yet",
+    ("decision_maker", "yes"): _("Talking to the decision maker"),
+    ("decision_maker", "no"): _("Not the decision maker"),
+    ("email", "valid"): _("Has a valid email address"),
+    ("email", "missing"): _("No email address"),
+    ("email", "malformed"): _("Email address looks incomplete"),
+    ("phone", "valid"): _("Has a phone number"),
+    ("phone", "missing"): _("No phone number"),
+    ("phone", "short"): _("Phone number too short to dial"),
+    ("first_contact", "day"): _("First activity on the first day"),
+    ("first_contact", "3days"): _("First activity within 3 days"),
+    ("first_contact", "later"): _("First activity after 3 days"),
+    ("first_contact", "none"): _("No activity in the first 3 days"),
+    ("first_contact", PENDING): _("No activity yet"),
 }
 FIELD_LABELS = {
-    "source": "Source",
-    "campaign": "Campaign",
-    "capture_form": "Capture form",
-    "industry": "Industry",
-    "employees": "Employees",
-    "value": "Estimated value",
-    "country": "Country",
-    "rating": "Rating",
-    "budget_status": "Budget",
-    "purchase_timeframe": "Purchase timeframe",
-    "purchase_process": "Purchase process",
-    "decision_maker": "Decision maker",
-    "need": "Need",
-    "email": "Email",
-    "phone": "Phone",
-    "first_contact": "First contact",
+    "source": _("Source"),
+    "campaign": _("Campaign"),
+    "capture_form": _("Capture form"),
+    "industry": _("Industry"),
+    "employees": _("Employees"),
+    "value": _("Estimated value"),
+    "country": _("Country"),
+    "rating": _("Rating"),
+    "budget_status": _("Budget"),
+    "purchase_timeframe": _("Purchase timeframe"),
+    "purchase_process": _("Purchase process"),
+    "decision_maker": _("Decision maker"),
+    "need": _("Need"),
+    "email": _("Email"),
+    "phone": _("Phone"),
+    "first_contact": _("First contact"),
 }
 
 
@@ -199,14 +205,14 @@ def value_words(pairs) -> dict[tuple[str, str], str]:
     words = {}
     for name, value in pairs:
         if (name, value) in VALUE_WORDS:
-            words[(name, value)] = VALUE_WORDS[(name, value)]
+            words[(name, value)] = str(VALUE_WORDS[(name, value)])
             continue
-        shown, empty = FIELD_WORDS.get(name, (f"{name} is {{}}", f"No {name}"))
+        shown, empty = FIELD_WORDS.get(name, (f"{name} is {{value}}", f"No {name}"))
         if value in ("", None):
-            words[(name, value)] = empty
+            words[(name, value)] = str(empty)
             continue
         label = choices.get(name, {}).get(value) or names.get(name, {}).get(value)
-        words[(name, value)] = shown.format(label or value)
+        words[(name, value)] = str(shown).format(value=label or value)
     return words
 
 
@@ -234,7 +240,7 @@ def _missing_reason(row) -> str | None:
     config = scoring_config()
     tables = scoring_tables()
     table = tables[ORGANISATION_SCOPE]
-    return missing_data(table, config.model_settings) or "Not scored yet."
+    return missing_data(table, config.model_settings) or gettext("Not scored yet.")
 
 
 def describe_score(row: LeadScore | None) -> ScoreView:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.http import QueryDict
+from django.utils.translation import gettext
 
 from accounts.filters import search_q
 from accounts.models import Account, Contact, Opportunity
@@ -90,7 +91,7 @@ def global_search(*, user, q: str, limit: int = LIMIT) -> SearchResults:
     results.groups.append(
         Group(
             "lead",
-            "Leads",
+            gettext("Leads"),
             rows,
             more,
             f"/leads/?{_params(view='all', q=q).urlencode()}",
@@ -103,7 +104,11 @@ def global_search(*, user, q: str, limit: int = LIMIT) -> SearchResults:
     rows, more = _split(list(accounts.order_by("name", "pk")[: limit + 1]), limit)
     results.groups.append(
         Group(
-            "account", "Accounts", rows, more, f"/accounts/?{_params(q=q).urlencode()}"
+            "account",
+            gettext("Accounts"),
+            rows,
+            more,
+            f"/accounts/?{_params(q=q).urlencode()}",
         )
     )
 
@@ -119,7 +124,11 @@ def global_search(*, user, q: str, limit: int = LIMIT) -> SearchResults:
     rows, more = _split(list(contacts[: limit + 1]), limit)
     results.groups.append(
         Group(
-            "contact", "Contacts", rows, more, f"/contacts/?{_params(q=q).urlencode()}"
+            "contact",
+            gettext("Contacts"),
+            rows,
+            more,
+            f"/contacts/?{_params(q=q).urlencode()}",
         )
     )
 
@@ -144,7 +153,7 @@ def global_search(*, user, q: str, limit: int = LIMIT) -> SearchResults:
     results.groups.append(
         Group(
             "opportunity",
-            "Opportunities",
+            gettext("Opportunities"),
             rows,
             more,
             f"/opportunities/?{_params(q=q).urlencode()}",

@@ -2,6 +2,7 @@
 buttons, refused when the card was drawn from an older version of the lead."""
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import User
 from leads.exceptions import TransitionRefused
@@ -39,7 +40,7 @@ def move_lead(
     sentence (TransitionRefused) what the state machine does not allow.
     """
     if to not in MOVES:
-        raise TransitionRefused("A lead cannot be moved there.")
+        raise TransitionRefused(gettext("A lead cannot be moved there."))
     locked = lock_lead(lead)
     check_version(locked, expected_version)
     if to == CONTACTED:

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.permissions import business_unit_subtree_ids
 from leads.models import (
@@ -52,9 +53,11 @@ class DuplicateBlocked(ValidationError):
     def __init__(self, check: DuplicateCheck):
         names = sorted({r for reasons in check.reasons.values() for r in reasons})
         super().__init__(
-            "Not saved: this lead duplicates an existing one ("
-            + ", ".join(names)
-            + "). Open the match to work on it instead.",
+            gettext(
+                "Not saved: this lead duplicates an existing one (%(reasons)s). "
+                "Open the match to work on it instead."
+            )
+            % {"reasons": ", ".join(names)},
             code="duplicate-blocked",
         )
         self.check = check
@@ -76,7 +79,7 @@ def can_edit_duplicate_rule(user, rule) -> bool:
 
 def _check_may_edit(by, rule):
     if not can_edit_duplicate_rule(by, rule):
-        raise PermissionDenied("You may not change this duplicate rule.")
+        raise PermissionDenied(gettext("You may not change this duplicate rule."))
 
 
 @service

@@ -29,12 +29,14 @@ from django.core.mail import EmailMessage as MailMessage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_fsm import TransitionNotAllowed
 
 from accounts.models import Contact
 from leads.models import (
     ActivityKind,
     ActivityState,
+    ConsentPurpose,
     Direction,
     EmailMessage,
     EmailState,
@@ -42,12 +44,14 @@ from leads.models import (
     Lead,
     new_reply_token,
 )
+from leads.selectors.consent import consent_refusal
 from leads.selectors.emails import (
     draft_email,
     email_recipient,
     get_email_for_sending,
     unknown_placeholders,
 )
+from leads.services.consent import check_email_consent
 from leads.services.locks import lock_lead
 from leads.services.timeline import complete_activity, log_activity, regarding_kwargs
 from leads.submissions import claim_submission, record_submission
@@ -76,10 +80,10 @@ def check_placeholders(**texts: str) -> None:
         unknown = unknown_placeholders(text)
         if unknown:
             names = ", ".join("{{ " + name + " }}" for name in unknown)
-            errors[field] = (
-                f"Unknown placeholder {names}. See the list of placeholders "
+            errors[field] = gettext(
+                "Unknown placeholder %(names)s. See the list of placeholders "
                 "you can use."
-            )
+            ) % {"names": names}
     if errors:
         raise ValidationError(errors, code="unknown_placeholder")
 
@@ -120,12 +124,16 @@ def queue_email(
     body: str,
     template: EmailTemplate | None = None,
     submission_token: str | None = None,
+    purpose: ConsentPurpose | None = None,
 ) -> EmailMessage:
     """Queue an email from `by` to the person of `record` (see
     leads.selectors.emails.email_recipient), its placeholders filled, and log it
     as an outgoing Email activity (open until it is sent). Refused with a
     ValidationError when the person is marked "do not allow email", has no
-    address, or the text names an unknown placeholder. The caller queues the send
+    address, or the text names an unknown placeholder; refused with ConsentRefused
+    (on the purpose) when the email is for a consent purpose (`purpose`, else the
+    template's) the person has not given consent to (leads.services.consent). The
+    caller queues the send
     (leads.tasks.enqueue_send). A repeated POST of the same form (same
     `submission_token`) returns the email the first one queued. A lead's row is
     locked for the duration."""
@@ -137,8 +145,10 @@ def queue_email(
     draft = draft_email(record=record, sender=by, subject=subject, body=body)
     if draft.recipient.refusal:
         raise ValidationError(draft.recipient.refusal, code="do_not_email")
+    purpose = purpose or (template.purpose if template is not None else None)
+    check_email_consent(record=record, purpose=purpose)
     if not draft.subject:
-        raise ValidationError({"subject": "An email needs a subject."})
+        raise ValidationError({"subject": gettext("An email needs a subject.")})
     activity = log_activity(
         record=record,
         by=by,
@@ -156,6 +166,7 @@ def queue_email(
         subject=draft.subject,
         body=draft.body,
         template=template,
+        purpose=purpose,
         message_id=_new_message_id(),
         reply_token=new_reply_token(),
         created_by=by,
@@ -173,10 +184,13 @@ def retry_email(*, email: EmailMessage, by) -> EmailMessage:
     """Queue a Failed email again (the timeline's "Try again"), with a fresh count
     of attempts. Refused when it is no longer failed (sent, or already queued
     again by someone else: the conditional update lets one of two clicks through)
-    or when its person may no longer be emailed. The caller queues the send."""
-    recipient = email_recipient(_fresh_record(email.regarding))
+    or when its person may no longer be emailed (do-not-email, or no given consent
+    to the email's purpose). The caller queues the send."""
+    record = _fresh_record(email.regarding)
+    recipient = email_recipient(record)
     if recipient.refusal:
         raise ValidationError(recipient.refusal, code="do_not_email")
+    check_email_consent(record=record, purpose=email.purpose)
     requeued = EmailMessage.objects.filter(pk=email.pk, state=EmailState.FAILED).update(
         state=EmailState.QUEUED,
         attempts=0,
@@ -186,7 +200,8 @@ def retry_email(*, email: EmailMessage, by) -> EmailMessage:
     )
     if not requeued:
         raise ValidationError(
-            f"“{email.subject}” is not failed any more; it was not queued again.",
+            gettext("“%(subject)s” is not failed any more; it was not queued again.")
+            % {"subject": email.subject},
             code="not_failed",
         )
     email.refresh_from_db()
@@ -265,7 +280,8 @@ def deliver_email(*, email_id: int, now: datetime.datetime | None = None) -> Del
     _claim); "skipped" when it is not queued, is claimed by a running worker, or
     does not exist. Sent: the state, the time and its Email activity completed
     (on a lead in status New that marks the lead Contacted). Refused because the
-    person may no longer be emailed, refused by the server, or failed on the last
+    person may no longer be emailed (do-not-email, or consent to the email's purpose
+    withdrawn since it was queued), refused by the server, or failed on the last
     attempt: Failed with the reason. Another failure: still queued, with the
     reason and the time the next attempt is due (LEADSITE_EMAIL_RETRY_*). Runs
     outside a transaction: the message leaves between two short writes."""
@@ -273,7 +289,9 @@ def deliver_email(*, email_id: int, now: datetime.datetime | None = None) -> Del
     if not _claim(email_id, now):
         return Delivery(email_id, "skipped")
     email = get_email_for_sending(pk=email_id)
-    refusal = email_recipient(email.regarding).refusal
+    refusal = email_recipient(email.regarding).refusal or consent_refusal(
+        record=email.regarding, purpose=email.purpose
+    )
     if refusal:
         _finish(email, now, state=EmailState.FAILED, failure_reason=refusal)
         return Delivery(email_id, EmailState.FAILED, refusal)

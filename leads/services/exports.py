@@ -1,5 +1,7 @@
 """Writes for exports built in the background: queue a job, build its file (the
-task's body, run by `manage.py db_worker`), and remove files past their retention.
+task's body, run by `manage.py db_worker`), and remove files past their retention;
+and the direct downloads' streams, which write their export log entry
+(accounts.services.audit) as every lead export does.
 
 The worker applies the job's query string again for the job's user, through the
 same selector as the lead list (leads.selectors.exports.export_leads), so the file
@@ -15,8 +17,12 @@ import tempfile
 from django.conf import settings
 from django.core.files import File
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from accounts.models import ExportChannel, ExportedRecords
+from accounts.services.audit import log_export
+from leads import exports
 from leads.exports import write_xlsx
 from leads.models import ExportFormat, ExportJob, ExportStatus
 from leads.selectors import exports as reading
@@ -81,13 +87,18 @@ def build_export(*, job_id: int) -> ExportJob | None:
     job = ExportJob.objects.select_related("created_by").get(pk=job_id)
     try:
         if not job.created_by.is_active:
-            raise PermissionError("The account that asked for this export is inactive.")
+            raise PermissionError(
+                gettext("The account that asked for this export is inactive.")
+            )
         with replica_reads():
             leads = reading.export_leads(user=job.created_by, query=job.query)
             total = leads.count()
         _report(job, total_rows=total)
         with tempfile.TemporaryFile() as handle:
-            with replica_reads():
+            # The file's headers, option labels and flags in the user's language
+            # (else the one active: the worker's default).
+            language = job.created_by.language or translation.get_language()
+            with replica_reads(), translation.override(language):
                 written = WRITERS[job.file_format](
                     leads,
                     handle,
@@ -118,7 +129,64 @@ def build_export(*, job_id: int) -> ExportJob | None:
             "heartbeat_at",
         ]
     )
+    log_export(
+        by=job.created_by,
+        records=ExportedRecords.LEADS,
+        channel=ExportChannel(job.file_format),
+        query=job.query,
+        row_count=written,
+    )
     return job
+
+
+def stream_csv_export(*, queryset, by, query: str, rows_per_chunk: int = 500):
+    """The lead list's CSV download as byte chunks (leads.exports.csv_chunks), and
+    its export log entry: written when the stream ends, complete or cut off by the
+    browser, with the leads handed to the server by then. A stream never started
+    (nothing sent) writes none. The leads are counted as they go out, so a large
+    list is never counted beforehand."""
+    sent = 0
+    try:
+        yield "\ufeff".encode()
+        rows = exports.export_rows(queryset)
+        buffer = [exports.csv_line(next(rows))]  # the header
+        waiting = 0  # leads in the buffer
+        for row in rows:
+            buffer.append(exports.csv_line(row))
+            waiting += 1
+            if len(buffer) >= rows_per_chunk:
+                sent, waiting = sent + waiting, 0
+                chunk, buffer = "".join(buffer).encode(), []
+                yield chunk
+        sent += waiting
+        if buffer:
+            yield "".join(buffer).encode()
+    finally:
+        log_export(
+            by=by,
+            records=ExportedRecords.LEADS,
+            channel=ExportChannel.CSV,
+            query=query,
+            row_count=sent,
+        )
+
+
+def xlsx_export_chunks(*, queryset, by, query: str, chunk_size: int = 64 * 1024):
+    """The lead list's direct XLSX download as byte chunks (built in a temporary file
+    first, as leads.exports.xlsx_chunks), and its export log entry with the leads
+    written, once the file is built."""
+    with tempfile.TemporaryFile() as handle:
+        written = write_xlsx(queryset, handle)
+        log_export(
+            by=by,
+            records=ExportedRecords.LEADS,
+            channel=ExportChannel.XLSX,
+            query=query,
+            row_count=written,
+        )
+        handle.seek(0)
+        while chunk := handle.read(chunk_size):
+            yield chunk
 
 
 @service
@@ -140,7 +208,7 @@ def purge_expired_exports(*, now: datetime.datetime | None = None) -> int:
         status=ExportStatus.RUNNING, heartbeat_at__lt=cutoff
     ).update(
         status=ExportStatus.FAILED,
-        error="The worker stopped before the file was complete.",
+        error=gettext("The worker stopped before the file was complete."),
         finished_at=now,
     )
     return removed

@@ -18,6 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from leads.mail.parsing import (
     InboundMail,
@@ -105,16 +107,26 @@ def _what_was_dropped(mail: InboundMail, *, oversize: bool, cut: bool, refused):
     parts = []
     if oversize:
         parts.append(
-            f"This email was {filesizeformat(mail.size)}, over the "
-            f"{filesizeformat(_max_size())} limit for inbound mail"
+            gettext(
+                "This email was %(size)s, over the %(limit)s limit for inbound mail"
+            )
+            % {"size": filesizeformat(mail.size), "limit": filesizeformat(_max_size())}
         )
         if mail.attachments:
             names = ", ".join(a.filename for a in mail.attachments)
-            parts.append(f"its attachments were not kept ({names})")
+            parts.append(
+                gettext("its attachments were not kept (%(names)s)") % {"names": names}
+            )
     if cut:
-        parts.append(f"its text was cut to the first {len(mail.text):,} characters")
+        parts.append(
+            gettext("its text was cut to the first %(count)s characters")
+            % {"count": number_format(len(mail.text), force_grouping=True)}
+        )
     for name, why in refused:
-        parts.append(f"the attachment {name} was not kept: {why}")
+        parts.append(
+            gettext("the attachment %(name)s was not kept: %(reason)s")
+            % {"name": name, "reason": why}
+        )
     if not parts:
         return ""
     return "; ".join(parts)[:1].upper() + "; ".join(parts)[1:] + "."
@@ -133,7 +145,7 @@ def _store_email(
     text, cut = cut_text(mail.text, OVERSIZE_TEXT_CHARS if oversize else MAX_TEXT_CHARS)
     mail.text = text
     owner = record.owner_user or incoming_owner(record.business_unit)
-    subject = mail.subject or "(no subject)"
+    subject = mail.subject or gettext("(no subject)")
     activity = Activity(
         kind=ActivityKind.EMAIL,
         subject=subject[:200],
@@ -145,7 +157,7 @@ def _store_email(
     )
     activity.full_clean(exclude=["state"])
     activity.save()
-    activity.complete(by=None, description="Received")
+    activity.complete(by=None, description=gettext("Received"))
     activity.save(update_fields=["state", "completed_at"])
     email = EmailMessage(
         activity=activity,
@@ -173,7 +185,8 @@ def _store_email(
             refused.append((part.filename, " ".join(error.messages)))
     dropped = _what_was_dropped(mail, oversize=oversize, cut=cut, refused=refused)
     if dropped:
-        add_note(record=record, by=None, title=f"Email: {subject}"[:200], text=dropped)
+        title = gettext("Email: %(subject)s") % {"subject": subject}
+        add_note(record=record, by=None, title=title[:200], text=dropped)
     return email
 
 
@@ -197,7 +210,10 @@ def _new_lead(*, alias: MailAlias, mail: InboundMail) -> Lead:
         by=owner,
         owner_user=owner,
         business_unit=unit,
-        subject=(mail.subject or f"Email from {mail.sender_address}")[:300],
+        subject=(
+            mail.subject
+            or gettext("Email from %(address)s") % {"address": mail.sender_address}
+        )[:300],
         first_name=first_name,
         last_name=last_name,
         email=mail.sender_address[:254],
@@ -281,14 +297,16 @@ def _handle(receipt: InboundMessage, mail: InboundMail, *, alias, now) -> None:
         return
     if not mail.sender_address or _is_own(mail.sender_address):
         receipt.outcome = InboundOutcome.AUTO_REPLY
-        receipt.detail = "From one of LeadSite's own addresses (a mail loop)."
+        receipt.detail = gettext("From one of LeadSite's own addresses (a mail loop).")
         return
     if _rate_limited(receipt, now):
         receipt.outcome = InboundOutcome.RATE_LIMITED
-        receipt.detail = "More messages from this sender than the rate limit allows."
+        receipt.detail = gettext(
+            "More messages from this sender than the rate limit allows."
+        )
         return
     if selectors.is_our_message(mail.message_id):
-        receipt.detail = "A copy of a message sent from LeadSite."
+        receipt.detail = gettext("A copy of a message sent from LeadSite.")
         return
     token = _token(mail)
     parent = selectors.answered_message(
@@ -302,7 +320,7 @@ def _handle(receipt: InboundMessage, mail: InboundMail, *, alias, now) -> None:
         emit("email.received", receipt.email)
         return
     if alias is None or not (alias.business_unit_id or alias.capture_form_id):
-        receipt.detail = (
+        receipt.detail = gettext(
             "Not a reply to a message sent from LeadSite, and not to an address "
             "that makes leads."
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import Team, User
 from leads.exceptions import LeadClosed, TransitionRefused, closed_message
@@ -28,6 +29,7 @@ from leads.services.scoring import count_closed, rescore_lead, score_leads
 from leads.submissions import claim_submission, record_submission
 from leadsite.core.events import emit
 from leadsite.core.services import service, through
+from leadsite.core.transactions import covered_step
 from leadsite.core.validation import full_clean
 from leadsite.core.versioning import changed_fields, check_version
 
@@ -57,7 +59,7 @@ def transition_refusal(
             return refusal(lead) if callable(refusal) else refusal.format(lead=lead)
     if by is not None and not transition.has_perm(lead, by):
         label = transition.custom.get("label", name)
-        return f"You are not allowed to “{label}” leads."
+        return gettext("You are not allowed to “%(action)s” leads.") % {"action": label}
     return ""
 
 
@@ -144,7 +146,7 @@ def create_lead(
 
 
 @service
-@transaction.atomic
+@covered_step
 def update_lead(
     *, lead: Lead, by: User, expected_version: int | None = None, **fields
 ) -> Lead:
@@ -179,7 +181,7 @@ def update_lead(
 
 
 @service
-@transaction.atomic
+@covered_step
 def mark_contacted(*, lead: Lead, by: User | None, description: str = "") -> Lead:
     """Open/New → Open/Contacted. `by` may be None for an automatic step."""
     locked = lock_lead(lead)
@@ -187,7 +189,7 @@ def mark_contacted(*, lead: Lead, by: User | None, description: str = "") -> Lea
         locked,
         "mark_contacted",
         by=by,
-        wrong_state="This lead is already marked as contacted."
+        wrong_state=gettext("This lead is already marked as contacted.")
         if locked.is_open
         else "",
     )
@@ -197,7 +199,7 @@ def mark_contacted(*, lead: Lead, by: User | None, description: str = "") -> Lea
 
 
 @service
-@transaction.atomic
+@covered_step
 def disqualify_lead(
     *, lead: Lead, by: User, reason: int, description: str = ""
 ) -> Lead:
@@ -209,14 +211,18 @@ def disqualify_lead(
     """
     if reason not in DISQUALIFY_REASONS:
         raise ValidationError(
-            {"reason": "Choose one of the disqualification reasons in the list."}
+            {
+                "reason": gettext(
+                    "Choose one of the disqualification reasons in the list."
+                )
+            }
         )
     locked = lock_lead(lead)
     refuse_unless_allowed(
         locked,
         "disqualify",
         by=by,
-        wrong_state="This lead is already disqualified."
+        wrong_state=gettext("This lead is already disqualified.")
         if locked.is_disqualified and not locked.merged
         else "",
     )
@@ -228,7 +234,7 @@ def disqualify_lead(
 
 
 @service
-@transaction.atomic
+@covered_step
 def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     """Qualified or Disqualified → Open/New.
 
@@ -237,7 +243,10 @@ def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
     """
     locked = lock_lead(lead)
     refuse_unless_allowed(
-        locked, "reactivate", by=by, wrong_state="This lead is already open."
+        locked,
+        "reactivate",
+        by=by,
+        wrong_state=gettext("This lead is already open."),
     )
     count_closed([locked.pk], -1)
     locked.reactivate(by=by, description=description or None)
@@ -248,7 +257,7 @@ def reactivate_lead(*, lead: Lead, by: User, description: str = "") -> Lead:
 
 
 @service
-@transaction.atomic
+@covered_step
 def assign_lead(
     *,
     lead: Lead,
@@ -262,7 +271,9 @@ def assign_lead(
     The owning business unit follows the new owner when the owner has one.
     """
     if bool(owner_user) == bool(owner_team):
-        raise ValidationError("Assign the lead to a user or to a team, exactly one.")
+        raise ValidationError(
+            gettext("Assign the lead to a user or to a team, exactly one.")
+        )
     locked = lock_lead(lead)
     if not locked.is_editable:
         raise LeadClosed(locked)
@@ -270,7 +281,9 @@ def assign_lead(
     if locked.owner_user_id == getattr(owner_user, "pk", None) and (
         locked.owner_team_id == getattr(owner_team, "pk", None)
     ):
-        raise TransitionRefused(f"This lead is already owned by {new_owner}.")
+        raise TransitionRefused(
+            gettext("This lead is already owned by %(owner)s.") % {"owner": new_owner}
+        )
     untouched = [
         name
         for name in untouched_relations(
@@ -292,7 +305,8 @@ def assign_lead(
         assigned_user=owner_user,
         assigned_team=owner_team,
         reason=AssignmentReason.MANUAL,
-        detail=f"Assigned to {new_owner} by {by}",
+        detail=gettext("Assigned to %(owner)s by %(user)s")
+        % {"owner": new_owner, "user": by},
         trigger="manual",
         by=by,
     )
@@ -348,7 +362,11 @@ def bulk_disqualify_leads(
     """disqualify_lead for each lead, each in its own transaction (not all-or-nothing)."""
     if reason not in DISQUALIFY_REASONS:
         raise ValidationError(
-            {"reason": "Choose one of the disqualification reasons in the list."}
+            {
+                "reason": gettext(
+                    "Choose one of the disqualification reasons in the list."
+                )
+            }
         )
     return _bulk(
         leads,

@@ -8,10 +8,12 @@ CHUNK_ROWS leads a transaction, each lead in a savepoint of its own, committed w
 its rows' results and the job's counters: a worker that dies loses one chunk, and
 the next run goes on with the rows still waiting. The undo restores, lead by lead,
 exactly the values the update replaced, while the lead still has the version and
-values the update left; otherwise it skips and lists it.
+values the update left; otherwise it skips and lists it
+(leads.services.mass_update_undo).
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,7 +21,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from leads.exceptions import LeadClosed, TransitionRefused
@@ -31,7 +36,6 @@ from leads.models import (
     MassUpdateOutcome,
     MassUpdateRow,
     MassUpdateStatus,
-    UndoOutcome,
 )
 from leads.models.mass_update import (
     MASS_UPDATE_FIELDS,
@@ -43,19 +47,20 @@ from leads.services.lifecycle import (
     assign_lead,
     disqualify_lead,
     mark_contacted,
-    reactivate_lead,
     update_lead,
 )
-from leads.services.locks import lock_leads
+from leads.services.locks import holding, lock_leads
+from leadsite.core.events import batch, emit
 from leadsite.core.services import service, through
+from leadsite.core.transactions import one_savepoint
 from leadsite.core.versioning import changed_fields
 
 CHUNK_ROWS = 100  # leads per transaction (each in its own savepoint)
 INSERT_ROWS = 1000  # selection rows written per statement
 DEFAULT_MAX_ROWS = 10_000
-STALE = "Changed by someone else after you selected it; not overwritten."
-OUT_OF_SCOPE = "No longer among the leads you may edit."
-GONE = "This lead no longer exists."
+STALE = _("Changed by someone else after you selected it; not overwritten.")
+OUT_OF_SCOPE = _("No longer among the leads you may edit.")
+GONE = _("This lead no longer exists.")
 
 
 def max_rows() -> int:
@@ -109,7 +114,8 @@ def _python_value(name, value, cache):
         record = _related(model_field.related_model, value, cache)
         if value is not None and record is None:
             raise LookupError(
-                f"The {model_field.verbose_name} chosen no longer exists."
+                gettext("The %(field)s chosen no longer exists.")
+                % {"field": model_field.verbose_name}
             )
         return record
     return None if value is None else model_field.to_python(value)
@@ -123,7 +129,7 @@ def _plan(changes: dict) -> Plan:
                 model = User if name == "owner_user" else Team
                 record = _related(model, value, cache)
                 if record is None:
-                    raise LookupError("The owner chosen no longer exists.")
+                    raise LookupError(gettext("The owner chosen no longer exists."))
                 plan.owner = {name: record}
             elif name == "status":
                 plan.status = int(value)
@@ -139,11 +145,15 @@ def _check_changes(changes: dict) -> None:
     if unknown:
         raise ValueError("Not a field for a mass update: " + ", ".join(sorted(unknown)))
     if not changes:
-        raise ValidationError("Choose at least one field to change.")
+        raise ValidationError(gettext("Choose at least one field to change."))
     if all(key in changes for key in OWNER_KEYS):
-        raise ValidationError("Choose a user or a team as the owner, not both.")
+        raise ValidationError(
+            gettext("Choose a user or a team as the owner, not both.")
+        )
     if "status" in changes and changes["status"] not in MASS_UPDATE_STATUSES:
-        raise ValidationError({"status": "Choose a status reason from the list."})
+        raise ValidationError(
+            {"status": gettext("Choose a status reason from the list.")}
+        )
 
 
 @service
@@ -173,7 +183,8 @@ def create_mass_update(
         total += 1
         if total > limit:
             raise ValidationError(
-                f"A mass update changes at most {limit:,} leads; choose fewer."
+                gettext("A mass update changes at most %(limit)s leads; choose fewer.")
+                % {"limit": number_format(limit, force_grouping=True)}
             )
         chunk.append(MassUpdateRow(mass_update=job, lead_id=pk, seen_version=version))
         if len(chunk) == INSERT_ROWS:
@@ -181,7 +192,7 @@ def create_mass_update(
             chunk = []
     MassUpdateRow.objects.bulk_create(chunk)
     if not total:
-        raise ValidationError("Select at least one lead.")
+        raise ValidationError(gettext("Select at least one lead."))
     job.total = total
     job.save(update_fields=["total"])
     return job
@@ -205,7 +216,8 @@ def _set_status(lead: Lead, status: int, *, by) -> Lead:
     if status in DISQUALIFY_REASONS:
         return disqualify_lead(lead=lead, by=by, reason=status)
     raise TransitionRefused(
-        f"“{LeadStatus(status).label}” is not a status reason for a mass update."
+        gettext("“%(status)s” is not a status reason for a mass update.")
+        % {"status": LeadStatus(status).label}
     )
 
 
@@ -221,7 +233,7 @@ def _apply(row: MassUpdateRow, plan: Plan, *, by, editable: dict) -> None:
         row.reason = OUT_OF_SCOPE if row.lead_id in editable else GONE
         return
     try:
-        with transaction.atomic():
+        with one_savepoint():
             row.lead_label = str(lead)[:300]
             if not lead.is_editable:
                 raise LeadClosed(lead)
@@ -276,8 +288,22 @@ def _recount(job: MassUpdate) -> None:
     job.rows_done = job.total - counts.get(MassUpdateOutcome.PENDING, 0)
 
 
+def _in_language_of_by(body):
+    """Run a worker's body in the language of the user it acts for (`by`), so the
+    rows' reasons read in their language; the active one when they chose none."""
+
+    @functools.wraps(body)
+    def run(*, by, **kwargs):
+        language = getattr(by, "language", "") or translation.get_language()
+        with translation.override(language):
+            return body(by=by, **kwargs)
+
+    return run
+
+
 @service
 @through("mass_update")
+@_in_language_of_by
 def process_mass_update(*, mass_update_id: int, by: User) -> MassUpdate | None:
     """The job's work (the background task's body, or the request's for a small
     job), on behalf of its creator `by`: apply its changes to its waiting rows, CHUNK_ROWS a transaction with the
@@ -301,8 +327,9 @@ def process_mass_update(*, mass_update_id: int, by: User) -> MassUpdate | None:
                 ]
             )
             editable = _editable(by, rows)
-            for row in rows:
-                _apply(row, plan, by=by, editable=editable)
+            with holding(editable.values()), batch("mass_update", job.pk):
+                for row in rows:
+                    _apply(row, plan, by=by, editable=editable)
             MassUpdateRow.objects.bulk_update(rows, ROW_RESULT)
             _recount(job)
             job.heartbeat_at = now
@@ -311,119 +338,5 @@ def process_mass_update(*, mass_update_id: int, by: User) -> MassUpdate | None:
                 job.finished_at = now
             job.save()
             if not rows:
-                return job
-
-
-@service
-@transaction.atomic
-def undo_mass_update(*, mass_update: MassUpdate, by: User) -> MassUpdate:
-    """Queue the undo of a finished mass update (the caller runs or queues
-    process_mass_update_undo after commit). Refused before it has finished and
-    once it is being undone or undone."""
-    job = MassUpdate.objects.select_for_update().get(pk=mass_update.pk)
-    if job.status in (MassUpdateStatus.UNDOING, MassUpdateStatus.UNDONE):
-        raise TransitionRefused("This mass update was already undone.")
-    if job.status != MassUpdateStatus.DONE:
-        raise TransitionRefused("This mass update is still running; wait for it.")
-    job.status = MassUpdateStatus.UNDOING
-    job.undone_by = by
-    job.undo_total = job.updated_count
-    job.heartbeat_at = None
-    job.save(update_fields=["status", "undone_by", "undo_total", "heartbeat_at"])
-    return job
-
-
-def _restore_status(lead: Lead, status: int, *, by) -> Lead:
-    """Take the lead back to status reason `status` through the transitions: a
-    closed lead is reactivated (New), then marked contacted if it was."""
-    if lead.status == status:
-        return lead
-    if not lead.is_editable:
-        lead = reactivate_lead(lead=lead, by=by)
-    if lead.status == status:
-        return lead
-    if status == LeadStatus.CONTACTED:
-        return mark_contacted(lead=lead, by=by)
-    raise TransitionRefused(
-        f"Its status reason cannot go back from “{LeadStatus(lead.status).label}” "
-        f"to “{LeadStatus(status).label}”; kept as it is."
-    )
-
-
-FIELD_OF_ATTNAME = {f.attname: f.name for f in Lead._meta.concrete_fields}
-
-
-def _undo(row: MassUpdateRow, *, by, editable: dict, cache: dict) -> None:
-    """Restore one lead's `before` values (locked, from `editable`), in a
-    savepoint, and record the outcome."""
-    row.undo_outcome = UndoOutcome.SKIPPED
-    lead = editable.get(row.lead_id)
-    if lead is None:
-        row.undo_reason = OUT_OF_SCOPE if row.lead_id in editable else GONE
-        return
-    try:
-        with transaction.atomic():
-            if lead.version != row.version_after or _values(lead, row.after) != (
-                row.after
-            ):
-                raise TransitionRefused(
-                    "Changed after the mass update; kept as it is, not overwritten."
-                )
-            before = dict(row.before)
-            if "status" in before:
-                lead = _restore_status(lead, before.pop("status"), by=by)
-            owner = {
-                key: _related(model, before.pop(f"{key}_id", None), cache)
-                for key, model in (("owner_user", User), ("owner_team", Team))
-            }
-            before.pop("business_unit_id", None)  # follows the owner
-            fields = {
-                FIELD_OF_ATTNAME[attname]: _python_value(
-                    FIELD_OF_ATTNAME[attname], value, cache
-                )
-                for attname, value in before.items()
-            }
-            if fields:
-                lead = update_lead(lead=lead, by=by, **fields)
-            if any(owner.values()) and not _owned_by(lead, **owner):
-                lead = assign_lead(lead=lead, by=by, **owner)
-    except (ValidationError, LookupError) as error:
-        row.undo_reason = " ".join(getattr(error, "messages", [str(error)]))
-        return
-    row.undo_outcome = UndoOutcome.RESTORED
-
-
-@service
-@through("mass_update")
-def process_mass_update_undo(*, mass_update_id: int, by: User) -> MassUpdate | None:
-    """The undo's work (task body, or the request's for a small job): restore the
-    updated leads, CHUNK_ROWS a transaction with the job's row locked, each lead in
-    a savepoint, skipping (and listing) a lead changed since the update or no
-    longer editable by `by`; then mark the job undone. None when it is not being
-    undone."""
-    cache = {}
-    while True:
-        with transaction.atomic():
-            job = MassUpdate.objects.select_for_update().get(pk=mass_update_id)
-            if job.status != MassUpdateStatus.UNDOING:
-                return None
-            rows = list(
-                job.rows.filter(
-                    outcome=MassUpdateOutcome.UPDATED, undo_outcome=UndoOutcome.NONE
-                ).order_by("id")[:CHUNK_ROWS]
-            )
-            editable = _editable(by, rows)
-            for row in rows:
-                _undo(row, by=by, editable=editable, cache=cache)
-            MassUpdateRow.objects.bulk_update(rows, ["undo_outcome", "undo_reason"])
-            restored = sum(r.undo_outcome == UndoOutcome.RESTORED for r in rows)
-            job.undo_done += len(rows)
-            job.restored_count += restored
-            job.undo_skipped_count += len(rows) - restored
-            job.heartbeat_at = timezone.now()
-            if not rows:
-                job.status = MassUpdateStatus.UNDONE
-                job.undone_at = job.heartbeat_at
-            job.save()
-            if not rows:
+                emit("mass_update.finished", job)
                 return job

@@ -5,6 +5,7 @@ as merged and stays readable."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext
 
 from accounts.permissions import visible_to
 from leads.exceptions import LeadClosed, TransitionRefused
@@ -28,7 +29,7 @@ def _apply_field_values(*, master: Lead, field_values: dict) -> None:
     unknown = set(field_values) - set(LEAD_FIELDS)
     if unknown:
         raise ValidationError(
-            "These fields cannot be chosen in a merge: %(fields)s.",
+            gettext("These fields cannot be chosen in a merge: %(fields)s."),
             params={"fields": ", ".join(sorted(unknown))},
         )
     for name, value in field_values.items():
@@ -89,7 +90,9 @@ def merge_leads(*, master: Lead, subordinate: Lead, by, field_values: dict) -> L
     (Disqualified/Canceled, merged, master set; logged with `by`).
     """
     if master.pk == subordinate.pk:
-        raise TransitionRefused("A lead cannot be merged with itself.", code="same")
+        raise TransitionRefused(
+            gettext("A lead cannot be merged with itself."), code="same"
+        )
     locked = lock_leads(visible_to(by, Lead.objects.all()), [master.pk, subordinate.pk])
     if len(locked) != 2:
         raise Lead.DoesNotExist("No such lead in your scope.")
@@ -123,7 +126,8 @@ def _merge_locked(*, master: Lead, subordinate: Lead, by, field_values: dict) ->
     subordinate.mark_merged(
         master=master,
         by=by,
-        description=f"Merged into lead #{master.pk}: {master}",
+        description=gettext("Merged into lead #%(id)s: %(lead)s")
+        % {"id": master.pk, "lead": master},
     )
     subordinate.save()
     score_leads([master.pk])

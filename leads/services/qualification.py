@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import services as account_services
 from accounts.models import (
@@ -58,6 +60,22 @@ def _copy(lead: Lead, names) -> dict:
     return {name: getattr(lead, name) for name in names}
 
 
+CREATE_FAILED = {
+    "account": _(
+        "The account could not be created from this lead (%(problems)s). Edit the "
+        "lead, then qualify again."
+    ),
+    "contact": _(
+        "The contact could not be created from this lead (%(problems)s). Edit the "
+        "lead, then qualify again."
+    ),
+    "opportunity": _(
+        "The opportunity could not be created from this lead (%(problems)s). Edit "
+        "the lead, then qualify again."
+    ),
+}
+
+
 def _create(what: str, create, **fields):
     """Run an accounts service; its field errors become one message that names the
     record, since the lead's data (not the qualify form) is what needs fixing."""
@@ -74,10 +92,7 @@ def _create(what: str, create, **fields):
             if hasattr(error, "error_dict")
             else " ".join(error.messages)
         )
-        raise ValidationError(
-            f"The {what} could not be created from this lead ({problems}). "
-            "Edit the lead, then qualify again."
-        ) from error
+        raise ValidationError(CREATE_FAILED[what] % {"problems": problems}) from error
 
 
 def _owner(lead: Lead) -> dict:
@@ -144,7 +159,9 @@ def qualify_lead(
         locked,
         "qualify",
         by=by,
-        wrong_state="This lead is already qualified." if locked.is_qualified else "",
+        wrong_state=gettext("This lead is already qualified.")
+        if locked.is_qualified
+        else "",
     )
 
     will_have_account = (
@@ -155,13 +172,18 @@ def qualify_lead(
     )
     if create_opportunity and not (will_have_account or will_have_contact):
         raise ValidationError(
-            "An opportunity needs a customer: create or pick an account or a contact."
+            gettext(
+                "An opportunity needs a customer: create or pick an account or a "
+                "contact."
+            )
         )
     if create_account and not existing_account and not locked.company_name.strip():
         raise ValidationError(
             {
-                "create_account": "This lead has no company name to create an "
-                "account from: pick an existing account or untick this box."
+                "create_account": gettext(
+                    "This lead has no company name to create an account from: "
+                    "pick an existing account or untick this box."
+                )
             }
         )
 

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from leads.exceptions import LeadClosed
@@ -264,8 +265,10 @@ def reroute_overdue_leads(
 
 def _database_failure(error) -> str:
     if is_transient(error):
-        return "busy (another change held it too long); the next run tries again"
-    return f"database error: {error}"
+        return gettext(
+            "busy (another change held it too long); the next run tries again"
+        )
+    return gettext("database error: %(error)s") % {"error": error}
 
 
 @service
@@ -276,7 +279,9 @@ def _reroute_one(*, lead, rule, by, now):
     locked = lock_lead(lead, related=())
     if not _overdue_through(rule, now=now).filter(pk=locked.pk).exists():
         return None
-    prefix = f"not contacted within {rule.reroute_after_hours} h → re-routed: "
+    prefix = gettext("not contacted within %(hours)s h → re-routed: ") % {
+        "hours": rule.reroute_after_hours
+    }
     return _route(
         locked=locked,
         by=by,
@@ -301,7 +306,7 @@ RULE_FIELDS = tuple(name for names in RULE_FIELD_GROUPS.values() for name in nam
 
 def _check_may_edit(by, rule):
     if not can_edit_routing_rule(by, rule):
-        raise PermissionDenied("You may not change this routing rule.")
+        raise PermissionDenied(gettext("You may not change this routing rule."))
 
 
 @service

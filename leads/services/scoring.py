@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, DateTimeField, F, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from leads.exceptions import LeadClosed
 from leads.models import (
@@ -231,7 +232,8 @@ def pin_score(
     try:
         Pin(score, reason)
     except ValueError as error:
-        field = "pin_reason" if "why" in str(error) else "pinned_score"
+        missing_reason = str(error) == gettext("Say why the score is pinned.")
+        field = "pin_reason" if missing_reason else "pinned_score"
         raise ValidationError({field: str(error)}) from error
     row = _locked_row(lead, expected_version)
     row.pinned_score = score
@@ -340,7 +342,11 @@ def rebuild_scores(*, rebuild_id: int) -> ScoreRebuild | None:
     # A rebuild whose worker died stops blocking the next one.
     ScoreRebuild.objects.filter(
         status=RebuildStatus.RUNNING, heartbeat_at__lt=now - STALE
-    ).update(status=RebuildStatus.FAILED, error="The worker stopped.", finished_at=now)
+    ).update(
+        status=RebuildStatus.FAILED,
+        error=gettext("The worker stopped."),
+        finished_at=now,
+    )
     try:
         with transaction.atomic():
             claimed = ScoreRebuild.objects.filter(

@@ -8,6 +8,7 @@ stay open on closed records); edits of the lead itself are what closing freezes.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Account, Contact, Opportunity
 from leads.attachments import check_upload
@@ -65,18 +66,21 @@ def _check_do_not_contact(*, lead: Lead, kind: str, direction: str) -> None:
     if kind == ActivityKind.PHONE_CALL and lead.do_not_phone:
         raise ValidationError(
             {
-                "direction": "This lead does not allow phone calls "
-                "(“Do not allow phone calls” is set). Log an incoming call, "
-                "or clear the flag on the lead first."
+                "direction": gettext(
+                    "This lead does not allow phone calls (“Do not allow phone "
+                    "calls” is set). Log an incoming call, or clear the flag on the "
+                    "lead first."
+                )
             },
             code="do_not_phone",
         )
     if kind == ActivityKind.EMAIL and lead.do_not_email:
         raise ValidationError(
             {
-                "direction": "This lead does not allow email "
-                "(“Do not allow email” is set). Log an incoming email, "
-                "or clear the flag on the lead first."
+                "direction": gettext(
+                    "This lead does not allow email (“Do not allow email” is set). "
+                    "Log an incoming email, or clear the flag on the lead first."
+                )
             },
             code="do_not_email",
         )
@@ -166,7 +170,7 @@ def log_activity(
     record_submission(token=submission_token, kind="activity", object_id=activity.pk)
     if completed:
         # Saved first so the transition log row can point at it.
-        activity.complete(by=by, description="Logged as completed")
+        activity.complete(by=by, description=gettext("Logged as completed"))
         activity.save(update_fields=["state", "completed_at"])
     if lead is not None:
         _after_lead_activity(lead=lead, by=by, completed=completed)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from leads.filters import SAVED_VIEWS
@@ -32,8 +33,8 @@ WORK_LEADS = "leads.change_lead"
 # The most cards a column shows without JavaScript ("Show more" reloads the page).
 MAX_SHOWN = 500
 DONE = {
-    CONTACTED: "Lead marked as contacted.",
-    DISQUALIFIED: "Lead disqualified.",
+    CONTACTED: _("Lead marked as contacted."),
+    DISQUALIFIED: _("Lead disqualified."),
 }
 
 

@@ -3,9 +3,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import is_administrator, is_manager
@@ -14,7 +16,9 @@ from leads.models import CaptureForm
 from leads.models.capture import redirect_allowed
 from leads.selectors import capture as selectors
 from leads.services import capture as services
+from leads.services import consent as consent_services
 from leads.submissions import capture_rate_limited
+from leads.tasks import enqueue_consent_confirmation
 
 
 def _frameable(response):
@@ -43,19 +47,29 @@ def capture(request, token):
         if capture_rate_limited(request, token) or form.is_bot():
             return _frameable(
                 HttpResponse(
-                    "Too many submissions or an automated submission: your details were "
-                    "not sent. Please wait a few minutes and try again.",
+                    gettext(
+                        "Too many submissions or an automated submission: your details "
+                        "were not sent. Please wait a few minutes and try again."
+                    ),
                     status=429,
                     content_type="text/plain; charset=utf-8",
                 )
             )
         if form.is_valid():
             try:
-                services.capture_lead(form=capture_form, data=form.lead_data())
+                _, pending = consent_services.capture_lead_with_consent(
+                    form=capture_form,
+                    data=form.lead_data(),
+                    consents=form.ticked_consents(),
+                )
             except ValidationError as error:
                 for name, errors in error.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
             else:
+                if pending:  # double opt-in: the confirmation link by email
+                    enqueue_consent_confirmation(
+                        pending, form.cleaned_data["email"], request
+                    )
                 return _frameable(_thank_you(request, capture_form))
     return _frameable(
         render(
@@ -100,13 +114,20 @@ def capture_form_edit(request, pk=None):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.save_capture_form(
-                by=request.user, instance=instance, data=form.cleaned_data
-            )
+            with transaction.atomic():
+                saved = services.save_capture_form(
+                    by=request.user, instance=instance, data=form.model_data()
+                )
+                consent_services.set_capture_form_purposes(
+                    capture_form=saved, by=request.user, choices=form.consent_choices()
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Capture form “{saved.name}” saved.")
+            messages.success(
+                request,
+                gettext("Capture form “%(name)s” saved.") % {"name": saved.name},
+            )
             return redirect("leads:capture-form-edit", pk=saved.pk)
     public_url = (
         request.build_absolute_uri(instance.get_absolute_url()) if instance else ""

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.permissions import (
@@ -20,7 +21,7 @@ from leads.selectors import leads as selectors
 from leads.selectors import timeline as timeline_selectors
 
 PAGE_SIZE = 50
-STALE_MESSAGE = (
+STALE_MESSAGE = _(
     "This lead changed while you were looking at it. Here is its current state."
 )
 

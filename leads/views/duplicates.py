@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from leads import tasks
@@ -36,7 +37,7 @@ def duplicate_rules(request):
             "rules": selectors.list_duplicate_rules(user=request.user),
             "scans": selectors.latest_scans(),
             "trigram": selectors.trigram_available(),
-            "fuzzy_note": selectors.FUZZY_SKIPPED,
+            "fuzzy_note": gettext(selectors.FUZZY_SKIPPED),
         },
     )
 
@@ -74,14 +75,20 @@ def _rule_form(request, *, rule):
         except EditConflict:
             form.add_error(
                 None,
-                "Someone changed this rule since you opened it: reload the page "
-                "and make your change again.",
+                gettext(
+                    "Someone changed this rule since you opened it: reload the page "
+                    "and make your change again."
+                ),
             )
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, error)
         else:
-            state = "published" if saved.is_published else "saved as a draft"
-            messages.success(request, f"Duplicate rule “{saved}” {state}.")
+            done = (
+                gettext("Duplicate rule “%(rule)s” published.")
+                if saved.is_published
+                else gettext("Duplicate rule “%(rule)s” saved as a draft.")
+            )
+            messages.success(request, done % {"rule": saved})
             return redirect("leads:duplicate-rules")
     return render(
         request,
@@ -90,7 +97,7 @@ def _rule_form(request, *, rule):
             "form": form,
             "rule": rule,
             "trigram": selectors.trigram_available(),
-            "fuzzy_note": selectors.FUZZY_SKIPPED,
+            "fuzzy_note": gettext(selectors.FUZZY_SKIPPED),
         },
     )
 
@@ -100,7 +107,9 @@ def duplicate_rule_delete(request, pk):
     _may_manage(request)
     rule = _rule_or_404(request, pk)
     services.delete_duplicate_rule(rule=rule, by=request.user)
-    messages.success(request, f"Duplicate rule “{rule}” deleted.")
+    messages.success(
+        request, gettext("Duplicate rule “%(rule)s” deleted.") % {"rule": rule}
+    )
     return redirect("leads:duplicate-rules")
 
 
@@ -109,7 +118,7 @@ def duplicate_scan_start(request):
     _may_manage(request)
     scan = services.start_duplicate_scan(by=request.user)
     transaction.on_commit(lambda: tasks.run_duplicate_scan.enqueue(scan.pk))
-    messages.info(request, "Scan started: the groups appear here as it goes.")
+    messages.info(request, gettext("Scan started: the groups appear here as it goes."))
     return redirect(scan)
 
 

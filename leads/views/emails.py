@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services.profile import update_email_signature
@@ -16,6 +17,7 @@ from leads.selectors import emails as selectors
 from leads.selectors.emails import PLACEHOLDERS
 from leads.selectors.timeline import record_type_of
 from leads.services import emails as services
+from leads.services.consent import ConsentRefused
 from leads.tasks import enqueue_send
 from leads.views.common import back_to, record_or_404
 from leadsite.core.errors import error_message
@@ -29,7 +31,12 @@ def _initial(request, picker) -> dict:
     template = picker.templates.get(picker.cleaned_data["template"])
     if template is None:
         return {}
-    return {"template": template.pk, "subject": template.subject, "body": template.body}
+    return {
+        "template": template.pk,
+        "subject": template.subject,
+        "body": template.body,
+        "purpose": template.purpose_id,
+    }
 
 
 def _page(request, record, *, form, picker, draft=None, status=200):
@@ -88,15 +95,22 @@ def compose_email(request, record_type, pk):
                 body=form.cleaned_data["body"],
                 template=_template_or_none(form),
                 submission_token=form.cleaned_data["submission_token"],
+                purpose=form.cleaned_data.get("purpose"),
             )
             enqueue_send(email.pk)
     except ValidationError as error:
+        if isinstance(error, ConsentRefused) and "purpose" in form.fields:
+            form.add_error("purpose", error.error_dict["purpose"])  # beside the field
         messages.error(
-            request, f"The email was not sent — {error_message(error, form)}"
+            request,
+            gettext("The email was not sent — %(reason)s")
+            % {"reason": error_message(error, form)},
         )
         return _page(request, record, form=form, picker=picker, status=400)
     messages.success(
-        request, f"Email “{email.subject}” to {email.to_address} queued for sending."
+        request,
+        gettext("Email “%(subject)s” to %(address)s queued for sending.")
+        % {"subject": email.subject, "address": email.to_address},
     )
     return back_to(record, "#timeline")
 
@@ -114,7 +128,11 @@ def retry_email(request, pk):
     except ValidationError as error:
         messages.error(request, error_message(error))
     else:
-        messages.success(request, f"“{email.subject}” queued to be sent again.")
+        messages.success(
+            request,
+            gettext("“%(subject)s” queued to be sent again.")
+            % {"subject": email.subject},
+        )
     next_url = safe_next_url(request, request.POST.get("next"))
     if next_url:
         return HttpResponseRedirect(next_url + "#timeline")
@@ -131,7 +149,7 @@ def email_signature(request):
             by=request.user,
             signature=form.cleaned_data["signature"],
         )
-        messages.success(request, "Your email signature is saved.")
+        messages.success(request, gettext("Your email signature is saved."))
         next_url = safe_next_url(request, request.POST.get("next"))
         return redirect(next_url or "leads:email-signature")
     next_url = safe_next_url(request, request.GET.get("next")) or ""

@@ -7,9 +7,10 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from leads import exports, tasks
+from leads import tasks
 from leads.forms.exports import ExportStartForm
 from leads.models import ExportFormat, ExportJob
 from leads.selectors import exports as selectors
@@ -40,9 +41,14 @@ def export_leads(request):
                 "leads/export_start.html",
                 {"form": form, "query": query, "limit": limit},
             )
-        chunks = exports.xlsx_chunks(queryset)
+        chunks = services.xlsx_export_chunks(
+            queryset=queryset, by=request.user, query=query
+        )
     else:
-        chunks = exports.csv_chunks(queryset)
+        # Logged (the export log) when the stream ends, with the leads sent.
+        chunks = services.stream_csv_export(
+            queryset=queryset, by=request.user, query=query
+        )
     response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[file_format])
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = (
@@ -63,7 +69,7 @@ def export_jobs(request):
             file_format=form.cleaned_data["file_format"],
         )
         tasks.run_export.enqueue(job.pk)
-        messages.success(request, "The export has started.")
+        messages.success(request, gettext("The export has started."))
         return redirect(job)
     jobs = selectors.list_export_jobs(user=request.user)[: selectors.RECENT_JOBS]
     return render(request, "leads/export_jobs.html", {"jobs": jobs, "form": form})

@@ -6,6 +6,8 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
@@ -80,17 +82,17 @@ class HomeView(TemplateView):
 # List columns: (label, sort key or None, css class). "minor" columns are left out
 # of the stacked phone rows (name, company, status, owner).
 LIST_COLUMNS = [
-    ("Name", "name", "c-name"),
-    ("Topic", None, "c-topic minor"),
-    ("Company", "company", "c-company"),
-    ("Email", None, "c-email minor"),
-    ("Status", "status", "c-status"),
-    ("Score", "score", "c-score num"),
-    ("Rating", "rating", "c-rating minor"),
-    ("Est. value", "value", "num minor"),
-    ("Est. close", "close", "c-date minor"),
-    ("Owner", None, "c-owner"),
-    ("Created", "created", "c-date minor"),
+    (_("Name"), "name", "c-name"),
+    (_("Topic"), None, "c-topic minor"),
+    (_("Company"), "company", "c-company"),
+    (_("Email"), None, "c-email minor"),
+    (_("Status"), "status", "c-status"),
+    (_("Score"), "score", "c-score num"),
+    (_("Rating"), "rating", "c-rating minor"),
+    (_("Est. value"), "value", "num minor"),
+    (_("Est. close"), "close", "c-date minor"),
+    (_("Owner"), None, "c-owner"),
+    (_("Created"), "created", "c-date minor"),
 ]
 
 
@@ -123,6 +125,7 @@ FILTER_FIELDS = [
     "business_unit",
     "campaign",
     "grade",
+    "consent",
 ]
 # Columns whose first click sorts the biggest/newest first.
 DESC_FIRST = {"created", "value", "score"}
@@ -213,10 +216,10 @@ def lead_list_filters(request):
     return form_panel(
         request,
         None,
-        title="Filter leads",
+        title=gettext("Filter leads"),
         template="leads/panels/list_filters.html",
         context=_filter_form_context(leadfilter, request),
-        back=(f"{reverse('leads:list')}?{request.GET.urlencode()}", "Leads"),
+        back=(f"{reverse('leads:list')}?{request.GET.urlencode()}", gettext("Leads")),
     )
 
 
@@ -271,7 +274,7 @@ def lead_assign(request, pk):
     return form_panel(
         request,
         lead,
-        title="Assign to someone else",
+        title=gettext("Assign to someone else"),
         template="leads/panels/assign.html",
         context=context,
     )
@@ -279,6 +282,29 @@ def lead_assign(request, pk):
 
 def _safe_next(request, url):
     return safe_next_url(request, url) or reverse("leads:list")
+
+
+def _bulk_done(action, count: int, values: dict) -> str:
+    """The success message of a bulk action on `count` leads."""
+    if action == BulkActionForm.ASSIGN:
+        text = ngettext(
+            "%(count)s lead assigned to %(owner)s.",
+            "%(count)s leads assigned to %(owner)s.",
+            count,
+        )
+    elif action == BulkActionForm.ROUTE:
+        text = ngettext(
+            "%(count)s lead routed by the rules (see each lead's routing history).",
+            "%(count)s leads routed by the rules (see each lead's routing history).",
+            count,
+        )
+    else:
+        text = ngettext(
+            "%(count)s lead disqualified (%(reason)s).",
+            "%(count)s leads disqualified (%(reason)s).",
+            count,
+        )
+    return text % {"count": count, **values}
 
 
 @require_POST
@@ -291,6 +317,7 @@ def lead_bulk(request):
         return HttpResponseRedirect(_safe_next(request, request.POST.get("next")))
     data = form.cleaned_data
     leads = list(data["ids"])
+    values = {}
     try:
         if data["action"] == BulkActionForm.ASSIGN:
             result = lifecycle.bulk_assign_leads(
@@ -299,24 +326,24 @@ def lead_bulk(request):
                 owner_user=data["owner_user"],
                 owner_team=data["owner_team"],
             )
-            verb = f"assigned to {data['owner_user'] or data['owner_team']}"
+            values["owner"] = data["owner_user"] or data["owner_team"]
         elif data["action"] == BulkActionForm.ROUTE:
             routed = bulk_route_leads(leads=leads, by=request.user)
             result = lifecycle.BulkResult(
                 changed=[entry.lead for entry in routed.routed], refused=routed.refused
             )
-            verb = "routed by the rules (see each lead's routing history)"
         else:
             result = lifecycle.bulk_disqualify_leads(
                 leads=leads, by=request.user, reason=data["reason"]
             )
-            verb = f"disqualified ({LeadStatus(data['reason']).label})"
+            values["reason"] = LeadStatus(data["reason"]).label
     except ValidationError as error:
         messages.error(request, error_message(error))
         return HttpResponseRedirect(_safe_next(request, data["next"]))
     if result.changed:
-        count = len(result.changed)
-        messages.success(request, f"{count} lead{'s' if count != 1 else ''} {verb}.")
+        messages.success(
+            request, _bulk_done(data["action"], len(result.changed), values)
+        )
     for lead, why in result.refused:
         messages.warning(request, f"{lead}: {why}")
     return HttpResponseRedirect(_safe_next(request, data["next"]))

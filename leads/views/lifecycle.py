@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from leads.exceptions import TransitionRefused, closed_message
@@ -35,7 +36,7 @@ def _earlier_lead(request):
     )
     if earlier is None:
         return None
-    messages.info(request, "This lead was already created from this form.")
+    messages.info(request, gettext("This lead was already created from this form."))
     return redirect("leads:detail", pk=earlier)
 
 
@@ -64,19 +65,23 @@ def _created(request, lead):
     """After a create: say where the lead went. Its page, or the list when routing
     gave it to someone outside the creator's scope."""
     if lead.owner_user_id == request.user.pk:
-        messages.success(request, f"Lead “{lead}” created.")
+        messages.success(request, gettext("Lead “%(lead)s” created.") % {"lead": lead})
         return redirect(lead)
     entry = latest_assignment(lead=lead)
     rule = entry.rule if entry is not None else None
-    text = f"Lead “{lead}” created and routed to {lead.owner}" + (
-        f" by the rule “{rule}”: {entry.detail}." if rule else "."
-    )
+    values = {"lead": lead, "owner": lead.owner}
+    if rule:
+        text = gettext(
+            "Lead “%(lead)s” created and routed to %(owner)s by the rule “%(rule)s”: "
+            "%(detail)s."
+        ) % {**values, "rule": rule, "detail": entry.detail}
+    else:
+        text = gettext("Lead “%(lead)s” created and routed to %(owner)s.") % values
     if selectors.list_leads(user=request.user).filter(pk=lead.pk).exists():
         messages.success(request, text)
         return redirect(lead)
-    messages.success(
-        request, f"{text} It is outside the leads you can open, so it is not shown."
-    )
+    outside = gettext("It is outside the leads you can open, so it is not shown.")
+    messages.success(request, f"{text} {outside}")
     return redirect("leads:list")
 
 
@@ -142,7 +147,7 @@ def _lead_form_page(request, *, lead=None):
                     expected_version=data["version"],
                     **form.service_fields(),
                 )
-                messages.success(request, "Lead saved.")
+                messages.success(request, gettext("Lead saved."))
         except EditConflict as conflict:
             merged, rows = resolve_conflict(
                 LeadForm, form, conflict.current, user=request.user
@@ -209,7 +214,7 @@ def lead_disqualify(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Lead disqualified.")
+            messages.success(request, gettext("Lead disqualified."))
             return redirect(lead)
     refusal = lifecycle.transition_refusal(lead, "disqualify", by=request.user)
     return render(
@@ -233,12 +238,12 @@ def _simple_transition(request, pk, service, done):
 @require_POST
 def lead_reactivate(request, pk):
     return _simple_transition(
-        request, pk, lifecycle.reactivate_lead, "Lead reactivated."
+        request, pk, lifecycle.reactivate_lead, gettext("Lead reactivated.")
     )
 
 
 @require_POST
 def lead_mark_contacted(request, pk):
     return _simple_transition(
-        request, pk, lifecycle.mark_contacted, "Lead marked as contacted."
+        request, pk, lifecycle.mark_contacted, gettext("Lead marked as contacted.")
     )

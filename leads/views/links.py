@@ -5,6 +5,7 @@ through the scope gate; outside it the answer is 404."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leads.exceptions import closed_message
@@ -59,7 +60,7 @@ def link_account(request, pk):
         return _lead_panel(
             request,
             pk,
-            title="Link an account",
+            title=gettext("Link an account"),
             template="leads/panels/link_account.html",
             form_factory=lambda lead: LinkAccountForm(user=request.user, lead=lead),
         )
@@ -69,10 +70,16 @@ def link_account(request, pk):
         _, created = link_services.link_account(
             lead=lead, account=data["account"], by=request.user
         )
-        verb = "linked" if created else "was already linked"
-        return f"Account “{data['account']}” {verb}."
+        done = (
+            gettext("Account “%(account)s” linked.")
+            if created
+            else gettext("Account “%(account)s” was already linked.")
+        )
+        return done % {"account": data["account"]}
 
-    return _lead_edit(request, pk, form, action, "", "The account was not linked")
+    return _lead_edit(
+        request, pk, form, action, "", gettext("The account was not linked")
+    )
 
 
 @require_POST
@@ -81,9 +88,11 @@ def unlink_account(request, pk, account_pk):
 
     def action(lead, data):
         link_services.unlink_account(lead=lead, account=account, by=request.user)
-        return f"Account “{account}” unlinked."
+        return gettext("Account “%(account)s” unlinked.") % {"account": account}
 
-    return _lead_edit(request, pk, None, action, "", "The account was not unlinked")
+    return _lead_edit(
+        request, pk, None, action, "", gettext("The account was not unlinked")
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -92,7 +101,7 @@ def link_contact(request, pk):
         return _lead_panel(
             request,
             pk,
-            title="Link a contact",
+            title=gettext("Link a contact"),
             template="leads/panels/link_contact.html",
             form_factory=lambda lead: LinkContactForm(user=request.user, lead=lead),
         )
@@ -102,10 +111,16 @@ def link_contact(request, pk):
         _, created = link_services.link_contact(
             lead=lead, contact=data["contact"], by=request.user
         )
-        verb = "linked" if created else "was already linked"
-        return f"Contact “{data['contact']}” {verb}."
+        done = (
+            gettext("Contact “%(contact)s” linked.")
+            if created
+            else gettext("Contact “%(contact)s” was already linked.")
+        )
+        return done % {"contact": data["contact"]}
 
-    return _lead_edit(request, pk, form, action, "", "The contact was not linked")
+    return _lead_edit(
+        request, pk, form, action, "", gettext("The contact was not linked")
+    )
 
 
 @require_POST
@@ -114,9 +129,11 @@ def unlink_contact(request, pk, contact_pk):
 
     def action(lead, data):
         link_services.unlink_contact(lead=lead, contact=contact, by=request.user)
-        return f"Contact “{contact}” unlinked."
+        return gettext("Contact “%(contact)s” unlinked.") % {"contact": contact}
 
-    return _lead_edit(request, pk, None, action, "", "The contact was not unlinked")
+    return _lead_edit(
+        request, pk, None, action, "", gettext("The contact was not unlinked")
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,7 +142,7 @@ def add_interest(request, pk):
         return _lead_panel(
             request,
             pk,
-            title="Add a product interest",
+            title=gettext("Add a product interest"),
             template="leads/panels/interest.html",
             form_factory=lambda lead: InterestForm(),
         )
@@ -133,9 +150,13 @@ def add_interest(request, pk):
 
     def action(lead, data):
         interest = link_services.add_interest(lead=lead, by=request.user, **data)
-        return f"Interest in “{interest.product}” saved."
+        return gettext("Interest in “%(product)s” saved.") % {
+            "product": interest.product
+        }
 
-    return _lead_edit(request, pk, form, action, "", "The interest was not saved")
+    return _lead_edit(
+        request, pk, form, action, "", gettext("The interest was not saved")
+    )
 
 
 @require_POST
@@ -148,9 +169,13 @@ def remove_interest(request, pk, interest_pk):
         except LeadProduct.DoesNotExist:
             raise Http404("No such interest.") from None
         link_services.remove_interest(lead=lead, interest=interest, by=request.user)
-        return f"Interest in “{interest.product}” removed."
+        return gettext("Interest in “%(product)s” removed.") % {
+            "product": interest.product
+        }
 
-    return _lead_edit(request, pk, None, action, "", "The interest was not removed")
+    return _lead_edit(
+        request, pk, None, action, "", gettext("The interest was not removed")
+    )
 
 
 # --- Merge ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from leads import tasks
@@ -14,6 +15,7 @@ from leads.forms.mass_update import MassUpdateForm
 from leads.models import MassUpdate
 from leads.selectors import mass_update as selectors
 from leads.services import mass_update as services
+from leads.services import mass_update_undo as undo_services
 from leadsite.core.errors import error_message
 from leadsite.core.http import safe_next_url
 
@@ -67,7 +69,7 @@ def mass_update(request):
     elif request.POST.get("step") != "apply":
         picked = _picked_on_list(request)
         if not picked:
-            messages.error(request, "Select at least one lead.")
+            messages.error(request, gettext("Select at least one lead."))
             return redirect("leads:list")
         next_url = safe_next_url(request, request.POST.get("next")) or ""
         form = MassUpdateForm(
@@ -112,7 +114,9 @@ def _start(request, form, limit):
     if data["all_matching"]:
         queryset = selectors.matching_leads(user=request.user, query=data["query"])
         if queryset is None:
-            form.add_error(None, "The list's filter is not valid; start again.")
+            form.add_error(
+                None, gettext("The list's filter is not valid; start again.")
+            )
             return None
         selection, query = selectors.selection_of(queryset), data["query"]
     else:
@@ -149,7 +153,7 @@ def mass_update_undo(request, pk):
     job = _job_or_404(request, pk)
     _require_editor(request)
     try:
-        job = services.undo_mass_update(mass_update=job, by=request.user)
+        job = undo_services.undo_mass_update(mass_update=job, by=request.user)
     except TransitionRefused as error:
         messages.error(request, error_message(error))
     else:

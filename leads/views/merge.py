@@ -6,6 +6,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 from django_fsm import TransitionNotAllowed
 
@@ -67,7 +68,9 @@ def merge_leads(request):
             )
             form.add_error(None, detail)
         else:
-            messages.success(request, f"Leads merged into “{master}”.")
+            messages.success(
+                request, gettext("Leads merged into “%(lead)s”.") % {"lead": master}
+            )
             return HttpResponseRedirect(master.get_absolute_url())
     return render(
         request,

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext
 
 from leads.exceptions import closed_message
 from leads.forms.qualification import QualifyLeadForm
@@ -25,7 +26,7 @@ def lead_qualify(request, pk):
     # prefetches would be read for nothing).
     lead = lead_or_404(request, pk)
     if lead.state == LeadState.QUALIFIED:
-        messages.info(request, "This lead is already qualified.")
+        messages.info(request, gettext("This lead is already qualified."))
         return redirect("leads:qualified", pk=lead.pk)
     if not lead.is_editable:
         messages.warning(request, closed_message(lead))

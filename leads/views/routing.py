@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
@@ -199,8 +200,12 @@ def _rule_form_page(request, *, rule):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            verb = "saved" if rule else "created"
-            messages.success(request, f"Routing rule “{saved}” {verb}.")
+            done = (
+                gettext("Routing rule “%(rule)s” saved.")
+                if rule
+                else gettext("Routing rule “%(rule)s” created.")
+            )
+            messages.success(request, done % {"rule": saved})
             return redirect("leads:routing")
     return render(request, "leads/routing_rule_form.html", context)
 
@@ -210,8 +215,12 @@ def rule_toggle(request, pk):
     rule = _editable_rule(request, pk)
     active = not rule.is_active
     routing_services.set_routing_rule_active(rule=rule, by=request.user, active=active)
-    state = "switched on" if active else "switched off"
-    messages.success(request, f"Routing rule “{rule}” {state}.")
+    done = (
+        gettext("Routing rule “%(rule)s” switched on.")
+        if active
+        else gettext("Routing rule “%(rule)s” switched off.")
+    )
+    messages.success(request, done % {"rule": rule})
     return redirect("leads:routing")
 
 
@@ -220,7 +229,12 @@ def rule_move(request, pk):
     rule = _editable_rule(request, pk)
     up = request.POST.get("direction") != "down"
     routing_services.move_routing_rule(rule=rule, by=request.user, up=up)
-    messages.success(request, f"Routing rule “{rule}” moved {'up' if up else 'down'}.")
+    done = (
+        gettext("Routing rule “%(rule)s” moved up.")
+        if up
+        else gettext("Routing rule “%(rule)s” moved down.")
+    )
+    messages.success(request, done % {"rule": rule})
     return redirect("leads:routing")
 
 
@@ -235,7 +249,9 @@ def lead_route_again(request, pk):
     except TransitionRefused as error:
         messages.warning(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Routed again: {entry.detail}.")
+        messages.success(
+            request, gettext("Routed again: %(detail)s.") % {"detail": entry.detail}
+        )
         if not lead_selectors.list_leads(user=request.user).filter(pk=pk).exists():
             # The lead left the user's scope with its new owner.
             return redirect("leads:list")

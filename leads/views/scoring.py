@@ -5,6 +5,7 @@ pin it (the scope gate: 404 outside it); a closed lead is read-only."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from leads.exceptions import TransitionRefused, closed_message
@@ -15,11 +16,11 @@ from leads.views.common import form_error_message, form_panel, lead_or_404
 from leadsite.core.errors import error_message
 from leadsite.core.versioning import EditConflict
 
-PIN_CONFLICT = (
+PIN_CONFLICT = gettext_lazy(
     "Someone changed this lead while you were pinning its score, so the score may "
     "have moved. Your input is kept: check the lead, then pin again."
 )
-UNPIN_CONFLICT = (
+UNPIN_CONFLICT = gettext_lazy(
     "Someone changed this lead while you were looking at it, so the score was not "
     "unpinned. Here is its current state."
 )
@@ -29,7 +30,7 @@ def _pin_page(request, lead, form):
     return form_panel(
         request,
         lead,
-        title="Pin the score",
+        title=gettext("Pin the score"),
         template="leads/partials/lead_score_pin.html",
         context={"form": form, "action": request.path},
     )
@@ -39,7 +40,8 @@ def _pin_page(request, lead, form):
 def pin_lead_score(request, pk):
     lead = lead_or_404(request, pk)
     if not lead.is_editable:
-        messages.warning(request, f"The score was not pinned. {closed_message(lead)}")
+        not_pinned = gettext("The score was not pinned.")
+        messages.warning(request, f"{not_pinned} {closed_message(lead)}")
         return redirect(lead)
     if request.method == "GET":
         return _pin_page(request, lead, PinScoreForm(lead=lead))
@@ -64,13 +66,16 @@ def pin_lead_score(request, pk):
         return _pin_page(request, lead, form)
     except TransitionRefused as error:
         # Closed (or gone) since the page was read.
-        messages.warning(request, f"The score was not pinned. {error_message(error)}")
+        not_pinned = gettext("The score was not pinned.")
+        messages.warning(request, f"{not_pinned} {error_message(error)}")
         return redirect(lead)
     except ValidationError as error:
         form.add_error(None, error)
         return _pin_page(request, lead, form)
     messages.success(
-        request, f"Score pinned at {data['pinned_score']}: {data['pin_reason']}"
+        request,
+        gettext("Score pinned at %(score)s: %(reason)s")
+        % {"score": data["pinned_score"], "reason": data["pin_reason"]},
     )
     return redirect(lead)
 
@@ -79,11 +84,12 @@ def pin_lead_score(request, pk):
 def unpin_lead_score(request, pk):
     lead = lead_or_404(request, pk)
     if not lead.is_editable:
-        messages.warning(request, f"The score was not unpinned. {closed_message(lead)}")
+        not_unpinned = gettext("The score was not unpinned.")
+        messages.warning(request, f"{not_unpinned} {closed_message(lead)}")
         return redirect(lead)
     row = score_of(lead)
     if row is None or not row.pinned:
-        messages.info(request, "The score is not pinned.")
+        messages.info(request, gettext("The score is not pinned."))
         return redirect(lead)
     form = UnpinScoreForm(request.POST, lead=lead)
     if not form.is_valid():
@@ -96,7 +102,10 @@ def unpin_lead_score(request, pk):
     except EditConflict:
         messages.warning(request, UNPIN_CONFLICT)
     except ValidationError as error:
-        messages.warning(request, f"The score was not unpinned. {error_message(error)}")
+        not_unpinned = gettext("The score was not unpinned.")
+        messages.warning(request, f"{not_unpinned} {error_message(error)}")
     else:
-        messages.success(request, "Pin removed: the score is the model's again.")
+        messages.success(
+            request, gettext("Pin removed: the score is the model's again.")
+        )
     return redirect(lead)

@@ -5,6 +5,7 @@ the page showed), tick a checklist step. POST only, post/redirect/get."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import StageProcess, StageStep
@@ -19,7 +20,7 @@ def move_stage(request, pk):
     opportunity = record_or_404(request, "opportunity", pk)
     form = StageMoveForm(request.POST)
     if not form.is_valid():
-        fail(request, "The stage did not change", form_error_message(form))
+        fail(request, gettext("The stage did not change"), form_error_message(form))
         return back_to(opportunity, "#stages")
     try:
         moved = stage_services.move_opportunity_stage(
@@ -29,9 +30,12 @@ def move_stage(request, pk):
             expected_version=form.cleaned_data["version"],
         )
     except ValidationError as error:
-        fail(request, "The stage did not change", error_message(error))
+        fail(request, gettext("The stage did not change"), error_message(error))
     else:
-        messages.success(request, f"Stage: {moved.get_sales_stage_display()}.")
+        messages.success(
+            request,
+            gettext("Stage: %(stage)s.") % {"stage": moved.get_sales_stage_display()},
+        )
     return back_to(opportunity, "#stages")
 
 
@@ -43,7 +47,7 @@ def check_step(request, pk, step_id):
     )
     form = StepCheckForm(request.POST)
     if not form.is_valid():
-        fail(request, "The step did not change", form_error_message(form))
+        fail(request, gettext("The step did not change"), form_error_message(form))
         return back_to(opportunity, "#stages")
     try:
         stage_services.set_step_checked(
@@ -53,8 +57,12 @@ def check_step(request, pk, step_id):
             by=request.user,
         )
     except ValidationError as error:
-        fail(request, "The step did not change", error_message(error))
+        fail(request, gettext("The step did not change"), error_message(error))
     else:
-        done = "done" if form.cleaned_data["checked"] else "not done"
-        messages.success(request, f"“{step.name}” marked {done}.")
+        done = (
+            gettext("“%(step)s” marked done.")
+            if form.cleaned_data["checked"]
+            else gettext("“%(step)s” marked not done.")
+        )
+        messages.success(request, done % {"step": step.name})
     return back_to(opportunity, "#stages")

@@ -6,6 +6,7 @@ page (lead, account, contact, opportunity) shows them."""
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponseRedirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import TransitionNotAllowed
 
@@ -40,18 +41,18 @@ def add_note(request, record_type, pk):
     record = record_or_404(request, record_type, pk)
     if request.method == "GET":
         return _timeline_panel(
-            request, record, record_type, "note", "Add note", NoteForm
+            request, record, record_type, "note", gettext("Add note"), NoteForm
         )
     form = NoteForm(request.POST)
     if not form.is_valid():
-        fail(request, "The note was not added", form_error_message(form))
+        fail(request, gettext("The note was not added"), form_error_message(form))
         return back_to(record, "#timeline")
     try:
         timeline_services.add_note(record=record, by=request.user, **form.cleaned_data)
     except ValidationError as error:
-        fail(request, "The note was not added", error_message(error, form))
+        fail(request, gettext("The note was not added"), error_message(error, form))
     else:
-        messages.success(request, "Note added.")
+        messages.success(request, gettext("Note added."))
     return back_to(record, "#timeline")
 
 
@@ -60,11 +61,16 @@ def add_activity(request, record_type, pk):
     record = record_or_404(request, record_type, pk)
     if request.method == "GET":
         return _timeline_panel(
-            request, record, record_type, "activity", "Log activity", ActivityForm
+            request,
+            record,
+            record_type,
+            "activity",
+            gettext("Log activity"),
+            ActivityForm,
         )
     form = ActivityForm(request.POST)
     if not form.is_valid():
-        fail(request, "The activity was not logged", form_error_message(form))
+        fail(request, gettext("The activity was not logged"), form_error_message(form))
         return back_to(record, "#timeline")
     try:
         activity = timeline_services.log_activity(
@@ -76,9 +82,12 @@ def add_activity(request, record_type, pk):
             if isinstance(error, ValidationError)
             else str(error)
         )
-        fail(request, "The activity was not logged", detail)
+        fail(request, gettext("The activity was not logged"), detail)
     else:
-        messages.success(request, f"{activity.get_kind_display()} logged.")
+        messages.success(
+            request,
+            gettext("%(kind)s logged.") % {"kind": activity.get_kind_display()},
+        )
     return back_to(record, "#timeline")
 
 
@@ -87,11 +96,16 @@ def add_attachment(request, record_type, pk):
     record = record_or_404(request, record_type, pk)
     if request.method == "GET":
         return _timeline_panel(
-            request, record, record_type, "attachment", "Upload file", AttachmentForm
+            request,
+            record,
+            record_type,
+            "attachment",
+            gettext("Upload file"),
+            AttachmentForm,
         )
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        fail(request, "The file was not uploaded", form_error_message(form))
+        fail(request, gettext("The file was not uploaded"), form_error_message(form))
         return back_to(record, "#timeline")
     try:
         attachment = timeline_services.add_attachment(
@@ -101,13 +115,18 @@ def add_attachment(request, record_type, pk):
             submission_token=form.cleaned_data["submission_token"],
         )
     except ValidationError as error:
-        fail(request, "The file was not uploaded", error_message(error, form))
+        fail(request, gettext("The file was not uploaded"), error_message(error, form))
     else:
-        messages.success(request, f"“{attachment.original_name}” uploaded.")
+        messages.success(
+            request,
+            gettext("“%(name)s” uploaded.") % {"name": attachment.original_name},
+        )
     return back_to(record, "#timeline")
 
 
-def _activity_transition(request, pk, service, done: str):
+def _activity_transition(request, pk, service, done: str, too_late: str):
+    """`done` and `too_late`: the messages of the step taken or refused because the
+    activity is no longer open (with `%(subject)s`)."""
     try:
         activity = selectors.get_activity(pk=pk, user=request.user)
     except ObjectDoesNotExist:
@@ -115,13 +134,11 @@ def _activity_transition(request, pk, service, done: str):
     try:
         service(activity=activity, by=request.user)
     except TransitionNotAllowed:
-        messages.error(
-            request, f"“{activity.subject}” is no longer open; it was not {done}."
-        )
+        messages.error(request, too_late % {"subject": activity.subject})
     except ValidationError as error:
         messages.error(request, error_message(error))
     else:
-        messages.success(request, f"“{activity.subject}” {done}.")
+        messages.success(request, done % {"subject": activity.subject})
     next_url = safe_next_url(request, request.POST.get("next"))
     if next_url:
         return HttpResponseRedirect(next_url + "#timeline")
@@ -131,14 +148,22 @@ def _activity_transition(request, pk, service, done: str):
 @require_POST
 def complete_activity(request, pk):
     return _activity_transition(
-        request, pk, timeline_services.complete_activity, "completed"
+        request,
+        pk,
+        timeline_services.complete_activity,
+        gettext("“%(subject)s” completed."),
+        gettext("“%(subject)s” is no longer open; it was not completed."),
     )
 
 
 @require_POST
 def cancel_activity(request, pk):
     return _activity_transition(
-        request, pk, timeline_services.cancel_activity, "canceled"
+        request,
+        pk,
+        timeline_services.cancel_activity,
+        gettext("“%(subject)s” canceled."),
+        gettext("“%(subject)s” is no longer open; it was not canceled."),
     )
 
 

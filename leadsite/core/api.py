@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
@@ -42,14 +44,14 @@ API_PREFIX = "/api/"
 # HTTP status phrase, RFC 9457 §4.2.1).
 PROBLEM_TYPE = "urn:leadsite:problem:{code}"
 OUR_PROBLEMS = {
-    "validation-error": "Your request has invalid values.",
-    "transition-refused": "The record cannot take this step now.",
-    "edit-conflict": "The record changed since you read it.",
-    "precondition-required": "Send the record's ETag in If-Match.",
-    "parse-error": "The request body could not be read.",
-    "possible-duplicates": "Records like these already exist.",
-    "idempotency-key-reused": "This Idempotency-Key was used for another request.",
-    "idempotency-key-in-use": "A request with this Idempotency-Key is running.",
+    "validation-error": _("Your request has invalid values."),
+    "transition-refused": _("The record cannot take this step now."),
+    "edit-conflict": _("The record changed since you read it."),
+    "precondition-required": _("Send the record's ETag in If-Match."),
+    "parse-error": _("The request body could not be read."),
+    "possible-duplicates": _("Records like these already exist."),
+    "idempotency-key-reused": _("This Idempotency-Key was used for another request."),
+    "idempotency-key-in-use": _("A request with this Idempotency-Key is running."),
 }
 
 
@@ -61,7 +63,7 @@ class Conflict(exceptions.APIException):
     go into the problem as they are (e.g. the matches a qualify found)."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the record's current state."
+    default_detail = _("The request conflicts with the record's current state.")
     default_code = "transition-refused"
 
     def __init__(self, detail=None, *, code=None, members=None):
@@ -75,7 +77,7 @@ class PreconditionRequired(exceptions.APIException):
     """428: a write without If-Match."""
 
     status_code = 428
-    default_detail = (
+    default_detail = _(
         "This request changes a record: send its ETag (from your last read) in the "
         "If-Match header."
     )
@@ -87,7 +89,7 @@ class PreconditionFailed(exceptions.APIException):
     (its representation), sent back with its ETag so the caller can retry."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = (
+    default_detail = _(
         "The record changed since you read it; nothing was saved. Its current "
         "representation is in `current`."
     )
@@ -144,9 +146,9 @@ def problem_body(status_code: int, *, code: str = "", detail: str = "", **member
         "type": PROBLEM_TYPE.format(code=code)
         if code in OUR_PROBLEMS
         else "about:blank",
-        "title": OUR_PROBLEMS.get(code) or HTTPStatus(status_code).phrase,
+        "title": str(OUR_PROBLEMS.get(code) or HTTPStatus(status_code).phrase),
         "status": status_code,
-        "detail": detail or HTTPStatus(status_code).description,
+        "detail": str(detail or HTTPStatus(status_code).description),
         **members,
     }
 
@@ -171,7 +173,9 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         code = "validation-error"
         members["errors"] = _field_errors(exc.detail)
-        detail = "Correct the values listed in `errors` and send the request again."
+        detail = gettext(
+            "Correct the values listed in `errors` and send the request again."
+        )
         non_field = members["errors"].get(api_settings.NON_FIELD_ERRORS_KEY)
         if non_field and len(members["errors"]) == 1:
             detail = " ".join(non_field)
@@ -217,8 +221,9 @@ def if_match_version(request) -> int:
     if len(header) > 2 and header[0] == header[-1] == '"' and header[1:-1].isdigit():
         return int(header[1:-1])
     raise PreconditionFailed(
-        detail='If-Match must be one ETag as the API sent it, e.g. "3"; '
-        "nothing was saved."
+        detail=gettext(
+            'If-Match must be one ETag as the API sent it, e.g. "3"; nothing was saved.'
+        )
     )
 
 
@@ -268,8 +273,11 @@ class FieldsMixin(serializers.Serializer):
             raise exceptions.ValidationError(
                 {
                     "fields": [
-                        f"Unknown field(s): {', '.join(unknown)}. Known: "
-                        f"{', '.join(self.fields)}."
+                        gettext("Unknown field(s): %(unknown)s. Known: %(known)s.")
+                        % {
+                            "unknown": ", ".join(unknown),
+                            "known": ", ".join(self.fields),
+                        }
                     ]
                 }
             )
@@ -339,7 +347,9 @@ class ApiLoginMixin:
             raise exceptions.ValidationError(
                 {
                     IDEMPOTENCY_HEADER: [
-                        "Send 1 to 255 printable ASCII characters, e.g. a UUID."
+                        gettext(
+                            "Send 1 to 255 printable ASCII characters, e.g. a UUID."
+                        )
                     ]
                 }
             )

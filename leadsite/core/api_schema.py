@@ -2,30 +2,32 @@
 the truth about what the API answers - the problems of every operation, and email
 or URL fields that may be blank. Imports no app."""
 
+from django.utils.translation import gettext_lazy as _
+
 from leadsite.core.api import PROBLEM_CONTENT_TYPE
 
 # What any operation may answer besides its own responses: the problems of the
 # exception handler above.
 COMMON_PROBLEMS = {
-    "400": "Invalid values or a body that could not be read (`errors` per field)",
-    "401": "No credentials, or a revoked, expired or unknown token",
-    "403": "Not allowed (a read-only token writing, a role without the right)",
-    "404": "No such record, or not one you may see",
-    "405": "Method not allowed here",
-    "406": "Cannot answer in the format asked for (Accept)",
-    "415": "Unsupported Content-Type",
-    "429": "Too many requests (`Retry-After`)",
+    "400": _("Invalid values or a body that could not be read (`errors` per field)"),
+    "401": _("No credentials, or a revoked, expired or unknown token"),
+    "403": _("Not allowed (a read-only token writing, a role without the right)"),
+    "404": _("No such record, or not one you may see"),
+    "405": _("Method not allowed here"),
+    "406": _("Cannot answer in the format asked for (Accept)"),
+    "415": _("Unsupported Content-Type"),
+    "429": _("Too many requests (`Retry-After`)"),
 }
 # And every write: If-Match, the services' refusals, Idempotency-Key.
 WRITE_PROBLEMS = {
-    "409": "The services refused the step (the page's sentence)",
-    "412": "Stale If-Match: `current` holds the record as stored now",
-    "422": "This Idempotency-Key came with another request",
-    "428": "If-Match missing",
+    "409": _("The services refused the step (the page's sentence)"),
+    "412": _("Stale If-Match: `current` holds the record as stored now"),
+    "422": _("This Idempotency-Key came with another request"),
+    "428": _("If-Match missing"),
 }
 PROBLEM_SCHEMA = {
     "type": "object",
-    "description": "RFC 9457 problem details.",
+    "description": _("RFC 9457 problem details."),
     "properties": {
         "type": {"type": "string"},
         "title": {"type": "string"},

@@ -16,10 +16,11 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import CheckConstraint, Q
+from django.utils.translation import gettext_lazy as _
 
 DATE_MIN = datetime.date(1900, 1, 1)
 DATE_MAX = datetime.date(2200, 12, 31)
-RANGE_MESSAGE = "Enter a date between 1900 and 2200."
+RANGE_MESSAGE = _("Enter a date between 1900 and 2200.")
 RANGE_CODE = "date_out_of_range"
 
 # A datetime column is checked in UTC with a day of slack on either side: the

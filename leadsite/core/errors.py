@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.forms.utils import pretty_name
+from django.utils.translation import gettext
 
 
 def error_message(error, form=None) -> str:
@@ -9,7 +10,7 @@ def error_message(error, form=None) -> str:
     field's label (from `form` when given). Anything not a ValidationError gives its
     text, or a generic refusal."""
     if not isinstance(error, ValidationError):
-        return str(error) or "That is not possible now."
+        return str(error) or gettext("That is not possible now.")
     if hasattr(error, "error_dict"):
         parts = []
         for name, errors in error.message_dict.items():
@@ -18,6 +19,11 @@ def error_message(error, form=None) -> str:
                 label = form.fields[name].label
             label = label or pretty_name(name)
             text = " ".join(errors)
-            parts.append(text if name == "__all__" else f"{label}: {text}")
+            parts.append(
+                text
+                if name == "__all__"
+                else gettext("%(field)s: %(message)s")
+                % {"field": label, "message": text}
+            )
         return " ".join(parts)
     return " ".join(error.messages)

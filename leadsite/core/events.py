@@ -9,6 +9,8 @@ nothing and a committed one is never lost. Without a sink ``emit()`` does nothin
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 # Every event a service emits that webhook subscribers may receive, as they name them.
 EVENT_TYPES = (
@@ -29,7 +31,13 @@ INTERNAL_EVENT_TYPES = (
     "webhook.paused",
     # A reply or a sender's email received on a record (leads.services.inbound).
     "email.received",
+    # A mass update (or its undo) finished: its owner changes told once, in sum.
+    "mass_update.finished",
+    "mass_update.undone",
 )
+
+# The batch the events being emitted belong to (see batch()).
+_batch: ContextVar[tuple[str, int] | None] = ContextVar("events_batch", default=None)
 
 # name -> (sink, the event types it receives), in registration order.
 _sinks: dict[str, tuple[Callable, frozenset[str]]] = {}
@@ -60,3 +68,21 @@ def emit(event_type: str, instance, **extra) -> None:
     for fn, wanted in list(_sinks.values()):
         if event_type in wanted:
             fn(event_type, instance, **extra)
+
+
+@contextmanager
+def batch(kind: str, pk: int):
+    """Mark the events emitted within as parts of one batch (a mass update's
+    chunk): every event still goes out, but a listener that tells people may tell
+    them once for the batch (the batch's own event, e.g. mass_update.finished)
+    instead of once per record."""
+    token = _batch.set((kind, pk))
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def current_batch() -> tuple[str, int] | None:
+    """(kind, id) of the batch being emitted, or None (see batch())."""
+    return _batch.get()

@@ -4,13 +4,15 @@ import datetime
 
 from django import forms
 from django.utils import formats
+from django.utils.translation import gettext_lazy as _
 
-# Query-string suffixes of range widgets (django-filter) and what they mean.
+# Query-string suffixes of range widgets (django-filter) and the chip label of each
+# (the filter's label in %(label)s).
 RANGE_SUFFIXES = [
-    ("_after", "from"),
-    ("_before", "to"),
-    ("_min", "min"),
-    ("_max", "max"),
+    ("_after", _("%(label)s from")),
+    ("_before", _("%(label)s to")),
+    ("_min", _("%(label)s min")),
+    ("_max", _("%(label)s max")),
 ]
 
 
@@ -36,7 +38,7 @@ def filter_chips(form, params, *, skip=("view", "sort", "page")):
         value = params.get(key, "").strip()
         if not value or key in skip:
             continue
-        base, suffix = key, ""
+        base, suffix = key, None
         if base not in form.fields:
             for ending, word in RANGE_SUFFIXES:
                 if key.endswith(ending) and key[: -len(ending)] in form.fields:
@@ -50,7 +52,9 @@ def filter_chips(form, params, *, skip=("view", "sort", "page")):
         remaining.pop("page", None)
         chips.append(
             {
-                "label": f"{field.label} {suffix}".strip(),
+                "label": (
+                    suffix % {"label": field.label} if suffix else str(field.label)
+                ),
                 "value": _display(
                     field, value, cleaned.get(base) if not suffix else None
                 ),

@@ -17,6 +17,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.manager import HistoryManager as BaseHistoryManager
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
@@ -24,21 +26,24 @@ from simple_history.signals import pre_create_historical_record
 from leadsite.core.services import current_actor, current_channel
 
 CHANNELS = {
-    "form": "Form",
-    "admin": "Admin",
-    "api": "API",
-    "bulk": "Bulk action",
-    "import": "Import",
-    "routing": "Routing",
-    "capture": "Capture form",
-    "merge": "Merge",
-    "command": "Command",
-    "mass_update": "Mass update",
+    "form": _("Form"),
+    "admin": _("Admin"),
+    "api": _("API"),
+    "bulk": _("Bulk action"),
+    "import": _("Import"),
+    "routing": _("Routing"),
+    "capture": _("Capture form"),
+    "merge": _("Merge"),
+    "command": _("Command"),
+    "mass_update": _("Mass update"),
 }
 # Bookkeeping columns the Changes tab leaves out.
 NOT_SHOWN = {"modified_at", "created_at", "id", "version"}
+# What an "old" value reads when there is none to compare with (markers while the
+# diff is computed, shown in words).
 CREATED = "(new record)"
 NOT_RECORDED = "(not recorded)"
+MARKER_TEXT = {CREATED: _("(new record)"), NOT_RECORDED: _("(not recorded)")}
 CHANGES_LIMIT = 100
 
 
@@ -108,12 +113,18 @@ def _display(field, value, related: dict) -> str:
     if field.is_relation:
         return str(related.get((field.related_model, value), f"#{value}"))
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, datetime):
         return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     if isinstance(value, date):
         return date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
+
+
+def _channel(reason):
+    """The channel of a history row in words (a reason of our own as it is)."""
+    label = CHANNELS.get(reason, reason)
+    return None if label is None else str(label)
 
 
 def _diffs(rows, fields) -> list:
@@ -174,13 +185,13 @@ def field_changes(record, *, limit: int = CHANGES_LIMIT) -> list[FieldChange]:
     changes = [
         FieldChange(
             field=str(field.verbose_name),
-            old=old
+            old=str(MARKER_TEXT[old])
             if old in (CREATED, NOT_RECORDED)
             else _display(field, old, related),
             new=_display(field, new, related),
             who=row.history_user,
             when=row.history_date,
-            through=CHANNELS.get(row.history_change_reason, row.history_change_reason),
+            through=_channel(row.history_change_reason),
         )
         for field, old, new, row in diffs
     ]

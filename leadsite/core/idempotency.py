@@ -8,6 +8,7 @@ import hashlib
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.http.request import RawPostDataException
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -33,7 +34,7 @@ class IdempotencyKeyReused(exceptions.APIException):
     """422: the key came with another request (method, path or body) before."""
 
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = (
+    default_detail = _(
         "This Idempotency-Key was sent with another request in the last 24 hours. "
         "Use a new key for a new request."
     )
@@ -45,7 +46,7 @@ class IdempotencyKeyInUse(exceptions.APIException):
     for it)."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "A request with this Idempotency-Key is still running."
+    default_detail = _("A request with this Idempotency-Key is still running.")
     default_code = "idempotency-key-in-use"
 
 

@@ -10,7 +10,30 @@ same macros the tables call, so each piece of markup exists once.
 
 from django.forms.renderers import BaseRenderer
 from django.template import engines
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
+from jinja2 import Environment
+
+# Jinja2's i18n extension, with whitespace in {% trans %} blocks collapsed as in
+# Django's {% blocktranslate trimmed %}; scripts/i18n.py extracts with the same
+# options.
+I18N_EXTENSION = "jinja2.ext.i18n"
+I18N_POLICIES = {"ext.i18n.trimmed": True}
+
+
+def environment(**options) -> Environment:
+    """The engine's environment (settings.TEMPLATES "environment"): Django's
+    gettext functions as `_`, `gettext`, `ngettext`, `pgettext` and `npgettext`,
+    "newstyle" (keyword placeholders, autoescaped values: `{{ _("Select
+    %(name)s", name=row.name) }}`). They translate when called, so a cached
+    template or macro speaks the language active at that moment."""
+    extensions = list(options.pop("extensions", []))
+    if I18N_EXTENSION not in extensions:
+        extensions.append(I18N_EXTENSION)
+    env = Environment(extensions=extensions, **options)
+    env.policies.update(I18N_POLICIES)
+    env.install_gettext_translations(translation, newstyle=True)
+    return env
 
 
 def _environment():

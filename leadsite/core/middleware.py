@@ -14,8 +14,12 @@ from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
+from leadsite.core import locale
 from leadsite.core.api import API_PREFIX, PROBLEM_CONTENT_TYPE, problem_body
 from leadsite.core.http import safe_next_url
 from leadsite.core.transactions import is_transient
@@ -69,7 +73,11 @@ def _refused(request, *, status, heading, text):
     if request.path.startswith(API_PREFIX):
         # API callers read problem details, as from the endpoints themselves.
         return JsonResponse(
-            problem_body(status, detail=f"{heading}: {text}"),
+            problem_body(
+                status,
+                detail=gettext("%(heading)s: %(text)s")
+                % {"heading": heading, "text": text},
+            ),
             status=status,
             content_type=PROBLEM_CONTENT_TYPE,
         )
@@ -109,31 +117,33 @@ FORM_TYPES = ("multipart/", "application/x-www-form-urlencoded")
 
 def _unreadable_form_text(request, error) -> dict:
     """Heading and text of the 400 page for a form body Django refuses to parse."""
-    heading = "The form could not be read"
+    heading = gettext("The form could not be read")
     if isinstance(error, TooManyFieldsSent):
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        text = (
-            f"The form sent more than {limit:,} fields, more than any LeadSite page "
+        text = gettext(
+            "The form sent more than %(limit)s fields, more than any LeadSite page "
             "has. Nothing was saved; open the page again and send it from there."
-        )
+        ) % {"limit": number_format(limit, force_grouping=True)}
     elif isinstance(error, TooManyFilesSent):
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
-        text = f"The form sent more than {limit:,} files. Nothing was uploaded."
+        text = gettext(
+            "The form sent more than %(limit)s files. Nothing was uploaded."
+        ) % {"limit": number_format(limit, force_grouping=True)}
     elif isinstance(error, RequestDataTooBig):
         size = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        text = (
-            f"The text of the form is larger than {size}. Nothing was saved; "
+        text = gettext(
+            "The text of the form is larger than %(size)s. Nothing was saved; "
             "shorten it, or attach long text as a file."
-        )
+        ) % {"size": size}
     elif isinstance(error, MultiPartParserError):
-        heading = "The upload could not be read"
-        text = (
+        heading = gettext("The upload could not be read")
+        text = gettext(
             "The file name (or another part of the form) is too long or broken. "
             "Rename the file to a shorter name (up to about 200 characters) and "
             "upload it again. Nothing was uploaded."
         )
     else:
-        text = "The form's contents are malformed. Nothing was saved."
+        text = gettext("The form's contents are malformed. Nothing was saved.")
     return {"heading": heading, "text": text}
 
 
@@ -153,7 +163,10 @@ class RequestBodyMiddleware:
 
     def __call__(self, request):
         try:
-            return self._checked(request)
+            # Before LocaleMiddleware: a refusal speaks the language it would choose.
+            language = translation.get_language_from_request(request)
+            with translation.override(language):
+                return self._checked(request)
         finally:
             files = getattr(request, "_files", None)
             for _, uploads in files.lists() if files else ():
@@ -173,12 +186,15 @@ class RequestBodyMiddleware:
             return _refused(
                 request,
                 status=413,
-                heading="The upload is too large",
-                text=(
-                    f"The request is {filesizeformat(length)}; files up to "
-                    f"{filesizeformat(files_limit)} can be uploaded here. Nothing "
-                    "was uploaded."
-                ),
+                heading=gettext("The upload is too large"),
+                text=gettext(
+                    "The request is %(size)s; files up to %(limit)s can be "
+                    "uploaded here. Nothing was uploaded."
+                )
+                % {
+                    "size": filesizeformat(length),
+                    "limit": filesizeformat(files_limit),
+                },
             )
         content_type = request.META.get("CONTENT_TYPE", "")
         if request.method == "POST" and content_type.startswith(FORM_TYPES):
@@ -192,8 +208,8 @@ class RequestBodyMiddleware:
             return _refused(
                 request,
                 status=400,
-                heading="The form could not be read",
-                text=(
+                heading=gettext("The form could not be read"),
+                text=gettext(
                     "Some of the text sent is not valid UTF-8 (a broken character "
                     "encoding). Nothing was saved; type or paste it again."
                 ),
@@ -214,3 +230,29 @@ class PrivatePagesMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class UserLocaleMiddleware:
+    """The signed-in user's own language and time zone (User.language,
+    User.time_zone): after Django's LocaleMiddleware (which chose the switcher's
+    cookie, else the browser's Accept-Language), a language the user picked wins;
+    times are shown in the user's zone, else the site's (settings.TIME_ZONE).
+    Both are set afresh on every request, so a thread never keeps the previous
+    user's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        language = getattr(user, "language", "") if signed_in else ""
+        if language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        zone = locale.zone(getattr(user, "time_zone", "") if signed_in else "")
+        if zone is None:
+            timezone.deactivate()
+        else:
+            timezone.activate(zone)
+        return self.get_response(request)

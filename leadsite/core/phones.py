@@ -16,6 +16,8 @@ international form ("4155559941" and "+1 415 555 9941").
 import re
 
 from django.db.models import CharField, Func, GeneratedField, Q
+from django.db.models.functions import Reverse
+from django.db.models.lookups import StartsWith
 
 MIN_DIGITS = 7
 # What the global search takes for a phone number (at least four digits).
@@ -56,15 +58,16 @@ def _shorter_forms(digits: str) -> list[str]:
 def same_phone_q(fields: list[str], value: str) -> Q | None:
     """Rows whose number in any of `fields` (digit columns) is the same number as
     `value` (see same_number); None when `value` has fewer than MIN_DIGITS digits.
-    Equality and "ends with": a btree serves the first, a trigram index (PostgreSQL)
-    the second."""
+    Equality and "ends with": a btree serves the first; the second is a prefix
+    match of the reversed digits, which PostgreSQL's btree on reverse(column)
+    (text_pattern_ops) serves (leads 0014, accounts 0011)."""
     digits = phone_digits(value)
     if len(digits) < MIN_DIGITS:
         return None
     shorter = _shorter_forms(digits)
     condition = Q()
     for name in fields:
-        condition |= Q(**{f"{name}__endswith": digits})
+        condition |= Q(StartsWith(Reverse(name), digits[::-1]))
         if shorter:
             condition |= Q(**{f"{name}__in": shorter})
     return condition

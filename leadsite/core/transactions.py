@@ -6,8 +6,10 @@ whatever still fails becomes a "try again" page (leadsite.core.middleware), neve
 
 import functools
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 
 # SQLSTATE codes: deadlock_detected, serialization_failure, lock_not_available,
 # query_canceled (statement_timeout).
@@ -58,3 +60,55 @@ def retry_transient(func=None, *, attempts: int = 3):
         return wrapper
 
     return decorate(func) if func is not None else decorate
+
+
+def transaction_memo() -> dict | None:
+    """A dict that lives as long as the current outermost transaction (None
+    outside one): for values a transaction may read once and reuse, such as
+    "is there any webhook subscription at all". Whoever changes such a value in
+    this process forgets its key (the memo then reads it again)."""
+    if not connection.in_atomic_block or not connection.atomic_blocks:
+        return None
+    outermost = connection.atomic_blocks[0]
+    memo = getattr(outermost, "leadsite_memo", None)
+    if memo is None:
+        memo = outermost.leadsite_memo = {}
+    return memo
+
+
+def forget_in_transaction(key) -> None:
+    """Drop `key` from the current transaction's memo (see transaction_memo)."""
+    memo = transaction_memo()
+    if memo is not None:
+        memo.pop(key, None)
+
+
+# Whether the caller's savepoint covers the steps run now (see covered_step).
+_covered: ContextVar[bool] = ContextVar("savepoint_covered", default=False)
+
+
+@contextmanager
+def one_savepoint():
+    """A savepoint for one unit of a batch (one lead of a mass update): the
+    services decorated with covered_step that run inside it share it instead of
+    taking one each (a savepoint and its release are two round trips). A failure
+    in any of them rolls the whole unit back to this savepoint, as before."""
+    token = _covered.set(True)
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        _covered.reset(token)
+
+
+def covered_step(func):
+    """transaction.atomic for a write service, except inside one_savepoint(): there
+    it joins the unit's savepoint (atomic(savepoint=False)), so its failure goes
+    up to that savepoint, which the batch catches."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with transaction.atomic(savepoint=not _covered.get()):
+            return func(*args, **kwargs)
+
+    return wrapper

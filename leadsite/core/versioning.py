@@ -10,10 +10,12 @@ merged in, the user's own changes kept, and both shown side by side: nothing los
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-CONFLICT_MESSAGE = (
-    "This {what} changed while you were editing. Their changes are shown below and "
-    "merged into the form; your changes are kept. Check them and save again."
+CONFLICT_MESSAGE = _(
+    "This %(what)s changed while you were editing. Their changes are shown below "
+    "and merged into the form; your changes are kept. Check them and save again."
 )
 
 
@@ -23,7 +25,7 @@ class EditConflict(ValidationError):
     def __init__(self, current):
         self.current = current
         what = current._meta.verbose_name
-        super().__init__(CONFLICT_MESSAGE.format(what=what), code="edit_conflict")
+        super().__init__(CONFLICT_MESSAGE % {"what": what}, code="edit_conflict")
 
 
 # The version an edit form stands for when its `version` field was not sent: no
@@ -99,7 +101,7 @@ def _display(form, name, value) -> str:
     if value in (None, ""):
         return "—"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     choices = getattr(field, "choices", None)
     if choices and not isinstance(field, forms.ModelChoiceField):
         labels = {str(key): label for key, label in field.choices}

@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from leadsite.core import locale
 from leadsite.core.services import service
 from notifications.models import (
     Channel,
@@ -16,7 +18,7 @@ from notifications.models import (
     Notification,
     NotificationPreference,
 )
-from notifications.selectors import DEFAULT_CHANNEL, channels_of, kinds_for
+from notifications.selectors import DEFAULT_CHANNEL, kinds_for, recipients_of
 from notifications.targets import target_type
 
 # A channel's email: none, at once (the mailer task), or in the daily digest.
@@ -35,15 +37,40 @@ class Message:
 
     user_id: int | None
     kind: str
-    text: str
+    text: "str | MessageText"
     target: object = None
     actor_id: int | None = None
     key: str = ""
 
 
-def message_text(template: str, **context) -> str:
+class MessageText:
+    """A notification's sentence before it is written: notify() renders it in each
+    recipient's language and time zone (once per language and zone)."""
+
+    def __init__(self, template: str, context: dict):
+        self.template = template
+        self.context = context
+        self._rendered = {}
+
+    def render(self, language: str = "", time_zone: str = "") -> str:
+        key = (language, time_zone)
+        if key not in self._rendered:
+            with locale.speaking(language, time_zone):
+                self._rendered[key] = _render_text(self.template, self.context)
+        return self._rendered[key]
+
+    def __str__(self):
+        return self.render()
+
+
+def message_text(template: str, **context) -> MessageText:
     """A notification's sentence, from templates/notifications/messages/<template>.txt
-    (plain text, one line, at most the column's length)."""
+    (plain text, one line, at most the column's length), rendered for each
+    recipient by notify()."""
+    return MessageText(template, context)
+
+
+def _render_text(template: str, context: dict) -> str:
     text = render_to_string(f"notifications/messages/{template}.txt", context)
     text = " ".join(text.split())
     if len(text) > TEXT_LENGTH:
@@ -64,7 +91,7 @@ def notify(messages: list[Message], *, now: datetime.datetime | None = None) -> 
     if not messages:
         return 0
     now = now or timezone.now()
-    channels = channels_of(user_ids={m.user_id for m in messages})
+    channels, locales = recipients_of(user_ids={m.user_id for m in messages})
     rows = []
     for message in messages:
         channel = channels.get((message.user_id, message.kind), DEFAULT_CHANNEL)
@@ -75,7 +102,9 @@ def notify(messages: list[Message], *, now: datetime.datetime | None = None) -> 
             Notification(
                 user_id=message.user_id,
                 kind=message.kind,
-                text=message.text[:TEXT_LENGTH],
+                text=_text_for(message.text, locales.get(message.user_id))[
+                    :TEXT_LENGTH
+                ],
                 target_type=target_type(target) if target is not None else "",
                 target_id=target.pk if target is not None else None,
                 actor_id=message.actor_id,
@@ -90,6 +119,12 @@ def notify(messages: list[Message], *, now: datetime.datetime | None = None) -> 
         rows, ignore_conflicts=any(row.key for row in rows)
     )
     return sum(row.email_state == EmailState.PENDING for row in rows)
+
+
+def _text_for(text, user_locale) -> str:
+    if isinstance(text, MessageText):
+        return text.render(*(user_locale or ("", "")))
+    return str(text)
 
 
 @service
@@ -118,9 +153,13 @@ def save_preferences(*, user, channels: dict[str, str]) -> None:
     allowed = kinds_for(user)
     for kind, channel in channels.items():
         if kind not in allowed:
-            raise ValidationError(f"Unknown kind of notification: {kind}.")
+            raise ValidationError(
+                gettext("Unknown kind of notification: %(kind)s.") % {"kind": kind}
+            )
         if channel not in Channel.values:
-            raise ValidationError(f"Unknown way to be told: {channel}.")
+            raise ValidationError(
+                gettext("Unknown way to be told: %(channel)s.") % {"channel": channel}
+            )
     for kind, channel in channels.items():
         NotificationPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"channel": channel}

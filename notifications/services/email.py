@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from leadsite.core import locale
 from leadsite.core.services import service
 from notifications.models import EmailState, Notification
 from notifications.targets import attach_links
@@ -60,8 +61,10 @@ def _message(state, notifications, user) -> tuple[str, str]:
         "digest": state == EmailState.DIGEST,
         "site_url": settings.LEADSITE_SITE_URL,
     }
-    subject = render_to_string("notifications/email/subject.txt", context)
-    body = render_to_string("notifications/email/body.txt", context)
+    # In the recipient's language and time zone, whoever's run sends it.
+    with locale.speaking(user.language, user.time_zone):
+        subject = render_to_string("notifications/email/subject.txt", context)
+        body = render_to_string("notifications/email/body.txt", context)
     return " ".join(subject.split()), body
 
 

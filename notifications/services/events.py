@@ -5,6 +5,8 @@ notifications it wrote wait to be emailed at once."""
 from email.utils import parseaddr
 
 from leads.models import AssignmentTrigger, ImportStatus
+from leads.selectors.mass_update import owner_changes
+from leadsite.core.events import current_batch
 from notifications.models import Kind
 from notifications.selectors import overdue_rule_of, unit_managers
 from notifications.services.delivery import Message, message_text, notify
@@ -26,6 +28,9 @@ def lead_routed(
     owner, whoever held it before."""
     if trigger in INCOMING:
         previous_owner = None
+    if current_batch() is not None:
+        # A mass update's leads: told once, in sum, when it ends (mass_update_owners).
+        return 0
     owner = lead.owner_user_id
     if owner == previous_owner:
         return 0
@@ -133,3 +138,37 @@ def email_received(email, **extra) -> int:
         target=record,
     )
     return notify([message])
+
+
+def mass_update_owners(job, *, undone: bool = False) -> int:
+    """A mass update (or its undo) finished: each user it gave leads to is told how
+    many, and each user it took leads from how many went to others — one
+    notification each, instead of one per lead (never the user who ran it)."""
+    gained, lost = owner_changes(job, undone=undone)
+    actor = job.undone_by if undone else job.created_by
+    actor_id = getattr(actor, "pk", None)
+    messages = [
+        Message(
+            user_id=user_id,
+            kind=Kind.LEAD_ASSIGNED,
+            text=message_text(
+                "leads_assigned_bulk", count=count, actor=actor, undone=undone
+            ),
+            target=None,
+            actor_id=actor_id,
+        )
+        for user_id, count in sorted(gained.items())
+    ]
+    messages += [
+        Message(
+            user_id=user_id,
+            kind=Kind.LEAD_REASSIGNED,
+            text=message_text(
+                "leads_reassigned_bulk", count=count, actor=actor, undone=undone
+            ),
+            target=None,
+            actor_id=actor_id,
+        )
+        for user_id, count in sorted(lost.items())
+    ]
+    return notify(messages)

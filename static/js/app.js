@@ -50,7 +50,9 @@ document.addEventListener("DOMContentLoaded", () => {
       const selected = [...boxes()].filter((box) => box.checked).length;
       if (bar.hidden && selected > 0) bar.dispatchEvent(new Event("leadsite:bulk-shown"));
       bar.hidden = selected === 0;
-      if (count) count.textContent = `${selected} selected:`;
+      if (count) {
+        count.textContent = interpolate(ngettext("%(count)s selected:", "%(count)s selected:", selected), { count: selected }, true);
+      }
     };
     const showInputs = () => {
       bar.querySelectorAll("[data-bulk-for]").forEach((group) => {

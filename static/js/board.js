@@ -64,7 +64,7 @@
       });
       answer = await response.json();
     } catch (error) {
-      answer = { ok: false, message: "The move did not reach the server. Try again." };
+      answer = { ok: false, message: gettext("The move did not reach the server. Try again.") };
     }
     card.classList.remove("board-pending");
     const fromList = from.list;
@@ -93,7 +93,7 @@
     const form = dialog.querySelector("[data-dialog-form]");
     form.reset();
     const name = dialog.querySelector("[data-dialog-name]");
-    if (name) name.textContent = `“${card.dataset.name}”`;
+    if (name) name.textContent = interpolate(gettext("“%(name)s”"), { name: card.dataset.name }, true);
     const finish = (confirmed) => {
       dialog.removeEventListener("close", onClose);
       if (!confirmed) {
@@ -128,7 +128,7 @@
     if (!form) return;
     event.preventDefault();
     const target = form.querySelector("select[name=to]").value;
-    if (!target) return say("Choose where to move the card.", "info");
+    if (!target) return say(gettext("Choose where to move the card."), "info");
     const card = form.closest("[data-card]");
     move(card, target, origin(card));
   });

@@ -51,7 +51,7 @@
     input.setAttribute("aria-controls", listId);
     input.autocomplete = "off";
     input.spellcheck = false;
-    input.placeholder = select.dataset.placeholder || (emptyOption ? emptyOption.label : "Type to search…");
+    input.placeholder = select.dataset.placeholder || (emptyOption ? emptyOption.label : gettext("Type to search…"));
     if (select.required) input.setAttribute("aria-required", "true");
     if (select.getAttribute("aria-invalid")) input.setAttribute("aria-invalid", select.getAttribute("aria-invalid"));
     const describedBy = select.getAttribute("aria-describedby");
@@ -115,11 +115,13 @@
         const li = document.createElement("li");
         li.className = "empty";
         li.setAttribute("role", "presentation");
-        li.textContent = message || "No matches";
+        li.textContent = message || gettext("No matches");
         list.append(li);
       }
       const count = results.filter((item) => item.value !== "").length;
-      status.textContent = results.length ? `${count} result${count === 1 ? "" : "s"}` : (message || "No matches");
+      status.textContent = results.length
+        ? interpolate(ngettext("%(count)s result", "%(count)s results", count), { count }, true)
+        : message || gettext("No matches");
       open();
     }
 
@@ -180,13 +182,13 @@
           signal: controller.signal,
         });
         if (!response.ok) {
-          render([], "Search failed; try again");
+          render([], gettext("Search failed; try again"));
           return;
         }
         const parsed = new DOMParser().parseFromString(`<select>${await response.text()}</select>`, "text/html");
         render([...parsed.querySelectorAll("option")].map((option) => optionData(option, "")));
       } catch (error) {
-        if (error.name !== "AbortError") render([], "Search failed; try again");
+        if (error.name !== "AbortError") render([], gettext("Search failed; try again"));
       }
     }
 

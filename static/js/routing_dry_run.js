@@ -14,8 +14,8 @@
       data: {
         labels: data.labels,
         datasets: [
-          { label: "Would get", data: data.would, backgroundColor: "rgba(31, 95, 191, 0.75)" },
-          { label: "Own today", data: data.now, backgroundColor: "rgba(159, 179, 200, 0.8)" }
+          { label: gettext("Would get"), data: data.would, backgroundColor: "rgba(31, 95, 191, 0.75)" },
+          { label: gettext("Own today"), data: data.now, backgroundColor: "rgba(159, 179, 200, 0.8)" }
         ]
       },
       options: {

@@ -72,7 +72,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "button small danger";
-      button.textContent = "Remove";
+      button.textContent = gettext("Remove");
       label.hidden = true;
       label.parentNode.appendChild(button);
       button.addEventListener("click", function () {

@@ -128,7 +128,7 @@
         type: "bar",
         data: {
           labels: data.labels,
-          datasets: [{ label: "Qualification rate (%)", data: data.rates, backgroundColor: "rgba(31, 95, 191, 0.55)" }]
+          datasets: [{ label: gettext("Qualification rate (%)"), data: data.rates, backgroundColor: "rgba(31, 95, 191, 0.55)" }]
         },
         options: options,
         plugins: [errorBars]
@@ -138,7 +138,7 @@
     if (trend) {
       var trendOptions = base();
       trendOptions.plugins.legend = { display: true, position: "bottom", labels: { boxWidth: 10 } };
-      trendOptions.scales = { y: { beginAtZero: true, title: { display: true, text: "leads" } } };
+      trendOptions.scales = { y: { beginAtZero: true, title: { display: true, text: gettext("leads") } } };
       trend.chart = new Chart(trend, {
         type: "line",
         data: {
@@ -159,7 +159,7 @@
         type: "bar",
         data: {
           labels: data.labels,
-          datasets: [{ label: "Won revenue", data: data.revenue, backgroundColor: "rgba(46, 133, 64, 0.6)" }]
+          datasets: [{ label: gettext("Won revenue"), data: data.revenue, backgroundColor: "rgba(46, 133, 64, 0.6)" }]
         },
         options: revenueOptions
       });

@@ -8,6 +8,8 @@ through the subscription services; PATCH and DELETE need If-Match (the ETag)."""
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
@@ -42,14 +44,16 @@ IF_MATCH = OpenApiParameter(
     str,
     location=OpenApiParameter.HEADER,
     required=True,
-    description='The subscription\'s ETag from your last read, e.g. "3".',
+    description=_('The subscription\'s ETag from your last read, e.g. "3".'),
 )
 WRITE_ERRORS = {
-    400: OpenApiResponse(description="Invalid values (problem details, `errors`)"),
-    403: OpenApiResponse(description="Only administrators and managers"),
-    404: OpenApiResponse(description="No subscription here, or not one of yours"),
-    412: OpenApiResponse(description="Stale If-Match; `current` has the subscription"),
-    428: OpenApiResponse(description="If-Match missing"),
+    400: OpenApiResponse(description=_("Invalid values (problem details, `errors`)")),
+    403: OpenApiResponse(description=_("Only administrators and managers")),
+    404: OpenApiResponse(description=_("No subscription here, or not one of yours")),
+    412: OpenApiResponse(
+        description=_("Stale If-Match; `current` has the subscription")
+    ),
+    428: OpenApiResponse(description=_("If-Match missing")),
 }
 
 
@@ -85,7 +89,7 @@ class SubscriptionViewSet(ApiLoginMixin, viewsets.GenericViewSet):
     def _refuse_unless_may_use(self, request) -> None:
         if not may_use_webhooks(request.user):
             raise exceptions.PermissionDenied(
-                "Only administrators and managers use webhooks."
+                gettext("Only administrators and managers use webhooks.")
             )
 
     def list(self, request):

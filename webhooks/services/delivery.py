@@ -19,7 +19,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from leadsite.core import locale
 from leadsite.core.events import emit
 from leadsite.core.services import service
 from webhooks.models import (
@@ -34,9 +36,12 @@ from webhooks.representations import visible_ids
 from webhooks.sending import Sent
 from webhooks.services.outbox import may_receive, relaxed_commit
 
-INTERRUPTED = "The worker stopped before this attempt finished."
-OUT_OF_SCOPE = "Not sent: the record is outside what the subscription's owner may see."
-NO_RECEIVER = "Not sent: the subscription's owner may no longer use webhooks."
+# Why an attempt ended or a delivery was not sent (kept in the log as written).
+INTERRUPTED = _("The worker stopped before this attempt finished.")
+OUT_OF_SCOPE = _(
+    "Not sent: the record is outside what the subscription's owner may see."
+)
+NO_RECEIVER = _("Not sent: the subscription's owner may no longer use webhooks.")
 # A success is written to the subscription at most this often (a hot row).
 SUCCESS_STAMP_INTERVAL = datetime.timedelta(minutes=1)
 
@@ -86,12 +91,12 @@ def _receives(delivery: Delivery) -> str:
     scope now."""
     owner = delivery.subscription.owner
     if not may_receive(owner):
-        return NO_RECEIVER
+        return str(NO_RECEIVER)
     event = delivery.event
     if event.object_type and event.object_id not in visible_ids(
         owner, event.object_type, [event.object_id]
     ):
-        return OUT_OF_SCOPE
+        return str(OUT_OF_SCOPE)
     return ""
 
 
@@ -127,7 +132,7 @@ def claim_next_delivery(*, now: datetime.datetime | None = None) -> Claim | None
             # A hold ran out: its worker died (or overran) mid-attempt.
             Attempt.objects.filter(
                 delivery=delivery, outcome=AttemptOutcome.SENDING
-            ).update(outcome=AttemptOutcome.INTERRUPTED, error=INTERRUPTED)
+            ).update(outcome=AttemptOutcome.INTERRUPTED, error=str(INTERRUPTED))
         refusal = _receives(delivery)
         if refusal:
             delivery.status = DeliveryStatus.SKIPPED
@@ -244,8 +249,12 @@ def _pause_if_failing(delivery: Delivery, *, now) -> bool:
     owner = subscription.owner
     if owner.email:
         context = {"subscription": subscription, "owner": owner}
-        subject = render_to_string("webhooks/email/paused_subject.txt", context).strip()
-        message = render_to_string("webhooks/email/paused.txt", context)
+        # In the owner's language and time zone, whichever worker pauses it.
+        with locale.speaking(owner.language, owner.time_zone):
+            subject = render_to_string(
+                "webhooks/email/paused_subject.txt", context
+            ).strip()
+            message = render_to_string("webhooks/email/paused.txt", context)
         transaction.on_commit(
             lambda: send_mail(subject, message, None, [owner.email]), robust=True
         )

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from leadsite.core.services import service
+from leadsite.core.transactions import transaction_memo
 from webhooks.models import Delivery, Event, Subscription, new_message_id
 from webhooks.permissions import may_use_webhooks
 from webhooks.representations import object_type, represent, visible_ids
@@ -34,6 +35,22 @@ def event_body(event_type: str, data: dict, *, at, **extra) -> str:
     return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
+SUBSCRIPTIONS_KEY = "webhooks.any_subscription"
+
+
+def any_subscription() -> bool:
+    """Whether any subscription exists, read once per transaction (a mass update
+    emits thousands of events in one): saving or deleting a subscription in this
+    process forgets the answer (webhooks.apps); one committed by another process
+    meanwhile counts from that transaction's next one."""
+    memo = transaction_memo()
+    if memo is None:
+        return Subscription.objects.exists()
+    if SUBSCRIPTIONS_KEY not in memo:
+        memo[SUBSCRIPTIONS_KEY] = Subscription.objects.exists()
+    return memo[SUBSCRIPTIONS_KEY]
+
+
 def record_event(event_type: str, instance, **extra) -> tuple[int, bool] | None:
     """The sink of leadsite.core.events: one outbox row in the caller's
     transaction (a service's), holding the record's representation as it is now,
@@ -43,7 +60,7 @@ def record_event(event_type: str, instance, **extra) -> tuple[int, bool] | None:
     Writes nothing while there is no subscription at all (nobody could receive
     it); otherwise every event is kept, and the fan-out decides who hears of it. Runs inside the emitting
     service, so it is not a service itself."""
-    if not Subscription.objects.exists():
+    if not any_subscription():
         return None
     now = timezone.now()
     return insert_event(

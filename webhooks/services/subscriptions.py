@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from leadsite.core.events import EVENT_TYPES, emit
@@ -36,7 +37,9 @@ EDITABLE = {"url", "description", "events", "is_active"}
 
 def _refuse_unless_may_subscribe(by: User) -> None:
     if not may_use_webhooks(by):
-        raise PermissionDenied("Only administrators and managers use webhooks.")
+        raise PermissionDenied(
+            gettext("Only administrators and managers use webhooks.")
+        )
 
 
 def _locked(subscription: Subscription, by: User) -> Subscription:
@@ -49,17 +52,20 @@ def _locked(subscription: Subscription, by: User) -> Subscription:
         .first()
     )
     if locked is None:
-        raise PermissionDenied("You may not change this subscription.")
+        raise PermissionDenied(gettext("You may not change this subscription."))
     return locked
 
 
 def _clean_events(events) -> list[str]:
     if not isinstance(events, list | tuple) or not events:
-        raise ValidationError({"events": "Choose at least one event."})
+        raise ValidationError({"events": gettext("Choose at least one event.")})
     unknown = sorted({str(e) for e in events} - set(EVENT_TYPES))
     if unknown:
         raise ValidationError(
-            {"events": f"Unknown event type(s): {', '.join(unknown)}."}
+            {
+                "events": gettext("Unknown event type(s): %(types)s.")
+                % {"types": ", ".join(unknown)}
+            }
         )
     # In the list's own order, each once.
     return [event for event in EVENT_TYPES if event in events]
@@ -72,7 +78,10 @@ def _check_url(url: str) -> None:
         raise ValidationError({"url": str(error)}) from None
     if refusal and not settings.LEADSITE_WEBHOOKS_ALLOW_PRIVATE:
         raise ValidationError(
-            {"url": f"{refusal} Webhooks go to public addresses only."}
+            {
+                "url": gettext("%(refusal)s Webhooks go to public addresses only.")
+                % {"refusal": refusal}
+            }
         )
 
 

@@ -22,6 +22,7 @@ from leads.management.bench.scoring import _MemorySampler, _rss_mb
 from leads.models import LeadRating
 from leads.selectors import mass_update as selectors
 from leads.services import mass_update as services
+from leads.services import mass_update_undo
 
 COUNT = 10_000
 QUERY = "view=open"
@@ -63,8 +64,8 @@ def bench_mass_update(*, viewer, count=COUNT) -> dict:
             submitted = time.perf_counter()
             job = services.process_mass_update(mass_update_id=job.pk, by=viewer)
             updated = time.perf_counter()
-            services.undo_mass_update(mass_update=job, by=viewer)
-            undone_job = services.process_mass_update_undo(
+            mass_update_undo.undo_mass_update(mass_update=job, by=viewer)
+            undone_job = mass_update_undo.process_mass_update_undo(
                 mass_update_id=job.pk, by=viewer
             )
             undone = time.perf_counter()

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from leads.management.seeding import routing
 from leads.management.seeding.catalog import build_base_accounts, build_catalog
+from leads.management.seeding.consent import build_consent
 from leads.management.seeding.context import SeedContext
 from leads.management.seeding.emails import build_emails
 from leads.management.seeding.leads import prepare_lead_rows, write_lead_batch
@@ -119,6 +120,7 @@ class Command(BaseCommand):
         routing.route_recent(ctx, missing)
         with transaction.atomic(), service_context("seed_demo"):
             build_emails(ctx)  # templates and a few sent emails (seeding/emails.py)
+            build_consent(ctx)  # purposes and some consents (seeding/consent.py)
         if (
             missing
             and connection.vendor == "postgresql"

@@ -1,6 +1,6 @@
 """Business units, teams and users with their roles.
 
-Small (the default): Contoso with North and South, two teams, nine users. Large (a
+Small (the default): Contoso with North and South, two teams, ten users. Large (a
 seed of LARGE_ORG_FROM leads or more, or --org large): five business units, twenty
 teams and two hundred users, so a million leads spread over owners as in a real
 sales organisation. Both keep the demo logins admin, manager, rep and rep2.
@@ -10,7 +10,12 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from accounts.models import BusinessUnit, Team, User
-from accounts.permissions import ADMINISTRATOR, SALES_MANAGER, SALES_REP
+from accounts.permissions import (
+    ADMINISTRATOR,
+    PRIVACY_OFFICER,
+    SALES_MANAGER,
+    SALES_REP,
+)
 
 LARGE_ORG_FROM = 100_000  # leads
 LARGE_USERS = 200
@@ -25,6 +30,8 @@ USERS = [
     ("rep2", "Sofia", "Rossi", SALES_REP, "South", "South Sales"),
     ("rep5", "Lena", "Novak", SALES_REP, "South", "South Sales"),
     ("rep6", "Omar", "Haddad", SALES_REP, "South", "South Sales"),
+    # Answers access requests and erasures (the privacy pages); owns no leads.
+    ("privacy", "Priya", "Shah", PRIVACY_OFFICER, "Contoso", None),
 ]
 LARGE_MANAGERS = [
     ("manager3", "Aiko", "Tanaka", SALES_MANAGER, "East", None),
@@ -72,7 +79,7 @@ def build_organisation(ctx, *, password, large):
             people.append((f"rep{n}", first, last, SALES_REP, unit_of[team], team))
     groups = {
         name: Group.objects.get(name=name)
-        for name in (SALES_REP, SALES_MANAGER, ADMINISTRATOR)
+        for name in (SALES_REP, SALES_MANAGER, ADMINISTRATOR, PRIVACY_OFFICER)
     }
     usernames = [person[0] for person in people]
     existing = {u.username: u for u in User.objects.filter(username__in=usernames)}
@@ -88,7 +95,8 @@ def build_organisation(ctx, *, password, large):
                 last_name=last,
                 email=f"{username}@contoso.example",
                 business_unit=units[unit],
-                is_staff=role == ADMINISTRATOR,
+                # The privacy officer keeps legal holds in the admin too.
+                is_staff=role in (ADMINISTRATOR, PRIVACY_OFFICER),
                 is_superuser=username == "admin",
                 password=hashed,
             )
@@ -108,7 +116,7 @@ def build_organisation(ctx, *, password, large):
     ctx.owners = [
         (ctx.users[username], None, units[unit], 10 if role == SALES_REP else 3)
         for username, _f, _l, role, unit, _t in people
-        if role != ADMINISTRATOR
+        if role not in (ADMINISTRATOR, PRIVACY_OFFICER)
     ]
     ctx.owners += [(None, team, team.business_unit, 4) for team in teams.values()]
     ctx.admin_id = ctx.users["admin"].pk

@@ -255,8 +255,11 @@ def progress(batch: ImportBatch) -> dict:
         "left": left,
         "interrupted": interrupted,
         "polling": batch.status in WORKING and not interrupted,
-        "can_undo": batch.status == ImportStatus.DONE
-        or (batch.status == ImportStatus.RUNNING and interrupted),
+        "can_undo": bool(batch.file)
+        and (
+            batch.status == ImportStatus.DONE
+            or (batch.status == ImportStatus.RUNNING and interrupted)
+        ),
         "undo_done": batch.undo_report.get("done", 0),
         "undo_total": batch.undo_report.get("total", 0),
         "worker_wait": worker_wait(batch),

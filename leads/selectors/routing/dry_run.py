@@ -6,6 +6,9 @@ situation leads.selectors.routing.situation loads, and write nothing."""
 import copy
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from leads.models import Lead, RoutingRule
 from leads.routing.conditions import SCORE_FIELDS, describe_check, lead_values
 from leads.routing.decision import apply_decision, decide
@@ -19,7 +22,7 @@ from leads.selectors.routing.situation import (
     scored_values,
 )
 
-AS_IF_ACTIVE = "inactive: tried as if active"
+AS_IF_ACTIVE = _("inactive: tried as if active")
 
 
 @dataclass
@@ -138,7 +141,7 @@ def dry_run(
         )
         would_count[str(target)] = would_count.get(str(target), 0) + 1
         now_count[str(owner)] = now_count.get(str(owner), 0) + 1
-        name = label or "No rule matched"
+        name = label or gettext("No rule matched")
         rule_count[name] = rule_count.get(name, 0) + 1
     names = sorted(
         set(would_count) | set(now_count), key=lambda n: -would_count.get(n, 0)

@@ -6,7 +6,8 @@ import time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from leads import imports as parsing
 from leads.exceptions import TransitionRefused
@@ -73,22 +74,27 @@ def check_import_file(*, batch_id: int) -> ImportBatch | None:
     ).update(heartbeat_at=timezone.now(), total_rows=0)
     if not started:
         return None
-    batch = ImportBatch.objects.get(pk=batch_id)
-    try:
-        with batch.file.open("rb") as handle:
-            info = parsing.inspect_table(
-                handle,
-                file_format=batch.file_format,
-                limits=parsing.import_limits(),
-                progress=_progress_writer(batch_id),
+    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    # The refusal and the proposed fills in the importing user's language.
+    with translation.override(batch.created_by.language or translation.get_language()):
+        try:
+            with batch.file.open("rb") as handle:
+                info = parsing.inspect_table(
+                    handle,
+                    file_format=batch.file_format,
+                    limits=parsing.import_limits(),
+                    progress=_progress_writer(batch_id),
+                )
+        except parsing.TableError as error:
+            return _finish_check(batch_id, refusal=str(error))
+        except FileNotFoundError:
+            return _finish_check(
+                batch_id,
+                refusal=gettext(
+                    "The uploaded file is no longer stored; upload it again."
+                ),
             )
-    except parsing.TableError as error:
-        return _finish_check(batch_id, refusal=str(error))
-    except FileNotFoundError:
-        return _finish_check(
-            batch_id, refusal="The uploaded file is no longer stored; upload it again."
-        )
-    return _finish_check(batch_id, info=info)
+        return _finish_check(batch_id, info=info)
 
 
 @transaction.atomic
@@ -132,10 +138,14 @@ def _check_fills(fills) -> None:
         if unknown:
             label = parsing.REQUIRED_FIELDS[target]
             raise ValidationError(
-                f"{label}: the template names no lead field "
-                + ", ".join(f"{{{name}}}" for name in sorted(unknown))
-                + " (use field names such as {company_name}, {first_name}, "
-                "{last_name})."
+                gettext(
+                    "%(field)s: the template names no lead field %(names)s (use "
+                    "field names such as {company_name}, {first_name}, {last_name})."
+                )
+                % {
+                    "field": label,
+                    "names": ", ".join(f"{{{name}}}" for name in sorted(unknown)),
+                }
             )
 
 
@@ -150,20 +160,23 @@ def set_import_options(
     name lead fields."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportStatus.MAPPING:
-        raise TransitionRefused("This import has already started.")
+        raise TransitionRefused(gettext("This import has already started."))
     fills = {k: v.strip() for k, v in (fills or {}).items() if v and v.strip()}
     targets = [t for t in mapping.values() if t]
     if len(targets) != len(set(targets)):
-        raise ValidationError("Each lead field can take one column only.")
+        raise ValidationError(gettext("Each lead field can take one column only."))
     given = set(targets) | set(fills)
     if "full_name" in given:
         given.add("last_name")
     missing = [
-        label for name, label in parsing.REQUIRED_FIELDS.items() if name not in given
+        str(label)
+        for name, label in parsing.REQUIRED_FIELDS.items()
+        if name not in given
     ]
     if missing:
         raise ValidationError(
-            f"Map a column to {' and '.join(missing)}, or give a text or template."
+            gettext("Map a column to %(fields)s, or give a text or template.")
+            % {"fields": gettext(" and ").join(missing)}
         )
     _check_fills(fills)
     batch.mapping = {k: v for k, v in mapping.items() if v}
@@ -181,7 +194,7 @@ def start_import(*, batch, by) -> ImportBatch:
     """Queue a waiting batch (the caller enqueues the task after commit)."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportStatus.MAPPING:
-        raise TransitionRefused("This import has already started.")
+        raise TransitionRefused(gettext("This import has already started."))
     batch.status = ImportStatus.QUEUED
     batch.save(update_fields=["status"])
     return batch
@@ -195,7 +208,7 @@ def resume_import(*, batch, by) -> ImportBatch:
     its last undone row, a check reads the file again."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if not reading.is_interrupted(batch):
-        raise TransitionRefused("This import is not interrupted.")
+        raise TransitionRefused(gettext("This import is not interrupted."))
     if batch.status == ImportStatus.RUNNING:
         batch.status = ImportStatus.QUEUED
     batch.heartbeat_at = None

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from leads import imports as parsing
@@ -31,8 +32,10 @@ from leads.models import (
     RowOutcome,
 )
 from leads.selectors import imports as reading
+from leads.selectors.consent import purposes_by_code
 from leads.selectors.duplicate_rules import check_lead_duplicates, published_rules
 from leads.services.capture import flag_possible_duplicates, route_incoming_lead
+from leads.services.consent import record_import_consents
 from leads.services.lifecycle import update_lead
 from leads.services.scoring import count_closed, score_leads
 from leadsite.core.events import emit
@@ -74,7 +77,11 @@ def _prepare(row, batch, *, flagged_of=None):
         if lead.status == LeadStatus.QUALIFIED:
             lead.qualified_at = lead.closed_at
     lead.import_flagged_of = flagged_of
-    message = f"Possible duplicate of lead #{flagged_of.pk}." if flagged_of else ""
+    message = (
+        gettext("Possible duplicate of lead #%(id)s.") % {"id": flagged_of.pk}
+        if flagged_of
+        else ""
+    )
     return RowOutcome.CREATED, lead, message, {}, {}
 
 
@@ -107,7 +114,8 @@ def _save_new(entries, batch):
                     entry[2].save()
             except IntegrityError as error:
                 reason = _error_message(refusal_for(error) or error)
-                entry[1:] = [RowOutcome.FAILED, None, f"Refused: {reason}", {}, {}]
+                refused = gettext("Refused: %(reason)s") % {"reason": reason}
+                entry[1:] = [RowOutcome.FAILED, None, refused, {}, {}]
     created = [e[2] for e in pending if e[1] == RowOutcome.CREATED]
     # Scored before routing, so a rule on the score or grade sees it (routing
     # rescores a lead it moves to another business unit).
@@ -132,7 +140,7 @@ def _save_new(entries, batch):
                 PossibleDuplicate.objects.create(
                     lead=lead,
                     matched_lead=flagged_of,
-                    reason="same lead ID",
+                    reason=gettext("same lead ID"),
                     origin="import",
                 )
     count_closed([lead.pk for lead in created if lead.state != LeadState.OPEN], +1)
@@ -153,7 +161,7 @@ def _update(row, batch, existing):
         return (
             RowOutcome.SKIPPED,
             existing,
-            f"Lead #{existing.pk} already has these values.",
+            gettext("Lead #%(id)s already has these values.") % {"id": existing.pk},
             {},
             {},
         )
@@ -172,7 +180,7 @@ def _update(row, batch, existing):
     return (
         RowOutcome.UPDATED,
         lead,
-        f"Updated lead #{lead.pk}: {names}.",
+        gettext("Updated lead #%(id)s: %(fields)s.") % {"id": lead.pk, "fields": names},
         previous,
         applied,
     )
@@ -184,7 +192,8 @@ def _process_row(row, batch, match):
         return RowOutcome.FAILED, None, reasons, {}, {}
     if match is not None:
         if batch.duplicate_mode == DuplicateMode.SKIP:
-            return RowOutcome.SKIPPED, match, f"Matches lead #{match.pk}.", {}, {}
+            message = gettext("Matches lead #%(id)s.") % {"id": match.pk}
+            return RowOutcome.SKIPPED, match, message, {}, {}
         if batch.duplicate_mode == DuplicateMode.UPDATE:
             return _update(row, batch, match)
         return _checked(_prepare(row, batch, flagged_of=match), batch)
@@ -207,9 +216,36 @@ def _checked(result, batch):
     if check.blocked:
         pk = check.matched_ids(DuplicateAction.BLOCK)[0]
         names = ", ".join(check.reasons[pk])
-        return RowOutcome.FAILED, None, f"Refused ({names}): lead #{pk}.", {}, {}
+        message = gettext("Refused (%(rules)s): lead #%(id)s.") % {
+            "rules": names,
+            "id": pk,
+        }
+        return RowOutcome.FAILED, None, message, {}, {}
     lead.duplicate_check = check
     return result
+
+
+def _record_consents(entries, batch):
+    """The rows' consent columns on their leads (method import, see
+    leads.services.consent.record_import_consents): new and updated leads, and a
+    matched lead an update left as it was."""
+    for row, outcome, lead, *_ in entries:
+        if not row.consents or lead is None:
+            continue
+        kept = outcome in (RowOutcome.CREATED, RowOutcome.UPDATED)
+        unchanged = (
+            outcome == RowOutcome.SKIPPED
+            and batch.duplicate_mode == DuplicateMode.UPDATE
+        )
+        if not (kept or unchanged):
+            continue
+        purposes = batch.consent_purposes
+        consents = {
+            purposes[code]: given
+            for code, given in row.consents.items()
+            if code in purposes
+        }
+        record_import_consents(lead=lead, consents=consents, batch=batch)
 
 
 def _error_message(error) -> str:
@@ -243,6 +279,7 @@ def _process_chunk(batch, chunk):
                 result = (RowOutcome.FAILED, None, _error_message(error), {}, {})
             entries.append([row, *result])
         _save_new(entries, batch)
+        _record_consents(entries, batch)
         results = []
         for row, outcome, lead, message, previous, applied in entries:
             counts[outcome] += 1
@@ -292,9 +329,14 @@ def process_import(*, batch_id: int) -> ImportBatch | None:
     # Routed rows are held by the importer (their unit's rules apply) until routing
     # decides; one no rule routes goes to its fallback owner (leads.routing.fallback).
     batch.import_owner = batch.owner_user or batch.created_by
+    batch.consent_purposes = purposes_by_code()  # consent columns (consent:<code>)
     last = batch.rows.order_by("-line").values_list("line", flat=True).first()
     start = last - 1 if last else 0  # data row index after the last committed row
-    with batch.file.open("rb") as handle:
+    # The rows' messages in the importing user's language.
+    with (
+        translation.override(batch.created_by.language or translation.get_language()),
+        batch.file.open("rb") as handle,
+    ):
         for chunk in parsing.converted_chunks(handle, batch, start=start):
             _process_chunk(batch, chunk)
     with transaction.atomic():  # the finished batch and its event together

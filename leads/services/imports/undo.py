@@ -4,8 +4,9 @@ far and the last row undone, so a worker that dies mid-way leaves an undo that
 goes on after that row."""
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from leads.exceptions import TransitionRefused
 from leads.models import (
@@ -39,20 +40,32 @@ def undo_import(*, batch, by) -> ImportBatch:
     it has started, and once it is undone or being undone."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status == ImportStatus.UNDONE:
-        raise TransitionRefused("This import was already undone.")
+        raise TransitionRefused(gettext("This import was already undone."))
+    if not batch.file:
+        # The retention policy removed its file and row report (privacy.services.retention).
+        raise TransitionRefused(
+            gettext(
+                "This import's file and row report were removed under the retention "
+                "policy: there is nothing left to undo."
+            )
+        )
     if batch.status == ImportStatus.UNDOING:
-        raise TransitionRefused("This import is already being undone.")
+        raise TransitionRefused(gettext("This import is already being undone."))
     if batch.status in (
         ImportStatus.CHECKING,
         ImportStatus.REFUSED,
         ImportStatus.MAPPING,
     ):
-        raise TransitionRefused("This import has not started: nothing to undo.")
+        raise TransitionRefused(
+            gettext("This import has not started: nothing to undo.")
+        )
     if batch.status in (
         ImportStatus.QUEUED,
         ImportStatus.RUNNING,
     ) and not reading.is_interrupted(batch):
-        raise TransitionRefused("This import is still running; wait for it to finish.")
+        raise TransitionRefused(
+            gettext("This import is still running; wait for it to finish.")
+        )
     batch.status = ImportStatus.UNDOING
     batch.heartbeat_at = None
     batch.undo_report = {
@@ -72,9 +85,9 @@ def _worked_on(lead, row, has_timeline) -> str:
         when = date_format(
             timezone.localtime(lead.modified_at), "SHORT_DATETIME_FORMAT"
         )
-        return f"changed on {when} after the import"
+        return gettext("changed on %(when)s after the import") % {"when": when}
     if has_timeline:
-        return "has activities or notes logged since the import"
+        return gettext("has activities or notes logged since the import")
     return ""
 
 
@@ -123,6 +136,14 @@ def process_undo(*, batch_id: int, by) -> ImportBatch | None:
     UNDO_CHUNK rows a transaction, with the batch row locked, after the last row
     undone that the report records; two workers on one batch take turns. Returns
     None when the batch is not being undone."""
+    # The report's reasons in the language of the user who asked.
+    with translation.override(
+        getattr(by, "language", "") or translation.get_language()
+    ):
+        return _undo_chunks(batch_id)
+
+
+def _undo_chunks(batch_id):
     while True:
         with transaction.atomic():
             batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
