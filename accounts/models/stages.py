@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,6 +27,26 @@ class SalesStage(models.IntegerChoices):
 class StageProcess(models.TextChoices):
     LEAD = "lead", _("Lead")
     OPPORTUNITY = "opportunity", _("Opportunity")
+
+
+# The names of the steps a fresh database starts with (migration 0008): stored as
+# data in English, shown in the reader's language (StageStep.display_name). A step
+# an administrator names shows as they named it.
+DEFAULT_STEP_NAMES = [
+    gettext_noop("Budget status"),
+    gettext_noop("Budget amount"),
+    gettext_noop("Purchase timeframe"),
+    gettext_noop("Purchase process"),
+    gettext_noop("Decision maker identified"),
+    gettext_noop("Need"),
+    gettext_noop("Estimated revenue"),
+    gettext_noop("Customer's contact"),
+    gettext_noop("Needs analysed with the customer"),
+    gettext_noop("Estimated close date"),
+    gettext_noop("Proposal sent"),
+    gettext_noop("Final proposal presented"),
+    gettext_noop("Decision date confirmed"),
+]
 
 
 class StageStep(models.Model):
@@ -85,6 +105,14 @@ class StageStep(models.Model):
         ]
 
     def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language when it is one of the default steps'
+        (DEFAULT_STEP_NAMES), else as the administrator wrote it."""
+        if self.name in DEFAULT_STEP_NAMES:
+            return gettext(self.name)
         return self.name
 
     def clean(self):

@@ -27,7 +27,7 @@ CLOSED_MESSAGE = _("This opportunity is closed; reopen it before changing its st
 
 def steps_refusal(stage: int, missing: list[StageStep]) -> str:
     """Why a record may not leave `stage`: the required steps still open."""
-    names = ", ".join(step.name for step in missing)
+    names = ", ".join(step.display_name for step in missing)
     return gettext("Complete the %(stage)s stage first: %(steps)s.") % {
         "stage": SalesStage(stage).label,
         "steps": names,

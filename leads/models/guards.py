@@ -39,7 +39,7 @@ def qualify_steps_complete(lead) -> bool:
 
 def _qualify_steps_refusal(lead) -> str:
     missing = missing_required_steps(lead, StageProcess.LEAD, SalesStage.QUALIFY)
-    names = ", ".join(step.name for step in missing)
+    names = ", ".join(step.display_name for step in missing)
     return gettext("Complete the Qualify stage first: %(steps)s.") % {"steps": names}
 
 

@@ -64,5 +64,5 @@ def check_step(request, pk, step_id):
             if form.cleaned_data["checked"]
             else gettext("“%(step)s” marked not done.")
         )
-        messages.success(request, done % {"step": step.name})
+        messages.success(request, done % {"step": step.display_name})
     return back_to(opportunity, "#stages")
