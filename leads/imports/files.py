@@ -12,7 +12,6 @@ time); the worker reads it whole (inspect_table) and refuses it past the limits
 
 import codecs
 import csv
-import datetime
 import functools
 import io
 import zipfile
@@ -30,6 +29,7 @@ from leads.exports import (
     ID,
 )
 from leads.imports import sources
+from leads.imports.cells import cell_text, detect_delimiter
 from leads.models import (
     Lead,
 )
@@ -236,29 +236,6 @@ def _detect_encoding(handle) -> str:
     return "latin-1"
 
 
-def _detect_delimiter(sample: str) -> str:
-    first_line = sample.splitlines()[0] if sample else ""
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        counts = {d: first_line.count(d) for d in ",;\t"}
-        return max(counts, key=counts.get) if any(counts.values()) else ","
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if not value.time() else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    return str(value).strip()
-
-
 @functools.cache
 def _workbook_reader():
     """openpyxl's read-only workbook reader, with sheets that skip openpyxl's sizing.
@@ -302,7 +279,7 @@ def _raw_rows(handle, info: TableInfo):
         try:
             sheet = workbook.worksheets[0]
             for row in sheet.iter_rows(values_only=True):
-                yield [_cell_text(value) for value in row]
+                yield [cell_text(value) for value in row]
         finally:
             workbook.close()
         return
@@ -355,7 +332,7 @@ def _format_details(handle, file_format: str, limits: ImportLimits) -> TableInfo
     sample = handle.read(64 * 1024).decode(encoding, errors="replace")
     handle.seek(0)
     return TableInfo(
-        file_format="csv", encoding=encoding, delimiter=_detect_delimiter(sample)
+        file_format="csv", encoding=encoding, delimiter=detect_delimiter(sample)
     )
 
 

@@ -5,7 +5,6 @@ import functools
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,15 +26,12 @@ from accounts.models import (
     Opportunity,
     OwnedModel,
     Product,
-    owner_constraint,
-    state_matches_status_constraint,
 )
 from leads.models import guards
 from leads.models.capture import Campaign, CaptureForm
 from leads.models.choices import (
     CLOSED_STATUSES,
     DISQUALIFY_REASONS,
-    LEAD_STATE_OF_STATUS,
     OPEN_STATUSES,
     BudgetStatus,
     ContactMethod,
@@ -48,9 +44,8 @@ from leads.models.choices import (
     PurchaseTimeframe,
 )
 from leads.models.guards import WORK_LEADS, no_open_qualifying_opportunity, not_merged
+from leads.models.lead_table import LEAD_CONSTRAINTS, LEAD_INDEXES
 from leadsite.core.dates import (
-    business_date_check,
-    business_datetime_check,
     validate_business_date,
 )
 from leadsite.core.history import record_history
@@ -313,79 +308,8 @@ class Lead(ConcurrentTransitionMixin, AddressFields, OwnedModel):
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
         ordering = ["-created_at", "-id"]
-        constraints = [
-            owner_constraint("lead_owner_user_xor_team"),
-            state_matches_status_constraint(
-                "lead_state_matches_status", LEAD_STATE_OF_STATUS
-            ),
-            models.CheckConstraint(
-                condition=(Q(annual_revenue__gte=0) | Q(annual_revenue__isnull=True))
-                & (Q(budget_amount__gte=0) | Q(budget_amount__isnull=True))
-                & (Q(estimated_value__gte=0) | Q(estimated_value__isnull=True)),
-                name="lead_money_non_negative",
-            ),
-            models.CheckConstraint(
-                condition=Q(merged=False) | Q(master__isnull=False),
-                name="lead_merged_has_master",
-                violation_error_message=_("A merged lead points at its master."),
-            ),
-            # One lead per record of a source system (import matches by it).
-            models.UniqueConstraint(
-                fields=["external_system", "external_id"],
-                condition=Q(external_id__isnull=False),
-                name="lead_external_id_once",
-            ),
-            business_date_check("lead", "estimated_close_date"),
-            # An import sets it from the file's "Created On".
-            business_datetime_check("lead", "created_at"),
-        ]
-        indexes = [
-            # "My open leads" and the list's default order (newest first, id
-            # breaking ties): a saved view's page is one index range, in order.
-            models.Index(
-                fields=["owner_user", "state", "-created_at", "-id"],
-                name="lead_owner_state_created",
-            ),
-            models.Index(
-                fields=["owner_team", "state", "-created_at", "-id"],
-                name="lead_team_state_created",
-            ),
-            # The routing page's unassigned queue: a unit's open leads
-            # owned by a team, longest waiting first, and their capped count.
-            models.Index(
-                fields=["business_unit", "created_at", "id"],
-                condition=Q(state=LeadState.OPEN, owner_team__isnull=False),
-                name="lead_queue_bu_created",
-            ),
-            models.Index(
-                fields=["business_unit", "state", "-created_at", "-id"],
-                name="lead_bu_state_created",
-            ),
-            models.Index(
-                fields=["state", "-created_at", "-id"], name="lead_state_created"
-            ),
-            models.Index(fields=["-created_at", "-id"], name="lead_created"),
-            models.Index(fields=["source", "created_at"], name="lead_source_created"),
-            # A manager's list filtered by source and creation dates (one unit).
-            models.Index(
-                fields=["business_unit", "source", "created_at"],
-                name="lead_bu_source_created",
-            ),
-            models.Index(fields=["rating"], name="lead_rating"),
-            models.Index(
-                fields=["campaign", "created_at"], name="lead_campaign_created"
-            ),
-            models.Index(fields=["estimated_close_date"], name="lead_est_close"),
-            models.Index(fields=["closed_at"], name="lead_closed_at"),  # backtest
-            models.Index(fields=["email"], name="lead_email"),
-            models.Index(fields=["last_name", "first_name"], name="lead_name"),
-            models.Index(fields=["company_name"], name="lead_company"),
-            # Same-number lookups (equality) by duplicate checks and search; the
-            # "contains"/"ends with" ones use trigram indexes on PostgreSQL (leads
-            # 0004_postgresql_search_indexes).
-            models.Index(fields=["business_phone_digits"], name="lead_phone_digits"),
-            models.Index(fields=["mobile_phone_digits"], name="lead_mobile_digits"),
-        ]
+        constraints = LEAD_CONSTRAINTS
+        indexes = LEAD_INDEXES
 
     def __str__(self):
         return f"{self.full_name} ({self.subject})" if self.full_name else self.subject
