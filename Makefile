@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 LEADS ?= 1000000
 BENCH_ARGS ?=
 
-.PHONY: run test setup setup-runtime constraints check-constraints migrate seed lint format bench load clean
+.PHONY: cluster cluster-stop cluster-status cluster-test run test setup setup-runtime constraints check-constraints migrate seed lint format bench load clean
 
 # Development: the runtime plus test tools, every transitive version from constraints.txt.
 $(STAMP): $(REQUIREMENTS)
@@ -95,3 +95,21 @@ load: migrate
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Several app servers on one machine (docs/scale-out.md): a PostgreSQL primary and
+# a streaming replica, Redis, two gunicorn servers behind nginx, two db_workers and
+# the scheduler, under .cluster/ (LEADSITE_CLUSTER_DIR). Needs Debian's postgresql,
+# nginx and redis-server packages; says which are missing.
+cluster: setup
+	$(PY) scripts/cluster.py start
+
+cluster-stop:
+	$(PY) scripts/cluster.py stop
+
+cluster-status:
+	@$(PY) scripts/cluster.py status
+
+# The cluster suite (tests/cluster, not part of make test): its own cluster in a
+# temporary folder on free ports, started once and stopped at the end.
+cluster-test: setup
+	LEADSITE_CLUSTER_TESTS=1 $(PY) -m pytest tests/cluster -n 0 -p no:randomly $(PYTEST_ARGS)

@@ -9,7 +9,7 @@ every code comes from the enums.
   turn with the team's members (locking the rule's row), the candidate users
   (locking their rows). Short statements on small tables,
   which the ORM took longer to build than the database takes to run them.
-- The source report's summary, recomputed before every report read: the day and
+- The source report's summary, recomputed from the marked days: the day and
   histogram rows inserted from the lead facts (INSERT ... SELECT), the month and
   year roll-ups moved by the difference (an upsert that adds). The ORM has
   neither, and the same rows through Python were much slower.
@@ -201,17 +201,23 @@ COLUMNS = ", ".join(name for name, _ in SUMMED)
 SUMMARY_LOCK = 742_010  # the advisory lock that keeps two refreshes apart
 
 
-def lock_summary() -> None:
+def lock_summary(*, wait: bool = True) -> bool:
     """PostgreSQL: wait for any other refresh to end (an advisory lock held until
     the transaction ends); JIT off for it, as compiling a day's recomputation
-    costs more than running it."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # set_config(..., true) is SET LOCAL: until the transaction ends.
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s), set_config('jit', 'off', true)",
-                [SUMMARY_LOCK],
-            )
+    costs more than running it. wait=False (a report read): False at once when
+    another refresh holds the lock. Elsewhere True (SQLite has one writer)."""
+    if connection.vendor != "postgresql":
+        return True
+    locking = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        # set_config(..., true) is SET LOCAL: until the transaction ends.
+        cursor.execute(
+            f"SELECT {locking}(%s), set_config('jit', 'off', true)",
+            [SUMMARY_LOCK],
+        )
+        locked = cursor.fetchone()[0]
+    # pg_advisory_xact_lock returns void (None) once it holds the lock.
+    return locked is not False
 
 
 def analyze_summary() -> None:

@@ -271,3 +271,11 @@ def flag_unconfirmed_consents() -> dict:
     """The daily job (settings.LEADSITE_SCHEDULES): flag the consents whose double
     opt-in stayed unconfirmed past LEADSITE_CONSENT_CONFIRMATION_DAYS."""
     return {"flagged": consent_services.flag_unconfirmed_consents()}
+
+
+# --- The source report's summary -----------------------------------------------------
+# Its background refresh is declared beside the one decision to queue it, which every
+# reader of the report takes (leads/reports/freshness.py).
+from leads.reports.freshness import refresh_source_report  # noqa: E402
+
+__all__ = ["refresh_source_report"]

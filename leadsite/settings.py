@@ -368,11 +368,26 @@ if DATABASE_REPLICA_URL or env("PYTEST_VERSION", default=""):
     for _key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
         if _key in DATABASES["default"]:
             DATABASES["replica"].setdefault(_key, DATABASES["default"][_key])
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["replica"].get("OPTIONS", {}))
+    if DATABASE_REPLICA_URL and "postgresql" in DATABASES["replica"]["ENGINE"]:
+        # A replica that does not answer costs one short wait, then is skipped for
+        # LEADSITE_REPLICA_RETRY_SECONDS: reads go to the primary meanwhile.
+        DATABASES["replica"]["OPTIONS"].setdefault(
+            "connect_timeout", env.int("LEADSITE_REPLICA_CONNECT_TIMEOUT", default=2)
+        )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["leadsite.core.replicas.ReplicaRouter"]
 LEADSITE_REPLICA_READS = env.bool(
     "LEADSITE_REPLICA_READS", default=bool(DATABASE_REPLICA_URL)
 )
+# A replica whose replay is further behind than this (while it has WAL to replay)
+# is skipped: reports read from the primary.
+LEADSITE_REPLICA_MAX_LAG_SECONDS = env.float(
+    "LEADSITE_REPLICA_MAX_LAG_SECONDS", default=30
+)
+LEADSITE_REPLICA_RETRY_SECONDS = env.float("LEADSITE_REPLICA_RETRY_SECONDS", default=10)
+# How long a browser's last write holds its reports to a replica that replayed it.
+LEADSITE_REPLICA_RYW_SECONDS = env.int("LEADSITE_REPLICA_RYW_SECONDS", default=300)
 # URL prefixes whose GET requests read from the replica: reports and exports.
 LEADSITE_REPLICA_PATHS = ["/reports/", "/leads/export/"]
 MIDDLEWARE.append("leadsite.core.replicas.ReplicaReadsMiddleware")

@@ -111,6 +111,12 @@ LEADSITE_SCHEDULES = {
         "cron": "30 3 * * *",
         "task": "leads.tasks.flag_unconfirmed_consents",
     },
+    # The source report's summary: days a bulk load or a busy spell left marked,
+    # recomputed by the worker (a report read queues it at once when it finds them).
+    "refresh_source_report": {
+        "cron": "*/10 * * * *",
+        "task": "leads.reports.freshness.refresh_source_report",
+    },
     # Privacy: the retention policy, applied nightly (privacy/services/retention.py).
     "apply_retention": {
         "cron": "0 4 * * *",

@@ -67,6 +67,7 @@ def test_add_page_renders_or_is_refused_for_logs(admin_client_, app_label, model
         "sourcereportday",
         "sourcereporthistogram",
         "sourcereportdirty",
+        "sourcereportstate",
         "importbatch",
         "importrow",
         "capturesubmission",

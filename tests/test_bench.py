@@ -32,6 +32,7 @@ KEYS = [
     "report_90_days",
     "route",
     "route_bulk_10k",
+    "import_routed",
     "api_lead_list_p1",
     "api_lead_list_all_p1",
     "api_lead_list_p10000",
@@ -88,6 +89,10 @@ def test_bench_prints_every_scenario_with_the_same_keys(small_database):
             assert result["median_ms"] is None and "pg_trgm" in result["note"]
             continue
         assert not result.get("error"), (key, result)
+        if key == "import_routed":
+            # One routed import (leads/management/bench/routing.py): rows a second.
+            assert result["rows_per_s"] > 0, result
+            continue
         if key == "duplicate_scan":
             # One run of a whole scan: its seconds and what it found, no median.
             assert result["seconds"] >= 0 and result["leads"] > 0, result
@@ -130,3 +135,21 @@ def test_a_scenario_is_one_registered_function(small_database):
 def test_bench_needs_seeded_data(db):
     with pytest.raises(CommandError, match="seed_demo"):
         run_bench()
+
+
+def test_bench_prints_a_cpu_calibration_and_floor_ratios(small_database):
+    """meta.calibration times a fixed Python loop at the start and the end; each
+    scenario with a floor says how many times the floor its page took."""
+    report = run_bench(only=["lead_list_mine", "report_all_time", "qualify"])
+    calibration = report["meta"]["calibration"]
+    assert calibration["loop"] > 0 and calibration["runs"] > 0
+    assert calibration["start_ms"] > 0 and calibration["end_ms"] > 0
+    for key in ("lead_list_mine", "report_all_time"):
+        result = report[key]
+        assert result["floor_ms"] > 0, key
+        assert result["floor_ratio"] == pytest.approx(
+            result["median_ms"] / result["floor_ms"], abs=0.06
+        ), key
+    # A write has no floor, and so no ratio.
+    assert report["qualify"]["floor_ms"] is None
+    assert report["qualify"]["floor_ratio"] is None

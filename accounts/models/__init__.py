@@ -89,6 +89,7 @@ from accounts.models.stages import (  # noqa: E402
     StageVisit,
     StepCheck,
     missing_required_steps,
+    process_steps,
     step_value_present,
 )
 
@@ -98,6 +99,7 @@ __all__ += [
     "StageVisit",
     "StepCheck",
     "missing_required_steps",
+    "process_steps",
     "step_value_present",
 ]
 from accounts.models.audit import (  # noqa: E402

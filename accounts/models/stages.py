@@ -225,16 +225,26 @@ def step_value_present(record, step: StageStep, checked: set[int]) -> bool:
     return not (value is None or value == "" or value is False)
 
 
+def process_steps(record, process: str) -> list[StageStep]:
+    """Every step of `process`, in order, read once per `record` object (one query;
+    the record lives as long as the request): the transitions' guards and the stage
+    bar of the same page share the read."""
+    cache = record.__dict__.setdefault("_leadsite_stage_steps", {})
+    if process not in cache:
+        cache[process] = list(StageStep.objects.filter(process=process))
+    return cache[process]
+
+
 def missing_required_steps(
     record, process: str, stage: int, *, checked=None
 ) -> list[StageStep]:
-    """The required steps of `stage` not complete on `record` (reads the steps, and
-    an opportunity's ticks unless `checked` is given)."""
+    """The required steps of `stage` not complete on `record` (reads the steps once
+    per record, see process_steps, and an opportunity's ticks unless `checked` is
+    given)."""
     steps = [
         step
-        for step in StageStep.objects.filter(
-            process=process, stage=stage, required=True
-        )
+        for step in process_steps(record, process)
+        if step.stage == stage and step.required
     ]
     if not steps:
         return []

@@ -3,7 +3,12 @@
 from django.contrib import admin
 
 from leads.admin.common import ReadOnlyAdmin
-from leads.models import SourceReportDay, SourceReportDirty, SourceReportHistogram
+from leads.models import (
+    SourceReportDay,
+    SourceReportDirty,
+    SourceReportHistogram,
+    SourceReportState,
+)
 
 
 @admin.register(SourceReportDay, SourceReportHistogram)
@@ -14,3 +19,14 @@ class SourceReportSummaryAdmin(ReadOnlyAdmin):
 @admin.register(SourceReportDirty)
 class SourceReportDirtyAdmin(ReadOnlyAdmin):
     list_display = ["day"]
+
+
+@admin.register(SourceReportState)
+class SourceReportStateAdmin(ReadOnlyAdmin):
+    list_display = [
+        "refreshed_at",
+        "queued_at",
+        "pending_days",
+        "pending_from",
+        "pending_to",
+    ]

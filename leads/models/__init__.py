@@ -122,9 +122,15 @@ from leads.models.reports import (  # noqa: E402
     SourceReportDay,
     SourceReportDirty,
     SourceReportHistogram,
+    SourceReportState,
 )
 
-__all__ += ["SourceReportDay", "SourceReportHistogram", "SourceReportDirty"]
+__all__ += [
+    "SourceReportDay",
+    "SourceReportHistogram",
+    "SourceReportDirty",
+    "SourceReportState",
+]
 from leads.models.exports import (  # noqa: E402
     ExportFormat,
     ExportJob,

@@ -2,8 +2,9 @@
 
 Database triggers append the UTC creation day of every lead touched by a write on
 leads, their opportunities or their activities to SourceReportDirty;
-leads.reports.summary.refresh_source_summary() recomputes exactly those days before a
-report reads. No service has to call anything, and a write path nobody thought of
+leads.reports.summary.refresh_source_summary() recomputes exactly those days (in the
+report read when they are few, else in a background task: leads.reports.freshness,
+whose bookkeeping is SourceReportState). No service has to call anything, and a write path nobody thought of
 (admin, import, raw SQL) is covered too. The triggers (leads migration
 0006_source_report_triggers, PostgreSQL and SQLite; tests/test_source_report_triggers.py
 checks they are all there):
@@ -140,3 +141,30 @@ class SourceReportDirty(models.Model):
 
     def __str__(self):
         return str(self.day)
+
+
+class SourceReportState(models.Model):
+    """The summary's one bookkeeping row (pk 1): when its figures were last brought
+    up to date, and the background refresh a report read queued (at most one) with
+    the days it has to recompute. Locked by every refresh (one at a time)."""
+
+    refreshed_at = models.DateTimeField(
+        _("refreshed at"),
+        null=True,
+        help_text=_("The figures include every change made before this time."),
+    )
+    queued_at = models.DateTimeField(
+        _("queued at"),
+        null=True,
+        help_text=_("A background refresh waits or runs since this time."),
+    )
+    pending_days = models.PositiveIntegerField(_("pending days"), default=0)
+    pending_from = models.DateField(_("pending from"), null=True)
+    pending_to = models.DateField(_("pending to"), null=True)
+
+    class Meta:
+        verbose_name = _("source report state")
+        verbose_name_plural = _("source report states")
+
+    def __str__(self):
+        return f"summary as of {self.refreshed_at}"

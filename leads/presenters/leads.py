@@ -7,9 +7,6 @@ from leads.scoring.grades import grade
 from leads.selectors.scoring import score_of, scoring_config
 from leadsite.core.display import day_formatter, money_formatter, url_maker
 
-_STATUSES = dict(LeadStatus.choices)
-_RATINGS = dict(LeadRating.choices)
-
 
 @dataclass(slots=True)
 class LeadRow:
@@ -47,6 +44,10 @@ def lead_rows(leads) -> list[LeadRow]:
     day = day_formatter()
     money = money_formatter(places=0)
     url = url_maker("leads:detail")
+    # The labels in the page's language, translated once per page rather than as
+    # lazy strings once per cell.
+    statuses = {value: str(label) for value, label in LeadStatus.choices}
+    ratings = {value: str(label) for value, label in LeadRating.choices}
     rows = []
     leads = list(leads)
     scores = [score_of(lead) for lead in leads]
@@ -68,8 +69,8 @@ def lead_rows(leads) -> list[LeadRow]:
                 company=lead.company_name,
                 email=lead.email,
                 state=lead.state_name,
-                status=_STATUSES.get(lead.status, lead.status),
-                rating=_RATINGS.get(lead.rating, ""),
+                status=statuses.get(lead.status, lead.status),
+                rating=ratings.get(lead.rating, ""),
                 value=money(lead.estimated_value),
                 close=day(lead.estimated_close_date),
                 owner=owner,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 
 from leads.models import Campaign, LeadSource, SourceReportHistogram
 from leads.reports.facts import FIGURES
+from leads.reports.freshness import CURRENT, SummaryFreshness, keep_summary_current
 from leads.reports.stats import (
     TOO_FEW,
     compare_rates,
@@ -144,6 +145,8 @@ class SourceReport:
     baseline_label: str
     months: list[datetime.date]
     trend: dict  # source code (or None) -> {month: created}
+    # How current the summary rows read were (leads.reports.freshness).
+    freshness: SummaryFreshness = CURRENT
 
     @property
     def too_few(self) -> int:
@@ -185,8 +188,9 @@ def source_performance_report(
     """Leads `user` may see, created from `created_from` to `created_to` (local days,
     both included; None: open), optionally only of these business units, owned by
     this team or this user, or from this campaign: per source and per campaign within
-    it, with a total row. Reads the summary rows (refreshed first); a constant number
-    of queries however many sources and campaigns there are.
+    it, with a total row. Reads the summary rows, brought up to date first when only
+    a few days changed (else as they stand: see `freshness`); a constant number of
+    queries however many sources and campaigns there are.
 
     Significance: each source and campaign row's qualification rate is compared with
     the baseline (a source code, or ALL: every other source together) by a pooled
@@ -199,6 +203,7 @@ def source_performance_report(
     dimensions = report_dimensions(
         business_unit_ids=business_unit_ids, team=team, owner=owner, campaign=campaign
     )
+    freshness = CURRENT if straight else keep_summary_current()
     read = straight_queries if straight else summary_queries
     groups, trend_rows, histogram_rows = read(
         user=user, start=created_from, end=created_to, dimensions=dimensions
@@ -262,6 +267,7 @@ def source_performance_report(
         ),
         months=months,
         trend=trend,
+        freshness=freshness,
     )
 
 

@@ -5,15 +5,16 @@ Every write that can change a number (a lead created, edited, routed, transition
 merged or deleted; an activity logged or completed; an opportunity won, lost,
 reopened or re-valued) fires a trigger that appends the lead's UTC creation day to
 leads_sourcereportdirty. refresh_source_summary() recomputes those days from the
-leads (the facts of leads.reports.facts, summed by the statements of leads.sql)
-before every read, so the summary always equals the straight computation at the
-moment of reading, without any service calling it.
+leads (the facts of leads.reports.facts, summed by the statements of leads.sql).
+A report read runs it only for a few changed days (leads.reports.freshness);
+more (a bulk load) goes to the background task leads.tasks.refresh_source_report,
+and the report says how far behind its figures are meanwhile.
 """
 
 import datetime
 
-from django.db import router, transaction
-from django.db.models import Q, Sum
+from django.db import transaction
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from leads.models import (
     SourceReportDay,
     SourceReportDirty,
     SourceReportHistogram,
+    SourceReportState,
 )
 from leads.reports.facts import FIGURES, SPANS, lead_facts
 
@@ -34,6 +36,15 @@ MARKS_PER_DELETE = 1000
 DAY, MONTH, YEAR = SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR
 EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2200, 12, 31)
 ONE_DAY = datetime.timedelta(days=1)
+# A report read refreshes the summary itself only while at most INLINE_MARKS marks
+# on at most INLINE_DAYS local days wait (an edit or two: shown at once); more goes
+# to the background task (leads.reports.freshness). Measured at 200,000 leads on
+# PostgreSQL (README "Source report"): a refresh costs about 0.4 s whatever it
+# recomputes (the month and year roll-ups) plus 40-80 ms a day, 250 ms a day on a
+# bloated summary in a slow spell; an edit marks one or two local days.
+INLINE_MARKS = 1000
+INLINE_DAYS = 3
+STATE = 1  # the pk of the one SourceReportState row
 
 
 def _runs(days):
@@ -51,7 +62,7 @@ def _local_midnight(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _local_days_of(utc_days):
+def local_days_of(utc_days):
     """The local days that overlap the given UTC days."""
     days = set()
     for utc_day in utc_days:
@@ -61,44 +72,87 @@ def _local_days_of(utc_days):
     return days
 
 
-def refresh_source_summary() -> int:
+def _record_refresh(started, *, ends_queued: bool) -> None:
+    """The figures include every change made before `started`; when `ends_queued`,
+    the background refresh a read queued before `started` is done
+    (leads.reports.freshness; one queued while this ran still waits). One
+    statement."""
+    fields = {"refreshed_at": started}
+    if ends_queued:
+        done = Q(queued_at__lte=started)
+        cleared = {
+            "queued_at": None,
+            "pending_days": 0,
+            "pending_from": None,
+            "pending_to": None,
+        }
+        fields.update(
+            (
+                name,
+                Case(
+                    When(done, then=Value(value)),
+                    default=F(name),
+                    output_field=SourceReportState._meta.get_field(name),
+                ),
+            )
+            for name, value in cleared.items()
+        )
+    if not SourceReportState.objects.filter(pk=STATE).update(**fields):
+        SourceReportState.objects.update_or_create(
+            pk=STATE, defaults={"refreshed_at": started}
+        )
+
+
+def refresh_source_summary(*, marks=None) -> int | None:
     """Recompute the summary rows of every day the triggers marked; returns how many
     local days were recomputed (0 when nothing changed since the last refresh).
+    Records the time it started as the figures' "as of" time and ends the
+    background refresh a read queued (leads.reports.freshness).
+
+    marks (a report read): the (pk, UTC day) pairs it found, at most INLINE_MARKS
+    on INLINE_DAYS local days; only those are recomputed, and only when no other
+    refresh runs (else None, nothing done; the read never waits).
 
     One transaction; on PostgreSQL an advisory lock keeps two refreshes apart
-    (leads.sql.lock_summary). Only the dirty marks this transaction read are
-    consumed: a write committing meanwhile leaves its mark for the next refresh.
+    (leads.sql.lock_summary). Only the dirty marks this refresh read are consumed:
+    a write committing meanwhile leaves its mark for the next refresh (marks read
+    before the lock and consumed meanwhile by another refresh only make their days
+    recomputed twice, with the same result).
     """
-    # The marks are written on the primary: look there, also from a report view
-    # that reads from the replica.
-    if not SourceReportDirty.objects.using(
-        router.db_for_write(SourceReportDirty)
-    ).exists():
-        return 0
+    started = timezone.now()
+    inline = marks is not None
     with transaction.atomic():
-        sql.lock_summary()
-        marks = dict(SourceReportDirty.objects.values_list("pk", "day"))
-        if not marks:
-            return 0
-        pks = sorted(marks)
-        for start in range(0, len(pks), MARKS_PER_DELETE):
-            chunk = pks[start : start + MARKS_PER_DELETE]
-            SourceReportDirty.objects.filter(pk__in=chunk).delete()
-        days = _local_days_of(set(marks.values()))
-        recompute_days(days)
-        if len(days) >= ANALYZE_FROM_DAYS:
-            # Autovacuum would get there eventually; until it does, the planner
-            # takes the refilled tables for tiny and sorts the histogram rows on
-            # disk instead of hashing them (README, "Source report").
-            sql.analyze_summary()
+        if not sql.lock_summary(wait=not inline):
+            return None
+        if not inline:
+            marks = SourceReportDirty.objects.values_list("pk", "day")
+        marks = dict(marks)
+        days = local_days_of(set(marks.values()))
+        if marks:
+            pks = sorted(marks)
+            for start in range(0, len(pks), MARKS_PER_DELETE):
+                chunk = pks[start : start + MARKS_PER_DELETE]
+                SourceReportDirty.objects.filter(pk__in=chunk).delete()
+            recompute_days(days)
+            if len(days) >= ANALYZE_FROM_DAYS:
+                # Autovacuum would get there eventually; until it does, the planner
+                # takes the refilled tables for tiny and sorts the histogram rows
+                # on disk instead of hashing them (README, "Source report").
+                sql.analyze_summary()
+        _record_refresh(started, ends_queued=not inline)
         return len(days)
 
 
 def rebuild_source_summary() -> None:
-    """Recompute every summary row from the leads (after a bulk load or a change of
-    TIME_ZONE)."""
+    """Recompute every summary row from the leads (after a change of TIME_ZONE or a
+    partial restore; `manage.py rebuild_source_report`). For operators only: no
+    request calls it (a bulk load is caught up by refresh_source_summary in the
+    background task)."""
+    started = timezone.now()
     with transaction.atomic():
+        sql.lock_summary()
         SourceReportDirty.objects.all().delete()
+        _record_refresh(started, ends_queued=False)
         first = Lead.objects.order_by("created_at").values_list("created_at", flat=True)
         start = first.first()
         if start is None:
@@ -145,14 +199,21 @@ def recompute_days(days, *, whole_span: bool = False) -> None:
         sql.move_summary_roll_ups(None, sign="")
         return
     sql.move_summary_roll_ups(runs, sign="")
-    first, last = runs[0][0], runs[-1][1]
-    years = Q(
-        level__in=[MONTH, YEAR],
-        period__gte=first.replace(month=1, day=1),
-        period__lt=last.replace(year=last.year + 1, month=1, day=1),
+    # Only the roll-ups of the months and years the days fall in moved: look for
+    # rows left at zero there (the whole years' roll-ups took 0.2 s a refresh to
+    # scan at 200,000 leads, however few days changed).
+    all_days = [day for first, last in runs for day in _each_day(first, last)]
+    touched = Q(level=MONTH, period__in={day.replace(day=1) for day in all_days}) | Q(
+        level=YEAR, period__in={day.replace(month=1, day=1) for day in all_days}
     )
-    SourceReportDay.objects.filter(years, created=0).delete()
-    SourceReportHistogram.objects.filter(years, count=0).delete()
+    SourceReportDay.objects.filter(touched, created=0).delete()
+    SourceReportHistogram.objects.filter(touched, count=0).delete()
+
+
+def _each_day(first, last):
+    while first <= last:
+        yield first
+        first += ONE_DAY
 
 
 def _next_month(day):
@@ -216,35 +277,47 @@ def month_period_q(start, end) -> Q:
     )
 
 
-def summary_queries(*, user, start=None, end=None, dimensions: Q | None = None):
-    """The three grouped reads of the report: per (source, campaign) sums, leads
-    per (source, month), and the histograms per (source, campaign, metric, bucket).
-    Rows are limited to the viewer's scope (the gate applies to summary rows by
-    their owner and unit columns) and to `dimensions`."""
-    refresh_source_summary()
+def summary_querysets(*, user, start=None, end=None, dimensions: Q | None = None):
+    """The three grouped reads of the report, unevaluated: per (source, campaign)
+    sums, leads per (source, month), and the histograms per (source, campaign,
+    metric, bucket). Rows are limited to the viewer's scope (the gate applies to
+    summary rows by their owner and unit columns) and to `dimensions`. (`bench`
+    runs their SQL as the report's floor.)"""
     dimensions = dimensions or Q()
     days = visible_to(user, SourceReportDay.objects.all()).filter(dimensions)
     sums = {name: Sum(name) for name in FIGURES}
-    groups = list(
+    groups = (
         days.filter(period_q(start, end))
         .order_by()
         .values("source", "campaign_id")
         .annotate(**sums)
     )
-    trend = list(
+    trend = (
         days.filter(month_period_q(start, end))
         .order_by()
         .annotate(month=TruncMonth("period"))
         .values("source", "month")
         .annotate(created=Sum("created"))
     )
-    histograms = list(
+    histograms = (
         visible_to(user, SourceReportHistogram.objects.all())
         .filter(dimensions)
         .filter(period_q(start, end))
         .order_by()
         .values("source", "campaign_id", "metric", "bucket")
         .annotate(count=Sum("count"))
+    )
+    return groups, trend, histograms
+
+
+def summary_queries(*, user, start=None, end=None, dimensions: Q | None = None):
+    """The rows of summary_querysets. Reads the summary rows as they stand:
+    leads.reports.freshness brings them up to date first."""
+    groups, trend, histograms = (
+        list(rows)
+        for rows in summary_querysets(
+            user=user, start=start, end=end, dimensions=dimensions
+        )
     )
     for row in (*groups, *trend, *histograms):
         # Summary keys store 0 for "none" (see recompute_days).

@@ -6,7 +6,6 @@ withdrawn one, or none at all refuses an email sent for that purpose."""
 
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -133,34 +132,52 @@ class ConsentPanel:
     rows: list[PurposeRow]
     history: list[ConsentEvent]
     unconfirmed: list[ConsentState]
+    # The active purposes by name: the record form's choices (read with the rows).
+    active: list[ConsentPurpose]
 
 
 def consent_panel(*, person) -> ConsentPanel:
     """The record page's consent panel for a lead or contact (found through the
     scope gate already): every active purpose with its state, purposes switched
-    off since they were recorded, and the latest events. Three queries."""
+    off since they were recorded, and the latest events. One query for the
+    purposes; two more for the states and the log, unless `person` was read with
+    a has_consent_events flag that says there are none (a state always has its
+    event: leads.selectors.leads.get_lead_for_detail)."""
     where = person_kwargs(person)
-    states = {
-        state.purpose_id: state
-        for state in ConsentState.objects.filter(**where).select_related(
-            "purpose",
-            "event",
-            "event__recorded_by",
-            "event__capture_form",
-            "event__import_batch",
+    states, history = {}, []
+    if getattr(person, "has_consent_events", True):
+        states = {
+            state.purpose_id: state
+            for state in ConsentState.objects.filter(**where)
+            .order_by()
+            .select_related(
+                "event",
+                "event__recorded_by",
+                "event__capture_form",
+                "event__import_batch",
+            )
+        }
+        history = list(
+            ConsentEvent.objects.filter(**where)
+            .select_related("recorded_by", "capture_form", "import_batch")
+            .order_by("-recorded_at", "-id")[:HISTORY_SIZE]
         )
-    }
-    purposes = list(
-        ConsentPurpose.objects.filter(Q(is_active=True) | Q(pk__in=list(states)))
-    )
-    rows = [PurposeRow(purpose, states.get(purpose.pk)) for purpose in purposes]
-    history = list(
-        ConsentEvent.objects.filter(**where)
-        .select_related("purpose", "recorded_by", "capture_form", "import_batch")
-        .order_by("-recorded_at", "-id")[:HISTORY_SIZE]
-    )
-    unconfirmed = [s for s in states.values() if s.unconfirmed]
-    return ConsentPanel(rows, history, unconfirmed)
+    # Few purposes (an administrator's list): all of them, by name, in one read
+    # that also gives the states and the events their purpose.
+    purposes = list(ConsentPurpose.objects.order_by("name", "id"))
+    by_pk = {purpose.pk: purpose for purpose in purposes}
+    for item in [*states.values(), *history]:
+        item.purpose = by_pk[item.purpose_id]
+    rows = [
+        PurposeRow(purpose, states.get(purpose.pk))
+        for purpose in purposes
+        if purpose.is_active or purpose.pk in states
+    ]
+    unconfirmed = [
+        row.state for row in rows if row.state is not None and row.state.unconfirmed
+    ]
+    active = [purpose for purpose in purposes if purpose.is_active]
+    return ConsentPanel(rows, history, unconfirmed, active)
 
 
 def pending_events(*, event_ids) -> list[ConsentEvent]:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Prefetch, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
@@ -14,6 +14,7 @@ from leads.models import (
     Activity,
     ActivityState,
     Attachment,
+    ConsentEvent,
     Lead,
     LeadAccount,
     LeadAssignment,
@@ -137,7 +138,17 @@ PRESENCE = [
     ("has_merged_leads", Lead, "master"),
     ("has_assignments", LeadAssignment, "lead"),
     ("has_history", StateLog, "object_id"),
+    # The consent panel's log (a consent state always has its event).
+    ("has_consent_events", ConsentEvent, "lead"),
 ]
+
+
+def register_presence(flag: str, model, field: str) -> None:
+    """Adds a related list of another app to the lead page's presence flags (from
+    that app's ready(); privacy's legal holds): `flag` is then on the detail
+    page's lead, True when a row of `model` has `field` = the lead."""
+    if all(entry[0] != flag for entry in PRESENCE):
+        PRESENCE.append((flag, model, field))
 
 
 def has_any(record, relation: str) -> bool:
@@ -251,6 +262,18 @@ def available_transitions(*, lead: Lead, user) -> list:
 def count_capped(queryset, cap: int = COUNT_CAP) -> int:
     """COUNT over at most cap + 1 rows (a sliced subquery), never the whole table."""
     return queryset.order_by()[: cap + 1].count()
+
+
+def open_and_new_counts(queryset, cap: int = COUNT_CAP) -> tuple[int, int]:
+    """(open, new) of `queryset` (open leads): one capped COUNT with a FILTER for
+    the status New, as count_capped gives each. Past the cap the first cap + 1 rows
+    no longer hold every New lead: then New is counted on its own."""
+    counts = queryset.order_by()[: cap + 1].aggregate(
+        open=Count("pk"), new=Count("pk", filter=Q(status=LeadStatus.NEW))
+    )
+    if counts["open"] > cap:
+        return counts["open"], count_capped(queryset.filter(status=LeadStatus.NEW), cap)
+    return counts["open"], counts["new"]
 
 
 def my_open_leads(*, user):

@@ -13,6 +13,7 @@ from accounts.models import (
     StageStep,
     StageVisit,
     StepCheck,
+    process_steps,
     step_value_present,
 )
 from leads.models import Lead
@@ -51,9 +52,11 @@ class StageState:
         return [s.step for s in self.steps if s.step.required and not s.complete]
 
 
-def _steps_by_stage(process: str) -> dict[int, list[StageStep]]:
+def _steps_by_stage(record, process: str) -> dict[int, list[StageStep]]:
+    """The process's steps by stage, read once per record (shared with the
+    transitions' guards: accounts.models.process_steps)."""
     steps = defaultdict(list)
-    for step in StageStep.objects.filter(process=process):
+    for step in process_steps(record, process):
         steps[step.stage].append(step)
     return steps
 
@@ -65,7 +68,7 @@ def _days(seconds: float) -> float:
 def lead_stages(lead: Lead) -> list[StageState]:
     """The lead's bar: its Qualify stage with the steps, then the opportunity's
     stages (the lead's qualifying opportunity holds them once it is qualified)."""
-    steps = _steps_by_stage(StageProcess.LEAD)[SalesStage.QUALIFY]
+    steps = _steps_by_stage(lead, StageProcess.LEAD)[SalesStage.QUALIFY]
     qualified = lead.is_qualified
     end = lead.qualified_at if qualified else None
     qualify_days = None
@@ -97,7 +100,7 @@ def lead_stages(lead: Lead) -> list[StageState]:
 def opportunity_stages(opportunity: Opportunity) -> list[StageState]:
     """The opportunity's bar: Qualify, Develop, Propose, Close with their steps
     (complete or not), the time spent in each (its visits), and where it is now."""
-    steps = _steps_by_stage(StageProcess.OPPORTUNITY)
+    steps = _steps_by_stage(opportunity, StageProcess.OPPORTUNITY)
     checked = set(
         StepCheck.objects.filter(opportunity=opportunity).values_list(
             "step_id", flat=True

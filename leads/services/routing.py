@@ -7,7 +7,8 @@ engine (leads.routing), then writes the owner and one LeadAssignment row. Fairne
 under concurrency: a round-robin rule's row is locked before its cursor is read,
 and every candidate user's row is locked (in id order) before open leads are
 counted, so concurrent routings take turns one after another and never overfill a
-capacity.
+capacity. Routing many leads (bulk_route_leads, an import's rows) decides and
+writes per batch: leads.services.routing_bulk.
 """
 
 import datetime
@@ -35,6 +36,11 @@ from leads.permissions import can_edit_routing_rule
 from leads.routing.conditions import clean_condition
 from leads.selectors.routing.situation import RuleSet, decide_for_lead, scored_values
 from leads.services.locks import lock_lead
+from leads.services.routing_bulk import (  # noqa: F401 (the routing services)
+    BulkRouteResult,
+    bulk_route_leads,
+    route_batch,
+)
 from leads.services.scoring import rescore_lead
 from leadsite.core.events import emit
 from leadsite.core.services import service
@@ -44,12 +50,6 @@ from leadsite.core.versioning import changed_fields, check_version
 logger = logging.getLogger(__name__)
 
 TRIGGERS = set(AssignmentTrigger.values)
-
-
-@dataclass
-class BulkRouteResult:
-    routed: list = field(default_factory=list)  # LeadAssignment rows
-    refused: list = field(default_factory=list)  # (lead, message)
 
 
 @dataclass
@@ -170,29 +170,6 @@ def route_lead(
     leads raise TransitionRefused.
     """
     return _route(locked=_lock_open(lead), by=by, trigger=trigger, keep_with=keep_with)
-
-
-def bulk_route_leads(
-    *, leads, by: User | None, trigger: str = "bulk"
-) -> BulkRouteResult:
-    """route_lead for each lead, each in its own transaction (not all-or-nothing);
-    the rules are read once for the whole run. Ordered by pk (stable lock order)."""
-    ruleset = RuleSet.load()
-    result = BulkRouteResult()
-    for lead in sorted(leads, key=lambda item: item.pk):
-        try:
-            result.routed.append(
-                _route_one(lead=lead, by=by, trigger=trigger, ruleset=ruleset)
-            )
-        except ValidationError as error:
-            result.refused.append((lead, " ".join(error.messages)))
-    return result
-
-
-@service
-@transaction.atomic
-def _route_one(*, lead, by, trigger, ruleset):
-    return _route(locked=_lock_open(lead), by=by, trigger=trigger, ruleset=ruleset)
 
 
 def _overdue_through(rule, *, now: datetime.datetime):

@@ -18,9 +18,18 @@ def consent_panel(context, record):
     found through the record-scope gate) inside the page's own context: each
     purpose's state, the history, and the form to record consent."""
     record_type = "lead" if isinstance(record, Lead) else "contact"
+    panel = read_panel(person=record)
+    form = RecordConsentForm()
+    # The picker shows the active purposes the panel read (the same list): the
+    # widget renders the options, a POST still validates against the queryset.
+    field = form.fields["purpose"]
+    field.widget.choices = [
+        ("", field.empty_label),
+        *((purpose.pk, field.label_from_instance(purpose)) for purpose in panel.active),
+    ]
     panel = {
-        "panel": read_panel(person=record),
-        "form": RecordConsentForm(),
+        "panel": panel,
+        "form": form,
         "action": reverse("leads:consent-record", args=[record_type, record.pk]),
         "days": settings.LEADSITE_CONSENT_CONFIRMATION_DAYS,
         "unconfirmed_url": (

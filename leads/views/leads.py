@@ -55,9 +55,8 @@ class HomeView(TemplateView):
         user = self.request.user
         open_leads = selectors.my_open_leads(user=user)
         context["my_open_leads"] = list(selectors.list_rows(open_leads)[:10])
-        context["open_count"] = selectors.count_capped(open_leads)
-        context["new_count"] = selectors.count_capped(
-            open_leads.filter(status=LeadStatus.NEW)
+        context["open_count"], context["new_count"] = selectors.open_and_new_counts(
+            open_leads
         )
         context["my_activities"] = list(
             selectors.with_regarding(selectors.my_open_activities(user=user)[:10])

@@ -1,4 +1,6 @@
 from django.http import StreamingHttpResponse
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 from django.views.generic import TemplateView
 
 from accounts.permissions import business_unit_subtree_ids
@@ -60,10 +62,43 @@ class SourceReportView(TemplateView):
 
 
 def _csv(report):
-    """The report as CSV; every text cell through the exports' formula guard."""
+    """The report as CSV; every text cell through the exports' formula guard. When
+    the summary is behind (being recomputed), a last line says as of when."""
+    lines = csv_rows(report)
+    if not report.freshness.current:
+        lines = [*lines, ["note", _freshness_note(report.freshness)]]
     response = StreamingHttpResponse(
-        (csv_line(line) for line in csv_rows(report)),
+        (csv_line(line) for line in lines),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="lead-sources.csv"'
     return response
+
+
+def _freshness_note(freshness):
+    """The CSV's last line when the summary is behind: what the page says."""
+    if freshness.as_of:
+        time = formats.date_format(
+            timezone.localtime(freshness.as_of), "SHORT_DATETIME_FORMAT"
+        )
+        note = gettext("Figures as of %(time)s.") % {"time": time}
+    else:
+        note = gettext("Figures as of the last complete computation.")
+    if not freshness.pending_days:
+        pending = gettext(
+            "Recent changes are being recomputed in the background; they will "
+            "show when that is done."
+        )
+        return f"{note} {pending}"
+    pending = ngettext(
+        "%(days)s day of lead creation (%(first)s to %(last)s) is being recomputed "
+        "in the background; its changes will show when that is done.",
+        "%(days)s days of lead creation (%(first)s to %(last)s) are being "
+        "recomputed in the background; their changes will show when that is done.",
+        freshness.pending_days,
+    ) % {
+        "days": freshness.pending_days,
+        "first": formats.date_format(freshness.pending_from, "SHORT_DATE_FORMAT"),
+        "last": formats.date_format(freshness.pending_to, "SHORT_DATE_FORMAT"),
+    }
+    return f"{note} {pending}"

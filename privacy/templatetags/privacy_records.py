@@ -20,6 +20,10 @@ def record_privacy(context, record):
     return {
         "record": record,
         "officer": officer,
-        "holds": list(active_holds(**ids)),
+        # None to read when the record was read with a has_legal_holds flag that
+        # says it has none (the lead page: leads.selectors.leads.register_presence).
+        "holds": list(active_holds(**ids).select_related(None))
+        if getattr(record, "has_legal_holds", True)
+        else [],
         "privacy_url": reverse(f"privacy:{kind}", args=[record.pk]) if officer else "",
     }

@@ -5,7 +5,9 @@ Bench (clients logged in as rep, manager and admin, the ids a floor needs) and
 returns bench.get(...) / bench.post(...) / bench.measure(...), the numbers of one
 page: median_ms and p95_ms of N runs after warm-up, queries, sql_ms (time spent
 in the database, from Django's own query log) and floor_ms (the same answer from
-hand-written SQL on the same connection; null where none is written). A feature
+hand-written SQL on the same connection; null where none is written); the
+command adds floor_ratio (median_ms / floor_ms) and, in "meta", a CPU calibration
+(core.calibrate: a fixed Python loop, at the start and the end). A feature
 not built on this branch registers a placeholder() that says so with nulls.
 Scenario modules: lists, detail, admin, reports, routing, api, scoring, board,
 mass_update, duplicates (imported by load()).
@@ -28,7 +30,7 @@ MODULES = [
 ]
 # Scenarios of apps above this one, by name (this app imports none of them).
 OTHER_MODULES = ["webhooks.management.bench"]
-RESULT_KEYS = ["median_ms", "p95_ms", "queries", "sql_ms", "floor_ms"]
+RESULT_KEYS = ["median_ms", "p95_ms", "queries", "sql_ms", "floor_ms", "floor_ratio"]
 # The documented keys, in the order the JSON lists them (others follow).
 KEYS = [
     "lead_list_mine",
@@ -49,6 +51,7 @@ KEYS = [
     "report_90_days",
     "route",
     "route_bulk_10k",
+    "import_routed",
     "api_lead_list_p1",
     "api_lead_list_all_p1",
     "api_lead_list_p10000",

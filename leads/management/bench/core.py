@@ -31,6 +31,39 @@ def _ms(seconds):
     return round(seconds * 1000, 2)
 
 
+# The CPU calibration: a fixed pure-Python loop (no database, no allocation to
+# speak of), timed CALIBRATION_RUNS times at the start and at the end of a bench
+# run; its median says how fast the shared CPU ran then, so that runs on a slow
+# spell and on a fast one can be compared (README, Performance).
+CALIBRATION_LOOP = 300_000
+CALIBRATION_RUNS = 7
+
+
+def _calibration_loop():
+    total = 0
+    for i in range(CALIBRATION_LOOP):
+        total += i * i % 7
+    return total
+
+
+def calibrate() -> float:
+    """Median ms of CALIBRATION_RUNS runs of the fixed loop."""
+    samples = []
+    for _ in range(CALIBRATION_RUNS):
+        start = time.perf_counter()
+        _calibration_loop()
+        samples.append(time.perf_counter() - start)
+    return _ms(statistics.median(samples))
+
+
+def with_floor_ratio(result):
+    """The result with `floor_ratio`: median_ms / floor_ms (how many times the SQL
+    floor the page takes; null without a floor or a median)."""
+    median, floor = result.get("median_ms"), result.get("floor_ms")
+    ratio = round(median / floor, 1) if median and floor else None
+    return {**result, "floor_ratio": ratio}
+
+
 def summarise(samples):
     """(median, p95) in ms; p95 by linear interpolation (the max for few runs)."""
     ordered = sorted(samples)

@@ -2,11 +2,12 @@
 
     python manage.py bench [--runs 20] [--warmup 2] [--only KEY ...]
 
-Prints one JSON object: "meta" (leads, database, runs, load average) and one entry
-per scenario key (leads/management/bench/, keys documented in README), each with
-median_ms, p95_ms, queries, sql_ms and floor_ms. Every page is the real request
-through the Django test client; writes (qualify) are rolled back after each run,
-so the data set is left as it was.
+Prints one JSON object: "meta" (leads, database, runs, load average, and the CPU
+calibration: a fixed Python loop's median ms at the start and the end) and one
+entry per scenario key (leads/management/bench/, keys documented in README), each
+with median_ms, p95_ms, queries, sql_ms, floor_ms and floor_ratio (median / floor).
+Every page is the real request through the Django test client; writes (qualify)
+are rolled back after each run, so the data set is left as it was.
 """
 
 import json
@@ -18,7 +19,14 @@ from django.db import connection
 
 from accounts.models import User
 from leads.management import bench as scenarios
-from leads.management.bench.core import Bench, vacuum_written_tables
+from leads.management.bench.core import (
+    CALIBRATION_LOOP,
+    CALIBRATION_RUNS,
+    Bench,
+    calibrate,
+    vacuum_written_tables,
+    with_floor_ratio,
+)
 from leads.models import Lead
 
 
@@ -46,13 +54,14 @@ class Command(BaseCommand):
                 f"(missing users: {', '.join(missing) or 'none'})."
             )
         bench = Bench(runs=max(1, runs), warmup=max(0, warmup), usernames=usernames)
+        calibration_start = calibrate()
         vacuum_s = vacuum_written_tables()
         started = time.perf_counter()
         results = {}
         for key, function in registry.items():
             if not only or key in only:
                 try:
-                    results[key] = function(bench)
+                    results[key] = with_floor_ratio(function(bench))
                 except (AssertionError, LookupError) as error:
                     # One broken page must not hide the others' numbers.
                     results[key] = {
@@ -68,6 +77,12 @@ class Command(BaseCommand):
                 "load_average": [round(x, 2) for x in os.getloadavg()],
                 "seconds": round(time.perf_counter() - started, 1),
                 "vacuum_s": vacuum_s,
+                "calibration": {
+                    "loop": CALIBRATION_LOOP,
+                    "runs": CALIBRATION_RUNS,
+                    "start_ms": calibration_start,
+                    "end_ms": calibrate(),
+                },
             },
             **results,
         }

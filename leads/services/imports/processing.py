@@ -34,9 +34,10 @@ from leads.models import (
 from leads.selectors import imports as reading
 from leads.selectors.consent import purposes_by_code
 from leads.selectors.duplicate_rules import check_lead_duplicates, published_rules
-from leads.services.capture import flag_possible_duplicates, route_incoming_lead
+from leads.services.capture import flag_possible_duplicates
 from leads.services.consent import record_import_consents
 from leads.services.lifecycle import update_lead
+from leads.services.routing_bulk import route_batch
 from leads.services.scoring import count_closed, score_leads
 from leadsite.core.events import emit
 from leadsite.core.services import service, through
@@ -120,17 +121,13 @@ def _save_new(entries, batch):
     # Scored before routing, so a rule on the score or grade sees it (routing
     # rescores a lead it moves to another business unit).
     score_leads([lead.pk for lead in created if lead.state == LeadState.OPEN])
-    for entry in pending:
+    created_entries = [e for e in pending if e[1] == RowOutcome.CREATED]
+    for entry in created_entries:
+        emit("lead.created", entry[2])
+    _route_new(created_entries, batch)
+    for entry in created_entries:
         lead = entry[2]
-        if entry[1] != RowOutcome.CREATED:
-            continue
-        emit("lead.created", lead)
         flagged_of, check = lead.import_flagged_of, lead.duplicate_check
-        routed = batch.owner_user is None and not lead.import_owner_named
-        if routed and lead.state == LeadState.OPEN:
-            entry[2] = lead = route_incoming_lead(
-                lead=lead, by=batch.created_by, trigger="import"
-            )
         if flagged_of is not None or check:
             flag_possible_duplicates(lead=lead, origin="import", check=check)
         if flagged_of is not None:
@@ -144,6 +141,31 @@ def _save_new(entries, batch):
                     origin="import",
                 )
     count_closed([lead.pk for lead in created if lead.state != LeadState.OPEN], +1)
+
+
+def _route_new(entries, batch):
+    """Route the chunk's new open leads by the rules, all together (see
+    leads.services.routing_bulk), when the batch names no owner and their row
+    named none; each entry then holds its fresh, routed lead (carrying what the
+    import set on it for the duplicate flags)."""
+    if batch.owner_user is not None:
+        return
+    wanted = [
+        e
+        for e in entries
+        if not e[2].import_owner_named and e[2].state == LeadState.OPEN
+    ]
+    if not wanted:
+        return
+    routed = route_batch(
+        leads=[e[2] for e in wanted], by=batch.created_by, trigger="import"
+    )
+    fresh = {entry.lead.pk: entry.lead for entry in routed.routed}
+    for entry in wanted:
+        lead = fresh[entry[2].pk]
+        lead.import_flagged_of = entry[2].import_flagged_of
+        lead.duplicate_check = entry[2].duplicate_check
+        entry[2] = lead
 
 
 def _update(row, batch, existing):
