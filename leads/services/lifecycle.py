@@ -174,7 +174,8 @@ def update_lead(
         setattr(locked, name, value)
     full_clean(locked, skip_fields=[*PROTECTED, *untouched])
     locked.version += 1
-    locked.save()
+    # Only what changed is written (the row is locked; the rest is as read).
+    locked.save(update_fields=[*fields, "version", "modified_at"])
     rescore_lead(locked, changed=fields)
     emit("lead.updated", locked)
     return locked
@@ -295,7 +296,12 @@ def assign_lead(
     locked.owner_user = owner_user
     locked.owner_team = owner_team
     if getattr(new_owner, "business_unit_id", None):
-        locked.business_unit_id = new_owner.business_unit_id
+        unit_field = type(new_owner)._meta.get_field("business_unit")
+        if unit_field.is_cached(new_owner):
+            # Read with the owner: full_clean needs no query to know it exists.
+            locked.business_unit = new_owner.business_unit
+        else:
+            locked.business_unit_id = new_owner.business_unit_id
     full_clean(locked, skip_fields=[*PROTECTED, *untouched])
     locked.save(
         update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]

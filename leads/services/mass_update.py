@@ -50,6 +50,7 @@ from leads.services.lifecycle import (
     update_lead,
 )
 from leads.services.locks import holding, lock_leads
+from leadsite.core.deferred import deferring
 from leadsite.core.events import batch, emit
 from leadsite.core.services import service, through
 from leadsite.core.transactions import one_savepoint
@@ -102,7 +103,11 @@ def _related(model, pk, cache):
         return None
     key = (model, pk)
     if key not in cache:
-        cache[key] = model._base_manager.filter(pk=pk).first()
+        rows = model._base_manager.filter(pk=pk)
+        if model in (User, Team):
+            # The owner's unit goes with it onto each lead (assign_lead).
+            rows = rows.select_related("business_unit")
+        cache[key] = rows.first()
     return cache[key]
 
 
@@ -327,7 +332,11 @@ def process_mass_update(*, mass_update_id: int, by: User) -> MassUpdate | None:
                 ]
             )
             editable = _editable(by, rows)
-            with holding(editable.values()), batch("mass_update", job.pk):
+            with (
+                holding(editable.values()),
+                batch("mass_update", job.pk),
+                deferring(),
+            ):
                 for row in rows:
                     _apply(row, plan, by=by, editable=editable)
             MassUpdateRow.objects.bulk_update(rows, ROW_RESULT)

@@ -37,6 +37,7 @@ from leads.services.mass_update import (
     _related,
     _values,
 )
+from leadsite.core.deferred import deferring
 from leadsite.core.events import batch, emit
 from leadsite.core.services import service, through
 from leadsite.core.transactions import one_savepoint
@@ -152,7 +153,11 @@ def process_mass_update_undo(*, mass_update_id: int, by: User) -> MassUpdate | N
                 ).order_by("id")[:CHUNK_ROWS]
             )
             editable = _editable(by, rows)
-            with holding(editable.values()), batch("mass_update", job.pk):
+            with (
+                holding(editable.values()),
+                batch("mass_update", job.pk),
+                deferring(),
+            ):
                 for row in rows:
                     _undo(row, by=by, editable=editable, cache=cache)
             MassUpdateRow.objects.bulk_update(rows, ["undo_outcome", "undo_reason"])
