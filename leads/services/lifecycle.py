@@ -27,6 +27,7 @@ from leads.services.locks import lock_lead
 from leads.services.routing import route_lead
 from leads.services.scoring import count_closed, rescore_lead, score_leads
 from leads.submissions import claim_submission, record_submission
+from leadsite.core.deferred import defer
 from leadsite.core.events import emit
 from leadsite.core.services import service, through
 from leadsite.core.transactions import covered_step
@@ -306,7 +307,7 @@ def assign_lead(
     locked.save(
         update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
     )
-    LeadAssignment.objects.create(
+    logged = LeadAssignment(
         lead=locked,
         assigned_user=owner_user,
         assigned_team=owner_team,
@@ -316,6 +317,9 @@ def assign_lead(
         trigger="manual",
         by=by,
     )
+    # In a mass update's chunk the log rows go in together at its end.
+    if not defer(_insert_assignments, logged):
+        logged.save()
     emit(
         "lead.routed",
         locked,
@@ -324,6 +328,10 @@ def assign_lead(
         previous_owner=previous_owner,
     )
     return locked
+
+
+def _insert_assignments(rows) -> None:
+    LeadAssignment.objects.bulk_create(rows)
 
 
 @dataclass
