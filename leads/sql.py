@@ -16,12 +16,14 @@ every code comes from the enums.
 - Lead scores (write_scores): the rebuild's and a save's upsert, which keeps a
   pinned score shown and never writes an older score over a newer one; on
   PostgreSQL its rows go in as arrays (unnest).
+- The duplicate scan's similar rule (similar_value_pairs): the similar pairs among
+  the distinct values of a field, one self-join on a temporary trigram index.
 """
 
 import json
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, connections, router
+from django.db import connection, connections, router, transaction
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django_fsm_log.models import StateLog
@@ -379,3 +381,51 @@ def _unnested_scores(rows, scored_at):
         [json.dumps(item) for item in factors],
         [json.dumps(item or []) for item in histories],
     ]
+
+
+# --- The duplicate scan -------------------------------------------------------------
+
+SIMILAR_VALUES_TABLE = "leadsite_similar_values"
+SIMILAR_VALUES_PER_INSERT = 10_000
+
+
+def similar_value_pairs(values, threshold: float) -> list[tuple[str, str]]:
+    """PostgreSQL with pg_trgm: the pairs (a, b), a < b, of the distinct `values`
+    whose trigram similarity is at least `threshold` (the duplicate scan's similar
+    rule, leads.services.duplicate_scan). The values go into a temporary table
+    with a trigram index, joined with itself by `%` (served by the index, with the
+    threshold as pg_trgm's) and then by similarity() itself: one statement for
+    every pair, where asking per value took a query each."""
+    values = sorted(set(values))
+    if len(values) < 2:
+        return []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {SIMILAR_VALUES_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {SIMILAR_VALUES_TABLE} (value text NOT NULL) "
+            "ON COMMIT DROP"
+        )
+        for start in range(0, len(values), SIMILAR_VALUES_PER_INSERT):
+            cursor.execute(
+                f"INSERT INTO {SIMILAR_VALUES_TABLE} SELECT unnest(%s::text[])",  # noqa: S608
+                [values[start : start + SIMILAR_VALUES_PER_INSERT]],
+            )
+        cursor.execute(
+            f"CREATE INDEX ON {SIMILAR_VALUES_TABLE} USING gin (value gin_trgm_ops)"
+        )
+        cursor.execute(f"ANALYZE {SIMILAR_VALUES_TABLE}")
+        # `%` is "similarity above the threshold": a hair below it keeps the pairs
+        # exactly at it, which the similarity() condition then decides.
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+            [str(max(threshold - 1e-6, 0.0))],
+        )
+        cursor.execute(
+            f"SELECT a.value, b.value FROM {SIMILAR_VALUES_TABLE} a "  # noqa: S608
+            f"JOIN {SIMILAR_VALUES_TABLE} b ON a.value %% b.value AND a.value < b.value "
+            "WHERE similarity(a.value, b.value) >= %s",
+            [threshold],
+        )
+        pairs = cursor.fetchall()
+        cursor.execute(f"DROP TABLE {SIMILAR_VALUES_TABLE}")
+    return pairs

@@ -18,12 +18,16 @@ from accounts.models import Team, User
 from leads.exceptions import LeadClosed, TransitionRefused, closed_message
 from leads.models import (
     DISQUALIFY_REASONS,
-    AssignmentReason,
     Lead,
-    LeadAssignment,
     LeadStatus,
 )
 from leads.services.locks import lock_lead
+from leads.services.ownership import (
+    NOT_REASSIGNED,
+    PROTECTED,
+    log_assignment,
+    set_owner,
+)
 from leads.services.routing import route_lead
 from leads.services.scoring import count_closed, rescore_lead, score_leads
 from leads.submissions import claim_submission, record_submission
@@ -34,8 +38,6 @@ from leadsite.core.validation import full_clean
 from leadsite.core.versioning import changed_fields, check_version
 
 # Fields update_lead accepts: the editable ones, never owner, state or links.
-# full_clean would write the protected FSM field back; the DB constraint guards it.
-PROTECTED = ["status"]
 _NOT_EDITABLE = {"owner_user", "owner_team", "business_unit", "status", "state"}
 
 
@@ -70,24 +72,6 @@ def refuse_unless_allowed(
     refusal = transition_refusal(lead, name, by=by, wrong_state=wrong_state)
     if refusal:
         raise TransitionRefused(refusal)
-
-
-def untouched_relations(lead: Lead, fields: dict) -> list[str]:
-    """Foreign keys a write leaves as stored: full_clean skips them, so a value that
-    stopped matching limit_choices_to (a partner that is no longer a partner) never
-    blocks an edit or an assignment that does not touch it."""
-    names = []
-    for model_field in Lead._meta.concrete_fields:
-        if not model_field.many_to_one:
-            continue
-        # Compared by id: reading the related rows would cost a query each.
-        if model_field.name not in fields:
-            names.append(model_field.name)
-            continue
-        value = fields[model_field.name]
-        if getattr(value, "pk", value) == getattr(lead, model_field.attname):
-            names.append(model_field.name)
-    return names
 
 
 def _save_transition(lead: Lead, *fields: str) -> None:
@@ -145,6 +129,20 @@ def create_lead(
     return lead
 
 
+def _edited(locked: Lead, fields: dict) -> dict:
+    """Put the changed ones of `fields` on the locked lead, checked (only they
+    are: the others are as stored); returns them."""
+    refused = _NOT_EDITABLE.intersection(fields)
+    if refused:
+        raise ValueError(f"update_lead cannot change {', '.join(sorted(refused))}.")
+    fields = changed_fields(locked, fields)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if fields:
+        full_clean(locked, skip_fields=PROTECTED, only=fields)
+    return fields
+
+
 @service
 @covered_step
 def update_lead(
@@ -159,24 +157,50 @@ def update_lead(
     the row lock; the version rises with every save that changes a value (one
     that changes nothing writes nothing).
     """
-    refused = _NOT_EDITABLE.intersection(fields)
-    if refused:
-        raise ValueError(f"update_lead cannot change {', '.join(sorted(refused))}.")
+    return _update(lead, by, expected_version, None, None, fields)
+
+
+@service
+@covered_step
+def update_and_assign_lead(
+    *,
+    lead: Lead,
+    by: User,
+    expected_version: int | None = None,
+    owner_user: User | None = None,
+    owner_team: Team | None = None,
+    **fields,
+) -> Lead:
+    """update_lead, then assign_lead when an owner is given, in one save (one
+    history row): a mass update that sets fields and the owner. The same checks,
+    refusals, log row, rescoring and events as the two in turn."""
+    return _update(lead, by, expected_version, owner_user, owner_team, fields)
+
+
+def _update(lead, by, expected_version, owner_user, owner_team, fields) -> Lead:
     locked = lock_lead(lead)
     if not locked.is_editable:
         raise LeadClosed(locked)
     check_version(locked, expected_version)
-    fields = changed_fields(locked, fields)
-    if not fields:
+    fields = _edited(locked, fields)
+    previous_owner = NOT_REASSIGNED
+    if owner_user or owner_team:
+        previous_owner = set_owner(locked, owner_user, owner_team)
+    elif not fields:
         return locked
-    untouched = untouched_relations(locked, fields)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    full_clean(locked, skip_fields=[*PROTECTED, *untouched])
-    locked.version += 1
-    locked.save()
-    rescore_lead(locked, changed=fields)
-    emit("lead.updated", locked)
+    written = [*fields, "modified_at"]
+    if fields:
+        locked.version += 1
+        written.append("version")
+    if previous_owner is not NOT_REASSIGNED:
+        written += ["owner_user", "owner_team", "business_unit"]
+    # Only what changed is written (the row is locked; the rest is as read).
+    locked.save(update_fields=written)
+    if fields:
+        rescore_lead(locked, changed=fields)
+        emit("lead.updated", locked)
+    if previous_owner is not NOT_REASSIGNED:
+        log_assignment(locked, by, owner_user, owner_team, previous_owner)
     return locked
 
 
@@ -277,46 +301,11 @@ def assign_lead(
     locked = lock_lead(lead)
     if not locked.is_editable:
         raise LeadClosed(locked)
-    new_owner = owner_user or owner_team
-    if locked.owner_user_id == getattr(owner_user, "pk", None) and (
-        locked.owner_team_id == getattr(owner_team, "pk", None)
-    ):
-        raise TransitionRefused(
-            gettext("This lead is already owned by %(owner)s.") % {"owner": new_owner}
-        )
-    untouched = [
-        name
-        for name in untouched_relations(
-            locked, {"owner_user": owner_user, "owner_team": owner_team}
-        )
-        if name != "business_unit"
-    ]
-    previous_owner = locked.owner_user_id
-    locked.owner_user = owner_user
-    locked.owner_team = owner_team
-    if getattr(new_owner, "business_unit_id", None):
-        locked.business_unit_id = new_owner.business_unit_id
-    full_clean(locked, skip_fields=[*PROTECTED, *untouched])
+    previous_owner = set_owner(locked, owner_user, owner_team)
     locked.save(
         update_fields=["owner_user", "owner_team", "business_unit", "modified_at"]
     )
-    LeadAssignment.objects.create(
-        lead=locked,
-        assigned_user=owner_user,
-        assigned_team=owner_team,
-        reason=AssignmentReason.MANUAL,
-        detail=gettext("Assigned to %(owner)s by %(user)s")
-        % {"owner": new_owner, "user": by},
-        trigger="manual",
-        by=by,
-    )
-    emit(
-        "lead.routed",
-        locked,
-        trigger="manual",
-        by=getattr(by, "pk", None),
-        previous_owner=previous_owner,
-    )
+    log_assignment(locked, by, owner_user, owner_team, previous_owner)
     return locked
 
 

@@ -1,5 +1,6 @@
 """Mass updates: the same changes applied to many leads through the services of one
-edit (update_lead, assign_lead, the state machine's transitions), and undone.
+edit (update_and_assign_lead: update_lead and assign_lead in one save; the state
+machine's transitions), and undone.
 
 Each selected lead carries the version the user saw; a lead changed since is
 skipped and listed, never overwritten, as is one the user may no longer edit, a
@@ -44,12 +45,12 @@ from leads.models.mass_update import (
 )
 from leads.selectors.leads import list_leads
 from leads.services.lifecycle import (
-    assign_lead,
     disqualify_lead,
     mark_contacted,
-    update_lead,
+    update_and_assign_lead,
 )
 from leads.services.locks import holding, lock_leads
+from leadsite.core.deferred import deferring
 from leadsite.core.events import batch, emit
 from leadsite.core.services import service, through
 from leadsite.core.transactions import one_savepoint
@@ -102,7 +103,11 @@ def _related(model, pk, cache):
         return None
     key = (model, pk)
     if key not in cache:
-        cache[key] = model._base_manager.filter(pk=pk).first()
+        rows = model._base_manager.filter(pk=pk)
+        if model in (User, Team):
+            # The owner's unit goes with it onto each lead (assign_lead).
+            rows = rows.select_related("business_unit")
+        cache[key] = rows.first()
     return cache[key]
 
 
@@ -241,12 +246,18 @@ def _apply(row: MassUpdateRow, plan: Plan, *, by, editable: dict) -> None:
                 raise TransitionRefused(STALE)
             before = _values(lead, plan.attnames())
             fields = changed_fields(lead, plan.fields)
-            if fields:
-                lead = update_lead(
-                    lead=lead, by=by, expected_version=row.seen_version, **fields
-                )
+            owner = {}
             if plan.owner and not _owned_by(lead, **plan.owner):
-                lead = assign_lead(lead=lead, by=by, **plan.owner)
+                owner = plan.owner
+            if fields or owner:
+                # The fields and the owner in one save (one history row).
+                lead = update_and_assign_lead(
+                    lead=lead,
+                    by=by,
+                    expected_version=row.seen_version,
+                    **owner,
+                    **fields,
+                )
             if plan.status is not None and lead.status != plan.status:
                 lead = _set_status(lead, plan.status, by=by)
     except ValidationError as error:
@@ -327,7 +338,11 @@ def process_mass_update(*, mass_update_id: int, by: User) -> MassUpdate | None:
                 ]
             )
             editable = _editable(by, rows)
-            with holding(editable.values()), batch("mass_update", job.pk):
+            with (
+                holding(editable.values()),
+                batch("mass_update", job.pk),
+                deferring(),
+            ):
                 for row in rows:
                     _apply(row, plan, by=by, editable=editable)
             MassUpdateRow.objects.bulk_update(rows, ROW_RESULT)

@@ -20,10 +20,9 @@ from leads.models import (
     UndoOutcome,
 )
 from leads.services.lifecycle import (
-    assign_lead,
     mark_contacted,
     reactivate_lead,
-    update_lead,
+    update_and_assign_lead,
 )
 from leads.services.locks import holding
 from leads.services.mass_update import (
@@ -37,6 +36,7 @@ from leads.services.mass_update import (
     _related,
     _values,
 )
+from leadsite.core.deferred import deferring
 from leadsite.core.events import batch, emit
 from leadsite.core.services import service, through
 from leadsite.core.transactions import one_savepoint
@@ -121,10 +121,11 @@ def _undo(row: MassUpdateRow, *, by, editable: dict, cache: dict) -> None:
                 )
                 for attname, value in before.items()
             }
-            if fields:
-                lead = update_lead(lead=lead, by=by, **fields)
-            if any(owner.values()) and not _owned_by(lead, **owner):
-                lead = assign_lead(lead=lead, by=by, **owner)
+            if not any(owner.values()) or _owned_by(lead, **owner):
+                owner = {}
+            if fields or owner:
+                # The fields and the owner in one save (one history row).
+                lead = update_and_assign_lead(lead=lead, by=by, **owner, **fields)
     except (ValidationError, LookupError) as error:
         row.undo_reason = " ".join(getattr(error, "messages", [str(error)]))
         return
@@ -152,7 +153,11 @@ def process_mass_update_undo(*, mass_update_id: int, by: User) -> MassUpdate | N
                 ).order_by("id")[:CHUNK_ROWS]
             )
             editable = _editable(by, rows)
-            with holding(editable.values()), batch("mass_update", job.pk):
+            with (
+                holding(editable.values()),
+                batch("mass_update", job.pk),
+                deferring(),
+            ):
                 for row in rows:
                     _undo(row, by=by, editable=editable, cache=cache)
             MassUpdateRow.objects.bulk_update(rows, ["undo_outcome", "undo_reason"])

@@ -43,6 +43,7 @@ from leads.selectors.scoring import (
 )
 from leads.services.locks import lock_lead
 from leads.sql import write_scores
+from leadsite.core.deferred import defer
 from leadsite.core.services import service
 from leadsite.core.versioning import check_version
 
@@ -219,7 +220,14 @@ def rescore_lead(lead: Lead, changed=None) -> None:
     saved, None: any) touches what it is scored by."""
     if changed is not None and not SCORED_LEAD_FIELDS.intersection(changed):
         return
-    score_leads([lead.pk])
+    # In a mass update's chunk: the chunk's leads are rescored together at its end
+    # (leadsite.core.deferred), from the values they then have.
+    if not defer(_rescore_together, lead.pk):
+        score_leads([lead.pk])
+
+
+def _rescore_together(pks) -> None:
+    score_leads(dict.fromkeys(pks))
 
 
 @service

@@ -23,6 +23,7 @@ from simple_history.manager import HistoryManager as BaseHistoryManager
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from leadsite.core.deferred import defer, deferring_now
 from leadsite.core.services import current_actor, current_channel
 
 CHANNELS = {
@@ -70,9 +71,56 @@ class HistoryManager(BaseHistoryManager):
         return super().from_queryset(queryset_class, class_name)
 
 
+class DeferrableHistoricalRecords(HistoricalRecords):
+    """simple_history's field, whose history row of an update waits for the end of
+    the chunk inside a batch (leadsite.core.deferred: a mass update writes a
+    chunk's rows in one INSERT). The row is built at the save, as simple_history
+    builds it (the values, date, user and channel of that moment); outside a batch
+    it is written at once, as always."""
+
+    def create_historical_record(self, instance, history_type, using=None):
+        if history_type != "~" or self.m2m_fields or not deferring_now():
+            return super().create_historical_record(instance, history_type, using)
+        using = using if self.use_base_model_db else None
+        manager = getattr(instance, self.manager_name)
+        history_date = getattr(instance, "_history_date", timezone.now())
+        history_user = self.get_history_user(instance)
+        reason = self.get_change_reason_for_object(instance, history_type, using)
+        attrs = {
+            field.attname: getattr(instance, field.attname)
+            for field in self.fields_included(instance)
+        }
+        row = manager.model(
+            history_date=history_date,
+            history_type=history_type,
+            history_user=history_user,
+            history_change_reason=reason,
+            **attrs,
+        )
+        pre_create_historical_record.send(
+            sender=manager.model,
+            instance=instance,
+            history_date=history_date,
+            history_user=history_user,
+            history_change_reason=reason,
+            history_instance=row,
+            using=using,
+        )
+        defer(_insert_history_rows, (using, row))
+
+
+def _insert_history_rows(items) -> None:
+    """A chunk's deferred history rows, one INSERT per model (and database)."""
+    groups = {}
+    for using, row in items:
+        groups.setdefault((type(row), using), []).append(row)
+    for (model, using), rows in groups.items():
+        model.objects.using(using).bulk_create(rows)
+
+
 def record_history(**kwargs) -> HistoricalRecords:
     """The history field every audited model declares (``history = record_history()``)."""
-    return HistoricalRecords(
+    return DeferrableHistoricalRecords(
         get_user=history_user, history_manager=HistoryManager, **kwargs
     )
 

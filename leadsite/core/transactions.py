@@ -11,6 +11,8 @@ from contextvars import ContextVar
 
 from django.db import DatabaseError, connection, transaction
 
+from leadsite.core.deferred import deferring_unit
+
 # SQLSTATE codes: deadlock_detected, serialization_failure, lock_not_available,
 # query_canceled (statement_timeout).
 RETRYABLE = {"40P01", "40001"}
@@ -95,7 +97,9 @@ def one_savepoint():
     in any of them rolls the whole unit back to this savepoint, as before."""
     token = _covered.set(True)
     try:
-        with transaction.atomic():
+        # What the unit defers (leadsite.core.deferred) joins its chunk's work
+        # only when the savepoint is released.
+        with deferring_unit(), transaction.atomic():
             yield
     finally:
         _covered.reset(token)

@@ -46,10 +46,22 @@ def known_relations(instance) -> list[str]:
     return names
 
 
-def full_clean(instance, *, skip_fields=()) -> None:
+def full_clean(instance, *, skip_fields=(), only=None) -> None:
     """instance.full_clean() for the fields and clean(), minus the existence queries
-    of known_relations() and the field checks of `skip_fields`. Unique fields are
-    checked for every field; Meta.constraints are the database's (refusal_for)."""
+    of known_relations() and the field checks of `skip_fields` (with `only`: of
+    every field but those, the ones a write changes; the others are as stored).
+    Unique fields are checked for every field; Meta.constraints are the
+    database's (refusal_for)."""
+    if only is not None:
+        only = set(only)
+        skip_fields = [
+            *skip_fields,
+            *(
+                field.name
+                for field in instance._meta.concrete_fields
+                if field.name not in only and field.attname not in only
+            ),
+        ]
     instance.full_clean(
         exclude=[*skip_fields, *known_relations(instance)],
         validate_unique=False,

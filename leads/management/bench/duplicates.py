@@ -10,8 +10,8 @@
   (≥ 0.7)" (PostgreSQL with pg_trgm; a note elsewhere).
 - duplicate_scan: one scan (leads.services.duplicates.run_duplicate_scan) with one
   fuzzy rule, company similar (≥ 0.7), on PostgreSQL (a note elsewhere); run once,
-  seconds, groups found. It makes one query per lead: at a million leads it runs
-  a long time.
+  seconds, groups found (set-based: one walk over the leads and one self-join
+  of the distinct company names, leads.services.duplicate_scan).
 
 The rules are made in a transaction rolled back after the scenario: the rule set
 and the data are left as they were. Timed at the selector/service: the page adds
