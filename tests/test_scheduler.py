@@ -38,6 +38,7 @@ SEND_EMAILS = "leads.tasks.send_queued_emails"
 POLL = "leads.tasks.poll_mailboxes"
 FLAG_CONSENTS = "leads.tasks.flag_unconfirmed_consents"
 RETENTION = "privacy.tasks.apply_retention"
+SOURCE_REPORT = "leads.reports.freshness.refresh_source_report"
 # Every job in settings, and the tasks they queue.
 JOBS = [
     "apply_retention",
@@ -47,6 +48,7 @@ JOBS = [
     "notification_reminders",
     "poll_mailboxes",
     "rebuild_scores",
+    "refresh_source_report",
     "reroute_overdue",
     "send_queued_emails",
 ]
@@ -60,6 +62,7 @@ TASKS = [
     POLL,
     FLAG_CONSENTS,
     RETENTION,
+    SOURCE_REPORT,
 ]
 NIGHTLY = {"rebuild_scores": {"cron": "0 2 * * *", "task": REBUILD}}
 
@@ -168,7 +171,9 @@ def test_a_run_still_waiting_in_the_queue_is_joined_not_doubled(db, queue):
     run_queued_tasks()
     [third] = [r for r in tick(at(10, 2, 10)) if r.job == "deliver_webhooks"]
     assert not third.joined
-    assert sorted(queued_tasks()) == sorted([WEBHOOKS, POLL, SEND_EMAILS])
+    assert sorted(queued_tasks()) == sorted(
+        [WEBHOOKS, POLL, SEND_EMAILS, SOURCE_REPORT]
+    )
 
 
 def test_a_missed_nightly_run_is_caught_up_once(db, queue, settings):
@@ -327,9 +332,10 @@ def test_two_schedulers_racing_queue_each_run_once(queue):
     times in a row: each job is queued once per due time, and both come back."""
     # Every job at 02:00 (the digest catching up yesterday's 07:00, the consent
     # check yesterday's 03:30, the retention run yesterday's 04:00); at 02:15 and
-    # 02:30 the re-route, the webhooks sweep, the reminders, the email sweep and the
-    # mailbox poll (its latest two-minute time).
-    for moment, due in ((at(10, 2), 9), (at(10, 2, 15), 5), (at(10, 2, 30), 5)):
+    # 02:30 the re-route, the webhooks sweep, the reminders, the email sweep, the
+    # mailbox poll (its latest two-minute time) and the source report's refresh (its
+    # latest ten-minute time).
+    for moment, due in ((at(10, 2), 10), (at(10, 2, 15), 6), (at(10, 2, 30), 6)):
         outcomes = run_together(lambda m=moment: tick(m), lambda m=moment: tick(m))
         assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
         started = [run for _, value in outcomes for run in value]
@@ -339,7 +345,7 @@ def test_two_schedulers_racing_queue_each_run_once(queue):
         assert ScheduledRun.objects.filter(due_at__in=due_times).count() == due
         assert len(queued_tasks()) == due
         run_queued_tasks()
-    assert DBTaskResult.objects.count() == 19
+    assert DBTaskResult.objects.count() == 10 + 6 + 6
 
 
 @on_postgresql
