@@ -16,17 +16,10 @@ then one lead.routed event per lead, in pk order.
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
-from simple_history.models import HistoricalRecords
-from simple_history.signals import (
-    post_create_historical_record,
-    pre_create_historical_record,
-)
-from simple_history.utils import get_change_reason_from_object
 
 from leads.exceptions import LeadClosed, TransitionRefused
 from leads.models import AssignmentTrigger, Lead, LeadAssignment, RoutingRule
@@ -36,7 +29,7 @@ from leads.selectors.routing.situation import RuleSet, load_situation, scored_va
 from leads.services.locks import lock_leads
 from leads.services.scoring import score_leads
 from leadsite.core.events import emit
-from leadsite.core.history import history_user
+from leadsite.core.history import write_update_rows
 from leadsite.core.services import service
 
 TRIGGERS = set(AssignmentTrigger.values)
@@ -210,49 +203,4 @@ def _write_owners(moves: dict, *, now) -> None:
     if not changed:
         return
     changed.sort(key=lambda lead: lead.pk)
-    _write_history(changed)
-
-
-def _write_history(leads) -> None:
-    """One change-history row per lead, as simple_history writes for a save
-    (create_historical_record: its user, the pre- and post-create signals, whose
-    receiver stamps the channel), inserted in one statement."""
-    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        return
-    model = Lead.history.model
-    request = getattr(HistoricalRecords.context, "request", None)
-    if request is not None and not request.user.is_authenticated:
-        request = None
-    rows = []
-    for lead in leads:
-        user = getattr(lead, "_history_user", None) or history_user(lead, request)
-        when = getattr(lead, "_history_date", None) or timezone.now()
-        reason = get_change_reason_from_object(lead)
-        row = model(
-            history_date=when,
-            history_type="~",
-            history_user=user,
-            history_change_reason=reason,
-            **{f.attname: getattr(lead, f.attname) for f in model.tracked_fields},
-        )
-        pre_create_historical_record.send(
-            sender=model,
-            instance=lead,
-            history_date=when,
-            history_user=user,
-            history_change_reason=reason,
-            history_instance=row,
-            using=None,
-        )
-        rows.append(row)
-    model.objects.bulk_create(rows)
-    for lead, row in zip(leads, rows, strict=True):
-        post_create_historical_record.send(
-            sender=model,
-            instance=lead,
-            history_instance=row,
-            history_date=row.history_date,
-            history_user=row.history_user,
-            history_change_reason=row.history_change_reason,
-            using=None,
-        )
+    write_update_rows(changed)

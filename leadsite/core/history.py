@@ -23,7 +23,7 @@ from simple_history.manager import HistoryManager as BaseHistoryManager
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
-from leadsite.core.deferred import defer, deferring_now
+from leadsite.core.deferred import defer, deferring, deferring_now
 from leadsite.core.services import current_actor, current_channel
 
 CHANNELS = {
@@ -78,6 +78,13 @@ class DeferrableHistoricalRecords(HistoricalRecords):
     builds it (the values, date, user and channel of that moment); outside a batch
     it is written at once, as always."""
 
+    # The audited model -> its history field (write_update_rows).
+    of: dict = {}
+
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        DeferrableHistoricalRecords.of[cls] = self
+
     def create_historical_record(self, instance, history_type, using=None):
         if history_type != "~" or self.m2m_fields or not deferring_now():
             return super().create_historical_record(instance, history_type, using)
@@ -107,6 +114,19 @@ class DeferrableHistoricalRecords(HistoricalRecords):
             using=using,
         )
         defer(_insert_history_rows, (using, row))
+
+
+def write_update_rows(instances) -> None:
+    """One update ("~") history row per saved record of `instances` (their values
+    now, with the user, date and channel a save would record), written together:
+    for bulk writes that bypass save() (leads.services.routing_bulk)."""
+    instances = list(instances)
+    if not instances:
+        return
+    records = DeferrableHistoricalRecords.of[type(instances[0])]
+    with deferring():
+        for instance in instances:
+            records.create_historical_record(instance, "~")
 
 
 def _insert_history_rows(items) -> None:
