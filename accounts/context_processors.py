@@ -1,5 +1,9 @@
-from accounts.permissions import is_administrator, is_manager, is_privacy_officer
-from accounts.selectors import has_usable_api_token
+from accounts.permissions import (
+    access_part,
+    is_administrator,
+    is_manager,
+    is_privacy_officer,
+)
 
 
 def navigation(request):
@@ -12,6 +16,6 @@ def navigation(request):
         "nav_is_admin": user.is_staff,
         # Privacy officers and administrators: the privacy pages and record boxes.
         "nav_privacy": is_privacy_officer(user),
-        # Called only where the template asks (the user menu): one query.
-        "nav_api_docs": lambda: has_usable_api_token(user=user),
+        # Whether the user holds a usable API token: read with the groups.
+        "nav_api_docs": access_part(user, "api_token") is not None,
     }

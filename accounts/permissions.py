@@ -25,18 +25,33 @@ def _load_access(user) -> None:
     """Read the user's groups, teams and permissions once (one statement:
     accounts.sql.user_access_rows) and keep them on the user object, which lives
     as long as the request."""
-    groups, teams, perms = set(), [], set()
+    groups, teams, perms, parents, parts = set(), [], set(), {}, {}
     if user.pk is not None:
         for kind, value in user_access_rows(user.pk):
             if kind == "group":
                 groups.add(value)
             elif kind == "team":
                 teams.append(int(value))
-            else:
+            elif kind == "perm":
                 perms.add(value)
+            elif kind == "unit":
+                pk, parent = value.split(":")
+                parents[int(pk)] = int(parent) if parent else None
+            else:
+                parts[kind] = value
+        user._leadsite_bu_parents = parents
     user._leadsite_groups = groups
     user._leadsite_team_ids = sorted(teams)
     user._leadsite_perms = perms
+    user._leadsite_access_parts = parts
+
+
+def access_part(user, kind: str) -> str | None:
+    """The value of a registered access part (accounts.sql.register_access_part)
+    for `user`, read with the groups: None when the statement gave no row."""
+    if not hasattr(user, "_leadsite_access_parts"):
+        _load_access(user)
+    return user._leadsite_access_parts.get(kind)
 
 
 def _group_names(user) -> set[str]:
@@ -91,8 +106,11 @@ def business_unit_subtree_ids(root_id) -> list[int]:
 
 
 def _unit_parents(user) -> dict[int, int | None]:
-    """Every business unit's parent, read once per request: cached on the user
-    object, which lives as long as the request."""
+    """Every business unit's parent, read once per request with the user's groups
+    (accounts.sql's "unit" rows): cached on the user object, which lives as long
+    as the request."""
+    if not hasattr(user, "_leadsite_bu_parents") and user.pk is not None:
+        _load_access(user)
     if not hasattr(user, "_leadsite_bu_parents"):
         user._leadsite_bu_parents = dict(
             BusinessUnit.objects.values_list("pk", "parent_id")

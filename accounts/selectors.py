@@ -14,7 +14,6 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.utils import timezone
 from django.utils.translation import gettext
 from django_fsm_log.models import StateLog
 
@@ -396,17 +395,6 @@ def get_api_token_for_key(*, key: str) -> ApiToken | None:
     if token is None or not hmac.compare_digest(token.key_hash, hash_secret(secret)):
         return None
     return token
-
-
-def has_usable_api_token(*, user) -> bool:
-    """Whether `user` holds a token that is neither revoked nor expired (the
-    navigation then links the API's docs). One indexed query."""
-    now = timezone.now()
-    return (
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .exists()
-    )
 
 
 # --- Saved views (accounts/models/saved_views.py) --------------------------------------

@@ -307,6 +307,11 @@ urlpatterns += [
         name="consent-record",
     ),
     path(
+        "consent/<str:record_type>/<int:pk>/history/",
+        consent_views.consent_history,
+        name="consent-history",
+    ),
+    path(
         "consent/confirm/<str:token>/",
         consent_views.confirm_consent,
         name="consent-confirm",

@@ -22,6 +22,10 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top: the sink's module imports models, which
         # the app registry loads only after every app config exists.
+        from accounts.sql import register_access_part
+        from notifications.selectors import unread_part
         from notifications.tasks import on_event
 
         register_sink("notifications", on_event, events=HEARD)
+        # The bell's count is read with the user's groups, once per page.
+        register_access_part("unread", unread_part)

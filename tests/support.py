@@ -267,3 +267,13 @@ def user_in(role, **kwargs):
     user = factories.UserFactory(**kwargs)
     user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def listed_last_names(response) -> list[str]:
+    """The last names of the leads a lead list page shows, in its order (its
+    rows are presented values: the names are read back by id)."""
+    from leads.models import Lead
+
+    rows = response.context["leads"]
+    by_pk = Lead.objects.in_bulk([row.pk for row in rows])
+    return [by_pk[row.pk].last_name for row in rows]

@@ -104,8 +104,15 @@ def test_the_lead_panel_shows_each_purpose_and_a_rep_records_a_withdrawal(
     withdrawn = panel.find("li", **{"data-purpose": "newsletter"})
     assert withdrawn.attrs["data-status"] == "withdrawn"
     assert "Phone" in withdrawn.text and str(rep) in withdrawn.text
-    history = panel.find("details", id="consent-history").text
-    assert "Called to unsubscribe." in history
+    # The log loads when its disclosure opens (GET on its URL, as htmx asks).
+    history_url = panel.find("details", id="consent-history").attrs["hx-get"]
+    history = rep_client.get(history_url, headers={"HX-Request": "true"})
+    assert "Called to unsubscribe." in page(history.content).text
+    # The form loads the same way, with the active purposes to choose from.
+    record_url = panel.find("details", id="consent-record").attrs["hx-get"]
+    form = page(rep_client.get(record_url, headers={"HX-Request": "true"}).content)
+    assert form.find("form", id="consent-form").attrs["action"] == record_url
+    assert "Newsletter" in form.find("select", id="id_purpose").text
     assert ConsentEvent.objects.count() == 2  # the log keeps the first
 
 

@@ -12,10 +12,11 @@ from django.utils import timezone
 from leads.models import LeadRating, LeadSource
 from leads.views import leads as lead_views
 from tests import factories
+from tests.support import listed_last_names
 
 
 def names(response):
-    return [lead.last_name for lead in response.context["leads"]]
+    return listed_last_names(response)
 
 
 @pytest.fixture

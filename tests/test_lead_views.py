@@ -14,7 +14,7 @@ from accounts.models import Account, Contact, Opportunity
 from leads.models import Lead, LeadAssignment, LeadRating, LeadState, LeadStatus
 from tests import factories
 from tests.reading import links, page, table_rows
-from tests.support import lead_post_data
+from tests.support import lead_post_data, listed_last_names
 
 
 def texts(response):
@@ -39,7 +39,7 @@ def test_list_defaults_to_my_open_leads(rep_client, rep, org):
     factories.LeadFactory(owner_user=None, owner_team=team, last_name="Teams")
     factories.LeadFactory(owner_user=rep, last_name="Done", disqualified=True)
     response = rep_client.get("/leads/")
-    names = [lead.last_name for lead in response.context["leads"]]
+    names = listed_last_names(response)
     assert names == ["Mine"]
     assert 'aria-current="page">My open leads' in response.content.decode()
 

@@ -6,12 +6,13 @@ from django.db import connection, transaction
 
 from leads.models import Lead
 from tests import factories
+from tests.support import listed_last_names
 
 pytestmark = pytest.mark.django_db
 
 
 def names(response):
-    return sorted(lead.last_name for lead in response.context["leads"])
+    return sorted(listed_last_names(response))
 
 
 def test_a_two_letter_search_matches_the_start_of_names_and_companies(

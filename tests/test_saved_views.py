@@ -19,7 +19,7 @@ from accounts.services.saved_views import (
 from leads.models import LeadStatus
 from tests import factories
 from tests.reading import links, page
-from tests.support import user_in
+from tests.support import listed_last_names, user_in
 
 LISTS = {
     ListKind.LEADS: "/leads/",
@@ -57,7 +57,7 @@ def _menu(response):
 
 
 def _lead_names(response):
-    return sorted(lead.last_name for lead in response.context["leads"])
+    return sorted(listed_last_names(response))
 
 
 # --- who may share with whom (enforced in the service) -------------------------------

@@ -163,6 +163,25 @@ def test_pin_over_a_lead_changed_meanwhile_is_refused_with_the_input_kept(
     assert LeadScore.objects.get(lead=lead).pinned_score == 61
 
 
+def test_the_pin_form_loads_with_the_version_the_lead_page_showed(rep_client, rep):
+    """The form is fetched when "Pin a score" opens, after the page was read: it
+    carries the page's version, so a change made in between is a conflict."""
+    lead = factories.LeadFactory(owner_user=rep)
+    html = rep_client.get(lead.get_absolute_url()).content.decode()
+    url = f"{_pin_url(lead)}?version={lead.version}"
+    assert f'hx-get="{escape(url)}"' in html
+    update_lead(lead=lead, by=rep, source=LeadSource.EMPLOYEE_REFERRAL)
+    form = rep_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert re.search(rf'name="version" value="{lead.version}"', form)
+    assert 'id="id_pin_pinned_score"' in form
+    data = {"pinned_score": "61", "pin_reason": "Fair", "version": lead.version}
+    response = rep_client.post(_pin_url(lead), data)
+    assert "Someone changed this lead while you were pinning its score" in (
+        response.content.decode()
+    )
+    assert LeadScore.objects.get(lead=lead).pinned_score is None
+
+
 def test_a_closed_lead_refuses_a_pin(rep_client, rep):
     lead = factories.LeadFactory(owner_user=rep, disqualified=True)
     response = rep_client.post(

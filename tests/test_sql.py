@@ -25,7 +25,8 @@ from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from accounts.models import BusinessUnit, Team, User
+from accounts.models import ApiToken, BusinessUnit, Team, User
+from accounts.services.tokens import create_api_token, revoke_api_token
 from accounts.sql import user_access_rows
 from leads.models import (
     Distribution,
@@ -47,6 +48,8 @@ from leads.sql import (
     presence_flags,
     team_rule_rows,
 )
+from notifications.models import Kind, Notification
+from notifications.selectors import BELL_CAP
 from tests import factories
 
 
@@ -86,10 +89,45 @@ def test_access_rows_are_the_orms_for_every_seeded_user(seeded):
     someone.user_permissions.add(Permission.objects.get(codename="view_lead"))
     kinds = set()
     for user in User.objects.all():
-        rows = sorted(user_access_rows(user.pk))
+        rows = sorted(user_access_rows(user.pk, parts=False))
         assert rows == _access_by_orm(user), user.username
         kinds |= {kind for kind, _ in rows}
     assert kinds == {"group", "team", "perm"}
+
+
+def _parts_by_orm(user):
+    now = timezone.now()
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    parts = {("unread", str(min(unread.count(), BELL_CAP + 1)))}
+    parts |= {("api_token", "1")} if tokens.exists() else set()
+    return parts | {
+        ("unit", f"{pk}:{'' if parent is None else parent}")
+        for pk, parent in BusinessUnit.objects.values_list("pk", "parent_id")
+    }
+
+
+def test_the_parts_read_with_the_access_rows_are_the_orms(seeded, rep, rep2):
+    """The bell's count (capped), the API-docs link's token check and the unit
+    tree come with the groups in one statement; each equals its ORM reading."""
+    create_api_token(user=rep, name="CI", by=rep)
+    old, _key = create_api_token(user=rep2, name="Old", by=rep2)
+    revoke_api_token(token=old, by=rep2)
+    Notification.objects.bulk_create(
+        Notification(user=rep, kind=Kind.LEAD_ASSIGNED, text=f"n{n}")
+        for n in range(BELL_CAP + 5)
+    )
+    Notification.objects.create(
+        user=rep2, kind=Kind.LEAD_ASSIGNED, text="read", read_at=timezone.now()
+    )
+    for user in (rep, rep2):
+        rows = set(user_access_rows(user.pk))
+        parts = {row for row in rows if row[0] not in {"group", "team", "perm"}}
+        assert parts == _parts_by_orm(user), user.username
+    assert ("unread", str(BELL_CAP + 1)) in user_access_rows(rep.pk)
+    assert ("api_token", "1") not in user_access_rows(rep2.pk)
 
 
 # --- leads.sql: the lead page's presence flags ----------------------------------------

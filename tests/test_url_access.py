@@ -905,7 +905,7 @@ ROUTES.update(
 # --- consent (leads/views/consent.py, tests/test_consent*.py) --------------------------
 
 
-def _consent_route():
+def _consent_route(get=True, post=True):
     def build(owner, actor, variant):
         purpose, _ = ConsentPurpose.objects.get_or_create(
             code="audit", defaults={"name": "Audit"}
@@ -914,10 +914,15 @@ def _consent_route():
         data = {"purpose": purpose.pk, "status": "withdrawn", "method": "phone"}
         return {"record_type": variant, "pk": record.pk}, data
 
-    return Route(build, get=False, variants=["lead", "contact"])
+    return Route(build, get=get, post=post, variants=["lead", "contact"])
 
 
-ROUTES.update({"leads:consent-record": _consent_route()})
+ROUTES.update(
+    {
+        "leads:consent-record": _consent_route(),
+        "leads:consent-history": _consent_route(post=False),
+    }
+)
 
 
 def _privacy_route(kind=None, get=True, post=True):

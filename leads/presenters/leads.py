@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
-from leads.models import LeadRating, LeadStatus
+from django.utils.translation import gettext
+
+from leads.models import LeadRating, LeadState, LeadStatus
 from leads.scoring.grades import grade
-from leads.selectors.scoring import score_of, scoring_config
+from leads.selectors.scoring import scoring_config
 from leadsite.core.display import day_formatter, money_formatter, url_maker
 
 
@@ -28,19 +30,24 @@ class LeadRow:
     grade: str  # "A".."D", "" without a score
     pinned: bool  # a person pinned the score
     version: int = 0  # as the page read it (a mass update skips a lead changed since)
+    select_label: str = ""  # the row checkbox's label, "Select Ana Trujillo"
+    grade_title: str = ""  # "Grade A"
 
 
-def _owner(lead) -> tuple[str, bool]:
-    if lead.owner_user_id:
-        return str(lead.owner_user), False
-    if lead.owner_team_id:
-        return str(lead.owner_team), True
+def _owner(lead: dict) -> tuple[str, bool]:
+    if lead["owner_user_id"]:
+        # As User.__str__: the full name, else the username.
+        first, last = lead["owner_user__first_name"], lead["owner_user__last_name"]
+        return f"{first} {last}".strip() or lead["owner_user__username"], False
+    if lead["owner_team_id"]:
+        return lead["owner_team__name"], True
     return "", False
 
 
 def lead_rows(leads) -> list[LeadRow]:
-    """A row per lead: the columns leads.selectors.leads.LIST_ROW_FIELDS reads, as
-    LIST_COLUMNS in leads/views/leads.py orders them."""
+    """A row per lead: `leads` are the dicts leads.selectors.leads.list_row_values
+    reads (LIST_ROW_FIELDS; no model instances), as LIST_COLUMNS in
+    leads/views/leads.py orders them."""
     day = day_formatter()
     money = money_formatter(places=0)
     url = url_maker("leads:detail")
@@ -48,38 +55,44 @@ def lead_rows(leads) -> list[LeadRow]:
     # lazy strings once per cell.
     statuses = {value: str(label) for value, label in LeadStatus.choices}
     ratings = {value: str(label) for value, label in LeadRating.choices}
+    states = {value: LeadState(value).name.lower() for value in LeadState.values}
+    select = gettext("Select %(name)s")
+    grade_titles = {g: gettext("Grade %(grade)s") % {"grade": g} for g in "ABCD"}
     rows = []
     leads = list(leads)
-    scores = [score_of(lead) for lead in leads]
     # The thresholds once per page, and only for a page with a score on it.
     thresholds = (
         scoring_config().thresholds
-        if any(s is not None and s.score is not None for s in scores)
+        if any(lead["score__score"] is not None for lead in leads)
         else None
     )
-    for lead, row in zip(leads, scores, strict=True):
+    for lead in leads:
         owner, owner_is_team = _owner(lead)
-        score = row.score if row is not None else None
+        score = lead["score__score"]
+        name = " ".join(p for p in (lead["first_name"], lead["last_name"]) if p)
+        letter = grade(score, thresholds) if score is not None else ""
         rows.append(
             LeadRow(
-                pk=lead.pk,
-                url=url(lead.pk),
-                name=lead.full_name or lead.last_name,
-                subject=lead.subject,
-                company=lead.company_name,
-                email=lead.email,
-                state=lead.state_name,
-                status=statuses.get(lead.status, lead.status),
-                rating=ratings.get(lead.rating, ""),
-                value=money(lead.estimated_value),
-                close=day(lead.estimated_close_date),
+                pk=lead["id"],
+                url=url(lead["id"]),
+                name=name or lead["last_name"],
+                subject=lead["subject"],
+                company=lead["company_name"],
+                email=lead["email"],
+                state=states[lead["state"]],
+                status=statuses.get(lead["status"], lead["status"]),
+                rating=ratings.get(lead["rating"], ""),
+                value=money(lead["estimated_value"]),
+                close=day(lead["estimated_close_date"]),
                 owner=owner,
                 owner_is_team=owner_is_team,
-                created=day(lead.created_at),
+                created=day(lead["created_at"]),
                 score=score,
-                grade=grade(score, thresholds) if score is not None else "",
-                pinned=row is not None and row.pinned,
-                version=lead.version,
+                grade=letter,
+                pinned=lead["score__pinned_score"] is not None,
+                version=lead["version"],
+                select_label=select % {"name": name or lead["last_name"]},
+                grade_title=grade_titles.get(letter, ""),
             )
         )
     return rows

@@ -130,25 +130,24 @@ class PurposeRow:
 @dataclass(frozen=True)
 class ConsentPanel:
     rows: list[PurposeRow]
-    history: list[ConsentEvent]
     unconfirmed: list[ConsentState]
-    # The active purposes by name: the record form's choices (read with the rows).
-    active: list[ConsentPurpose]
+    # Whether the person has a consent log (loaded when "Consent history" opens).
+    has_history: bool
 
 
 def consent_panel(*, person) -> ConsentPanel:
     """The record page's consent panel for a lead or contact (found through the
-    scope gate already): every active purpose with its state, purposes switched
-    off since they were recorded, and the latest events. One query for the
-    purposes; two more for the states and the log, unless `person` was read with
-    a has_consent_events flag that says there are none (a state always has its
-    event: leads.selectors.leads.get_lead_for_detail)."""
-    where = person_kwargs(person)
-    states, history = {}, []
+    scope gate already): every active purpose with its state, and purposes switched
+    off since they were recorded. One query for the purposes; one more for the
+    states, unless `person` was read with a has_consent_events flag that says there
+    are none (a state always has its event: leads.selectors.leads.
+    get_lead_for_detail). The log and the form to record consent are read when
+    their disclosures open (consent_history, the record view)."""
+    states = {}
     if getattr(person, "has_consent_events", True):
         states = {
             state.purpose_id: state
-            for state in ConsentState.objects.filter(**where)
+            for state in ConsentState.objects.filter(**person_kwargs(person))
             .order_by()
             .select_related(
                 "event",
@@ -157,17 +156,12 @@ def consent_panel(*, person) -> ConsentPanel:
                 "event__import_batch",
             )
         }
-        history = list(
-            ConsentEvent.objects.filter(**where)
-            .select_related("recorded_by", "capture_form", "import_batch")
-            .order_by("-recorded_at", "-id")[:HISTORY_SIZE]
-        )
     # Few purposes (an administrator's list): all of them, by name, in one read
-    # that also gives the states and the events their purpose.
+    # that also gives the states their purpose.
     purposes = list(ConsentPurpose.objects.order_by("name", "id"))
     by_pk = {purpose.pk: purpose for purpose in purposes}
-    for item in [*states.values(), *history]:
-        item.purpose = by_pk[item.purpose_id]
+    for state in states.values():
+        state.purpose = by_pk[state.purpose_id]
     rows = [
         PurposeRow(purpose, states.get(purpose.pk))
         for purpose in purposes
@@ -176,8 +170,17 @@ def consent_panel(*, person) -> ConsentPanel:
     unconfirmed = [
         row.state for row in rows if row.state is not None and row.state.unconfirmed
     ]
-    active = [purpose for purpose in purposes if purpose.is_active]
-    return ConsentPanel(rows, history, unconfirmed, active)
+    return ConsentPanel(rows, unconfirmed, has_history=bool(states))
+
+
+def consent_history(*, person) -> list[ConsentEvent]:
+    """The latest HISTORY_SIZE events of the person's consent log, newest first
+    (the panel's "Consent history", loaded when it opens). One query."""
+    return list(
+        ConsentEvent.objects.filter(**person_kwargs(person))
+        .select_related("purpose", "recorded_by", "capture_form", "import_batch")
+        .order_by("-recorded_at", "-id")[:HISTORY_SIZE]
+    )
 
 
 def pending_events(*, event_ids) -> list[ConsentEvent]:

@@ -76,6 +76,15 @@ def list_rows(queryset):
     )
 
 
+# The list's rows as values (leads.presenters.leads.lead_rows): no model instances.
+LIST_ROW_VALUES = [*LIST_ROW_FIELDS, "owner_user_id", "owner_team_id"]
+
+
+def list_row_values(queryset):
+    """`queryset` (from filter_leads) as the dicts of the list's rows."""
+    return queryset.select_related(None).values(*LIST_ROW_VALUES)
+
+
 def page_rows(queryset, params):
     """The list's page rows: sorted by score, the score row joined as an inner
     join (every lead has one, leads 0009_lead_score_rows), so that PostgreSQL

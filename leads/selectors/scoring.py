@@ -29,6 +29,7 @@ from leads.models import (
     TOTAL,
     Campaign,
     CaptureForm,
+    Lead,
     LeadRating,
     LeadScore,
     LeadSource,
@@ -186,22 +187,24 @@ def _choice_labels():
     }
 
 
-def value_words(pairs) -> dict[tuple[str, str], str]:
+def value_words(pairs, known=None) -> dict[tuple[str, str], str]:
     """{(field, value): what it says of a lead} for the (field, value) pairs:
     "Source is Employee Referral", "No activity in the first 3 days". Campaign and
-    capture-form names cost one query each, only when asked for."""
+    capture-form names cost one query each, only when asked for and not `known`
+    ({"campaign": {"5": "Spring fair"}}: names the caller has already read)."""
     pairs = list(pairs)
     choices = _choice_labels()
-    names = {}
+    names = {name: dict(given) for name, given in (known or {}).items()}
     for name, model in (("campaign", Campaign), ("capture_form", CaptureForm)):
         ids = {v for f, v in pairs if f == name and v.isdigit()}
+        ids -= names.get(name, {}).keys()
         if ids:
-            names[name] = {
-                str(pk): title
+            names.setdefault(name, {}).update(
+                (str(pk), title)
                 for pk, title in model.objects.filter(pk__in=ids).values_list(
                     "pk", "name"
                 )
-            }
+            )
     words = {}
     for name, value in pairs:
         if (name, value) in VALUE_WORDS:
@@ -243,9 +246,21 @@ def _missing_reason(row) -> str | None:
     return missing_data(table, config.model_settings) or gettext("Not scored yet.")
 
 
-def describe_score(row: LeadScore | None) -> ScoreView:
+def _known_names(lead) -> dict:
+    """The campaign and capture form names `lead` was read with (none unloaded)."""
+    known = {}
+    for name in ("campaign", "capture_form"):
+        if lead is not None and Lead._meta.get_field(name).is_cached(lead):
+            related = getattr(lead, name)
+            if related is not None:
+                known[name] = {str(related.pk): related.name}
+    return known
+
+
+def describe_score(row: LeadScore | None, lead=None) -> ScoreView:
     """The score row of a lead (None: never scored) as the lead page, the API and
-    the home page show it."""
+    the home page show it; `lead` (read with its campaign and capture form) names
+    them without another query."""
     config = scoring_config()
     if row is None:
         return ScoreView(
@@ -263,7 +278,7 @@ def describe_score(row: LeadScore | None) -> ScoreView:
             None,
         )
     stored = [tuple(f[:3]) for f in row.factors or []]
-    words = value_words((f, v) for f, v, _ in stored)
+    words = value_words([(f, v) for f, v, _ in stored], known=_known_names(lead))
     factors = [
         Factor(f, v, ratio, words.get((f, v), f"{f} is {v}")) for f, v, ratio in stored
     ]

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.template.loader import get_template
 from django.urls import reverse
 
-from leads.forms.consent import RecordConsentForm
 from leads.models import Lead
 from leads.selectors.consent import consent_panel as read_panel
 
@@ -16,21 +15,14 @@ register = template.Library()
 def consent_panel(context, record):
     """Renders leads/consent/panel.html for `record` (a lead or contact, already
     found through the record-scope gate) inside the page's own context: each
-    purpose's state, the history, and the form to record consent."""
+    purpose's state, and the disclosures that load the form to record consent and
+    the consent history when they open."""
     record_type = "lead" if isinstance(record, Lead) else "contact"
-    panel = read_panel(person=record)
-    form = RecordConsentForm()
-    # The picker shows the active purposes the panel read (the same list): the
-    # widget renders the options, a POST still validates against the queryset.
-    field = form.fields["purpose"]
-    field.widget.choices = [
-        ("", field.empty_label),
-        *((purpose.pk, field.label_from_instance(purpose)) for purpose in panel.active),
-    ]
+    args = [record_type, record.pk]
     panel = {
-        "panel": panel,
-        "form": form,
-        "action": reverse("leads:consent-record", args=[record_type, record.pk]),
+        "panel": read_panel(person=record),
+        "record_url": reverse("leads:consent-record", args=args),
+        "history_url": reverse("leads:consent-history", args=args),
         "days": settings.LEADSITE_CONSENT_CONFIRMATION_DAYS,
         "unconfirmed_url": (
             reverse("leads:list") + "?view=all&consent=unconfirmed"

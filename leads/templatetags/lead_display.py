@@ -1,25 +1,19 @@
 """What Django templates need of the leads app's tables and badges, whose markup
 lives in templates/jinja2/leads/ (leadsite/core/jinja.py says why):
 
-- `{% lead_rows leads as rows %}` and `{% timeline_items timeline as items %}`:
-  the display values of a table (leads.presenters), for `{% jinja %}` to print;
+- `{% timeline_items timeline as items %}`: the display values of the timeline
+  (leads.presenters), for `{% jinja %}` to print (the lead list's rows come
+  presented from its view);
 - `{% lead_status_badge lead %}` and `{% rating_badge lead %}`: one badge, drawn by
   the macro the tables call.
 """
 
 from django import template
 
-from leads.presenters.leads import lead_rows as present_lead_rows
 from leads.presenters.timeline import timeline_items as present_timeline_items
 from leadsite.core import jinja
 
 register = template.Library()
-
-
-@register.simple_tag
-def lead_rows(leads):
-    """The lead list's rows (leads/partials/lead_table.html)."""
-    return present_lead_rows(leads)
 
 
 @register.simple_tag

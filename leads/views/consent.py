@@ -10,10 +10,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from leads.forms.consent import RecordConsentForm
 from leads.models import ConsentStatus
+from leads.selectors.consent import consent_history as read_history
 from leads.services import consent as services
 from leads.views.common import back_to, form_panel, record_or_404
 
@@ -28,9 +29,26 @@ def _person_or_404(request, record_type, pk):
     return record_or_404(request, record_type, pk)
 
 
-@require_POST
+def _record_form_panel(request, record_type, person, form):
+    return form_panel(
+        request,
+        person,
+        title=_("Record consent"),
+        template="leads/consent/record_form.html",
+        context={
+            "form": form,
+            "action": reverse("leads:consent-record", args=[record_type, person.pk]),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
 def record_consent(request, record_type, pk):
+    """GET: the form alone (the consent panel loads it when "Record consent"
+    opens; without JavaScript a page of its own). POST: records the consent."""
     person = _person_or_404(request, record_type, pk)
+    if request.method == "GET":
+        return _record_form_panel(request, record_type, person, RecordConsentForm())
     form = RecordConsentForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -53,18 +71,23 @@ def record_consent(request, record_type, pk):
             )
             messages.success(request, text % {"purpose": data["purpose"]})
             return back_to(person, "#consent")
-    response = form_panel(
-        request,
-        person,
-        title=_("Record consent"),
-        template="leads/consent/record_form.html",
-        context={
-            "form": form,
-            "action": reverse("leads:consent-record", args=[record_type, person.pk]),
-        },
-    )
+    response = _record_form_panel(request, record_type, person, form)
     response.status_code = 400
     return response
+
+
+@require_GET
+def consent_history(request, record_type, pk):
+    """The person's consent log, newest first (loaded when "Consent history"
+    opens on the record page; without JavaScript a page of its own)."""
+    person = _person_or_404(request, record_type, pk)
+    return form_panel(
+        request,
+        person,
+        title=_("Consent history"),
+        template="leads/consent/history.html",
+        context={"events": read_history(person=person)},
+    )
 
 
 @login_not_required

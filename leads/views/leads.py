@@ -22,9 +22,9 @@ from accounts.views.saved_views import SavedViewCreateView, SavedViewsMixin
 from leads.exceptions import closed_message
 from leads.filters import SAVED_VIEWS, SORT_FIELDS, LeadFilter
 from leads.forms.lifecycle import BulkActionForm
-from leads.forms.scoring import PinScoreForm
 from leads.forms.timeline import timeline_forms
 from leads.models import LeadStatus
+from leads.presenters.leads import lead_rows
 from leads.presenters.scoring import score_panel
 from leads.reports.sources import source_highlights
 from leads.selectors import leads as selectors
@@ -143,7 +143,7 @@ class LeadListView(SavedViewsMixin, TemplateView):
         leadfilter = selectors.filter_leads(
             user=request.user, params=request.GET, request=request
         )
-        queryset = selectors.list_rows(leadfilter.qs)
+        queryset = selectors.list_row_values(leadfilter.qs)
         # Shared paginator: page rows + one, and a capped count (never the table).
         # A text search counts to SEARCH_COUNT_CAP ("500+", ten pages): past that
         # the user narrows the search rather than pages, and the count of a broad
@@ -153,11 +153,13 @@ class LeadListView(SavedViewsMixin, TemplateView):
         page = paginate(
             request,
             selectors.page_rows(queryset, request.GET),
-            counted=queryset,
+            # Counted without the rows' columns and joins.
+            counted=leadfilter.qs,
             per_page=PAGE_SIZE,
             cap=SEARCH_COUNT_CAP if searching else None,
         )
-        rows = page.object_list
+        # The page's rows as the table shows them (values, never model instances).
+        rows = lead_rows(page.object_list)
         params = request.GET.copy()
         params.pop("page", None)
         sort_params = params.copy()
@@ -254,9 +256,7 @@ class LeadDetailView(TemplateView):
         context.update(timeline_forms(lead))
         context.update(changes_context(user=user, record=lead))
         context["possible_duplicates"] = possible_duplicates(lead=lead, user=user)
-        context["score_panel"] = score_panel(describe_score(score_of(lead)))
-        if lead.is_editable:
-            context["score_pin_form"] = PinScoreForm(lead=lead, auto_id="id_pin_%s")
+        context["score_panel"] = score_panel(describe_score(score_of(lead), lead))
         return context
 
 

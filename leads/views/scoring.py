@@ -44,7 +44,13 @@ def pin_lead_score(request, pk):
         messages.warning(request, f"{not_pinned} {closed_message(lead)}")
         return redirect(lead)
     if request.method == "GET":
-        return _pin_page(request, lead, PinScoreForm(lead=lead))
+        # Loaded when the lead page's "Pin a score" opens: it carries the version
+        # of the lead that page showed (?version=), so a change made since is a
+        # conflict when the pin is posted.
+        seen = request.GET.get("version", "")
+        initial = {"version": seen} if seen.isdigit() else {}
+        form = PinScoreForm(lead=lead, initial=initial, auto_id="id_pin_%s")
+        return _pin_page(request, lead, form)
     form = PinScoreForm(request.POST, lead=lead)
     if not form.is_valid():
         return _pin_page(request, lead, form)
