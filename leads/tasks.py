@@ -12,7 +12,12 @@ from leads.selectors.emails import due_email_ids
 from leads.services import duplicates as duplicate_services
 from leads.services.emails import CLAIM_HOLD, deliver_email
 from leads.services.exports import build_export
-from leads.services.imports import check_import_file, process_import, process_undo
+from leads.services.imports import (
+    check_import_file,
+    process_import,
+    process_undo,
+    resume_stalled_imports,
+)
 from leads.services.mailboxes import poll_mailboxes as poll_inbound_mailboxes
 from leads.services.routing import reroute_overdue_leads
 from leads.services.scoring import rebuild_scores, request_rebuild
@@ -72,6 +77,17 @@ def enqueue_next_step(batch, *, by) -> None:
         step.enqueue(batch.pk, by.pk)
     else:
         step.enqueue(batch.pk)
+
+
+@task()
+def resume_stalled() -> dict:
+    """The periodic job (settings.LEADSITE_SCHEDULES): imports and checks whose
+    worker stopped reporting (killed mid-import) go to a worker again, which goes
+    on after their last committed chunk; returns the batches resumed."""
+    batches = resume_stalled_imports()
+    for batch in batches:
+        enqueue_next_step(batch, by=batch.created_by)
+    return {"resumed": [batch.pk for batch in batches]}
 
 
 @task()

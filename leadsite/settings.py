@@ -441,5 +441,9 @@ RATELIMIT_IP_META_KEY = "leadsite.core.http.client_ip"
 # cookie only with SameSite=None (and CSRF_COOKIE_SECURE=True, over HTTPS).
 CSRF_COOKIE_SAMESITE = env("DJANGO_CSRF_COOKIE_SAMESITE", default="Lax")
 
-# Mail, notifications, webhooks and the periodic jobs: leadsite/settings_mail.py.
+# Mail, notifications, webhooks and the periodic jobs: leadsite/settings_mail.py;
+# a connection pool instead of one connection per thread: leadsite/settings_db.py.
+from leadsite.settings_db import pool_connections  # noqa: E402
 from leadsite.settings_mail import *  # noqa: E402, F403
+
+pool_connections(DATABASES)

@@ -117,6 +117,11 @@ LEADSITE_SCHEDULES = {
         "cron": "*/10 * * * *",
         "task": "leads.reports.freshness.refresh_source_report",
     },
+    # Imports whose worker died mid-way go on in another (leads.tasks.resume_stalled).
+    "resume_stalled_imports": {
+        "cron": "* * * * *",
+        "task": "leads.tasks.resume_stalled",
+    },
     # Privacy: the retention policy, applied nightly (privacy/services/retention.py).
     "apply_retention": {
         "cron": "0 4 * * *",

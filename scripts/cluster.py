@@ -1,6 +1,6 @@
 """LeadSite's scale-out picture on one machine: `make cluster` / `make cluster-stop`.
 
-    python scripts/cluster.py start|stop|status [--state DIR] [--free-ports]
+    python scripts/cluster.py start|stop|status|env [--state DIR] [--free-ports]
 
 start brings up, under the state folder (LEADSITE_CLUSTER_DIR, default .cluster/):
 a PostgreSQL primary and a streaming replica (pg_basebackup -R, own data folder and
@@ -11,6 +11,9 @@ is missing (e.g. a killed app server) is started again. stop stops everything it
 started (pid files under run/); status prints what runs. Ports come from
 cluster.json in the state folder, written on the first start from the
 LEADSITE_CLUSTER_*_PORT variables (or free ports with --free-ports).
+
+The app servers reach the primary as LEADSITE_CLUSTER_DB says (pool, direct or
+pgbouncer: docs/scale-out.md, "Connection sums"); the rest connects directly.
 """
 
 import argparse
@@ -37,14 +40,18 @@ DEFAULT_PORTS = {
     "primary": 5441,
     "replica": 5442,
     "redis": 6391,
+    "pgbouncer": 6441,
 }
+DB_MODES = ("pool", "direct", "pgbouncer")
 ENV_KEYS = [
     "DATABASE_URL", "DATABASE_REPLICA_URL", "CACHE_URL", "DJANGO_SECRET_KEY",
     "DJANGO_BEHIND_PROXY", "DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS",
     "DJANGO_CSRF_TRUSTED_ORIGINS", "DJANGO_MEDIA_ROOT",
 ]  # fmt: skip
 # Started in this order, stopped in reverse.
-PROCESSES = ["redis", "app1", "app2", "worker1", "worker2", "scheduler", "nginx"]
+PROCESSES = [
+    "redis", "pgbouncer", "app1", "app2", "worker1", "worker2", "scheduler", "nginx",
+]  # fmt: skip
 
 
 def log(message):
@@ -77,6 +84,19 @@ def pg_bin(name):
     return found[-1] if found else None
 
 
+def db_mode():
+    mode = os.environ.get("LEADSITE_CLUSTER_DB") or DB_MODES[0]
+    if mode not in DB_MODES:
+        raise SystemExit(f"cluster: LEADSITE_CLUSTER_DB is one of {DB_MODES}")
+    return mode
+
+
+def pool_size():
+    """The pool's size: per gunicorn process ("pool"), or in all ("pgbouncer")."""
+    default = "2" if db_mode() == "pool" else "8"
+    return int(os.environ.get("LEADSITE_CLUSTER_POOL_SIZE") or default)
+
+
 def missing_tools():
     """What the cluster needs and this machine lacks, with the package to install."""
     missing = []
@@ -87,6 +107,8 @@ def missing_tools():
         missing.append("nginx (apt-get install -y nginx)")
     if not shutil.which("redis-server"):
         missing.append("redis-server (apt-get install -y redis-server)")
+    if db_mode() == "pgbouncer" and not shutil.which("pgbouncer"):
+        missing.append("pgbouncer (apt-get install -y pgbouncer)")
     if not (REPO / ".venv" / "bin" / "gunicorn").exists():
         missing.append("gunicorn in .venv (make setup)")
     return missing
@@ -108,6 +130,8 @@ class Cluster:
     # --- configuration ---------------------------------------------------------
     def configure(self, free_ports):
         if self.config:
+            for name, default in DEFAULT_PORTS.items():  # a port added since
+                self.ports.setdefault(name, free_port() if free_ports else default)
             return
         ports = {}
         for name, default in DEFAULT_PORTS.items():
@@ -124,8 +148,9 @@ class Cluster:
     def ports(self):
         return self.config["ports"]
 
-    def app_env(self):
-        """The environment every app server, worker and command gets."""
+    def app_env(self, name=None):
+        """The environment every app server, worker and command gets; app servers
+        (name app1, app2) connect to the primary as LEADSITE_CLUSTER_DB says."""
         p = self.ports
         origins = [f"http://127.0.0.1:{p[n]}" for n in ("nginx", "app1", "app2")]
         origins += [f"http://localhost:{p[n]}" for n in ("nginx", "app1", "app2")]
@@ -146,6 +171,13 @@ class Cluster:
             GUNICORN_THREADS=os.environ.get("GUNICORN_THREADS", "4"),
             PYTHONUNBUFFERED="1",
         )
+        env.pop("DJANGO_DB_POOL_SIZE", None)
+        if name and name.startswith("app") and db_mode() == "pgbouncer":
+            env["DATABASE_URL"] = (
+                f"postgres://postgres@127.0.0.1:{p['pgbouncer']}/{DB_NAME}"
+            )
+        elif name and name.startswith("app") and db_mode() == "pool":
+            env["DJANGO_DB_POOL_SIZE"] = str(pool_size())
         return env
 
     def argv(self, name):
@@ -159,11 +191,18 @@ class Cluster:
             return [str(REPO / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py",
                     "--bind", f"127.0.0.1:{p[name]}", "leadsite.wsgi"]  # fmt: skip
         if name.startswith("worker"):
-            return [str(PY), "manage.py", "db_worker"]
+            # The id (in each task row's worker_ids) names the process: worker1-...
+            worker_id = f"{name}-{secrets.token_hex(4)}"
+            return [str(PY), "manage.py", "db_worker", "--worker-id", worker_id]
         if name == "scheduler":
             return [str(PY), "manage.py", "run_scheduler"]
         if name == "nginx":
             return ["nginx", "-c", str(self.state / "nginx" / "nginx.conf")]
+        if name == "pgbouncer":  # refuses to run as root
+            ini = str(self.state / "pgbouncer" / "pgbouncer.ini")
+            if os.geteuid() == 0:
+                return ["runuser", "-u", "postgres", "--", "pgbouncer", ini]
+            return ["pgbouncer", ini]
         raise KeyError(name)
 
     # --- processes -------------------------------------------------------------
@@ -189,7 +228,7 @@ class Cluster:
             process = subprocess.Popen(
                 self.argv(name),
                 cwd=REPO,
-                env=self.app_env(),
+                env=self.app_env(name),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -315,8 +354,14 @@ class Cluster:
             self.manage("seed_demo", "--leads", leads)
             self.manage("collectstatic", "--noinput", "-v", "0")
             (self.state / "seeded").write_text("yes\n")
-        self.write_nginx_conf()
-        for name in PROCESSES[1:]:
+        self.write_conf("nginx", "nginx.conf")
+        if db_mode() == "pgbouncer":
+            self.write_conf("pgbouncer", "pgbouncer.ini")
+            self.spawn("pgbouncer")
+            wait_for(lambda: port_open(self.ports["pgbouncer"]), "pgbouncer")
+        else:
+            self.terminate("pgbouncer")
+        for name in PROCESSES[2:]:
             self.spawn(name)
         for name in ("app1", "app2", "nginx"):
             wait_for(lambda n=name: port_open(self.ports[n]), name, timeout=90)
@@ -328,18 +373,20 @@ class Cluster:
         subprocess.run([str(PY), "manage.py", *args], cwd=REPO, env=self.app_env(),
                        check=True)  # fmt: skip
 
-    def write_nginx_conf(self):
-        folder = self.state / "nginx"
+    def write_conf(self, name, filename):
+        """cluster/<filename>.template filled in, as <state>/<name>/<filename>."""
+        folder = self.state / name
         folder.mkdir(exist_ok=True)
-        for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (folder / sub).mkdir(exist_ok=True)
-            os.chmod(folder / sub, 0o777)  # nginx's workers run as nobody
-        template = (REPO / "cluster" / "nginx.conf.template").read_text()
-        (folder / "nginx.conf").write_text(
-            template.format(
-                state=self.state, **{f"{k}_port": v for k, v in self.ports.items()}
-            )
-        )
+        if name == "nginx":
+            for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+                (folder / sub).mkdir(exist_ok=True)
+                os.chmod(folder / sub, 0o777)  # nginx's workers run as nobody
+        else:  # pgbouncer: trusted like PostgreSQL, but it wants the user listed
+            (folder / "userlist.txt").write_text('"postgres" ""\n')
+        template = (REPO / "cluster" / f"{filename}.template").read_text()
+        ports = {f"{k}_port": v for k, v in self.ports.items()}
+        (folder / filename).write_text(template.format(
+            state=self.state, db_name=DB_NAME, pool_size=pool_size(), **ports))  # fmt: skip
 
     def stop(self):
         if not self.config:
@@ -360,6 +407,8 @@ class Cluster:
             rows.append((f"postgres {which}", self.ports[which], up))
         for name in PROCESSES:
             rows.append((name, self.ports.get(name, "-"), self.pid(name)))
+        if db_mode() != "pgbouncer" and not self.pid("pgbouncer"):
+            rows = [row for row in rows if row[0] != "pgbouncer"]
         for name, port, up in rows:
             shown = "running" if up else "stopped"
             if isinstance(up, int) and up is not True:

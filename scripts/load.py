@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """HTTP throughput of LeadSite through gunicorn, on this machine only.
 
-    .venv/bin/python scripts/load.py [--clients 1 4 16] [--seconds 10]
-        [--max-requests 3000] [--workers 4] [--user manager --password leadsite]
-        [--pages /leads/?view=open LEAD /reports/sources/]
+    .venv/bin/python scripts/load.py [--generator wrk|python] [--clients 16]
+        [--seconds 10] [--workers 4] [--user manager --password leadsite]
+        [--pages /leads/?view=open LEAD] [--url http://127.0.0.1:8100]
 
 Starts gunicorn (gunicorn.conf.py) on a free port of 127.0.0.1 unless --url names
-a running server, logs in once, and for each number of clients sends GET requests
-in a loop (--pages in turn: by default the lead list, a lead page and the source
-report) over one keep-alive connection per client until --seconds pass or
---max-requests are sent.
+a running server (e.g. `make cluster`'s nginx) and logs in once. Then, with the
+default generator wrk (an independent load generator: apt-get install -y wrk), for
+each page (by default the lead list and a lead page) and each number of clients
+(default 16), wrk sends GETs with the session's cookie over one keep-alive
+connection per client for --seconds. With --generator python, this script's own
+threads send the --pages in turn instead (default 1, 4 and 16 clients, the lead
+list, a lead page and the source report; at most --max-requests a level).
 Prints requests per second, p50 and p95 latency and errors per level, then stops
 the server it started. Only loopback addresses are accepted as targets.
 """
@@ -19,10 +22,12 @@ import http.client
 import ipaddress
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -30,6 +35,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["/leads/?view=open", "LEAD", "/reports/sources/"]
+WRK_PAGES = ["/leads/?view=open", "LEAD"]
+# wrk's summary in one line (its --latency table has no 95th percentile); any answer
+# but 200 (a redirect to the login page too) counts as an error.
+WRK_REPORT = """
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+init = function(args) not_ok = 0 end
+response = function(status, headers, body)
+  if status ~= 200 then not_ok = not_ok + 1 end
+end
+done = function(summary, latency, requests)
+  local e, bad = summary.errors, 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("not_ok") end
+  io.write(string.format("LEADSITE %d %d %d %d %d %d\\n", summary.requests,
+    summary.duration, e.connect + e.read + e.write + e.timeout, bad,
+    latency:percentile(50), latency:percentile(95)))
+end
+"""
 
 
 def loopback_only(url):
@@ -180,10 +203,35 @@ def run_level(session, paths, clients, seconds, max_requests):
     }
 
 
+def run_wrk(session, path, clients, seconds):
+    """One wrk run against one page; the same result as run_level."""
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_REPORT)
+        script.flush()
+        output = subprocess.run(
+            ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds:g}s",
+             "--timeout", "30s", "-s", script.name, "-H", f"Cookie: {cookie}",
+             f"http://{session.host}:{session.port}{path}"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+    line = next(x for x in output.splitlines() if x.startswith("LEADSITE "))
+    requests, duration_us, failed, bad_status, p50, p95 = map(int, line.split()[1:])
+    return {
+        "clients": clients,
+        "requests": requests - bad_status,
+        "errors": failed + bad_status,
+        "req_s": requests / (duration_us / 1e6) if duration_us else 0,
+        "p50_ms": p50 / 1000,
+        "p95_ms": p95 / 1000,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running server on loopback")
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--generator", choices=["wrk", "python"], default="wrk")
+    parser.add_argument("--clients", type=int, nargs="+")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--max-requests", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=20, help="requests first")
@@ -193,10 +241,15 @@ def main():
     parser.add_argument(
         "--pages",
         nargs="+",
-        default=PAGES,
-        help="paths requested in turn; LEAD is a lead page (default: %(default)s)",
+        help="paths (LEAD: a lead page); wrk: each on its own, default "
+        f"{WRK_PAGES}; python: in turn, default {PAGES}",
     )
     args = parser.parse_args()
+    wrk = args.generator == "wrk"
+    if wrk and not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk (or --generator python)")
+    args.clients = args.clients or ([16] if wrk else [1, 4, 16])
+    args.pages = args.pages or (WRK_PAGES if wrk else PAGES)
     if args.seconds > 120 or args.max_requests > 20_000 or max(args.clients) > 64:
         sys.exit(
             "bounded on purpose: --seconds <= 120, --max-requests <= 20000, "
@@ -216,19 +269,27 @@ def main():
         paths = [lead if p == "LEAD" else p for p in args.pages]
         run_level(session, paths, 2, 30, args.warmup)
         print(
-            f"pages: {', '.join(paths)} (as {args.user}); "
+            f"{args.generator}: {', '.join(paths)} (as {args.user}); "
             f"load average {os.getloadavg()[0]:.2f}"
         )
         print(
-            f"{'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} "
-            f"{'p50 ms':>7} {'p95 ms':>7}"
+            f"{'page':<24} {'clients':>7} {'requests':>8} {'errors':>6} "
+            f"{'req/s':>7} {'p50 ms':>7} {'p95 ms':>7}"
         )
-        for clients in args.clients:
-            r = run_level(session, paths, clients, args.seconds, args.max_requests)
-            print(
-                f"{r['clients']:>7} {r['requests']:>8} {r['errors']:>6} "
-                f"{r['req_s']:>7.1f} {r['p50_ms']:>7.0f} {r['p95_ms']:>7.0f}"
-            )
+        for group in [[p] for p in paths] if wrk else [paths]:
+            for clients in args.clients:
+                if wrk:
+                    r = run_wrk(session, group[0], clients, args.seconds)
+                else:
+                    r = run_level(
+                        session, group, clients, args.seconds, args.max_requests
+                    )
+                page = group[0] if wrk else "(in turn)"
+                print(
+                    f"{page:<24} {r['clients']:>7} {r['requests']:>8} "
+                    f"{r['errors']:>6} {r['req_s']:>7.1f} {r['p50_ms']:>7.0f} "
+                    f"{r['p95_ms']:>7.0f}"
+                )
     finally:
         if process is not None:
             process.terminate()

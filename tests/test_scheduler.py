@@ -39,6 +39,7 @@ POLL = "leads.tasks.poll_mailboxes"
 FLAG_CONSENTS = "leads.tasks.flag_unconfirmed_consents"
 RETENTION = "privacy.tasks.apply_retention"
 SOURCE_REPORT = "leads.reports.freshness.refresh_source_report"
+RESUME_IMPORTS = "leads.tasks.resume_stalled"
 # Every job in settings, and the tasks they queue.
 JOBS = [
     "apply_retention",
@@ -50,6 +51,7 @@ JOBS = [
     "rebuild_scores",
     "refresh_source_report",
     "reroute_overdue",
+    "resume_stalled_imports",
     "send_queued_emails",
 ]
 TASKS = [
@@ -63,6 +65,7 @@ TASKS = [
     FLAG_CONSENTS,
     RETENTION,
     SOURCE_REPORT,
+    RESUME_IMPORTS,
 ]
 NIGHTLY = {"rebuild_scores": {"cron": "0 2 * * *", "task": REBUILD}}
 
@@ -149,13 +152,17 @@ def test_a_tick_queues_each_due_job_once(db, queue):
 def test_the_next_due_time_queues_only_the_jobs_due_then(db, queue):
     tick(at(10, 2))
     run_queued_tasks()
-    # 02:05: the five-minute jobs, and the two-minute one (due at 02:04).
+    # 02:05: the five-minute jobs, the two-minute one (due at 02:04) and the
+    # every-minute one.
     assert sorted(run.job for run in tick(at(10, 2, 5))) == [
         "deliver_webhooks",
         "poll_mailboxes",
+        "resume_stalled_imports",
         "send_queued_emails",
     ]
-    assert sorted(queued_tasks()) == sorted([WEBHOOKS, POLL, SEND_EMAILS])
+    assert sorted(queued_tasks()) == sorted(
+        [WEBHOOKS, POLL, SEND_EMAILS, RESUME_IMPORTS]
+    )
     # The quarter-hourly job ran at 02:00 only.
     assert [run for run in runs() if run[0] == "reroute_overdue"] == [
         ("reroute_overdue", at(10, 2))
@@ -172,7 +179,7 @@ def test_a_run_still_waiting_in_the_queue_is_joined_not_doubled(db, queue):
     [third] = [r for r in tick(at(10, 2, 10)) if r.job == "deliver_webhooks"]
     assert not third.joined
     assert sorted(queued_tasks()) == sorted(
-        [WEBHOOKS, POLL, SEND_EMAILS, SOURCE_REPORT]
+        [WEBHOOKS, POLL, SEND_EMAILS, SOURCE_REPORT, RESUME_IMPORTS]
     )
 
 
@@ -333,9 +340,9 @@ def test_two_schedulers_racing_queue_each_run_once(queue):
     # Every job at 02:00 (the digest catching up yesterday's 07:00, the consent
     # check yesterday's 03:30, the retention run yesterday's 04:00); at 02:15 and
     # 02:30 the re-route, the webhooks sweep, the reminders, the email sweep, the
-    # mailbox poll (its latest two-minute time) and the source report's refresh (its
-    # latest ten-minute time).
-    for moment, due in ((at(10, 2), 10), (at(10, 2, 15), 6), (at(10, 2, 30), 6)):
+    # mailbox poll (its latest two-minute time), the source report's refresh (its
+    # latest ten-minute time) and the every-minute resume of stalled imports.
+    for moment, due in ((at(10, 2), 11), (at(10, 2, 15), 7), (at(10, 2, 30), 7)):
         outcomes = run_together(lambda m=moment: tick(m), lambda m=moment: tick(m))
         assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
         started = [run for _, value in outcomes for run in value]
@@ -345,7 +352,7 @@ def test_two_schedulers_racing_queue_each_run_once(queue):
         assert ScheduledRun.objects.filter(due_at__in=due_times).count() == due
         assert len(queued_tasks()) == due
         run_queued_tasks()
-    assert DBTaskResult.objects.count() == 10 + 6 + 6
+    assert DBTaskResult.objects.count() == 11 + 7 + 7
 
 
 @on_postgresql

@@ -35,6 +35,9 @@ CLUSTER_ENV = {
     "LEADSITE_REPLICA_RETRY_SECONDS": "2",
     "AXES_FAILURE_LIMIT": "3",
     "LEADSITE_CAPTURE_RATE_PER_IP": "4/m",
+    # Webhooks to the tests' receiver on 127.0.0.1 (tests/cluster/test_workers.py).
+    "LEADSITE_WEBHOOKS_ALLOW_PRIVATE": "1",
+    "LEADSITE_WEBHOOKS_TIMEOUT": "8",
 }
 
 

@@ -5,6 +5,7 @@ from leads.services.imports.batches import (
     check_import_file,
     create_import_batch,
     resume_import,
+    resume_stalled_imports,
     set_import_options,
     start_import,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "process_import",
     "process_undo",
     "resume_import",
+    "resume_stalled_imports",
     "set_import_options",
     "start_import",
     "undo_import",

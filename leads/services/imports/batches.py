@@ -214,3 +214,22 @@ def resume_import(*, batch, by) -> ImportBatch:
     batch.heartbeat_at = None
     batch.save(update_fields=["status", "heartbeat_at"])
     return batch
+
+
+@service
+def resume_stalled_imports() -> list[ImportBatch]:
+    """The periodic job's writes: every batch being checked or imported whose
+    worker stopped reporting (reading.is_interrupted: killed, or its machine lost)
+    is resumed as its Resume button does, on behalf of the user who started it;
+    the caller queues the next steps. An interrupted undo keeps its button."""
+    stalled = []
+    working = (ImportStatus.CHECKING, ImportStatus.RUNNING)
+    for batch in ImportBatch.objects.filter(status__in=working).select_related(
+        "created_by"
+    ):
+        if reading.is_interrupted(batch):
+            try:
+                stalled.append(resume_import(batch=batch, by=batch.created_by))
+            except TransitionRefused:  # it reported meanwhile
+                continue
+    return stalled

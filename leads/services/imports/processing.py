@@ -52,6 +52,24 @@ def _jsonable(value):
     return value
 
 
+class _TakenOver(Exception):
+    """The batch is no longer this worker's: it stopped reporting long enough to be
+    resumed (resume_stalled_imports) and another worker may have claimed it."""
+
+
+def _hold(batch) -> None:
+    """Lock the batch for the chunk's transaction; raise _TakenOver unless it is
+    still running with the heartbeat this worker wrote last."""
+    current = (
+        ImportBatch.objects.select_for_update()
+        .filter(pk=batch.pk)
+        .values_list("status", "heartbeat_at")
+        .first()
+    )
+    if current != (ImportStatus.RUNNING, batch.heartbeat_at):
+        raise _TakenOver
+
+
 def _claim(batch_id) -> bool:
     now = timezone.now()
     claimed = ImportBatch.objects.filter(
@@ -288,6 +306,7 @@ def _process_chunk(batch, chunk):
     counts = {outcome: 0 for outcome in RowOutcome.values}
     entries = []
     with transaction.atomic():
+        _hold(batch)
         matches = reading.find_matches(
             [r for r in chunk if not r.errors],
             user=batch.created_by,
@@ -355,13 +374,22 @@ def process_import(*, batch_id: int) -> ImportBatch | None:
     last = batch.rows.order_by("-line").values_list("line", flat=True).first()
     start = last - 1 if last else 0  # data row index after the last committed row
     # The rows' messages in the importing user's language.
-    with (
-        translation.override(batch.created_by.language or translation.get_language()),
-        batch.file.open("rb") as handle,
-    ):
-        for chunk in parsing.converted_chunks(handle, batch, start=start):
-            _process_chunk(batch, chunk)
+    try:
+        with (
+            translation.override(
+                batch.created_by.language or translation.get_language()
+            ),
+            batch.file.open("rb") as handle,
+        ):
+            for chunk in parsing.converted_chunks(handle, batch, start=start):
+                _process_chunk(batch, chunk)
+    except _TakenOver:
+        return None
     with transaction.atomic():  # the finished batch and its event together
+        try:
+            _hold(batch)
+        except _TakenOver:
+            return None
         batch.status = ImportStatus.DONE
         batch.finished_at = timezone.now()
         batch.rows_done = batch.rows.count()
