@@ -11,9 +11,13 @@ turns and loads the ones before it took, as consecutive routings would. Then the
 writes, each one statement for the batch (the owners one per receiving user): the
 owners, the history rows, the scores of the leads moved to another unit, the
 round-robin cursors (moved once, to where the last turn left them), the log rows;
-then one lead.routed event per lead, in pk order.
+then one lead.routed event per lead, in pk order, emitted as one batch of events
+(leadsite.core.events.batch, kind ROUTING_BATCH) inside a chunk of deferred work
+(leadsite.core.deferred): every listener still hears each lead, and the
+notifications tell each one as routing it alone would, written together.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -28,6 +32,8 @@ from leads.routing.matching import match_rule, unit_ancestry
 from leads.selectors.routing.situation import RuleSet, load_situation, scored_values
 from leads.services.locks import lock_leads
 from leads.services.scoring import score_leads
+from leadsite.core.deferred import deferring
+from leadsite.core.events import batch as event_batch
 from leadsite.core.events import emit
 from leadsite.core.history import write_update_rows
 from leadsite.core.services import service
@@ -36,6 +42,11 @@ TRIGGERS = set(AssignmentTrigger.values)
 # Leads routed in one transaction by bulk_route_leads: the rules' and candidates'
 # row locks are held while a batch is written.
 BATCH = 200
+# The kind of events batch a routing batch emits its lead.routed events in (the
+# notifications tell its leads one by one, written together).
+ROUTING_BATCH = "routing"
+# Numbers routing batches' event batches apart (in this process).
+_batch_numbers = itertools.count(1)
 
 
 @dataclass
@@ -96,7 +107,8 @@ def route_batch(
     row each (their `lead`: the fresh, saved lead), a closed or deleted one is
     refused with why. `keep_with`: see route_lead. Locks as the module says;
     a constant number of queries besides the events' listeners (at most one
-    owner update per receiving user)."""
+    owner update per receiving user; the notifications: the choices made for
+    their kinds, the recipients' languages and one insert for the batch)."""
     if trigger not in TRIGGERS:
         raise ValueError(f"Unknown routing trigger {trigger!r}.")
     result = BulkRouteResult()
@@ -169,15 +181,16 @@ def route_batch(
         # Routing's bookkeeping, not an edit of the rule: no new version.
         RoutingRule.objects.filter(pk=rule_id).update(last_assigned_user_id=user_id)
     LeadAssignment.objects.bulk_create(entries)
-    for entry in entries:
-        lead = entry.lead
-        emit(
-            "lead.routed",
-            lead,
-            trigger=trigger,
-            by=getattr(by, "pk", None),
-            previous_owner=previous[lead.pk],
-        )
+    with event_batch(ROUTING_BATCH, next(_batch_numbers)), deferring():
+        for entry in entries:
+            lead = entry.lead
+            emit(
+                "lead.routed",
+                lead,
+                trigger=trigger,
+                by=getattr(by, "pk", None),
+                previous_owner=previous[lead.pk],
+            )
     result.routed = entries
     return result
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from leadsite.core import locale
+from leadsite.core.deferred import defer
 from leadsite.core.services import service
 from notifications.models import (
     Channel,
@@ -18,7 +19,13 @@ from notifications.models import (
     Notification,
     NotificationPreference,
 )
-from notifications.selectors import DEFAULT_CHANNEL, kinds_for, recipients_of
+from notifications.selectors import (
+    DEFAULT_CHANNEL,
+    chosen_channels,
+    kinds_for,
+    locales_of,
+    recipients_of,
+)
 from notifications.targets import target_type
 
 # A channel's email: none, at once (the mailer task), or in the daily digest.
@@ -78,7 +85,12 @@ def _render_text(template: str, context: dict) -> str:
     return text
 
 
-def notify(messages: list[Message], *, now: datetime.datetime | None = None) -> int:
+def notify(
+    messages: list[Message],
+    *,
+    now: datetime.datetime | None = None,
+    together: "Together | None" = None,
+) -> int:
     """Write the notifications the recipients want, in the caller's transaction:
     none of a kind a recipient turned off, none telling a user of their own action
     (actor = recipient); each marked to email at once or in the digest by the
@@ -86,39 +98,90 @@ def notify(messages: list[Message], *, now: datetime.datetime | None = None) -> 
     A reminder (a key) is told once per user: a second one is skipped (the unique
     constraint notifications_reminder_once). Returns how many may wait to be
     emailed at once (the caller wakes the mailer). Not a service: it runs inside
-    the one that emits, or the reminder run."""
+    the one that emits, or the reminder run.
+
+    `together`: one of a batch of events told together (see Together): the same
+    rows, written at the end of the batch's chunk of deferred work."""
     messages = [m for m in messages if m.user_id and m.user_id != m.actor_id]
     if not messages:
         return 0
     now = now or timezone.now()
+    if together is not None:
+        return together.tell(messages, now=now)
     channels, locales = recipients_of(user_ids={m.user_id for m in messages})
     rows = []
     for message in messages:
         channel = channels.get((message.user_id, message.kind), DEFAULT_CHANNEL)
-        if channel == Channel.OFF:
-            continue
-        target = message.target
-        rows.append(
-            Notification(
-                user_id=message.user_id,
-                kind=message.kind,
-                text=_text_for(message.text, locales.get(message.user_id))[
-                    :TEXT_LENGTH
-                ],
-                target_type=target_type(target) if target is not None else "",
-                target_id=target.pk if target is not None else None,
-                actor_id=message.actor_id,
-                created_at=now,
-                email_state=EMAIL_STATE[channel],
-                key=message.key,
-            )
-        )
+        if channel != Channel.OFF:
+            rows.append(_row(message, channel, locales.get(message.user_id), now))
     if not rows:
         return 0
     Notification.objects.bulk_create(
         rows, ignore_conflicts=any(row.key for row in rows)
     )
     return sum(row.email_state == EmailState.PENDING for row in rows)
+
+
+def _row(message: Message, channel: str, user_locale, now) -> Notification:
+    target = message.target
+    return Notification(
+        user_id=message.user_id,
+        kind=message.kind,
+        text=_text_for(message.text, user_locale)[:TEXT_LENGTH],
+        target_type=target_type(target) if target is not None else "",
+        target_id=target.pk if target is not None else None,
+        actor_id=message.actor_id,
+        created_at=now,
+        email_state=EMAIL_STATE[channel],
+        key=message.key,
+    )
+
+
+class Together:
+    """The notifications of one batch of events (a routing batch's lead.routed):
+    the same rows as a notify() call each, read and written per batch. The
+    choices made for a kind are read once (every choice other than the default,
+    whoever made it), so each call tells at once how many wait to be emailed and
+    its caller wakes the mailer as it would; at the end of the chunk of deferred
+    work the batch runs in (leadsite.core.deferred) the recipients' languages and
+    time zones are read in one query and the rows written in one insert, in the
+    order told. Without an open chunk each call writes its rows at once. No
+    reminders (they carry a key). `key`: the batch's (current_batch())."""
+
+    def __init__(self, key):
+        self.key = key
+        self._kinds: set = set()
+        self._channels: dict = {}
+
+    def tell(self, messages: list[Message], *, now) -> int:
+        """notify() for `messages` (the actors' own already left out); how many
+        wait to be emailed at once."""
+        kinds = {m.kind for m in messages} - self._kinds
+        if kinds:
+            self._channels.update(chosen_channels(kinds=kinds))
+            self._kinds |= kinds
+        told = []
+        for message in messages:
+            channel = self._channels.get(
+                (message.user_id, message.kind), DEFAULT_CHANNEL
+            )
+            if channel != Channel.OFF:
+                told.append((message, channel, now))
+        if not told:
+            return 0
+        if not defer(self._write, told):
+            self._write([told])
+        return sum(EMAIL_STATE[c] == EmailState.PENDING for _, c, _ in told)
+
+    def _write(self, groups: list[list[tuple]]) -> None:
+        told = [item for group in groups for item in group]
+        locales = locales_of(user_ids={message.user_id for message, _, _ in told})
+        Notification.objects.bulk_create(
+            [
+                _row(message, channel, locales.get(message.user_id), now)
+                for message, channel, now in told
+            ]
+        )
 
 
 def _text_for(text, user_locale) -> str:

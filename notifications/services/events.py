@@ -2,19 +2,23 @@
 these inside the emitting service's transaction). Each returns how many of the
 notifications it wrote wait to be emailed at once."""
 
+from contextvars import ContextVar
 from email.utils import parseaddr
 
 from leads.models import AssignmentTrigger, ImportStatus
 from leads.selectors.mass_update import owner_changes
+from leads.services.routing_bulk import ROUTING_BATCH
 from leadsite.core.events import current_batch
 from notifications.models import Kind
 from notifications.selectors import overdue_rule_of, unit_managers
-from notifications.services.delivery import Message, message_text, notify
+from notifications.services.delivery import Message, Together, message_text, notify
 
 TRIGGER_LABELS = dict(AssignmentTrigger.choices)
 # Routings of a lead as it comes in: its owner until then only held it (its creator,
 # the importer, a capture's fallback owner), so it is not "routed away" from them.
 INCOMING = {AssignmentTrigger.FORM, AssignmentTrigger.CAPTURE, AssignmentTrigger.IMPORT}
+# The routing batch being told (lead_routed): replaced by the next batch's.
+_routing: ContextVar[Together | None] = ContextVar("routing_told", default=None)
 
 
 def lead_routed(
@@ -25,10 +29,14 @@ def lead_routed(
     the response-time check re-routed it, the managers of the overrun rule's unit
     (see unit_managers). Nothing when the owner did not change; never the user
     who did it (`by`). A lead routed as it comes in (INCOMING) is new to its
-    owner, whoever held it before."""
+    owner, whoever held it before.
+
+    The leads of a routing batch (leads.services.routing_bulk) are told one by one
+    all the same, in the same words, only written together (_routed_together)."""
     if trigger in INCOMING:
         previous_owner = None
-    if current_batch() is not None:
+    current = current_batch()
+    if current is not None and current[0] != ROUTING_BATCH:
         # A mass update's leads: told once, in sum, when it ends (mass_update_owners).
         return 0
     owner = lead.owner_user_id
@@ -80,7 +88,19 @@ def lead_routed(
             for manager in unit_managers(unit_id=unit)
             if manager not in (owner, previous_owner)
         ]
-    return notify(messages)
+    if current is None:
+        return notify(messages)
+    return notify(messages, together=_routed_together(current))
+
+
+def _routed_together(key) -> Together:
+    """The routing batch `key`'s notifications (see Together): the choices made
+    for their kinds read once, their rows inserted together at its end."""
+    together = _routing.get()
+    if together is None or together.key != key:
+        together = Together(key)
+        _routing.set(together)
+    return together
 
 
 def _rule_unit(rule, lead):
