@@ -37,6 +37,7 @@ from leads.models import (
     RoutingRule,
     SourceReportDay,
     SourceReportHistogram,
+    SourceReportStage,
 )
 
 # --- The lead page ----------------------------------------------------------------
@@ -155,6 +156,7 @@ def candidate_users(ids, *, username: str, lock: bool) -> dict[int, User]:
 
 DAY_TABLE = SourceReportDay._meta.db_table
 HISTOGRAM_TABLE = SourceReportHistogram._meta.db_table
+STAGE_TABLE = SourceReportStage._meta.db_table
 DAY, MONTH, YEAR = SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR
 KEYS = "source, campaign_id, business_unit_id, owner_user_id, owner_team_id"
 # The facts' key columns, in the order of KEYS; NULL is stored as 0 (the unique
@@ -226,7 +228,7 @@ def analyze_summary() -> None:
     """PostgreSQL: fresh planner statistics for the summary tables."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {DAY_TABLE}, {HISTOGRAM_TABLE}")
+            cursor.execute(f"ANALYZE {DAY_TABLE}, {HISTOGRAM_TABLE}, {STAGE_TABLE}")
 
 
 def insert_summary_days(facts, *, histograms) -> None:

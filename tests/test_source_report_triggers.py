@@ -25,6 +25,10 @@ TRIGGERS = {
     "report_dirty_leads_activity_insert",
     "report_dirty_leads_activity_update",
     "report_dirty_leads_activity_delete",
+    # leads migration 0017_stage_days_summary
+    "report_dirty_accounts_stagevisit_insert",
+    "report_dirty_accounts_stagevisit_update",
+    "report_dirty_accounts_stagevisit_delete",
 }
 
 

@@ -122,6 +122,7 @@ from leads.models.reports import (  # noqa: E402
     SourceReportDay,
     SourceReportDirty,
     SourceReportHistogram,
+    SourceReportStage,
     SourceReportState,
 )
 
@@ -129,6 +130,7 @@ __all__ += [
     "SourceReportDay",
     "SourceReportHistogram",
     "SourceReportDirty",
+    "SourceReportStage",
     "SourceReportState",
 ]
 from leads.models.exports import (  # noqa: E402

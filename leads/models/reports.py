@@ -12,7 +12,10 @@ checks they are all there):
     report_dirty_leads_lead_insert, report_dirty_leads_lead_update,
     report_dirty_leads_lead_delete, report_dirty_accounts_opportunity_update,
     report_dirty_accounts_opportunity_delete, report_dirty_leads_activity_insert,
-    report_dirty_leads_activity_update, report_dirty_leads_activity_delete
+    report_dirty_leads_activity_update, report_dirty_leads_activity_delete,
+    report_dirty_accounts_stagevisit_insert, report_dirty_accounts_stagevisit_update,
+    report_dirty_accounts_stagevisit_delete (migration 0017_stage_days_summary: the
+    stage visits behind SourceReportStage)
 
 Foreign keys here carry no database constraint and no cascade: a summary row never
 blocks deleting a user, team, unit or campaign, and the trigger on that delete (the
@@ -128,6 +131,48 @@ class SourceReportHistogram(SummaryKey):
 
     def __str__(self):
         return f"{self.period} metric {self.metric} bucket {self.bucket}: {self.count}"
+
+
+class SourceReportStage(SummaryKey):
+    """Time spent in one sales stage by the leads created in one period with one key:
+    Qualify from creation to qualification (qualified leads), Develop, Propose and
+    Close in the stage visits of their opportunities. A visit still open counts up
+    to the moment of reading: its start is summed here, "now" is applied then
+    (leads.reports.stages)."""
+
+    stage = models.PositiveSmallIntegerField(_("stage"))
+    finished = models.IntegerField(
+        _("finished"), default=0, help_text=_("Qualified leads or left stage visits.")
+    )
+    finished_seconds = models.FloatField(
+        _("finished seconds"), default=0, help_text=_("Their summed durations.")
+    )
+    open = models.IntegerField(
+        _("open"), default=0, help_text=_("Stage visits not left yet.")
+    )
+    open_since = models.FloatField(
+        _("open since"),
+        default=0,
+        help_text=_("Their summed starts, in seconds since 1970-01-01 UTC."),
+    )
+
+    class Meta:
+        verbose_name = _("source report stage")
+        verbose_name_plural = _("source report stages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "period", *KEY, "stage"],
+                name="report_stage_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["business_unit", "level", "period"], name="report_stage_bu"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period} stage {self.stage}: {self.finished} + {self.open}"
 
 
 class SourceReportDirty(models.Model):

@@ -1,17 +1,29 @@
 """Days per stage for the source report: how long the leads of each source spent in
 Qualify (creation to qualification) and their opportunities in Develop, Propose
-and Close (the stage visits; a visit still open counts up to now). Averages in the
-database, one query per part, through the same scope and filters as the report."""
+and Close (the stage visits; a visit still open counts up to now).
 
+Read from the summary rows (SourceReportStage, kept by leads.reports.summary from
+the dirty days like the rest of the report): one grouped query over day rows and
+month and year roll-ups, whatever the number of leads. A row holds the left
+visits' summed durations and, for the open ones, their number and summed starts,
+so that the average up to now is (durations + open × now − starts) / (left +
+open), computed in the database at read time. Through the same scope and filters
+as the report; straight=True computes it from the leads instead (the reference).
+"""
+
+import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
-from django.db.models.functions import Coalesce, Now
+from django.db.models import ExpressionWrapper, FloatField, Q, Sum
+from django.db.models.functions import Now, NullIf
 
-from accounts.models import SalesStage, StageVisit
-from leads.models import LeadState
+from accounts.models import SalesStage
+from accounts.permissions import visible_to
+from leads.models import SourceReportStage
+from leads.reports.freshness import keep_summary_current
 from leads.reports.sources import report_dimensions, source_label
-from leads.reports.straight import scoped_leads
+from leads.reports.straight import epoch_seconds, straight_stage_rows
+from leads.reports.summary import period_q
 
 STAGES = (SalesStage.QUALIFY, SalesStage.DEVELOP, SalesStage.PROPOSE, SalesStage.CLOSE)
 
@@ -36,48 +48,56 @@ def _days(duration) -> float | None:
     return round(duration.total_seconds() / 86400, 1)
 
 
-def days_per_stage(*, user, start=None, end=None, dimensions=None) -> list[StageDays]:
+def summary_stage_rows(*, user, start=None, end=None, dimensions: Q | None = None):
+    """{(source, stage): (average duration, leads or visits)} from the summary rows
+    the viewer may see (the gate applies to them by their owner and unit columns)
+    covering start..end and matching `dimensions`: one query. Reads the rows as
+    they stand (keep_summary_current first)."""
+    count = Sum("finished") + Sum("open")
+    elapsed = (
+        Sum("finished_seconds") + Sum("open") * epoch_seconds(Now()) - Sum("open_since")
+    )
+    rows = (
+        visible_to(user, SourceReportStage.objects.all())
+        .filter(dimensions or Q())
+        .filter(period_q(start, end))
+        .order_by()
+        .values("source", "stage")
+        .annotate(
+            count=count,
+            average=ExpressionWrapper(
+                elapsed / NullIf(count, 0), output_field=FloatField()
+            ),
+        )
+    )
+    found = {}
+    for row in rows:
+        if not row["count"]:
+            continue
+        # Summary keys store 0 for "no source" (leads.reports.summary).
+        source = row["source"] or None
+        average = datetime.timedelta(seconds=row["average"])
+        found[source, row["stage"]] = (average, row["count"])
+    return found
+
+
+def days_per_stage(
+    *, user, start=None, end=None, dimensions=None, straight: bool = False
+) -> list[StageDays]:
     """Per source (None: no source), the average days in each stage, for the leads
-    `user` may see created in the period and matching `dimensions`."""
-    leads = scoped_leads(user=user, start=start, end=end, dimensions=dimensions)
+    `user` may see created in the period and matching `dimensions`. Brings the
+    summary up to date first when only a few days changed (as the report does);
+    straight=True computes it from the leads and visits (slow on big data)."""
+    if straight:
+        read = straight_stage_rows
+    else:
+        keep_summary_current()
+        read = summary_stage_rows
     rows: dict = {}
-    qualify = (
-        leads.filter(state=LeadState.QUALIFIED, qualified_at__isnull=False)
-        .values("source")
-        .annotate(
-            average=Avg(
-                ExpressionWrapper(
-                    F("qualified_at") - F("created_at"), output_field=DurationField()
-                )
-            ),
-            count=Count("pk"),
-        )
-        .order_by()
-    )
-    for row in qualify:
-        entry = rows.setdefault(row["source"], StageDays(row["source"]))
-        entry.days[SalesStage.QUALIFY] = (_days(row["average"]), row["count"])
-    visits = (
-        StageVisit.objects.filter(
-            opportunity__originating_leads__in=leads.values("pk"),
-            stage__gt=SalesStage.QUALIFY,
-        )
-        .values("opportunity__originating_leads__source", "stage")
-        .annotate(
-            average=Avg(
-                ExpressionWrapper(
-                    Coalesce(F("left_at"), Now()) - F("entered_at"),
-                    output_field=DurationField(),
-                )
-            ),
-            count=Count("pk"),
-        )
-        .order_by()
-    )
-    for row in visits:
-        source = row["opportunity__originating_leads__source"]
+    found = read(user=user, start=start, end=end, dimensions=dimensions)
+    for (source, stage), (average, count) in found.items():
         entry = rows.setdefault(source, StageDays(source))
-        entry.days[row["stage"]] = (_days(row["average"]), row["count"])
+        entry.days[stage] = (_days(average), count)
     return sorted(rows.values(), key=lambda r: (r.source is None, r.source or 0))
 
 
@@ -90,6 +110,7 @@ def report_days_per_stage(
     team=None,
     owner=None,
     campaign=None,
+    straight: bool = False,
     **_other_filters,
 ) -> list[StageDays]:
     """days_per_stage with the source report's own filters."""
@@ -103,4 +124,5 @@ def report_days_per_stage(
             owner=owner,
             campaign=campaign,
         ),
+        straight=straight,
     )
