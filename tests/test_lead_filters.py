@@ -275,3 +275,22 @@ def test_lead_list_shows_an_error_for_a_tampered_filter(rep_client, rep):
         assert rep_client.get(reverse("leads:list"), {"page": page}).status_code == 200
     response = rep_client.get(reverse("leads:list"), {"sort": "password"})
     assert response.status_code == 200
+
+
+def test_each_request_builds_its_own_owner_choices(client, rep, rep2, manager):
+    """The filters are copied one level per request (leadsite.core.forms
+    _BaseFilters) and the form keeps its fields uncopied: one user's owner
+    choices never reach the next user's form, and the class's filters build none."""
+    from leads.filters import LeadFilter
+
+    seen = {}
+    for user in (manager, rep2, manager):
+        client.force_login(user)
+        response = client.get(reverse("leads:list-filters"), {"view": "open"})
+        owners = response.context["form"].fields["owner"].queryset
+        seen.setdefault(user.username, []).append(set(owners))
+    assert seen["manager"][0] == seen["manager"][1]
+    assert rep in seen["manager"][0] and rep2 not in seen["manager"][0]
+    assert seen["rep2"][0] != seen["manager"][0]
+    assert rep not in seen["rep2"][0]
+    assert all("_field" not in f.__dict__ for f in LeadFilter.base_filters.values())
