@@ -46,6 +46,12 @@ def _load_access(user) -> None:
     user._leadsite_access_parts = parts
 
 
+def forget_access_part(user, kind: str) -> None:
+    """After a write in this request that changes it (notifications marked read):
+    the part is read again by its own app when next asked (access_part: None)."""
+    getattr(user, "_leadsite_access_parts", {}).pop(kind, None)
+
+
 def access_part(user, kind: str) -> str | None:
     """The value of a registered access part (accounts.sql.register_access_part)
     for `user`, read with the groups: None when the statement gave no row."""

@@ -41,8 +41,10 @@ def unread_part(connection):
 
 
 def bell_count(user) -> int:
-    """The bell's unread count for the request's user (read with the groups)."""
-    return int(access_part(user, "unread") or 0)
+    """The bell's unread count for the request's user: read with the groups, or
+    again after this request marked notifications read (forget_access_part)."""
+    value = access_part(user, "unread")
+    return unread_count(user=user) if value is None else int(value)
 
 
 def kinds_for(user) -> list[str]:

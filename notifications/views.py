@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.permissions import forget_access_part
 from leadsite.core.pagination import paginate
 from notifications.forms import PreferencesForm
 from notifications.selectors import kinds_for, list_notifications, preferences_of
@@ -27,6 +28,8 @@ def notification_list(request):
     unread = [n.pk for n in page.object_list if n.read_at is None]
     if unread:
         services.mark_read(user=request.user, ids=unread)
+        # The bell of this very page counts what is still unread.
+        forget_access_part(request.user, "unread")
     return render(
         request,
         "notifications/notification_list.html",

@@ -68,6 +68,7 @@ def test_add_page_renders_or_is_refused_for_logs(admin_client_, app_label, model
         "sourcereporthistogram",
         "sourcereportdirty",
         "sourcereportstate",
+        "sourcereportstage",
         "importbatch",
         "importrow",
         "capturesubmission",

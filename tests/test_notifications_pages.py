@@ -104,6 +104,16 @@ def test_the_bell_costs_one_query_per_page(rep_client, rep):
     assert len(touching) == 1 and "COUNT" in touching[0].upper()
 
 
+def test_the_list_that_reads_them_shows_the_bell_without_them(rep_client, rep):
+    """The bell's count comes with the user's groups, before the view runs; the
+    list marks what it shows read, and its own bell counts what is still unread."""
+    Notification.objects.create(user=rep, kind=Kind.LEAD_ASSIGNED, text="Hello")
+    assert b"bell-count" in rep_client.get("/leads/").content
+    html = rep_client.get("/notifications/").content
+    assert b"Hello" in html and b"bell-count" not in html
+    assert b"bell-count" not in rep_client.get("/leads/").content
+
+
 @pytest.mark.parametrize("role", ["rep", "manager", "administrator"])
 def test_settings_page_saves_a_channel_per_kind(client, request, role):
     user = request.getfixturevalue(role)

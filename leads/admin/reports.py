@@ -7,6 +7,7 @@ from leads.models import (
     SourceReportDay,
     SourceReportDirty,
     SourceReportHistogram,
+    SourceReportStage,
     SourceReportState,
 )
 
@@ -14,6 +15,11 @@ from leads.models import (
 @admin.register(SourceReportDay, SourceReportHistogram)
 class SourceReportSummaryAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "period", "level", "source", "business_unit"]
+
+
+@admin.register(SourceReportStage)
+class SourceReportStageAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "period", "level", "stage", "source", "business_unit"]
 
 
 @admin.register(SourceReportDirty)
