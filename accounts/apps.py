@@ -10,5 +10,8 @@ class AccountsConfig(AppConfig):
         # The API's Idempotency-Key keeps its rows in this app's table.
         from accounts.services.idempotency import IdempotencyStore
         from leadsite.core.idempotency import register_idempotency_store
+        from leadsite.core.locale import remember_translations
 
         register_idempotency_store(IdempotencyStore)
+        # Each message's translation looked up once per language and process.
+        remember_translations()

@@ -4,7 +4,8 @@ what the ORM version returns, on seeded data or routing rules made for it
 (tests/test_sql.py). Everything else is ORM, and
 every code comes from the enums.
 
-- presence_flags: the lead page's "has any rows" flags, EXISTS in the lead's query.
+- presence_flags: the lead page's "has any rows" flags, EXISTS in the lead's query;
+  latest_routing_detail: its latest routing decision in words, a sub-select there.
 - Routing, on every routed lead: the business-unit tree, a team rule's round-robin
   turn with the team's members (locking the rule's row), the candidate users
   (locking their rows). Short statements on small tables,
@@ -31,6 +32,7 @@ from django_fsm_log.models import StateLog
 from accounts.models import BusinessUnit, OpportunityState, Team, User
 from leads.models import (
     Lead,
+    LeadAssignment,
     LeadScore,
     LeadState,
     LeadStatus,
@@ -65,6 +67,21 @@ def presence_flags(presence) -> dict[str, RawSQL]:
             params.append(ContentType.objects.get_for_model(Lead).pk)
         flags[name] = RawSQL(f"EXISTS ({sql})", params, output_field=BooleanField())
     return flags
+
+
+def latest_routing_detail() -> RawSQL:
+    """The lead's latest routing decision in words (LeadAssignment.detail; NULL
+    when it was never routed or assigned), as an annotation of a Lead query: the
+    lead page's Routing card says why the lead is where it is without reading the
+    log, which loads when its disclosure opens."""
+    qn = connection.ops.quote_name
+    table = qn(LeadAssignment._meta.db_table)
+    lead = f"{qn(Lead._meta.db_table)}.{qn(Lead._meta.pk.column)}"
+    return RawSQL(
+        f"SELECT x.detail FROM {table} x WHERE x.lead_id = {lead} "  # noqa: S608
+        "ORDER BY x.id DESC LIMIT 1",
+        [],
+    )
 
 
 # --- Routing ----------------------------------------------------------------------

@@ -102,6 +102,11 @@ urlpatterns += [
     path("routing/rules/<int:pk>/move/", routing.rule_move, name="routing-rule-move"),
     path("leads/<int:pk>/route/", routing.lead_route_again, name="route-again"),
     path(
+        "leads/<int:pk>/routing/",
+        routing.lead_routing_history,
+        name="routing-history",
+    ),
+    path(
         "reports/sources/",
         report_views.SourceReportView.as_view(),
         name="source-report",

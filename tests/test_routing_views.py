@@ -474,9 +474,38 @@ def test_lead_page_shows_routing_history_newest_first(rep_client, rep):
     factories.LeadAssignmentFactory(
         lead=lead, assigned_user=rep, detail="second decision"
     )
-    html = rep_client.get(lead.get_absolute_url()).content.decode()
+    page = rep_client.get(lead.get_absolute_url()).content.decode()
+    history_url = reverse("leads:routing-history", args=[lead.pk])
+    # The page offers the log (read when "Routing history" opens) and the button.
+    assert history_url in page
+    assert "Route again" in page
+    # The latest decision is said on the page; the whole log when it opens.
+    assert "second decision" in page
+    assert "first decision" not in page
+    html = rep_client.get(history_url, headers={"HX-Request": "true"}).content.decode()
     assert html.index("second decision") < html.index("first decision")
-    assert "Route again" in html
+
+
+def test_a_lead_never_routed_says_so_without_a_routing_history(rep_client, rep):
+    lead = factories.LeadFactory(owner_user=rep)
+    page = rep_client.get(lead.get_absolute_url()).content.decode()
+    assert "Not routed or assigned since it was created." in page
+    assert reverse("leads:routing-history", args=[lead.pk]) not in page
+
+
+def test_the_routing_history_is_a_page_of_its_own_and_scoped(rep_client, rep, rep2):
+    mine = factories.LeadAssignmentFactory(
+        lead__owner_user=rep, assigned_user=rep, detail="my decision"
+    )
+    other = factories.LeadAssignmentFactory(lead__owner_user=rep2, assigned_user=rep2)
+    response = rep_client.get(reverse("leads:routing-history", args=[mine.lead_id]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "my decision" in html
+    assert "<html" in html  # without htmx: a page with the way back to the lead
+    assert mine.lead.get_absolute_url() in html
+    url = reverse("leads:routing-history", args=[other.lead_id])
+    assert rep_client.get(url).status_code == 404
 
 
 def test_assignment_log_filters_and_scope(rep_client, rep, rep2):

@@ -20,6 +20,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
 )
 from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
@@ -31,6 +32,7 @@ from accounts.sql import user_access_rows
 from leads.models import (
     Distribution,
     Lead,
+    LeadAssignment,
     LeadSource,
     LeadState,
     RoutingRule,
@@ -45,6 +47,7 @@ from leads.sql import (
     CANDIDATE_FIELDS,
     business_unit_rows,
     candidate_users,
+    latest_routing_detail,
     presence_flags,
     team_rule_rows,
 )
@@ -152,6 +155,22 @@ def test_presence_flags_are_the_orms_on_seeded_leads(seeded):
     # Seeded leads have timelines and interests, and some have none.
     for name in ("has_activities", "has_notes", "has_interests"):
         assert {row[name] for row in rows} == {True, False}, name
+
+
+def test_latest_routing_detail_is_the_orms_newest_log_row(db):
+    twice = factories.LeadFactory()
+    factories.LeadAssignmentFactory(lead=twice, detail="first decision")
+    factories.LeadAssignmentFactory(lead=twice, detail="second decision")
+    once = factories.LeadAssignmentFactory(detail="only decision").lead
+    never = factories.LeadFactory()
+    newest = LeadAssignment.objects.filter(lead=OuterRef("pk")).order_by("-id")
+    by_orm = Lead.objects.annotate(latest=Subquery(newest.values("detail")[:1]))
+    by_sql = Lead.objects.annotate(latest=latest_routing_detail())
+    expected = dict(by_orm.values_list("pk", "latest"))
+    assert dict(by_sql.values_list("pk", "latest")) == expected
+    assert expected[twice.pk] == "second decision"
+    assert expected[once.pk] == "only decision"
+    assert expected[never.pk] is None
 
 
 # --- leads.sql: routing ----------------------------------------------------------------

@@ -498,6 +498,7 @@ ROUTES = {
     "leads:routing-rule-toggle": _rule_route(get=False),
     "leads:routing-rule-move": _rule_route(get=False),
     "leads:route-again": _lead_route(get=False),
+    "leads:routing-history": _lead_route(post=False),
     "leads:duplicate-rules": Route(
         lambda owner, actor: ({}, {}),
         post=False,

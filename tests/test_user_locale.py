@@ -269,3 +269,19 @@ def test_a_stored_time_zone_the_machine_lacks_falls_back_to_the_sites(client, re
     )
     client.force_login(rep)
     assert "Jan 15, 2026, 12:00 PM" in page(client.get("/notifications/").content).text
+
+
+def test_each_language_remembers_its_own_translations():
+    """Lookups are remembered per language (leadsite.core.locale.
+    remember_translations): switching back and forth never answers in the
+    language looked up before."""
+    expected = {
+        "de": ("Routing-Verlauf", "Verlauf"),
+        "fr": ("Historique du routage", "Historique"),
+        "en": ("Routing history", "History"),
+    }
+    for _round in range(2):
+        for language, (plain, other) in expected.items():
+            with translation.override(language):
+                assert gettext("Routing history") == plain
+                assert gettext("History") == other

@@ -135,6 +135,27 @@ class ConsentPanel:
     has_history: bool
 
 
+# What the panel shows of a state and its latest event: how, when, by whom, which
+# wording (the form's and the import's names only; none of their other columns,
+# such as an import's mapping, is read).
+PANEL_FIELDS = [
+    "purpose_id",
+    "status",
+    "since",
+    "confirmation_sent_at",
+    "unconfirmed_at",
+    "event__method",
+    "event__wording",
+    "event__wording_version",
+    "event__note",
+    "event__recorded_by__username",
+    "event__recorded_by__first_name",
+    "event__recorded_by__last_name",
+    "event__capture_form__name",
+    "event__import_batch__original_name",
+]
+
+
 def consent_panel(*, person) -> ConsentPanel:
     """The record page's consent panel for a lead or contact (found through the
     scope gate already): every active purpose with its state, and purposes switched
@@ -155,6 +176,7 @@ def consent_panel(*, person) -> ConsentPanel:
                 "event__capture_form",
                 "event__import_batch",
             )
+            .only(*PANEL_FIELDS)
         }
     # Few purposes (an administrator's list): all of them, by name, in one read
     # that also gives the states their purpose.

@@ -29,7 +29,7 @@ from leads.models import (
 from leads.scoring.factors import Factor
 from leads.scoring.grades import grade
 from leads.selectors.scoring import grade_range, score_of, scoring_config, value_words
-from leads.sql import presence_flags
+from leads.sql import latest_routing_detail, presence_flags
 
 # Transitions a user starts from the lead page, in button order; merge has its own page.
 USER_TRANSITIONS = ["mark_contacted", "qualify", "disqualify", "reactivate"]
@@ -187,7 +187,7 @@ def get_lead_for_detail(*, pk, user):
         # Whether each related list has any rows: one index probe each inside this
         # query, so that the page reads only the lists that are not empty (most
         # leads have no links, interests, merged leads or attachments).
-        .annotate(**presence_flags(PRESENCE))
+        .annotate(**presence_flags(PRESENCE), latest_routing=latest_routing_detail())
         .get(pk=pk)
     )
     prefetch_related_objects(

@@ -30,7 +30,6 @@ from leads.reports.sources import source_highlights
 from leads.selectors import leads as selectors
 from leads.selectors.capture import possible_duplicates
 from leads.selectors.links import lead_links_context
-from leads.selectors.routing.pages import lead_routing_history
 from leads.selectors.scoring import describe_score, score_of
 from leads.services import lifecycle
 from leads.services.routing import bulk_route_leads
@@ -249,7 +248,6 @@ class LeadDetailView(TemplateView):
                 and visible_to(
                     user, Account.objects.filter(pk=lead.channel_partner_id)
                 ).exists(),
-                "routing_history": lead_routing_history(lead=lead),
             }
         )
         context.update(lead_links_context(lead=lead, user=user))

@@ -8,7 +8,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from leads.exceptions import TransitionRefused
@@ -29,6 +30,7 @@ from leads.selectors import leads as lead_selectors
 from leads.selectors.routing import pages as routing_selectors
 from leads.selectors.routing.dry_run import dry_run
 from leads.services import routing as routing_services
+from leads.views.common import form_panel, lead_or_404
 from leadsite.core.http import safe_next_url
 from leadsite.core.pagination import paginate
 from leadsite.core.versioning import EditConflict
@@ -236,6 +238,20 @@ def rule_move(request, pk):
     )
     messages.success(request, done % {"rule": rule})
     return redirect("leads:routing")
+
+
+@require_GET
+def lead_routing_history(request, pk):
+    """The lead's assignment log, newest first: loaded when the lead page's
+    "Routing history" opens (without JavaScript a page of its own)."""
+    lead = lead_or_404(request, pk)
+    return form_panel(
+        request,
+        lead,
+        title=_("Routing history"),
+        template="leads/partials/routing_history_list.html",
+        context={"routing_history": routing_selectors.lead_routing_history(lead=lead)},
+    )
 
 
 @require_POST

@@ -101,3 +101,39 @@ def speaking(language: str, time_zone: str):
         language = settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(zone(time_zone)):
         yield
+
+
+# Distinct messages remembered per language at most (the product's msgids number a
+# few thousand; a message built at run time past this is looked up every time).
+REMEMBERED_MESSAGES = 20_000
+
+
+def remember_translations() -> None:
+    """Each language's translation object remembers the messages it has looked up.
+
+    Django looks a message up in every catalog of the language (one per app with a
+    locale folder), then in the fallback language's, on every call: about 300
+    calls a lead page, the same strings each time. The catalogs do not change once
+    a translation object is built (Django builds a new object when LANGUAGES or
+    LOCALE_PATHS change), so the answer for a message is remembered on the object
+    itself: another language, or a rebuilt catalog, starts with nothing remembered.
+    Called once from accounts.apps."""
+    from django.utils.translation.trans_real import DjangoTranslation
+
+    if getattr(DjangoTranslation.gettext, "remembers", False):
+        return
+    lookup = DjangoTranslation.gettext
+
+    def gettext(self, message):
+        remembered = self.__dict__.setdefault("_remembered", {})
+        try:
+            return remembered[message]
+        except KeyError:
+            pass
+        result = lookup(self, message)
+        if len(remembered) < REMEMBERED_MESSAGES:
+            remembered[message] = result
+        return result
+
+    gettext.remembers = True
+    DjangoTranslation.gettext = gettext
