@@ -9,17 +9,17 @@ take more than it should, a Python comparison on the few candidates:
 - exact, equal ignoring case, normalised email: UPPER(column) = UPPER(value)
   (exact then compares the case too);
 - phone: the digit columns (leadsite.core.phones.same_phone_q, same_number);
-- company normalised: the company starts with the name's first word, then
-  normalise_company on both;
+- company normalised: starts with the name's first word, then normalise_company;
 - first N characters: UPPER(column) LIKE 'ABC%', N characters at least;
 - fuzzy: UPPER(column) % UPPER(value) (the trigram index) and similarity() at
-  least the threshold, PostgreSQL with pg_trgm only; elsewhere the rule is
-  skipped and its page says so.
+  least the threshold, PostgreSQL with pg_trgm only (elsewhere skipped, and said).
 
 One query per applicable rule (so a broad rule cannot push another rule's match
-out of the candidate limit), plus one for the rules themselves.
+out of the candidate limit), plus one for the rules themselves; many leads at
+once (an import's chunk): check_many_duplicates, the same per lead and rule.
 """
 
+import copy
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -251,27 +251,25 @@ MATCH_COLUMNS = [
 ]
 
 
-def _candidates(rule, fields, *, user, exclude_pk):
+def _prefiltered(rule, fields):
+    """The leads `rule`'s prefilters take for `fields` (unordered, unlimited), or
+    None when a condition's value cannot match anything."""
     condition = Q()
     for item in rule.conditions:
         prefilter = condition_filter(item, condition_value(item, fields))
         if prefilter is None:
-            return []
+            return None
         condition &= prefilter
     if rule.exclude_closed:
         condition &= Q(state=LeadState.OPEN)
-    queryset = (
-        Lead.objects.filter(condition)
-        .select_related("owner_user", "owner_team")
-        .only(*MATCH_COLUMNS)
-    )
-    if exclude_pk:
-        queryset = queryset.exclude(pk=exclude_pk)
-    in_scope = Value(1) if user is None else scope_column(user)
-    queryset = queryset.annotate(in_scope=in_scope).order_by("-in_scope", "-pk")
+    return Lead.objects.filter(condition)
+
+
+def _matching(rule, fields, candidates) -> list:
+    """The `candidates` (in their order) that meet every condition of `rule`."""
     return [
         lead
-        for lead in queryset[:CANDIDATE_LIMIT]
+        for lead in candidates
         if all(
             condition_holds(item, condition_value(item, fields), lead)
             for item in rule.conditions
@@ -279,28 +277,26 @@ def _candidates(rule, fields, *, user, exclude_pk):
     ]
 
 
-def check_lead_duplicates(
-    *, user, fields, exclude_pk=None, business_unit_id=None, rules=None
-) -> DuplicateCheck:
-    """The existing leads (any owner) that a lead with `fields` (a dict of lead
-    field values, or a Lead) duplicates by the published rules for its business
-    unit, and the strongest action among the rules that matched.
+def _candidates(rule, fields, *, user, exclude_pk):
+    queryset = _prefiltered(rule, fields)
+    if queryset is None:
+        return []
+    queryset = queryset.select_related("owner_user", "owner_team").only(*MATCH_COLUMNS)
+    if exclude_pk:
+        queryset = queryset.exclude(pk=exclude_pk)
+    in_scope = Value(1) if user is None else scope_column(user)
+    queryset = queryset.annotate(in_scope=in_scope).order_by("-in_scope", "-pk")
+    return _matching(rule, fields, queryset[:CANDIDATE_LIMIT])
 
-    `user` decides which matches come as records (in scope) and which as
-    HiddenMatch; None (capture, import) takes every match as a record. At most
-    CANDIDATE_LIMIT candidates per rule, newest first. Reads only."""
-    if rules is None:
-        rules = published_rules(business_unit_id=business_unit_id)
+
+def _found(rule_matches) -> DuplicateCheck:
+    """The check from (rule, its matching leads or None: skipped) pairs."""
     found = DuplicateCheck()
-    fuzzy_ok = None
     by_pk, hidden = {}, {}
-    for rule in rules:
-        if rule.is_fuzzy:
-            fuzzy_ok = trigram_available() if fuzzy_ok is None else fuzzy_ok
-            if not fuzzy_ok:
-                found.skipped.append(rule.name)
-                continue
-        matched = _candidates(rule, fields, user=user, exclude_pk=exclude_pk)
+    for rule, matched in rule_matches:
+        if matched is None:
+            found.skipped.append(rule.name)
+            continue
         for lead in matched:
             if ACTION_STRENGTH[rule.action] > ACTION_STRENGTH[found.action]:
                 found.action = rule.action
@@ -320,6 +316,89 @@ def check_lead_duplicates(
         for lead in sorted(hidden.values(), key=lambda lead: -lead.pk)
     ]
     return found
+
+
+def _runnable(rule, state: dict) -> bool:
+    """False for a fuzzy rule without pg_trgm (asked once per `state`)."""
+    if rule.is_fuzzy and "fuzzy" not in state:
+        state["fuzzy"] = trigram_available()
+    return not rule.is_fuzzy or state["fuzzy"]
+
+
+def check_lead_duplicates(
+    *, user, fields, exclude_pk=None, business_unit_id=None, rules=None
+) -> DuplicateCheck:
+    """The existing leads (any owner) that a lead with `fields` (a dict of lead
+    field values, or a Lead) duplicates by the published rules for its business
+    unit, and the strongest action among the rules that matched.
+
+    `user` decides which matches come as records (in scope) and which as
+    HiddenMatch; None (capture, import) takes every match as a record. At most
+    CANDIDATE_LIMIT candidates per rule, newest first. Reads only."""
+    if rules is None:
+        rules = published_rules(business_unit_id=business_unit_id)
+    state = {}
+    return _found(
+        (rule, _candidates(rule, fields, user=user, exclude_pk=exclude_pk))
+        if _runnable(rule, state)
+        else (rule, None)
+        for rule in rules
+    )
+
+
+BATCH_BRANCHES = 200  # (lead, rule) pairs a statement (SQLite: 500 at most)
+
+
+def _branch(queryset, number):
+    """(number, pk) of the newest CANDIDATE_LIMIT leads of `queryset`, as one
+    select of a compound statement (SQLite: the limit in a subquery)."""
+    if connection.features.supports_slicing_ordering_in_compound:
+        found = queryset.annotate(branch=Value(number)).order_by("-pk")
+        return found.values_list("branch", "pk")[:CANDIDATE_LIMIT]
+    ids = queryset.order_by("-pk").values("pk")[:CANDIDATE_LIMIT]
+    found = Lead.objects.filter(pk__in=ids).annotate(branch=Value(number))
+    return found.values_list("branch", "pk").order_by()
+
+
+def check_many_duplicates(entries) -> list[DuplicateCheck]:
+    """check_lead_duplicates(user=None, fields=..., rules=...) of each of `entries`
+    ((fields, rules) pairs: the new leads of an import's chunk), each as if checked
+    alone now, in queries that do not grow with the leads: the candidates' ids of
+    BATCH_BRANCHES (lead, rule) pairs a statement (each pair's own prefilter, the
+    newest CANDIDATE_LIMIT: the same candidates), then the candidates in one."""
+    state, branches, plans, known = {}, [], [], {}
+    for fields, rules in entries:
+        plan = []
+        for rule in rules:
+            runnable = _runnable(rule, state)
+            same = (rule.pk, *(condition_value(c, fields) for c in rule.conditions))
+            fresh = runnable and same not in known
+            queryset = _prefiltered(rule, fields) if fresh else None
+            if queryset is not None:
+                known[same] = len(branches)
+                branches.append(_branch(queryset, len(branches)))
+            plan.append((rule, known.get(same, [] if runnable else None)))
+        plans.append(plan)
+    found = {}
+    for start in range(0, len(branches), BATCH_BRANCHES):
+        first, *others = branches[start : start + BATCH_BRANCHES]
+        for branch, pk in first.union(*others, all=True):
+            found.setdefault(branch, []).append(pk)
+    wanted = sorted({pk for pks in found.values() for pk in pks})
+    leads = Lead.objects.select_related("owner_user", "owner_team").only(*MATCH_COLUMNS)
+    leads = leads.annotate(in_scope=Value(1)).in_bulk(wanted)  # none: no query
+    checks = []
+    for (fields, _rules), plan in zip(entries, plans, strict=True):
+        matches = []
+        for rule, branch in plan:
+            if isinstance(branch, int):
+                # Newest first; a copy per check (it writes its reasons on them).
+                pks = sorted(found.get(branch, ()), reverse=True)
+                branch = [copy.copy(leads[pk]) for pk in pks if pk in leads]
+                branch = _matching(rule, fields, branch)
+            matches.append((rule, branch))
+        checks.append(_found(matches))
+    return checks
 
 
 # --- the pages ------------------------------------------------------------------------

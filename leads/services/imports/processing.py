@@ -33,7 +33,7 @@ from leads.models import (
 )
 from leads.selectors import imports as reading
 from leads.selectors.consent import purposes_by_code
-from leads.selectors.duplicate_rules import check_lead_duplicates, published_rules
+from leads.selectors.duplicate_rules import check_many_duplicates, published_rules
 from leads.services.capture import flag_possible_duplicates
 from leads.services.consent import record_import_consents
 from leads.services.lifecycle import update_lead
@@ -236,33 +236,44 @@ def _process_row(row, batch, match):
             return RowOutcome.SKIPPED, match, message, {}, {}
         if batch.duplicate_mode == DuplicateMode.UPDATE:
             return _update(row, batch, match)
-        return _checked(_prepare(row, batch, flagged_of=match), batch)
-    return _checked(_prepare(row, batch), batch)
+        return _prepare(row, batch, flagged_of=match)
+    return _prepare(row, batch)
 
 
-def _checked(result, batch):
-    """A new lead against the published duplicate rules (read once per business
-    unit and chunk: `batch.duplicate_rules`, set by _process_chunk): a block rule
-    fails the row with the match named, a warning flags the lead once saved
-    (_save_new)."""
-    rules = batch.duplicate_rules
-    lead = result[1]
-    unit = lead.business_unit_id
-    if unit not in rules:
-        rules[unit] = published_rules(business_unit_id=unit)
-    check = check_lead_duplicates(
-        user=None, fields=lead, business_unit_id=unit, rules=rules[unit]
+def _writes(row, batch, match) -> bool:
+    """Whether processing `row` changes an existing lead (an update)."""
+    return (
+        not row.errors
+        and match is not None
+        and batch.duplicate_mode == DuplicateMode.UPDATE
     )
-    if check.blocked:
-        pk = check.matched_ids(DuplicateAction.BLOCK)[0]
-        names = ", ".join(check.reasons[pk])
-        message = gettext("Refused (%(rules)s): lead #%(id)s.") % {
-            "rules": names,
-            "id": pk,
-        }
-        return RowOutcome.FAILED, None, message, {}, {}
-    lead.duplicate_check = check
-    return result
+
+
+def _check_new(entries, batch):
+    """The new leads of `entries` against the published duplicate rules (read once
+    per business unit and chunk: `batch.duplicate_rules`, set by _process_chunk),
+    all at once (check_many_duplicates): a block rule fails the row with the match
+    named, a warning flags the lead once saved (_save_new). Called before each
+    update of the chunk, so every lead is checked against what it was before."""
+    rules = batch.duplicate_rules
+    for entry in entries:
+        unit = entry[2].business_unit_id
+        if unit not in rules:
+            rules[unit] = published_rules(business_unit_id=unit)
+    checks = check_many_duplicates(
+        [(e[2], rules[e[2].business_unit_id]) for e in entries]
+    )
+    for entry, check in zip(entries, checks, strict=True):
+        if check.blocked:
+            pk = check.matched_ids(DuplicateAction.BLOCK)[0]
+            names = ", ".join(check.reasons[pk])
+            message = gettext("Refused (%(rules)s): lead #%(id)s.") % {
+                "rules": names,
+                "id": pk,
+            }
+            entry[1:] = [RowOutcome.FAILED, None, message, {}, {}]
+        else:
+            entry[2].duplicate_check = check
 
 
 def _record_consents(entries, batch):
@@ -301,8 +312,8 @@ def _error_message(error) -> str:
 
 def _process_chunk(batch, chunk):
     """One chunk in one transaction: its leads, its ImportRows, the counters.
-    Updates run row by row (update_lead, a savepoint each); new leads go in with
-    one insert (_save_new)."""
+    Updates run row by row (update_lead, a savepoint each); new leads are checked
+    for duplicates together (_check_new) and go in with one insert (_save_new)."""
     counts = {outcome: 0 for outcome in RowOutcome.values}
     entries = []
     with transaction.atomic():
@@ -312,13 +323,20 @@ def _process_chunk(batch, chunk):
             user=batch.created_by,
             system=batch.source_system,
         )
-        batch.duplicate_rules = {}
+        batch.duplicate_rules, unchecked = {}, []
         for row in chunk:
+            match = matches.get(row.index)
+            if _writes(row, batch, match):
+                _check_new(unchecked, batch)
+                unchecked = []
             try:
-                result = _process_row(row, batch, matches.get(row.index))
+                result = _process_row(row, batch, match)
             except (ValidationError, TransitionRefused) as error:
                 result = (RowOutcome.FAILED, None, _error_message(error), {}, {})
             entries.append([row, *result])
+            if result[0] == RowOutcome.CREATED:
+                unchecked.append(entries[-1])
+        _check_new(unchecked, batch)
         _save_new(entries, batch)
         _record_consents(entries, batch)
         results = []
