@@ -53,3 +53,8 @@ class LeadClosed(TransitionRefused):
     def __reduce__(self):
         # Pickled and copied as the message it carries: the lead is not rebuilt.
         return TransitionRefused, (self.message, self.code, self.params)
+
+
+class WorkerLost(Exception):
+    """Recorded on a background task whose worker stopped (killed, or its machine
+    lost) while running it; the work was handed to a new task."""

@@ -10,6 +10,8 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from openpyxl import Workbook
 
 from leads.models import ImportBatch, ImportStatus, Lead
@@ -254,6 +256,32 @@ def test_check_stopped_mid_way_can_be_resumed(manager_client, monkeypatch):
     run_queued_tasks()
     batch.refresh_from_db()
     assert (batch.status, batch.total_rows) == (ImportStatus.MAPPING, 1)
+
+
+def test_a_killed_workers_task_is_closed_as_lost_when_the_import_resumes(
+    manager_client,
+):
+    """A worker killed mid-task leaves its task row "running" for ever; resuming
+    the batch (its button or the every-minute job) records that task as failed,
+    worker lost, and the new task finishes the work."""
+    upload(manager_client, csv_upload(HEADER + "\nT,L,,\n"), check=False)
+    batch = latest_batch()
+    [task] = DBTaskResult.objects.filter(task_path="leads.tasks.check_import")
+    # What SIGKILL leaves: the task claimed by a worker that never reports again.
+    task.claim("killed-worker")
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        heartbeat_at=batch.created_at.replace(year=2000)
+    )
+    manager_client.post(f"/leads/import/{batch.pk}/resume/")
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.FAILED
+    assert task.exception_class_path == "leads.exceptions.WorkerLost"
+    assert "The worker stopped while running this task" in task.traceback
+    [finished] = run_queued_tasks()
+    assert finished.status == TaskResultStatus.SUCCESSFUL
+    batch.refresh_from_db()
+    assert (batch.status, batch.total_rows) == (ImportStatus.MAPPING, 1)
+    assert not DBTaskResult.objects.running().exists()
 
 
 # --- Undo in the worker -------------------------------------------------------------

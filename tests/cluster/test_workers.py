@@ -158,6 +158,19 @@ def test_a_worker_killed_mid_import_the_other_finishes_it_once(cluster):
             [pk],
         )[0]
         assert tuple(import_rows) == (IMPORT_ROWS, IMPORT_ROWS)
+        # The killed worker's task is closed as lost, the one that finished is not.
+        tasks = query(
+            cluster,
+            "primary",
+            "SELECT status, exception_class_path FROM "
+            "django_tasks_database_dbtaskresult WHERE task_path = %s "
+            "ORDER BY enqueued_at",
+            ["leads.tasks.run_import"],
+        )
+        assert [tuple(task) for task in tasks][-2:] == [
+            ("FAILED", "leads.exceptions.WorkerLost"),
+            ("SUCCESSFUL", ""),
+        ]
         progress = browser.get("nginx", f"/leads/import/{pk}/")
         assert progress.status_code == 200
         assert f"{IMPORT_ROWS:,}" in progress.text or str(IMPORT_ROWS) in progress.text

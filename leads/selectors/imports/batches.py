@@ -208,6 +208,22 @@ def is_interrupted(batch: ImportBatch) -> bool:
     )
 
 
+def lost_tasks(batch: ImportBatch) -> list[DBTaskResult]:
+    """The tasks of `batch` still marked running in the task table although the
+    batch is interrupted (is_interrupted): their worker was killed or its machine
+    lost, and nothing will ever finish them. None with another task backend."""
+    if settings.TASKS["default"]["BACKEND"] != DATABASE_BACKEND:
+        return []
+    paths = {*STEP_TASKS.values()}
+    return [
+        task
+        for task in DBTaskResult.objects.running()
+        .filter(task_path__in=paths)
+        .order_by("started_at")[:100]
+        if (task.args_kwargs.get("args") or [None])[0] == batch.pk
+    ]
+
+
 def worker_wait(batch: ImportBatch) -> dict | None:
     """When the batch waits for a worker (queued, or checking or undoing before a
     worker reported) and its task has stayed unclaimed in the database queue for

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from leads import imports as parsing
-from leads.exceptions import TransitionRefused
+from leads.exceptions import TransitionRefused, WorkerLost
 from leads.models import ImportBatch, ImportStatus
 from leads.selectors import imports as reading
 from leadsite.core.events import emit
@@ -209,6 +209,14 @@ def resume_import(*, batch, by) -> ImportBatch:
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if not reading.is_interrupted(batch):
         raise TransitionRefused(gettext("This import is not interrupted."))
+    # The stopped worker's task would stay "running" in the task table for ever.
+    for task in reading.lost_tasks(batch):
+        task.set_failed(
+            WorkerLost(
+                f"The worker stopped while running this task; import {batch.pk} "
+                f"was resumed by {by} with a new task."
+            )
+        )
     if batch.status == ImportStatus.RUNNING:
         batch.status = ImportStatus.QUEUED
     batch.heartbeat_at = None
