@@ -443,7 +443,8 @@ CSRF_COOKIE_SAMESITE = env("DJANGO_CSRF_COOKIE_SAMESITE", default="Lax")
 
 # Mail, notifications, webhooks and the periodic jobs: leadsite/settings_mail.py;
 # a connection pool instead of one connection per thread: leadsite/settings_db.py.
-from leadsite.settings_db import pool_connections  # noqa: E402
+from leadsite.settings_db import bind_on_server, pool_connections  # noqa: E402
 from leadsite.settings_mail import *  # noqa: E402, F403
 
 pool_connections(DATABASES)
+bind_on_server(DATABASES)

@@ -30,3 +30,24 @@ def pool_connections(databases) -> None:
             "max_idle": 300,
         },
     }
+
+
+def bind_on_server(databases) -> None:
+    """PostgreSQL gets each statement with its parameters apart (psycopg's
+    server-side binding; DJANGO_DB_SERVER_SIDE_BINDING, on by default) instead of
+    values quoted into its text, and psycopg prepares a statement its connection
+    has run DJANGO_DB_PREPARE_THRESHOLD times (5), so that PostgreSQL stops
+    planning it on every request: the lead page's own query took longer to plan
+    than to run (README, "Performance"). Behind PgBouncer in transaction mode
+    (Debian's 1.18 keeps no prepared statements), DJANGO_DB_PREPARE_THRESHOLD=0:
+    bound, never prepared (docs/scale-out.md)."""
+    if not env.bool("DJANGO_DB_SERVER_SIDE_BINDING", default=True):
+        return
+    threshold = env.int("DJANGO_DB_PREPARE_THRESHOLD", default=5)
+    for database in databases.values():
+        if database["ENGINE"] == "django.db.backends.postgresql":
+            database["OPTIONS"] = {
+                **database.get("OPTIONS", {}),
+                "server_side_binding": True,
+                "prepare_threshold": threshold or None,
+            }

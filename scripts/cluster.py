@@ -176,6 +176,8 @@ class Cluster:
             env["DATABASE_URL"] = (
                 f"postgres://postgres@127.0.0.1:{p['pgbouncer']}/{DB_NAME}"
             )
+            # Transaction pooling keeps no prepared statements: bound, not prepared.
+            env["DJANGO_DB_PREPARE_THRESHOLD"] = "0"
         elif name and name.startswith("app") and db_mode() == "pool":
             env["DJANGO_DB_POOL_SIZE"] = str(pool_size())
         return env

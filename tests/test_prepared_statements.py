@@ -1,0 +1,53 @@
+"""PostgreSQL plans a page's repeated statements once (leadsite/settings_db.py,
+bind_on_server): parameters are bound on the server and a statement run five
+times on a connection is prepared there."""
+
+import pytest
+from django.db import connection
+
+from leadsite.settings_db import bind_on_server
+from tests import factories
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: prepared statements"
+)
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@needs_postgresql
+def test_the_lead_page_query_is_prepared_after_five_requests(rep_client, rep):
+    lead = factories.LeadFactory(owner_user=rep)
+    for _ in range(6):
+        assert rep_client.get(lead.get_absolute_url()).status_code == 200
+    prepared = _prepared_statements()
+    # The lead's own query (its presence flags) and the per-request access read.
+    assert any('"has_activities"' in sql and "$" in sql for sql in prepared)
+    assert any("SELECT 'group', g.name" in sql for sql in prepared)
+
+
+def test_binding_can_be_turned_off_or_kept_unprepared(monkeypatch):
+    def options(**environ):
+        for name in ("DJANGO_DB_SERVER_SIDE_BINDING", "DJANGO_DB_PREPARE_THRESHOLD"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        databases = {
+            "default": {"ENGINE": "django.db.backends.postgresql", "OPTIONS": {}},
+            "replica": {"ENGINE": "django.db.backends.postgresql"},
+            "other": {"ENGINE": "django.db.backends.sqlite3"},
+        }
+        bind_on_server(databases)
+        return {alias: db.get("OPTIONS", {}) for alias, db in databases.items()}
+
+    on = options()
+    assert on["default"] == {"server_side_binding": True, "prepare_threshold": 5}
+    assert on["replica"] == on["default"]
+    assert on["other"] == {}
+    behind_pgbouncer = options(DJANGO_DB_PREPARE_THRESHOLD="0")
+    assert behind_pgbouncer["default"]["prepare_threshold"] is None
+    assert options(DJANGO_DB_SERVER_SIDE_BINDING="false")["default"] == {}
