@@ -108,7 +108,7 @@ def test_manager_rule_dry_run_then_rep_lead_is_routed(
     login("manager")
     page.goto(f"/leads/{lead.pk}/")
     history = page.locator("#routing-history")
-    history.get_by_text("Routing history").click()
+    history.get_by_text("Routing history", exact=True).click()
     history.locator(".routing-history").wait_for()
     assert "matched 'Web and trade shows to North Inside Sales'" in history.inner_text()
     assert "source in Trade Show, Web" in history.inner_text()
