@@ -280,3 +280,17 @@ def test_days_per_stage_reads_the_summary_in_a_constant_number_of_queries(world)
     assert len(more) == len(few) == 2  # the dirty marks, the summary rows
     read = " ".join(query["sql"] for query in more.captured_queries)
     assert '"leads_lead"' not in read and '"accounts_stagevisit"' not in read
+
+
+def test_the_report_page_checks_the_summary_is_current_once(world, client):
+    """The page's report has just brought the summary up to date: its Days per
+    stage card reads the summary without checking again."""
+    refresh_source_summary()
+    client.force_login(world.administrator)
+    client.get("/reports/sources/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/reports/sources/")
+    assert response.status_code == 200
+    assert response.context["stage_days"]
+    marks = [q for q in queries.captured_queries if "sourcereportdirty" in q["sql"]]
+    assert len(marks) == 1

@@ -82,16 +82,24 @@ def summary_stage_rows(*, user, start=None, end=None, dimensions: Q | None = Non
 
 
 def days_per_stage(
-    *, user, start=None, end=None, dimensions=None, straight: bool = False
+    *,
+    user,
+    start=None,
+    end=None,
+    dimensions=None,
+    straight: bool = False,
+    kept_current: bool = False,
 ) -> list[StageDays]:
     """Per source (None: no source), the average days in each stage, for the leads
     `user` may see created in the period and matching `dimensions`. Brings the
-    summary up to date first when only a few days changed (as the report does);
+    summary up to date first when only a few days changed (as the report does),
+    unless the caller has just done so (kept_current: the source report page);
     straight=True computes it from the leads and visits (slow on big data)."""
     if straight:
         read = straight_stage_rows
     else:
-        keep_summary_current()
+        if not kept_current:
+            keep_summary_current()
         read = summary_stage_rows
     rows: dict = {}
     found = read(user=user, start=start, end=end, dimensions=dimensions)
@@ -111,6 +119,7 @@ def report_days_per_stage(
     owner=None,
     campaign=None,
     straight: bool = False,
+    kept_current: bool = False,
     **_other_filters,
 ) -> list[StageDays]:
     """days_per_stage with the source report's own filters."""
@@ -125,4 +134,5 @@ def report_days_per_stage(
             campaign=campaign,
         ),
         straight=straight,
+        kept_current=kept_current,
     )

@@ -55,7 +55,10 @@ class SourceReportView(TemplateView):
             campaigns_open=shown == "cost",
             chart_data=chart_data(report),
             csv_query=query.urlencode(),
-            stage_days=report_days_per_stage(user=request.user, **filters),
+            # The report above has just brought the summary up to date.
+            stage_days=report_days_per_stage(
+                user=request.user, kept_current=True, **filters
+            ),
             stage_names=[stage.label for stage in STAGES],
         )
         return self.render_to_response(context)
