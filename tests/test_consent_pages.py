@@ -367,7 +367,7 @@ def test_the_api_lists_the_consents_a_capture_form_asks(
 
 
 def test_the_demo_data_has_purposes_and_consents_and_stays_idempotent():
-    call_command("seed_demo", stdout=io.StringIO(), leads=40, seed=7)
+    call_command("seed_demo", stdout=io.StringIO(), leads=100, seed=7)
     assert set(ConsentPurpose.objects.values_list("code", flat=True)) == {
         "newsletter",
         "sales_follow_up",
@@ -380,7 +380,7 @@ def test_the_demo_data_has_purposes_and_consents_and_stays_idempotent():
     assert ConsentState.objects.filter(unconfirmed_at__isnull=False).exists()
     assert ConsentState.objects.filter(contact__isnull=False).exists()
     events = ConsentEvent.objects.count()
-    call_command("seed_demo", stdout=io.StringIO(), leads=40, seed=7)
+    call_command("seed_demo", stdout=io.StringIO(), leads=100, seed=7)
     assert ConsentEvent.objects.count() == events
 
 

@@ -5,7 +5,7 @@ Same three reads as leads.reports.summary.summary_queries, by the ORM over the l
 the viewer may see (leads.reports.facts); medians also by PostgreSQL's
 percentile_cont; and the days per stage (leads.reports.stages) from the leads and
 their opportunities' stage visits. Also the per-day stage facts the summary stores
-(stage_facts, read by leads.reports.summary when it recomputes a day).
+(stage_facts, read by leads.reports.stage_summary when it recomputes a day).
 """
 
 import datetime
@@ -172,12 +172,14 @@ def straight_stage_rows(*, user, start=None, end=None, dimensions: Q | None = No
     return found
 
 
-def stage_facts(leads) -> list[dict]:
-    """The SourceReportStage day rows of the leads `leads` (per local creation day,
-    key and stage; keys 0 for "none"): Qualify from their qualified leads (creation
-    to qualification), Develop, Propose and Close from the stage visits of their
-    qualifying opportunities (left ones summed, open ones counted with their
-    starts). One read (two grouped SELECTs, UNION ALL)."""
+def stage_fact_rows(leads):
+    """The SourceReportStage day rows of the leads `leads` as one unevaluated query
+    (two grouped SELECTs, UNION ALL; columns r_day, r_<key>, r_stage and the
+    figures): Qualify from their qualified leads (creation to qualification),
+    Develop, Propose and Close from the stage visits of their qualifying
+    opportunities (left ones summed, open ones counted with their starts). Keys
+    0 for "none". leads.reports.stage_summary inserts it as it stands on a
+    rebuild."""
     keys = {
         "r_day": TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
         **{f"r_{name}": Coalesce(name, 0) for name in STAGE_KEY},
@@ -214,6 +216,12 @@ def stage_facts(leads) -> list[dict]:
             ),
         )
     )
+    return qualified.union(visits, all=True)
+
+
+def stage_facts(leads) -> list[dict]:
+    """The rows of stage_fact_rows as SourceReportStage field values (per local
+    creation day, key and stage). One read."""
     return [
         {
             "period": row["r_day"],
@@ -221,5 +229,5 @@ def stage_facts(leads) -> list[dict]:
             **{name: row[f"r_{name}"] for name in STAGE_KEY},
             **{name: row[name] or 0 for name in STAGE_FIGURES},
         }
-        for row in qualified.union(visits, all=True)
+        for row in stage_fact_rows(leads)
     ]

@@ -7,8 +7,8 @@ reopened or re-valued) fires a trigger that appends the lead's UTC creation day 
 leads_sourcereportdirty. refresh_source_summary() recomputes those days from the
 leads (the facts of leads.reports.facts, summed by the statements of leads.sql),
 and the stage-time rows of the Days per stage card from the leads and their
-opportunities' stage visits (leads.reports.straight.stage_facts; written by the
-ORM, the roll-ups moved by the difference too).
+opportunities' stage visits (leads.reports.stage_summary: the roll-ups moved by
+the difference too; a rebuild inserts them set-based).
 A report read runs it only for a few changed days (leads.reports.freshness);
 more (a bulk load) goes to the background task leads.tasks.refresh_source_report,
 and the report says how far behind its figures are meanwhile.
@@ -18,7 +18,7 @@ import datetime
 
 from django.db import transaction
 from django.db.models import Case, F, Q, Sum, Value, When
-from django.db.models.functions import TruncMonth, TruncYear
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.permissions import visible_to
@@ -31,9 +31,8 @@ from leads.models import (
     SourceReportStage,
     SourceReportState,
 )
-from leads.models.reports import KEY
 from leads.reports.facts import FIGURES, SPANS, lead_facts
-from leads.reports.straight import STAGE_FIGURES, STAGE_KEY, stage_facts
+from leads.reports.stage_summary import recompute_stage_days
 
 # A refresh that recomputes at least this many days refreshes the planner statistics.
 ANALYZE_FROM_DAYS = 28
@@ -51,7 +50,6 @@ ONE_DAY = datetime.timedelta(days=1)
 INLINE_MARKS = 1000
 INLINE_DAYS = 3
 STATE = 1  # the pk of the one SourceReportState row
-STAGE_ROWS_PER_INSERT = 2000
 
 
 def _runs(days):
@@ -216,115 +214,6 @@ def recompute_days(days, *, whole_span: bool = False) -> None:
     )
     SourceReportDay.objects.filter(touched, created=0).delete()
     SourceReportHistogram.objects.filter(touched, count=0).delete()
-
-
-def recompute_stage_days(period_q, leads, *, whole_span: bool) -> None:
-    """Replace the SourceReportStage day rows of the days `period_q` selects by
-    the stage facts of `leads` (the leads created on them) and move the month and
-    year roll-ups by the difference, in four or five statements (_move_stage_rows);
-    whole_span: every row recomputed outright (in batches)."""
-    if not whole_span:
-        old = SourceReportStage.objects.filter(period_q, level=DAY).values(
-            "pk", "period", "stage", *STAGE_KEY, *STAGE_FIGURES
-        )
-        _move_stage_rows(list(old), stage_facts(leads))
-        return
-    SourceReportStage.objects.all().delete()
-    _insert_stage_rows([{**row, "level": DAY} for row in stage_facts(leads)])
-    for level, rolled in ((MONTH, TruncMonth("period")), (YEAR, TruncYear("period"))):
-        rows = (
-            SourceReportStage.objects.filter(level=DAY)
-            .order_by()
-            .values("stage", *STAGE_KEY, r_period=rolled)
-            .annotate(**{name: Sum(name) for name in STAGE_FIGURES})
-        )
-        rows = [{**row, "level": level, "period": row["r_period"]} for row in rows]
-        for row in rows:
-            del row["r_period"]
-        _insert_stage_rows(rows)
-
-
-def _insert_stage_rows(rows, *, upsert=False) -> None:
-    objects = [SourceReportStage(**row) for row in rows]
-    conflicts = {}
-    if upsert:
-        conflicts = {
-            "update_conflicts": True,
-            "unique_fields": ["level", "period", *KEY, "stage"],
-            "update_fields": STAGE_FIGURES,
-        }
-    SourceReportStage.objects.bulk_create(
-        objects, batch_size=STAGE_ROWS_PER_INSERT, **conflicts
-    )
-
-
-def _stage_key(row, level, period):
-    return (level, period, row["stage"], *(row[name] for name in STAGE_KEY))
-
-
-def _move_stage_rows(old, new) -> None:
-    """Write the `new` stage day rows over the `old` ones and add the difference
-    to their month and year roll-ups: one read of the roll-ups concerned, one
-    upsert of every row that changed, one delete of the rows left empty."""
-    changes: dict = {}
-    for rows, sign in ((old, -1), (new, 1)):
-        for row in rows:
-            day = row["period"]
-            for level, period in (
-                (DAY, day),
-                (MONTH, day.replace(day=1)),
-                (YEAR, day.replace(month=1, day=1)),
-            ):
-                change = changes.setdefault(
-                    _stage_key(row, level, period), [0] * len(STAGE_FIGURES)
-                )
-                for index, name in enumerate(STAGE_FIGURES):
-                    change[index] += sign * row[name]
-    changes = {key: change for key, change in changes.items() if any(change)}
-    if not changes:
-        return
-    current = {_stage_key(row, DAY, row["period"]): row for row in old}
-    concerned = Q(pk__in=[])
-    for level, period in {key[:2] for key in changes if key[0] != DAY}:
-        concerned |= Q(level=level, period=period)
-    # Keys are (level, period, stage, *STAGE_KEY): narrowed by owner too.
-    owner = 3 + STAGE_KEY.index("owner_user_id")
-    rolled = SourceReportStage.objects.filter(
-        concerned, owner_user_id__in={key[owner] for key in changes}
-    ).values("pk", "level", "period", "stage", *STAGE_KEY, *STAGE_FIGURES)
-    current.update(
-        (_stage_key(row, row["level"], row["period"]), row) for row in rolled
-    )
-    written = {_stage_key(row, DAY, row["period"]): row for row in new}
-    upserts, emptied = [], []
-    for key, change in changes.items():
-        row = current.get(key, {})
-        if key[0] == DAY:  # the new day row as it is, not old + difference
-            figures = {
-                name: written.get(key, {}).get(name, 0) for name in STAGE_FIGURES
-            }
-        else:
-            figures = {
-                name: row.get(name, 0) + change[index]
-                for index, name in enumerate(STAGE_FIGURES)
-            }
-        if figures["finished"] or figures["open"]:
-            level, period, stage, *keys = key
-            upserts.append(
-                {
-                    "level": level,
-                    "period": period,
-                    "stage": stage,
-                    **dict(zip(STAGE_KEY, keys, strict=True)),
-                    **figures,
-                }
-            )
-        elif row:
-            emptied.append(row["pk"])
-    _insert_stage_rows(upserts, upsert=True)
-    for start in range(0, len(emptied), MARKS_PER_DELETE):
-        chunk = emptied[start : start + MARKS_PER_DELETE]
-        SourceReportStage.objects.filter(pk__in=chunk).delete()
 
 
 def _each_day(first, last):

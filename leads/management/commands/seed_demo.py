@@ -17,6 +17,11 @@ This module only orchestrates; the row builders live in leads/management/seeding
 Lead rows are plain column dicts written per batch with COPY on PostgreSQL or
 executemany on SQLite, every model constraint kept. The leads one run adds are
 created in time order: creation dates rise with the id, as in a real table.
+Memory does not grow with N: creation times stream from a generator and rows live
+for one batch. A big load on PostgreSQL runs in one transaction with the plain
+indexes and foreign keys of the tables it fills dropped and rebuilt at the end,
+and the report triggers that would scan the whole lead table per batch disabled
+(seeding/leads.py REDUNDANT_TRIGGERS: the leads' own trigger marks their days).
 """
 
 import random
@@ -32,10 +37,18 @@ from leads.management.seeding.catalog import build_base_accounts, build_catalog
 from leads.management.seeding.consent import build_consent
 from leads.management.seeding.context import SeedContext
 from leads.management.seeding.emails import build_emails
-from leads.management.seeding.leads import prepare_lead_rows, write_lead_batch
+from leads.management.seeding.leads import (
+    REDUNDANT_TRIGGERS,
+    loaded_tables,
+    prepare_lead_rows,
+    write_lead_batch,
+)
 from leads.management.seeding.organisation import LARGE_ORG_FROM, build_organisation
 from leads.management.seeding.qualification import require_demo_steps
-from leads.management.seeding.tables import deferred_indexes
+from leads.management.seeding.tables import (
+    deferred_indexes,
+    disabled_triggers,
+)
 from leads.management.seeding.values import build_pools, creation_times
 from leads.models import Lead, RebuildStatus, ScoreRebuild
 from leads.services.scoring import rebuild_scores, request_rebuild
@@ -109,18 +122,30 @@ class Command(BaseCommand):
         ):
             # One transaction: indexes are dropped, the leads go in, the indexes
             # are built again; an interrupted run rolls all of it back.
-            with transaction.atomic(), deferred_indexes(ctx.tables.values()):
+            with (
+                transaction.atomic(),
+                deferred_indexes(loaded_tables(ctx)),
+                disabled_triggers(REDUNDANT_TRIGGERS),
+            ):
                 self._add_leads(ctx, missing, existing=existing, size=batch_size)
                 self.stdout.write("  building indexes...")
+                indexing = time.perf_counter()
+            self.stdout.write(
+                f"  indexes built in {time.perf_counter() - indexing:.1f}s."
+            )
         else:
             self._add_leads(ctx, missing, existing=existing, size=batch_size)
         if missing or not ScoreRebuild.objects.filter(status=RebuildStatus.DONE):
             # Before the newest leads are routed: a demo rule reads the score.
             self._rebuild_scores()
+        step = time.perf_counter()
         routing.route_recent(ctx, missing)
         with transaction.atomic(), service_context("seed_demo"):
             build_emails(ctx)  # templates and a few sent emails (seeding/emails.py)
             build_consent(ctx)  # purposes and some consents (seeding/consent.py)
+        self.stdout.write(
+            f"  routing, emails and consent in {time.perf_counter() - step:.1f}s."
+        )
         if (
             missing
             and connection.vendor == "postgresql"
@@ -130,8 +155,10 @@ class Command(BaseCommand):
             # a visibility map for index-only scans. Without them a freshly loaded
             # table is planned as tiny and every "index-only" count visits the heap.
             self.stdout.write("  vacuum analyze...")
+            step = time.perf_counter()
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM (ANALYZE)")
+            self.stdout.write(f"  vacuumed in {time.perf_counter() - step:.1f}s.")
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -171,11 +198,14 @@ class Command(BaseCommand):
         while done < missing:
             batch = min(size, missing - done)
             with transaction.atomic():
-                write_lead_batch(ctx, batch, offset=existing + done, done=done)
+                write_lead_batch(ctx, batch, offset=existing + done)
             done += batch
             if missing > size:
                 progress.show(done)
         progress.finish()
+        self.stdout.write(
+            f"  {missing:,} leads written in {time.perf_counter() - started:.1f}s."
+        )
 
 
 class Progress:

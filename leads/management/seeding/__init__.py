@@ -3,7 +3,8 @@
 Seed data is the one place rows are built directly rather than through services,
 so that a million leads are practical. The package splits by sub-domain:
 
-- tables: Table (COPY on PostgreSQL, executemany elsewhere) and deferred_indexes.
+- tables: Table (COPY on PostgreSQL, executemany elsewhere), deferred_indexes
+  and disabled_triggers.
 - values: constants, Faker pools, creation times in time order, cheap values.
 - context: SeedContext, what the builders share during a run.
 - organisation: business units, teams, users (small default or 200 users).

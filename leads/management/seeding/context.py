@@ -2,6 +2,7 @@
 
 import datetime
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from leads.management.seeding.values import Pools
@@ -38,8 +39,9 @@ class SeedContext:
     partner_ids: list = field(default_factory=list)
     place_cum: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)  # model -> Table
-    # Creation times of the leads still to write, oldest first (values.creation_times).
-    created_times: list = field(default_factory=list)
+    # Creation times of the leads still to write, oldest first: an iterator
+    # (values.creation_times), never a list of them all.
+    created_times: Iterator = field(default_factory=lambda: iter(()))
 
     def pick_place(self):
         return self.rng.choices(self.pools.places, cum_weights=self.place_cum)[0]

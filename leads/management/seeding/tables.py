@@ -1,4 +1,5 @@
-"""Fast bulk writes for seed data: Table (COPY / executemany) and deferred_indexes.
+"""Fast bulk writes for seed data: Table (COPY / executemany), deferred_indexes and
+disabled_triggers.
 
 Rows are plain dicts keyed by field attname ("owner_user_id", not "owner_user")
 holding values already in database form: ints (not enum members), str, Decimal,
@@ -190,8 +191,9 @@ def _run_deferred_checks(cursor):
 
 
 @contextmanager
-def deferred_indexes(tables):
-    """Drop the plain indexes of these tables, run the block, build them again.
+def deferred_indexes(db_tables):
+    """Drop the plain indexes of these tables (names), run the block, build them
+    again.
 
     On PostgreSQL the tables' foreign keys go too and are added back, which checks
     every row with one join per key instead of one trigger per row and key (what
@@ -209,15 +211,15 @@ def deferred_indexes(tables):
     with connection.cursor() as cursor:
         if postgresql:
             _run_deferred_checks(cursor)
-        for table in tables:
-            name = qn(table.db_table)
+        for db_table in db_tables:
+            name = qn(db_table)
             if postgresql:
-                for key, definition in _foreign_keys(cursor, table.db_table):
+                for key, definition in _foreign_keys(cursor, db_table):
                     cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {qn(key)}")
                     foreign_keys.append(
                         f"ALTER TABLE {name} ADD CONSTRAINT {qn(key)} {definition}"
                     )
-            for index, create in _plain_indexes(cursor, table.db_table):
+            for index, create in _plain_indexes(cursor, db_table):
                 cursor.execute(f"DROP INDEX {qn(index)}")
                 indexes.append(create)
     yield
@@ -228,3 +230,21 @@ def deferred_indexes(tables):
         for statement in indexes + foreign_keys:
             cursor.execute(statement)
     # Planner statistics: autovacuum analyzes the grown tables soon after commit.
+
+
+@contextmanager
+def disabled_triggers(triggers):
+    """PostgreSQL: disable these (table, trigger) pairs for the block and enable
+    them again, in the caller's transaction (a rollback enables them as well).
+    Elsewhere nothing is disabled."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table, trigger in triggers:
+            cursor.execute(f"ALTER TABLE {qn(table)} DISABLE TRIGGER {qn(trigger)}")
+    yield
+    with connection.cursor() as cursor:
+        for table, trigger in triggers:
+            cursor.execute(f"ALTER TABLE {qn(table)} ENABLE TRIGGER {qn(trigger)}")

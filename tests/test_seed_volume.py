@@ -1,0 +1,113 @@
+"""manage.py seed_demo at volume: creation times streamed in order (memory does not
+grow with the number of leads), every lead and its records written whatever the
+batch size, and a load with deferred indexes leaves every table as it was built."""
+
+import datetime
+import io
+import random
+import types
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Account, Contact, Opportunity, StageVisit, User
+from leads.management.seeding.values import HISTORY_DAYS, creation_times
+from leads.models import Activity, Lead, LeadScore, LeadState, SourceReportDirty
+from leads.reports import source_performance_report
+from leads.reports.stages import days_per_stage
+from leads.reports.summary import refresh_source_summary
+from tests.test_seed_demo import _indexes_and_keys
+from tests.test_source_report_summary import _snapshot
+
+
+def seed(**options):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **{"seed": 5, **options})
+    return out.getvalue()
+
+
+def test_creation_times_stream_oldest_first_over_the_history():
+    now = timezone.now()
+    times = creation_times(random.Random(3), 20_000, now=now)
+    assert isinstance(times, types.GeneratorType)  # never a list of them all
+    times = list(times)
+    assert len(times) == 20_000
+    assert times == sorted(times)
+    oldest = now - datetime.timedelta(days=HISTORY_DAYS)
+    assert oldest <= times[0] and times[-1] <= now
+    assert all(moment.microsecond == now.microsecond for moment in times)
+    # Uniform over the history: each tenth of it holds about a tenth of the leads.
+    tenth = (now - oldest) / 10
+    per_tenth = [0] * 10
+    for moment in times:
+        per_tenth[min(9, int((moment - oldest) / tenth))] += 1
+    assert all(1700 < count < 2300 for count in per_tenth), per_tenth
+
+
+def test_creation_times_of_no_leads_are_none():
+    assert list(creation_times(random.Random(3), 0, now=timezone.now())) == []
+
+
+@pytest.mark.django_db
+def test_seeding_yields_the_expected_counts():
+    """Batches that do not divide the total: every lead is written once, with its
+    score row, and each qualified lead with its account, contact and
+    opportunity; the report's days are marked for the next refresh."""
+    output = seed(leads=333, batch_size=50)
+    assert "333 added" in output
+    assert Lead.objects.count() == 333
+    assert LeadScore.objects.count() == 333
+    qualified = Lead.objects.filter(state=LeadState.QUALIFIED)
+    assert qualified.count() > 20
+    for model, field in [
+        (Account, "qualifying_account"),
+        (Contact, "qualifying_contact"),
+        (Opportunity, "qualifying_opportunity"),
+    ]:
+        made = model.objects.filter(pk__in=qualified.values(field))
+        assert made.count() == qualified.count(), model.__name__
+    created = list(Lead.objects.order_by("pk").values_list("created_at", flat=True))
+    assert created == sorted(created)
+    assert SourceReportDirty.objects.exists()
+    assert "0 added" in seed(leads=333, batch_size=50)
+    assert Lead.objects.count() == 333
+
+
+@pytest.mark.django_db
+def test_a_deferred_load_builds_the_lead_score_table_again():
+    """The lead score rows come from a trigger during the load: their table's
+    indexes and keys are put back like the others' (PostgreSQL)."""
+    before = _indexes_and_keys(LeadScore)
+    output = seed(leads=120, defer_indexes="yes", batch_size=40)
+    assert "building indexes" in output
+    assert _indexes_and_keys(LeadScore) == before
+    assert LeadScore.objects.count() == Lead.objects.count() == 120
+    if connection.vendor == "postgresql":
+        assert any("FOREIGN KEY (lead_id)" in text for text in before.values())
+
+
+@pytest.mark.django_db
+def test_a_deferred_load_marks_every_day_the_report_must_recompute():
+    """The activity and stage visit triggers are off during a deferred load: the
+    leads' own marks bring the report and its Days per stage up to date all the
+    same."""
+    seed(leads=200, defer_indexes="yes", batch_size=70)
+    assert Activity.objects.exists() and StageVisit.objects.exists()
+    refresh_source_summary()
+    admin = User.objects.get(username="admin")
+    assert _shown(days_per_stage(user=admin)) == _shown(
+        days_per_stage(user=admin, straight=True)
+    )
+    summary = source_performance_report(user=admin)
+    straight = source_performance_report(user=admin, straight=True)
+    assert summary.rows
+    assert [_snapshot(row) for row in summary.rows] == [
+        _snapshot(row) for row in straight.rows
+    ]
+    assert summary.trend == straight.trend
+
+
+def _shown(rows):
+    return [(row.source, row.cells()) for row in rows]
