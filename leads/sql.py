@@ -6,10 +6,7 @@ every code comes from the enums.
 
 - presence_flags: the lead page's "has any rows" flags, EXISTS in the lead's query;
   latest_routing_detail: its latest routing decision in words, a sub-select there.
-- Routing, on every routed lead: the business-unit tree, a team rule's round-robin
-  turn with the team's members (locking the rule's row), the candidate users
-  (locking their rows). Short statements on small tables,
-  which the ORM took longer to build than the database takes to run them.
+- Routing, on every routed lead: leads.sql_routing (re-exported here).
 - The source report's summary, recomputed from the marked days: the day and
   histogram rows inserted from the lead facts (INSERT ... SELECT), the month and
   year roll-ups moved by the difference (an upsert that adds). The ORM has
@@ -24,22 +21,28 @@ every code comes from the enums.
 import json
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, connections, router, transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django_fsm_log.models import StateLog
 
-from accounts.models import BusinessUnit, OpportunityState, Team, User
+from accounts.models import OpportunityState
 from leads.models import (
     Lead,
     LeadAssignment,
     LeadScore,
     LeadState,
     LeadStatus,
-    RoutingRule,
     SourceReportDay,
     SourceReportHistogram,
     SourceReportStage,
+)
+from leads.sql_routing import (  # noqa: F401 (re-exported)
+    CANDIDATE_FIELDS,
+    active_rules_and_units,
+    business_unit_rows,
+    candidate_users,
+    team_rule_rows,
 )
 
 # --- The lead page ----------------------------------------------------------------
@@ -85,87 +88,7 @@ def latest_routing_detail() -> RawSQL:
 
 
 # --- Routing ----------------------------------------------------------------------
-# The statements leads.selectors.routing.situation and leads.services.routing run
-# for every routed lead. The two locking reads keep their lock clause here: the
-# ORM's select_for_update(of=("self",)) locks the same rows, but built by the ORM
-# these reads cost routing more than they are allowed to (README, "Performance",
-# "Hand-written SQL"). SQLite has neither row locks nor FOR UPDATE: there the
-# statements run without the clause, as the ORM's would.
-
-UNITS_TABLE = BusinessUnit._meta.db_table
-RULES_TABLE = RoutingRule._meta.db_table
-MEMBERS_TABLE = Team.members.through._meta.db_table
-USERS_TABLE = User._meta.db_table
-# What routing reads of a user: eligibility, name, unit (not the password hash).
-CANDIDATE_FIELDS = (
-    "username",
-    "first_name",
-    "last_name",
-    "is_active",
-    "business_unit",
-    "lead_capacity",
-    "available_for_leads",
-    "unavailable_until",
-)
-_CANDIDATE_COLUMNS = ", ".join(
-    User._meta.get_field(name).column for name in ("id", *CANDIDATE_FIELDS)
-)
-
-
-def business_unit_rows() -> list[tuple[int, int | None, int | None, str]]:
-    """(id, parent id, default owner id, name) of every business unit."""
-    with connections[router.db_for_read(BusinessUnit)].cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, parent_id, default_owner_id, name FROM {UNITS_TABLE}"  # noqa: S608
-        )
-        return cursor.fetchall()
-
-
-def team_rule_rows(rule_ids, *, lock: bool) -> list[tuple[int, int | None, int | None]]:
-    """(rule id, round-robin cursor, member id) for the rules `rule_ids` (team
-    rules): a row per member of the rule's target team, one with member None for
-    a team without members. With `lock`, the rules' rows are locked until the
-    transaction ends: the rules' only, not the teams' or their membership rows
-    (leads.services.locks: the lock order)."""
-    sql = (
-        f"SELECT r.id, r.last_assigned_user_id, m.user_id FROM {RULES_TABLE} r"  # noqa: S608
-        f" LEFT JOIN {MEMBERS_TABLE} m ON m.team_id = r.target_team_id"
-        f" WHERE r.id IN ({', '.join(['%s'] * len(rule_ids))})"
-    )
-    if lock and connection.features.has_select_for_update:
-        # OF r: the outer join's member rows stay unlocked (PostgreSQL refuses to
-        # lock the nullable side of an outer join anyway).
-        sql += " FOR UPDATE OF r"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(rule_ids))
-        return cursor.fetchall()
-
-
-def candidate_users(ids, *, username: str, lock: bool) -> dict[int, User]:
-    """id -> user for the users `ids` and the one named `username` (when set), in
-    id order, with the fields routing reads (CANDIDATE_FIELDS; the rest load on
-    use). With `lock`, their rows are locked until the transaction ends, in id
-    order (leads.services.locks: the lock order), on the connection that writes."""
-    where, params = [], []
-    if ids:
-        where.append(f"id IN ({', '.join(['%s'] * len(ids))})")
-        params += sorted(ids)
-    if username:
-        where.append("username = %s")
-        params.append(username)
-    if not where:
-        return {}
-    sql = (
-        f"SELECT {_CANDIDATE_COLUMNS} FROM {USERS_TABLE}"  # noqa: S608
-        f" WHERE {' OR '.join(where)} ORDER BY id"
-    )
-    if lock and connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF " + USERS_TABLE
-    users = User.objects.raw(
-        sql, params, using=connection.alias if lock else router.db_for_read(User)
-    )
-    return {user.pk: user for user in users}
-
+# In leads.sql_routing (re-exported here for callers that knew them here).
 
 # --- The source report's summary ----------------------------------------------------
 # The facts come from the ORM (leads.reports.facts.lead_facts); the statements below

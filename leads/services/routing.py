@@ -16,13 +16,13 @@ import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import DatabaseError, connection, transaction
+from django.db.models import DateTimeField, Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
-from leads.exceptions import LeadClosed
+from leads.exceptions import LeadClosed, TransitionRefused
 from leads.models import (
     AssignmentReason,
     AssignmentTrigger,
@@ -35,13 +35,14 @@ from leads.models import (
 from leads.permissions import can_edit_routing_rule
 from leads.routing.conditions import clean_condition
 from leads.selectors.routing.situation import RuleSet, decide_for_lead, scored_values
-from leads.services.locks import lock_lead
+from leads.selectors.scoring import FEATURES, feature_expressions
+from leads.services.locks import _held_instance, lock_lead
 from leads.services.routing_bulk import (  # noqa: F401 (the routing services)
     BulkRouteResult,
     bulk_route_leads,
     route_batch,
 )
-from leads.services.scoring import rescore_lead
+from leads.services.scoring import rescore_lead, scored_pairs
 from leadsite.core.events import emit
 from leadsite.core.services import service
 from leadsite.core.transactions import is_transient
@@ -63,13 +64,76 @@ class RerouteResult:
     failed: list = field(default_factory=list)  # (lead, message)
 
 
-def _lock_open(lead) -> Lead:
-    """The lead's row, locked; LeadClosed when it is closed."""
+def _lock_open(lead) -> tuple[Lead, tuple | None]:
+    """The lead's row, locked, and (its scoring pairs, the time they were read at)
+    read with it (None when the lead was held: leads.services.locks.holding);
+    LeadClosed when it is closed."""
     # Routing never reads the qualifying opportunity: nothing joined.
-    locked = lock_lead(lead, related=())
+    if _held_instance(lead) is not None:
+        locked, read = lock_lead(lead, related=()), None
+    else:
+        locked, read = _lock_with_pairs(getattr(lead, "pk", lead))
     if not locked.is_editable:
         raise LeadClosed(locked)
-    return locked
+    return locked, read
+
+
+# lock_lead's lock with the lead's scoring pairs read in the same statement (its
+# FEATURES are expressions on its own row, none of which routing changes): a lead
+# routed to another unit is rescored by one statement (the upsert), not two.
+# Compiled by the ORM once per process, like one_lead_pairs.
+_SENTINEL_PK = 987_654_321_987
+_SENTINEL_NOW = datetime.datetime(1999, 12, 31, 23, 59, 58, 123457, tzinfo=datetime.UTC)
+_LOCKING: dict = {}  # (alias, vendor) -> (sql, params, id slots, time slots)
+
+
+def _locking_statement():
+    key = (connection.alias, connection.vendor)
+    if key not in _LOCKING:
+        compiled = []
+
+        class CompileOnly(QuerySet):
+            def __iter__(self):
+                compiled.append(self.query.get_compiler(using=self.db).as_sql())
+                return iter(())
+
+        features = feature_expressions(_SENTINEL_NOW)
+        query = (
+            CompileOnly(model=Lead)
+            .select_for_update(of=("self",))
+            .filter(pk=_SENTINEL_PK)
+            .annotate(**{f"feature_{name}": features[name] for name in FEATURES})
+            .order_by()
+        )
+        for _ in query:  # compiles (iter() only: list() would count, and run it)
+            pass
+        [(sql, params)] = compiled
+        now = DateTimeField().get_db_prep_value(_SENTINEL_NOW, connection)
+        _LOCKING[key] = (
+            sql,
+            list(params),
+            [i for i, p in enumerate(params) if p == _SENTINEL_PK],
+            [i for i, p in enumerate(params) if p == now],
+        )
+    return _LOCKING[key]
+
+
+def _lock_with_pairs(pk) -> tuple[Lead, tuple]:
+    """lock_lead(pk, related=()) and (the lead's scoring pairs, the time read at),
+    one statement (tests/test_sql_routing.py checks both against their ORM
+    reads)."""
+    sql, params, pk_slots, now_slots = _locking_statement()
+    now, params = timezone.now(), list(params)
+    prepared = DateTimeField().get_db_prep_value(now, connection)
+    for slots, value in [(pk_slots, pk), (now_slots, prepared)]:
+        for i in slots:
+            params[i] = value
+    found = list(Lead.objects.raw(sql, params, using=connection.alias))
+    if not found:
+        raise TransitionRefused(gettext("This lead no longer exists."))
+    [locked] = found
+    values = [locked.__dict__.pop(f"feature_{name}") for name in FEATURES]
+    return locked, (scored_pairs(locked.state, values), now)
 
 
 def _route(
@@ -82,8 +146,10 @@ def _route(
     exclude_owner=False,
     keep_with=None,
     now=None,
+    read=None,
 ):
-    """Decide for the `locked` (open) lead and write the owner and the log row."""
+    """Decide for the `locked` (open) lead and write the owner and the log row.
+    `read`: the lead's scoring pairs read with its lock (_lock_with_pairs)."""
     if trigger not in TRIGGERS:
         raise ValueError(f"Unknown routing trigger {trigger!r}.")
     ruleset = ruleset or RuleSet.load()
@@ -113,7 +179,7 @@ def _route(
         )
         if moved:
             # The unit is part of what a lead is scored by (its unit's table).
-            rescore_lead(locked, changed=["business_unit"])
+            rescore_lead(locked, changed=["business_unit"], read=read)
     if decision.turn:
         # The rule's row was locked when the situation was loaded (lock=True). The
         # cursor is routing's bookkeeping, not an edit of the rule: no new version.
@@ -169,7 +235,8 @@ def route_lead(
     users' rows. Returns the log row; its `lead` is the fresh, saved lead. Closed
     leads raise TransitionRefused.
     """
-    return _route(locked=_lock_open(lead), by=by, trigger=trigger, keep_with=keep_with)
+    locked, read = _lock_open(lead)
+    return _route(locked=locked, by=by, trigger=trigger, keep_with=keep_with, read=read)
 
 
 def _overdue_through(rule, *, now: datetime.datetime):

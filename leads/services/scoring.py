@@ -174,14 +174,19 @@ def one_lead_pairs(pk, now):
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     for found, unit, state, *values in rows:
-        pairs = [
-            (name, value or "")
-            for name, value in zip(FEATURES, values, strict=True)
-            if not (
-                name == "first_contact" and value == PENDING and state == LeadState.OPEN
-            )
-        ]
-        yield found, unit, pairs
+        yield found, unit, scored_pairs(state, values)
+
+
+def scored_pairs(state, values) -> list[tuple[str, str]]:
+    """A lead's (field, value) pairs from its state and its FEATURES' values as
+    read: an open lead's pending engagement left out (as lead_rows does)."""
+    return [
+        (name, value or "")
+        for name, value in zip(FEATURES, values, strict=True)
+        if not (
+            name == "first_contact" and value == PENDING and state == LeadState.OPEN
+        )
+    ]
 
 
 def score_leads(ids, *, now=None, with_history=False) -> int:
@@ -192,18 +197,23 @@ def score_leads(ids, *, now=None, with_history=False) -> int:
     if not ids:
         return 0
     now = now or timezone.now()
-    tables, config = scoring_tables(), scoring_config()
     histories = {}
     if with_history:
         histories = dict(
             LeadScore.objects.filter(lead_id__in=ids).values_list("lead_id", "history")
         )
-    day = timezone.localdate(now).isoformat()
-    rows = []
     if len(ids) == 1:
         found = one_lead_pairs(ids[0], now)
     else:
         found = lead_pairs(Lead.objects.filter(pk__in=ids), now)
+    return _store(found, now=now, histories=histories, with_history=with_history)
+
+
+def _store(found, *, now, histories=None, with_history=False) -> int:
+    """Score the (lead id, unit, pairs) of `found` and write them (one upsert)."""
+    tables, config = scoring_tables(), scoring_config()
+    day = timezone.localdate(now).isoformat()
+    rows = []
     for pk, unit, pairs in found:
         model_score, scope, factors = _scored(unit, pairs, tables, config)
         history = None
@@ -215,15 +225,22 @@ def score_leads(ids, *, now=None, with_history=False) -> int:
     return len(rows)
 
 
-def rescore_lead(lead: Lead, changed=None) -> None:
+def rescore_lead(lead: Lead, changed=None, *, read=None) -> None:
     """Rescore `lead` in the save that changed it, when `changed` (the field names
-    saved, None: any) touches what it is scored by."""
+    saved, None: any) touches what it is scored by. `read`: (pairs, time) when the
+    caller read the lead's pairs with its row at that time (the routing service's
+    lock, leads.services.routing) and changed none of them since: the score is
+    then written by one statement, scored at that time, in the lead's unit now."""
     if changed is not None and not SCORED_LEAD_FIELDS.intersection(changed):
         return
     # In a mass update's chunk: the chunk's leads are rescored together at its end
     # (leadsite.core.deferred), from the values they then have.
     if not defer(_rescore_together, lead.pk):
-        score_leads([lead.pk])
+        if read is None:
+            score_leads([lead.pk])
+        else:
+            pairs, now = read
+            _store([(lead.pk, lead.business_unit_id, pairs)], now=now)
 
 
 def _rescore_together(pks) -> None:

@@ -26,6 +26,7 @@ from notifications.selectors import (
     locales_of,
     recipients_of,
 )
+from notifications.services.told import insert_wanted
 from notifications.targets import target_type
 
 # A channel's email: none, at once (the mailer task), or in the daily digest.
@@ -90,6 +91,7 @@ def notify(
     *,
     now: datetime.datetime | None = None,
     together: "Together | None" = None,
+    locales: dict | None = None,
 ) -> int:
     """Write the notifications the recipients want, in the caller's transaction:
     none of a kind a recipient turned off, none telling a user of their own action
@@ -101,13 +103,27 @@ def notify(
     the one that emits, or the reminder run.
 
     `together`: one of a batch of events told together (see Together): the same
-    rows, written at the end of the batch's chunk of deferred work."""
+    rows, written at the end of the batch's chunk of deferred work.
+
+    `locales`: user id -> (language, time zone) of recipients the caller already
+    read (the routing service, with its candidate users). When it covers every
+    recipient of messages without a key, the same rows are written by one
+    statement, the choices joined in (notifications.services.told)."""
     messages = [m for m in messages if m.user_id and m.user_id != m.actor_id]
     if not messages:
         return 0
     now = now or timezone.now()
     if together is not None:
         return together.tell(messages, now=now)
+    if locales and all(m.user_id in locales and not m.key for m in messages):
+        rows = [
+            _row(message, DEFAULT_CHANNEL, locales[message.user_id], now)
+            for message in messages
+        ]
+        states = insert_wanted(
+            rows, default_channel=DEFAULT_CHANNEL, email_states=EMAIL_STATE
+        )
+        return sum(state == EmailState.PENDING for state in states)
     channels, locales = recipients_of(user_ids={m.user_id for m in messages})
     rows = []
     for message in messages:

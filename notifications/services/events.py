@@ -89,8 +89,20 @@ def lead_routed(
             if manager not in (owner, previous_owner)
         ]
     if current is None:
-        return notify(messages)
+        return notify(messages, locales=_known_locales(lead))
     return notify(messages, together=_routed_together(current))
+
+
+def _known_locales(lead) -> dict:
+    """The new owner's (language, time zone) when the lead holds them already
+    read (the routing service's candidate user): notify() then need not read
+    them again."""
+    if not type(lead).owner_user.is_cached(lead) or lead.owner_user is None:
+        return {}
+    owner = lead.owner_user
+    if {"language", "time_zone"} & owner.get_deferred_fields():
+        return {}
+    return {owner.pk: (owner.language, owner.time_zone)}
 
 
 def _routed_together(key) -> Together:

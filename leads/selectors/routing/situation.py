@@ -10,9 +10,9 @@ is decided by the pure leads.routing.situation.candidate_ids.
 scored_values gives the engine the leads' values with their score and grade (the
 engine imports no models), read only when a rule has a score or grade condition.
 
-The unit tree, the turns with the teams' members and the users are read by the
-hand-written statements of leads.sql (README, "Performance", "Hand-written SQL");
-the rest through the ORM.
+The rules with the unit tree, the turns with the teams' members and the users are
+read by the hand-written statements of leads.sql_routing (README, "Performance",
+"Hand-written SQL"); the rest through the ORM.
 """
 
 from dataclasses import dataclass
@@ -29,7 +29,6 @@ from leads.models import (
     Lead,
     LeadScore,
     LeadState,
-    RoutingRule,
 )
 from leads.routing.conditions import FIELDS, REF, SCORE_FIELDS, lead_values
 from leads.routing.decision import decide
@@ -37,7 +36,12 @@ from leads.routing.matching import match_rule, unit_ancestry
 from leads.routing.situation import Situation, candidate_ids
 from leads.scoring.grades import grade
 from leads.selectors.scoring import scoring_config
-from leads.sql import business_unit_rows, candidate_users, team_rule_rows
+from leads.sql_routing import (
+    active_rules_and_units,
+    business_unit_rows,
+    candidate_users,
+    team_rule_rows,
+)
 
 ROUND_ROBIN, LEAST_LOADED = Distribution.ROUND_ROBIN, Distribution.LEAST_LOADED
 _LABEL_MODELS = {
@@ -61,15 +65,14 @@ class RuleSet:
     def load(cls, rules=None) -> "RuleSet":
         """The active rules (or `rules`, when given) and the unit tree."""
         if rules is None:
-            rules = list(
-                # Target users come with the candidates; the team names the decision.
-                # Unordered: leads.routing.matching sorts the rules it applies.
-                RoutingRule.objects.filter(is_active=True)
-                .select_related("target_team")
-                .order_by()
-            )
+            # The active rules with their teams (the team names the decision; target
+            # users come with the candidates) and the unit tree, in one statement.
+            # Unordered: leads.routing.matching sorts the rules it applies.
+            rules, units = active_rules_and_units()
+        else:
+            units = business_unit_rows()
         parents, owners, names = {}, {}, {}
-        for pk, parent_id, owner_id, name in business_unit_rows():
+        for pk, parent_id, owner_id, name in units:
             parents[pk], owners[pk], names[pk] = parent_id, owner_id, name
         return cls(
             rules=rules, parents=parents, default_owners=owners, unit_names=names
