@@ -21,7 +21,10 @@ cores = multiprocessing.cpu_count()
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
 workers = _int("GUNICORN_WORKERS", cores + 1)
-threads = _int("GUNICORN_THREADS", 4)
+# Two threads: on two cores at 16 clients, 3 x 2 served the lead list at 124-125
+# requests a second (p95 287-291 ms) against 116 (p95 393) with 3 x 4 (README,
+# "HTTP throughput"): more threads only queue more requests per process.
+threads = _int("GUNICORN_THREADS", 2)
 # Below the proxy's: a request the app gives up on answers 500 from Django's side
 # of the log before the proxy (nginx proxy_read_timeout 60 s, most load balancers
 # 60 s) cuts the connection, and a restart finishes requests before the proxy
