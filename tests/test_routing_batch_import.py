@@ -162,7 +162,7 @@ def _outcome(existing):
     leads = [
         (lead.email, lead.owner_user_id, lead.business_unit_id)
         for lead in Lead.objects.exclude(pk__in=[x.pk for x in existing]).order_by(
-            "email"
+            "email", "pk"
         )
     ]
     log = sorted(
