@@ -111,3 +111,66 @@ def test_a_deferred_load_marks_every_day_the_report_must_recompute():
 
 def _shown(rows):
     return [(row.source, row.cells()) for row in rows]
+
+
+LEAD_VALUES = [
+    "first_name",
+    "last_name",
+    "email",
+    "company_name",
+    "business_phone",
+    "source",
+    "rating",
+    "status",
+    "state",
+    "owner_user_id",
+    "owner_team_id",
+    "estimated_value",
+]
+
+
+def _leads_and_records():
+    rows = Lead.objects.order_by("created_at", "pk").values_list(
+        *LEAD_VALUES, "created_at", "closed_at"
+    )
+    # A run's times count back from when it started: compared from its first lead.
+    first = rows[0][-2]
+    leads = [
+        (*values, created_at - first, closed_at and closed_at - first)
+        for *values, created_at, closed_at in rows
+    ]
+    qualified = Lead.objects.filter(state=LeadState.QUALIFIED)
+    made = {
+        model.__name__: model.objects.filter(pk__in=qualified.values(field)).count()
+        for model, field in [
+            (Account, "qualifying_account"),
+            (Contact, "qualifying_contact"),
+            (Opportunity, "qualifying_opportunity"),
+        ]
+    }
+    timeline = Activity.objects.filter(lead__isnull=False).count()
+    return leads, made, timeline, qualified.count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_built_by_worker_processes_are_the_leads_built_here():
+    """A deferred load with its rows built by two worker processes writes the same
+    leads, records and timeline as one that builds them in the command's own
+    process (PostgreSQL: elsewhere rows are always built in the process)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("worker processes build rows only for a PostgreSQL load")
+    output = seed(leads=900, defer_indexes="yes", batch_size=100, workers=2)
+    assert "rows built by 2 processes" in output
+    parallel = _leads_and_records()
+    assert len(parallel[0]) == 900
+    with connection.cursor() as cursor:  # the leads and all that hangs off them
+        cursor.execute(
+            "TRUNCATE leads_lead, accounts_account, accounts_contact, "
+            "accounts_opportunity CASCADE"
+        )
+    output = seed(leads=900, defer_indexes="yes", batch_size=100, workers=0)
+    assert "rows built by" not in output
+    assert _leads_and_records() == parallel
+    # Qualified leads point at their own records.
+    _, made, _, qualified = parallel
+    assert made == dict.fromkeys(["Account", "Contact", "Opportunity"], qualified)

@@ -21,9 +21,12 @@ Memory does not grow with N: creation times stream from a generator and rows liv
 for one batch. A big load on PostgreSQL runs in one transaction with the plain
 indexes and foreign keys of the tables it fills dropped and rebuilt at the end,
 and the report triggers that would scan the whole lead table per batch disabled
-(seeding/leads.py REDUNDANT_TRIGGERS: the leads' own trigger marks their days).
+(seeding/leads.py REDUNDANT_TRIGGERS: the leads' own trigger marks their days);
+its rows are built by worker processes (seeding/parallel.py) while this process
+writes them.
 """
 
+import os
 import random
 import sys
 import time
@@ -44,6 +47,7 @@ from leads.management.seeding.leads import (
     write_lead_batch,
 )
 from leads.management.seeding.organisation import LARGE_ORG_FROM, build_organisation
+from leads.management.seeding.parallel import write_lead_batches
 from leads.management.seeding.qualification import require_demo_steps
 from leads.management.seeding.tables import (
     deferred_indexes,
@@ -80,6 +84,14 @@ class Command(BaseCommand):
             f"teams, 200 users (auto: large from {LARGE_ORG_FROM:,} leads).",
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Processes that build the lead rows of a deferred load while this "
+            "one writes them (default: one per CPU; 0: build here). Loads that "
+            "keep their indexes are built here.",
+        )
+        parser.add_argument(
             "--defer-indexes",
             choices=["auto", "yes", "no"],
             default="auto",
@@ -92,13 +104,28 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, leads, password, seed, batch_size, org, defer_indexes, **options
+        self,
+        *args,
+        leads,
+        password,
+        seed,
+        batch_size,
+        org,
+        defer_indexes,
+        workers,
+        **options,
     ):
-        if leads < 0 or batch_size < 1:
-            raise CommandError("--leads must be >= 0 and --batch-size >= 1.")
+        if leads < 0 or batch_size < 1 or (workers is not None and workers < 0):
+            raise CommandError(
+                "--leads and --workers must be >= 0 and --batch-size >= 1."
+            )
+        if workers is None:
+            workers = os.cpu_count() or 1
         started = time.perf_counter()
         rng = random.Random(seed)
-        ctx = SeedContext(rng=rng, now=timezone.now(), pools=build_pools(seed))
+        ctx = SeedContext(
+            rng=rng, now=timezone.now(), pools=build_pools(seed), batch_seed=seed
+        )
         large = org == "large" or (org == "auto" and leads >= LARGE_ORG_FROM)
         # The demo-data loader writes its rows directly (leadsite.core.services).
         with transaction.atomic(), service_context("seed_demo"):
@@ -109,7 +136,10 @@ class Command(BaseCommand):
         prepare_lead_rows(ctx)
         existing = Lead.objects.count()
         missing = max(0, leads - existing)
-        ctx.created_times = creation_times(rng, missing, now=ctx.now)
+        # From the seed alone, as each batch's rows (seeding/leads.py batch_rng).
+        ctx.created_times = creation_times(
+            random.Random(f"{seed}:times"), missing, now=ctx.now
+        )
         if defer_indexes == "yes" or (
             # A rebuild costs in proportion to the whole table, keeping indexes up
             # costs more per added row (see README, Performance): rebuild when the
@@ -127,7 +157,14 @@ class Command(BaseCommand):
                 deferred_indexes(loaded_tables(ctx)),
                 disabled_triggers(REDUNDANT_TRIGGERS),
             ):
-                self._add_leads(ctx, missing, existing=existing, size=batch_size)
+                self._add_leads(
+                    ctx,
+                    missing,
+                    existing=existing,
+                    size=batch_size,
+                    # Key blocks need the tables locked (PostgreSQL's DROP INDEX).
+                    workers=workers if connection.vendor == "postgresql" else 0,
+                )
                 self.stdout.write("  building indexes...")
                 indexing = time.perf_counter()
             self.stdout.write(
@@ -191,10 +228,22 @@ class Command(BaseCommand):
             f"open leads scored in {time.perf_counter() - started:.1f}s."
         )
 
-    def _add_leads(self, ctx, missing, *, existing, size):
+    def _add_leads(self, ctx, missing, *, existing, size, workers=0):
         done = 0
         started = time.perf_counter()
         progress = Progress(self.stdout, total=missing, started=started)
+        parallel = workers > 1 and missing > size
+        if parallel:
+            # Rows built in worker processes, written here (seeding/parallel.py).
+            write_lead_batches(
+                ctx,
+                missing,
+                existing=existing,
+                size=size,
+                workers=workers,
+                progress=progress,
+            )
+            done = missing
         while done < missing:
             batch = min(size, missing - done)
             with transaction.atomic():
@@ -203,8 +252,10 @@ class Command(BaseCommand):
             if missing > size:
                 progress.show(done)
         progress.finish()
+        built_by = f" (rows built by {workers} processes)" if parallel else ""
         self.stdout.write(
-            f"  {missing:,} leads written in {time.perf_counter() - started:.1f}s."
+            f"  {missing:,} leads written in {time.perf_counter() - started:.1f}s"
+            f"{built_by}."
         )
 
 

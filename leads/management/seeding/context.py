@@ -39,6 +39,8 @@ class SeedContext:
     partner_ids: list = field(default_factory=list)
     place_cum: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)  # model -> Table
+    # Seeds each batch's own generator (leads.batch_rng).
+    batch_seed: int = 0
     # Creation times of the leads still to write, oldest first: an iterator
     # (values.creation_times), never a list of them all.
     created_times: Iterator = field(default_factory=lambda: iter(()))

@@ -1,6 +1,7 @@
 """Lead rows, and one batch of leads with everything hanging off them."""
 
 import datetime
+import random
 from decimal import Decimal
 from itertools import accumulate, islice
 
@@ -101,15 +102,48 @@ REDUNDANT_TRIGGERS = [
 
 
 def write_lead_batch(ctx, size, *, offset):
-    """Build `size` leads (the next `size` of this run's creation times) with their
-    qualification records, timeline, and interests; every table gets one bulk
-    write."""
+    """Build and write the next `size` leads (seeding/parallel.py does the same
+    with the building in worker processes)."""
+    rows = build_lead_batch(
+        ctx,
+        size,
+        offset=offset,
+        reserve=lambda model, n: ctx.tables[model].reserve_ids(n),
+    )
+    write_batch_rows(ctx, rows)
+
+
+def batch_rng(ctx, offset) -> random.Random:
+    """The generator of the batch starting at lead `offset`: its own, seeded from
+    the run's seed and the offset, so a batch's rows are the same whichever process
+    builds it and in whatever order the batches are built."""
+    return random.Random(f"{ctx.batch_seed}:{offset}")
+
+
+def build_lead_batch(ctx, size, *, offset, reserve):
+    """[(model, columns, rows)] of `size` leads (the next `size` of this run's
+    creation times) with their qualification records, timeline and interests, in
+    the order they are written. `reserve(model, n)` gives n fresh primary keys.
+    Reads no database (it may run in a worker process)."""
+    run_rng, ctx.rng = ctx.rng, batch_rng(ctx, offset)
+    try:
+        return _build(ctx, size, offset=offset, reserve=reserve)
+    finally:
+        ctx.rng = run_rng
+
+
+def write_batch_rows(ctx, rows):
+    for model, columns, values in rows:
+        ctx.tables[model].write_rows(columns, values)
+
+
+def _build(ctx, size, *, offset, reserve):
     rng, tables = ctx.rng, ctx.tables
     times = islice(ctx.created_times, size)
     leads = [
         lead_row(ctx, pk, offset + i, created_at)
         for i, (pk, created_at) in enumerate(
-            zip(tables[Lead].reserve_ids(size), times, strict=True)
+            zip(reserve(Lead, size), times, strict=True)
         )
     ]
 
@@ -120,17 +154,14 @@ def write_lead_batch(ctx, size, *, offset):
     count = len(qualified)
     accounts, contacts, opportunities = [], [], []
     for lead, account_id, contact_id in zip(
-        qualified,
-        tables[Account].reserve_ids(count),
-        tables[Contact].reserve_ids(count),
-        strict=True,
+        qualified, reserve(Account, count), reserve(Contact, count), strict=True
     ):
         accounts.append(qualification.account_row(lead, account_id, contact_id))
         contacts.append(qualification.contact_row(lead, contact_id, account_id))
         lead["qualifying_account_id"] = account_id
         lead["qualifying_contact_id"] = contact_id
     for lead, opportunity_id in zip(
-        qualified, tables[Opportunity].reserve_ids(count), strict=True
+        qualified, reserve(Opportunity, count), strict=True
     ):
         opportunities.append(qualification.opportunity_row(ctx, lead, opportunity_id))
         lead["qualifying_opportunity_id"] = opportunity_id
@@ -150,18 +181,21 @@ def write_lead_batch(ctx, size, *, offset):
             interests += more_interests
             lines += more_lines
 
-    for model, rows in [
-        (Account, accounts),
-        (Contact, contacts),
-        (Opportunity, opportunities),
-        (StageVisit, visits),
-        (Lead, leads),
-        (Activity, activities),
-        (Note, notes),
-        (LeadProduct, interests),
-        (OpportunityProduct, lines),
-    ]:
-        tables[model].write(rows)  # timeline rows get their ids from the database
+    # Timeline rows get their ids from the database.
+    return [
+        (model, *tables[model].rows(dicts))
+        for model, dicts in [
+            (Account, accounts),
+            (Contact, contacts),
+            (Opportunity, opportunities),
+            (StageVisit, visits),
+            (Lead, leads),
+            (Activity, activities),
+            (Note, notes),
+            (LeadProduct, interests),
+            (OpportunityProduct, lines),
+        ]
+    ]
 
 
 def lead_row(ctx, pk, n, created_at):

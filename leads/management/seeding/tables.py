@@ -131,8 +131,23 @@ class Table:
             rows = adapted
         return columns, rows
 
+    def reserve_block(self, count):
+        """PostgreSQL, with the table locked for this transaction (a deferred load):
+        `count` consecutive primary keys taken from its sequence in one step. Rows
+        built elsewhere (seeding/parallel.py) may use fewer: the rest is a gap."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, %s), "
+                "nextval(pg_get_serial_sequence(%s, %s)) + %s - 1)",
+                [self.db_table, self.pk_column] * 2 + [count],
+            )
+            last = cursor.fetchone()[0]
+        return list(range(last - count + 1, last + 1))
+
     def write(self, dicts):
-        columns, rows = self.rows(dicts)
+        self.write_rows(*self.rows(dicts))
+
+    def write_rows(self, columns, rows):
         if not rows:
             return
         qn = connection.ops.quote_name
