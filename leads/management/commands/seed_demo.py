@@ -246,7 +246,11 @@ class Command(BaseCommand):
             done = missing
         while done < missing:
             batch = min(size, missing - done)
-            with transaction.atomic():
+            # A batch is a transaction of its own, or part of the deferred load's
+            # one (savepoint=False: PostgreSQL keeps the memory of every released
+            # savepoint that ran a trigger until the transaction ends, about 4 MB a
+            # batch of leads, 8 GB for ten million).
+            with transaction.atomic(savepoint=False):
                 write_lead_batch(ctx, batch, offset=existing + done)
             done += batch
             if missing > size:

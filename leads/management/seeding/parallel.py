@@ -64,7 +64,7 @@ def write_lead_batches(ctx, missing, *, existing, size, workers, progress):
                     done += batch
                 batch, result = pending.popleft()
                 rows = result.get()
-                with transaction.atomic():
+                with transaction.atomic(savepoint=False):  # see seed_demo
                     write_batch_rows(ctx, rows)
                 written += batch
                 progress.show(written)
