@@ -203,3 +203,32 @@ def test_a_deferred_load_keeps_the_database_sessions_memory_flat(monkeypatch, wo
     seed(leads=1200, defer_indexes="yes", batch_size=40, workers=workers)
     assert Lead.objects.count() == 1200
     assert seen["contexts"] <= 2, "one context kept per batch of 40 (30 batches)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scores_are_rebuilt_on_analysed_tables(monkeypatch):
+    """The score rebuild after a load walks the open leads by a keyset the planner
+    plans from the tables' statistics: the load analyses its tables first."""
+    from leads.management.commands import seed_demo
+
+    seen = {}
+    rebuild = seed_demo.Command._rebuild_scores
+
+    def measured(self):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT reltuples FROM pg_class WHERE relname = 'leads_lead'"
+                )
+            else:
+                cursor.execute(
+                    "SELECT stat FROM sqlite_stat1 WHERE tbl = 'leads_lead' LIMIT 1"
+                )
+            seen["statistics"] = cursor.fetchone()
+        rebuild(self)
+
+    monkeypatch.setattr(seed_demo.Command, "_rebuild_scores", measured)
+    seed(leads=700, batch_size=100, workers=0)
+    assert seen["statistics"] is not None
+    if connection.vendor == "postgresql":
+        assert seen["statistics"][0] == 700  # -1: never analysed
