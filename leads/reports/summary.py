@@ -36,6 +36,11 @@ from leads.reports.stage_summary import recompute_stage_days
 
 # A refresh that recomputes at least this many days refreshes the planner statistics.
 ANALYZE_FROM_DAYS = 28
+# From this many marked days on (a bulk load, a seed), a background refresh
+# recomputes the whole summary set-based, as rebuild_source_summary does, rather
+# than moving each day's Days per stage rows through Python: at ten million leads
+# that path held 5.7 GB in the worker.
+REBUILD_FROM_DAYS = 30
 # Marks consumed per DELETE (SQLite caps the parameters of a statement).
 MARKS_PER_DELETE = 1000
 DAY, MONTH, YEAR = SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR
@@ -138,7 +143,10 @@ def refresh_source_summary(*, marks=None) -> int | None:
             for start in range(0, len(pks), MARKS_PER_DELETE):
                 chunk = pks[start : start + MARKS_PER_DELETE]
                 SourceReportDirty.objects.filter(pk__in=chunk).delete()
-            recompute_days(days)
+            if not inline and len(days) >= REBUILD_FROM_DAYS:
+                _recompute_everything()
+            else:
+                recompute_days(days)
             if len(days) >= ANALYZE_FROM_DAYS:
                 # Autovacuum would get there eventually; until it does, the planner
                 # takes the refilled tables for tiny and sorts the histogram rows
@@ -158,17 +166,24 @@ def rebuild_source_summary() -> None:
         sql.lock_summary()
         SourceReportDirty.objects.all().delete()
         _record_refresh(started, ends_queued=False)
-        first = Lead.objects.order_by("created_at").values_list("created_at", flat=True)
-        start = first.first()
-        if start is None:
-            for model in (SourceReportDay, SourceReportHistogram, SourceReportStage):
-                model.objects.all().delete()
-            return
-        last = Lead.objects.order_by("-created_at").values_list("created_at", flat=True)
-        first_day = timezone.localtime(start).date()
-        last_day = timezone.localtime(last.first()).date()
-        recompute_days({first_day, last_day}, whole_span=True)
-        sql.analyze_summary()
+        if _recompute_everything():
+            sql.analyze_summary()
+
+
+def _recompute_everything() -> bool:
+    """Every summary row recomputed from the leads, set-based (whole_span); False
+    when there are no leads (the summary is emptied)."""
+    first = Lead.objects.order_by("created_at").values_list("created_at", flat=True)
+    start = first.first()
+    if start is None:
+        for model in (SourceReportDay, SourceReportHistogram, SourceReportStage):
+            model.objects.all().delete()
+        return False
+    last = Lead.objects.order_by("-created_at").values_list("created_at", flat=True)
+    first_day = timezone.localtime(start).date()
+    last_day = timezone.localtime(last.first()).date()
+    recompute_days({first_day, last_day}, whole_span=True)
+    return True
 
 
 def recompute_days(days, *, whole_span: bool = False) -> None:
