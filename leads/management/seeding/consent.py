@@ -8,6 +8,8 @@ services, so the log and the current states agree."""
 
 import datetime
 
+from django.db.models import Case, Value, When
+
 from accounts.models import Contact
 from leads.models import (
     CaptureFormPurpose,
@@ -74,10 +76,15 @@ def build_consent(ctx):
     rep = ctx.users.get("rep")
     if rep is None or ConsentEvent.objects.exists():
         return
+    # The rep's newest open leads, then others' when the rep has fewer than six
+    # (a small seed): every kind of consent below is in the demo whatever it drew.
     leads = list(
-        Lead.objects.filter(owner_user=rep, state=LeadState.OPEN, do_not_email=False)
+        Lead.objects.filter(state=LeadState.OPEN, do_not_email=False)
         .exclude(email="")
-        .order_by("-created_at")[:6]
+        .order_by(
+            Case(When(owner_user=rep, then=Value(0)), default=Value(1)),
+            "-created_at",
+        )[:6]
     )
     days = datetime.timedelta(days=1)
     wording = {
