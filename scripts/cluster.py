@@ -127,7 +127,6 @@ class Cluster:
             else None
         )
 
-    # --- configuration ---------------------------------------------------------
     def configure(self, free_ports):
         if self.config:
             for name, default in DEFAULT_PORTS.items():  # a port added since
