@@ -165,6 +165,20 @@ def scope_q(user, *, prefix: str = "") -> Q | None:
     )
 
 
+def scope_goes_by_owner(user) -> bool:
+    """Whether scope_q limits `user` by the records' owners (a rep, a manager
+    without a unit, an inactive user) rather than by business unit or not at all
+    (a manager, an administrator): who may read owner-less summary rows."""
+    if is_administrator(user):
+        return False
+    return not (
+        user.is_authenticated
+        and user.is_active
+        and is_manager(user)
+        and user.business_unit_id
+    )
+
+
 def visible_to(user, queryset: QuerySet) -> QuerySet:
     """The single gate: `queryset` narrowed to the records `user` may see.
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
+    Count,
     DecimalField,
     Exists,
     F,
@@ -45,6 +46,7 @@ from accounts.permissions import (
     visible_to,
 )
 from leadsite.core.history import field_changes
+from leadsite.core.pagination import COUNT_CAP
 
 # How many contacts/opportunities a detail page lists before linking to the full list.
 RELATED_LIMIT = 20
@@ -136,20 +138,30 @@ def opportunity_rows(queryset) -> QuerySet[Opportunity]:
 
 @dataclass(frozen=True)
 class OpportunityTotals:
-    """Sums over every opportunity of a list (not only the page shown)."""
+    """Sums over every opportunity of a list (not only the page shown); None past
+    TOTALS_CAP of them (`capped`), as Dynamics 365 stops aggregating past its
+    limit: the list then says to narrow it."""
 
-    estimated_value: Decimal
-    weighted_value: Decimal
+    estimated_value: Decimal | None
+    weighted_value: Decimal | None
+    capped: bool = False
 
 
 CENTS = Decimal("0.01")
+# The most opportunities a list totals: the sums read at most this many rows plus
+# one, so a page costs the same in a table of a million deals (the list's count
+# stops at the same number).
+TOTALS_CAP = COUNT_CAP
 
 
-def opportunity_totals(queryset) -> OpportunityTotals:
+def opportunity_totals(queryset, cap: int | None = None) -> OpportunityTotals:
     """The estimated revenue of the opportunities in `queryset` (a list_opportunities
     result, so scoped to what the user may see and filtered) and the same weighted
-    by each one's probability. One aggregate query; no estimate counts as 0."""
-    sums = queryset.order_by().aggregate(
+    by each one's probability. One aggregate query over at most cap + 1 rows (a
+    sliced subquery, counted too); no estimate counts as 0."""
+    cap = TOTALS_CAP if cap is None else cap
+    sums = queryset.order_by()[: cap + 1].aggregate(
+        rows=Count("pk"),
         estimated=Sum("estimated_value"),
         # Revenue x percent, divided by 100 below: SQLite would divide integers.
         weighted_percent=Sum(
@@ -157,6 +169,8 @@ def opportunity_totals(queryset) -> OpportunityTotals:
             output_field=DecimalField(max_digits=24, decimal_places=2),
         ),
     )
+    if sums["rows"] > cap:
+        return OpportunityTotals(None, None, capped=True)
     estimated = sums["estimated"] or Decimal(0)
     weighted = (sums["weighted_percent"] or Decimal(0)) / 100
     return OpportunityTotals(

@@ -37,6 +37,7 @@ from leads.models import (
     SourceReportHistogram,
     SourceReportStage,
 )
+from leads.models.reports import ALL_OWNERS
 from leads.sql_routing import (  # noqa: F401 (re-exported)
     CANDIDATE_FIELDS,
     active_rules_and_units,
@@ -98,6 +99,11 @@ DAY_TABLE = SourceReportDay._meta.db_table
 HISTOGRAM_TABLE = SourceReportHistogram._meta.db_table
 STAGE_TABLE = SourceReportStage._meta.db_table
 DAY, MONTH, YEAR = SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR
+UNIT_DAY, UNIT_MONTH, UNIT_YEAR = (
+    SourceReportDay.UNIT_DAY,
+    SourceReportDay.UNIT_MONTH,
+    SourceReportDay.UNIT_YEAR,
+)
 KEYS = "source, campaign_id, business_unit_id, owner_user_id, owner_team_id"
 # The facts' key columns, in the order of KEYS; NULL is stored as 0 (the unique
 # constraints then match "none" on both backends).
@@ -201,33 +207,55 @@ def insert_summary_days(facts, *, histograms) -> None:
 
 def move_summary_roll_ups(runs, *, sign: str) -> None:
     """Add (sign "") or take out (sign "-") the day rows of the days `runs`
-    ((first, last) pairs; None: every day) to or from their month and year
-    roll-up rows, creating the roll-up rows that are missing."""
+    ((first, last) pairs; None: every day) to or from their roll-up rows (month
+    and year per owner; day, month and year per business unit), creating the
+    roll-up rows that are missing."""
     where, params = f"level = {DAY}", []
     if runs is not None:
         periods = " OR ".join(["period BETWEEN %s AND %s"] * len(runs))
         where += f" AND ({periods})"
         params = [day for run in runs for day in run]
-    for table, grouped, targets in [
-        (DAY_TABLE, KEYS, [name for name, _ in SUMMED]),
-        (HISTOGRAM_TABLE, f"{KEYS}, metric, bucket", ["count"]),
+    for table, extra, targets in [
+        (DAY_TABLE, "", [name for name, _ in SUMMED]),
+        (HISTOGRAM_TABLE, ", metric, bucket", ["count"]),
     ]:
         values = ", ".join(f"{sign}SUM({name})" for name in targets)
         update = ", ".join(
             f"{name} = {table}.{name} + excluded.{name}" for name in targets
         )
-        for level, rolled in [(MONTH, _month_of("period")), (YEAR, _year_of("period"))]:
-            with connection.cursor() as cursor:
-                # Kept as SQL: README "Performance", "Hand-written SQL" (the
-                # summary's refresh; the ORM has no upsert that adds).
-                cursor.execute(
-                    f"INSERT INTO {table} "  # noqa: S608
-                    f"(period, level, {grouped}, {', '.join(targets)}) "
-                    f"SELECT {rolled}, {level}, {grouped}, {values} FROM {table} "
-                    f"WHERE {where} GROUP BY {rolled}, {grouped} "
-                    f"ON CONFLICT (level, period, {grouped}) DO UPDATE SET {update}",
-                    params,
-                )
+        selects = [
+            f"SELECT {rolled}, {level}, {keys}{extra}, {values} FROM {table} "  # noqa: S608
+            f"WHERE {where} GROUP BY {rolled}, {keys.replace(UNIT_OWNERS, '')}{extra}"
+            for level, rolled, keys in _roll_ups()
+        ]
+        with connection.cursor() as cursor:
+            # Kept as SQL: README "Performance", "Hand-written SQL" (the
+            # summary's refresh; the ORM has no upsert that adds). Every level in
+            # one statement: no two of its rows share a key (the level differs).
+            cursor.execute(
+                f"INSERT INTO {table} "  # noqa: S608
+                f"(period, level, {KEYS}{extra}, {', '.join(targets)}) "
+                f"SELECT * FROM ({' UNION ALL '.join(selects)}) rolled WHERE TRUE "
+                f"ON CONFLICT (level, period, {KEYS}{extra}) DO UPDATE SET {update}",
+                params * len(selects),
+            )
+
+
+UNIT_OWNERS = f", {ALL_OWNERS}, {ALL_OWNERS}"  # a unit roll-up's owner columns
+
+
+def _roll_ups():
+    """(level, its period from a day row's, the key columns it keeps) of each
+    roll-up of the day rows: the unit levels put ALL_OWNERS in the owner columns."""
+    month, year = _month_of("period"), _year_of("period")
+    unit_keys = f"source, campaign_id, business_unit_id{UNIT_OWNERS}"
+    return [
+        (MONTH, month, KEYS),
+        (YEAR, year, KEYS),
+        (UNIT_DAY, "period", unit_keys),
+        (UNIT_MONTH, month, unit_keys),
+        (UNIT_YEAR, year, unit_keys),
+    ]
 
 
 def _month_of(column: str) -> str:

@@ -285,3 +285,30 @@ def test_the_totals_are_one_query_and_the_page_does_not_grow_with_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = rep_client.get("/opportunities/")
     assert response.context["totals"].estimated_value == Decimal("5000.00") * 63
+
+
+def test_totals_past_the_cap_say_to_narrow_the_list_instead_of_summing_it(
+    rep_client, pipeline, monkeypatch
+):
+    """The sums read at most TOTALS_CAP + 1 rows, as the count does: a list past
+    it shows no totals but says how to get them; narrowed below it, the totals
+    are back and exact."""
+    from accounts import selectors
+
+    monkeypatch.setattr(selectors, "TOTALS_CAP", 3)
+    response = rep_client.get("/opportunities/")  # four open deals
+    assert response.context["totals"].capped
+    totals_html = (
+        response.content.decode()
+        .split('id="opportunity-totals"', 1)[1]
+        .split("</dl>", 1)[0]
+    )
+    assert "Over 3 opportunities: narrow the filters to total them." in totals_html
+    assert "Total est. revenue" not in totals_html
+    response = rep_client.get(
+        "/opportunities/", {"state": "0", "sales_stage": SalesStage.DEVELOP}
+    )
+    totals = response.context["totals"]
+    expected = _expected([o for o in pipeline if o.name == "Open B"])
+    assert not totals.capped
+    assert (totals.estimated_value, totals.weighted_value) == expected

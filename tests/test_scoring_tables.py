@@ -24,7 +24,7 @@ from leads.models import (
     ScoreCount,
     ScoreRebuild,
 )
-from leads.services.lifecycle import disqualify_lead, reactivate_lead
+from leads.services.lifecycle import assign_lead, disqualify_lead, reactivate_lead
 from leads.services.merge import merge_leads
 from leads.services.qualification import qualify_lead
 from leads.services.scoring import rebuild_scores, request_rebuild
@@ -295,6 +295,22 @@ def test_an_older_score_never_replaces_a_newer_one_and_a_pin_stays_shown(rep):
     assert (row.score, row.model_score, row.scope) == (77, 55, "unit")
 
 
+def _bulk_leads(owner, count):
+    """Ids of `count` leads inserted in one statement, around the services."""
+    made = Lead.objects.bulk_create(
+        [
+            Lead(
+                subject="Bulk",
+                last_name=f"Row {n}",
+                owner_user=owner,
+                business_unit=owner.business_unit,
+            )
+            for n in range(count)
+        ]
+    )
+    return [lead.pk for lead in made]
+
+
 def test_every_lead_has_its_score_row_however_it_is_written(rep, direct_writes):
     """The list sorted by score joins the score rows as an inner join: a lead
     inserted or deleted around the services (bulk, raw SQL) gains or loses its
@@ -303,18 +319,7 @@ def test_every_lead_has_its_score_row_however_it_is_written(rep, direct_writes):
 
     from leads.models import LeadScore
 
-    made = Lead.objects.bulk_create(
-        [
-            Lead(
-                subject="Bulk",
-                last_name=f"Row {n}",
-                owner_user=rep,
-                business_unit=rep.business_unit,
-            )
-            for n in range(3)
-        ]
-    )
-    ids = [lead.pk for lead in made]
+    ids = _bulk_leads(rep, 3)
     assert set(
         LeadScore.objects.filter(lead_id__in=ids).values_list("lead_id", flat=True)
     ) == set(ids)
@@ -323,3 +328,57 @@ def test_every_lead_has_its_score_row_however_it_is_written(rep, direct_writes):
         cursor.execute("DELETE FROM leads_lead WHERE id = %s", [ids[0]])
     assert not LeadScore.objects.filter(lead_id=ids[0]).exists()
     assert LeadScore.objects.filter(lead_id__in=ids).count() == 2
+
+
+def _copies(ids):
+    """{lead id: [owner user id, state]} as the score rows have them."""
+    from leads.models import LeadScore
+
+    rows = LeadScore.objects.filter(lead_id__in=ids)
+    return {
+        pk: [owner, state]
+        for pk, owner, state in rows.values_list("lead_id", "owner_user_id", "state")
+    }
+
+
+def test_each_score_row_copies_its_leads_owner_and_state_however_it_is_written(
+    rep, rep2, direct_writes
+):
+    """The home page's "Call these first" reads a user's open leads from the score
+    rows (index lead_score_owner_open): each row carries its lead's owner and state,
+    from the insert on and after any write that changes them, services or not
+    (leads 0018_lead_score_owner's triggers)."""
+    from django.db import connection
+
+    ids = _bulk_leads(rep, 3)
+    assert _copies(ids) == {pk: [rep.pk, LeadState.OPEN] for pk in ids}
+    Lead.objects.filter(pk=ids[0]).update(owner_user=rep2)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE leads_lead SET state = %s, status = %s WHERE id = %s",
+            [LeadState.DISQUALIFIED, LeadStatus.LOST, ids[1]],
+        )
+    Lead.objects.filter(pk=ids[2]).update(subject="Neither changes")
+    assert _copies(ids) == {
+        ids[0]: [rep2.pk, LeadState.OPEN],
+        ids[1]: [rep.pk, LeadState.DISQUALIFIED],
+        ids[2]: [rep.pk, LeadState.OPEN],
+    }
+    team = factories.TeamFactory(business_unit=rep.business_unit)
+    team_lead = factories.LeadFactory(owner_user=None, owner_team=team)
+    assert _copies([team_lead.pk]) == {team_lead.pk: [None, LeadState.OPEN]}
+
+
+def test_the_services_keep_the_copies(rep, rep2, manager):
+    """Assigning, qualifying and reactivating through the services move the
+    copies with the lead."""
+    lead = factories.LeadFactory(owner_user=rep)
+    other = factories.LeadFactory(owner_user=rep)
+    assign_lead(lead=lead, by=manager, owner_user=rep2)
+    disqualify_lead(lead=other, by=manager, reason=LeadStatus.LOST)
+    assert _copies([lead.pk, other.pk]) == {
+        lead.pk: [rep2.pk, LeadState.OPEN],
+        other.pk: [rep.pk, LeadState.DISQUALIFIED],
+    }
+    reactivate_lead(lead=Lead.objects.get(pk=other.pk), by=manager)
+    assert _copies([other.pk]) == {other.pk: [rep.pk, LeadState.OPEN]}

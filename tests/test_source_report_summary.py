@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from accounts import services as account_services
@@ -17,6 +18,8 @@ from leads.models import (
     LeadStatus,
     SourceReportDay,
     SourceReportDirty,
+    SourceReportHistogram,
+    SourceReportStage,
 )
 from leads.reports import source_performance_report
 from leads.reports.summary import rebuild_source_summary, refresh_source_summary
@@ -231,3 +234,76 @@ def test_a_write_committing_during_a_refresh_is_not_lost(rep, administrator, org
     assert report.total.created == 2
     straight = source_performance_report(user=administrator, straight=True)
     assert _snapshot(report.total) == _snapshot(straight.total)
+
+
+def _rolled_by_unit(model, level, extra):
+    """{(period, source, campaign, unit, *extra): summed figures} of the
+    per-owner rows of `level`, and of the unit roll-up rows of its unit level."""
+    from leads.models.reports import ALL_OWNERS
+
+    figures = {
+        SourceReportDay: ["created", "open", "pipeline", "worked"],
+        SourceReportHistogram: ["count"],
+        SourceReportStage: ["finished", "open", "open_since"],
+    }[model]
+    keys = ["period", "source", "campaign_id", "business_unit_id", *extra]
+    per_owner: dict = {}
+    for row in model.objects.filter(level=level).values(*keys, *figures):
+        sums = per_owner.setdefault(tuple(row[k] for k in keys), [0] * len(figures))
+        for index, name in enumerate(figures):
+            sums[index] += row[name]
+    units = model.objects.filter(level=model.UNIT_LEVEL[level])
+    assert set(units.values_list("owner_user_id", "owner_team_id")) <= {
+        (ALL_OWNERS, ALL_OWNERS)
+    }
+    by_unit = {
+        tuple(row[k] for k in keys): [row[name] for name in figures]
+        for row in units.values(*keys, *figures)
+    }
+    return per_owner, by_unit
+
+
+def assert_unit_roll_ups_sum_the_owners():
+    for model, extra in [
+        (SourceReportDay, []),
+        (SourceReportHistogram, ["metric", "bucket"]),
+        (SourceReportStage, ["stage"]),
+    ]:
+        for level in (model.DAY, model.MONTH, model.YEAR):
+            per_owner, by_unit = _rolled_by_unit(model, level, extra)
+            assert by_unit == per_owner, (model.__name__, level)
+
+
+def test_unit_roll_ups_follow_changes_and_serve_unnarrowed_reports(
+    rep, manager, administrator, world
+):
+    """A manager's or an administrator's report not narrowed to an owner or a
+    team reads the unit roll-ups (a business unit's rows summed over its owners,
+    a few hundred a day however many leads): they stay the per-owner rows summed
+    through writes and refreshes, and give the straight figures for every scope;
+    a rep's report and an owner's filter read the per-owner rows."""
+    lead = lifecycle.create_lead(
+        by=rep,
+        subject="Unit",
+        last_name="Roll",
+        company_name="Northwind",
+        source=LeadSource.WEB,
+    )
+    lifecycle.assign_lead(lead=lead, by=manager, owner_user=manager)
+    qualification.qualify_lead(lead=Lead.objects.get(pk=lead.pk), by=manager)
+    for user in (administrator, manager, rep):
+        assert_summary_equals_straight(user, world.org, world.campaign)
+    assert_unit_roll_ups_sum_the_owners()
+    rebuild_source_summary()
+    assert_unit_roll_ups_sum_the_owners()
+    # Which rows each report reads: the per-owner rows changed behind the
+    # summary's back move the owner-filtered report only.
+    before = source_performance_report(user=administrator).total.created
+    owned = source_performance_report(user=administrator, owner=rep).total.created
+    SourceReportDay.objects.filter(
+        level__in=[SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR],
+        owner_user=rep,
+    ).update(created=F("created") + 100)
+    assert source_performance_report(user=administrator).total.created == before
+    changed = source_performance_report(user=administrator, owner=rep).total
+    assert changed.created > owned

@@ -53,6 +53,9 @@ def test_rebuilt_stage_rows_are_the_rows_the_refresh_writes(seeded, monkeypatch)
         SourceReportStage.DAY,
         SourceReportStage.MONTH,
         SourceReportStage.YEAR,
+        SourceReportStage.UNIT_DAY,
+        SourceReportStage.UNIT_MONTH,
+        SourceReportStage.UNIT_YEAR,
     }
     rebuild_source_summary()
     assert _stage_rows() == refreshed

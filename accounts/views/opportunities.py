@@ -57,6 +57,7 @@ class OpportunityListView(SavedViewsMixin, FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["totals"] = selectors.opportunity_totals(self.object_list)
+        context["totals_cap"] = selectors.TOTALS_CAP
         return context
 
 

@@ -37,7 +37,9 @@ LEAD_CONSTRAINTS = [
 
 LEAD_INDEXES = [
     # "My open leads" and the list's default order (newest first, id
-    # breaking ties): a saved view's page is one index range, in order.
+    # breaking ties): a saved view's page is one index range, in order. On
+    # PostgreSQL it also carries the status (leads 0019: the home page's counts
+    # from the index alone).
     models.Index(
         fields=["owner_user", "state", "-created_at", "-id"],
         name="lead_owner_state_created",

@@ -41,15 +41,26 @@ def _loose_fk(model, verbose_name):
 
 
 KEY = ["source", "campaign", "business_unit", "owner_user", "owner_team"]
+# The owner columns of a unit roll-up (no user or team has this id; 0 is "none").
+ALL_OWNERS = -1
 
 
 class SummaryKey(models.Model):
     """The report's dimensions: source, campaign and the record-scope columns (0, not
     NULL, for "none", so keys compare with plain equality), and
     the stretch of creation days a row covers: one local day (level DAY), or a
-    roll-up of a whole month (MONTH) or year (YEAR) starting on `period`."""
+    roll-up of a whole month (MONTH) or year (YEAR) starting on `period`.
+
+    UNIT_DAY, UNIT_MONTH and UNIT_YEAR are the same periods summed over every owner
+    of a business unit (owner_user and owner_team hold ALL_OWNERS): what the report
+    of a manager or an administrator reads when it is not narrowed to an owner or a
+    team, a few hundred rows a day however many leads and owners there are (the
+    per-owner rows grew to one for almost every lead of a day)."""
 
     DAY, MONTH, YEAR = 0, 1, 2
+    UNIT_DAY, UNIT_MONTH, UNIT_YEAR = 3, 4, 5
+    # The per-owner level each unit level sums, and back.
+    UNIT_LEVEL = {DAY: UNIT_DAY, MONTH: UNIT_MONTH, YEAR: UNIT_YEAR}
 
     period = models.DateField(_("period"))
     level = models.PositiveSmallIntegerField(_("level"), default=DAY)

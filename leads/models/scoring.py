@@ -19,6 +19,7 @@ from django.utils.formats import get_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from leads.models.choices import LeadState
 from leads.scoring import words
 from leads.scoring.grades import GradeThresholds
 from leads.scoring.model import ScoringSettings
@@ -92,6 +93,26 @@ class LeadScore(models.Model):
         related_name="+",
     )
     pinned_at = models.DateTimeField(_("pinned at"), null=True, blank=True)
+    # Copies of the lead's owner and state, written only by the triggers of leads
+    # 0018_lead_score_owner (with the lead's insert and whenever either changes),
+    # so that a user's best open leads are the first rows of one index.
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lead's owner user"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    state = models.PositiveSmallIntegerField(
+        _("lead's state"),
+        choices=LeadState.choices,
+        # In the database too: a row an older release inserts without it is valid.
+        db_default=LeadState.OPEN,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("lead score")
@@ -101,6 +122,13 @@ class LeadScore(models.Model):
             # lead_score_desc on PostgreSQL (score DESC NULLS LAST, lead_id DESC;
             # leads 0009_lead_score_rows: SQLite has no NULLS LAST in an index).
             models.Index(fields=["score"], name="lead_score"),
+            # "Call these first" (the home page): a user's open leads, best
+            # first, are this index's first rows whatever the user's count.
+            models.Index(
+                fields=["owner_user", "-score", "-lead"],
+                condition=Q(state=LeadState.OPEN),
+                name="lead_score_owner_open",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

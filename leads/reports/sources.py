@@ -19,7 +19,7 @@ from leads.reports.stats import (
     wilson_interval,
 )
 from leads.reports.straight import straight_queries
-from leads.reports.summary import summary_queries
+from leads.reports.summary import reads_by_unit, summary_queries
 
 SUM_FIELDS = FIGURES
 REASONS = [
@@ -204,10 +204,13 @@ def source_performance_report(
         business_unit_ids=business_unit_ids, team=team, owner=owner, campaign=campaign
     )
     freshness = CURRENT if straight else keep_summary_current()
-    read = straight_queries if straight else summary_queries
-    groups, trend_rows, histogram_rows = read(
-        user=user, start=created_from, end=created_to, dimensions=dimensions
-    )
+    period = {"user": user, "start": created_from, "end": created_to}
+    if straight:
+        read = straight_queries(**period, dimensions=dimensions)
+    else:
+        by_unit = reads_by_unit(user, team=team, owner=owner)
+        read = summary_queries(**period, dimensions=dimensions, by_unit=by_unit)
+    groups, trend_rows, histogram_rows = read
     histograms: dict = {}
     for item in histogram_rows:
         key = (item["source"], item["campaign_id"], item["metric"])

@@ -1,7 +1,8 @@
 """The Days per stage summary rows (SourceReportStage) of leads.reports.summary.
 
-A refresh of a few days replaces their day rows and moves the month and year
-roll-ups by the difference (recompute_stage_days, _move_stage_rows). A whole-span
+A refresh of a few days replaces their day rows and moves the roll-ups (month
+and year per owner; day, month and year per business unit, whose owner columns
+hold ALL_OWNERS) by the difference (recompute_stage_days, _move_stage_rows). A whole-span
 rebuild (`manage.py rebuild_source_report`) writes every row set-based: the day
 rows by one INSERT ... SELECT over the stage facts (leads.reports.straight.
 stage_fact_rows), each roll-up level by one INSERT ... SELECT over the day rows,
@@ -10,11 +11,11 @@ bulk_create cost the rebuild 24 s of its 59 s).
 """
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncYear
 
 from leads.models import SourceReportStage
-from leads.models.reports import KEY
+from leads.models.reports import ALL_OWNERS, KEY
 from leads.reports.straight import (
     STAGE_FIGURES,
     STAGE_KEY,
@@ -25,6 +26,11 @@ from leads.reports.straight import (
 DAY = SourceReportStage.DAY
 MONTH = SourceReportStage.MONTH
 YEAR = SourceReportStage.YEAR
+UNIT_DAY = SourceReportStage.UNIT_DAY
+UNIT_MONTH = SourceReportStage.UNIT_MONTH
+UNIT_YEAR = SourceReportStage.UNIT_YEAR
+# A unit roll-up's owner columns hold ALL_OWNERS.
+OWNER_COLUMNS = ["owner_user_id", "owner_team_id"]
 STAGE_ROWS_PER_INSERT = 2000
 # Rows deleted per statement (SQLite caps the parameters of a statement).
 ROWS_PER_DELETE = 1000
@@ -56,11 +62,20 @@ def recompute_stage_days(period_q, leads, *, whole_span: bool) -> None:
             *(f"COALESCE({qn(name)}, 0)" for name in STAGE_FIGURES),
         ],
     )
-    for level, rolled in ((MONTH, TruncMonth("period")), (YEAR, TruncYear("period"))):
+    keys = COLUMNS[: -len(STAGE_FIGURES)]
+    unit_keys = [name for name in keys if name not in OWNER_COLUMNS]
+    for level, rolled in (
+        (MONTH, TruncMonth("period")),
+        (YEAR, TruncYear("period")),
+        (UNIT_DAY, F("period")),
+        (UNIT_MONTH, TruncMonth("period")),
+        (UNIT_YEAR, TruncYear("period")),
+    ):
+        grouped = keys if level in (MONTH, YEAR) else unit_keys
         rows = (
             SourceReportStage.objects.filter(level=DAY)
             .order_by()
-            .values(*COLUMNS[: -len(STAGE_FIGURES)], r_period=rolled)
+            .values(*grouped, r_period=rolled)
             .annotate(**{f"r_{name}": Sum(name) for name in STAGE_FIGURES})
         )
         _insert_select(
@@ -68,7 +83,7 @@ def recompute_stage_days(period_q, leads, *, whole_span: bool) -> None:
             [
                 qn("r_period"),
                 str(level),
-                *(qn(name) for name in COLUMNS[: -len(STAGE_FIGURES)]),
+                *(qn(name) if name in grouped else str(ALL_OWNERS) for name in keys),
                 *(qn(f"r_{name}") for name in STAGE_FIGURES),
             ],
         )
@@ -112,20 +127,24 @@ def _stage_key(row, level, period):
 
 def _move_stage_rows(old, new) -> None:
     """Write the `new` stage day rows over the `old` ones and add the difference
-    to their month and year roll-ups: one read of the roll-ups concerned, one
-    upsert of every row that changed, one delete of the rows left empty."""
+    to their roll-ups (per owner and per unit): one read of the roll-ups
+    concerned, one upsert of every row that changed, one delete of the rows left
+    empty."""
     changes: dict = {}
     for rows, sign in ((old, -1), (new, 1)):
         for row in rows:
             day = row["period"]
-            for level, period in (
-                (DAY, day),
-                (MONTH, day.replace(day=1)),
-                (YEAR, day.replace(month=1, day=1)),
+            month, year = day.replace(day=1), day.replace(month=1, day=1)
+            unit_row = {**row, **dict.fromkeys(OWNER_COLUMNS, ALL_OWNERS)}
+            for key in (
+                _stage_key(row, DAY, day),
+                _stage_key(row, MONTH, month),
+                _stage_key(row, YEAR, year),
+                _stage_key(unit_row, UNIT_DAY, day),
+                _stage_key(unit_row, UNIT_MONTH, month),
+                _stage_key(unit_row, UNIT_YEAR, year),
             ):
-                change = changes.setdefault(
-                    _stage_key(row, level, period), [0] * len(STAGE_FIGURES)
-                )
+                change = changes.setdefault(key, [0] * len(STAGE_FIGURES))
                 for index, name in enumerate(STAGE_FIGURES):
                     change[index] += sign * row[name]
     changes = {key: change for key, change in changes.items() if any(change)}

@@ -23,7 +23,7 @@ from leads.models import SourceReportStage
 from leads.reports.freshness import keep_summary_current
 from leads.reports.sources import report_dimensions, source_label
 from leads.reports.straight import epoch_seconds, straight_stage_rows
-from leads.reports.summary import period_q
+from leads.reports.summary import period_q, reads_by_unit
 
 STAGES = (SalesStage.QUALIFY, SalesStage.DEVELOP, SalesStage.PROPOSE, SalesStage.CLOSE)
 
@@ -48,11 +48,14 @@ def _days(duration) -> float | None:
     return round(duration.total_seconds() / 86400, 1)
 
 
-def summary_stage_rows(*, user, start=None, end=None, dimensions: Q | None = None):
+def summary_stage_rows(
+    *, user, start=None, end=None, dimensions: Q | None = None, by_unit=False
+):
     """{(source, stage): (average duration, leads or visits)} from the summary rows
     the viewer may see (the gate applies to them by their owner and unit columns)
-    covering start..end and matching `dimensions`: one query. Reads the rows as
-    they stand (keep_summary_current first)."""
+    covering start..end and matching `dimensions` (by_unit: the unit roll-ups,
+    leads.reports.summary.reads_by_unit): one query. Reads the rows as they stand
+    (keep_summary_current first)."""
     count = Sum("finished") + Sum("open")
     elapsed = (
         Sum("finished_seconds") + Sum("open") * epoch_seconds(Now()) - Sum("open_since")
@@ -60,7 +63,7 @@ def summary_stage_rows(*, user, start=None, end=None, dimensions: Q | None = Non
     rows = (
         visible_to(user, SourceReportStage.objects.all())
         .filter(dimensions or Q())
-        .filter(period_q(start, end))
+        .filter(period_q(start, end, by_unit=by_unit))
         .order_by()
         .values("source", "stage")
         .annotate(
@@ -89,20 +92,22 @@ def days_per_stage(
     dimensions=None,
     straight: bool = False,
     kept_current: bool = False,
+    by_unit: bool = False,
 ) -> list[StageDays]:
     """Per source (None: no source), the average days in each stage, for the leads
     `user` may see created in the period and matching `dimensions`. Brings the
     summary up to date first when only a few days changed (as the report does),
     unless the caller has just done so (kept_current: the source report page);
-    straight=True computes it from the leads and visits (slow on big data)."""
+    straight=True computes it from the leads and visits (slow on big data);
+    by_unit: the summary's unit roll-ups (leads.reports.summary.reads_by_unit)."""
+    period = {"user": user, "start": start, "end": end, "dimensions": dimensions}
     if straight:
-        read = straight_stage_rows
+        found = straight_stage_rows(**period)
     else:
         if not kept_current:
             keep_summary_current()
-        read = summary_stage_rows
+        found = summary_stage_rows(**period, by_unit=by_unit)
     rows: dict = {}
-    found = read(user=user, start=start, end=end, dimensions=dimensions)
     for (source, stage), (average, count) in found.items():
         entry = rows.setdefault(source, StageDays(source))
         entry.days[stage] = (_days(average), count)
@@ -135,4 +140,5 @@ def report_days_per_stage(
         ),
         straight=straight,
         kept_current=kept_current,
+        by_unit=reads_by_unit(user, team=team, owner=owner),
     )

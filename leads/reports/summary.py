@@ -21,7 +21,7 @@ from django.db.models import Case, F, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from accounts.permissions import visible_to
+from accounts.permissions import scope_goes_by_owner, visible_to
 from leads import sql
 from leads.models import (
     Lead,
@@ -44,6 +44,11 @@ REBUILD_FROM_DAYS = 30
 # Marks consumed per DELETE (SQLite caps the parameters of a statement).
 MARKS_PER_DELETE = 1000
 DAY, MONTH, YEAR = SourceReportDay.DAY, SourceReportDay.MONTH, SourceReportDay.YEAR
+UNIT_DAY, UNIT_MONTH, UNIT_YEAR = (
+    SourceReportDay.UNIT_DAY,
+    SourceReportDay.UNIT_MONTH,
+    SourceReportDay.UNIT_YEAR,
+)
 EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2200, 12, 31)
 ONE_DAY = datetime.timedelta(days=1)
 # A report read refreshes the summary itself only while at most INLINE_MARKS marks
@@ -188,8 +193,9 @@ def _recompute_everything() -> bool:
 
 def recompute_days(days, *, whole_span: bool = False) -> None:
     """Replace the day rows of the given local days by rows computed from the leads
-    and move the month and year roll-ups by the difference (old day rows taken out,
-    new ones added, then roll-up rows left at zero removed). A whole-span rebuild
+    and move the roll-ups (month and year per owner; day, month and year per
+    business unit) by the difference (old day rows taken out, new ones added, then
+    roll-up rows left at zero removed). A whole-span rebuild
     recomputes the roll-ups outright. A constant number of statements (the
     summing ones in leads.sql).
 
@@ -224,8 +230,12 @@ def recompute_days(days, *, whole_span: bool = False) -> None:
     # rows left at zero there (the whole years' roll-ups took 0.2 s a refresh to
     # scan at 200,000 leads, however few days changed).
     all_days = [day for first, last in runs for day in _each_day(first, last)]
-    touched = Q(level=MONTH, period__in={day.replace(day=1) for day in all_days}) | Q(
-        level=YEAR, period__in={day.replace(month=1, day=1) for day in all_days}
+    months = {day.replace(day=1) for day in all_days}
+    years = {day.replace(month=1, day=1) for day in all_days}
+    touched = (
+        Q(level__in=[MONTH, UNIT_MONTH], period__in=months)
+        | Q(level__in=[YEAR, UNIT_YEAR], period__in=years)
+        | (Q(level=UNIT_DAY) & period_q)
     )
     SourceReportDay.objects.filter(touched, created=0).delete()
     SourceReportHistogram.objects.filter(touched, count=0).delete()
@@ -241,10 +251,18 @@ def _next_month(day):
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
-def period_q(start, end) -> Q:
+def _levels(by_unit: bool):
+    """(day, month, year) levels of the per-owner rows, or of the unit roll-ups."""
+    if by_unit:
+        return UNIT_DAY, UNIT_MONTH, UNIT_YEAR
+    return DAY, MONTH, YEAR
+
+
+def period_q(start, end, *, by_unit: bool = False) -> Q:
     """Summary rows covering exactly the local days start..end (None: open): whole
     years from year roll-ups, whole months left at the edges from month roll-ups,
-    and the days left at the edges from day rows."""
+    and the days left at the edges from day rows; by_unit: the unit roll-ups'."""
+    DAY, MONTH, YEAR = _levels(by_unit)  # noqa: N806 (the module's names, shadowed)
     start, end = start or EARLIEST, end or LATEST
     query = Q(pk__in=[])
     pieces = [(start, end)]
@@ -282,8 +300,9 @@ def period_q(start, end) -> Q:
     return query
 
 
-def month_period_q(start, end) -> Q:
+def month_period_q(start, end, *, by_unit: bool = False) -> Q:
     """Day and month rows covering start..end (for the per-month trend)."""
+    DAY, MONTH, _ = _levels(by_unit)  # noqa: N806 (the module's names, shadowed)
     start, end = start or EARLIEST, end or LATEST
     first_month = start if start.day == 1 else _next_month(start)
     after_last = (
@@ -298,23 +317,33 @@ def month_period_q(start, end) -> Q:
     )
 
 
-def summary_querysets(*, user, start=None, end=None, dimensions: Q | None = None):
+def reads_by_unit(user, *, team=None, owner=None) -> bool:
+    """Whether a report of `user` narrowed to `team` and `owner` (None: all) reads
+    the unit roll-ups: when neither is given and the user's scope does not go by
+    owner (an administrator's or a manager's; a rep's gate would find no unit row)."""
+    return team is None and owner is None and not scope_goes_by_owner(user)
+
+
+def summary_querysets(
+    *, user, start=None, end=None, dimensions: Q | None = None, by_unit=False
+):
     """The three grouped reads of the report, unevaluated: per (source, campaign)
     sums, leads per (source, month), and the histograms per (source, campaign,
     metric, bucket). Rows are limited to the viewer's scope (the gate applies to
-    summary rows by their owner and unit columns) and to `dimensions`. (`bench`
-    runs their SQL as the report's floor.)"""
+    summary rows by their owner and unit columns) and to `dimensions`; by_unit
+    (reads_by_unit) reads the unit roll-ups. (`bench` runs their SQL as the
+    report's floor.)"""
     dimensions = dimensions or Q()
     days = visible_to(user, SourceReportDay.objects.all()).filter(dimensions)
     sums = {name: Sum(name) for name in FIGURES}
     groups = (
-        days.filter(period_q(start, end))
+        days.filter(period_q(start, end, by_unit=by_unit))
         .order_by()
         .values("source", "campaign_id")
         .annotate(**sums)
     )
     trend = (
-        days.filter(month_period_q(start, end))
+        days.filter(month_period_q(start, end, by_unit=by_unit))
         .order_by()
         .annotate(month=TruncMonth("period"))
         .values("source", "month")
@@ -323,7 +352,7 @@ def summary_querysets(*, user, start=None, end=None, dimensions: Q | None = None
     histograms = (
         visible_to(user, SourceReportHistogram.objects.all())
         .filter(dimensions)
-        .filter(period_q(start, end))
+        .filter(period_q(start, end, by_unit=by_unit))
         .order_by()
         .values("source", "campaign_id", "metric", "bucket")
         .annotate(count=Sum("count"))
@@ -331,13 +360,15 @@ def summary_querysets(*, user, start=None, end=None, dimensions: Q | None = None
     return groups, trend, histograms
 
 
-def summary_queries(*, user, start=None, end=None, dimensions: Q | None = None):
+def summary_queries(
+    *, user, start=None, end=None, dimensions: Q | None = None, by_unit=False
+):
     """The rows of summary_querysets. Reads the summary rows as they stand:
     leads.reports.freshness brings them up to date first."""
     groups, trend, histograms = (
         list(rows)
         for rows in summary_querysets(
-            user=user, start=start, end=end, dimensions=dimensions
+            user=user, start=start, end=end, dimensions=dimensions, by_unit=by_unit
         )
     )
     for row in (*groups, *trend, *histograms):

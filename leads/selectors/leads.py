@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
@@ -21,6 +20,7 @@ from leads.models import (
     LeadAssignment,
     LeadContact,
     LeadProduct,
+    LeadScore,
     LeadState,
     LeadStatus,
     Note,
@@ -330,6 +330,17 @@ class CallFirst:
     factor: Factor | None  # what moves the model's score most
 
 
+def best_scored(user, limit: int):
+    """The score rows of the user's best `limit` open leads, best first: by the
+    rows' copies of each lead's owner and state (leads 0018), the first rows of
+    the index lead_score_owner_open however many open leads the user has (sorting
+    them all took 104 ms for 14,000). A sub-select of call_first: its LIMIT runs
+    first, and the planner cannot mistake the copies for conditions of their own."""
+    return LeadScore.objects.filter(
+        owner_user=user, state=LeadState.OPEN, score__isnull=False
+    ).order_by("-score", "-lead_id")[:limit]
+
+
 def call_first(*, user, limit: int = CALL_FIRST) -> list[CallFirst]:
     """The user's own open leads with the highest scores (a pinned one by its pin),
     best first, each with its grade and strongest factor. One query for the rows;
@@ -339,13 +350,9 @@ def call_first(*, user, limit: int = CALL_FIRST) -> list[CallFirst]:
         my_open_leads(user=user)
         .select_related(None)
         .select_related("score")
-        .filter(score__score__isnull=False)
+        .filter(pk__in=best_scored(user, limit).values("lead_id"))
         .only(*CALL_FIRST_FIELDS)
-        # Through COALESCE (a no-op: the score is set) the planner starts from
-        # the user's open leads (their index) and sorts them, instead of walking
-        # every lead's score, best first, for the user's (45 ms against 7-11 ms at
-        # 1,000,000 leads).
-        .order_by(Coalesce("score__score", 0).desc(), "-pk")[:limit]
+        .order_by("-score__score", "-pk")
     )
     tops = {lead.pk: lead.score.factors[0][:3] for lead in leads if lead.score.factors}
     words = value_words((name, value) for name, value, _ in tops.values())

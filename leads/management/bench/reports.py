@@ -7,7 +7,7 @@ from accounts.permissions import business_unit_subtree_ids
 from leads.forms.reports import SourceReportForm
 from leads.management.bench import scenario
 from leads.reports.sources import report_dimensions
-from leads.reports.summary import summary_querysets
+from leads.reports.summary import reads_by_unit, summary_querysets
 
 
 def report_floor(user, period):
@@ -26,6 +26,9 @@ def report_floor(user, period):
         start=filters.get("created_from"),
         end=filters.get("created_to"),
         dimensions=dimensions,
+        by_unit=reads_by_unit(
+            user, team=filters.get("team"), owner=filters.get("owner")
+        ),
     )
     return [queryset.query.sql_with_params() for queryset in querysets]
 
