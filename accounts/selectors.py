@@ -161,7 +161,7 @@ def opportunity_totals(queryset, cap: int | None = None) -> OpportunityTotals:
     sliced subquery, counted too); no estimate counts as 0."""
     cap = TOTALS_CAP if cap is None else cap
     sums = queryset.order_by()[: cap + 1].aggregate(
-        rows=Count("pk"),
+        rows=Count("*"),
         estimated=Sum("estimated_value"),
         # Revenue x percent, divided by 100 below: SQLite would divide integers.
         weighted_percent=Sum(

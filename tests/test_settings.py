@@ -56,6 +56,26 @@ def test_postgresql_timeouts_come_from_the_environment():
     assert "statement_timeout=20000" in defaults and "lock_timeout=10000" in defaults
 
 
+def test_requests_plan_without_parallel_workers_unless_told():
+    """A parallel plan's workers took 13-14 ms to start for a page's LIMIT 51 at
+    ten million leads: web processes (and the bench) ask for none by default."""
+    assert "-c max_parallel_workers_per_gather=0" in run_python(
+        PRINT_OPTIONS, DATABASE_URL=PG
+    )
+    told = run_python(PRINT_OPTIONS, DATABASE_URL=PG, DJANGO_DB_PARALLEL_WORKERS="2")
+    assert "-c max_parallel_workers_per_gather=2" in told
+
+
+def test_the_sessions_of_requests_have_no_parallel_workers(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL session setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
+
+
 @pytest.mark.parametrize(
     "value, count", [("False", 0), ("True", 1), ("1", 1), ("2", 2), ("", 0)]
 )

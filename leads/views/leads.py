@@ -149,13 +149,18 @@ class LeadListView(SavedViewsMixin, TemplateView):
         # two-letter search scans rows in proportion to the cap (see README,
         # Performance).
         searching = bool(request.GET.get("q", "").strip())
+        counted = leadfilter.qs
+        if searching:
+            # Counted newest first, as the default page walks (paginate).
+            counted = counted.order_by("-created_at", "-pk")
         page = paginate(
             request,
             selectors.page_rows(queryset, request.GET),
             # Counted without the rows' columns and joins.
-            counted=leadfilter.qs,
+            counted=counted,
             per_page=PAGE_SIZE,
             cap=SEARCH_COUNT_CAP if searching else None,
+            count_in_order=searching,
         )
         # The page's rows as the table shows them (values, never model instances).
         rows = lead_rows(page.object_list)

@@ -27,7 +27,9 @@ OPEN, NEW, WEB = int(LeadState.OPEN), int(LeadStatus.NEW), int(LeadSource.WEB)
 
 
 def lead_page(where, params, *, offset=0, cap=CAP):
-    """The hand-written floor of one lead list page: its rows and the capped count."""
+    """The hand-written floor of one lead list page: its rows and the capped count
+    (a search's counted newest first, as the page counts it)."""
+    order = " ORDER BY l.created_at DESC, l.id DESC" if cap == SEARCH_CAP else ""
     return [
         (
             f"SELECT {LEAD_COLUMNS} FROM {LEAD_FROM} WHERE {where} "
@@ -35,7 +37,7 @@ def lead_page(where, params, *, offset=0, cap=CAP):
             params,
         ),
         (
-            f"SELECT count(*) FROM (SELECT 1 FROM leads_lead l WHERE {where} "
+            f"SELECT count(*) FROM (SELECT 1 FROM leads_lead l WHERE {where}{order} "
             f"LIMIT {cap}) capped",
             params,
         ),
