@@ -51,3 +51,24 @@ def test_binding_can_be_turned_off_or_kept_unprepared(monkeypatch):
     behind_pgbouncer = options(DJANGO_DB_PREPARE_THRESHOLD="0")
     assert behind_pgbouncer["default"]["prepare_threshold"] is None
     assert options(DJANGO_DB_SERVER_SIDE_BINDING="false")["default"] == {}
+
+
+@needs_postgresql
+def test_a_search_is_planned_for_its_words_never_by_a_prepared_plan(
+    manager_client, rep
+):
+    """A prepared statement's generic plan suits any values; a text search's best
+    plan depends on its words (leadsite.core.planning): the lead list's search
+    statements stay unprepared however often they run, the list without a search
+    is prepared as before, and the connection's threshold is back after."""
+    factories.LeadFactory(owner_user=rep, last_name="Smith")
+    for _ in range(6):
+        assert (
+            manager_client.get("/leads/", {"view": "all", "q": "smith"}).status_code
+            == 200
+        )
+        assert manager_client.get("/leads/", {"view": "all"}).status_code == 200
+    prepared = _prepared_statements()
+    assert not any("LIKE" in sql for sql in prepared)
+    assert any('FROM "leads_lead"' in sql and "COUNT(*)" in sql for sql in prepared)
+    assert connection.connection.prepare_threshold == 5

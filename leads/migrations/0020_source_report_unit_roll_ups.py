@@ -5,11 +5,17 @@ on every refresh moves them with the per-owner roll-ups (leads.sql,
 leads.reports.stage_summary). A manager's or an administrator's report reads them
 when it is not narrowed to an owner or a team: at ten million leads the per-owner
 day rows of 90 days were about a row per lead.
+
+A refresh run by a server of the previous release after this migration moves the
+per-owner rows only: once no such server is left, `manage.py rebuild_source_report`
+makes both agree again (docs/scale-out.md, "Migrations while old app servers still
+serve").
 """
 
 from django.db import migrations
 
 ALL_OWNERS = -1
+SUMMARY_LOCK = 742_010
 DAY, UNIT_DAY, UNIT_MONTH, UNIT_YEAR = 0, 3, 4, 5
 UNIT_KEYS = ["source", "campaign_id", "business_unit_id"]
 OWNER_KEYS = ["owner_user_id", "owner_team_id"]
@@ -17,7 +23,11 @@ OWNER_KEYS = ["owner_user_id", "owner_team_id"]
 TABLES = [
     ("SourceReportDay", [], None),
     ("SourceReportHistogram", ["metric", "bucket"], ["count"]),
-    ("SourceReportStage", ["stage"], ["finished", "finished_seconds", "open", "open_since"]),
+    (
+        "SourceReportStage",
+        ["stage"],
+        ["finished", "finished_seconds", "open", "open_since"],
+    ),
 ]
 
 
@@ -34,6 +44,10 @@ def _summed_columns(model, grouped):
 
 def make_unit_roll_ups(apps, schema_editor):
     vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        # The summary's refresh lock (leads.sql.SUMMARY_LOCK), held to the commit:
+        # no refresh moves the day rows while their roll-ups are made.
+        schema_editor.execute(f"SELECT pg_advisory_xact_lock({SUMMARY_LOCK})")
     periods = [
         (UNIT_DAY, "period"),
         (UNIT_MONTH, _truncated(vendor, "month")),
@@ -44,7 +58,9 @@ def make_unit_roll_ups(apps, schema_editor):
         summed = summed or _summed_columns(model, grouped)
         table = model._meta.db_table
         keys = ", ".join([*UNIT_KEYS, *grouped])
-        columns = ", ".join(["period", "level", *UNIT_KEYS, *OWNER_KEYS, *grouped, *summed])
+        columns = ", ".join(
+            ["period", "level", *UNIT_KEYS, *OWNER_KEYS, *grouped, *summed]
+        )
         sums = ", ".join(f"SUM({column})" for column in summed)
         for level, period in periods:
             schema_editor.execute(

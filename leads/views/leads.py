@@ -1,5 +1,7 @@
 """Lead pages that read: home, the list with its bulk actions, the detail page."""
 
+from contextlib import nullcontext
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -44,6 +46,7 @@ from leadsite.core.errors import error_message
 from leadsite.core.filter_chips import filter_chips
 from leadsite.core.http import safe_next_url
 from leadsite.core.pagination import paginate
+from leadsite.core.planning import planned_for_their_values
 
 
 class HomeView(TemplateView):
@@ -153,15 +156,17 @@ class LeadListView(SavedViewsMixin, TemplateView):
         if searching:
             # Counted newest first, as the default page walks (paginate).
             counted = counted.order_by("-created_at", "-pk")
-        page = paginate(
-            request,
-            selectors.page_rows(queryset, request.GET),
-            # Counted without the rows' columns and joins.
-            counted=counted,
-            per_page=PAGE_SIZE,
-            cap=SEARCH_COUNT_CAP if searching else None,
-            count_in_order=searching,
-        )
+        # A search is planned for its words, never by a prepared generic plan.
+        with planned_for_their_values() if searching else nullcontext():
+            page = paginate(
+                request,
+                selectors.page_rows(queryset, request.GET),
+                # Counted without the rows' columns and joins.
+                counted=counted,
+                per_page=PAGE_SIZE,
+                cap=SEARCH_COUNT_CAP if searching else None,
+                count_in_order=searching,
+            )
         # The page's rows as the table shows them (values, never model instances).
         rows = lead_rows(page.object_list)
         params = request.GET.copy()

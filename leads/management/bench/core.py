@@ -2,6 +2,7 @@
 
 import statistics
 import time
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -21,6 +22,7 @@ from leads.models import (
     SourceReportHistogram,
 )
 from leads.reports.summary import refresh_source_summary
+from leadsite.core.planning import planned_for_their_values
 
 
 class _Rollback(Exception):
@@ -91,9 +93,14 @@ class Bench:
         rep = self.users["rep"]
         self.rep_teams = list(rep.teams.values_list("pk", flat=True)) or [0]
 
-    def get(self, role, url, *, floor=None, expect=200):
+    def get(self, role, url, *, floor=None, expect=200, unprepared_floor=False):
+        """unprepared_floor: the floor's statements planned for their values each
+        run, as the page plans a search (leadsite.core.planning)."""
         client = self.clients[role]
-        return {"url": url, **self.measure(lambda: client.get(url), floor, expect)}
+        result = self.measure(
+            lambda: client.get(url), floor, expect, unprepared_floor=unprepared_floor
+        )
+        return {"url": url, **result}
 
     def post(self, role, url, data, *, floor=None, expect=302):
         """A POST in a transaction rolled back after each run: data stays as it was."""
@@ -110,7 +117,7 @@ class Bench:
 
         return {"url": url, **self.measure(run, floor, expect)}
 
-    def measure(self, request, floor, expect):
+    def measure(self, request, floor, expect, *, unprepared_floor=False):
         for _ in range(self.warmup):
             self._check(request(), expect)
         samples, sql, counts = [], [], []
@@ -129,16 +136,19 @@ class Bench:
             "p95_ms": p95,
             "queries": max(counts),
             "sql_ms": _ms(statistics.median(sql)),
-            "floor_ms": self.floor(floor) if floor else None,
+            "floor_ms": self.floor(floor, unprepared=unprepared_floor)
+            if floor
+            else None,
         }
 
-    def floor(self, statements):
+    def floor(self, statements, *, unprepared=False):
         """Median time of the hand-written SQL (list of (sql, params)) that gives
         the page's rows and counts, run on the same connection."""
         samples = []
         for i in range(self.warmup + self.runs):
             start = time.perf_counter()
-            with connection.cursor() as cursor:
+            planning = planned_for_their_values() if unprepared else nullcontext()
+            with planning, connection.cursor() as cursor:
                 for sql, params in statements:
                     cursor.execute(sql, params)
                     cursor.fetchall()

@@ -109,7 +109,7 @@ def lead_list_filtered(bench):
         f"/leads/?view=all&source={WEB}&created_after={start.isoformat()}"
         f"&created_before={today.isoformat()}&q=smith"
     )
-    return bench.get("manager", url, floor=floor)
+    return bench.get("manager", url, floor=floor, unprepared_floor=True)
 
 
 @scenario("lead_search_short")
@@ -120,7 +120,9 @@ def lead_search_short(bench):
         f"UPPER(l.{c}) LIKE %s" for c in ("last_name", "first_name", "company_name")
     )
     floor = lead_page(f"{scope} AND ({text})", [*params, *["JO%"] * 3], cap=SEARCH_CAP)
-    return bench.get("manager", "/leads/?view=all&q=jo", floor=floor)
+    return bench.get(
+        "manager", "/leads/?view=all&q=jo", floor=floor, unprepared_floor=True
+    )
 
 
 @scenario("home_rep")
