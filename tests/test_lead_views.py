@@ -33,6 +33,25 @@ def test_home_shows_my_open_leads_and_counts(rep_client, rep):
     assert "My open leads" in html
 
 
+def test_home_counts_stop_at_their_cap_and_say_so(rep_client, rep, monkeypatch):
+    """The home page's counts stop past HOME_COUNT_CAP ("1,000+"): a rep's working
+    set, the same cost however big the table."""
+    from leads.selectors import leads as lead_selectors
+
+    monkeypatch.setattr(lead_selectors, "HOME_COUNT_CAP", 2)
+    factories.LeadFactory.create_batch(2, owner_user=rep, status=LeadStatus.NEW)
+    factories.LeadFactory(owner_user=rep, status=LeadStatus.CONTACTED)
+    response = rep_client.get("/")
+    context = response.context
+    assert (context["open_count"], context["new_count"]) == (3, 2)
+    stats = [
+        (cell.find(css="label").text, cell.find(css="value").text)
+        for cell in page(response.content).find_all("a", css="stat")
+    ]
+    assert ("My open leads", "2+") in stats
+    assert ("Not contacted yet", "2") in stats
+
+
 def test_list_defaults_to_my_open_leads(rep_client, rep, org):
     team = factories.TeamFactory(business_unit=org.north, members=[rep])
     factories.LeadFactory(owner_user=rep, last_name="Mine")

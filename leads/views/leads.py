@@ -57,16 +57,17 @@ class HomeView(TemplateView):
         user = self.request.user
         open_leads = selectors.my_open_leads(user=user)
         context["my_open_leads"] = list(selectors.list_rows(open_leads)[:10])
+        cap = selectors.HOME_COUNT_CAP
         context["open_count"], context["new_count"] = selectors.open_and_new_counts(
-            open_leads
+            open_leads, cap
         )
         context["my_activities"] = list(
             selectors.with_regarding(selectors.my_open_activities(user=user)[:10])
         )
         context["activity_count"] = selectors.count_capped(
-            selectors.my_open_activities(user=user)
+            selectors.my_open_activities(user=user), cap
         )
-        context["count_cap"] = selectors.COUNT_CAP
+        context["count_cap"] = cap
         context["call_first"] = selectors.call_first(user=user)
         if not context["call_first"] and context["my_open_leads"]:
             # Why none of them has a number yet ("Not enough data yet: ...").

@@ -8,10 +8,12 @@ from accounts.models import OpportunityState
 from leads.management.bench import scenario
 from leads.management.bench.core import in_list
 from leads.models import ActivityState, LeadSource, LeadState, LeadStatus
+from leads.selectors.leads import HOME_COUNT_CAP
 from leads.views.leads import SEARCH_COUNT_CAP
 
 PAGE = 51  # the list reads one row past its 50 to know whether a next page exists
 CAP = 10_001  # counts stop here (selectors.COUNT_CAP + 1)
+HOME_CAP = HOME_COUNT_CAP + 1  # the home page's counts stop here
 SEARCH_CAP = SEARCH_COUNT_CAP + 1  # where a text search's count stops
 LEAD_COLUMNS = (
     "l.id, l.salutation, l.first_name, l.last_name, l.subject, l.company_name, "
@@ -137,7 +139,7 @@ def home_rep(bench):
         ),
         (
             "SELECT count(*), count(*) FILTER (WHERE status = %s) FROM (SELECT status "
-            f"FROM leads_lead WHERE owner_user_id = %s AND state = %s LIMIT {CAP}) c",
+            f"FROM leads_lead WHERE owner_user_id = %s AND state = %s LIMIT {HOME_CAP}) c",
             [NEW, rep, OPEN],
         ),
         (
