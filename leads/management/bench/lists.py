@@ -155,7 +155,7 @@ def home_rep(bench):
 @scenario("opportunities_list")
 def opportunities_list(bench):
     """The list's default view: the open deals, a page of them, their count and
-    their totals (estimated and weighted revenue)."""
+    their totals (estimated and weighted revenue), both capped."""
     scope, params = in_list(bench.manager_units)
     where = f"WHERE o.business_unit_id IN {scope} AND o.state = %s"
     params.append(int(OpportunityState.OPEN))
@@ -171,11 +171,17 @@ def opportunities_list(bench):
             f"{where} ORDER BY o.created_at DESC LIMIT 50",
             params,
         ),
-        (f"SELECT count(*) FROM accounts_opportunity o {where}", params),
         (
-            "SELECT SUM(o.estimated_value), "
-            "SUM(o.estimated_value * o.close_probability) "
-            f"FROM accounts_opportunity o {where}",
+            "SELECT count(*) FROM (SELECT 1 FROM accounts_opportunity o "
+            f"{where} LIMIT {CAP}) capped",
+            params,
+        ),
+        # The totals, over at most as many rows as the count (TOTALS_CAP).
+        (
+            "SELECT count(*), SUM(estimated_value), "
+            "SUM(estimated_value * close_probability) FROM (SELECT "
+            "o.estimated_value, o.close_probability FROM accounts_opportunity o "
+            f"{where} LIMIT {CAP}) capped",
             params,
         ),
     ]
