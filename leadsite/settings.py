@@ -130,33 +130,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 _MANAGEMENT_COMMAND = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] != [
     "runserver"
 ]
-_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-_session_settings = []
-if _POSTGRESQL and not _MANAGEMENT_COMMAND:
-    # Below gunicorn's worker timeout (30 s by default): a statement stuck behind
-    # a lock or running away is cancelled, and the request gets LeadSite's "busy,
-    # try again" page (leadsite.core.middleware) instead of a killed worker.
-    DB_STATEMENT_TIMEOUT_MS = env.int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=20000)
-    DB_LOCK_TIMEOUT_MS = env.int("DJANGO_DB_LOCK_TIMEOUT_MS", default=10000)
-    _session_settings += [
-        f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
-        f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}",
-    ]
-if _POSTGRESQL and (not _MANAGEMENT_COMMAND or sys.argv[1:2] == ["bench"]):
-    # Requests (and `bench`, which times them) plan without parallel workers
-    # (DJANGO_DB_PARALLEL_WORKERS, max_parallel_workers_per_gather): starting two
-    # took 13-14 ms of a 23 ms page at ten million leads, for queries that stop
-    # after a page of rows (README "Ten million leads"). Commands and db_worker
-    # keep the server's setting for their long statements.
-    DB_PARALLEL_WORKERS = env.int("DJANGO_DB_PARALLEL_WORKERS", default=0)
-    _session_settings.append(
-        f"-c max_parallel_workers_per_gather={DB_PARALLEL_WORKERS}"
-    )
-if _session_settings:
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = " ".join(
-        filter(None, [_options.get("options", ""), *_session_settings])
-    )
+# Web processes: statement and lock timeouts; they and `bench`: no parallel workers
+# (leadsite/settings_db.py, session_settings).
+from leadsite.settings_db import session_settings  # noqa: E402
+
+session_settings(
+    DATABASES["default"],
+    web=not _MANAGEMENT_COMMAND,
+    timed=not _MANAGEMENT_COMMAND or sys.argv[1:2] == ["bench"],
+)
 # /healthz calls the database slow when SELECT 1 takes longer than this, or when a
 # query has waited on a row lock longer than the lock-wait threshold.
 LEADSITE_HEALTHZ_DB_TIMEOUT_MS = env.int("LEADSITE_HEALTHZ_DB_TIMEOUT_MS", default=2000)

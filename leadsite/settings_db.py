@@ -1,7 +1,8 @@
 """The primary's connections per process (docs/scale-out.md, "Connection sums"):
 persistent connections, one per thread (CONN_MAX_AGE, the default), or Django's
 psycopg pool with DJANGO_DB_POOL_SIZE connections at most per process, shared by
-its threads. leadsite/settings.py calls pool_connections(DATABASES)."""
+its threads. leadsite/settings.py calls pool_connections(DATABASES); and the
+session settings of web processes (session_settings)."""
 
 import environ
 
@@ -51,3 +52,34 @@ def bind_on_server(databases) -> None:
                 "server_side_binding": True,
                 "prepare_threshold": threshold or None,
             }
+
+
+def session_settings(database, *, web: bool, timed: bool) -> None:
+    """PostgreSQL session settings of `database` (its OPTIONS' `options`).
+
+    web (gunicorn, runserver, tests; not migrate, seed_demo, db_worker, which may
+    run long statements on purpose): statement and lock timeouts below gunicorn's
+    worker timeout (30 s by default), so that a statement stuck behind a lock or
+    running away is cancelled and the request gets LeadSite's "busy, try again"
+    page (leadsite.core.middleware) instead of a killed worker.
+
+    timed (web processes and `bench`, which times their requests): no parallel
+    workers (DJANGO_DB_PARALLEL_WORKERS, max_parallel_workers_per_gather):
+    starting two took 13-14 ms of a 23 ms page at ten million leads, for queries
+    that stop after a page of rows (README "Ten million leads"). Commands and
+    db_worker keep the server's setting for their long statements."""
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return
+    settings = []
+    if web:
+        statement = env.int("DJANGO_DB_STATEMENT_TIMEOUT_MS", default=20000)
+        lock = env.int("DJANGO_DB_LOCK_TIMEOUT_MS", default=10000)
+        settings += [f"-c statement_timeout={statement}", f"-c lock_timeout={lock}"]
+    if timed:
+        workers = env.int("DJANGO_DB_PARALLEL_WORKERS", default=0)
+        settings.append(f"-c max_parallel_workers_per_gather={workers}")
+    if settings:
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = " ".join(
+            filter(None, [options.get("options", ""), *settings])
+        )
