@@ -158,7 +158,7 @@ def scope_q(user, *, prefix: str = "") -> Q | None:
         return None
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    if is_manager(user) and user.business_unit_id:
+    if not scope_goes_by_owner(user):
         return Q(**{f"{prefix}business_unit_id__in": unit_subtree_ids(user)})
     return Q(**{f"{prefix}owner_user": user}) | Q(
         **{f"{prefix}owner_team_id__in": team_ids(user)}

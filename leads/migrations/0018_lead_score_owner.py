@@ -148,21 +148,22 @@ def copy_owner_and_state(apps, schema_editor):
                 cursor.execute(BACKFILL[vendor], [start, start + BACKFILL_IDS])
 
 
-def add_index(apps, schema_editor):
-    """PostgreSQL builds it CONCURRENTLY: writes to the score rows go on."""
+def _change_index(apps, schema_editor, change):
+    """schema_editor.add_index or remove_index of INDEX: CONCURRENTLY on
+    PostgreSQL, so writes to the score rows go on."""
     model = apps.get_model("leads", "LeadScore")
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.add_index(model, INDEX, concurrently=True)
-    else:
-        schema_editor.add_index(model, INDEX)
+    concurrently = schema_editor.connection.vendor == "postgresql"
+    getattr(schema_editor, change)(
+        model, INDEX, **({"concurrently": True} if concurrently else {})
+    )
+
+
+def add_index(apps, schema_editor):
+    _change_index(apps, schema_editor, "add_index")
 
 
 def remove_index(apps, schema_editor):
-    model = apps.get_model("leads", "LeadScore")
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.remove_index(model, INDEX, concurrently=True)
-    else:
-        schema_editor.remove_index(model, INDEX)
+    _change_index(apps, schema_editor, "remove_index")
 
 
 def stop_copying(apps, schema_editor):
