@@ -7,10 +7,13 @@ DATABASE_URL, PostgreSQL."""
 import datetime
 import random
 import re
+import threading
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 
 from accounts.permissions import ADMINISTRATOR
@@ -266,6 +269,81 @@ def test_closes_at_the_same_moment_all_count(org):
     errors = [repr(value) for kind, value in outcomes if kind != "ok"]
     assert not errors, errors
     assert stored_tables()[(0, *TOTAL)] == (4, 4)
+    assert stored_tables() == brute_force_tables()
+
+
+def _other_connection():
+    given = connection.settings_dict
+    return psycopg.connect(
+        dbname=given["NAME"],
+        user=given["USER"],
+        host=given["HOST"] or None,
+        port=given["PORT"] or None,
+        password=given["PASSWORD"] or None,
+    )
+
+
+def _key(row):
+    return row["scope"], row["field"], row["value"]
+
+
+@on_postgresql
+def test_a_reopen_takes_the_table_rows_in_key_order_whatever_their_order_on_disk(org):
+    """Two closes or reopens needing the same frequency-table rows take them in
+    (scope, field, value) order, so they wait for each other and never deadlock (a
+    CI run met "deadlock detected" on leads_scorecount: the UPDATE took its rows in
+    the order its scan met them on disk). Here the rows lie on disk in reverse key
+    order and another connection holds the first row in key order: the reopen
+    waits there holding none of the others, so the last row stays free."""
+    ensure_roles()
+    boss = user_in(ADMINISTRATOR, business_unit=org.root)
+    lead = _random_lead(random.Random(5), boss, [])
+    disqualify_lead(lead=lead, by=boss, reason=LeadStatus.LOST)
+    rows = sorted(ScoreCount.objects.values(), key=_key)
+    ScoreCount.objects.all().delete()
+    ScoreCount.objects.bulk_create([ScoreCount(**row) for row in reversed(rows)])
+    moving = [row for row in rows if row["qualified"] or row["disqualified"]]
+    first, last = moving[0], moving[-1]
+    lock = (
+        "SELECT 1 FROM leads_scorecount"
+        " WHERE scope = %s AND field = %s AND value = %s FOR UPDATE"
+    )
+
+    holder, probe = _other_connection(), _other_connection()
+    outcome = []
+    thread = threading.Thread(
+        target=lambda: outcome.extend(
+            run_together(
+                lambda: reactivate_lead(lead=Lead.objects.get(pk=lead.pk), by=boss)
+            )
+        )
+    )
+    try:
+        holder.execute(lock, _key(first))
+        thread.start()
+        waiting = 0
+        while not waiting and thread.is_alive():  # until the reopen waits on the row
+            waiting = probe.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0]
+            probe.rollback()
+            thread.join(timeout=0.05)
+        assert waiting, "the reopen never waited for the held row"
+        try:
+            probe.execute(f"{lock} NOWAIT", _key(last))
+        except psycopg.errors.LockNotAvailable:
+            pytest.fail("the reopen took a later row before the first one")
+        finally:
+            probe.rollback()
+    finally:
+        holder.rollback()
+        thread.join(timeout=30)
+        holder.close()
+        probe.close()
+    assert [kind for kind, _ in outcome] == ["ok"], outcome
+    lead.refresh_from_db()
+    assert lead.state == LeadState.OPEN
     assert stored_tables() == brute_force_tables()
 
 

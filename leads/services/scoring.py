@@ -64,26 +64,45 @@ def _add(deltas: dict[tuple[int, str, str], list[int]], sign: int) -> None:
     if not deltas:
         return
     # Rows in one order everywhere: two closes meeting on the same rows wait for
-    # each other rather than deadlock (an UPDATE locks in the table's order).
+    # each other rather than deadlock. Missing rows are inserted in key order, then
+    # the rows are locked in key order before any UPDATE: an UPDATE takes its rows
+    # in the order its scan meets them on disk, which two statements with different
+    # snapshots may see differently (a CI run met "deadlock detected" there).
+    keys = sorted(deltas)
     ScoreCount.objects.bulk_create(
-        [ScoreCount(scope=s, field=f, value=v) for s, f, v in sorted(deltas)],
+        [ScoreCount(scope=s, field=f, value=v) for s, f, v in keys],
         ignore_conflicts=True,
         batch_size=500,
     )
+    moving = [key for key in keys if any(deltas[key])]
+    if connection.features.has_select_for_update:
+        for start in range(0, len(moving), _OR_CHUNK):
+            list(
+                ScoreCount.objects.filter(_matching(moving[start : start + _OR_CHUNK]))
+                .order_by("scope", "field", "value")
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
     groups: dict[tuple[int, int], list[tuple[int, str, str]]] = {}
     for key, (q, d) in deltas.items():
         if q or d:
             groups.setdefault((sign * q, sign * d), []).append(key)
-    for (dq, dd), keys in groups.items():
-        for start in range(0, len(keys), _OR_CHUNK):
-            match = Q()
-            for scope, name, value in keys[start : start + _OR_CHUNK]:
-                match |= Q(scope=scope, field=name, value=value)
-            ScoreCount.objects.filter(match).update(
+    for (dq, dd), group in groups.items():
+        for start in range(0, len(group), _OR_CHUNK):
+            ScoreCount.objects.filter(
+                _matching(group[start : start + _OR_CHUNK])
+            ).update(
                 qualified=_moved("qualified", dq),
                 disqualified=_moved("disqualified", dd),
             )
     forget_tables()
+
+
+def _matching(keys) -> Q:
+    match = Q()
+    for scope, name, value in keys:
+        match |= Q(scope=scope, field=name, value=value)
+    return match
 
 
 def _moved(name, delta):
