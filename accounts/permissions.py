@@ -6,6 +6,8 @@ Record scope mirrors D365 access levels:
 - Administrator (group) and superusers: everything.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import BusinessUnit, Team, User
@@ -149,20 +151,56 @@ def unit_and_ancestor_ids(user) -> list[int]:
     return found
 
 
+@dataclass(frozen=True)
+class Scope:
+    """A user's record scope as data: everything (ALL), nothing (NONE: an inactive
+    or anonymous user), the records of some business units (UNITS: `values` are
+    the unit ids) or of an owner (OWNER: `values` are the user's id, then the ids
+    of the user's teams). `q` is the one predicate every gate applies."""
+
+    ALL, NONE, UNITS, OWNER = "all", "none", "units", "owner"
+
+    kind: str
+    values: tuple[int, ...] = ()
+
+    @property
+    def shape(self) -> tuple[str, int]:
+        """What the predicate's SQL text depends on besides the values."""
+        return self.kind, len(self.values)
+
+    def q(self, *, prefix: str = "") -> Q | None:
+        """The Q that limits owned records to the scope; None means no limit.
+
+        `prefix` reaches the owned record through a relation (e.g. "lead__")."""
+        if self.kind == Scope.ALL:
+            return None
+        if self.kind == Scope.NONE:
+            return Q(pk__in=[])
+        if self.kind == Scope.UNITS:
+            return Q(**{f"{prefix}business_unit_id__in": list(self.values)})
+        user_id, *teams = self.values
+        return Q(**{f"{prefix}owner_user_id": user_id}) | Q(
+            **{f"{prefix}owner_team_id__in": teams}
+        )
+
+
+def scope_of(user) -> Scope:
+    """The user's record scope (see the module's docstring)."""
+    if is_administrator(user):
+        return Scope(Scope.ALL)
+    if not user.is_authenticated or not user.is_active:
+        return Scope(Scope.NONE)
+    if not scope_goes_by_owner(user):
+        return Scope(Scope.UNITS, tuple(unit_subtree_ids(user)))
+    return Scope(Scope.OWNER, (user.pk, *team_ids(user)))
+
+
 def scope_q(user, *, prefix: str = "") -> Q | None:
     """The Q that limits owned records to the user's scope; None means no limit.
 
     `prefix` reaches the owned record through a relation (e.g. "lead__").
     """
-    if is_administrator(user):
-        return None
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if not scope_goes_by_owner(user):
-        return Q(**{f"{prefix}business_unit_id__in": unit_subtree_ids(user)})
-    return Q(**{f"{prefix}owner_user": user}) | Q(
-        **{f"{prefix}owner_team_id__in": team_ids(user)}
-    )
+    return scope_of(user).q(prefix=prefix)
 
 
 def scope_goes_by_owner(user) -> bool:

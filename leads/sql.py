@@ -49,11 +49,12 @@ from leads.sql_routing import (  # noqa: F401 (re-exported)
 # --- The lead page ----------------------------------------------------------------
 
 
-def presence_flags(presence) -> dict[str, RawSQL]:
+def presence_flags(presence, *, content_type_id=None) -> dict[str, RawSQL]:
     """{flag: EXISTS (a row of model whose field is the lead)} for the
     (flag, model, field) entries of `presence`, as annotations of a Lead query:
     one index probe each. The outer lead is the query's base table, which Django
-    never aliases."""
+    never aliases. `content_type_id`: the lead's content type for the history's
+    flag (looked up when not given)."""
     qn = connection.ops.quote_name
     outer = f"{qn(Lead._meta.db_table)}.{qn(Lead._meta.pk.column)}"
     flags = {}
@@ -68,7 +69,7 @@ def presence_flags(presence) -> dict[str, RawSQL]:
         params = []
         if model is StateLog:
             sql += " AND x.content_type_id = %s"
-            params.append(ContentType.objects.get_for_model(Lead).pk)
+            params.append(content_type_id or ContentType.objects.get_for_model(Lead).pk)
         flags[name] = RawSQL(f"EXISTS ({sql})", params, output_field=BooleanField())
     return flags
 

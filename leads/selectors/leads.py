@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import router
 from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
 from accounts.models import Account, Contact, Opportunity, User
-from accounts.permissions import visible_and_owned_by, visible_to
+from accounts.permissions import Scope, scope_of, visible_and_owned_by, visible_to
 from leads.filters import DEFAULT_VIEW, LeadFilter
 from leads.models import (
     Activity,
@@ -30,6 +31,7 @@ from leads.scoring.factors import Factor
 from leads.scoring.grades import grade
 from leads.selectors.scoring import grade_range, score_of, scoring_config, value_words
 from leads.sql import latest_routing_detail, presence_flags
+from leadsite.core.compiled import CompiledOnce
 
 # Transitions a user starts from the lead page, in button order; merge has its own page.
 USER_TRANSITIONS = ["mark_contacted", "qualify", "disqualify", "reactivate"]
@@ -172,15 +174,15 @@ def has_any(record, relation: str) -> bool:
     return getattr(record, f"has_{relation}", True)
 
 
-def get_lead_for_detail(*, pk, user):
-    """One lead with everything its detail page shows.
-
-    The usual relations are joined; the rarely set ones are prefetched when set
-    (at most one query each, none for an empty one), which keeps the join count low.
-    """
-    lead = (
-        visible_to(user, Lead.objects.all())
-        .select_related(
+def _detail_query(shape, pk, content_type_id, *scope_values):
+    """The lead page's own query (get_lead_for_detail): the lead with the usual
+    relations joined, and whether each related list has any rows: one index probe
+    each inside this query, so that the page reads only the lists that are not
+    empty (most leads have no links, interests, merged leads or attachments)."""
+    scope = Scope(shape[0], scope_values).q()
+    leads = Lead.objects.all() if scope is None else Lead.objects.filter(scope)
+    return (
+        leads.select_related(
             "owner_user",
             "owner_team",
             "business_unit",
@@ -189,12 +191,40 @@ def get_lead_for_detail(*, pk, user):
             # The score panel: the lead's score row (one to one, by the lead's id).
             "score",
         )
-        # Whether each related list has any rows: one index probe each inside this
-        # query, so that the page reads only the lists that are not empty (most
-        # leads have no links, interests, merged leads or attachments).
-        .annotate(**presence_flags(PRESENCE), latest_routing=latest_routing_detail())
-        .get(pk=pk)
+        .annotate(
+            **presence_flags(PRESENCE, content_type_id=content_type_id),
+            latest_routing=latest_routing_detail(),
+        )
+        .filter(pk=pk)
+        .order_by()
     )
+
+
+# Built and compiled once per scope shape (leadsite.core.compiled): building it
+# took longer than the database takes to answer it.
+_DETAIL = CompiledOnce(_detail_query)
+_LARGEST_ID = 2**63 - 1
+
+
+def get_lead_for_detail(*, pk, user):
+    """One lead with everything its detail page shows, through the scope gate
+    (Lead.DoesNotExist outside it).
+
+    The usual relations are joined; the rarely set ones are prefetched when set
+    (at most one query each, none for an empty one), which keeps the join count low.
+    """
+    scope = scope_of(user)
+    if scope.kind == Scope.NONE or not 0 < int(pk) <= _LARGEST_ID:
+        raise Lead.DoesNotExist
+    content_type_id = ContentType.objects.get_for_model(Lead).pk
+    found = _DETAIL.objects(
+        router.db_for_read(Lead),
+        scope.shape,
+        [int(pk), content_type_id, *scope.values],
+    )
+    if not found:
+        raise Lead.DoesNotExist
+    lead = found[0]
     prefetch_related_objects(
         [lead],
         *(
