@@ -6,6 +6,7 @@ withdrawn one, or none at all refuses an email sent for that purpose."""
 
 from dataclasses import dataclass
 
+from django.db import router
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,7 @@ from leads.models import (
     ConsentStatus,
     Lead,
 )
+from leadsite.core.compiled import CompiledOnce
 
 # Events the record page's history shows.
 HISTORY_SIZE = 20
@@ -156,6 +158,25 @@ PANEL_FIELDS = [
 ]
 
 
+def _panel_states(kind, person_id):
+    return (
+        ConsentState.objects.filter(**{f"{kind}_id": person_id})
+        .order_by()
+        .select_related(
+            "event",
+            "event__recorded_by",
+            "event__capture_form",
+            "event__import_batch",
+        )
+        .only(*PANEL_FIELDS)
+    )
+
+
+# Built and compiled once per kind of person (leadsite.core.compiled): the
+# deferred fields and four joins took longer to build than to read.
+_PANEL_STATES = CompiledOnce(_panel_states)
+
+
 def consent_panel(*, person) -> ConsentPanel:
     """The record page's consent panel for a lead or contact (found through the
     scope gate already): every active purpose with its state, and purposes switched
@@ -166,17 +187,12 @@ def consent_panel(*, person) -> ConsentPanel:
     their disclosures open (consent_history, the record view)."""
     states = {}
     if getattr(person, "has_consent_events", True):
+        kind = next(iter(person_kwargs(person)))
         states = {
             state.purpose_id: state
-            for state in ConsentState.objects.filter(**person_kwargs(person))
-            .order_by()
-            .select_related(
-                "event",
-                "event__recorded_by",
-                "event__capture_form",
-                "event__import_batch",
+            for state in _PANEL_STATES.objects(
+                router.db_for_read(ConsentState), kind, [person.pk]
             )
-            .only(*PANEL_FIELDS)
         }
     # Few purposes (an administrator's list): all of them, by name, in one read
     # that also gives the states their purpose.
