@@ -109,3 +109,39 @@ def test_a_lead_id_past_the_column_or_of_nobody_is_a_miss(people):
     for pk in [0, -3, 2**63, 10**30, max(lead.pk for lead in people["leads"]) + 1]:
         with pytest.raises(Lead.DoesNotExist):
             get_lead_for_detail(pk=pk, user=boss)
+
+
+def test_each_record_s_timeline_is_its_own_after_the_first_compiled_it(people):
+    """The timeline's queries (leads.selectors.timeline) are compiled once per
+    kind of record and item: each lead, account and contact still gets its own
+    items, newest first, as the ORM reads them."""
+    from leads.selectors.timeline import list_timeline, timeline_items
+
+    rep = people["users"][4]
+    records = [
+        *people["leads"][:2],
+        factories.AccountFactory(owner_user=rep),
+        factories.AccountFactory(owner_user=rep),
+        factories.ContactFactory(owner_user=rep),
+    ]
+    for n, record in enumerate(records):
+        on = {record.__class__.__name__.lower(): record}
+        if "lead" not in on:
+            on["lead"] = None
+        for _ in range(n + 1):
+            factories.ActivityFactory(owner=rep, **on)
+            factories.NoteFactory(created_by=rep, **on)
+    for _ in range(2):
+        for record in records:
+            shown = [(e.kind, e.item.pk) for e in list_timeline(record=record, limit=3)]
+            expected = sorted(
+                [
+                    (kind, item.pk, item.created_at)
+                    for kind in ("activity", "note", "attachment")
+                    for item in timeline_items(record=record, kind=kind)[:3]
+                ],
+                key=lambda entry: (entry[2], entry[1]),
+                reverse=True,
+            )
+            assert shown == [(kind, pk) for kind, pk, _when in expected]
+            assert shown

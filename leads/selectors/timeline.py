@@ -8,6 +8,7 @@ timeline of a record costs one query per item kind whatever its length.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import router
 from django.db.models import Q
 
 from accounts.models import Account, Contact, Opportunity, User
@@ -20,6 +21,7 @@ from leads.models import (
     Note,
 )
 from leads.selectors.leads import has_any
+from leadsite.core.compiled import CompiledOnce
 
 RECORD_TYPES = {
     "lead": Lead,
@@ -129,9 +131,10 @@ def _user_columns_not_shown(relation: str) -> list[str]:
 
 # The has_<flag> a record may carry for each kind (see get_lead_for_detail).
 KIND_FLAGS = {"activity": "activities", "note": "notes", "attachment": "attachments"}
+KIND_MODELS = {"activity": Activity, "note": Note, "attachment": Attachment}
 
 
-def timeline_items(*, record, kind: str):
+def timeline_items(*, record, kind: str, regarding: Q | None = None):
     """The activities, notes or attachments (`kind`: "activity", "note" or
     "attachment") regarding `record`, newest first, with the names of their users
     joined (no other user column): what the timeline shows of each kind and the
@@ -145,11 +148,29 @@ def timeline_items(*, record, kind: str):
             *_user_columns_not_shown("owner"), *_user_columns_not_shown("created_by")
         )
     else:
-        model = {"note": Note, "attachment": Attachment}[kind]
-        queryset = model.objects.select_related("created_by").defer(
-            *_user_columns_not_shown("created_by")
+        queryset = (
+            KIND_MODELS[kind]
+            .objects.select_related("created_by")
+            .defer(*_user_columns_not_shown("created_by"))
         )
-    return queryset.filter(_regarding_q(record)).order_by("-created_at", "-id")
+    if regarding is None:
+        regarding = _regarding_q(record)
+    return queryset.filter(regarding).order_by("-created_at", "-id")
+
+
+def _latest_items(shape, record_id):
+    """The newest `limit` items of one kind regarding a lead, account or contact
+    (timeline_items with the record's id), for _LATEST."""
+    record_type, kind, limit = shape
+    items = timeline_items(
+        record=None, kind=kind, regarding=Q(**{record_type: record_id})
+    )
+    return items[:limit]
+
+
+# A page's timeline queries, built and compiled once per kind (leadsite.core.
+# compiled): the deferred user columns took longer to build than to read.
+_LATEST = CompiledOnce(_latest_items)
 
 
 def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]:
@@ -165,10 +186,14 @@ def list_timeline(*, record, limit: int = TIMELINE_LIMIT) -> list[TimelineEntry]
     for kind, flag in KIND_FLAGS.items():
         if not has_any(record, flag):
             continue
-        queryset = timeline_items(record=record, kind=kind)
         if on_opportunity:
-            queryset = queryset.select_related("lead")
-        for item in queryset[:limit]:
+            queryset = timeline_items(record=record, kind=kind).select_related("lead")
+            items = queryset[:limit]
+        else:
+            shape = (record_type_of(record), kind, limit)
+            alias = router.db_for_read(KIND_MODELS[kind])
+            items = _LATEST.objects(alias, shape, [record.pk])
+        for item in items:
             from_lead = item.lead if on_opportunity and item.lead_id else None
             entries.append(TimelineEntry(kind, item, item.created_at, from_lead))
     entries.sort(key=lambda e: (e.created_at, e.item.pk), reverse=True)
