@@ -29,13 +29,11 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_noop
 
 from accounts.models import BusinessUnit
-from accounts.permissions import visible_to
 from leads.models import (
     DuplicateAction,
     DuplicateMethod,
     DuplicateRecordType,
     DuplicateRule,
-    DuplicateScan,
     Lead,
     LeadState,
 )
@@ -49,6 +47,7 @@ from leads.selectors.duplicates import (
     normalise_company,
     scope_column,
 )
+from leads.sql import trigram_threshold
 from leadsite.core.phones import phone_digits, same_number, same_phone_q
 
 
@@ -286,7 +285,20 @@ def _candidates(rule, fields, *, user, exclude_pk):
         queryset = queryset.exclude(pk=exclude_pk)
     in_scope = Value(1) if user is None else scope_column(user)
     queryset = queryset.annotate(in_scope=in_scope).order_by("-in_scope", "-pk")
-    return _matching(rule, fields, queryset[:CANDIDATE_LIMIT])
+    with trigram_threshold(fuzzy_threshold([rule])):
+        candidates = list(queryset[:CANDIDATE_LIMIT])
+    return _matching(rule, fields, candidates)
+
+
+def fuzzy_threshold(rules) -> float | None:
+    """The lowest similarity the rules' fuzzy conditions ask for (None: none)."""
+    asked = [
+        float(c["parameter"])
+        for rule in rules
+        for c in rule.conditions
+        if c["method"] == DuplicateMethod.FUZZY
+    ]
+    return min(asked, default=None)
 
 
 def _found(rule_matches) -> DuplicateCheck:
@@ -380,9 +392,12 @@ def check_many_duplicates(entries) -> list[DuplicateCheck]:
             plan.append((rule, known.get(same, [] if runnable else None)))
         plans.append(plan)
     found = {}
+    fuzzy = fuzzy_threshold(rule for plan in plans for rule, _branch in plan)
     for start in range(0, len(branches), BATCH_BRANCHES):
         first, *others = branches[start : start + BATCH_BRANCHES]
-        for branch, pk in first.union(*others, all=True):
+        with trigram_threshold(fuzzy):
+            rows = list(first.union(*others, all=True))
+        for branch, pk in rows:
             found.setdefault(branch, []).append(pk)
     wanted = sorted({pk for pks in found.values() for pk in pks})
     leads = Lead.objects.select_related("owner_user", "owner_team").only(*MATCH_COLUMNS)
@@ -424,25 +439,3 @@ def get_editable_rule(*, pk, user) -> DuplicateRule:
     if units is not None and rule.business_unit_id not in units:
         raise DuplicateRule.DoesNotExist
     return rule
-
-
-def latest_scans(*, limit=5) -> list[DuplicateScan]:
-    return list(DuplicateScan.objects.select_related("created_by")[:limit])
-
-
-def scan_groups(*, scan, user, page) -> None:
-    """Each group on `page` gets `leads`: its members the user may see (one
-    query for the page), `hidden`: how many others, and `merge_pairs`: the first
-    open lead beside each other open one (the merge screen takes two)."""
-    ids = {pk for group in page.object_list for pk in group.record_ids}
-    visible = {
-        lead.pk: lead
-        for lead in visible_to(user, Lead.objects.filter(pk__in=ids)).select_related(
-            "owner_user", "owner_team"
-        )
-    }
-    for group in page.object_list:
-        group.leads = [visible[pk] for pk in group.record_ids if pk in visible]
-        group.hidden = group.size - len(group.leads)
-        open_leads = [lead for lead in group.leads if lead.is_open]
-        group.merge_pairs = [(open_leads[0], other) for other in open_leads[1:]]

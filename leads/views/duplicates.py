@@ -16,6 +16,7 @@ from leads.forms.duplicates import DuplicateRuleForm
 from leads.models import DuplicateRule, DuplicateScan
 from leads.permissions import can_manage_routing
 from leads.selectors import duplicate_rules as selectors
+from leads.selectors import duplicate_scan as scan_selectors
 from leads.services import duplicates as services
 from leadsite.core.pagination import paginate
 from leadsite.core.versioning import EditConflict
@@ -35,7 +36,7 @@ def duplicate_rules(request):
         "leads/duplicate_rules.html",
         {
             "rules": selectors.list_duplicate_rules(user=request.user),
-            "scans": selectors.latest_scans(),
+            "scans": scan_selectors.latest_scans(),
             "trigram": selectors.trigram_available(),
             "fuzzy_note": gettext(selectors.FUZZY_SKIPPED),
         },
@@ -130,7 +131,7 @@ def duplicate_scan(request, pk):
         scan.groups.only("rule_name", "record_ids", "size"),
         per_page=GROUPS_PAGE,
     )
-    selectors.scan_groups(scan=scan, user=request.user, page=page)
+    scan_selectors.scan_groups(scan=scan, user=request.user, page=page)
     template = (
         "leads/partials/duplicate_scan_progress.html"
         if request.headers.get("HX-Request")
