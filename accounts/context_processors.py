@@ -7,7 +7,6 @@ from accounts.permissions import (
     is_privacy_officer,
 )
 
-
 # The main navigation's links (base.html), reversed once per script prefix.
 NAV_URLS = {
     "search": "leads:search",
