@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import DateTimeField, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -43,6 +43,13 @@ from leads.services.routing_bulk import (  # noqa: F401 (the routing services)
     route_batch,
 )
 from leads.services.scoring import rescore_lead, scored_pairs
+from leadsite.core.compiled import (
+    SENTINEL_ID,
+    SENTINEL_TIME,
+    filled,
+    prepared_time,
+    slots_of,
+)
 from leadsite.core.events import emit
 from leadsite.core.services import service
 from leadsite.core.transactions import is_transient
@@ -82,39 +89,22 @@ def _lock_open(lead) -> tuple[Lead, tuple | None]:
 # FEATURES are expressions on its own row, none of which routing changes): a lead
 # routed to another unit is rescored by one statement (the upsert), not two.
 # Compiled by the ORM once per process, like one_lead_pairs.
-_SENTINEL_PK = 987_654_321_987
-_SENTINEL_NOW = datetime.datetime(1999, 12, 31, 23, 59, 58, 123457, tzinfo=datetime.UTC)
-_LOCKING: dict = {}  # (alias, vendor) -> (sql, params, id slots, time slots)
+_LOCKING: dict = {}  # (alias, vendor) -> (sql, params, id and time slots)
 
 
 def _locking_statement():
     key = (connection.alias, connection.vendor)
     if key not in _LOCKING:
-        compiled = []
-
-        class CompileOnly(QuerySet):
-            def __iter__(self):
-                compiled.append(self.query.get_compiler(using=self.db).as_sql())
-                return iter(())
-
-        features = feature_expressions(_SENTINEL_NOW)
+        features = feature_expressions(SENTINEL_TIME)
         query = (
-            CompileOnly(model=Lead)
-            .select_for_update(of=("self",))
-            .filter(pk=_SENTINEL_PK)
+            Lead.objects.select_for_update(of=("self",))
+            .filter(pk=SENTINEL_ID)
             .annotate(**{f"feature_{name}": features[name] for name in FEATURES})
             .order_by()
         )
-        for _ in query:  # compiles (iter() only: list() would count, and run it)
-            pass
-        [(sql, params)] = compiled
-        now = DateTimeField().get_db_prep_value(_SENTINEL_NOW, connection)
-        _LOCKING[key] = (
-            sql,
-            list(params),
-            [i for i, p in enumerate(params) if p == _SENTINEL_PK],
-            [i for i, p in enumerate(params) if p == now],
-        )
+        sql, params = query.query.get_compiler(using=connection.alias).as_sql()
+        sentinels = [SENTINEL_ID, prepared_time(SENTINEL_TIME, connection)]
+        _LOCKING[key] = (sql, list(params), slots_of(params, sentinels))
     return _LOCKING[key]
 
 
@@ -122,12 +112,9 @@ def _lock_with_pairs(pk) -> tuple[Lead, tuple]:
     """lock_lead(pk, related=()) and (the lead's scoring pairs, the time read at),
     one statement (tests/test_sql_routing.py checks both against their ORM
     reads)."""
-    sql, params, pk_slots, now_slots = _locking_statement()
-    now, params = timezone.now(), list(params)
-    prepared = DateTimeField().get_db_prep_value(now, connection)
-    for slots, value in [(pk_slots, pk), (now_slots, prepared)]:
-        for i in slots:
-            params[i] = value
+    sql, template, slots = _locking_statement()
+    now = timezone.now()
+    params = filled(template, slots, [pk, prepared_time(now, connection)])
     found = list(Lead.objects.raw(sql, params, using=connection.alias))
     if not found:
         raise TransitionRefused(gettext("This lead no longer exists."))

@@ -13,7 +13,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -43,6 +43,13 @@ from leads.selectors.scoring import (
 )
 from leads.services.locks import lock_lead
 from leads.sql import write_scores
+from leadsite.core.compiled import (
+    SENTINEL_ID,
+    SENTINEL_TIME,
+    filled,
+    prepared_time,
+    slots_of,
+)
 from leadsite.core.deferred import defer
 from leadsite.core.services import service
 from leadsite.core.versioning import check_version
@@ -143,19 +150,13 @@ def _scored(unit, pairs, tables, config):
 # the time put in: building the sixteen feature expressions took about 6 ms a
 # save, running the statement under half a millisecond (README "Performance",
 # lead scoring). tests/test_scoring_one_lead.py checks it against lead_pairs.
-_SENTINEL_PK = 987_654_321_987
-_SENTINEL_NOW = datetime.datetime(1999, 12, 31, 23, 59, 58, 123457, tzinfo=datetime.UTC)
-_ONE_LEAD: dict = {}  # (database alias, vendor) -> (sql, params, pk slots, now slots)
-
-
-def _prepared_now(now):
-    return DateTimeField().get_db_prep_value(now, connection)
+_ONE_LEAD: dict = {}  # (database alias, vendor) -> (sql, params, id and time slots)
 
 
 def _one_lead_statement():
-    """(sql, params, id slots, time slots) of lead_pairs for one lead, compiled
-    once, without running it: lead_pairs is handed a queryset whose iteration
-    compiles its statement and keeps it."""
+    """(sql, params, id and time slots) of lead_pairs for one lead, compiled once,
+    without running it: lead_pairs is handed a queryset whose iteration compiles
+    its statement and keeps it."""
     key = (connection.alias, connection.vendor)
     if key not in _ONE_LEAD:
         compiled = []
@@ -165,30 +166,19 @@ def _one_lead_statement():
                 compiled.append(self.query.get_compiler(using=self.db).as_sql())
                 return iter(())
 
-        leads = CompileOnly(model=Lead).filter(pk=_SENTINEL_PK)
-        list(lead_pairs(leads, _SENTINEL_NOW))
+        leads = CompileOnly(model=Lead).filter(pk=SENTINEL_ID)
+        list(lead_pairs(leads, SENTINEL_TIME))
         [(sql, params)] = compiled
-        params = list(params)
-        now = _prepared_now(_SENTINEL_NOW)
-        _ONE_LEAD[key] = (
-            sql,
-            params,
-            [i for i, p in enumerate(params) if p == _SENTINEL_PK],
-            [i for i, p in enumerate(params) if p == now],
-        )
+        sentinels = [SENTINEL_ID, prepared_time(SENTINEL_TIME, connection)]
+        _ONE_LEAD[key] = (sql, list(params), slots_of(params, sentinels))
     return _ONE_LEAD[key]
 
 
 def one_lead_pairs(pk, now):
     """lead_pairs(Lead.objects.filter(pk=pk), now), from the statement compiled
     once (see above)."""
-    sql, template, pk_slots, now_slots = _one_lead_statement()
-    params = list(template)
-    for i in pk_slots:
-        params[i] = pk
-    prepared = _prepared_now(now)
-    for i in now_slots:
-        params[i] = prepared
+    sql, template, slots = _one_lead_statement()
+    params = filled(template, slots, [pk, prepared_time(now, connection)])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

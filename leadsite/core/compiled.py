@@ -13,17 +13,42 @@ get what `.get()` would have given.
 Only for querysets whose SQL text depends on nothing but the shape (the count of
 values per name): integers as parameters, no dates computed at build time.
 tests/test_compiled_once.py checks the results against the ORM's, shape by shape.
+
+The statements that put a lead's id and a time into SQL compiled once and run it
+themselves (leads.services.scoring.one_lead_pairs, leads.services.routing's
+locking read) use the same stand-ins and slots (`slots_of`, `filled`).
 """
 
-import threading
+import datetime
 from collections.abc import Callable, Sequence
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, QuerySet
 from django.db.models.query import get_related_populators
 
-# Stand-ins: far outside any id the tables hold, distinct from each other.
-_FIRST_SENTINEL = 987_654_321_000
+# Stand-ins: far outside any id the tables hold (SENTINEL_ID + n for the n-th
+# integer), and a time no lead is read at.
+SENTINEL_ID = 987_654_321_987
+SENTINEL_TIME = datetime.datetime(1999, 12, 31, 23, 59, 58, 123457, tzinfo=datetime.UTC)
+
+
+def prepared_time(value, connection):
+    """A time as the database driver gets it among a statement's parameters."""
+    return DateTimeField().get_db_prep_value(value, connection)
+
+
+def slots_of(params, sentinels) -> list[list[int]]:
+    """For each sentinel (as prepared among `params`), the positions holding it."""
+    return [[i for i, param in enumerate(params) if param == s] for s in sentinels]
+
+
+def filled(params, slots, values) -> list:
+    """A copy of `params` with each value at its sentinel's positions."""
+    params = list(params)
+    for positions, value in zip(slots, values, strict=True):
+        for position in positions:
+            params[position] = value
+    return params
 
 
 class _Statement:
@@ -33,14 +58,9 @@ class _Statement:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         self.sql, self.params = sql, list(params)
-        slots = {sentinel: [] for sentinel in sentinels}
-        for position, param in enumerate(self.params):
-            if param in slots:
-                slots[param].append(position)
-        missing = [s for s, found in slots.items() if not found]
-        if missing:
+        self.slots = slots_of(self.params, sentinels)
+        if not all(self.slots):
             raise ValueError("a value of the compiled query is not a parameter")
-        self.slots = [slots[sentinel] for sentinel in sentinels]
         self.model = compiler.klass_info["model"]
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
@@ -55,12 +75,8 @@ class _Statement:
         self.populators = get_related_populators(klass_info, select, alias)
 
     def objects(self, alias: str, values: Sequence[int]) -> list:
-        params = list(self.params)
-        for positions, value in zip(self.slots, values, strict=True):
-            for position in positions:
-                params[position] = value
         with connections[alias].cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, filled(self.params, self.slots, values))
             rows = cursor.fetchall()
         if self.converters:
             rows = self._converted(rows, connections[alias])
@@ -95,18 +111,17 @@ class CompiledOnce:
 
     def __init__(self, build: Callable[..., QuerySet]):
         self._build = build
-        self._statements: dict = {}
-        self._lock = threading.Lock()
+        self._statements: dict = {}  # (database, shape) -> _Statement
 
     def _statement(self, alias: str, shape, count: int) -> _Statement:
         connection = connections[alias]
         key = (alias, connection.vendor, connection.settings_dict["NAME"], shape)
         statement = self._statements.get(key)
         if statement is None:
-            sentinels = [_FIRST_SENTINEL + n for n in range(count)]
+            # Two threads may both compile a new shape: the same statement twice.
+            sentinels = [SENTINEL_ID + n for n in range(count)]
             statement = _Statement(self._build(shape, *sentinels), sentinels, alias)
-            with self._lock:
-                self._statements[key] = statement
+            self._statements[key] = statement
         return statement
 
     def objects(self, alias: str, shape, values: Sequence[int]) -> list:
