@@ -2,10 +2,12 @@
 mark contacted and bulk actions; refusals as messages; tampered input; query counts."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -108,6 +110,57 @@ def test_transition_buttons_carry_a_csrf_token(client, rep):
         {"csrfmiddlewaretoken": str(token)},
     )
     assert response.status_code == 302
+
+
+POST_FORM = re.compile(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', re.S)
+TOKEN = re.compile(r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">')
+
+
+def _post_forms(html):
+    """(action, token) of each POST form of a page; token None when it has none."""
+    found = []
+    for action, body in POST_FORM.findall(html):
+        token = TOKEN.search(body)
+        found.append((action, token.group(1) if token else None))
+    return found
+
+
+def test_every_post_form_of_the_lead_and_opportunity_pages_carries_a_token(rep):
+    """The panels drawn by the Jinja2 engine (transition buttons, score unpin,
+    product interests, account and contact links, stage steps) post with the page's
+    CSRF token, and a POST with it is accepted where CSRF is enforced."""
+    from leads.models import LeadScore
+    from leads.services.scoring import pin_score
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+    lead = factories.LeadFactory(owner_user=rep)
+    factories.LeadAccountFactory(lead=lead, account__owner_user=rep)
+    factories.LeadContactFactory(lead=lead, contact__owner_user=rep)
+    factories.LeadProductFactory(lead=lead)
+    pin_score(lead=lead, by=rep, score=80, reason="Met them")
+    opportunity = factories.OpportunityFactory(owner_user=rep)
+    actions = set()
+    for url in (lead.get_absolute_url(), opportunity.get_absolute_url()):
+        forms = _post_forms(client.get(url).content.decode())
+        assert [action for action, token in forms if not token] == [], url
+        actions.update(action for action, _ in forms)
+    lead_id = lead.pk
+    for expected in (
+        reverse("leads:mark-contacted", args=[lead_id]),
+        reverse("leads:score-unpin", args=[lead_id]),
+        reverse("leads:opportunity-stage", args=[opportunity.pk]),
+    ):
+        assert expected in actions
+    assert any(a.startswith(f"/leads/{lead_id}/") and "unlink" in a for a in actions)
+    page = client.get(lead.get_absolute_url()).content.decode()
+    action, token = next((a, t) for a, t in _post_forms(page) if "unpin" in a)
+    version = re.search(r'name="version" value="(\d+)"', page[page.index(action) :])
+    response = client.post(
+        action, {"csrfmiddlewaretoken": token, "version": version.group(1)}
+    )
+    assert response.status_code == 302
+    assert LeadScore.objects.get(lead=lead).pinned_score is None
 
 
 def test_detail_of_a_closed_lead_offers_only_reactivate(rep_client, rep):

@@ -37,6 +37,11 @@ def add_default_steps(apps, schema_editor):
 
 def remove_default_steps(apps, schema_editor):
     apps.get_model("accounts", "StageStep").objects.all().delete()
+    if schema_editor.connection.vendor == "postgresql":
+        # The delete's deferred foreign-key checks must run before the table is
+        # dropped by the next reverse step (PostgreSQL refuses to drop a table
+        # with trigger events pending).
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def open_visits(apps, schema_editor):

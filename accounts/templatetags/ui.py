@@ -2,10 +2,7 @@
 points in long addresses, the opportunity badge and table, and `{% jinja %}`, which
 brings a template of the Jinja2 engine (templates/jinja2/) into a Django page."""
 
-import re
-
 from django import template
-from markupsafe import Markup
 
 from accounts.presenters import opportunity_badge_text
 from accounts.presenters import opportunity_rows as present_opportunity_rows
@@ -21,19 +18,11 @@ def money(value, places=2):
     return display.money(value, places)
 
 
-# Where an e-mail address or URL may wrap, as typesetters break them: after "@" and
-# "/" (not between the two of "//"), before ".", "?", "&", "#" and "=".
-BREAK_POINTS = re.compile(r"(?<=[@/])(?!/)|(?=[.?&#=])")
-
-
 @register.filter
 def breakable(value):
-    """`{{ lead.email|breakable }}`: the value's text with <wbr> at BREAK_POINTS,
-    so a narrow column wraps "ana.trujillo@" / "treyresearch" / ".example"
-    rather than inside a word. Put it on the link text, never in an href."""
-    parts = BREAK_POINTS.split(str(value))
-    # Markup.join escapes each part: only the <wbr> between them is markup.
-    return Markup("<wbr>").join(part for part in parts if part)
+    """`{{ lead.email|breakable }}`: <wbr> where a long address may wrap (the
+    Jinja2 engine's filter of the same name)."""
+    return jinja.breakable(value)
 
 
 @register.simple_tag(name="jinja")

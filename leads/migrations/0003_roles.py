@@ -19,6 +19,11 @@ def remove_roles(apps, schema_editor):
     apps.get_model("auth", "Group").objects.filter(
         name__in=[SALES_REP, SALES_MANAGER, ADMINISTRATOR]
     ).delete()
+    if schema_editor.connection.vendor == "postgresql":
+        # The delete's deferred foreign-key checks must run before the table is
+        # dropped by the next reverse step (PostgreSQL refuses to drop a table
+        # with trigger events pending).
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

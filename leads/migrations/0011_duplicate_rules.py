@@ -57,6 +57,11 @@ def drop_default_rules(apps, schema_editor):
     DuplicateRule.objects.filter(
         name__in=[name for name, _ in DEFAULT_RULES], business_unit=None
     ).delete()
+    if schema_editor.connection.vendor == "postgresql":
+        # The delete's deferred foreign-key checks must run before the table is
+        # dropped by the next reverse step (PostgreSQL refuses to drop a table
+        # with trigger events pending).
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,4 @@
-"""A lead's score as its page shows it (templates/leads/partials/lead_score.html):
+"""A lead's score as its page shows it (templates/jinja2/leads/partials/lead_score.html):
 the number, grade, trend and pin from leads.selectors.scoring.describe_score, and
 each factor as a bar of a small chart drawn by the template (inline SVG).
 

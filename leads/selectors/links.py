@@ -26,7 +26,7 @@ def lead_interests(*, lead):
 
 def lead_links_context(*, lead, user) -> dict:
     """Template context for the related-records part of the lead detail page
-    (templates/leads/partials/lead_links.html).
+    (templates/jinja2/leads/partials/lead_links.html).
 
     The timeline with its add forms, the linked accounts and contacts the user may see
     with link/unlink forms, product interests and the leads merged into this one
