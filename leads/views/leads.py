@@ -42,6 +42,7 @@ from leads.views.common import (
     lead_or_404,
     reuse_choices,
 )
+from leadsite.core.display import url_maker
 from leadsite.core.errors import error_message
 from leadsite.core.filter_chips import filter_chips
 from leadsite.core.http import safe_next_url
@@ -73,6 +74,7 @@ class HomeView(TemplateView):
             # Why none of them has a number yet ("Not enough data yet: ...").
             context["call_first_missing"] = describe_score(None).missing
         context["now"] = timezone.now()
+        context["lead_url"] = url_maker("leads:detail")
         if is_manager(user) or is_administrator(user):
             # The manager's source card, linking to the report.
             context["source_highlights"] = source_highlights(

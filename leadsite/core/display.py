@@ -67,4 +67,10 @@ def day_formatter(fmt="SHORT_DATE_FORMAT"):
 def url_maker(name):
     """pk -> the URL `name` of that pk, reversed once."""
     head, tail = reverse(name, args=[URL_PLACEHOLDER]).split(str(URL_PLACEHOLDER))
-    return lambda pk: f"{head}{pk}{tail}"
+
+    def make(pk):
+        return f"{head}{pk}{tail}"
+
+    # Handed through a Django template to a Jinja2 one as the function itself.
+    make.do_not_call_in_templates = True
+    return make
